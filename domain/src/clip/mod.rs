@@ -1,0 +1,17 @@
+//! A clip: requested → rendering → rendered | failed, with bounded retries.
+//! Aggregate id: `<org>/<clip id>`.
+
+mod command;
+mod decide;
+mod error;
+mod event;
+mod state;
+#[cfg(test)]
+mod tests;
+
+pub use command::{ClipCommand, RenderedClip, RequestClip};
+pub use error::ClipError;
+pub use event::{ClipEvent, ClipRenderingFailed, ClipRenderingStarted, ClipRequested};
+pub use state::{ClipPolicy, ClipState, ClipStatus};
+
+crate::aggregate::cqrs_aggregate!(ClipState, ClipEvent, type = "clip", version = "1");

@@ -1,0 +1,12 @@
+//! WaveStack's domain: the rules of chat, clips and publications as pure
+//! functions over value types. Nothing in here performs I/O; adapters parse
+//! raw input into these types at the edge and persist the resulting events.
+
+pub mod aggregate;
+pub mod chat;
+pub mod clip;
+pub mod metadata;
+pub mod publication;
+pub mod value;
+
+pub use aggregate::Decider;

@@ -1,0 +1,18 @@
+//! Value types. Each has a private field and a fallible constructor, so the
+//! domain never sees an unchecked string or number.
+
+mod error;
+mod ids;
+mod media;
+mod platform;
+mod publish;
+mod text;
+mod timestamp;
+
+pub use error::ValueError;
+pub use ids::{ActorId, ChannelId, ClipId, IdempotencyKey, MessageId, OrgId, PlatformUserId, PublicationId};
+pub use media::{ClipDuration, ClipSource, ClipStart, Container, ContentHash, MediaUri};
+pub use platform::{ChatPlatform, Role};
+pub use publish::{Asset, AssetUrl, Hashtag, Hashtags, TargetPlatform, Targets};
+pub use text::{Caption, ChatText, DisplayName, FailureReason, PostId, Title};
+pub use timestamp::Timestamp;
