@@ -1,0 +1,116 @@
+//! Every schema version ever published, with its stable id. Append only:
+//! a new version gets a new entry and the next free id; nothing is edited
+//! or removed, because records on the log name these ids forever.
+
+use std::fmt;
+
+/// The aggregates that have a topic on the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AggregateKind {
+    Chat,
+    Clip,
+    Publication,
+}
+
+impl AggregateKind {
+    pub const ALL: [AggregateKind; 3] = [AggregateKind::Chat, AggregateKind::Clip, AggregateKind::Publication];
+
+    /// The cqrs-es aggregate type, as stored in the `events` table.
+    pub fn aggregate_type(self) -> &'static str {
+        match self {
+            AggregateKind::Chat => "chat",
+            AggregateKind::Clip => "clip",
+            AggregateKind::Publication => "publication",
+        }
+    }
+
+    pub fn from_aggregate_type(aggregate_type: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.aggregate_type() == aggregate_type)
+    }
+
+    /// `wavestack.<aggregate>.events.v1`, keyed by aggregate id.
+    pub fn topic(self) -> String {
+        format!("wavestack.{}.events.v1", self.aggregate_type())
+    }
+
+    /// Confluent TopicNameStrategy.
+    pub fn subject(self) -> String {
+        format!("{}-value", self.topic())
+    }
+}
+
+impl fmt::Display for AggregateKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.aggregate_type())
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaEntry {
+    /// Stable id written in the Confluent frame of every record.
+    pub id: u32,
+    pub aggregate: AggregateKind,
+    /// 1, 2, … per subject.
+    pub version: u32,
+    pub text: &'static str,
+}
+
+pub static CATALOG: &[SchemaEntry] = &[
+    SchemaEntry { id: 1, aggregate: AggregateKind::Chat, version: 1, text: include_str!("../avro/chat/v1.avsc") },
+    SchemaEntry { id: 2, aggregate: AggregateKind::Clip, version: 1, text: include_str!("../avro/clip/v1.avsc") },
+    SchemaEntry {
+        id: 3,
+        aggregate: AggregateKind::Publication,
+        version: 1,
+        text: include_str!("../avro/publication/v1.avsc"),
+    },
+];
+
+impl SchemaEntry {
+    pub fn subject(&self) -> String {
+        self.aggregate.subject()
+    }
+
+    /// The newest version of an aggregate's schema: what the relay writes with
+    /// and what consumers resolve older records to.
+    pub fn latest(aggregate: AggregateKind) -> &'static SchemaEntry {
+        CATALOG
+            .iter()
+            .filter(|e| e.aggregate == aggregate)
+            .max_by_key(|e| e.version)
+            .expect("every aggregate has a schema")
+    }
+
+    pub fn versions(aggregate: AggregateKind) -> Vec<&'static SchemaEntry> {
+        let mut versions: Vec<_> = CATALOG.iter().filter(|e| e.aggregate == aggregate).collect();
+        versions.sort_by_key(|e| e.version);
+        versions
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cqrs_es::Aggregate;
+    use wavestack_domain::{chat::ChatState, clip::ClipState, publication::PublicationState};
+
+    #[test]
+    fn kinds_name_the_aggregate_types_the_event_store_writes() {
+        assert_eq!(AggregateKind::Chat.aggregate_type(), ChatState::TYPE);
+        assert_eq!(AggregateKind::Clip.aggregate_type(), ClipState::TYPE);
+        assert_eq!(AggregateKind::Publication.aggregate_type(), PublicationState::TYPE);
+        assert_eq!(AggregateKind::Chat.subject(), "wavestack.chat.events.v1-value");
+    }
+
+    #[test]
+    fn ids_are_unique_and_versions_count_up_from_one() {
+        let mut ids: Vec<_> = CATALOG.iter().map(|e| e.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), CATALOG.len());
+        for kind in AggregateKind::ALL {
+            let versions: Vec<_> = SchemaEntry::versions(kind).iter().map(|e| e.version).collect();
+            assert_eq!(versions, (1..=versions.len() as u32).collect::<Vec<_>>());
+        }
+    }
+}

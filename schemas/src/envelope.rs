@@ -1,0 +1,106 @@
+//! The envelope every record on the log carries around its payload.
+
+use apache_avro::types::Value;
+use uuid::Uuid;
+use wavestack_domain::chat::ChatEvent;
+use wavestack_domain::clip::ClipEvent;
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::publication::PublicationEvent;
+use wavestack_domain::value::{ActorId, OrgId};
+
+use crate::catalog::AggregateKind;
+use crate::error::CodecError;
+use crate::fields::{long, nullable, record, string, timestamp, Fields};
+use crate::payload;
+
+/// A domain event of any aggregate that has a topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogEvent {
+    Chat(ChatEvent),
+    Clip(ClipEvent),
+    Publication(PublicationEvent),
+}
+
+impl LogEvent {
+    pub fn kind(&self) -> AggregateKind {
+        match self {
+            LogEvent::Chat(_) => AggregateKind::Chat,
+            LogEvent::Clip(_) => AggregateKind::Clip,
+            LogEvent::Publication(_) => AggregateKind::Publication,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            LogEvent::Chat(e) => e.name(),
+            LogEvent::Clip(e) => e.name(),
+            LogEvent::Publication(e) => e.name(),
+        }
+    }
+}
+
+/// One event as it travels on the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEnvelope {
+    /// Assigned by the event store once; a redelivery carries the same id.
+    pub event_id: Uuid,
+    pub aggregate_id: String,
+    pub sequence: u64,
+    /// Hex SHA-256 of the stream's hash chain at this event.
+    pub hash: String,
+    pub metadata: EventMetadata,
+    pub event: LogEvent,
+}
+
+impl LogEnvelope {
+    pub(crate) fn to_avro(&self) -> Value {
+        let m = &self.metadata;
+        let payload = match &self.event {
+            LogEvent::Chat(e) => payload::chat::to_avro(e),
+            LogEvent::Clip(e) => payload::clip::to_avro(e),
+            LogEvent::Publication(e) => payload::publication::to_avro(e),
+        };
+        record([
+            ("event_id", Value::Uuid(self.event_id)),
+            ("aggregate_id", string(self.aggregate_id.as_str())),
+            ("sequence", long(self.sequence)),
+            ("occurred_at", timestamp(m.occurred_at)),
+            ("org", string(m.org.as_str())),
+            ("actor", string(m.actor.as_str())),
+            ("correlation_id", Value::Uuid(m.correlation_id)),
+            ("causation_id", nullable(m.causation_id.map(Value::Uuid))),
+            ("request_id", nullable(m.request_id.clone().map(Value::String))),
+            ("hash", string(self.hash.as_str())),
+            ("payload", payload),
+        ])
+    }
+
+    pub(crate) fn from_avro(kind: AggregateKind, value: Value) -> Result<Self, CodecError> {
+        let mut f = Fields::of(value, "envelope")?;
+        let payload = f.take("payload")?;
+        let event = match kind {
+            AggregateKind::Chat => LogEvent::Chat(payload::chat::from_avro(payload)?),
+            AggregateKind::Clip => LogEvent::Clip(payload::clip::from_avro(payload)?),
+            AggregateKind::Publication => LogEvent::Publication(payload::publication::from_avro(payload)?),
+        };
+        let causation_id = f
+            .optional_string("causation_id")?
+            .map(|raw| Uuid::parse_str(&raw).map_err(|_| CodecError::Shape { field: "causation_id", expected: "a UUID" }))
+            .transpose()?;
+        Ok(Self {
+            event_id: f.uuid("event_id")?,
+            aggregate_id: f.string("aggregate_id")?,
+            sequence: f.long("sequence")?,
+            hash: f.string("hash")?,
+            metadata: EventMetadata {
+                occurred_at: f.timestamp("occurred_at")?,
+                org: f.parsed("org", OrgId::parse)?,
+                actor: f.parsed("actor", ActorId::parse)?,
+                correlation_id: f.uuid("correlation_id")?,
+                causation_id,
+                request_id: f.optional_string("request_id")?,
+            },
+            event,
+        })
+    }
+}

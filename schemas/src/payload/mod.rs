@@ -1,0 +1,27 @@
+//! Domain events ⇄ the `payload` union of each aggregate's envelope.
+//! Written by hand rather than derived, so the Avro contract is exactly the
+//! `.avsc` files and a Rust rename can never silently change the log.
+
+pub(crate) mod chat;
+pub(crate) mod clip;
+pub(crate) mod publication;
+
+use apache_avro::types::Value;
+
+use crate::error::CodecError;
+use crate::fields::enumeration;
+
+/// An enum value whose index is its position in the domain's `ALL` list,
+/// which is the symbol order of the schema (checked by a test).
+pub(crate) fn closed_enum<T: PartialEq + Copy>(all: &[T], value: T, symbol: &str) -> Value {
+    let index = all.iter().position(|v| *v == value).expect("value is one of ALL");
+    enumeration(index, symbol)
+}
+
+pub(crate) fn parse_symbol<T>(
+    raw: String,
+    field: &'static str,
+    parse: impl FnOnce(&str) -> Result<T, wavestack_domain::value::ValueError>,
+) -> Result<T, CodecError> {
+    parse(&raw).map_err(|error| CodecError::Value { field, error })
+}

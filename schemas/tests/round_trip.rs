@@ -1,0 +1,230 @@
+//! Every domain event survives encode → Confluent frame → decode unchanged.
+
+use proptest::prelude::*;
+use uuid::Uuid;
+use wavestack_domain::chat::*;
+use wavestack_domain::clip::*;
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::publication::*;
+use wavestack_domain::value::*;
+use wavestack_schemas::{unframe, Codec, LogEnvelope, LogEvent};
+
+fn ident() -> impl Strategy<Value = String> {
+    "[a-zA-Z0-9_.:@-]{1,24}"
+}
+
+fn text(max: usize) -> impl Strategy<Value = String> {
+    proptest::string::string_regex(&format!("[^\\p{{Cc}}]{{1,{max}}}")).unwrap()
+}
+
+fn ts() -> impl Strategy<Value = Timestamp> {
+    (0i64..4_000_000_000_000_000).prop_map(|m| Timestamp::from_unix_micros(m).unwrap())
+}
+
+fn uuid() -> impl Strategy<Value = Uuid> {
+    any::<u128>().prop_map(Uuid::from_u128)
+}
+
+fn pick<T: Copy + std::fmt::Debug + 'static>(all: &'static [T]) -> impl Strategy<Value = T> + Clone {
+    proptest::sample::select(all)
+}
+
+fn chat_event() -> impl Strategy<Value = ChatEvent> {
+    prop_oneof![
+        (pick(ChatPlatform::ALL), ident(), ident(), ident(), text(64), pick(Role::ALL), text(500), ts()).prop_map(
+            |(platform, channel, user, msg, author, role, text, sent_at)| {
+                ChatEvent::ChatMessageReceived(ChatMessageReceived {
+                    platform,
+                    channel: ChannelId::parse(channel).unwrap(),
+                    user_id: PlatformUserId::parse(user).unwrap(),
+                    message_id: MessageId::parse(msg).unwrap(),
+                    author: DisplayName::parse(author).unwrap(),
+                    role,
+                    text: ChatText::parse(text).unwrap(),
+                    sent_at,
+                })
+            }
+        ),
+        (0u64..i64::MAX as u64, 0u64..i64::MAX as u64, ts()).prop_map(|(points, balance, awarded_at)| {
+            ChatEvent::PointsAwarded(PointsAwarded { points, balance, awarded_at })
+        }),
+        (ident(), "[a-z0-9_]{1,32}", ".{0,40}", ts()).prop_map(|(msg, name, args, invoked_at)| {
+            ChatEvent::ChatCommandInvoked(ChatCommandInvoked {
+                message_id: MessageId::parse(msg).unwrap(),
+                name,
+                args,
+                invoked_at,
+            })
+        }),
+    ]
+}
+
+fn clip_event() -> impl Strategy<Value = ClipEvent> {
+    let requested = (
+        uuid(),
+        ident(),
+        "[a-z0-9/._-]{1,40}",
+        0u64..=ClipStart::MAX_MILLIS,
+        1u64..=ClipDuration::MAX_MILLIS,
+        pick(Container::ALL),
+        any::<bool>(),
+        proptest::option::of(text(120)),
+        ident(),
+    )
+        .prop_map(|(id, channel, source, start, duration, container, reencode, title, by)| {
+            ClipEvent::ClipRequested(ClipRequested {
+                clip_id: ClipId::from_uuid(id),
+                channel: ChannelId::parse(channel).unwrap(),
+                source: ClipSource::parse(source).unwrap(),
+                start: ClipStart::from_millis(start).unwrap(),
+                duration: ClipDuration::from_millis(duration).unwrap(),
+                container,
+                reencode,
+                title: Title::parse(title.unwrap_or_default()).unwrap(),
+                requested_by: ActorId::parse(by).unwrap(),
+            })
+        });
+    prop_oneof![
+        requested,
+        (0u32..i32::MAX as u32, ident()).prop_map(|(attempt, worker)| {
+            ClipEvent::ClipRenderingStarted(ClipRenderingStarted { attempt, worker: ActorId::parse(worker).unwrap() })
+        }),
+        ("[a-z0-9/._-]{1,60}", 0u64..i64::MAX as u64, 0u64..i64::MAX as u64, "[0-9a-f]{64}").prop_map(
+            |(uri, duration_ms, size_bytes, sha)| {
+                ClipEvent::ClipRendered(RenderedClip {
+                    uri: MediaUri::parse(format!("/files/{uri}.mp4")).unwrap(),
+                    thumbnail_uri: MediaUri::parse(format!("/files/{uri}.jpg")).unwrap(),
+                    duration_ms,
+                    size_bytes,
+                    sha256: ContentHash::parse(sha).unwrap(),
+                })
+            }
+        ),
+        (0u32..i32::MAX as u32, text(200), any::<bool>()).prop_map(|(attempt, reason, retryable)| {
+            ClipEvent::ClipRenderingFailed(ClipRenderingFailed {
+                attempt,
+                reason: FailureReason::parse(reason).unwrap(),
+                retryable,
+            })
+        }),
+    ]
+}
+
+fn publication_event() -> impl Strategy<Value = PublicationEvent> {
+    let asset = prop_oneof![
+        uuid().prop_map(|u| Asset::Clip(ClipId::from_uuid(u))),
+        "[a-z0-9./-]{1,40}".prop_map(|p| Asset::Url(AssetUrl::parse(format!("https://cdn.example.com/{p}")).unwrap())),
+    ];
+    let created = (
+        uuid(),
+        asset,
+        proptest::collection::vec(pick(TargetPlatform::ALL), 1..8),
+        text(120),
+        proptest::option::of(text(300)),
+        proptest::collection::vec("[a-zA-Z0-9_]{1,20}", 0..5),
+        proptest::option::of(ts()),
+        proptest::option::of("[!-~]{1,40}"),
+        any::<bool>(),
+    )
+        .prop_map(|(id, asset, targets, title, caption, tags, scheduled_at, key, waiting)| {
+            PublicationEvent::PublicationCreated(PublicationCreated {
+                publication_id: PublicationId::from_uuid(id),
+                asset,
+                targets: Targets::parse(targets).unwrap(),
+                title: Title::parse_required(title).unwrap(),
+                caption: Caption::parse(caption.unwrap_or_default()).unwrap(),
+                hashtags: Hashtags::parse(tags.iter().map(|t| Hashtag::parse(t).unwrap()).collect()).unwrap(),
+                scheduled_at,
+                idempotency_key: key.map(|k| IdempotencyKey::parse(k).unwrap()),
+                waiting_for_asset: waiting,
+            })
+        });
+    let target = pick(TargetPlatform::ALL);
+    let attempt = 1u32..100u32;
+    prop_oneof![
+        created,
+        "[a-z0-9/._-]{1,40}".prop_map(|u| PublicationEvent::PublicationAssetReady(PublicationAssetReady {
+            media_uri: MediaUri::parse(format!("/files/{u}")).unwrap()
+        })),
+        ts().prop_map(|at| PublicationEvent::PublicationRescheduled(PublicationRescheduled { scheduled_at: at })),
+        Just(PublicationEvent::PublicationCancelled(PublicationCancelled {})),
+        (target.clone(), attempt.clone(), ts()).prop_map(|(target, attempt, started_at)| {
+            PublicationEvent::PublishAttemptStarted(PublishAttemptStarted { target, attempt, started_at })
+        }),
+        (target.clone(), attempt.clone(), ident(), proptest::option::of("[a-z0-9/]{1,30}")).prop_map(
+            |(target, attempt, post, url)| {
+                PublicationEvent::TargetPublished(TargetPublished {
+                    target,
+                    attempt,
+                    post_id: PostId::parse(post).unwrap(),
+                    url: url.map(|u| AssetUrl::parse(format!("https://youtu.be/{u}")).unwrap()),
+                })
+            }
+        ),
+        (target, attempt, text(200), proptest::option::of(ts()), any::<bool>()).prop_map(
+            |(target, attempt, error, next_retry_at, gave_up)| {
+                PublicationEvent::TargetPublishFailed(TargetPublishFailed {
+                    target,
+                    attempt,
+                    error: FailureReason::parse(error).unwrap(),
+                    next_retry_at,
+                    gave_up,
+                })
+            }
+        ),
+    ]
+}
+
+fn metadata() -> impl Strategy<Value = EventMetadata> {
+    ("[a-z0-9_-]{1,20}", ident(), uuid(), proptest::option::of(uuid()), proptest::option::of(".{0,30}"), ts())
+        .prop_map(|(org, actor, correlation_id, causation_id, request_id, occurred_at)| EventMetadata {
+            org: OrgId::parse(org).unwrap(),
+            actor: ActorId::parse(actor).unwrap(),
+            correlation_id,
+            causation_id,
+            request_id,
+            occurred_at,
+        })
+}
+
+fn envelope() -> impl Strategy<Value = LogEnvelope> {
+    let event = prop_oneof![
+        chat_event().prop_map(LogEvent::Chat),
+        clip_event().prop_map(LogEvent::Clip),
+        publication_event().prop_map(LogEvent::Publication),
+    ];
+    (uuid(), ident(), 1u64..i64::MAX as u64, "[0-9a-f]{64}", metadata(), event).prop_map(
+        |(event_id, aggregate_id, sequence, hash, metadata, event)| LogEnvelope {
+            event_id,
+            aggregate_id,
+            sequence,
+            hash,
+            metadata,
+            event,
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn every_event_round_trips_through_confluent_framed_avro(envelope in envelope()) {
+        let codec = Codec::from_catalog().unwrap();
+        let bytes = codec.encode(&envelope).unwrap();
+        let (schema_id, _) = unframe(&bytes).unwrap();
+        prop_assert_eq!(schema_id, codec.schema_id(envelope.event.kind()));
+        prop_assert_eq!(codec.decode(&bytes).unwrap(), envelope);
+    }
+}
+
+#[test]
+fn garbage_and_unknown_schema_ids_are_refused_not_panicked_on() {
+    let codec = Codec::from_catalog().unwrap();
+    assert!(codec.decode(b"not avro at all").is_err());
+    assert!(matches!(
+        codec.decode(&wavestack_schemas::frame(9_999, b"\x02")),
+        Err(wavestack_schemas::CodecError::UnknownSchemaId(9_999))
+    ));
+    assert!(codec.decode(&wavestack_schemas::frame(1, b"\xff\xff\xff")).is_err());
+}
