@@ -15,3 +15,9 @@ pub use event::{ClipEvent, ClipRenderingFailed, ClipRenderingStarted, ClipReques
 pub use state::{ClipPolicy, ClipState, ClipStatus};
 
 crate::aggregate::cqrs_aggregate!(ClipState, ClipEvent, type = "clip", version = "1");
+
+/// The aggregate id of a clip: scoped by org, so another tenant's clip id
+/// names a stream that does not exist for you.
+pub fn stream_id(org: &crate::value::OrgId, clip: crate::value::ClipId) -> String {
+    format!("{org}/{clip}")
+}

@@ -19,3 +19,8 @@ pub use event::{
 pub use state::{PublicationPolicy, PublicationState, TargetStatus};
 
 crate::aggregate::cqrs_aggregate!(PublicationState, PublicationEvent, type = "publication", version = "1");
+
+/// The aggregate id of a publication, scoped by org like a clip's.
+pub fn stream_id(org: &crate::value::OrgId, publication: crate::value::PublicationId) -> String {
+    format!("{org}/{publication}")
+}

@@ -1,0 +1,33 @@
+//! Kafka: client configuration, topic creation, the idempotent producer and
+//! the local Kafka-protocol broker used when no cluster is configured.
+
+mod local_broker;
+mod producer;
+mod topics;
+
+pub use local_broker::{LocalBroker, LocalBrokerStorage};
+pub use producer::idempotent_producer;
+pub use topics::ensure_topics;
+
+use rdkafka::ClientConfig;
+
+/// Where the log lives and how its topics are laid out.
+#[derive(Debug, Clone)]
+pub struct KafkaConfig {
+    /// `host:port[,host:port…]`
+    pub brokers: String,
+    pub partitions: i32,
+    pub replication_factor: i32,
+}
+
+impl KafkaConfig {
+    pub fn new(brokers: impl Into<String>) -> Self {
+        Self { brokers: brokers.into(), partitions: 3, replication_factor: 1 }
+    }
+
+    pub fn client_config(&self) -> ClientConfig {
+        let mut config = ClientConfig::new();
+        config.set("bootstrap.servers", &self.brokers);
+        config
+    }
+}

@@ -1,0 +1,63 @@
+//! Connecting to Postgres and bringing its schema up to date.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+
+/// Ordered SQL migrations under `adapters/migrations/`.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://localhost/wavestack";
+
+pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(database_url)
+        .await
+        .with_context(|| format!("connecting to Postgres at {}", redact(database_url)))
+}
+
+/// Creates the database named in the URL if it does not exist yet, so the
+/// first `wavestack migrate` on a fresh machine needs no manual step.
+pub async fn ensure_database(database_url: &str) -> anyhow::Result<()> {
+    use sqlx::migrate::MigrateDatabase;
+    if !sqlx::Postgres::database_exists(database_url)
+        .await
+        .with_context(|| format!("checking for the database at {}", redact(database_url)))?
+    {
+        sqlx::Postgres::create_database(database_url)
+            .await
+            .with_context(|| format!("creating the database at {}", redact(database_url)))?;
+    }
+    Ok(())
+}
+
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR.run(pool).await.context("running database migrations")
+}
+
+/// The URL without its password, for logs and errors.
+pub fn redact(database_url: &str) -> String {
+    match (database_url.find("://"), database_url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &database_url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &database_url[..scheme_end + 3], &database_url[at..]),
+                None => database_url.to_owned(),
+            }
+        }
+        _ => database_url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(super::redact("postgres://localhost/wavestack"), "postgres://localhost/wavestack");
+    }
+}

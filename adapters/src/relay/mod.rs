@@ -1,0 +1,200 @@
+//! The outbox relay: tails the `events` table and produces each event to
+//! its aggregate's topic, at least once, in an order no consumer can see
+//! skip.
+//!
+//! Order: rows are read by `(transaction_id, position)` and only from
+//! transactions below the current snapshot's xmin, i.e. transactions that
+//! can no longer commit. Every transaction still running (or yet to start)
+//! has an id at or above xmin, so no row can later appear behind the
+//! checkpoint: a slow transaction with an early `position` is waited for,
+//! never skipped. Within one aggregate this is also sequence order, because
+//! a command writes its events only after loading the previous ones, which
+//! committed (and got their transaction id) before it began.
+//!
+//! Delivery: a batch is produced with the idempotent producer, and the
+//! checkpoint advances only once the broker acknowledged all of it. A crash
+//! in between re-sends the batch; consumers drop duplicates by
+//! (aggregate id, sequence), and the records carry the same event id.
+
+mod checkpoint;
+mod outbox;
+mod publisher;
+
+pub use checkpoint::Checkpoint;
+pub use outbox::OutboxEvent;
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use rdkafka::producer::FutureProducer;
+use sqlx::{Connection, PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use wavestack_schemas::Codec;
+
+#[derive(Debug, Clone)]
+pub struct RelayConfig {
+    /// Names the checkpoint and the lock: one active relay per name.
+    pub name: String,
+    pub batch_size: i64,
+    /// How long to wait when there is nothing to relay.
+    pub idle_poll: Duration,
+    /// Longest wait between retries while Postgres or Kafka fail.
+    pub max_backoff: Duration,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        Self {
+            name: "main".to_owned(),
+            batch_size: 1000,
+            idle_poll: Duration::from_millis(20),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A relay that holds the lock for its name.
+pub struct Relay {
+    conn: PgConnection,
+    producer: FutureProducer,
+    codec: Codec,
+    config: RelayConfig,
+    checkpoint: Checkpoint,
+}
+
+impl Relay {
+    /// Takes a dedicated connection from the pool and waits until this
+    /// relay holds the advisory lock for its name. Standby relays wait here.
+    pub async fn acquire(
+        pool: &PgPool,
+        producer: FutureProducer,
+        codec: Codec,
+        config: RelayConfig,
+        cancel: &CancellationToken,
+    ) -> anyhow::Result<Option<Self>> {
+        loop {
+            let mut conn = pool.acquire().await.context("connecting the relay to Postgres")?.detach();
+            loop {
+                let locked: bool =
+                    sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended('wavestack.relay:' || $1, 0))")
+                        .bind(&config.name)
+                        .fetch_one(&mut conn)
+                        .await
+                        .context("taking the relay lock")?;
+                if locked {
+                    let checkpoint = Checkpoint::load(&mut conn, &config.name).await?;
+                    tracing::info!(relay = %config.name, ?checkpoint, "relay lock taken");
+                    return Ok(Some(Self { conn, producer, codec, config, checkpoint }));
+                }
+                tokio::select! {
+                    _ = cancel.cancelled() => return Ok(None),
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                }
+                if conn.ping().await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+
+    pub fn checkpoint(&self) -> Checkpoint {
+        self.checkpoint
+    }
+
+    /// The next events after the checkpoint that can no longer be joined by
+    /// an earlier one.
+    pub async fn fetch_batch(&mut self) -> anyhow::Result<Vec<OutboxEvent>> {
+        outbox::fetch_after(&mut self.conn, self.checkpoint, self.config.batch_size).await
+    }
+
+    /// Produces the batch and waits for the broker to acknowledge all of it.
+    pub async fn publish(&self, batch: &[OutboxEvent]) -> anyhow::Result<()> {
+        publisher::produce_all(&self.producer, &self.codec, batch).await
+    }
+
+    /// Records that everything up to `last` is on the log.
+    pub async fn commit(&mut self, last: &OutboxEvent) -> anyhow::Result<()> {
+        let next = Checkpoint { transaction_id: last.transaction_id, position: last.position };
+        next.save(&mut self.conn, &self.config.name).await?;
+        self.checkpoint = next;
+        Ok(())
+    }
+
+    /// One batch end to end; returns how many events it relayed.
+    pub async fn relay_once(&mut self) -> anyhow::Result<usize> {
+        let batch = self.fetch_batch().await?;
+        let Some(last) = batch.last() else { return Ok(0) };
+        self.publish(&batch).await?;
+        self.commit(last).await?;
+        Ok(batch.len())
+    }
+
+    /// Relays until cancelled, finishing the batch in hand first. Failures
+    /// (broker down, Postgres restarting) are retried with backoff from the
+    /// last checkpoint; nothing is skipped.
+    pub async fn run(mut self, cancel: CancellationToken) -> anyhow::Result<()> {
+        let mut backoff = Duration::from_millis(100);
+        let mut relayed_since_report = 0usize;
+        let mut report_at = Instant::now();
+        while !cancel.is_cancelled() {
+            match self.relay_once().await {
+                Ok(0) => {
+                    backoff = Duration::from_millis(100);
+                    tokio::select! {
+                        _ = cancel.cancelled() => {}
+                        _ = tokio::time::sleep(self.config.idle_poll) => {}
+                    }
+                }
+                Ok(n) => {
+                    backoff = Duration::from_millis(100);
+                    relayed_since_report += n;
+                }
+                Err(error) => {
+                    tracing::warn!(relay = %self.config.name, error = format!("{error:#}"), retry_in = ?backoff, "relay batch failed");
+                    tokio::select! {
+                        _ = cancel.cancelled() => {}
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(self.config.max_backoff);
+                    if self.conn.ping().await.is_err() {
+                        anyhow::bail!("relay lost its Postgres connection (and with it the lock)");
+                    }
+                }
+            }
+            if report_at.elapsed() >= Duration::from_secs(10) && relayed_since_report > 0 {
+                let rate = relayed_since_report as f64 / report_at.elapsed().as_secs_f64();
+                tracing::info!(relay = %self.config.name, events = relayed_since_report, events_per_second = rate as u64, checkpoint = ?self.checkpoint, "relayed");
+                relayed_since_report = 0;
+                report_at = Instant::now();
+            }
+        }
+        tracing::info!(relay = %self.config.name, checkpoint = ?self.checkpoint, "relay stopped");
+        Ok(())
+    }
+}
+
+/// Runs a relay for as long as `cancel` is not cancelled, re-acquiring the
+/// lock and reconnecting after Postgres failures.
+pub async fn supervise(
+    pool: PgPool,
+    producer: FutureProducer,
+    config: RelayConfig,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    while !cancel.is_cancelled() {
+        let codec = Codec::from_catalog().context("loading the Avro schemas")?;
+        let relay = match Relay::acquire(&pool, producer.clone(), codec, config.clone(), &cancel).await {
+            Ok(Some(relay)) => relay,
+            Ok(None) => break,
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), "relay could not start; retrying");
+                tokio::time::sleep(config.max_backoff).await;
+                continue;
+            }
+        };
+        if let Err(error) = relay.run(cancel.clone()).await {
+            tracing::warn!(error = format!("{error:#}"), "relay stopped; restarting");
+        }
+    }
+    Ok(())
+}

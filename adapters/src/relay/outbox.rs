@@ -1,0 +1,82 @@
+use std::collections::HashMap;
+
+use anyhow::{anyhow, Context};
+use sqlx::{FromRow, PgConnection};
+use uuid::Uuid;
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
+
+use super::Checkpoint;
+
+/// One row of the `events` table as the relay reads it.
+#[derive(Debug, Clone, FromRow)]
+pub struct OutboxEvent {
+    pub position: i64,
+    /// The writing transaction's xid8 (fits an i64 for the next few aeons).
+    pub transaction_id: i64,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub event_id: Uuid,
+    pub payload: serde_json::Value,
+    pub metadata: serde_json::Value,
+    pub hash: Vec<u8>,
+}
+
+const FETCH_AFTER: &str = "
+SELECT position, transaction_id::text::bigint AS transaction_id, aggregate_type, aggregate_id, sequence,
+       event_type, event_id, payload, metadata, hash
+  FROM events
+ WHERE (transaction_id, position) > ($1::bigint::text::xid8, $2)
+   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ ORDER BY transaction_id, position
+ LIMIT $3";
+
+pub(crate) async fn fetch_after(
+    conn: &mut PgConnection,
+    after: Checkpoint,
+    limit: i64,
+) -> anyhow::Result<Vec<OutboxEvent>> {
+    sqlx::query_as(FETCH_AFTER)
+        .bind(after.transaction_id)
+        .bind(after.position)
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+        .context("reading the events table")
+}
+
+impl OutboxEvent {
+    pub fn kind(&self) -> anyhow::Result<AggregateKind> {
+        AggregateKind::from_aggregate_type(&self.aggregate_type)
+            .ok_or_else(|| anyhow!("event {} has an aggregate type with no topic: {}", self.event_id, self.aggregate_type))
+    }
+
+    /// The event as it goes on the log. A row that does not decode is a bug
+    /// in the writer, not bad input: the relay stops on it rather than skip
+    /// an event every consumer would then miss.
+    pub fn to_envelope(&self) -> anyhow::Result<LogEnvelope> {
+        let context = || format!("decoding event {} ({} {})", self.event_id, self.aggregate_type, self.event_type);
+        let event = match self.kind()? {
+            AggregateKind::Chat => LogEvent::Chat(serde_json::from_value(self.payload.clone()).with_context(context)?),
+            AggregateKind::Clip => LogEvent::Clip(serde_json::from_value(self.payload.clone()).with_context(context)?),
+            AggregateKind::Publication => {
+                LogEvent::Publication(serde_json::from_value(self.payload.clone()).with_context(context)?)
+            }
+        };
+        let map: HashMap<String, String> = serde_json::from_value(self.metadata.clone()).with_context(context)?;
+        Ok(LogEnvelope {
+            event_id: self.event_id,
+            aggregate_id: self.aggregate_id.clone(),
+            sequence: u64::try_from(self.sequence).with_context(context)?,
+            hash: hex(&self.hash),
+            metadata: EventMetadata::from_map(&map).with_context(context)?,
+            event,
+        })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

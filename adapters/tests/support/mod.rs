@@ -1,0 +1,165 @@
+//! Helpers shared by the adapters' integration tests: a real broker, a
+//! consumer that reads topics from the start, and commands to write.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::producer::FutureProducer;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+use wavestack_adapters::command_bus::{Accepted, CommandBus, Policies};
+use wavestack_adapters::kafka::{ensure_topics, idempotent_producer, KafkaConfig, LocalBroker, LocalBrokerStorage};
+use wavestack_adapters::relay::{Relay, RelayConfig};
+use wavestack_domain::chat::{ChatCommand, ReceiveChatMessage, Viewer};
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::value::*;
+use wavestack_schemas::{unframe, AggregateKind, Codec, LogEnvelope};
+
+pub fn topics() -> Vec<String> {
+    AggregateKind::ALL.iter().map(|k| k.topic()).collect()
+}
+
+/// A throwaway broker with its topics created.
+pub async fn memory_broker() -> (LocalBroker, KafkaConfig) {
+    let broker = LocalBroker::start(LocalBrokerStorage::Memory).expect("tansu starts");
+    let config = KafkaConfig::new(broker.bootstrap());
+    ensure_topics(&config, &topics()).await.expect("topics are created");
+    (broker, config)
+}
+
+pub fn producer(config: &KafkaConfig) -> FutureProducer {
+    idempotent_producer(config).expect("producer")
+}
+
+pub async fn relay(pool: &PgPool, config: &KafkaConfig) -> Relay {
+    Relay::acquire(pool, producer(config), Codec::from_catalog().unwrap(), RelayConfig::default(), &CancellationToken::new())
+        .await
+        .expect("relay starts")
+        .expect("relay gets the lock")
+}
+
+/// Relays until the outbox has nothing left that can be relayed.
+pub async fn drain(relay: &mut Relay) -> usize {
+    let mut total = 0;
+    loop {
+        match relay.relay_once().await.expect("relay batch") {
+            0 => return total,
+            n => total += n,
+        }
+    }
+}
+
+pub fn metadata(org: &str) -> EventMetadata {
+    EventMetadata {
+        org: OrgId::parse(org).unwrap(),
+        actor: ActorId::parse("svc:test-bot").unwrap(),
+        correlation_id: Uuid::new_v4(),
+        causation_id: None,
+        request_id: Some(format!("req-{}", Uuid::new_v4())),
+        occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
+    }
+}
+
+pub fn viewer(channel: &str, user: &str) -> Viewer {
+    Viewer {
+        platform: ChatPlatform::Twitch,
+        channel: ChannelId::parse(channel).unwrap(),
+        user_id: PlatformUserId::parse(user).unwrap(),
+    }
+}
+
+/// One chat message at `second` seconds of platform time.
+pub async fn chat(bus: &CommandBus, org: &str, viewer: &Viewer, message_id: &str, second: i64) -> Accepted {
+    let meta = metadata(org);
+    let command = ChatCommand::ReceiveChatMessage(ReceiveChatMessage {
+        viewer: viewer.clone(),
+        message_id: MessageId::parse(message_id).unwrap(),
+        author: DisplayName::parse("Viewer").unwrap(),
+        role: Role::Viewer,
+        text: ChatText::parse(format!("message {message_id}")).unwrap(),
+        sent_at: Timestamp::from_unix_micros(1_800_000_000_000_000 + second * 1_000_000).unwrap(),
+    });
+    bus.chat.execute(&viewer.stream_id(&meta.org), command, &meta).await.expect("chat accepted")
+}
+
+pub fn bus(pool: &PgPool) -> CommandBus {
+    CommandBus::new(pool.clone(), Policies::default())
+}
+
+/// One record as read back from Kafka.
+#[derive(Debug, Clone)]
+pub struct Consumed {
+    pub topic: String,
+    pub key: String,
+    pub schema_id: u32,
+    pub headers: HashMap<String, String>,
+    pub envelope: LogEnvelope,
+}
+
+/// Reads the topics from the beginning with a fresh group until `count`
+/// records arrived or `timeout` passed.
+pub async fn consume(config: &KafkaConfig, count: usize, timeout: Duration) -> Vec<Consumed> {
+    let consumer: StreamConsumer = config
+        .client_config()
+        .set("group.id", format!("test-{}", Uuid::new_v4()))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let topics = topics();
+    consumer.subscribe(&topics.iter().map(String::as_str).collect::<Vec<_>>()).expect("subscribe");
+    let codec = Codec::from_catalog().unwrap();
+    let mut out = Vec::new();
+    let deadline = Instant::now() + timeout;
+    while out.len() < count {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let Ok(received) = tokio::time::timeout(left, consumer.recv()).await else { break };
+        let message = received.expect("kafka message");
+        let payload = message.payload().expect("record has a value");
+        let mut headers = HashMap::new();
+        if let Some(h) = message.headers() {
+            for header in h.iter() {
+                headers.insert(
+                    header.key.to_owned(),
+                    String::from_utf8_lossy(header.value.unwrap_or_default()).into_owned(),
+                );
+            }
+        }
+        out.push(Consumed {
+            topic: message.topic().to_owned(),
+            key: String::from_utf8(message.key().expect("record has a key").to_vec()).unwrap(),
+            schema_id: unframe(payload).unwrap().0,
+            headers,
+            envelope: codec.decode(payload).expect("record decodes"),
+        });
+    }
+    out
+}
+
+/// Per aggregate: the sequences in the order they were read, duplicates
+/// removed (consumers deduplicate by (aggregate id, sequence)).
+pub fn sequences_by_aggregate(records: &[Consumed]) -> BTreeMap<String, Vec<u64>> {
+    let mut by_aggregate: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for r in records {
+        let seqs = by_aggregate.entry(r.envelope.aggregate_id.clone()).or_default();
+        if !seqs.contains(&r.envelope.sequence) {
+            seqs.push(r.envelope.sequence);
+        }
+    }
+    by_aggregate
+}
+
+/// Every sequence from 1 to the last, in order.
+pub fn assert_complete_and_ordered(by_aggregate: &BTreeMap<String, Vec<u64>>) {
+    for (aggregate, seqs) in by_aggregate {
+        let expected: Vec<u64> = (1..=seqs.len() as u64).collect();
+        assert_eq!(seqs, &expected, "stream {aggregate} arrived incomplete or out of order");
+    }
+}
