@@ -22,8 +22,28 @@ use wavestack_domain::Decider;
 /// loading a viewer cheap.
 const CHAT_SNAPSHOT_EVERY: usize = 100;
 
-/// Two commands on one stream at once: the loser reloads and decides again.
-const CONFLICT_RETRIES: usize = 8;
+/// Two processes writing one stream at once: the loser reloads and decides
+/// again. Within a process, `StreamLocks` keeps writers from racing at all.
+const CONFLICT_RETRIES: usize = 10;
+
+/// Striped per-stream locks: commands on one stream run one after another in
+/// this process (a chat burst from one viewer would otherwise be a herd of
+/// optimistic-lock conflicts), while different streams run in parallel.
+struct StreamLocks(Vec<tokio::sync::Mutex<()>>);
+
+impl StreamLocks {
+    const STRIPES: usize = 1024;
+
+    fn new() -> Self {
+        Self((0..Self::STRIPES).map(|_| tokio::sync::Mutex::new(())).collect())
+    }
+
+    fn for_stream(&self, aggregate_id: &str) -> &tokio::sync::Mutex<()> {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(aggregate_id);
+        &self.0[(hash as usize) % Self::STRIPES]
+    }
+}
 
 /// A command the store accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +72,7 @@ pub enum CommandError<E: std::error::Error> {
 pub struct AggregateBus<A: Aggregate + Decider> {
     store: PersistedEventStore<PostgresEventRepository, A>,
     policy: <A as Decider>::Policy,
+    locks: StreamLocks,
 }
 
 impl<A> AggregateBus<A>
@@ -61,7 +82,7 @@ where
     <A as Decider>::Policy: Send + Sync,
 {
     fn new(store: PersistedEventStore<PostgresEventRepository, A>, policy: <A as Decider>::Policy) -> Self {
-        Self { store, policy }
+        Self { store, policy, locks: StreamLocks::new() }
     }
 
     #[tracing::instrument(skip_all, fields(aggregate = A::TYPE, aggregate_id = aggregate_id))]
@@ -71,6 +92,7 @@ where
         command: <A as Decider>::Command,
         metadata: &EventMetadata,
     ) -> Result<Accepted, CommandError<<A as Aggregate>::Error>> {
+        let _serialized = self.locks.for_stream(aggregate_id).lock().await;
         let mut backoff = Duration::from_millis(2);
         for _ in 0..CONFLICT_RETRIES {
             let context = self.store.load_aggregate(aggregate_id).await.map_err(store_error)?;
@@ -86,8 +108,10 @@ where
                     return Ok(Accepted { aggregate_id: aggregate_id.to_owned(), sequence, events_written: written });
                 }
                 Err(AggregateError::AggregateConflict) => {
-                    tokio::time::sleep(backoff).await;
-                    backoff *= 2;
+                    // Full jitter, so racing processes do not collide again in step.
+                    let pause = backoff.mul_f64(fastrand::f64());
+                    tokio::time::sleep(pause).await;
+                    backoff = (backoff * 2).min(Duration::from_millis(500));
                 }
                 Err(other) => return Err(store_error(other)),
             }
