@@ -2,6 +2,7 @@
 //! resolving records written with any known schema version to the latest.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::writer::datum::GenericDatumWriter;
@@ -12,11 +13,27 @@ use crate::envelope::LogEnvelope;
 use crate::error::CodecError;
 use crate::wire::{frame, unframe};
 
+/// The catalog's schemas, parsed once per process. `'static` lets the codec
+/// keep writers and readers whose schema resolution is done once, not per
+/// record (resolving per record cost the relay most of its time).
+fn parsed_catalog() -> Result<&'static [(SchemaEntry, Schema)], CodecError> {
+    static PARSED: OnceLock<Result<Vec<(SchemaEntry, Schema)>, String>> = OnceLock::new();
+    PARSED
+        .get_or_init(|| {
+            CATALOG
+                .iter()
+                .map(|entry| Schema::parse_str(entry.text).map(|s| (*entry, s)).map_err(|e| e.to_string()))
+                .collect()
+        })
+        .as_deref()
+        .map_err(|e| CodecError::Schema(e.clone()))
+}
+
 pub struct Codec {
-    /// Per aggregate: the id and schema the relay writes with (the latest).
-    writers: HashMap<AggregateKind, (u32, Schema)>,
-    /// Every known schema by the id on the wire, to decode old records.
-    by_id: HashMap<u32, (AggregateKind, Schema)>,
+    /// Per aggregate: the id written on the wire and the writer (latest version).
+    writers: HashMap<AggregateKind, (u32, GenericDatumWriter<'static>)>,
+    /// Per id on the wire: the aggregate and a reader for records written with it.
+    readers: HashMap<u32, (AggregateKind, GenericDatumReader<'static>)>,
 }
 
 impl Codec {
@@ -29,19 +46,33 @@ impl Codec {
     /// Ids chosen by someone else, e.g. a Confluent Schema Registry the
     /// schemas were registered in.
     pub fn with_ids(id_of: impl Fn(&SchemaEntry) -> u32) -> Result<Self, CodecError> {
-        let mut by_id = HashMap::new();
-        for entry in CATALOG {
-            let schema = Schema::parse_str(entry.text).map_err(|e| CodecError::Schema(e.to_string()))?;
-            by_id.insert(id_of(entry), (entry.aggregate, schema));
+        let parsed = parsed_catalog()?;
+        let latest = |kind: AggregateKind| {
+            let version = SchemaEntry::latest(kind).version;
+            parsed.iter().find(|(e, _)| e.aggregate == kind && e.version == version).expect("latest is parsed")
+        };
+        let mut writers = HashMap::new();
+        for kind in AggregateKind::ALL {
+            let (entry, schema) = latest(kind);
+            writers.insert(kind, (id_of(entry), GenericDatumWriter::builder(schema).build()?));
         }
-        let writers = AggregateKind::ALL
-            .into_iter()
-            .map(|kind| {
-                let id = id_of(SchemaEntry::latest(kind));
-                (kind, (id, by_id[&id].1.clone()))
-            })
-            .collect();
-        Ok(Self { writers, by_id })
+        let mut readers = HashMap::new();
+        for (entry, writer_schema) in parsed {
+            let (latest_entry, reader_schema) = latest(entry.aggregate);
+            // Resolve only across versions. apache-avro resolves a union
+            // branch to the first reader record that can read it, not the one
+            // of the same name, and an empty record (PublicationCancelled)
+            // reads any record: so a new version must keep earlier branches'
+            // positions, and the round-trip test must cover every version.
+            let builder = GenericDatumReader::builder(writer_schema);
+            let reader = if entry.version == latest_entry.version {
+                builder.build()?
+            } else {
+                builder.reader_schema(reader_schema).build()?
+            };
+            readers.insert(id_of(entry), (entry.aggregate, reader));
+        }
+        Ok(Self { writers, readers })
     }
 
     pub fn schema_id(&self, kind: AggregateKind) -> u32 {
@@ -49,26 +80,15 @@ impl Codec {
     }
 
     pub fn encode(&self, envelope: &LogEnvelope) -> Result<Vec<u8>, CodecError> {
-        let (id, schema) = &self.writers[&envelope.event.kind()];
-        let datum = GenericDatumWriter::builder(schema).build()?.write_value_to_vec(envelope.to_avro())?;
+        let (id, writer) = &self.writers[&envelope.event.kind()];
+        let datum = writer.write_value_to_vec(envelope.to_avro())?;
         Ok(frame(*id, &datum))
     }
 
     pub fn decode(&self, bytes: &[u8]) -> Result<LogEnvelope, CodecError> {
         let (id, mut datum) = unframe(bytes)?;
-        let (kind, writer) = self.by_id.get(&id).ok_or(CodecError::UnknownSchemaId(id))?;
-        let (latest_id, reader) = &self.writers[kind];
-        // Resolve only across versions. apache-avro resolves a union branch
-        // to the first reader record that can read it, not the one of the
-        // same name, and an empty record (PublicationCancelled) reads any
-        // record: so a new version must keep earlier branches' positions and
-        // the round-trip test must cover records written with every version.
-        let builder = GenericDatumReader::builder(writer);
-        let value = if id == *latest_id {
-            builder.build()?.read_value(&mut datum)?
-        } else {
-            builder.reader_schema(reader).build()?.read_value(&mut datum)?
-        };
+        let (kind, reader) = self.readers.get(&id).ok_or(CodecError::UnknownSchemaId(id))?;
+        let value = reader.read_value(&mut datum)?;
         LogEnvelope::from_avro(*kind, value)
     }
 }
