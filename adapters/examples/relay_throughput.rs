@@ -60,9 +60,10 @@ async fn main() -> anyhow::Result<()> {
     ensure_topics(&kafka, &["bench.raw".to_owned()]).await?;
 
     let codec = Codec::from_catalog()?;
-    let mut relay = Relay::acquire(&pool, idempotent_producer(&kafka)?, codec, RelayConfig::default(), &CancellationToken::new())
-        .await?
-        .context("relay lock")?;
+    let mut relay =
+        Relay::acquire(&pool, idempotent_producer(&kafka)?, codec, RelayConfig::default(), &CancellationToken::new())
+            .await?
+            .context("relay lock")?;
     let sample = relay.fetch_batch().await?;
     let record_bytes = Codec::from_catalog()?.encode(&sample[0].to_envelope()?)?;
 

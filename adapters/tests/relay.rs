@@ -84,7 +84,10 @@ async fn commands_reach_their_topics_as_confluent_framed_avro(pool: PgPool) {
     let chat_records: Vec<_> = records.iter().filter(|r| r.envelope.event.kind() == AggregateKind::Chat).collect();
     assert_eq!(chat_records.len(), 2);
     assert_eq!(chat_records[0].envelope.aggregate_id, "acme/twitch/shroud/fan-1");
-    assert!(matches!(chat_records[1].envelope.event, LogEvent::Chat(ChatEvent::PointsAwarded(PointsAwarded { balance: 1, .. }))));
+    assert!(matches!(
+        chat_records[1].envelope.event,
+        LogEvent::Chat(ChatEvent::PointsAwarded(PointsAwarded { balance: 1, .. }))
+    ));
     // The hash chain links the second event of the stream to the first.
     assert_ne!(chat_records[0].envelope.hash, chat_records[1].envelope.hash);
 }

@@ -16,10 +16,8 @@ pub struct CompatibilityViolation {
 /// `versions` in order, 1 first. Every version must read all earlier ones
 /// (transitive), not only its predecessor.
 pub fn check_backward_transitive(versions: &[(u32, &str)]) -> Result<(), Vec<CompatibilityViolation>> {
-    let parsed: Vec<(u32, Schema)> = versions
-        .iter()
-        .map(|(v, text)| (*v, Schema::parse_str(text).expect("schema text parses")))
-        .collect();
+    let parsed: Vec<(u32, Schema)> =
+        versions.iter().map(|(v, text)| (*v, Schema::parse_str(text).expect("schema text parses"))).collect();
     let mut violations = Vec::new();
     for (i, (reader_version, reader)) in parsed.iter().enumerate() {
         for (writer_version, writer) in &parsed[..i] {

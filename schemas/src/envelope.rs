@@ -85,7 +85,9 @@ impl LogEnvelope {
         };
         let causation_id = f
             .optional_string("causation_id")?
-            .map(|raw| Uuid::parse_str(&raw).map_err(|_| CodecError::Shape { field: "causation_id", expected: "a UUID" }))
+            .map(|raw| {
+                Uuid::parse_str(&raw).map_err(|_| CodecError::Shape { field: "causation_id", expected: "a UUID" })
+            })
             .transpose()?;
         Ok(Self {
             event_id: f.uuid("event_id")?,

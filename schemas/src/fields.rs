@@ -82,9 +82,7 @@ impl Fields {
     pub(crate) fn uuid(&mut self, field: &'static str) -> Result<Uuid, CodecError> {
         match self.take(field)? {
             Value::Uuid(u) => Ok(u),
-            Value::String(s) => {
-                Uuid::parse_str(&s).map_err(|_| CodecError::Shape { field, expected: "a UUID" })
-            }
+            Value::String(s) => Uuid::parse_str(&s).map_err(|_| CodecError::Shape { field, expected: "a UUID" }),
             _ => Err(CodecError::Shape { field, expected: "a UUID" }),
         }
     }

@@ -176,15 +176,16 @@ fn publication_event() -> impl Strategy<Value = PublicationEvent> {
 }
 
 fn metadata() -> impl Strategy<Value = EventMetadata> {
-    ("[a-z0-9_-]{1,20}", ident(), uuid(), proptest::option::of(uuid()), proptest::option::of(".{0,30}"), ts())
-        .prop_map(|(org, actor, correlation_id, causation_id, request_id, occurred_at)| EventMetadata {
+    ("[a-z0-9_-]{1,20}", ident(), uuid(), proptest::option::of(uuid()), proptest::option::of(".{0,30}"), ts()).prop_map(
+        |(org, actor, correlation_id, causation_id, request_id, occurred_at)| EventMetadata {
             org: OrgId::parse(org).unwrap(),
             actor: ActorId::parse(actor).unwrap(),
             correlation_id,
             causation_id,
             request_id,
             occurred_at,
-        })
+        },
+    )
 }
 
 fn envelope() -> impl Strategy<Value = LogEnvelope> {

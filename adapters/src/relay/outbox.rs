@@ -49,8 +49,9 @@ pub(crate) async fn fetch_after(
 
 impl OutboxEvent {
     pub fn kind(&self) -> anyhow::Result<AggregateKind> {
-        AggregateKind::from_aggregate_type(&self.aggregate_type)
-            .ok_or_else(|| anyhow!("event {} has an aggregate type with no topic: {}", self.event_id, self.aggregate_type))
+        AggregateKind::from_aggregate_type(&self.aggregate_type).ok_or_else(|| {
+            anyhow!("event {} has an aggregate type with no topic: {}", self.event_id, self.aggregate_type)
+        })
     }
 
     /// The event as it goes on the log. A row that does not decode is a bug

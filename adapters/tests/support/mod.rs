@@ -36,10 +36,16 @@ pub fn producer(config: &KafkaConfig) -> FutureProducer {
 }
 
 pub async fn relay(pool: &PgPool, config: &KafkaConfig) -> Relay {
-    Relay::acquire(pool, producer(config), Codec::from_catalog().unwrap(), RelayConfig::default(), &CancellationToken::new())
-        .await
-        .expect("relay starts")
-        .expect("relay gets the lock")
+    Relay::acquire(
+        pool,
+        producer(config),
+        Codec::from_catalog().unwrap(),
+        RelayConfig::default(),
+        &CancellationToken::new(),
+    )
+    .await
+    .expect("relay starts")
+    .expect("relay gets the lock")
 }
 
 /// Relays until the outbox has nothing left that can be relayed.

@@ -12,9 +12,7 @@ pub const MAX_COMMAND_NAME: usize = 32;
 /// `_`, lowercased; anything else (`! hi`, `!!!`, `!é`) is ordinary chat.
 pub fn parse_invocation(text: &str) -> Option<Invocation> {
     let rest = text.trim_start().strip_prefix('!')?;
-    let name_len = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(rest.len());
+    let name_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
     if name_len == 0 || name_len > MAX_COMMAND_NAME {
         return None;
     }
@@ -32,10 +30,7 @@ mod tests {
 
     #[test]
     fn recognises_commands_and_only_commands() {
-        assert_eq!(
-            parse_invocation("!Clip 30  "),
-            Some(Invocation { name: "clip".into(), args: "30".into() })
-        );
+        assert_eq!(parse_invocation("!Clip 30  "), Some(Invocation { name: "clip".into(), args: "30".into() }));
         assert_eq!(parse_invocation("!points"), Some(Invocation { name: "points".into(), args: "".into() }));
         for chat in ["hello !clip", "! clip", "!", "!!", "!clip!", "!élan", "!a-b"] {
             assert_eq!(parse_invocation(chat), None, "{chat}");

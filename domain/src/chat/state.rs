@@ -59,11 +59,8 @@ impl ChatState {
         match event {
             ChatEvent::ChatMessageReceived(e) => {
                 if self.viewer.is_none() {
-                    self.viewer = Some(Viewer {
-                        platform: e.platform,
-                        channel: e.channel.clone(),
-                        user_id: e.user_id.clone(),
-                    });
+                    self.viewer =
+                        Some(Viewer { platform: e.platform, channel: e.channel.clone(), user_id: e.user_id.clone() });
                 }
                 self.messages += 1;
                 if self.recent_message_ids.len() == REMEMBERED_MESSAGE_IDS {

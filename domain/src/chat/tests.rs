@@ -94,7 +94,10 @@ fn the_policy_sets_points_and_cooldown() {
     let first = message("m1", "hello", at(0));
     let second = message("m2", "again", at(10));
     Chat::with(policy)
-        .given(vec![received(&first), ChatEvent::PointsAwarded(PointsAwarded { points: 5, balance: 5, awarded_at: at(0) })])
+        .given(vec![
+            received(&first),
+            ChatEvent::PointsAwarded(PointsAwarded { points: 5, balance: 5, awarded_at: at(0) }),
+        ])
         .when(ChatCommand::ReceiveChatMessage(second.clone()))
         .then_expect_events(vec![
             received(&second),

@@ -1,17 +1,22 @@
 use serde::{Deserialize, Serialize};
 
 use crate::value::{
-    ActorId, ChannelId, ClipDuration, ClipId, ClipSource, ClipStart, Container, ContentHash, FailureReason,
-    MediaUri, Title,
+    ActorId, ChannelId, ClipDuration, ClipId, ClipSource, ClipStart, Container, ContentHash, FailureReason, MediaUri,
+    Title,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClipCommand {
     RequestClip(RequestClip),
     /// A renderer claims the clip.
-    StartRendering { worker: ActorId },
+    StartRendering {
+        worker: ActorId,
+    },
     CompleteRendering(RenderedClip),
-    FailRendering { reason: FailureReason, retryable: bool },
+    FailRendering {
+        reason: FailureReason,
+        retryable: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,10 +29,7 @@ impl Decider for ClipState {
                         return Err(ClipError::IllegalTransition { from, action: "start rendering" })
                     }
                 }
-                Ok(vec![ClipEvent::ClipRenderingStarted(ClipRenderingStarted {
-                    attempt: self.attempts + 1,
-                    worker,
-                })])
+                Ok(vec![ClipEvent::ClipRenderingStarted(ClipRenderingStarted { attempt: self.attempts + 1, worker })])
             }
 
             (ClipCommand::CompleteRendering(output), Some(ClipStatus::Rendering)) => {
@@ -49,7 +46,9 @@ impl Decider for ClipState {
                     retryable: retryable && self.attempts < policy.max_attempts,
                 })])
             }
-            (ClipCommand::FailRendering { .. }, Some(from)) => Err(ClipError::IllegalTransition { from, action: "fail" }),
+            (ClipCommand::FailRendering { .. }, Some(from)) => {
+                Err(ClipError::IllegalTransition { from, action: "fail" })
+            }
         }
     }
 

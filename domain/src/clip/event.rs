@@ -1,9 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::command::RenderedClip;
-use crate::value::{
-    ActorId, ChannelId, ClipDuration, ClipId, ClipSource, ClipStart, Container, FailureReason, Title,
-};
+use crate::value::{ActorId, ChannelId, ClipDuration, ClipId, ClipSource, ClipStart, Container, FailureReason, Title};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClipEvent {

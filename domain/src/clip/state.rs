@@ -22,7 +22,9 @@ pub enum ClipStatus {
     Rendering,
     Rendered,
     /// `retryable`: another attempt is allowed.
-    Failed { retryable: bool },
+    Failed {
+        retryable: bool,
+    },
 }
 
 impl fmt::Display for ClipStatus {

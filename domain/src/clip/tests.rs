@@ -153,15 +153,15 @@ fn a_permanent_failure_cannot_be_retried() {
 fn illegal_transitions_are_refused_with_the_state_they_came_from() {
     let cases = [
         (vec![requested(), started(1)], start(), ClipStatus::Rendering, "start rendering"),
-        (vec![requested(), started(1), ClipEvent::ClipRendered(output())], start(), ClipStatus::Rendered, "start rendering"),
-        (vec![requested()], ClipCommand::CompleteRendering(output()), ClipStatus::Requested, "complete"),
-        (vec![requested()], fail(true), ClipStatus::Requested, "fail"),
         (
             vec![requested(), started(1), ClipEvent::ClipRendered(output())],
-            fail(true),
+            start(),
             ClipStatus::Rendered,
-            "fail",
+            "start rendering",
         ),
+        (vec![requested()], ClipCommand::CompleteRendering(output()), ClipStatus::Requested, "complete"),
+        (vec![requested()], fail(true), ClipStatus::Requested, "fail"),
+        (vec![requested(), started(1), ClipEvent::ClipRendered(output())], fail(true), ClipStatus::Rendered, "fail"),
         (
             vec![requested(), started(1), failed(1, true)],
             ClipCommand::CompleteRendering(output()),

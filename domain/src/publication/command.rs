@@ -1,19 +1,30 @@
 use crate::value::{
-    Asset, AssetUrl, Caption, FailureReason, Hashtags, IdempotencyKey, MediaUri, PostId, PublicationId,
-    TargetPlatform, Targets, Timestamp, Title,
+    Asset, AssetUrl, Caption, FailureReason, Hashtags, IdempotencyKey, MediaUri, PostId, PublicationId, TargetPlatform,
+    Targets, Timestamp, Title,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PublicationCommand {
     CreatePublication(CreatePublication),
     /// The clip this publication waits for has been rendered.
-    MarkAssetReady { media_uri: MediaUri },
-    Reschedule { scheduled_at: Timestamp },
+    MarkAssetReady {
+        media_uri: MediaUri,
+    },
+    Reschedule {
+        scheduled_at: Timestamp,
+    },
     Cancel,
     /// A publisher starts uploading to one target. `at` is the publisher's
     /// clock; attempts before the schedule or the next retry time are refused.
-    StartAttempt { target: TargetPlatform, at: Timestamp },
-    RecordPublished { target: TargetPlatform, post_id: PostId, url: Option<AssetUrl> },
+    StartAttempt {
+        target: TargetPlatform,
+        at: Timestamp,
+    },
+    RecordPublished {
+        target: TargetPlatform,
+        post_id: PostId,
+        url: Option<AssetUrl>,
+    },
     RecordFailure {
         target: TargetPlatform,
         error: FailureReason,

@@ -1,8 +1,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::value::{
-    Asset, AssetUrl, Caption, FailureReason, Hashtags, IdempotencyKey, MediaUri, PostId, PublicationId,
-    TargetPlatform, Targets, Timestamp, Title,
+    Asset, AssetUrl, Caption, FailureReason, Hashtags, IdempotencyKey, MediaUri, PostId, PublicationId, TargetPlatform,
+    Targets, Timestamp, Title,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -52,7 +52,9 @@ fn created(c: CreatePublication) -> PublicationEvent {
 }
 
 fn ready() -> PublicationEvent {
-    PublicationEvent::PublicationAssetReady(PublicationAssetReady { media_uri: MediaUri::parse("/files/c.mp4").unwrap() })
+    PublicationEvent::PublicationAssetReady(PublicationAssetReady {
+        media_uri: MediaUri::parse("/files/c.mp4").unwrap(),
+    })
 }
 
 fn attempt(target: TargetPlatform, n: u32, when: i64) -> PublicationEvent {

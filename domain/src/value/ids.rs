@@ -9,10 +9,7 @@ use super::error::{check_length, ValueError};
 /// keys, so their alphabet is closed: ASCII letters, digits and `-_.:@`.
 fn check_identifier(raw: &str, max: usize) -> Result<(), ValueError> {
     check_length(raw, 1, max)?;
-    if raw
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'@'))
-    {
+    if raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'@')) {
         Ok(())
     } else {
         Err(ValueError::InvalidCharacters)
@@ -63,10 +60,7 @@ macro_rules! identifier {
 
 fn check_org(raw: &str, max: usize) -> Result<(), ValueError> {
     check_length(raw, 1, max)?;
-    if raw
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_'))
-    {
+    if raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_')) {
         Ok(())
     } else {
         Err(ValueError::InvalidCharacters)

@@ -15,6 +15,8 @@ closed_enum!(
     }
 );
 
+// The enum comes from `closed_enum!`, which has no place for `#[default]`.
+#[allow(clippy::derivable_impls)]
 impl Default for Container {
     fn default() -> Self {
         Container::Mp4
@@ -60,8 +62,7 @@ fn url_scheme(raw: &str) -> Option<&str> {
     let (scheme, _) = raw.split_once(':')?;
     let mut chars = scheme.chars();
     let first = chars.next()?;
-    (first.is_ascii_alphabetic() && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
-        .then_some(scheme)
+    (first.is_ascii_alphabetic() && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))).then_some(scheme)
 }
 
 impl TryFrom<String> for ClipSource {

@@ -8,9 +8,7 @@ use super::error::{check_length, ValueError};
 /// (newlines allowed where the platform allows them).
 fn check_text(raw: &str, min: usize, max: usize, allow_newlines: bool) -> Result<(), ValueError> {
     check_length(raw, min, max)?;
-    let bad = raw
-        .chars()
-        .any(|c| c.is_control() && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t')));
+    let bad = raw.chars().any(|c| c.is_control() && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t')));
     if bad {
         Err(ValueError::InvalidCharacters)
     } else {

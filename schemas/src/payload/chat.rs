@@ -23,11 +23,7 @@ pub(crate) fn to_avro(event: &ChatEvent) -> Value {
         ),
         ChatEvent::PointsAwarded(e) => (
             1,
-            record([
-                ("points", long(e.points)),
-                ("balance", long(e.balance)),
-                ("awarded_at", timestamp(e.awarded_at)),
-            ]),
+            record([("points", long(e.points)), ("balance", long(e.balance)), ("awarded_at", timestamp(e.awarded_at))]),
         ),
         ChatEvent::ChatCommandInvoked(e) => (
             2,

@@ -38,7 +38,11 @@ pub(crate) fn to_avro(event: &PublicationEvent) -> Value {
         PublicationEvent::PublicationCancelled(_) => (3, Value::Record(vec![])),
         PublicationEvent::PublishAttemptStarted(e) => (
             4,
-            record([("target", target(e.target)), ("attempt", int(e.attempt)), ("started_at", timestamp(e.started_at))]),
+            record([
+                ("target", target(e.target)),
+                ("attempt", int(e.attempt)),
+                ("started_at", timestamp(e.started_at)),
+            ]),
         ),
         PublicationEvent::TargetPublished(e) => (
             5,
@@ -129,10 +133,7 @@ pub(crate) fn from_avro(payload: Value) -> Result<PublicationEvent, CodecError> 
             target: parse_target(&mut f)?,
             attempt: f.int("attempt")?,
             post_id: f.parsed("post_id", PostId::parse)?,
-            url: f
-                .optional_string("url")?
-                .map(|u| AssetUrl::parse(u).map_err(value_err("url")))
-                .transpose()?,
+            url: f.optional_string("url")?.map(|u| AssetUrl::parse(u).map_err(value_err("url"))).transpose()?,
         }),
         6 => PublicationEvent::TargetPublishFailed(TargetPublishFailed {
             target: parse_target(&mut f)?,
