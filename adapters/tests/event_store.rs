@@ -70,24 +70,7 @@ async fn another_orgs_clip_does_not_exist_for_you(pool: PgPool) {
     let bus = bus(&pool);
     let owner = metadata("acme");
     let clip_id = ClipId::new_random();
-    bus.clip
-        .execute(
-            &clip::stream_id(&owner.org, clip_id),
-            ClipCommand::RequestClip(clip::RequestClip {
-                clip_id,
-                channel: ChannelId::parse("shroud").unwrap(),
-                source: ClipSource::parse("vods/a.mkv").unwrap(),
-                start: ClipStart::from_millis(0).unwrap(),
-                duration: ClipDuration::from_millis(1000).unwrap(),
-                container: Container::Mp4,
-                reencode: false,
-                title: Title::parse("").unwrap(),
-                requested_by: owner.actor.clone(),
-            }),
-            &owner,
-        )
-        .await
-        .unwrap();
+    bus.clip.execute(&clip::stream_id(&owner.org, clip_id), request_clip(clip_id, &owner.actor), &owner).await.unwrap();
     let intruder = metadata("globex");
     let refused = bus
         .clip

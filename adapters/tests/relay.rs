@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use wavestack_adapters::kafka::{ensure_topics, KafkaConfig, LocalBroker, LocalBrokerStorage};
 use wavestack_adapters::relay::{self, Relay, RelayConfig};
 use wavestack_domain::chat::{ChatEvent, PointsAwarded};
-use wavestack_domain::clip::{self, ClipCommand, RequestClip};
+use wavestack_domain::clip;
 use wavestack_domain::publication::{self, CreatePublication, PublicationCommand};
 use wavestack_domain::value::*;
 use wavestack_schemas::{AggregateKind, Codec, LogEvent};
@@ -26,24 +26,7 @@ async fn commands_reach_their_topics_as_confluent_framed_avro(pool: PgPool) {
 
     let meta = metadata("acme");
     let clip_id = ClipId::new_random();
-    bus.clip
-        .execute(
-            &clip::stream_id(&meta.org, clip_id),
-            ClipCommand::RequestClip(RequestClip {
-                clip_id,
-                channel: ChannelId::parse("shroud").unwrap(),
-                source: ClipSource::parse("vods/today.mkv").unwrap(),
-                start: ClipStart::from_seconds(90.0).unwrap(),
-                duration: ClipDuration::from_seconds(30.0).unwrap(),
-                container: Container::Mp4,
-                reencode: false,
-                title: Title::parse("ace").unwrap(),
-                requested_by: meta.actor.clone(),
-            }),
-            &meta,
-        )
-        .await
-        .unwrap();
+    bus.clip.execute(&clip::stream_id(&meta.org, clip_id), request_clip(clip_id, &meta.actor), &meta).await.unwrap();
     let publication_id = PublicationId::new_random();
     let accepted = bus
         .publication

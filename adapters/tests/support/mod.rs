@@ -92,6 +92,21 @@ pub async fn chat(bus: &CommandBus, org: &str, viewer: &Viewer, message_id: &str
     bus.chat.execute(&viewer.stream_id(&meta.org), command, &meta).await.expect("chat accepted")
 }
 
+/// A 30 s stream-copy clip of `vods/today.mkv` from 90 s in.
+pub fn request_clip(clip_id: ClipId, requested_by: &ActorId) -> wavestack_domain::clip::ClipCommand {
+    wavestack_domain::clip::ClipCommand::RequestClip(wavestack_domain::clip::RequestClip {
+        clip_id,
+        channel: ChannelId::parse("shroud").unwrap(),
+        source: ClipSource::parse("vods/today.mkv").unwrap(),
+        start: ClipStart::from_seconds(90.0).unwrap(),
+        duration: ClipDuration::from_seconds(30.0).unwrap(),
+        container: Container::Mp4,
+        reencode: false,
+        title: Title::parse("ace").unwrap(),
+        requested_by: requested_by.clone(),
+    })
+}
+
 pub fn bus(pool: &PgPool) -> CommandBus {
     CommandBus::new(pool.clone(), Policies::default())
 }
