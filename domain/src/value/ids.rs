@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::error::{check_length, ValueError};
+use super::newtype::string_newtype;
 
 /// Identifiers that travel inside aggregate ids (joined with `/`) and Kafka
 /// keys, so their alphabet is closed: ASCII letters, digits and `-_.:@`.
@@ -31,30 +32,9 @@ macro_rules! identifier {
                 ($check)(raw.as_str(), $max)?;
                 Ok(Self(raw))
             }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
         }
 
-        impl TryFrom<String> for $name {
-            type Error = ValueError;
-            fn try_from(raw: String) -> Result<Self, ValueError> {
-                Self::parse(raw)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(value: $name) -> String {
-                value.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
+        string_newtype!($name);
     };
 }
 

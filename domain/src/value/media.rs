@@ -1,8 +1,7 @@
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use super::error::{check_length, ValueError};
+use super::newtype::string_newtype;
 use super::platform::closed_enum;
 
 closed_enum!(
@@ -48,10 +47,6 @@ impl ClipSource {
         Ok(Self(raw))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     pub fn is_url(&self) -> bool {
         url_scheme(&self.0).is_some()
     }
@@ -63,25 +58,6 @@ fn url_scheme(raw: &str) -> Option<&str> {
     let mut chars = scheme.chars();
     let first = chars.next()?;
     (first.is_ascii_alphabetic() && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))).then_some(scheme)
-}
-
-impl TryFrom<String> for ClipSource {
-    type Error = ValueError;
-    fn try_from(raw: String) -> Result<Self, ValueError> {
-        Self::parse(raw)
-    }
-}
-
-impl From<ClipSource> for String {
-    fn from(value: ClipSource) -> String {
-        value.0
-    }
-}
-
-impl fmt::Display for ClipSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 /// Offset into the source where the clip starts, in milliseconds.
@@ -219,23 +195,6 @@ impl MediaUri {
         }
         Ok(Self(raw))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for MediaUri {
-    type Error = ValueError;
-    fn try_from(raw: String) -> Result<Self, ValueError> {
-        Self::parse(raw)
-    }
-}
-
-impl From<MediaUri> for String {
-    fn from(value: MediaUri) -> String {
-        value.0
-    }
 }
 
 /// SHA-256 of a file, 64 lowercase hex digits.
@@ -252,21 +211,10 @@ impl ContentHash {
             Err(ValueError::Invalid("must be 64 lowercase hex digits (SHA-256)"))
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for ContentHash {
-    type Error = ValueError;
-    fn try_from(raw: String) -> Result<Self, ValueError> {
-        Self::parse(raw)
-    }
-}
+string_newtype!(ClipSource);
 
-impl From<ContentHash> for String {
-    fn from(value: ContentHash) -> String {
-        value.0
-    }
-}
+string_newtype!(MediaUri);
+
+string_newtype!(ContentHash);

@@ -4,6 +4,7 @@
 mod error;
 mod ids;
 mod media;
+mod newtype;
 mod platform;
 mod publish;
 mod text;

@@ -1,10 +1,10 @@
 use std::collections::BTreeSet;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::{check_length, ValueError};
 use super::ids::ClipId;
+use super::newtype::string_newtype;
 use super::platform::closed_enum;
 
 closed_enum!(
@@ -65,7 +65,8 @@ pub struct Hashtag(String);
 impl Hashtag {
     pub const MAX_LEN: usize = 100;
 
-    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+    pub fn parse(raw: impl AsRef<str>) -> Result<Self, ValueError> {
+        let raw = raw.as_ref();
         let tag = raw.strip_prefix('#').unwrap_or(raw);
         check_length(tag, 1, Self::MAX_LEN)?;
         if tag.chars().all(|c| c.is_alphanumeric() || c == '_') {
@@ -73,23 +74,6 @@ impl Hashtag {
         } else {
             Err(ValueError::InvalidCharacters)
         }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Hashtag {
-    type Error = ValueError;
-    fn try_from(raw: String) -> Result<Self, ValueError> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<Hashtag> for String {
-    fn from(value: Hashtag) -> String {
-        value.0
     }
 }
 
@@ -156,29 +140,6 @@ impl AssetUrl {
         }
         Ok(Self(raw))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for AssetUrl {
-    type Error = ValueError;
-    fn try_from(raw: String) -> Result<Self, ValueError> {
-        Self::parse(raw)
-    }
-}
-
-impl From<AssetUrl> for String {
-    fn from(value: AssetUrl) -> String {
-        value.0
-    }
-}
-
-impl fmt::Display for AssetUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 #[cfg(test)]
@@ -209,3 +170,7 @@ mod tests {
         assert!(AssetUrl::parse("https://").is_err());
     }
 }
+
+string_newtype!(Hashtag);
+
+string_newtype!(AssetUrl);

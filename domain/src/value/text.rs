@@ -1,8 +1,7 @@
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use super::error::{check_length, ValueError};
+use super::newtype::string_newtype;
 
 /// Free text shown to people: any Unicode except control characters
 /// (newlines allowed where the platform allows them).
@@ -31,30 +30,9 @@ macro_rules! text {
                 check_text(&raw, $min, $max, $nl)?;
                 Ok(Self(raw))
             }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
         }
 
-        impl TryFrom<String> for $name {
-            type Error = ValueError;
-            fn try_from(raw: String) -> Result<Self, ValueError> {
-                Self::parse(raw)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(value: $name) -> String {
-                value.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
+        string_newtype!($name);
     };
 }
 
