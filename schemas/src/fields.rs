@@ -42,6 +42,11 @@ pub(crate) fn enumeration(index: usize, symbol: &str) -> Value {
     Value::Enum(index as u32, symbol.to_owned())
 }
 
+/// Names the field a domain refusal was found in.
+pub(crate) fn invalid(field: &'static str) -> impl Fn(ValueError) -> CodecError {
+    move |error| CodecError::Value { field, error }
+}
+
 /// The fields of one decoded record, taken out by name.
 pub(crate) struct Fields(Vec<(String, Value)>);
 
@@ -76,7 +81,17 @@ impl Fields {
         parse: impl FnOnce(String) -> Result<T, ValueError>,
     ) -> Result<T, CodecError> {
         let raw = self.string(field)?;
-        parse(raw).map_err(|error| CodecError::Value { field, error })
+        parse(raw).map_err(invalid(field))
+    }
+
+    /// An enum symbol, parsed into the domain's closed enum.
+    pub(crate) fn symbol_parsed<T>(
+        &mut self,
+        field: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, ValueError>,
+    ) -> Result<T, CodecError> {
+        let symbol = self.symbol(field)?;
+        parse(&symbol).map_err(invalid(field))
     }
 
     pub(crate) fn uuid(&mut self, field: &'static str) -> Result<Uuid, CodecError> {
@@ -156,7 +171,7 @@ impl Fields {
 pub(crate) fn timestamp_of(value: Value, field: &'static str) -> Result<Timestamp, CodecError> {
     match value {
         Value::TimestampMicros(micros) | Value::Long(micros) => {
-            Timestamp::from_unix_micros(micros).map_err(|error| CodecError::Value { field, error })
+            Timestamp::from_unix_micros(micros).map_err(invalid(field))
         }
         _ => Err(CodecError::Shape { field, expected: "a timestamp-micros" }),
     }

@@ -2,7 +2,7 @@ use apache_avro::types::Value;
 use wavestack_domain::chat::{ChatCommandInvoked, ChatEvent, ChatMessageReceived, PointsAwarded};
 use wavestack_domain::value::*;
 
-use super::{closed_enum, parse_symbol};
+use super::closed_enum;
 use crate::error::CodecError;
 use crate::fields::{branch, long, record, string, timestamp, Fields};
 
@@ -43,12 +43,12 @@ pub(crate) fn from_avro(payload: Value) -> Result<ChatEvent, CodecError> {
     let mut f = Fields::of(value, "payload")?;
     Ok(match index {
         0 => ChatEvent::ChatMessageReceived(ChatMessageReceived {
-            platform: parse_symbol(f.symbol("platform")?, "platform", ChatPlatform::parse)?,
+            platform: f.symbol_parsed("platform", ChatPlatform::parse)?,
             channel: f.parsed("channel", ChannelId::parse)?,
             user_id: f.parsed("user_id", PlatformUserId::parse)?,
             message_id: f.parsed("message_id", MessageId::parse)?,
             author: f.parsed("author", DisplayName::parse)?,
-            role: parse_symbol(f.symbol("role")?, "role", Role::parse)?,
+            role: f.symbol_parsed("role", Role::parse)?,
             text: f.parsed("text", ChatText::parse)?,
             sent_at: f.timestamp("sent_at")?,
         }),

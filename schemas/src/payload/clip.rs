@@ -2,9 +2,9 @@ use apache_avro::types::Value;
 use wavestack_domain::clip::{ClipEvent, ClipRenderingFailed, ClipRenderingStarted, ClipRequested, RenderedClip};
 use wavestack_domain::value::*;
 
-use super::{closed_enum, parse_symbol};
+use super::closed_enum;
 use crate::error::CodecError;
-use crate::fields::{branch, int, long, record, string, Fields};
+use crate::fields::{branch, int, invalid, long, record, string, Fields};
 
 pub(crate) fn to_avro(event: &ClipEvent) -> Value {
     let (index, value) = match event {
@@ -50,15 +50,14 @@ pub(crate) fn to_avro(event: &ClipEvent) -> Value {
 pub(crate) fn from_avro(payload: Value) -> Result<ClipEvent, CodecError> {
     let (index, value) = branch(payload, "payload")?;
     let mut f = Fields::of(value, "payload")?;
-    let value_err = |field| move |error| CodecError::Value { field, error };
     Ok(match index {
         0 => ClipEvent::ClipRequested(ClipRequested {
             clip_id: ClipId::from_uuid(f.uuid("clip_id")?),
             channel: f.parsed("channel", ChannelId::parse)?,
             source: f.parsed("source", ClipSource::parse)?,
-            start: ClipStart::from_millis(f.long("start_ms")?).map_err(value_err("start_ms"))?,
-            duration: ClipDuration::from_millis(f.long("duration_ms")?).map_err(value_err("duration_ms"))?,
-            container: parse_symbol(f.symbol("container")?, "container", Container::parse)?,
+            start: ClipStart::from_millis(f.long("start_ms")?).map_err(invalid("start_ms"))?,
+            duration: ClipDuration::from_millis(f.long("duration_ms")?).map_err(invalid("duration_ms"))?,
+            container: f.symbol_parsed("container", Container::parse)?,
             reencode: f.boolean("reencode")?,
             title: f.parsed("title", Title::parse)?,
             requested_by: f.parsed("requested_by", ActorId::parse)?,

@@ -8,7 +8,6 @@ pub(crate) mod publication;
 
 use apache_avro::types::Value;
 
-use crate::error::CodecError;
 use crate::fields::enumeration;
 
 /// An enum value whose index is its position in the domain's `ALL` list,
@@ -16,12 +15,4 @@ use crate::fields::enumeration;
 pub(crate) fn closed_enum<T: PartialEq + Copy>(all: &[T], value: T, symbol: &str) -> Value {
     let index = all.iter().position(|v| *v == value).expect("value is one of ALL");
     enumeration(index, symbol)
-}
-
-pub(crate) fn parse_symbol<T>(
-    raw: String,
-    field: &'static str,
-    parse: impl FnOnce(&str) -> Result<T, wavestack_domain::value::ValueError>,
-) -> Result<T, CodecError> {
-    parse(&raw).map_err(|error| CodecError::Value { field, error })
 }

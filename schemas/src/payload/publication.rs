@@ -2,9 +2,9 @@ use apache_avro::types::Value;
 use wavestack_domain::publication::*;
 use wavestack_domain::value::*;
 
-use super::{closed_enum, parse_symbol};
+use super::closed_enum;
 use crate::error::CodecError;
-use crate::fields::{branch, int, nullable, record, string, symbol_of, timestamp, Fields};
+use crate::fields::{branch, int, invalid, nullable, record, string, symbol_of, timestamp, Fields};
 
 fn target(t: TargetPlatform) -> Value {
     closed_enum(TargetPlatform::ALL, t, t.as_str())
@@ -67,10 +67,6 @@ pub(crate) fn to_avro(event: &PublicationEvent) -> Value {
     Value::Union(index, Box::new(value))
 }
 
-fn parse_target(f: &mut Fields) -> Result<TargetPlatform, CodecError> {
-    parse_symbol(f.symbol("target")?, "target", TargetPlatform::parse)
-}
-
 fn parse_asset(value: Value) -> Result<Asset, CodecError> {
     let (index, inner) = branch(value, "asset")?;
     let mut f = Fields::of(inner, "asset")?;
@@ -84,7 +80,6 @@ fn parse_asset(value: Value) -> Result<Asset, CodecError> {
 pub(crate) fn from_avro(payload: Value) -> Result<PublicationEvent, CodecError> {
     let (index, value) = branch(payload, "payload")?;
     let mut f = Fields::of(value, "payload")?;
-    let value_err = |field| move |error| CodecError::Value { field, error };
     Ok(match index {
         0 => PublicationEvent::PublicationCreated(PublicationCreated {
             publication_id: PublicationId::from_uuid(f.uuid("publication_id")?),
@@ -93,9 +88,9 @@ pub(crate) fn from_avro(payload: Value) -> Result<PublicationEvent, CodecError> 
                 let targets = f
                     .array("targets")?
                     .into_iter()
-                    .map(|v| parse_symbol(symbol_of(v, "targets")?, "targets", TargetPlatform::parse))
+                    .map(|v| TargetPlatform::parse(&symbol_of(v, "targets")?).map_err(invalid("targets")))
                     .collect::<Result<Vec<_>, _>>()?;
-                Targets::parse(targets).map_err(value_err("targets"))?
+                Targets::parse(targets).map_err(invalid("targets"))?
             },
             title: f.parsed("title", Title::parse)?,
             caption: f.parsed("caption", Caption::parse)?,
@@ -104,16 +99,16 @@ pub(crate) fn from_avro(payload: Value) -> Result<PublicationEvent, CodecError> 
                     .array("hashtags")?
                     .into_iter()
                     .map(|v| match v {
-                        Value::String(s) => Hashtag::parse(&s).map_err(value_err("hashtags")),
+                        Value::String(s) => Hashtag::parse(&s).map_err(invalid("hashtags")),
                         _ => Err(CodecError::Shape { field: "hashtags", expected: "strings" }),
                     })
                     .collect::<Result<Vec<_>, _>>()?;
-                Hashtags::parse(tags).map_err(value_err("hashtags"))?
+                Hashtags::parse(tags).map_err(invalid("hashtags"))?
             },
             scheduled_at: f.optional_timestamp("scheduled_at")?,
             idempotency_key: f
                 .optional_string("idempotency_key")?
-                .map(|k| IdempotencyKey::parse(k).map_err(value_err("idempotency_key")))
+                .map(|k| IdempotencyKey::parse(k).map_err(invalid("idempotency_key")))
                 .transpose()?,
             waiting_for_asset: f.boolean("waiting_for_asset")?,
         }),
@@ -125,18 +120,18 @@ pub(crate) fn from_avro(payload: Value) -> Result<PublicationEvent, CodecError> 
         }),
         3 => PublicationEvent::PublicationCancelled(PublicationCancelled {}),
         4 => PublicationEvent::PublishAttemptStarted(PublishAttemptStarted {
-            target: parse_target(&mut f)?,
+            target: f.symbol_parsed("target", TargetPlatform::parse)?,
             attempt: f.int("attempt")?,
             started_at: f.timestamp("started_at")?,
         }),
         5 => PublicationEvent::TargetPublished(TargetPublished {
-            target: parse_target(&mut f)?,
+            target: f.symbol_parsed("target", TargetPlatform::parse)?,
             attempt: f.int("attempt")?,
             post_id: f.parsed("post_id", PostId::parse)?,
-            url: f.optional_string("url")?.map(|u| AssetUrl::parse(u).map_err(value_err("url"))).transpose()?,
+            url: f.optional_string("url")?.map(|u| AssetUrl::parse(u).map_err(invalid("url"))).transpose()?,
         }),
         6 => PublicationEvent::TargetPublishFailed(TargetPublishFailed {
-            target: parse_target(&mut f)?,
+            target: f.symbol_parsed("target", TargetPlatform::parse)?,
             attempt: f.int("attempt")?,
             error: f.parsed("error", FailureReason::parse)?,
             next_retry_at: f.optional_timestamp("next_retry_at")?,
