@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
 use anyhow::{anyhow, Context};
+use serde::Deserialize;
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 use wavestack_domain::metadata::EventMetadata;
@@ -59,14 +60,16 @@ impl OutboxEvent {
     /// an event every consumer would then miss.
     pub fn to_envelope(&self) -> anyhow::Result<LogEnvelope> {
         let context = || format!("decoding event {} ({} {})", self.event_id, self.aggregate_type, self.event_type);
+        // Deserialize from the row's JSON in place: `&Value` is a
+        // deserializer, so no per-event copy of the payload is made.
         let event = match self.kind()? {
-            AggregateKind::Chat => LogEvent::Chat(serde_json::from_value(self.payload.clone()).with_context(context)?),
-            AggregateKind::Clip => LogEvent::Clip(serde_json::from_value(self.payload.clone()).with_context(context)?),
+            AggregateKind::Chat => LogEvent::Chat(Deserialize::deserialize(&self.payload).with_context(context)?),
+            AggregateKind::Clip => LogEvent::Clip(Deserialize::deserialize(&self.payload).with_context(context)?),
             AggregateKind::Publication => {
-                LogEvent::Publication(serde_json::from_value(self.payload.clone()).with_context(context)?)
+                LogEvent::Publication(Deserialize::deserialize(&self.payload).with_context(context)?)
             }
         };
-        let map: HashMap<String, String> = serde_json::from_value(self.metadata.clone()).with_context(context)?;
+        let map: HashMap<String, String> = Deserialize::deserialize(&self.metadata).with_context(context)?;
         Ok(LogEnvelope {
             event_id: self.event_id,
             aggregate_id: self.aggregate_id.clone(),

@@ -46,10 +46,6 @@ impl ClipSource {
         }
         Ok(Self(raw))
     }
-
-    pub fn is_url(&self) -> bool {
-        url_scheme(&self.0).is_some()
-    }
 }
 
 /// `scheme:` per RFC 3986 (a letter, then letters, digits, `+-.`).
