@@ -2,6 +2,7 @@
 //! a new version gets a new entry and the next free id; nothing is edited
 //! or removed, because records on the log name these ids forever.
 
+use std::collections::HashMap;
 use std::fmt;
 
 /// The aggregates that have a topic on the log.
@@ -85,6 +86,32 @@ impl SchemaEntry {
         let mut versions: Vec<_> = CATALOG.iter().filter(|e| e.aggregate == aggregate).collect();
         versions.sort_by_key(|e| e.version);
         versions
+    }
+}
+
+/// The schema id written on the wire for each catalog entry: the catalog's
+/// own ids, or those an external schema registry assigned on registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaIds(HashMap<u32, u32>);
+
+impl SchemaIds {
+    pub fn catalog() -> Self {
+        Self(CATALOG.iter().map(|e| (e.id, e.id)).collect())
+    }
+
+    /// Ids from a registry: `assigned(catalog id) = registry id`.
+    pub fn assigned(ids: HashMap<u32, u32>) -> Self {
+        Self(ids)
+    }
+
+    pub fn id_of(&self, entry: &SchemaEntry) -> u32 {
+        self.0.get(&entry.id).copied().unwrap_or(entry.id)
+    }
+}
+
+impl Default for SchemaIds {
+    fn default() -> Self {
+        Self::catalog()
     }
 }
 

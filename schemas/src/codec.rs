@@ -8,7 +8,7 @@ use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::writer::datum::GenericDatumWriter;
 use apache_avro::Schema;
 
-use crate::catalog::{AggregateKind, SchemaEntry, CATALOG};
+use crate::catalog::{AggregateKind, SchemaEntry, SchemaIds, CATALOG};
 use crate::envelope::LogEnvelope;
 use crate::error::CodecError;
 use crate::wire::{frame, unframe};
@@ -41,6 +41,11 @@ impl Codec {
     /// serves when no external schema registry is configured.
     pub fn from_catalog() -> Result<Self, CodecError> {
         Self::with_ids(|entry| entry.id)
+    }
+
+    /// Ids from `SchemaIds`: the catalog's, or an external registry's.
+    pub fn with_schema_ids(ids: &SchemaIds) -> Result<Self, CodecError> {
+        Self::with_ids(|entry| ids.id_of(entry))
     }
 
     /// Ids chosen by someone else, e.g. a Confluent Schema Registry the

@@ -11,7 +11,7 @@ mod fields;
 mod payload;
 mod wire;
 
-pub use catalog::{AggregateKind, SchemaEntry, CATALOG};
+pub use catalog::{AggregateKind, SchemaEntry, SchemaIds, CATALOG};
 pub use codec::Codec;
 pub use compatibility::{check_backward_transitive, CompatibilityViolation};
 pub use envelope::{LogEnvelope, LogEvent};

@@ -29,7 +29,7 @@ use anyhow::Context;
 use rdkafka::producer::FutureProducer;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
-use wavestack_schemas::Codec;
+use wavestack_schemas::{Codec, SchemaIds};
 
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
@@ -40,6 +40,8 @@ pub struct RelayConfig {
     pub idle_poll: Duration,
     /// Longest wait between retries while Postgres or Kafka fail.
     pub max_backoff: Duration,
+    /// The schema ids written in each record's Confluent frame.
+    pub schema_ids: SchemaIds,
 }
 
 impl Default for RelayConfig {
@@ -49,6 +51,7 @@ impl Default for RelayConfig {
             batch_size: 1000,
             idle_poll: Duration::from_millis(20),
             max_backoff: Duration::from_secs(5),
+            schema_ids: SchemaIds::catalog(),
         }
     }
 }
@@ -148,8 +151,12 @@ impl Relay {
                 Ok(n) => {
                     backoff = Duration::from_millis(100);
                     relayed_since_report += n;
+                    metrics::counter!("wavestack_relay_events_total", "relay" => self.config.name.clone())
+                        .increment(n as u64);
                 }
                 Err(error) => {
+                    metrics::counter!("wavestack_relay_batch_failures_total", "relay" => self.config.name.clone())
+                        .increment(1);
                     tracing::warn!(relay = %self.config.name, error = format!("{error:#}"), retry_in = ?backoff, "relay batch failed");
                     tokio::select! {
                         _ = cancel.cancelled() => {}
@@ -182,7 +189,7 @@ pub async fn supervise(
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     while !cancel.is_cancelled() {
-        let codec = Codec::from_catalog().context("loading the Avro schemas")?;
+        let codec = Codec::with_schema_ids(&config.schema_ids).context("loading the Avro schemas")?;
         let relay = match Relay::acquire(&pool, producer.clone(), codec, config.clone(), &cancel).await {
             Ok(Some(relay)) => relay,
             Ok(None) => break,

@@ -1,0 +1,13 @@
+//! WaveStack's own tokens: RS256 JWTs signed with keys kept in a key
+//! directory, checked against the same keys, granted to configured service
+//! clients whose secrets are stored only as argon2 hashes.
+
+mod clients;
+mod keys;
+mod scope;
+mod tokens;
+
+pub use clients::{generate_secret, hash_secret, ClientConfig, ClientRegistry, ServiceClient};
+pub use keys::{KeyStore, SigningKey};
+pub use scope::{Scope, ScopeSet, UnknownScope};
+pub use tokens::{Claims, IssuedToken, Principal, TokenError, TokenSettings, Tokens};

@@ -1,0 +1,17 @@
+//! What both HTTP APIs share: the JSON error shape, the JSON body extractor,
+//! request ids, request logs and metrics, health and readiness, serving
+//! with graceful shutdown.
+
+mod error;
+mod health;
+mod json;
+mod metrics;
+mod request_context;
+mod serve;
+
+pub use error::{ApiError, ErrorBody};
+pub use health::{health_routes, Readiness};
+pub use json::{parse_json, ValidJson};
+pub use metrics::{metrics_handle, metrics_route};
+pub use request_context::{request_context, ApiName, RequestId};
+pub use serve::serve;
