@@ -1,5 +1,40 @@
-//! The axum write API: commands from bots and dashboards, platform webhooks,
-//! token issuing and the JWKS.
+//! The write API: bots, dashboards and workers send commands here; each is
+//! authenticated, parsed into domain values at the edge, run through the
+//! command bus, and answered `202` with the aggregate id and sequence.
 //!
-//! Built in the command API issue; today commands enter through
-//! `wavestack_adapters::command_bus::CommandBus`, which this API will wrap.
+//! Layers, outermost first: request context (id, log, metrics) → body limit
+//! → bearer token → rate limit → per route: scope → idempotency → handler.
+
+mod auth;
+mod command_error;
+mod edge;
+mod idempotency;
+mod rate_limit;
+mod routes;
+mod state;
+
+pub use rate_limit::RateLimit;
+pub use state::{AppState, Limits};
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+use axum::Router;
+use wavestack_adapters::http::{health_routes, metrics_route, request_context, ApiError, ApiName, Readiness};
+
+pub fn router(state: AppState) -> Router {
+    let commands = routes::commands(&state)
+        .layer(from_fn_with_state(state.clone(), rate_limit::limit_per_caller))
+        .layer(from_fn_with_state(state.clone(), auth::authenticate));
+    Router::new()
+        .merge(commands)
+        .merge(routes::auth(&state))
+        .merge(health_routes(Readiness { pool: state.pool.clone() }))
+        .merge(metrics_route())
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
+        })
+        .layer(DefaultBodyLimit::max(state.limits.body_bytes))
+        .layer(from_fn_with_state(ApiName("command"), request_context))
+}

@@ -50,6 +50,20 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// Parses one element of an already parsed body (a batch item), naming
+/// fields under `prefix` (`messages[3]`).
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let path = match (prefix, path.as_str()) {
+            ("", path) => path.to_owned(),
+            (prefix, ".") => prefix.to_owned(),
+            (prefix, path) => format!("{prefix}.{path}"),
+        };
+        refusal(&path, error.into_inner())
+    })
+}
+
 fn refusal(path: &str, error: serde_json::Error) -> ApiError {
     match error.classify() {
         serde_json::error::Category::Data => {

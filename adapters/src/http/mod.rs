@@ -11,7 +11,7 @@ mod serve;
 
 pub use error::{ApiError, ErrorBody};
 pub use health::{health_routes, Readiness};
-pub use json::{parse_json, ValidJson};
+pub use json::{from_value, parse_json, ValidJson};
 pub use metrics::{metrics_handle, metrics_route};
 pub use request_context::{request_context, ApiName, RequestId};
 pub use serve::serve;

@@ -1,0 +1,61 @@
+//! Each domain refusal mapped to its HTTP status, once. Another org's
+//! aggregate is `NotFound` (ids are scoped by org), so it is a 404.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use wavestack_adapters::command_bus::CommandError;
+use wavestack_adapters::http::ApiError;
+use wavestack_domain::chat::ChatError;
+use wavestack_domain::clip::ClipError;
+use wavestack_domain::publication::PublicationError;
+
+pub(crate) trait Refusal: std::error::Error {
+    fn to_api_error(&self) -> ApiError;
+}
+
+impl Refusal for ClipError {
+    fn to_api_error(&self) -> ApiError {
+        let status = match self {
+            ClipError::NotFound => StatusCode::NOT_FOUND,
+            _ => StatusCode::CONFLICT,
+        };
+        ApiError::new(status, self.code(), self.to_string())
+    }
+}
+
+impl Refusal for PublicationError {
+    fn to_api_error(&self) -> ApiError {
+        let status = match self {
+            PublicationError::NotFound => StatusCode::NOT_FOUND,
+            PublicationError::UnknownTarget { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::CONFLICT,
+        };
+        let error = ApiError::new(status, self.code(), self.to_string());
+        match self {
+            PublicationError::UnknownTarget { .. } => error.with_field("target"),
+            _ => error,
+        }
+    }
+}
+
+impl Refusal for ChatError {
+    fn to_api_error(&self) -> ApiError {
+        // Only a routing bug can send a message to another viewer's stream.
+        ApiError::internal(anyhow::anyhow!("chat command refused: {self}"))
+    }
+}
+
+pub(crate) fn command_error<E: Refusal>(error: CommandError<E>) -> ApiError {
+    match error {
+        CommandError::Rejected(refusal) => refusal.to_api_error(),
+        CommandError::Conflict => {
+            ApiError::new(StatusCode::CONFLICT, "conflict", "the aggregate kept changing under this command; retry")
+                .with_retry_after(Duration::from_secs(1))
+        }
+        CommandError::Store(message) => {
+            tracing::error!(error = message, "event store failed");
+            ApiError::unavailable("the event store is unavailable; retry")
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Parsing at the edge: raw request fields into domain values, each refusal
+//! naming its field; and the metadata every command carries.
+
+use axum::http::HeaderMap;
+use serde::Serialize;
+use uuid::Uuid;
+use wavestack_adapters::auth::Principal;
+use wavestack_adapters::command_bus::Accepted;
+use wavestack_adapters::http::{parse_json, ApiError, RequestId};
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::value::{Timestamp, ValueError};
+
+/// `field("messages[2].text", ChatText::parse(raw))?`
+pub(crate) fn field<T>(name: impl AsRef<str>, parsed: Result<T, ValueError>) -> Result<T, ApiError> {
+    parsed.map_err(|e| ApiError::invalid_value(name.as_ref(), &e))
+}
+
+pub(crate) fn optional_timestamp(name: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
+    raw.map(|raw| field(name, Timestamp::parse_rfc3339(raw))).transpose()
+}
+
+/// Who, for which org, in answer to which request. The org is the token's,
+/// never the body's.
+pub(crate) fn metadata(principal: &Principal, request_id: &RequestId, headers: &HeaderMap) -> EventMetadata {
+    let correlation_id = headers
+        .get("x-correlation-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| Uuid::parse_str(v).ok())
+        .unwrap_or_else(Uuid::new_v4);
+    EventMetadata {
+        org: principal.org.clone(),
+        actor: principal.subject.clone(),
+        correlation_id,
+        causation_id: None,
+        request_id: Some(request_id.0.clone()),
+        occurred_at: now(),
+    }
+}
+
+/// For commands without fields: an empty body or `{}`.
+pub(crate) fn no_fields(body: &[u8]) -> Result<(), ApiError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Empty {}
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    parse_json::<Empty>(body).map(|_| ())
+}
+
+/// The API's clock; the domain has none.
+pub(crate) fn now() -> Timestamp {
+    Timestamp::from_datetime(time::OffsetDateTime::now_utc())
+}
+
+/// The body of every `202`.
+#[derive(Debug, Serialize)]
+pub(crate) struct AcceptedBody {
+    pub outcome: Outcome,
+    pub aggregate_id: String,
+    pub sequence: u64,
+    pub events_written: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Outcome {
+    Accepted,
+    /// Nothing new was written: a redelivered message, a retried create.
+    Duplicate,
+}
+
+impl From<Accepted> for AcceptedBody {
+    fn from(accepted: Accepted) -> Self {
+        Self {
+            outcome: if accepted.events_written == 0 { Outcome::Duplicate } else { Outcome::Accepted },
+            aggregate_id: accepted.aggregate_id,
+            sequence: accepted.sequence,
+            events_written: accepted.events_written,
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! `POST /v1/chat/messages`: one message, or `{"messages": [...]}` with up
+//! to the batch limit. A batch reports each message's outcome; a message
+//! that fails validation is refused on its own and the rest still count
+//! (a retry of the whole batch is safe: redelivered message ids are
+//! recognised as duplicates).
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use futures::stream::{self, StreamExt};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wavestack_adapters::auth::Principal;
+use wavestack_adapters::http::{from_value, ApiError, ErrorBody, RequestId, ValidJson};
+use wavestack_domain::chat::{ChatCommand, ReceiveChatMessage, Viewer};
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::value::{
+    ChannelId, ChatPlatform, ChatText, DisplayName, MessageId, PlatformUserId, Role, Timestamp,
+};
+
+use crate::command_error::command_error;
+use crate::edge::{field, metadata, now, AcceptedBody};
+use crate::state::AppState;
+
+/// Viewers of one batch written at once; messages of one viewer stay in order.
+const BATCH_CONCURRENCY: usize = 16;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChatMessageBody {
+    platform: String,
+    channel: String,
+    user_id: String,
+    message_id: String,
+    author: String,
+    #[serde(default)]
+    role: Option<String>,
+    text: String,
+    /// When the platform says it was sent; now if absent.
+    #[serde(default)]
+    sent_at: Option<String>,
+}
+
+pub(crate) async fn post_messages(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(request_id): Extension<RequestId>,
+    headers: HeaderMap,
+    ValidJson(body): ValidJson<Value>,
+) -> Result<Response, ApiError> {
+    let metadata = metadata(&principal, &request_id, &headers);
+    match body {
+        Value::Object(mut object) if object.contains_key("messages") => {
+            let Some(Value::Array(items)) = object.remove("messages") else {
+                return Err(ApiError::invalid_field("messages", "must be an array of messages"));
+            };
+            if !object.is_empty() {
+                let extra = object.keys().next().cloned().unwrap_or_default();
+                return Err(ApiError::invalid_field(extra, "unknown field; a batch holds only `messages`"));
+            }
+            batch(&state, &metadata, items).await
+        }
+        single => {
+            let command = parse(from_value(single, "")?, "")?;
+            let id = command.viewer.stream_id(&metadata.org);
+            let accepted = state.bus.chat.execute(&id, ChatCommand::ReceiveChatMessage(command), &metadata).await;
+            let accepted = accepted.map_err(command_error)?;
+            Ok((StatusCode::ACCEPTED, Json(AcceptedBody::from(accepted))).into_response())
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct BatchBody {
+    accepted: usize,
+    duplicates: usize,
+    refused: usize,
+    failed: usize,
+    results: Vec<MessageResult>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+enum MessageResult {
+    Accepted(AcceptedFields),
+    Duplicate(AcceptedFields),
+    /// Refused by validation: the client's mistake; do not retry as is.
+    Refused {
+        error: ErrorBody,
+    },
+    /// Not written because of a failure on our side; retry the batch.
+    Failed {
+        error: ErrorBody,
+    },
+}
+
+#[derive(Debug, Serialize)]
+struct AcceptedFields {
+    aggregate_id: String,
+    sequence: u64,
+}
+
+async fn batch(state: &AppState, metadata: &EventMetadata, items: Vec<Value>) -> Result<Response, ApiError> {
+    if items.is_empty() {
+        return Err(ApiError::invalid_field("messages", "must hold at least one message").with_reason("empty"));
+    }
+    if items.len() > state.limits.batch_messages {
+        return Err(ApiError::payload_too_large(format!(
+            "a batch holds at most {} messages; this one has {}",
+            state.limits.batch_messages,
+            items.len()
+        ))
+        .with_field("messages"));
+    }
+    let mut results: Vec<Option<MessageResult>> = (0..items.len()).map(|_| None).collect();
+    // Per viewer, in the batch's order.
+    let mut streams: HashMap<String, Vec<(usize, ReceiveChatMessage)>> = HashMap::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let prefix = format!("messages[{index}]");
+        match from_value(item, &prefix).and_then(|body| parse(body, &prefix)) {
+            Ok(command) => streams.entry(command.viewer.stream_id(&metadata.org)).or_default().push((index, command)),
+            Err(error) => results[index] = Some(MessageResult::Refused { error: error.body }),
+        }
+    }
+    let written: Vec<Vec<(usize, MessageResult)>> = stream::iter(streams)
+        .map(|(stream_id, commands)| async move {
+            let mut out = Vec::with_capacity(commands.len());
+            for (index, command) in commands {
+                let executed =
+                    state.bus.chat.execute(&stream_id, ChatCommand::ReceiveChatMessage(command), metadata).await;
+                out.push((index, outcome(executed.map_err(command_error))));
+            }
+            out
+        })
+        .buffer_unordered(BATCH_CONCURRENCY)
+        .collect()
+        .await;
+    for (index, result) in written.into_iter().flatten() {
+        results[index] = Some(result);
+    }
+    let results: Vec<MessageResult> = results.into_iter().map(|r| r.expect("every message has a result")).collect();
+    let count = |f: fn(&MessageResult) -> bool| results.iter().filter(|r| f(r)).count();
+    let body = BatchBody {
+        accepted: count(|r| matches!(r, MessageResult::Accepted(_))),
+        duplicates: count(|r| matches!(r, MessageResult::Duplicate(_))),
+        refused: count(|r| matches!(r, MessageResult::Refused { .. })),
+        failed: count(|r| matches!(r, MessageResult::Failed { .. })),
+        results,
+    };
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+fn outcome(executed: Result<wavestack_adapters::command_bus::Accepted, ApiError>) -> MessageResult {
+    match executed {
+        Ok(accepted) => {
+            let fields = AcceptedFields { aggregate_id: accepted.aggregate_id, sequence: accepted.sequence };
+            if accepted.events_written == 0 {
+                MessageResult::Duplicate(fields)
+            } else {
+                MessageResult::Accepted(fields)
+            }
+        }
+        Err(error) => MessageResult::Failed { error: error.body },
+    }
+}
+
+fn parse(body: ChatMessageBody, prefix: &str) -> Result<ReceiveChatMessage, ApiError> {
+    let at = |name: &str| if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") };
+    Ok(ReceiveChatMessage {
+        viewer: Viewer {
+            platform: field(at("platform"), ChatPlatform::parse(&body.platform))?,
+            channel: field(at("channel"), ChannelId::parse(body.channel))?,
+            user_id: field(at("user_id"), PlatformUserId::parse(body.user_id))?,
+        },
+        message_id: field(at("message_id"), MessageId::parse(body.message_id))?,
+        author: field(at("author"), DisplayName::parse(body.author))?,
+        role: match body.role {
+            Some(role) => field(at("role"), Role::parse(&role))?,
+            None => Role::Viewer,
+        },
+        text: field(at("text"), ChatText::parse(body.text))?,
+        sent_at: match body.sent_at {
+            Some(raw) => field(at("sent_at"), Timestamp::parse_rfc3339(&raw))?,
+            None => now(),
+        },
+    })
+}

@@ -1,0 +1,166 @@
+//! Clips: requested by bots and dashboards (`clips:write`); moved through
+//! rendering by the renderer workers (`clips:work`).
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use wavestack_adapters::auth::Principal;
+use wavestack_adapters::http::{ApiError, RequestId, ValidJson};
+use wavestack_domain::clip::{self, ClipCommand, RenderedClip, RequestClip};
+use wavestack_domain::value::{
+    ChannelId, ClipDuration, ClipId, ClipSource, ClipStart, Container, ContentHash, FailureReason, MediaUri, OrgId,
+    Title,
+};
+
+use crate::command_error::command_error;
+use crate::edge::{field, metadata, no_fields, AcceptedBody};
+use crate::idempotency::UsedKey;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RequestClipBody {
+    channel: String,
+    /// A path under the renderer's media root, or an http(s) URL.
+    source: String,
+    start_seconds: f64,
+    duration_seconds: f64,
+    #[serde(default)]
+    container: Option<String>,
+    #[serde(default)]
+    reencode: bool,
+    #[serde(default)]
+    title: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ClipAccepted {
+    clip_id: ClipId,
+    #[serde(flatten)]
+    accepted: AcceptedBody,
+}
+
+pub(crate) async fn request(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(request_id): Extension<RequestId>,
+    key: Option<Extension<UsedKey>>,
+    headers: HeaderMap,
+    ValidJson(body): ValidJson<RequestClipBody>,
+) -> Result<Response, ApiError> {
+    let clip_id = match key {
+        // The same key always names the same clip: a request re-run after
+        // a crash finds its clip instead of creating a second one.
+        Some(Extension(UsedKey(key))) => ClipId::from_uuid(derived_id(&principal.org, "clip", key.as_str())),
+        None => ClipId::new_random(),
+    };
+    let command = RequestClip {
+        clip_id,
+        channel: field("channel", ChannelId::parse(body.channel))?,
+        source: field("source", ClipSource::parse(body.source))?,
+        start: field("start_seconds", ClipStart::from_seconds(body.start_seconds))?,
+        duration: field("duration_seconds", ClipDuration::from_seconds(body.duration_seconds))?,
+        container: match body.container {
+            Some(raw) => field("container", Container::parse(&raw))?,
+            None => Container::default(),
+        },
+        reencode: body.reencode,
+        title: field("title", Title::parse(body.title))?,
+        requested_by: principal.subject.clone(),
+    };
+    let metadata = metadata(&principal, &request_id, &headers);
+    let id = clip::stream_id(&principal.org, clip_id);
+    let accepted =
+        state.bus.clip.execute(&id, ClipCommand::RequestClip(command), &metadata).await.map_err(command_error)?;
+    Ok((StatusCode::ACCEPTED, Json(ClipAccepted { clip_id, accepted: accepted.into() })).into_response())
+}
+
+pub(crate) async fn start(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(request_id): Extension<RequestId>,
+    Path(clip_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    no_fields(&body)?;
+    let command = ClipCommand::StartRendering { worker: principal.subject.clone() };
+    execute(&state, &principal, &request_id, &headers, &clip_id, command).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CompleteBody {
+    uri: String,
+    thumbnail_uri: String,
+    duration_ms: u64,
+    size_bytes: u64,
+    sha256: String,
+}
+
+pub(crate) async fn complete(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(request_id): Extension<RequestId>,
+    Path(clip_id): Path<String>,
+    headers: HeaderMap,
+    ValidJson(body): ValidJson<CompleteBody>,
+) -> Result<Response, ApiError> {
+    let rendered = RenderedClip {
+        uri: field("uri", MediaUri::parse(body.uri))?,
+        thumbnail_uri: field("thumbnail_uri", MediaUri::parse(body.thumbnail_uri))?,
+        duration_ms: body.duration_ms,
+        size_bytes: body.size_bytes,
+        sha256: field("sha256", ContentHash::parse(body.sha256))?,
+    };
+    execute(&state, &principal, &request_id, &headers, &clip_id, ClipCommand::CompleteRendering(rendered)).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FailBody {
+    reason: String,
+    /// Whether another attempt may succeed (a timeout, a full disk).
+    retryable: bool,
+}
+
+pub(crate) async fn fail(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(request_id): Extension<RequestId>,
+    Path(clip_id): Path<String>,
+    headers: HeaderMap,
+    ValidJson(body): ValidJson<FailBody>,
+) -> Result<Response, ApiError> {
+    let command = ClipCommand::FailRendering {
+        reason: field("reason", FailureReason::parse(body.reason))?,
+        retryable: body.retryable,
+    };
+    execute(&state, &principal, &request_id, &headers, &clip_id, command).await
+}
+
+async fn execute(
+    state: &AppState,
+    principal: &Principal,
+    request_id: &RequestId,
+    headers: &HeaderMap,
+    raw_id: &str,
+    command: ClipCommand,
+) -> Result<Response, ApiError> {
+    // A malformed id names no clip: 404, like another org's clip.
+    let clip_id = ClipId::parse(raw_id).map_err(|_| ApiError::not_found("no such clip"))?;
+    let metadata = metadata(principal, request_id, headers);
+    let id = clip::stream_id(&principal.org, clip_id);
+    let accepted = state.bus.clip.execute(&id, command, &metadata).await.map_err(command_error)?;
+    Ok((StatusCode::ACCEPTED, Json(ClipAccepted { clip_id, accepted: accepted.into() })).into_response())
+}
+
+/// A UUID (v5) determined by org, kind and idempotency key.
+pub(crate) fn derived_id(org: &OrgId, kind: &str, key: &str) -> Uuid {
+    const NAMESPACE: Uuid = Uuid::from_u128(0x5d1f_0c2e_8a4b_4f7e_9c3d_2b1a_0e6f_7a81);
+    Uuid::new_v5(&NAMESPACE, format!("{org}\u{0}{kind}\u{0}{key}").as_bytes())
+}

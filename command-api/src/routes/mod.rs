@@ -1,0 +1,67 @@
+//! Routes and the scope each needs.
+
+mod admin;
+mod chat;
+mod clips;
+mod jwks;
+mod publications;
+mod token;
+
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use axum::Router;
+use wavestack_adapters::auth::Scope;
+
+use crate::auth::require_scope;
+use crate::idempotency::idempotent;
+use crate::state::AppState;
+
+/// Routes that need a bearer token.
+pub(crate) fn commands(state: &AppState) -> Router {
+    Router::new()
+        .merge(scoped(state, Scope::ChatWrite, Router::new().route("/v1/chat/messages", post(chat::post_messages))))
+        .merge(scoped(state, Scope::ClipsWrite, Router::new().route("/v1/clips", post(clips::request))))
+        .merge(scoped(
+            state,
+            Scope::ClipsWork,
+            Router::new()
+                .route("/v1/clips/{clip_id}/start", post(clips::start))
+                .route("/v1/clips/{clip_id}/complete", post(clips::complete))
+                .route("/v1/clips/{clip_id}/fail", post(clips::fail)),
+        ))
+        .merge(scoped(
+            state,
+            Scope::PublicationsWrite,
+            Router::new()
+                .route("/v1/publications", post(publications::create))
+                .route("/v1/publications/{publication_id}/reschedule", post(publications::reschedule))
+                .route("/v1/publications/{publication_id}/cancel", post(publications::cancel)),
+        ))
+        .merge(scoped(
+            state,
+            Scope::PublicationsWork,
+            Router::new()
+                .route("/v1/publications/{publication_id}/asset-ready", post(publications::asset_ready))
+                .route("/v1/publications/{publication_id}/attempts", post(publications::start_attempt))
+                .route("/v1/publications/{publication_id}/published", post(publications::published))
+                .route("/v1/publications/{publication_id}/failed", post(publications::failed)),
+        ))
+        .merge(scoped(state, Scope::Admin, Router::new().route("/v1/admin/keys/rotate", post(admin::rotate_key))))
+        .with_state(state.clone())
+}
+
+/// Routes anyone may call: getting a token, and the keys to check one.
+pub(crate) fn auth(state: &AppState) -> Router {
+    Router::new()
+        .route("/v1/auth/token", post(token::issue))
+        .route("/.well-known/jwks.json", get(jwks::jwks))
+        .with_state(state.clone())
+}
+
+/// The scope is checked before the idempotency layer, so a caller without
+/// it cannot read answers stored under its org's keys.
+fn scoped(state: &AppState, scope: Scope, routes: Router<AppState>) -> Router<AppState> {
+    routes
+        .route_layer(from_fn_with_state(state.clone(), idempotent))
+        .route_layer(from_fn_with_state(scope, require_scope))
+}

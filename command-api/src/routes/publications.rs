@@ -1,0 +1,251 @@
+//! Publications: created, rescheduled and cancelled by dashboards and bots
+//! (`publications:write`); attempted and reported by the publisher workers
+//! (`publications:work`).
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use wavestack_adapters::auth::Principal;
+use wavestack_adapters::http::{ApiError, RequestId, ValidJson};
+use wavestack_domain::publication::{self, CreatePublication, PublicationCommand};
+use wavestack_domain::value::{
+    Asset, AssetUrl, Caption, ClipId, FailureReason, Hashtag, Hashtags, MediaUri, PostId, PublicationId,
+    TargetPlatform, Targets, Title,
+};
+
+use super::clips::derived_id;
+use crate::command_error::command_error;
+use crate::edge::{field, metadata, no_fields, now, optional_timestamp, AcceptedBody};
+use crate::idempotency::UsedKey;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AssetBody {
+    #[serde(default)]
+    clip_id: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateBody {
+    /// `{"clip_id": "…"}` or `{"url": "https://…"}`.
+    asset: AssetBody,
+    targets: Vec<String>,
+    title: String,
+    #[serde(default)]
+    caption: String,
+    #[serde(default)]
+    hashtags: Vec<String>,
+    /// RFC 3339; absent means as soon as the asset is ready.
+    #[serde(default)]
+    scheduled_at: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct PublicationAccepted {
+    publication_id: PublicationId,
+    #[serde(flatten)]
+    accepted: AcceptedBody,
+}
+
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(request_id): Extension<RequestId>,
+    key: Option<Extension<UsedKey>>,
+    headers: HeaderMap,
+    ValidJson(body): ValidJson<CreateBody>,
+) -> Result<Response, ApiError> {
+    let key = key.map(|Extension(UsedKey(key))| key);
+    let publication_id = match &key {
+        Some(key) => PublicationId::from_uuid(derived_id(&principal.org, "publication", key.as_str())),
+        None => PublicationId::new_random(),
+    };
+    let asset = match (body.asset.clip_id, body.asset.url) {
+        (Some(clip), None) => {
+            Asset::Clip(ClipId::parse(&clip).map_err(|e| ApiError::invalid_value("asset.clip_id", &e))?)
+        }
+        (None, Some(url)) => Asset::Url(field("asset.url", AssetUrl::parse(url))?),
+        _ => return Err(ApiError::invalid_field("asset", "give exactly one of `clip_id` or `url`")),
+    };
+    let mut targets = Vec::with_capacity(body.targets.len());
+    for (i, raw) in body.targets.iter().enumerate() {
+        targets.push(field(format!("targets[{i}]"), TargetPlatform::parse(raw))?);
+    }
+    let mut hashtags = Vec::with_capacity(body.hashtags.len());
+    for (i, raw) in body.hashtags.iter().enumerate() {
+        hashtags.push(field(format!("hashtags[{i}]"), Hashtag::parse(raw))?);
+    }
+    let command = CreatePublication {
+        publication_id,
+        asset,
+        targets: field("targets", Targets::parse(targets))?,
+        title: field("title", Title::parse_required(body.title))?,
+        caption: field("caption", Caption::parse(body.caption))?,
+        hashtags: field("hashtags", Hashtags::parse(hashtags))?,
+        scheduled_at: optional_timestamp("scheduled_at", body.scheduled_at.as_deref())?,
+        idempotency_key: key,
+    };
+    let command = PublicationCommand::CreatePublication(command);
+    execute_on(&state, &principal, &request_id, &headers, publication_id, command).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RescheduleBody {
+    scheduled_at: String,
+}
+
+pub(crate) async fn reschedule(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(request_id): Extension<RequestId>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ValidJson(body): ValidJson<RescheduleBody>,
+) -> Result<Response, ApiError> {
+    let scheduled_at = optional_timestamp("scheduled_at", Some(&body.scheduled_at))?.expect("given");
+    let command = PublicationCommand::Reschedule { scheduled_at };
+    execute(&state, &principal, &request_id, &headers, &id, command).await
+}
+
+pub(crate) async fn cancel(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(request_id): Extension<RequestId>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    no_fields(&body)?;
+    execute(&state, &principal, &request_id, &headers, &id, PublicationCommand::Cancel).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AssetReadyBody {
+    media_uri: String,
+}
+
+pub(crate) async fn asset_ready(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(request_id): Extension<RequestId>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ValidJson(body): ValidJson<AssetReadyBody>,
+) -> Result<Response, ApiError> {
+    let command =
+        PublicationCommand::MarkAssetReady { media_uri: field("media_uri", MediaUri::parse(body.media_uri))? };
+    execute(&state, &principal, &request_id, &headers, &id, command).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AttemptBody {
+    target: String,
+    /// When the attempt starts; now if absent.
+    #[serde(default)]
+    at: Option<String>,
+}
+
+pub(crate) async fn start_attempt(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(request_id): Extension<RequestId>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ValidJson(body): ValidJson<AttemptBody>,
+) -> Result<Response, ApiError> {
+    let command = PublicationCommand::StartAttempt {
+        target: field("target", TargetPlatform::parse(&body.target))?,
+        at: optional_timestamp("at", body.at.as_deref())?.unwrap_or_else(now),
+    };
+    execute(&state, &principal, &request_id, &headers, &id, command).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PublishedBody {
+    target: String,
+    post_id: String,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+pub(crate) async fn published(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(request_id): Extension<RequestId>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ValidJson(body): ValidJson<PublishedBody>,
+) -> Result<Response, ApiError> {
+    let command = PublicationCommand::RecordPublished {
+        target: field("target", TargetPlatform::parse(&body.target))?,
+        post_id: field("post_id", PostId::parse(body.post_id))?,
+        url: body.url.map(|url| field("url", AssetUrl::parse(url))).transpose()?,
+    };
+    execute(&state, &principal, &request_id, &headers, &id, command).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FailedBody {
+    target: String,
+    error: String,
+    retryable: bool,
+    /// When to try again; the publisher's backoff decides if absent.
+    #[serde(default)]
+    next_retry_at: Option<String>,
+}
+
+pub(crate) async fn failed(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(request_id): Extension<RequestId>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ValidJson(body): ValidJson<FailedBody>,
+) -> Result<Response, ApiError> {
+    let command = PublicationCommand::RecordFailure {
+        target: field("target", TargetPlatform::parse(&body.target))?,
+        error: field("error", FailureReason::parse(body.error))?,
+        retryable: body.retryable,
+        next_retry_at: optional_timestamp("next_retry_at", body.next_retry_at.as_deref())?,
+    };
+    execute(&state, &principal, &request_id, &headers, &id, command).await
+}
+
+async fn execute(
+    state: &AppState,
+    principal: &Principal,
+    request_id: &RequestId,
+    headers: &HeaderMap,
+    raw_id: &str,
+    command: PublicationCommand,
+) -> Result<Response, ApiError> {
+    // A malformed id names no publication: 404, like another org's.
+    let id = PublicationId::parse(raw_id).map_err(|_| ApiError::not_found("no such publication"))?;
+    execute_on(state, principal, request_id, headers, id, command).await
+}
+
+async fn execute_on(
+    state: &AppState,
+    principal: &Principal,
+    request_id: &RequestId,
+    headers: &HeaderMap,
+    publication_id: PublicationId,
+    command: PublicationCommand,
+) -> Result<Response, ApiError> {
+    let metadata = metadata(principal, request_id, headers);
+    let id = publication::stream_id(&principal.org, publication_id);
+    let accepted = state.bus.publication.execute(&id, command, &metadata).await.map_err(command_error)?;
+    Ok((StatusCode::ACCEPTED, Json(PublicationAccepted { publication_id, accepted: accepted.into() })).into_response())
+}
