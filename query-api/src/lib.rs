@@ -1,4 +1,32 @@
-//! The axum read API: read models, the WebSocket live feed and the
-//! read-only, Confluent-compatible schema registry endpoints.
-//!
-//! Built in the command API and read-side issues.
+//! The read API: health, metrics and the read-only, Confluent-compatible
+//! schema registry endpoints that let any Kafka tool decode the log.
+//! Read models and the live feed arrive with the read-side issue.
+
+mod registry;
+
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+use axum::Router;
+use sqlx::PgPool;
+use wavestack_adapters::http::{health_routes, metrics_route, request_context, ApiError, ApiName, Readiness};
+
+#[derive(Clone)]
+pub struct QueryConfig {
+    pub pool: PgPool,
+    /// Off when an external schema registry (`SCHEMA_REGISTRY_URL`) holds
+    /// the schemas: records then carry its ids, not the catalog's.
+    pub serve_registry: bool,
+}
+
+pub fn router(config: QueryConfig) -> Router {
+    let mut router = Router::new().merge(health_routes(Readiness { pool: config.pool })).merge(metrics_route());
+    if config.serve_registry {
+        router = router.merge(registry::routes());
+    }
+    router
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
+        })
+        .layer(from_fn_with_state(ApiName("query"), request_context))
+}

@@ -16,7 +16,7 @@ use crate::wire::{frame, unframe};
 /// The catalog's schemas, parsed once per process. `'static` lets the codec
 /// keep writers and readers whose schema resolution is done once, not per
 /// record (resolving per record cost the relay most of its time).
-fn parsed_catalog() -> Result<&'static [(SchemaEntry, Schema)], CodecError> {
+pub(crate) fn parsed_catalog() -> Result<&'static [(SchemaEntry, Schema)], CodecError> {
     static PARSED: OnceLock<Result<Vec<(SchemaEntry, Schema)>, String>> = OnceLock::new();
     PARSED
         .get_or_init(|| {

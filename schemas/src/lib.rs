@@ -8,6 +8,7 @@ mod compatibility;
 mod envelope;
 mod error;
 mod fields;
+mod lookup;
 mod payload;
 mod wire;
 
@@ -16,4 +17,5 @@ pub use codec::Codec;
 pub use compatibility::{check_backward_transitive, CompatibilityViolation};
 pub use envelope::{LogEnvelope, LogEvent};
 pub use error::CodecError;
+pub use lookup::find_in_subject;
 pub use wire::{frame, unframe, MAGIC_BYTE};

@@ -1,0 +1,149 @@
+//! The schema registry's read API (Confluent REST, the subset deserializers
+//! and tools such as kcat use), served from the catalog in `schemas/` with
+//! its stable ids. Registering is refused (read-only) unless the schema is
+//! already the one registered, in which case its id is returned, as a
+//! registry does for a schema it already holds.
+
+mod error;
+
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wavestack_schemas::{find_in_subject, AggregateKind, SchemaEntry, CATALOG};
+
+use error::RegistryError;
+
+pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+
+pub(crate) fn routes() -> Router {
+    Router::new()
+        .route("/subjects", get(subjects))
+        .route("/subjects/{subject}", post(lookup))
+        .route("/subjects/{subject}/versions", get(versions).post(register))
+        .route("/subjects/{subject}/versions/{version}", get(version))
+        .route("/subjects/{subject}/versions/{version}/schema", get(version_schema))
+        .route("/schemas/ids/{id}", get(schema_by_id))
+        .route("/schemas/ids/{id}/schema", get(raw_schema_by_id))
+        .route("/schemas/ids/{id}/versions", get(versions_of_id))
+        .route("/schemas/ids/{id}/subjects", get(subjects_of_id))
+        .route("/schemas/types", get(|| async { ok(json!(["AVRO"])) }))
+        .route("/config", get(|| async { ok(compatibility()) }))
+        .route("/config/{subject}", get(subject_config))
+        .route("/mode", get(|| async { ok(json!({ "mode": "READONLY" })) }))
+}
+
+fn ok(body: Value) -> Response {
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], body.to_string()).into_response()
+}
+
+fn compatibility() -> Value {
+    json!({ "compatibilityLevel": "BACKWARD_TRANSITIVE" })
+}
+
+fn subject_entries(subject: &str) -> Result<Vec<&'static SchemaEntry>, RegistryError> {
+    let kind = AggregateKind::ALL
+        .into_iter()
+        .find(|k| k.subject() == subject)
+        .ok_or_else(|| RegistryError::subject_not_found(subject))?;
+    Ok(SchemaEntry::versions(kind))
+}
+
+fn by_id(id: &str) -> Result<&'static SchemaEntry, RegistryError> {
+    let id: u32 = id.parse().map_err(|_| RegistryError::schema_not_found(id))?;
+    CATALOG.iter().find(|e| e.id == id).ok_or_else(|| RegistryError::schema_not_found(&id.to_string()))
+}
+
+fn described(entry: &SchemaEntry) -> Value {
+    json!({ "subject": entry.subject(), "version": entry.version, "id": entry.id, "schema": entry.text })
+}
+
+async fn subjects() -> Response {
+    let subjects: Vec<String> = AggregateKind::ALL.iter().map(|k| k.subject()).collect();
+    ok(json!(subjects))
+}
+
+async fn versions(Path(subject): Path<String>) -> Result<Response, RegistryError> {
+    let versions: Vec<u32> = subject_entries(&subject)?.iter().map(|e| e.version).collect();
+    Ok(ok(json!(versions)))
+}
+
+/// `latest`, `-1` or a version number.
+fn find_version(subject: &str, version: &str) -> Result<&'static SchemaEntry, RegistryError> {
+    let entries = subject_entries(subject)?;
+    let found = match version {
+        "latest" | "-1" => entries.last().copied(),
+        number => {
+            let number: u32 = number.parse().map_err(|_| RegistryError::invalid_version(version))?;
+            entries.into_iter().find(|e| e.version == number)
+        }
+    };
+    found.ok_or_else(|| RegistryError::version_not_found(version))
+}
+
+async fn version(Path((subject, version)): Path<(String, String)>) -> Result<Response, RegistryError> {
+    Ok(ok(described(find_version(&subject, &version)?)))
+}
+
+async fn version_schema(Path((subject, version)): Path<(String, String)>) -> Result<Response, RegistryError> {
+    Ok(ok(serde_json::from_str(find_version(&subject, &version)?.text).expect("catalog schemas are JSON")))
+}
+
+async fn schema_by_id(Path(id): Path<String>) -> Result<Response, RegistryError> {
+    Ok(ok(json!({ "schema": by_id(&id)?.text })))
+}
+
+async fn raw_schema_by_id(Path(id): Path<String>) -> Result<Response, RegistryError> {
+    Ok(ok(serde_json::from_str(by_id(&id)?.text).expect("catalog schemas are JSON")))
+}
+
+async fn versions_of_id(Path(id): Path<String>) -> Result<Response, RegistryError> {
+    let entry = by_id(&id)?;
+    Ok(ok(json!([{ "subject": entry.subject(), "version": entry.version }])))
+}
+
+async fn subjects_of_id(Path(id): Path<String>) -> Result<Response, RegistryError> {
+    Ok(ok(json!([by_id(&id)?.subject()])))
+}
+
+async fn subject_config(Path(subject): Path<String>) -> Result<Response, RegistryError> {
+    subject_entries(&subject)?;
+    Ok(ok(compatibility()))
+}
+
+#[derive(Deserialize)]
+struct SchemaRequest {
+    schema: String,
+    #[serde(default, rename = "schemaType")]
+    schema_type: Option<String>,
+}
+
+fn matching(subject: &str, body: &[u8]) -> Result<&'static SchemaEntry, RegistryError> {
+    subject_entries(subject)?;
+    let request: SchemaRequest = serde_json::from_slice(body).map_err(|e| RegistryError::invalid_schema(&e.to_string()))?;
+    if request.schema_type.as_deref().is_some_and(|t| t != "AVRO") {
+        return Err(RegistryError::invalid_schema("only AVRO schemas are served here"));
+    }
+    find_in_subject(subject, &request.schema)
+        .map_err(|e| RegistryError::invalid_schema(&e.to_string()))?
+        .ok_or_else(|| RegistryError::schema_not_found_in(subject))
+}
+
+/// `POST /subjects/{subject}`: is this schema registered under the subject?
+async fn lookup(Path(subject): Path<String>, body: Bytes) -> Result<Response, RegistryError> {
+    Ok(ok(described(matching(&subject, &body)?)))
+}
+
+/// `POST /subjects/{subject}/versions`: read-only; a schema already held is
+/// answered with its id, anything else refused.
+async fn register(Path(subject): Path<String>, body: Bytes) -> Result<Response, RegistryError> {
+    match matching(&subject, &body) {
+        Ok(entry) => Ok(ok(json!({ "id": entry.id }))),
+        Err(error) if error.is_not_found() => Err(RegistryError::read_only(&subject)),
+        Err(error) => Err(error),
+    }
+}
