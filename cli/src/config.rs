@@ -1,17 +1,26 @@
 //! Command-line and environment configuration. Every flag also reads an
-//! environment variable; doc comments are the help text.
+//! environment variable, and (see `config_file`) a key of the TOML config
+//! file; doc comments are the help text.
 
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Args;
 use tracing_subscriber::EnvFilter;
+use wavestack_adapters::auth::TokenSettings;
 use wavestack_adapters::postgres::DEFAULT_DATABASE_URL;
+use wavestack_command_api::{Limits, RateLimit};
 
 #[derive(Args, Clone)]
 pub struct DatabaseArgs {
     /// Postgres connection URL; the database is created if missing.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+    /// Most Postgres connections this process opens.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 20)]
+    pub database_max_connections: u32,
 }
 
 #[derive(Args, Clone)]
@@ -25,6 +34,80 @@ pub struct KafkaArgs {
     /// Events per relay batch.
     #[arg(long, env = "RELAY_BATCH_SIZE", default_value_t = 1000)]
     pub relay_batch_size: i64,
+    /// A Confluent-compatible schema registry to register the log's schemas
+    /// in (its ids then go on the wire). Unset: the query API serves the
+    /// schemas read-only with their catalog ids.
+    #[arg(long, env = "SCHEMA_REGISTRY_URL")]
+    pub schema_registry_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+pub struct KeyArgs {
+    /// Directory of the token signing keys. Default: `<data-dir>/keys`.
+    #[arg(long, env = "WAVESTACK_KEY_DIR")]
+    pub key_dir: Option<PathBuf>,
+    /// Lifetime of issued tokens, in seconds.
+    #[arg(long, env = "WAVESTACK_TOKEN_TTL_SECONDS", default_value_t = 900)]
+    pub token_ttl_seconds: u64,
+    /// `iss` of issued tokens; tokens with another are refused.
+    #[arg(long, env = "WAVESTACK_TOKEN_ISSUER", default_value = "wavestack")]
+    pub token_issuer: String,
+    /// `aud` of issued tokens; tokens with another are refused.
+    #[arg(long, env = "WAVESTACK_TOKEN_AUDIENCE", default_value = "wavestack")]
+    pub token_audience: String,
+    /// Where local state lives: the local broker's log, the signing keys.
+    #[arg(long, env = "WAVESTACK_DATA_DIR", default_value = ".wavestack")]
+    pub data_dir: PathBuf,
+}
+
+impl KeyArgs {
+    pub fn key_dir(&self) -> PathBuf {
+        self.key_dir.clone().unwrap_or_else(|| self.data_dir.join("keys"))
+    }
+
+    pub fn token_settings(&self) -> TokenSettings {
+        TokenSettings {
+            issuer: self.token_issuer.clone(),
+            audience: self.token_audience.clone(),
+            ttl: Duration::from_secs(self.token_ttl_seconds),
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+}
+
+#[derive(Args, Clone)]
+pub struct ApiArgs {
+    /// Address the command API listens on.
+    #[arg(long, env = "WAVESTACK_COMMAND_API_ADDR", default_value = "127.0.0.1:8080")]
+    pub command_api_addr: SocketAddr,
+    /// Address the query API (and schema registry endpoints) listens on.
+    #[arg(long, env = "WAVESTACK_QUERY_API_ADDR", default_value = "127.0.0.1:8081")]
+    pub query_api_addr: SocketAddr,
+    /// Largest request body in bytes; larger is refused with 413.
+    #[arg(long, env = "WAVESTACK_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
+    pub body_limit_bytes: usize,
+    /// Most chat messages in one batch; more is refused with 413.
+    #[arg(long, env = "WAVESTACK_BATCH_LIMIT", default_value_t = 500)]
+    pub batch_limit: usize,
+    /// Sustained requests per second per caller (org and token subject).
+    #[arg(long, env = "WAVESTACK_RATE_LIMIT_PER_SECOND", default_value_t = NonZeroU32::new(200).unwrap())]
+    pub rate_limit_per_second: NonZeroU32,
+    /// Requests a caller may send at once after being idle.
+    #[arg(long, env = "WAVESTACK_RATE_LIMIT_BURST", default_value_t = NonZeroU32::new(400).unwrap())]
+    pub rate_limit_burst: NonZeroU32,
+}
+
+impl ApiArgs {
+    pub fn limits(&self) -> Limits {
+        Limits { body_bytes: self.body_limit_bytes, batch_messages: self.batch_limit }
+    }
+
+    pub fn rate_limit(&self) -> RateLimit {
+        RateLimit { per_second: self.rate_limit_per_second, burst: self.rate_limit_burst }
+    }
 }
 
 #[derive(Args, Clone)]
@@ -33,13 +116,14 @@ pub struct UpArgs {
     pub database: DatabaseArgs,
     #[command(flatten)]
     pub kafka: KafkaArgs,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    #[command(flatten)]
+    pub api: ApiArgs,
     /// Kafka bootstrap servers. Unset: a local broker is started with its
     /// log under the data directory, and stopped on exit.
     #[arg(long, env = "KAFKA_BROKERS")]
     pub kafka_brokers: Option<String>,
-    /// Where local state lives (the local broker's log).
-    #[arg(long, env = "WAVESTACK_DATA_DIR", default_value = ".wavestack")]
-    pub data_dir: PathBuf,
 }
 
 #[derive(Args, Clone)]
@@ -53,13 +137,20 @@ pub struct RelayArgs {
     pub kafka_brokers: String,
 }
 
-/// Logs go to stderr; `RUST_LOG` filters (default `info`), and
-/// `WAVESTACK_LOG_FORMAT=json` switches to one JSON object per line.
+/// Logs go to stderr; `RUST_LOG` filters (default `info`).
+/// `WAVESTACK_LOG_FORMAT=json` gives one JSON object per line (the default
+/// when stderr is not a terminal), `text` the human form.
 pub fn init_logging() {
+    use std::io::IsTerminal;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if std::env::var("WAVESTACK_LOG_FORMAT").is_ok_and(|f| f == "json") {
-        builder.json().init();
+    let json = match std::env::var("WAVESTACK_LOG_FORMAT").as_deref() {
+        Ok("json") => true,
+        Ok("text") => false,
+        _ => !std::io::stderr().is_terminal(),
+    };
+    if json {
+        builder.json().with_current_span(true).with_span_list(false).init();
     } else {
         builder.init();
     }

@@ -2,7 +2,10 @@
 
 mod commands;
 mod config;
+mod config_file;
 mod shutdown;
+
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
@@ -10,6 +13,10 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "wavestack", version)]
 struct Cli {
+    /// TOML config file; its keys are the long flag names, and service
+    /// clients go in `[[clients]]` tables. Flags and environment win.
+    #[arg(long, env = "WAVESTACK_CONFIG", global = true)]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -17,20 +24,36 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs the whole stack in one process: migrations, the local Kafka
-    /// broker (unless KAFKA_BROKERS is set), topics and the outbox relay.
+    /// broker (unless KAFKA_BROKERS is set), topics, the outbox relay, the
+    /// command API and the query API.
     Up(config::UpArgs),
     /// Creates the database if needed and applies migrations.
     Migrate(config::DatabaseArgs),
     /// Runs only the outbox relay against an existing Kafka cluster.
     Relay(config::RelayArgs),
+    /// Tokens and signing keys.
+    #[command(subcommand)]
+    Token(commands::token::TokenCommand),
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    let mut cli = Cli::parse();
+    let file = match &cli.config {
+        Some(path) => {
+            let file = config_file::apply::<Cli>(path)?;
+            cli = Cli::parse();
+            file
+        }
+        None => config_file::FileConfig::default(),
+    };
     config::init_logging();
-    match Cli::parse().command {
-        Command::Up(args) => commands::up(args).await,
-        Command::Migrate(args) => commands::migrate(args).await,
-        Command::Relay(args) => commands::relay(args).await,
-    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Up(args) => commands::up::run(args, file).await,
+            Command::Migrate(args) => commands::migrate(args).await,
+            Command::Relay(args) => commands::relay(args).await,
+            Command::Token(command) => commands::token::run(command).await,
+        }
+    })
 }

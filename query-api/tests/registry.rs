@@ -20,9 +20,9 @@ fn app() -> axum::Router {
 async fn call(method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
     let request = Request::builder().method(method).uri(uri);
     let request = match body {
-        Some(body) => request
-            .header("content-type", "application/vnd.schemaregistry.v1+json")
-            .body(Body::from(body.to_string())),
+        Some(body) => {
+            request.header("content-type", "application/vnd.schemaregistry.v1+json").body(Body::from(body.to_string()))
+        }
         None => request.body(Body::empty()),
     };
     let response = app().oneshot(request.unwrap()).await.unwrap();

@@ -26,7 +26,8 @@ mod tests {
     #[test]
     fn finds_a_schema_however_it_is_formatted() {
         let entry = &CATALOG[0];
-        let reformatted = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(entry.text).unwrap()).unwrap();
+        let reformatted =
+            serde_json::to_string(&serde_json::from_str::<serde_json::Value>(entry.text).unwrap()).unwrap();
         let found = find_in_subject(&entry.subject(), &reformatted).unwrap().unwrap();
         assert_eq!(found.id, entry.id);
         assert!(find_in_subject(&AggregateKind::Clip.subject(), entry.text).unwrap().is_none());

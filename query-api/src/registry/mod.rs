@@ -124,7 +124,8 @@ struct SchemaRequest {
 
 fn matching(subject: &str, body: &[u8]) -> Result<&'static SchemaEntry, RegistryError> {
     subject_entries(subject)?;
-    let request: SchemaRequest = serde_json::from_slice(body).map_err(|e| RegistryError::invalid_schema(&e.to_string()))?;
+    let request: SchemaRequest =
+        serde_json::from_slice(body).map_err(|e| RegistryError::invalid_schema(&e.to_string()))?;
     if request.schema_type.as_deref().is_some_and(|t| t != "AVRO") {
         return Err(RegistryError::invalid_schema("only AVRO schemas are served here"));
     }

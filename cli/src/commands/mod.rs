@@ -1,0 +1,66 @@
+//! One module per subcommand; what they share is here.
+
+pub mod token;
+pub mod up;
+
+use wavestack_adapters::kafka::{ensure_topics, idempotent_producer, KafkaConfig};
+use wavestack_adapters::postgres;
+use wavestack_adapters::registry::register_catalog;
+use wavestack_adapters::relay::{self, RelayConfig};
+use wavestack_schemas::{AggregateKind, SchemaIds};
+
+use crate::config::{DatabaseArgs, KafkaArgs, RelayArgs};
+use crate::shutdown;
+
+pub async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
+    let pool = connect_and_migrate(&args).await?;
+    pool.close().await;
+    tracing::info!(database = %postgres::redact(&args.database_url), "database is up to date");
+    Ok(())
+}
+
+pub async fn relay(args: RelayArgs) -> anyhow::Result<()> {
+    let cancel = shutdown::on_signal();
+    let pool = connect_and_migrate(&args.database).await?;
+    let kafka = kafka_config(&args.kafka_brokers, &args.kafka);
+    let schema_ids = schema_ids(&args.kafka).await?;
+    run_relay(pool, kafka, args.kafka, schema_ids, cancel).await
+}
+
+async fn run_relay(
+    pool: sqlx::PgPool,
+    kafka: KafkaConfig,
+    args: KafkaArgs,
+    schema_ids: SchemaIds,
+    cancel: tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
+    let topics: Vec<String> = AggregateKind::ALL.iter().map(|k| k.topic()).collect();
+    ensure_topics(&kafka, &topics).await?;
+    tracing::info!(brokers = %kafka.brokers, ?topics, "topics ready; relaying events");
+    let producer = idempotent_producer(&kafka)?;
+    let config = RelayConfig { batch_size: args.relay_batch_size, schema_ids, ..RelayConfig::default() };
+    relay::supervise(pool, producer, config, cancel).await
+}
+
+/// The ids records carry: an external registry's, or the catalog's.
+async fn schema_ids(args: &KafkaArgs) -> anyhow::Result<SchemaIds> {
+    match &args.schema_registry_url {
+        Some(url) => register_catalog(url, std::time::Duration::from_secs(60)).await,
+        None => Ok(SchemaIds::catalog()),
+    }
+}
+
+async fn connect_and_migrate(args: &DatabaseArgs) -> anyhow::Result<sqlx::PgPool> {
+    postgres::ensure_database(&args.database_url).await?;
+    let pool = postgres::connect(&args.database_url, args.database_max_connections).await?;
+    postgres::migrate(&pool).await?;
+    Ok(pool)
+}
+
+fn kafka_config(brokers: &str, args: &KafkaArgs) -> KafkaConfig {
+    KafkaConfig {
+        brokers: brokers.to_owned(),
+        partitions: args.partitions,
+        replication_factor: args.replication_factor,
+    }
+}

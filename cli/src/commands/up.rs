@@ -1,0 +1,114 @@
+//! `wavestack up`: everything in one process. On SIGINT/SIGTERM both APIs
+//! stop accepting and finish their in-flight requests, the relay finishes
+//! the batch in hand, and the local broker (if we started it) stops.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use wavestack_adapters::auth::{ClientRegistry, KeyStore, Tokens};
+use wavestack_adapters::command_bus::{CommandBus, Policies};
+use wavestack_adapters::http::{metrics_handle, serve};
+use wavestack_adapters::idempotency::IdempotencyStore;
+use wavestack_adapters::kafka::{LocalBroker, LocalBrokerStorage};
+use wavestack_command_api::AppState;
+use wavestack_query_api::QueryConfig;
+
+use super::{connect_and_migrate, kafka_config, run_relay, schema_ids};
+use crate::config::UpArgs;
+use crate::config_file::FileConfig;
+use crate::shutdown;
+
+pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
+    let cancel = shutdown::on_signal();
+    metrics_handle();
+    let pool = connect_and_migrate(&args.database).await?;
+
+    // Held until the end of `up`: dropping it stops the local broker.
+    let (_local_broker, brokers) = match &args.kafka_brokers {
+        Some(brokers) => (None, brokers.clone()),
+        None => {
+            let dir =
+                std::path::absolute(args.keys.data_dir().join("kafka")).context("resolving the data directory")?;
+            let broker = tokio::task::spawn_blocking(move || {
+                LocalBroker::start_on(local_broker_port(), LocalBrokerStorage::Sqlite(dir))
+            })
+            .await??;
+            tracing::info!(bootstrap = %broker.bootstrap(), data_dir = ?broker.data_dir(), "local Kafka broker started");
+            let bootstrap = broker.bootstrap();
+            (Some(broker), bootstrap)
+        }
+    };
+    let kafka = kafka_config(&brokers, &args.kafka);
+    let schema_ids = schema_ids(&args.kafka).await?;
+
+    let key_dir = args.keys.key_dir();
+    let keys = tokio::task::spawn_blocking(move || KeyStore::open(key_dir)).await??;
+    let tokens = Arc::new(Tokens::new(Arc::new(keys), args.keys.token_settings()));
+    let clients = ClientRegistry::from_config(&file.clients).context("service clients in the config file")?;
+    if clients.is_empty() {
+        tracing::warn!(
+            "no service clients configured: POST /v1/auth/token refuses everyone; `wavestack token issue` still works"
+        );
+    }
+    let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
+    let command_state =
+        AppState::new(pool.clone(), bus, tokens, Arc::new(clients), args.api.limits(), args.api.rate_limit());
+    let command_listener = bind(args.api.command_api_addr, "command API").await?;
+    let query_listener = bind(args.api.query_api_addr, "query API").await?;
+    let query_config = QueryConfig { pool: pool.clone(), serve_registry: args.kafka.schema_registry_url.is_none() };
+
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(serve(command_listener, wavestack_command_api::router(command_state), cancel.clone()));
+    tasks.spawn(serve(query_listener, wavestack_query_api::router(query_config), cancel.clone()));
+    tasks.spawn(run_relay(pool.clone(), kafka, args.kafka.clone(), schema_ids, cancel.clone()));
+    tasks.spawn(purge_idempotency_keys(IdempotencyStore::new(pool.clone()), cancel.clone()));
+    tracing::info!(
+        command_api = %args.api.command_api_addr,
+        query_api = %args.api.query_api_addr,
+        "WaveStack is up"
+    );
+
+    // The first task to end (normally all of them, on a signal) takes the
+    // others down with it.
+    let mut outcome = Ok(());
+    while let Some(done) = tasks.join_next().await {
+        let result = done.context("a task panicked").and_then(|r| r);
+        if let Err(error) = result {
+            tracing::error!(error = format!("{error:#}"), "a component failed; shutting down");
+            if outcome.is_ok() {
+                outcome = Err(error);
+            }
+        }
+        cancel.cancel();
+    }
+    pool.close().await;
+    tracing::info!("stopped");
+    outcome
+}
+
+async fn bind(addr: std::net::SocketAddr, what: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.with_context(|| format!("binding the {what} to {addr}"))
+}
+
+/// Keys are remembered for a day; forget older ones every ten minutes.
+async fn purge_idempotency_keys(store: IdempotencyStore, cancel: CancellationToken) -> anyhow::Result<()> {
+    loop {
+        match store.purge_expired().await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired idempotency keys forgotten"),
+            Err(error) => tracing::warn!(error = format!("{error:#}"), "could not purge idempotency keys"),
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok(()),
+            _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+        }
+    }
+}
+
+/// The local broker listens on Kafka's usual port unless told otherwise.
+fn local_broker_port() -> u16 {
+    std::env::var("WAVESTACK_LOCAL_KAFKA_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(9092)
+}
