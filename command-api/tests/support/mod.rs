@@ -1,0 +1,175 @@
+//! `spawn_app()`: the command API on port 0 over a fresh database (from
+//! `#[sqlx::test]`), with its own key directory and one service client.
+#![allow(dead_code)]
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use serde_json::Value;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use wavestack_adapters::auth::{hash_secret, ClientConfig, ClientRegistry, KeyStore, ScopeSet, TokenSettings, Tokens};
+use wavestack_adapters::command_bus::{CommandBus, Policies};
+use wavestack_adapters::http::serve;
+use wavestack_command_api::{router, AppState, Limits, RateLimit};
+use wavestack_domain::value::{ActorId, OrgId};
+
+pub const CLIENT_ID: &str = "twitch-bot";
+pub const CLIENT_SECRET: &str = "correct horse battery staple";
+pub const CLIENT_ORG: &str = "acme";
+pub const CLIENT_SCOPES: &[&str] = &["chat:write", "clips:write", "read"];
+
+pub struct TestApp {
+    pub url: String,
+    pub http: reqwest::Client,
+    pub pool: PgPool,
+    pub tokens: Arc<Tokens>,
+    pub keys_dir: tempfile::TempDir,
+    cancel: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+pub struct Options {
+    pub limits: Limits,
+    pub rate_limit: RateLimit,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            // High enough that only the rate-limit test meets it.
+            rate_limit: RateLimit {
+                per_second: NonZeroU32::new(10_000).unwrap(),
+                burst: NonZeroU32::new(10_000).unwrap(),
+            },
+        }
+    }
+}
+
+pub async fn spawn_app(pool: PgPool) -> TestApp {
+    spawn_app_with(pool, Options::default()).await
+}
+
+pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
+    let keys_dir = tempfile::tempdir().unwrap();
+    let keys = Arc::new(KeyStore::open(keys_dir.path()).unwrap());
+    let tokens = Arc::new(Tokens::new(keys, TokenSettings::default()));
+    let clients = ClientRegistry::from_config(&[ClientConfig {
+        id: CLIENT_ID.into(),
+        secret_hash: hash_secret(CLIENT_SECRET),
+        org: CLIENT_ORG.into(),
+        scopes: CLIENT_SCOPES.iter().map(|s| s.to_string()).collect(),
+    }])
+    .unwrap();
+    let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
+    let state =
+        AppState::new(pool.clone(), bus, tokens.clone(), Arc::new(clients), options.limits, options.rate_limit);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let cancel = CancellationToken::new();
+    tokio::spawn(serve(listener, router(state), cancel.clone()));
+    TestApp { url, http: reqwest::Client::new(), pool, tokens, keys_dir, cancel }
+}
+
+impl TestApp {
+    /// A token for `org` with the given space-separated scopes.
+    pub fn token(&self, org: &str, scopes: &str) -> String {
+        self.token_for("tester", org, scopes)
+    }
+
+    pub fn token_for(&self, sub: &str, org: &str, scopes: &str) -> String {
+        let scopes = ScopeSet::parse(scopes).unwrap();
+        let issued =
+            self.tokens.issue(&ActorId::parse(sub).unwrap(), &OrgId::parse(org).unwrap(), &scopes).unwrap();
+        issued.access_token
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// POSTs JSON with a bearer token; returns status, body and headers.
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Answer {
+        let response = self.http.post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap();
+        Answer::read(response).await
+    }
+
+    pub async fn post_with_key(&self, path: &str, token: &str, key: &str, body: &Value) -> Answer {
+        let response = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        Answer::read(response).await
+    }
+
+    pub async fn events_in(&self, aggregate_type: &str) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = $1")
+            .bind(aggregate_type)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn all_events(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&self.pool).await.unwrap()
+    }
+}
+
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Answer {
+    pub async fn read(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        Self { status, body, headers }
+    }
+
+    /// The stable error code of a refusal.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("<no error code>")
+    }
+
+    pub fn field(&self) -> &str {
+        self.body["error"]["field"].as_str().unwrap_or("<no field>")
+    }
+}
+
+pub fn chat_message(message_id: &str, text: &str) -> Value {
+    serde_json::json!({
+        "platform": "twitch",
+        "channel": "shroud",
+        "user_id": "viewer-1",
+        "message_id": message_id,
+        "author": "Viewer One",
+        "text": text,
+        "sent_at": "2026-11-22T10:00:00Z",
+    })
+}
+
+pub fn clip_request() -> Value {
+    serde_json::json!({
+        "channel": "shroud",
+        "source": "vods/2026-11-22.mkv",
+        "start_seconds": 120.5,
+        "duration_seconds": 30,
+        "title": "the play",
+    })
+}
