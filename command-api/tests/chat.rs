@@ -115,10 +115,9 @@ async fn a_batch_of_five_hundred_is_accepted(pool: sqlx::PgPool) {
     let answer = app.post("/v1/chat/messages", &token, &json!({ "messages": messages })).await;
     assert_eq!(answer.status, 202);
     assert_eq!(answer.body["accepted"], 500);
-    let received: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = 'ChatMessageReceived'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let received: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = 'ChatMessageReceived'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(received, 500);
 }

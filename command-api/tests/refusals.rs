@@ -35,16 +35,106 @@ async fn invalid_fields_are_422_naming_the_field(pool: sqlx::PgPool) {
     let token = app.token("acme", "chat:write clips:write");
     let cases = [
         ("/v1/chat/messages", json!({"text": "a"}), "platform", "invalid_type"),
-        ("/v1/chat/messages", { let mut m = chat_message("m", "hi"); m["platform"] = json!("myspace"); m }, "platform", "unknown_variant"),
-        ("/v1/chat/messages", { let mut m = chat_message("m", "hi"); m["channel"] = json!("a/b"); m }, "channel", "invalid_characters"),
-        ("/v1/chat/messages", { let mut m = chat_message("m", "hi"); m["author"] = json!("x".repeat(65)); m }, "author", "too_long"),
-        ("/v1/chat/messages", { let mut m = chat_message("m", "hi"); m["sent_at"] = json!("yesterday"); m }, "sent_at", "invalid"),
-        ("/v1/chat/messages", { let mut m = chat_message("m", "hi"); m["text"] = json!(7); m }, "text", "invalid_type"),
-        ("/v1/chat/messages", { let mut m = chat_message("m", "hi"); m["org"] = json!("evil"); m }, "org", "invalid_type"),
-        ("/v1/clips", { let mut c = clip_request(); c["source"] = json!("concat:/etc/passwd"); c }, "source", "invalid"),
-        ("/v1/clips", { let mut c = clip_request(); c["duration_seconds"] = json!(0); c }, "duration_seconds", "out_of_range"),
-        ("/v1/clips", { let mut c = clip_request(); c["container"] = json!("avi"); c }, "container", "unknown_variant"),
-        ("/v1/clips", { let mut c = clip_request(); c["title"] = json!("t".repeat(121)); c }, "title", "too_long"),
+        (
+            "/v1/chat/messages",
+            {
+                let mut m = chat_message("m", "hi");
+                m["platform"] = json!("myspace");
+                m
+            },
+            "platform",
+            "unknown_variant",
+        ),
+        (
+            "/v1/chat/messages",
+            {
+                let mut m = chat_message("m", "hi");
+                m["channel"] = json!("a/b");
+                m
+            },
+            "channel",
+            "invalid_characters",
+        ),
+        (
+            "/v1/chat/messages",
+            {
+                let mut m = chat_message("m", "hi");
+                m["author"] = json!("x".repeat(65));
+                m
+            },
+            "author",
+            "too_long",
+        ),
+        (
+            "/v1/chat/messages",
+            {
+                let mut m = chat_message("m", "hi");
+                m["sent_at"] = json!("yesterday");
+                m
+            },
+            "sent_at",
+            "invalid",
+        ),
+        (
+            "/v1/chat/messages",
+            {
+                let mut m = chat_message("m", "hi");
+                m["text"] = json!(7);
+                m
+            },
+            "text",
+            "invalid_type",
+        ),
+        (
+            "/v1/chat/messages",
+            {
+                let mut m = chat_message("m", "hi");
+                m["org"] = json!("evil");
+                m
+            },
+            "org",
+            "invalid_type",
+        ),
+        (
+            "/v1/clips",
+            {
+                let mut c = clip_request();
+                c["source"] = json!("concat:/etc/passwd");
+                c
+            },
+            "source",
+            "invalid",
+        ),
+        (
+            "/v1/clips",
+            {
+                let mut c = clip_request();
+                c["duration_seconds"] = json!(0);
+                c
+            },
+            "duration_seconds",
+            "out_of_range",
+        ),
+        (
+            "/v1/clips",
+            {
+                let mut c = clip_request();
+                c["container"] = json!("avi");
+                c
+            },
+            "container",
+            "unknown_variant",
+        ),
+        (
+            "/v1/clips",
+            {
+                let mut c = clip_request();
+                c["title"] = json!("t".repeat(121));
+                c
+            },
+            "title",
+            "too_long",
+        ),
     ];
     for (path, body, field, reason) in cases {
         let answer = app.post(path, &token, &body).await;
@@ -187,11 +277,20 @@ async fn arbitrary_bodies_never_get_a_server_error(pool: sqlx::PgPool) {
         format!("/v1/publications/{id}/failed"),
     ];
     let values = [
-        json!(null), json!(1), json!("s"), json!([]), json!([1, 2]), json!({}), json!({"messages": 5}),
-        json!({"messages": [null]}), json!({"asset": {"clip_id": "x", "url": "y"}, "targets": [], "title": ""}),
+        json!(null),
+        json!(1),
+        json!("s"),
+        json!([]),
+        json!([1, 2]),
+        json!({}),
+        json!({"messages": 5}),
+        json!({"messages": [null]}),
+        json!({"asset": {"clip_id": "x", "url": "y"}, "targets": [], "title": ""}),
         json!({"start_seconds": -1, "duration_seconds": 1e308, "channel": "", "source": ""}),
-        json!({"scheduled_at": "2026-13-45T99:00:00Z"}), json!({"target": "youtube", "error": "", "retryable": "no"}),
-        json!({"reason": "\u{0000}", "retryable": true}), json!({"start_seconds": "NaN"}),
+        json!({"scheduled_at": "2026-13-45T99:00:00Z"}),
+        json!({"target": "youtube", "error": "", "retryable": "no"}),
+        json!({"reason": "\u{0000}", "retryable": true}),
+        json!({"start_seconds": "NaN"}),
     ];
     for route in &routes {
         for value in &values {

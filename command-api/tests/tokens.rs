@@ -74,11 +74,9 @@ async fn bad_token_requests_are_refused(pool: sqlx::PgPool) {
     assert_eq!((unknown.status, unknown.code()), (401, "invalid_client"));
     let grant = request_token(&app, &[("grant_type", "password"), base[1], ("client_secret", CLIENT_SECRET)]).await;
     assert_eq!((grant.status, grant.code(), grant.field()), (422, "unsupported_grant_type", "grant_type"));
-    let scope =
-        request_token(&app, &[base[0], base[1], ("client_secret", CLIENT_SECRET), ("scope", "root")]).await;
+    let scope = request_token(&app, &[base[0], base[1], ("client_secret", CLIENT_SECRET), ("scope", "root")]).await;
     assert_eq!((scope.status, scope.field()), (422, "scope"));
-    let none =
-        request_token(&app, &[base[0], base[1], ("client_secret", CLIENT_SECRET), ("scope", "admin")]).await;
+    let none = request_token(&app, &[base[0], base[1], ("client_secret", CLIENT_SECRET), ("scope", "admin")]).await;
     assert_eq!((none.status, none.code()), (403, "insufficient_scope"));
 }
 

@@ -53,12 +53,20 @@ async fn a_clip_is_rendered_and_its_publication_published(pool: sqlx::PgPool) {
     assert_eq!((unknown.status, unknown.code(), unknown.field()), (422, "unknown_target", "target"));
     assert_eq!(app.post(&at("attempts"), &worker, &json!({ "target": "youtube" })).await.status, 202);
     let published = app
-        .post(&at("published"), &worker, &json!({ "target": "youtube", "post_id": "dQw4w9WgXcQ", "url": "https://youtu.be/dQw4w9WgXcQ" }))
+        .post(
+            &at("published"),
+            &worker,
+            &json!({ "target": "youtube", "post_id": "dQw4w9WgXcQ", "url": "https://youtu.be/dQw4w9WgXcQ" }),
+        )
         .await;
     assert_eq!(published.status, 202, "{published:?}");
     assert_eq!(app.post(&at("attempts"), &worker, &json!({ "target": "discord" })).await.status, 202);
     let failed = app
-        .post(&at("failed"), &worker, &json!({ "target": "discord", "error": "webhook answered 502", "retryable": true }))
+        .post(
+            &at("failed"),
+            &worker,
+            &json!({ "target": "discord", "error": "webhook answered 502", "retryable": true }),
+        )
         .await;
     assert_eq!(failed.status, 202, "{failed:?}");
 
@@ -80,9 +88,13 @@ async fn a_publication_with_an_idempotency_key_is_created_once(pool: sqlx::PgPoo
     let bad = json!({ "asset": { "url": "https://cdn.example.com/a.mp4", "clip_id": "x" }, "targets": ["webhook"], "title": "A" });
     let answer = app.post("/v1/publications", &bot, &bad).await;
     assert_eq!((answer.status, answer.field()), (422, "asset"));
-    let answer = app.post("/v1/publications", &bot, &json!({ "asset": { "url": "ftp://x" }, "targets": ["webhook"], "title": "A" })).await;
+    let answer = app
+        .post("/v1/publications", &bot, &json!({ "asset": { "url": "ftp://x" }, "targets": ["webhook"], "title": "A" }))
+        .await;
     assert_eq!((answer.status, answer.field()), (422, "asset.url"));
-    let answer = app.post("/v1/publications", &bot, &json!({ "asset": { "url": "https://x.y/z" }, "targets": [], "title": "A" })).await;
+    let answer = app
+        .post("/v1/publications", &bot, &json!({ "asset": { "url": "https://x.y/z" }, "targets": [], "title": "A" }))
+        .await;
     assert_eq!((answer.status, answer.field()), (422, "targets"));
     assert_eq!(app.events_in("publication").await, 1);
 }

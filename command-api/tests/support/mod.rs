@@ -68,8 +68,7 @@ pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
     }])
     .unwrap();
     let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
-    let state =
-        AppState::new(pool.clone(), bus, tokens.clone(), Arc::new(clients), options.limits, options.rate_limit);
+    let state = AppState::new(pool.clone(), bus, tokens.clone(), Arc::new(clients), options.limits, options.rate_limit);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let cancel = CancellationToken::new();
@@ -85,8 +84,7 @@ impl TestApp {
 
     pub fn token_for(&self, sub: &str, org: &str, scopes: &str) -> String {
         let scopes = ScopeSet::parse(scopes).unwrap();
-        let issued =
-            self.tokens.issue(&ActorId::parse(sub).unwrap(), &OrgId::parse(org).unwrap(), &scopes).unwrap();
+        let issued = self.tokens.issue(&ActorId::parse(sub).unwrap(), &OrgId::parse(org).unwrap(), &scopes).unwrap();
         issued.access_token
     }
 
@@ -138,7 +136,8 @@ impl Answer {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.unwrap();
-        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        let body =
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
         Self { status, body, headers }
     }
 

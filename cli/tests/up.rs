@@ -1,0 +1,202 @@
+//! The one-command stack, as an operator runs it: `wavestack up` with a
+//! config file, a token from the token endpoint, a chat message, a clip and
+//! a publication posted over HTTP; their events read back from the broker
+//! and decoded with nothing but the Confluent frame and the schema fetched
+//! from the query API by the id in it; then SIGTERM, and a clean exit.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::{ClientConfig, Message};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+struct Stack {
+    child: Child,
+    command_api: String,
+    query_api: String,
+    kafka: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn database_url(pool: &PgPool) -> String {
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL is set by scripts/test");
+    let (server, _) = base.rsplit_once('/').unwrap();
+    format!("{server}/{}", pool.connect_options().get_database().unwrap())
+}
+
+async fn start(pool: &PgPool) -> Stack {
+    let dir = tempfile::tempdir().unwrap();
+    let hash = wavestack_adapters::auth::hash_secret("e2e-secret");
+    let config = dir.path().join("wavestack.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "token-ttl-seconds = 600\n\n[[clients]]\nid = \"e2e-bot\"\nsecret_hash = \"{hash}\"\norg = \"acme\"\n\
+             scopes = [\"chat:write\", \"clips:write\", \"publications:write\"]\n"
+        ),
+    )
+    .unwrap();
+    let (command_port, query_port, kafka_port) = (free_port(), free_port(), free_port());
+    let child = Command::new(env!("CARGO_BIN_EXE_wavestack"))
+        .args(["up", "--config"])
+        .arg(&config)
+        .env("DATABASE_URL", database_url(pool))
+        .env("WAVESTACK_DATA_DIR", dir.path().join("data"))
+        .env("WAVESTACK_LOCAL_KAFKA_PORT", kafka_port.to_string())
+        .env("WAVESTACK_COMMAND_API_ADDR", format!("127.0.0.1:{command_port}"))
+        .env("WAVESTACK_QUERY_API_ADDR", format!("127.0.0.1:{query_port}"))
+        .env_remove("KAFKA_BROKERS")
+        .env_remove("SCHEMA_REGISTRY_URL")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("starting wavestack up");
+    let stack = Stack {
+        child,
+        command_api: format!("http://127.0.0.1:{command_port}"),
+        query_api: format!("http://127.0.0.1:{query_port}"),
+        kafka: format!("127.0.0.1:{kafka_port}"),
+        _dir: dir,
+    };
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for api in [&stack.command_api, &stack.query_api] {
+        loop {
+            let ready = http.get(format!("{api}/ready")).send().await.map(|r| r.status().is_success());
+            if ready.unwrap_or(false) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{api} did not become ready");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    stack
+}
+
+/// Decodes a record the way a registry-aware client does: magic byte, id,
+/// schema from the registry, Avro datum.
+async fn decode(http: &reqwest::Client, registry: &str, bytes: &[u8]) -> Value {
+    assert_eq!(bytes[0], 0, "Confluent magic byte");
+    let id = u32::from_be_bytes(bytes[1..5].try_into().unwrap());
+    let answer: Value = http.get(format!("{registry}/schemas/ids/{id}")).send().await.unwrap().json().await.unwrap();
+    let schema = apache_avro::Schema::parse_str(answer["schema"].as_str().unwrap()).unwrap();
+    let datum = apache_avro::from_avro_datum(&schema, &mut &bytes[5..], None).unwrap();
+    let json: Value = apache_avro::from_value::<Value>(&datum).unwrap_or_else(|_| avro_to_json(&datum));
+    json
+}
+
+fn avro_to_json(value: &apache_avro::types::Value) -> Value {
+    use apache_avro::types::Value as A;
+    match value {
+        A::Null => Value::Null,
+        A::Boolean(b) => json!(b),
+        A::Int(i) => json!(i),
+        A::Long(l) | A::TimestampMicros(l) | A::TimestampMillis(l) => json!(l),
+        A::Float(f) => json!(f),
+        A::Double(d) => json!(d),
+        A::String(s) | A::Enum(_, s) => json!(s),
+        A::Uuid(u) => json!(u.to_string()),
+        A::Bytes(b) | A::Fixed(_, b) => json!(b),
+        A::Union(_, inner) => avro_to_json(inner),
+        A::Array(items) => Value::Array(items.iter().map(avro_to_json).collect()),
+        A::Map(map) => map.iter().map(|(k, v)| (k.clone(), avro_to_json(v))).collect(),
+        A::Record(fields) => fields.iter().map(|(k, v)| (k.clone(), avro_to_json(v))).collect(),
+        other => json!(format!("{other:?}")),
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPool) {
+    let stack = start(&pool).await;
+    let http = reqwest::Client::new();
+    let token: Value = http
+        .post(format!("{}/v1/auth/token", stack.command_api))
+        .form(&[("grant_type", "client_credentials"), ("client_id", "e2e-bot"), ("client_secret", "e2e-secret")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().expect("a token");
+    let post = |path: &str, body: Value| {
+        http.post(format!("{}{path}", stack.command_api)).bearer_auth(token).json(&body).send()
+    };
+    let chat = post(
+        "/v1/chat/messages",
+        json!({ "platform": "twitch", "channel": "shroud", "user_id": "42", "message_id": "msg-1",
+                "author": "Ada", "text": "what a play", "sent_at": "2026-11-22T10:00:00Z" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(chat.status(), 202);
+    let clip: Value = post(
+        "/v1/clips",
+        json!({ "channel": "shroud", "source": "vods/night.mkv", "start_seconds": 60, "duration_seconds": 20, "title": "the play" }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let clip_id = clip["clip_id"].as_str().unwrap();
+    let publication = post(
+        "/v1/publications",
+        json!({ "asset": { "clip_id": clip_id }, "targets": ["youtube"], "title": "The play" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(publication.status(), 202);
+
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &stack.kafka)
+        .set("group.id", format!("e2e-{}", uuid::Uuid::new_v4()))
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .unwrap();
+    consumer
+        .subscribe(&["wavestack.chat.events.v1", "wavestack.clip.events.v1", "wavestack.publication.events.v1"])
+        .unwrap();
+    // Chat: received + points; clip: requested; publication: created.
+    let mut decoded = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while decoded.len() < 4 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let message = tokio::time::timeout(left, consumer.recv()).await.expect("records arrive in time").unwrap();
+        decoded.push(decode(&http, &stack.query_api, message.payload().unwrap()).await);
+    }
+    let text = decoded.iter().find_map(|e| e["payload"].get("text").cloned()).expect("the chat message");
+    assert_eq!(text, "what a play");
+    assert!(decoded.iter().all(|e| e["org"] == "acme" && e["actor"] == "e2e-bot"), "{decoded:#?}");
+    let clip_event = decoded.iter().find(|e| e["aggregate_id"] == format!("acme/{clip_id}")).expect("clip event");
+    assert_eq!(clip_event["payload"]["title"], "the play");
+    assert_eq!(clip_event["payload"]["source"], "vods/night.mkv");
+
+    // SIGTERM: a clean exit, with the local broker gone.
+    let mut stack = stack;
+    let status = Command::new("kill").args(["-TERM", &stack.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let exit = loop {
+        if let Some(exit) = stack.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "wavestack up did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(exit.success(), "{exit:?}");
+    assert!(std::net::TcpStream::connect(&stack.kafka).is_err(), "the local broker stopped with it");
+}
