@@ -27,6 +27,9 @@ pub enum Claim {
     InProgress,
 }
 
+/// fingerprint, status, body
+type StoredRow = (Vec<u8>, Option<i16>, Option<Vec<u8>>);
+
 #[derive(Debug, Clone)]
 pub struct IdempotencyStore {
     pool: PgPool,
@@ -72,7 +75,7 @@ impl IdempotencyStore {
         if claimed.is_some() {
             return Ok(Claim::Fresh);
         }
-        let row: Option<(Vec<u8>, Option<i16>, Option<Vec<u8>>)> =
+        let row: Option<StoredRow> =
             sqlx::query_as("SELECT fingerprint, status, body FROM idempotency_keys WHERE org = $1 AND key = $2")
                 .bind(org.as_str())
                 .bind(key.as_str())

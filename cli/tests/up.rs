@@ -93,7 +93,8 @@ async fn decode(http: &reqwest::Client, registry: &str, bytes: &[u8]) -> Value {
     let id = u32::from_be_bytes(bytes[1..5].try_into().unwrap());
     let answer: Value = http.get(format!("{registry}/schemas/ids/{id}")).send().await.unwrap().json().await.unwrap();
     let schema = apache_avro::Schema::parse_str(answer["schema"].as_str().unwrap()).unwrap();
-    let datum = apache_avro::from_avro_datum(&schema, &mut &bytes[5..], None).unwrap();
+    let reader = apache_avro::reader::datum::GenericDatumReader::builder(&schema).build().unwrap();
+    let datum = reader.read_value(&mut &bytes[5..]).unwrap();
     let json: Value = apache_avro::from_value::<Value>(&datum).unwrap_or_else(|_| avro_to_json(&datum));
     json
 }

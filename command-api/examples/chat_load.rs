@@ -92,7 +92,9 @@ async fn closed_loop(args: Arc<Args>, run: String, batch: Option<usize>) -> f64 
             tokio::spawn(async move {
                 while Instant::now() < deadline {
                     let body = match batch {
-                        Some(n) => json!({ "messages": (0..n).map(|_| message(&run, args.viewers)).collect::<Vec<_>>() }),
+                        Some(n) => {
+                            json!({ "messages": (0..n).map(|_| message(&run, args.viewers)).collect::<Vec<_>>() })
+                        }
                         None => message(&run, args.viewers),
                     };
                     let (status, answer) = post(&http, &args, &body).await;
@@ -147,7 +149,10 @@ async fn main() {
     let single = closed_loop(args.clone(), format!("{run}s"), None).await;
     println!("single:  {single:>8.0} accepted messages/s  ({} clients, one message per request)", args.concurrency);
     let batched = closed_loop(args.clone(), format!("{run}b"), Some(args.batch)).await;
-    println!("batch:   {batched:>8.0} accepted messages/s  ({} clients, {} messages per request)", args.concurrency, args.batch);
+    println!(
+        "batch:   {batched:>8.0} accepted messages/s  ({} clients, {} messages per request)",
+        args.concurrency, args.batch
+    );
     let latencies = open_loop(args.clone(), format!("{run}l")).await;
     println!(
         "latency: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms  ({} single posts at {}/s)",

@@ -131,7 +131,7 @@ fn valid_claims() -> Value {
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
 async fn jwt_attacks_are_refused(pool: sqlx::PgPool) {
     let app = spawn_app(pool).await;
-    let kid = jsonwebtoken::decode_header(&app.token("acme", "read")).unwrap().kid.unwrap();
+    let kid = jsonwebtoken::decode_header(app.token("acme", "read")).unwrap().kid.unwrap();
     let rs256 = || Header { kid: Some(kid.clone()), ..Header::new(Algorithm::RS256) };
     let now = OffsetDateTime::now_utc().unix_timestamp();
 

@@ -26,7 +26,8 @@ pub struct ErrorBody {
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub body: ErrorBody,
+    /// Boxed: `Result<_, ApiError>` is returned everywhere; keep it small.
+    pub body: Box<ErrorBody>,
     retry_after: Option<Duration>,
 }
 
@@ -34,7 +35,7 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody { code, message: message.into(), field: None, reason: None, request_id: None },
+            body: Box::new(ErrorBody { code, message: message.into(), field: None, reason: None, request_id: None }),
             retry_after: None,
         }
     }

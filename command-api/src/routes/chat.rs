@@ -122,7 +122,7 @@ async fn batch(state: &AppState, metadata: &EventMetadata, items: Vec<Value>) ->
         let prefix = format!("messages[{index}]");
         match from_value(item, &prefix).and_then(|body| parse(body, &prefix)) {
             Ok(command) => streams.entry(command.viewer.stream_id(&metadata.org)).or_default().push((index, command)),
-            Err(error) => results[index] = Some(MessageResult::Refused { error: error.body }),
+            Err(error) => results[index] = Some(MessageResult::Refused { error: *error.body }),
         }
     }
     let written: Vec<Vec<(usize, MessageResult)>> = stream::iter(streams)
@@ -163,7 +163,7 @@ fn outcome(executed: Result<wavestack_adapters::command_bus::Accepted, ApiError>
                 MessageResult::Accepted(fields)
             }
         }
-        Err(error) => MessageResult::Failed { error: error.body },
+        Err(error) => MessageResult::Failed { error: *error.body },
     }
 }
 
