@@ -1,7 +1,8 @@
 //! Parsing at the edge: raw request fields into domain values, each refusal
 //! naming its field; and the metadata every command carries.
 
-use axum::http::HeaderMap;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use serde::Serialize;
 use uuid::Uuid;
 use wavestack_adapters::auth::Principal;
@@ -19,21 +20,38 @@ pub(crate) fn optional_timestamp(name: &str, raw: Option<&str>) -> Result<Option
     raw.map(|raw| field(name, Timestamp::parse_rfc3339(raw))).transpose()
 }
 
-/// Who, for which org, in answer to which request. The org is the token's,
-/// never the body's.
-pub(crate) fn metadata(principal: &Principal, request_id: &RequestId, headers: &HeaderMap) -> EventMetadata {
-    let correlation_id = headers
-        .get("x-correlation-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| Uuid::parse_str(v).ok())
-        .unwrap_or_else(Uuid::new_v4);
-    EventMetadata {
-        org: principal.org.clone(),
-        actor: principal.subject.clone(),
-        correlation_id,
-        causation_id: None,
-        request_id: Some(request_id.0.clone()),
-        occurred_at: now(),
+/// Who is calling and the metadata their command's events carry: who, for
+/// which org (the token's, never the body's), in answer to which request.
+pub(crate) struct Caller {
+    pub principal: Principal,
+    pub metadata: EventMetadata,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let principal = parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a command route runs without authentication")))?;
+        let request_id = parts.extensions.get::<RequestId>().map(|id| id.0.clone());
+        let correlation_id = parts
+            .headers
+            .get("x-correlation-id")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| Uuid::parse_str(v).ok())
+            .unwrap_or_else(Uuid::new_v4);
+        let metadata = EventMetadata {
+            org: principal.org.clone(),
+            actor: principal.subject.clone(),
+            correlation_id,
+            causation_id: None,
+            request_id,
+            occurred_at: now(),
+        };
+        Ok(Self { principal, metadata })
     }
 }
 

@@ -7,14 +7,13 @@
 use std::collections::HashMap;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{from_value, ApiError, ErrorBody, RequestId, ValidJson};
+use wavestack_adapters::http::{from_value, ApiError, ErrorBody, ValidJson};
 use wavestack_domain::chat::{ChatCommand, ReceiveChatMessage, Viewer};
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{
@@ -22,7 +21,7 @@ use wavestack_domain::value::{
 };
 
 use crate::command_error::command_error;
-use crate::edge::{field, metadata, now, AcceptedBody};
+use crate::edge::{field, now, AcceptedBody, Caller};
 use crate::state::AppState;
 
 /// Viewers of one batch written at once; messages of one viewer stay in order.
@@ -46,12 +45,9 @@ struct ChatMessageBody {
 
 pub(crate) async fn post_messages(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(request_id): Extension<RequestId>,
-    headers: HeaderMap,
+    Caller { metadata, .. }: Caller,
     ValidJson(body): ValidJson<Value>,
 ) -> Result<Response, ApiError> {
-    let metadata = metadata(&principal, &request_id, &headers);
     match body {
         Value::Object(mut object) if object.contains_key("messages") => {
             let Some(Value::Array(items)) = object.remove("messages") else {

@@ -3,13 +3,12 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{ApiError, RequestId, ValidJson};
+use wavestack_adapters::http::{ApiError, ValidJson};
 use wavestack_domain::clip::{self, ClipCommand, RenderedClip, RequestClip};
 use wavestack_domain::value::{
     ChannelId, ClipDuration, ClipId, ClipSource, ClipStart, Container, ContentHash, FailureReason, MediaUri, OrgId,
@@ -17,7 +16,7 @@ use wavestack_domain::value::{
 };
 
 use crate::command_error::command_error;
-use crate::edge::{field, metadata, no_fields, AcceptedBody};
+use crate::edge::{field, no_fields, AcceptedBody, Caller};
 use crate::idempotency::UsedKey;
 use crate::state::AppState;
 
@@ -46,16 +45,14 @@ struct ClipAccepted {
 
 pub(crate) async fn request(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(request_id): Extension<RequestId>,
+    caller: Caller,
     key: Option<Extension<UsedKey>>,
-    headers: HeaderMap,
     ValidJson(body): ValidJson<RequestClipBody>,
 ) -> Result<Response, ApiError> {
     let clip_id = match key {
         // The same key always names the same clip: a request re-run after
         // a crash finds its clip instead of creating a second one.
-        Some(Extension(UsedKey(key))) => ClipId::from_uuid(derived_id(&principal.org, "clip", key.as_str())),
+        Some(Extension(UsedKey(key))) => ClipId::from_uuid(derived_id(&caller.principal.org, "clip", key.as_str())),
         None => ClipId::new_random(),
     };
     let command = RequestClip {
@@ -70,26 +67,27 @@ pub(crate) async fn request(
         },
         reencode: body.reencode,
         title: field("title", Title::parse(body.title))?,
-        requested_by: principal.subject.clone(),
+        requested_by: caller.principal.subject.clone(),
     };
-    let metadata = metadata(&principal, &request_id, &headers);
-    let id = clip::stream_id(&principal.org, clip_id);
-    let accepted =
-        state.bus.clip.execute(&id, ClipCommand::RequestClip(command), &metadata).await.map_err(command_error)?;
+    let id = clip::stream_id(&caller.principal.org, clip_id);
+    let accepted = state
+        .bus
+        .clip
+        .execute(&id, ClipCommand::RequestClip(command), &caller.metadata)
+        .await
+        .map_err(command_error)?;
     Ok((StatusCode::ACCEPTED, Json(ClipAccepted { clip_id, accepted: accepted.into() })).into_response())
 }
 
 pub(crate) async fn start(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(request_id): Extension<RequestId>,
+    caller: Caller,
     Path(clip_id): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     no_fields(&body)?;
-    let command = ClipCommand::StartRendering { worker: principal.subject.clone() };
-    execute(&state, &principal, &request_id, &headers, &clip_id, command).await
+    let command = ClipCommand::StartRendering { worker: caller.principal.subject.clone() };
+    execute(&state, &caller, &clip_id, command).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,10 +102,8 @@ pub(crate) struct CompleteBody {
 
 pub(crate) async fn complete(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(request_id): Extension<RequestId>,
+    caller: Caller,
     Path(clip_id): Path<String>,
-    headers: HeaderMap,
     ValidJson(body): ValidJson<CompleteBody>,
 ) -> Result<Response, ApiError> {
     let rendered = RenderedClip {
@@ -117,7 +113,7 @@ pub(crate) async fn complete(
         size_bytes: body.size_bytes,
         sha256: field("sha256", ContentHash::parse(body.sha256))?,
     };
-    execute(&state, &principal, &request_id, &headers, &clip_id, ClipCommand::CompleteRendering(rendered)).await
+    execute(&state, &caller, &clip_id, ClipCommand::CompleteRendering(rendered)).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,32 +126,22 @@ pub(crate) struct FailBody {
 
 pub(crate) async fn fail(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(request_id): Extension<RequestId>,
+    caller: Caller,
     Path(clip_id): Path<String>,
-    headers: HeaderMap,
     ValidJson(body): ValidJson<FailBody>,
 ) -> Result<Response, ApiError> {
     let command = ClipCommand::FailRendering {
         reason: field("reason", FailureReason::parse(body.reason))?,
         retryable: body.retryable,
     };
-    execute(&state, &principal, &request_id, &headers, &clip_id, command).await
+    execute(&state, &caller, &clip_id, command).await
 }
 
-async fn execute(
-    state: &AppState,
-    principal: &Principal,
-    request_id: &RequestId,
-    headers: &HeaderMap,
-    raw_id: &str,
-    command: ClipCommand,
-) -> Result<Response, ApiError> {
+async fn execute(state: &AppState, caller: &Caller, raw_id: &str, command: ClipCommand) -> Result<Response, ApiError> {
     // A malformed id names no clip: 404, like another org's clip.
     let clip_id = ClipId::parse(raw_id).map_err(|_| ApiError::not_found("no such clip"))?;
-    let metadata = metadata(principal, request_id, headers);
-    let id = clip::stream_id(&principal.org, clip_id);
-    let accepted = state.bus.clip.execute(&id, command, &metadata).await.map_err(command_error)?;
+    let id = clip::stream_id(&caller.principal.org, clip_id);
+    let accepted = state.bus.clip.execute(&id, command, &caller.metadata).await.map_err(command_error)?;
     Ok((StatusCode::ACCEPTED, Json(ClipAccepted { clip_id, accepted: accepted.into() })).into_response())
 }
 

@@ -4,12 +4,11 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{ApiError, RequestId, ValidJson};
+use wavestack_adapters::http::{ApiError, ValidJson};
 use wavestack_domain::publication::{self, CreatePublication, PublicationCommand};
 use wavestack_domain::value::{
     Asset, AssetUrl, Caption, ClipId, FailureReason, Hashtag, Hashtags, MediaUri, PostId, PublicationId,
@@ -18,7 +17,7 @@ use wavestack_domain::value::{
 
 use super::clips::derived_id;
 use crate::command_error::command_error;
-use crate::edge::{field, metadata, no_fields, now, optional_timestamp, AcceptedBody};
+use crate::edge::{field, no_fields, now, optional_timestamp, AcceptedBody, Caller};
 use crate::idempotency::UsedKey;
 use crate::state::AppState;
 
@@ -56,15 +55,13 @@ struct PublicationAccepted {
 
 pub(crate) async fn create(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(request_id): Extension<RequestId>,
+    caller: Caller,
     key: Option<Extension<UsedKey>>,
-    headers: HeaderMap,
     ValidJson(body): ValidJson<CreateBody>,
 ) -> Result<Response, ApiError> {
     let key = key.map(|Extension(UsedKey(key))| key);
     let publication_id = match &key {
-        Some(key) => PublicationId::from_uuid(derived_id(&principal.org, "publication", key.as_str())),
+        Some(key) => PublicationId::from_uuid(derived_id(&caller.principal.org, "publication", key.as_str())),
         None => PublicationId::new_random(),
     };
     let asset = match (body.asset.clip_id, body.asset.url) {
@@ -93,7 +90,7 @@ pub(crate) async fn create(
         idempotency_key: key,
     };
     let command = PublicationCommand::CreatePublication(command);
-    execute_on(&state, &principal, &request_id, &headers, publication_id, command).await
+    execute_on(&state, &caller, publication_id, command).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,27 +101,23 @@ pub(crate) struct RescheduleBody {
 
 pub(crate) async fn reschedule(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(request_id): Extension<RequestId>,
+    caller: Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
     ValidJson(body): ValidJson<RescheduleBody>,
 ) -> Result<Response, ApiError> {
     let scheduled_at = optional_timestamp("scheduled_at", Some(&body.scheduled_at))?.expect("given");
     let command = PublicationCommand::Reschedule { scheduled_at };
-    execute(&state, &principal, &request_id, &headers, &id, command).await
+    execute(&state, &caller, &id, command).await
 }
 
 pub(crate) async fn cancel(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(request_id): Extension<RequestId>,
+    caller: Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     no_fields(&body)?;
-    execute(&state, &principal, &request_id, &headers, &id, PublicationCommand::Cancel).await
+    execute(&state, &caller, &id, PublicationCommand::Cancel).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,15 +128,13 @@ pub(crate) struct AssetReadyBody {
 
 pub(crate) async fn asset_ready(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(request_id): Extension<RequestId>,
+    caller: Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
     ValidJson(body): ValidJson<AssetReadyBody>,
 ) -> Result<Response, ApiError> {
     let command =
         PublicationCommand::MarkAssetReady { media_uri: field("media_uri", MediaUri::parse(body.media_uri))? };
-    execute(&state, &principal, &request_id, &headers, &id, command).await
+    execute(&state, &caller, &id, command).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -157,17 +148,15 @@ pub(crate) struct AttemptBody {
 
 pub(crate) async fn start_attempt(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(request_id): Extension<RequestId>,
+    caller: Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
     ValidJson(body): ValidJson<AttemptBody>,
 ) -> Result<Response, ApiError> {
     let command = PublicationCommand::StartAttempt {
         target: field("target", TargetPlatform::parse(&body.target))?,
         at: optional_timestamp("at", body.at.as_deref())?.unwrap_or_else(now),
     };
-    execute(&state, &principal, &request_id, &headers, &id, command).await
+    execute(&state, &caller, &id, command).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,10 +170,8 @@ pub(crate) struct PublishedBody {
 
 pub(crate) async fn published(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(request_id): Extension<RequestId>,
+    caller: Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
     ValidJson(body): ValidJson<PublishedBody>,
 ) -> Result<Response, ApiError> {
     let command = PublicationCommand::RecordPublished {
@@ -192,7 +179,7 @@ pub(crate) async fn published(
         post_id: field("post_id", PostId::parse(body.post_id))?,
         url: body.url.map(|url| field("url", AssetUrl::parse(url))).transpose()?,
     };
-    execute(&state, &principal, &request_id, &headers, &id, command).await
+    execute(&state, &caller, &id, command).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,10 +195,8 @@ pub(crate) struct FailedBody {
 
 pub(crate) async fn failed(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(request_id): Extension<RequestId>,
+    caller: Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
     ValidJson(body): ValidJson<FailedBody>,
 ) -> Result<Response, ApiError> {
     let command = PublicationCommand::RecordFailure {
@@ -220,32 +205,27 @@ pub(crate) async fn failed(
         retryable: body.retryable,
         next_retry_at: optional_timestamp("next_retry_at", body.next_retry_at.as_deref())?,
     };
-    execute(&state, &principal, &request_id, &headers, &id, command).await
+    execute(&state, &caller, &id, command).await
 }
 
 async fn execute(
     state: &AppState,
-    principal: &Principal,
-    request_id: &RequestId,
-    headers: &HeaderMap,
+    caller: &Caller,
     raw_id: &str,
     command: PublicationCommand,
 ) -> Result<Response, ApiError> {
     // A malformed id names no publication: 404, like another org's.
     let id = PublicationId::parse(raw_id).map_err(|_| ApiError::not_found("no such publication"))?;
-    execute_on(state, principal, request_id, headers, id, command).await
+    execute_on(state, caller, id, command).await
 }
 
 async fn execute_on(
     state: &AppState,
-    principal: &Principal,
-    request_id: &RequestId,
-    headers: &HeaderMap,
+    caller: &Caller,
     publication_id: PublicationId,
     command: PublicationCommand,
 ) -> Result<Response, ApiError> {
-    let metadata = metadata(principal, request_id, headers);
-    let id = publication::stream_id(&principal.org, publication_id);
-    let accepted = state.bus.publication.execute(&id, command, &metadata).await.map_err(command_error)?;
+    let id = publication::stream_id(&caller.principal.org, publication_id);
+    let accepted = state.bus.publication.execute(&id, command, &caller.metadata).await.map_err(command_error)?;
     Ok((StatusCode::ACCEPTED, Json(PublicationAccepted { publication_id, accepted: accepted.into() })).into_response())
 }
