@@ -1,5 +1,10 @@
-//! Read-model builders fed from the Kafka log (leaderboards, analytics,
-//! queue state, audit log), and replay / rebuild / export.
-//!
-//! Built in the read-side issue; the crate exists now so that the workspace
-//! has the layout of DESIGN.md and dependencies already point inward.
+//! Read models built from the Kafka log. Each projection is a Kafka
+//! consumer that applies a batch of events and stores its consumed offsets
+//! in the same Postgres transaction, skips events it already applied (the
+//! relay delivers at least once), and sends what it cannot decode or apply
+//! to its dead-letter topic.
+
+pub mod leaderboard;
+pub mod runtime;
+
+pub use runtime::{Projection, ProjectionRunner, RunnerConfig};

@@ -1,0 +1,178 @@
+//! Leaderboards per channel: points, messages and last seen per viewer,
+//! all-time (`rm_leaderboard`) and per UTC day (`rm_leaderboard_daily`, for
+//! windows such as the last 7 days). Rank is computed when read, with ties
+//! broken by messages, then platform and user id.
+
+mod query;
+
+pub use query::{read, Entry, Window};
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use sqlx::PgConnection;
+use time::{Date, OffsetDateTime};
+use wavestack_domain::chat::ChatEvent;
+use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
+
+use crate::runtime::Projection;
+
+pub struct Leaderboard;
+
+/// org, platform, channel, user
+type Viewer = (String, String, String, String);
+
+#[derive(Default)]
+struct Totals {
+    points: i64,
+    messages: i64,
+    last_seen: Option<OffsetDateTime>,
+    author: Option<String>,
+}
+
+impl Projection for Leaderboard {
+    fn name(&self) -> &'static str {
+        "leaderboard"
+    }
+
+    fn topics(&self) -> Vec<AggregateKind> {
+        vec![AggregateKind::Chat]
+    }
+
+    fn create_tables(&self, s: &str) -> Vec<String> {
+        vec![
+            format!(
+                "CREATE TABLE IF NOT EXISTS {s}.rm_leaderboard (
+                    org text NOT NULL, platform text NOT NULL, channel text NOT NULL, user_id text NOT NULL,
+                    author text, points bigint NOT NULL, messages bigint NOT NULL, last_seen timestamptz,
+                    PRIMARY KEY (org, channel, platform, user_id))"
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {s}.rm_leaderboard_daily (
+                    org text NOT NULL, platform text NOT NULL, channel text NOT NULL, user_id text NOT NULL,
+                    day date NOT NULL, points bigint NOT NULL, messages bigint NOT NULL,
+                    PRIMARY KEY (org, channel, day, platform, user_id))"
+            ),
+        ]
+    }
+
+    async fn apply(&self, conn: &mut PgConnection, s: &str, events: &[LogEnvelope]) -> anyhow::Result<()> {
+        // Summed per viewer (and day) first: one statement per table per batch.
+        let mut all: HashMap<Viewer, Totals> = HashMap::new();
+        let mut daily: HashMap<(Viewer, Date), (i64, i64)> = HashMap::new();
+        for envelope in events {
+            let LogEvent::Chat(event) = &envelope.event else { continue };
+            let viewer = viewer_of(envelope)?;
+            match event {
+                ChatEvent::ChatMessageReceived(m) => {
+                    let at = m.sent_at.as_datetime();
+                    let totals = all.entry(viewer.clone()).or_default();
+                    totals.messages += 1;
+                    if totals.last_seen.is_none_or(|seen| at >= seen) {
+                        totals.last_seen = Some(at);
+                        totals.author = Some(m.author.to_string());
+                    }
+                    daily.entry((viewer, at.date())).or_default().1 += 1;
+                }
+                ChatEvent::PointsAwarded(p) => {
+                    let points = i64::try_from(p.points).context("points out of range")?;
+                    all.entry(viewer.clone()).or_default().points += points;
+                    daily.entry((viewer, p.awarded_at.as_datetime().date())).or_default().0 += points;
+                }
+                ChatEvent::ChatCommandInvoked(_) => {}
+            }
+        }
+        upsert_all(conn, s, all).await?;
+        upsert_daily(conn, s, daily).await
+    }
+}
+
+/// The chat stream id is `org/platform/channel/user`.
+fn viewer_of(envelope: &LogEnvelope) -> anyhow::Result<Viewer> {
+    let mut parts = envelope.aggregate_id.splitn(4, '/');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(org), Some(platform), Some(channel), Some(user)) => {
+            Ok((org.to_owned(), platform.to_owned(), channel.to_owned(), user.to_owned()))
+        }
+        _ => anyhow::bail!("`{}` is not a chat stream id", envelope.aggregate_id),
+    }
+}
+
+async fn upsert_all(conn: &mut PgConnection, s: &str, all: HashMap<Viewer, Totals>) -> anyhow::Result<()> {
+    if all.is_empty() {
+        return Ok(());
+    }
+    let mut columns: (Vec<String>, Vec<String>, Vec<String>, Vec<String>) = Default::default();
+    let (mut authors, mut points, mut messages, mut seen) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for ((org, platform, channel, user), totals) in all {
+        columns.0.push(org);
+        columns.1.push(platform);
+        columns.2.push(channel);
+        columns.3.push(user);
+        authors.push(totals.author);
+        points.push(totals.points);
+        messages.push(totals.messages);
+        seen.push(totals.last_seen);
+    }
+    sqlx::query(&format!(
+        "INSERT INTO {s}.rm_leaderboard AS r (org, platform, channel, user_id, author, points, messages, last_seen)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+                              $7::bigint[], $8::timestamptz[])
+         ON CONFLICT (org, channel, platform, user_id) DO UPDATE SET
+            points = r.points + EXCLUDED.points,
+            messages = r.messages + EXCLUDED.messages,
+            author = CASE WHEN EXCLUDED.last_seen >= r.last_seen OR r.last_seen IS NULL
+                          THEN COALESCE(EXCLUDED.author, r.author) ELSE r.author END,
+            last_seen = GREATEST(r.last_seen, EXCLUDED.last_seen)"
+    ))
+    .bind(&columns.0)
+    .bind(&columns.1)
+    .bind(&columns.2)
+    .bind(&columns.3)
+    .bind(&authors)
+    .bind(&points)
+    .bind(&messages)
+    .bind(&seen)
+    .execute(conn)
+    .await
+    .context("updating rm_leaderboard")?;
+    Ok(())
+}
+
+async fn upsert_daily(
+    conn: &mut PgConnection,
+    s: &str,
+    daily: HashMap<(Viewer, Date), (i64, i64)>,
+) -> anyhow::Result<()> {
+    if daily.is_empty() {
+        return Ok(());
+    }
+    let mut columns: (Vec<String>, Vec<String>, Vec<String>, Vec<String>) = Default::default();
+    let (mut days, mut points, mut messages) = (Vec::new(), Vec::new(), Vec::new());
+    for (((org, platform, channel, user), day), (p, m)) in daily {
+        columns.0.push(org);
+        columns.1.push(platform);
+        columns.2.push(channel);
+        columns.3.push(user);
+        days.push(day);
+        points.push(p);
+        messages.push(m);
+    }
+    sqlx::query(&format!(
+        "INSERT INTO {s}.rm_leaderboard_daily AS r (org, platform, channel, user_id, day, points, messages)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::bigint[], $7::bigint[])
+         ON CONFLICT (org, channel, day, platform, user_id) DO UPDATE SET
+            points = r.points + EXCLUDED.points, messages = r.messages + EXCLUDED.messages"
+    ))
+    .bind(&columns.0)
+    .bind(&columns.1)
+    .bind(&columns.2)
+    .bind(&columns.3)
+    .bind(&days)
+    .bind(&points)
+    .bind(&messages)
+    .execute(conn)
+    .await
+    .context("updating rm_leaderboard_daily")?;
+    Ok(())
+}

@@ -1,0 +1,316 @@
+//! The projection runtime.
+//!
+//! Exactness: the read model, the per-aggregate positions (last sequence
+//! applied) and the consumed offsets are written in one transaction. After a
+//! crash the runner resumes from the stored offsets, so an event is either
+//! applied and its offset stored, or neither; a duplicate from the relay is
+//! skipped by its (aggregate id, sequence).
+//!
+//! Partitions are assigned by the runner, not by group rebalancing: the
+//! offsets live in Postgres, and an advisory lock per schema keeps one runner
+//! per read model. The consumer group id names the projection for tools.
+
+mod dead_letter;
+mod resume;
+mod store;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::producer::FutureProducer;
+use rdkafka::{Offset, TopicPartitionList};
+use sqlx::{PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use wavestack_adapters::kafka::KafkaConfig;
+use wavestack_schemas::{AggregateKind, Codec, LogEnvelope};
+
+pub use dead_letter::{dead_letter_topic, HEADER_ERROR, HEADER_SOURCE};
+pub use resume::{Admit, ResumeGuard};
+pub use store::{check_schema_name, ProjectionStore};
+
+/// A read model. `apply` gets only events not applied before, in log order
+/// per aggregate, and runs inside the runner's transaction.
+pub trait Projection: Send + Sync + 'static {
+    /// Names the consumer group, the dead-letter topic and the default schema.
+    fn name(&self) -> &'static str;
+    fn topics(&self) -> Vec<AggregateKind>;
+    /// `CREATE TABLE IF NOT EXISTS` statements for the read model in `schema`.
+    fn create_tables(&self, schema: &str) -> Vec<String>;
+    fn apply(
+        &self,
+        conn: &mut PgConnection,
+        schema: &str,
+        events: &[LogEnvelope],
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    /// Postgres schema holding the read model, offsets and positions.
+    pub schema: String,
+    pub max_batch: usize,
+    /// How long a batch waits to fill once it has its first record.
+    pub max_wait: Duration,
+}
+
+impl RunnerConfig {
+    pub fn for_projection(projection: &impl Projection) -> Self {
+        Self {
+            schema: format!("projection_{}", projection.name()),
+            max_batch: 2000,
+            max_wait: Duration::from_millis(20),
+        }
+    }
+}
+
+/// A record as read, before decoding.
+struct Record {
+    topic: String,
+    partition: i32,
+    offset: i64,
+    key: Option<Vec<u8>>,
+    payload: Vec<u8>,
+}
+
+impl Record {
+    fn from_message(message: &BorrowedMessage<'_>) -> Self {
+        Self {
+            topic: message.topic().to_owned(),
+            partition: message.partition(),
+            offset: message.offset(),
+            key: message.key().map(<[u8]>::to_vec),
+            payload: message.payload().map(<[u8]>::to_vec).unwrap_or_default(),
+        }
+    }
+}
+
+pub struct ProjectionRunner<P: Projection> {
+    projection: P,
+    config: RunnerConfig,
+    store: ProjectionStore,
+    consumer: StreamConsumer,
+    dead_letters: FutureProducer,
+    codec: Codec,
+    resume: ResumeGuard,
+}
+
+impl<P: Projection> ProjectionRunner<P> {
+    /// Creates the schema and tables if needed, takes the projection's lock
+    /// (waiting while another runner holds it) and assigns every partition
+    /// of the projection's topics at the stored offsets.
+    pub async fn start(
+        pool: &PgPool,
+        kafka: &KafkaConfig,
+        codec: Codec,
+        projection: P,
+        config: RunnerConfig,
+        cancel: &CancellationToken,
+    ) -> anyhow::Result<Option<Self>> {
+        let Some(store) = ProjectionStore::lock(pool, &config.schema, cancel).await? else {
+            return Ok(None);
+        };
+        let mut store = store;
+        store.create(&projection.create_tables(&config.schema)).await?;
+        let consumer: StreamConsumer = kafka
+            .client_config()
+            .set("group.id", format!("wavestack.projection.{}", projection.name()))
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .create()
+            .context("creating the projection consumer")?;
+        let offsets = store.offsets().await?;
+        let mut assignment = TopicPartitionList::new();
+        let mut resume = ResumeGuard::default();
+        for kind in projection.topics() {
+            let topic = kind.topic();
+            let metadata = consumer
+                .fetch_metadata(Some(&topic), Duration::from_secs(10))
+                .with_context(|| format!("reading the partitions of {topic}"))?;
+            let partitions = metadata.topics().first().map(|t| t.partitions().len()).unwrap_or(0);
+            anyhow::ensure!(partitions > 0, "topic {topic} has no partitions (is the relay's broker up?)");
+            for partition in 0..partitions as i32 {
+                let offset = match offsets.get(&(topic.clone(), partition)) {
+                    Some(next) => {
+                        resume.expect(&topic, partition, *next);
+                        Offset::Offset(*next)
+                    }
+                    None => Offset::Beginning,
+                };
+                assignment.add_partition_offset(&topic, partition, offset)?;
+            }
+        }
+        consumer.assign(&assignment).context("assigning partitions")?;
+        wavestack_adapters::kafka::ensure_topics(kafka, &[dead_letter_topic(projection.name())]).await?;
+        let dead_letters = wavestack_adapters::kafka::idempotent_producer(kafka)?;
+        tracing::info!(projection = projection.name(), schema = %config.schema, "projection started");
+        Ok(Some(Self { projection, config, store, consumer, dead_letters, codec, resume }))
+    }
+
+    /// Applies batches until cancelled; returns after the batch in hand.
+    pub async fn run(mut self, cancel: CancellationToken) -> anyhow::Result<()> {
+        let name = self.projection.name();
+        let mut last_lag_check = Instant::now() - Duration::from_secs(60);
+        while !cancel.is_cancelled() {
+            let records = self.poll_batch(&cancel).await;
+            if !records.is_empty() {
+                let applied = self.apply_batch(records).await?;
+                metrics::counter!("wavestack_projection_events_applied_total", "projection" => name)
+                    .increment(applied as u64);
+            }
+            if last_lag_check.elapsed() >= Duration::from_secs(5) {
+                last_lag_check = Instant::now();
+                self.report_lag();
+            }
+        }
+        tracing::info!(projection = name, "projection stopped");
+        Ok(())
+    }
+
+    /// Applies whatever is on the log now, then returns how many events
+    /// were applied; for replay and tests.
+    pub async fn catch_up(&mut self, idle: Duration) -> anyhow::Result<usize> {
+        let cancel = CancellationToken::new();
+        let mut total = 0;
+        let mut idle_since = Instant::now();
+        while idle_since.elapsed() < idle {
+            let records = self.poll_batch(&cancel).await;
+            if records.is_empty() {
+                continue;
+            }
+            idle_since = Instant::now();
+            total += self.apply_batch(records).await?;
+        }
+        Ok(total)
+    }
+
+    async fn poll_batch(&mut self, cancel: &CancellationToken) -> Vec<Record> {
+        let mut records = Vec::new();
+        let mut first_at: Option<Instant> = None;
+        while records.len() < self.config.max_batch {
+            let wait = match first_at {
+                None => Duration::from_millis(100),
+                Some(at) => match self.config.max_wait.checked_sub(at.elapsed()) {
+                    Some(left) => left,
+                    None => break,
+                },
+            };
+            let polled = tokio::time::timeout(wait, self.consumer.recv()).await.ok();
+            match polled.map(|r| r.map(|m| Record::from_message(&m))) {
+                Some(Ok(record)) => match self.resume.admit(&record.topic, record.partition, record.offset) {
+                    Admit::Process => {
+                        first_at.get_or_insert_with(Instant::now);
+                        records.push(record);
+                    }
+                    Admit::Drop => {}
+                    Admit::Rewind(offset) => {
+                        tracing::info!(topic = %record.topic, partition = record.partition, offset, "broker resumed past the stored offset; seeking back");
+                        if let Err(error) = self.consumer.seek(
+                            &record.topic,
+                            record.partition,
+                            Offset::Offset(offset),
+                            Duration::from_secs(5),
+                        ) {
+                            tracing::warn!(error = %error, "seek failed");
+                        }
+                    }
+                },
+                Some(Err(error)) => tracing::warn!(error = %error, "consumer error"),
+                None if first_at.is_some() || cancel.is_cancelled() => break,
+                None => break,
+            }
+        }
+        records
+    }
+
+    /// One batch: dead letters first (at least once), then read model,
+    /// positions and offsets in one transaction. Returns events applied.
+    async fn apply_batch(&mut self, records: Vec<Record>) -> anyhow::Result<usize> {
+        let mut next_offsets: HashMap<(String, i32), i64> = HashMap::new();
+        let mut decoded = Vec::with_capacity(records.len());
+        let mut undecodable = Vec::new();
+        for record in &records {
+            let next = next_offsets.entry((record.topic.clone(), record.partition)).or_insert(0);
+            *next = (*next).max(record.offset + 1);
+            match self.codec.decode(&record.payload) {
+                Ok(envelope) => decoded.push(envelope),
+                Err(error) => undecodable.push((record, format!("undecodable record: {error}"))),
+            }
+        }
+        for (record, error) in &undecodable {
+            self.dead_letter(record, error).await?;
+        }
+        let fresh: Vec<LogEnvelope> =
+            self.store.fresh(&decoded).await?.into_iter().map(|i| decoded[i].clone()).collect();
+        let applied = match self.store.apply(&self.projection, &fresh, &next_offsets).await {
+            Ok(()) => fresh.len(),
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), "batch failed to apply; isolating the bad events");
+                self.isolate(&fresh, &next_offsets).await?
+            }
+        };
+        Ok(applied)
+    }
+
+    /// Applies a failed batch one event at a time; events that still fail
+    /// go to the dead-letter topic (re-encoded: the same bytes the relay
+    /// wrote). Then the batch's offsets are stored.
+    async fn isolate(
+        &mut self,
+        fresh: &[LogEnvelope],
+        next_offsets: &HashMap<(String, i32), i64>,
+    ) -> anyhow::Result<usize> {
+        let mut applied = 0;
+        for event in fresh {
+            match self.store.apply(&self.projection, std::slice::from_ref(event), &HashMap::new()).await {
+                Ok(()) => applied += 1,
+                Err(error) => {
+                    let record = Record {
+                        topic: event.event.kind().topic(),
+                        partition: -1,
+                        offset: -1,
+                        key: Some(event.aggregate_id.clone().into_bytes()),
+                        payload: self.codec.encode(event).unwrap_or_default(),
+                    };
+                    let why =
+                        format!("event {} #{} could not be applied: {error:#}", event.aggregate_id, event.sequence);
+                    self.dead_letter(&record, &why).await?;
+                }
+            }
+        }
+        self.store.apply(&self.projection, &[], next_offsets).await?;
+        Ok(applied)
+    }
+
+    async fn dead_letter(&self, record: &Record, error: &str) -> anyhow::Result<()> {
+        let name = self.projection.name();
+        tracing::warn!(projection = name, topic = %record.topic, partition = record.partition, offset = record.offset, error, "dead-lettering a record");
+        dead_letter::send(&self.dead_letters, name, record, error).await?;
+        metrics::counter!("wavestack_projection_dead_letters_total", "projection" => name).increment(1);
+        Ok(())
+    }
+
+    fn report_lag(&self) {
+        let Ok(assignment) = self.consumer.assignment() else { return };
+        let positions = self.consumer.position().ok();
+        let mut lag = 0i64;
+        for element in assignment.elements() {
+            let Ok((_, high)) =
+                self.consumer.fetch_watermarks(element.topic(), element.partition(), Duration::from_secs(1))
+            else {
+                return;
+            };
+            let position = positions
+                .as_ref()
+                .and_then(|p| p.find_partition(element.topic(), element.partition()))
+                .and_then(|p| p.offset().to_raw())
+                .unwrap_or(0);
+            lag += (high - position.max(0)).max(0);
+        }
+        metrics::gauge!("wavestack_projection_lag_records", "projection" => self.projection.name()).set(lag as f64);
+    }
+}

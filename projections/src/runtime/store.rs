@@ -1,0 +1,174 @@
+//! A projection's Postgres side: its schema, the lock that keeps one runner
+//! per schema, the consumed offsets and the last sequence applied per
+//! aggregate, written with the read model in one transaction.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use sqlx::{Connection, PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use wavestack_schemas::LogEnvelope;
+
+use super::Projection;
+
+pub struct ProjectionStore {
+    /// Dedicated: it holds the session-level advisory lock.
+    conn: PgConnection,
+    schema: String,
+}
+
+/// Schema names go into SQL text; only a plain identifier is accepted.
+pub fn check_schema_name(schema: &str) -> anyhow::Result<()> {
+    let ok = !schema.is_empty()
+        && schema.len() <= 63
+        && schema.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+        && schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !ok {
+        bail!("`{schema}` is not a valid schema name (lowercase letters, digits, _; at most 63)");
+    }
+    Ok(())
+}
+
+impl ProjectionStore {
+    /// Waits for the schema's lock; `None` if cancelled first.
+    pub async fn lock(pool: &PgPool, schema: &str, cancel: &CancellationToken) -> anyhow::Result<Option<Self>> {
+        check_schema_name(schema)?;
+        let mut conn = pool.acquire().await.context("connecting the projection to Postgres")?.detach();
+        loop {
+            let locked: bool =
+                sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended('wavestack.projection:' || $1, 0))")
+                    .bind(schema)
+                    .fetch_one(&mut conn)
+                    .await
+                    .context("taking the projection lock")?;
+            if locked {
+                return Ok(Some(Self { conn, schema: schema.to_owned() }));
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return Ok(None),
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            }
+        }
+    }
+
+    pub async fn create(&mut self, projection_tables: &[String]) -> anyhow::Result<()> {
+        let s = &self.schema;
+        let mut statements = vec![
+            format!("CREATE SCHEMA IF NOT EXISTS {s}"),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {s}.offsets (topic text NOT NULL, partition integer NOT NULL, \
+                 next_offset bigint NOT NULL, PRIMARY KEY (topic, partition))"
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {s}.positions (aggregate_id text PRIMARY KEY, \
+                 last_sequence bigint NOT NULL)"
+            ),
+        ];
+        statements.extend(projection_tables.iter().cloned());
+        let mut tx = self.conn.begin().await?;
+        for statement in statements {
+            sqlx::query(&statement).execute(&mut *tx).await.with_context(|| format!("running `{statement}`"))?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Next offset to read per (topic, partition).
+    pub async fn offsets(&mut self) -> anyhow::Result<HashMap<(String, i32), i64>> {
+        let rows: Vec<(String, i32, i64)> =
+            sqlx::query_as(&format!("SELECT topic, partition, next_offset FROM {}.offsets", self.schema))
+                .fetch_all(&mut self.conn)
+                .await
+                .context("reading the projection's offsets")?;
+        Ok(rows.into_iter().map(|(t, p, o)| ((t, p), o)).collect())
+    }
+
+    /// Indices of the events not applied yet: above their aggregate's last
+    /// applied sequence, and not repeated within the batch.
+    pub async fn fresh(&mut self, events: &[LogEnvelope]) -> anyhow::Result<Vec<usize>> {
+        let mut ids: Vec<&str> = events.iter().map(|e| e.aggregate_id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT aggregate_id, last_sequence FROM {}.positions WHERE aggregate_id = ANY($1)",
+            self.schema
+        ))
+        .bind(&ids)
+        .fetch_all(&mut self.conn)
+        .await
+        .context("reading the projection's positions")?;
+        let mut last: HashMap<String, u64> = rows.into_iter().map(|(id, seq)| (id, seq as u64)).collect();
+        let mut fresh = Vec::with_capacity(events.len());
+        for (index, event) in events.iter().enumerate() {
+            let seen = last.entry(event.aggregate_id.clone()).or_insert(0);
+            if event.sequence > *seen {
+                if event.sequence > *seen + 1 && *seen > 0 {
+                    // Events of this aggregate never reached us: a broker or
+                    // relay fault. Applied anyway (stalling would stop every
+                    // read model), but loudly.
+                    tracing::error!(aggregate = %event.aggregate_id, after = *seen, got = event.sequence, "sequence gap");
+                    metrics::counter!("wavestack_projection_sequence_gaps_total", "schema" => self.schema.clone())
+                        .increment(1);
+                }
+                *seen = event.sequence;
+                fresh.push(index);
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// Read model, positions and offsets in one transaction.
+    pub async fn apply<P: Projection>(
+        &mut self,
+        projection: &P,
+        events: &[LogEnvelope],
+        next_offsets: &HashMap<(String, i32), i64>,
+    ) -> anyhow::Result<()> {
+        let s = self.schema.clone();
+        let mut tx = self.conn.begin().await?;
+        if !events.is_empty() {
+            projection.apply(&mut tx, &s, events).await?;
+            let mut positions: HashMap<&str, i64> = HashMap::new();
+            for event in events {
+                let seq = positions.entry(event.aggregate_id.as_str()).or_insert(0);
+                *seq = (*seq).max(event.sequence as i64);
+            }
+            let (ids, seqs): (Vec<&str>, Vec<i64>) = positions.into_iter().unzip();
+            sqlx::query(&format!(
+                "INSERT INTO {s}.positions (aggregate_id, last_sequence) SELECT * FROM UNNEST($1::text[], $2::bigint[])
+                 ON CONFLICT (aggregate_id) DO UPDATE
+                    SET last_sequence = GREATEST({s}.positions.last_sequence, EXCLUDED.last_sequence)"
+            ))
+            .bind(&ids)
+            .bind(&seqs)
+            .execute(&mut *tx)
+            .await
+            .context("storing positions")?;
+        }
+        if !next_offsets.is_empty() {
+            let mut topics = Vec::new();
+            let mut partitions = Vec::new();
+            let mut offsets = Vec::new();
+            for ((topic, partition), offset) in next_offsets {
+                topics.push(topic.as_str());
+                partitions.push(*partition);
+                offsets.push(*offset);
+            }
+            sqlx::query(&format!(
+                "INSERT INTO {s}.offsets (topic, partition, next_offset)
+                 SELECT * FROM UNNEST($1::text[], $2::integer[], $3::bigint[])
+                 ON CONFLICT (topic, partition) DO UPDATE
+                    SET next_offset = GREATEST({s}.offsets.next_offset, EXCLUDED.next_offset)"
+            ))
+            .bind(&topics)
+            .bind(&partitions)
+            .bind(&offsets)
+            .execute(&mut *tx)
+            .await
+            .context("storing offsets")?;
+        }
+        tx.commit().await.context("committing the batch")?;
+        Ok(())
+    }
+}

@@ -1,0 +1,215 @@
+//! The leaderboard from the real log: thousands of chat messages written
+//! through the command bus, relayed (twice: duplicates) to a real broker,
+//! projected; the result must equal what this test computes on its own.
+
+#[path = "../../adapters/tests/support/mod.rs"]
+mod support;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::producer::FutureRecord;
+use sqlx::PgPool;
+use support::{bus, chat, drain, memory_broker, producer, relay, viewer};
+use tokio_util::sync::CancellationToken;
+use wavestack_adapters::kafka::KafkaConfig;
+use wavestack_adapters::relay::{Relay, RelayConfig};
+use wavestack_projections::leaderboard::{self, Leaderboard, Window};
+use wavestack_projections::runtime::{dead_letter_topic, HEADER_ERROR};
+use wavestack_projections::{ProjectionRunner, RunnerConfig};
+use wavestack_schemas::Codec;
+
+/// (channel, user) → (points, messages), computed from the messages sent.
+type Expected = BTreeMap<(String, String), (i64, i64)>;
+
+/// Writes `count` messages from `viewers` viewers over two channels, each
+/// viewer's clock moving forward 1–120 s per message, and returns what the
+/// leaderboard must show: one message each, one point per message at least
+/// 60 s after the viewer's last point.
+async fn write_chat(pool: &PgPool, count: usize, viewers: usize, seed: u64) -> Expected {
+    write_chat_as(pool, count, viewers, seed, "user").await
+}
+
+async fn write_chat_as(pool: &PgPool, count: usize, viewers: usize, seed: u64, prefix: &str) -> Expected {
+    let bus = bus(pool);
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut clock: HashMap<usize, (i64, Option<i64>)> = HashMap::new();
+    let mut expected = Expected::new();
+    for n in 0..count {
+        let who = rng.usize(..viewers);
+        let channel = if who % 2 == 0 { "shroud" } else { "pokimane" };
+        let user = format!("{prefix}-{who}");
+        let (now, last_award) = clock.entry(who).or_insert((0, None));
+        *now += rng.i64(1..=120);
+        let entry = expected.entry((channel.to_owned(), user.clone())).or_insert((0, 0));
+        entry.1 += 1;
+        if last_award.is_none_or(|last| *now - last >= 60) {
+            *last_award = Some(*now);
+            entry.0 += 1;
+        }
+        chat(&bus, "acme", &viewer(channel, &user), &format!("m-{seed}-{n}"), *now).await;
+    }
+    expected
+}
+
+async fn runner(pool: &PgPool, kafka: &KafkaConfig) -> ProjectionRunner<Leaderboard> {
+    runner_with(pool, kafka, RunnerConfig::for_projection(&Leaderboard)).await
+}
+
+async fn runner_with(pool: &PgPool, kafka: &KafkaConfig, config: RunnerConfig) -> ProjectionRunner<Leaderboard> {
+    ProjectionRunner::start(pool, kafka, Codec::from_catalog().unwrap(), Leaderboard, config, &CancellationToken::new())
+        .await
+        .unwrap()
+        .expect("the runner gets its lock")
+}
+
+async fn leaderboard_of(pool: &PgPool) -> Expected {
+    let mut seen = Expected::new();
+    for channel in ["shroud", "pokimane"] {
+        let rows = leaderboard::read(pool, "projection_leaderboard", "acme", channel, Window::AllTime, 0, 100_000)
+            .await
+            .unwrap();
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(row.rank, i as i64 + 1);
+            if i > 0 {
+                let before = &rows[i - 1];
+                assert!(
+                    (before.points, before.messages) >= (row.points, row.messages),
+                    "ranked by points, then messages"
+                );
+            }
+            seen.insert((channel.to_owned(), row.user_id.clone()), (row.points, row.messages));
+        }
+    }
+    seen
+}
+
+/// A second relay under another name sends the whole log again.
+async fn relay_everything_again(pool: &PgPool, kafka: &KafkaConfig) {
+    let config = RelayConfig { name: "duplicate".into(), ..RelayConfig::default() };
+    let mut again =
+        Relay::acquire(pool, producer(kafka), Codec::from_catalog().unwrap(), config, &CancellationToken::new())
+            .await
+            .unwrap()
+            .unwrap();
+    assert!(drain(&mut again).await > 0);
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn the_leaderboard_is_exact_even_when_the_log_repeats_itself(pool: PgPool) {
+    let (_broker, kafka) = memory_broker().await;
+    let expected = write_chat(&pool, 3000, 60, 7).await;
+    let mut relay = relay(&pool, &kafka).await;
+    drain(&mut relay).await;
+    relay_everything_again(&pool, &kafka).await;
+
+    let mut runner = runner(&pool, &kafka).await;
+    let applied = runner.catch_up(Duration::from_secs(2)).await.unwrap();
+    assert_eq!(leaderboard_of(&pool).await, expected);
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&pool).await.unwrap();
+    assert_eq!(applied as i64, events, "every event applied once, every duplicate skipped");
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn killed_at_random_points_it_still_ends_exact(pool: PgPool) {
+    let (_broker, kafka) = memory_broker().await;
+    let mut relay = relay(&pool, &kafka).await;
+    let mut expected = Expected::new();
+    let mut rng = fastrand::Rng::with_seed(11);
+    for round in 0..5u64 {
+        // Writes keep flowing while the projection runs (new viewers each
+        // round, so each round's expectation simply adds up)…
+        expected.extend(write_chat_as(&pool, 400, 30, 100 + round, &format!("r{round}")).await);
+        drain(&mut relay).await;
+        let before = applied_so_far(&pool).await;
+        // Small batches, so that a kill lands between, or inside, batches.
+        let config = RunnerConfig { max_batch: 40, ..RunnerConfig::for_projection(&Leaderboard) };
+        let runner = runner_with(&pool, &kafka, config).await;
+        let task = tokio::spawn(runner.run(CancellationToken::new()));
+        // …and it is killed at a random point once it is applying:
+        // mid-poll, mid-apply or mid-commit.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while applied_so_far(&pool).await == before && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.u64(0..30))).await;
+        task.abort();
+        let _ = task.await;
+    }
+    let mut runner = runner(&pool, &kafka).await;
+    runner.catch_up(Duration::from_secs(2)).await.unwrap();
+    assert_eq!(leaderboard_of(&pool).await, expected);
+    assert_eq!(expected, expected_from_store(&pool).await);
+}
+
+async fn applied_so_far(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT coalesce(sum(last_sequence), 0)::bigint FROM projection_leaderboard.positions")
+        .fetch_one(pool)
+        .await
+        .unwrap_or(0)
+}
+
+/// Points and messages per viewer straight from the event store: an
+/// independent count of what was written.
+async fn expected_from_store(pool: &PgPool) -> Expected {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT aggregate_id, event_type, count(*) FROM events WHERE aggregate_type = 'chat'
+          GROUP BY aggregate_id, event_type",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut expected = Expected::new();
+    for (aggregate_id, event_type, count) in rows {
+        let parts: Vec<&str> = aggregate_id.split('/').collect();
+        let entry = expected.entry((parts[2].to_owned(), parts[3].to_owned())).or_insert((0, 0));
+        match event_type.as_str() {
+            "ChatMessageReceived" => entry.1 += count,
+            "PointsAwarded" => entry.0 += count,
+            _ => {}
+        }
+    }
+    expected
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_record_that_is_not_avro_goes_to_the_dead_letter_topic(pool: PgPool) {
+    let (_broker, kafka) = memory_broker().await;
+    let mut relay = relay(&pool, &kafka).await;
+    let first = write_chat(&pool, 50, 5, 1).await;
+    drain(&mut relay).await;
+    let garbage = producer(&kafka);
+    garbage
+        .send(
+            FutureRecord::to("wavestack.chat.events.v1")
+                .key("acme/twitch/shroud/user-0")
+                .payload(b"\x00\x00\x00\x00\x01garbage"),
+            Duration::from_secs(10),
+        )
+        .await
+        .map_err(|(e, _)| e)
+        .unwrap();
+    let mut runner = runner(&pool, &kafka).await;
+    runner.catch_up(Duration::from_secs(2)).await.unwrap();
+    assert_eq!(leaderboard_of(&pool).await, first);
+
+    // It moved on: later events still arrive.
+    let _ = write_chat(&pool, 50, 5, 2).await;
+    drain(&mut relay).await;
+    runner.catch_up(Duration::from_secs(2)).await.unwrap();
+    assert_eq!(leaderboard_of(&pool).await, expected_from_store(&pool).await);
+
+    let consumer: StreamConsumer = kafka
+        .client_config()
+        .set("group.id", format!("dlq-{}", uuid::Uuid::new_v4()))
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[&dead_letter_topic("leaderboard")]).unwrap();
+    let message = tokio::time::timeout(Duration::from_secs(20), consumer.recv()).await.expect("a dead letter").unwrap();
+    assert_eq!(message.payload().unwrap(), b"\x00\x00\x00\x00\x01garbage");
+    let error = message.headers().unwrap().iter().find(|h| h.key == HEADER_ERROR).unwrap();
+    assert!(String::from_utf8_lossy(error.value.unwrap()).contains("undecodable"));
+}
