@@ -39,7 +39,7 @@ async fn write_chat_as(pool: &PgPool, count: usize, viewers: usize, seed: u64, p
     let mut expected = Expected::new();
     for n in 0..count {
         let who = rng.usize(..viewers);
-        let channel = if who % 2 == 0 { "shroud" } else { "pokimane" };
+        let channel = if who.is_multiple_of(2) { "shroud" } else { "pokimane" };
         let user = format!("{prefix}-{who}");
         let (now, last_award) = clock.entry(who).or_insert((0, None));
         *now += rng.i64(1..=120);
