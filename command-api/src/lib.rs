@@ -5,7 +5,6 @@
 //! Layers, outermost first: request context (id, log, metrics) → body limit
 //! → bearer token → rate limit → per route: scope → idempotency → handler.
 
-mod auth;
 mod command_error;
 mod edge;
 mod idempotency;
@@ -20,12 +19,14 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::Router;
-use wavestack_adapters::http::{health_routes, metrics_route, request_context, ApiError, ApiName, Readiness};
+use wavestack_adapters::http::{
+    authenticate, health_routes, metrics_route, request_context, ApiError, ApiName, Readiness,
+};
 
 pub fn router(state: AppState) -> Router {
     let commands = routes::commands(&state)
         .layer(from_fn_with_state(state.clone(), rate_limit::limit_per_caller))
-        .layer(from_fn_with_state(state.clone(), auth::authenticate));
+        .layer(from_fn_with_state(state.tokens.clone(), authenticate));
     Router::new()
         .merge(commands)
         .merge(routes::auth(&state))

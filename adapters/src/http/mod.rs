@@ -1,7 +1,9 @@
-//! What both HTTP APIs share: the JSON error shape, the JSON body extractor,
+//! What both HTTP APIs share: bearer tokens and scopes, the JSON error shape,
+//! the JSON body extractor,
 //! request ids, request logs and metrics, health and readiness, serving
 //! with graceful shutdown.
 
+mod auth;
 mod error;
 mod health;
 mod json;
@@ -9,6 +11,7 @@ mod metrics;
 mod request_context;
 mod serve;
 
+pub use auth::{authenticate, require_scope};
 pub use error::{ApiError, ErrorBody};
 pub use health::{health_routes, Readiness};
 pub use json::{from_value, parse_json, ValidJson};

@@ -11,8 +11,8 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 use wavestack_adapters::auth::Scope;
+use wavestack_adapters::http::require_scope;
 
-use crate::auth::require_scope;
 use crate::idempotency::idempotent;
 use crate::state::AppState;
 

@@ -2,16 +2,18 @@
 //! the request is looked at; the scope before the body is parsed, so a
 //! caller without the scope learns nothing about the body's validity.
 
+use std::sync::Arc;
+
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use wavestack_adapters::auth::{Principal, Scope};
-use wavestack_adapters::http::ApiError;
 
-use crate::state::AppState;
+use super::error::ApiError;
+use crate::auth::{Principal, Scope, Tokens};
 
-pub(crate) async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// Puts the token's `Principal` in the request's extensions, or answers 401.
+pub async fn authenticate(State(tokens): State<Arc<Tokens>>, mut request: Request, next: Next) -> Response {
     let Some(value) = request.headers().get(header::AUTHORIZATION) else {
         return ApiError::unauthorized("missing_token", "send `Authorization: Bearer <token>`").into_response();
     };
@@ -23,7 +25,7 @@ pub(crate) async fn authenticate(State(state): State<AppState>, mut request: Req
         return ApiError::unauthorized("missing_token", "the Authorization header must be `Bearer <token>`")
             .into_response();
     };
-    match state.tokens.verify(token) {
+    match tokens.verify(token) {
         Ok(principal) => {
             request.extensions_mut().insert(principal);
             next.run(request).await
@@ -32,7 +34,8 @@ pub(crate) async fn authenticate(State(state): State<AppState>, mut request: Req
     }
 }
 
-pub(crate) async fn require_scope(State(scope): State<Scope>, request: Request, next: Next) -> Response {
+/// Answers 403 unless the principal holds `scope`.
+pub async fn require_scope(State(scope): State<Scope>, request: Request, next: Next) -> Response {
     let allowed = request.extensions().get::<Principal>().is_some_and(|p| p.scopes.contains(scope));
     if allowed {
         next.run(request).await
