@@ -46,7 +46,7 @@ async fn start(pool: &PgPool) -> Stack {
         &config,
         format!(
             "token-ttl-seconds = 600\n\n[[clients]]\nid = \"e2e-bot\"\nsecret_hash = \"{hash}\"\norg = \"acme\"\n\
-             scopes = [\"chat:write\", \"clips:write\", \"publications:write\"]\n"
+             scopes = [\"chat:write\", \"clips:write\", \"publications:write\", \"read\"]\n"
         ),
     )
     .unwrap();
@@ -119,10 +119,7 @@ fn avro_to_json(value: &apache_avro::types::Value) -> Value {
     }
 }
 
-#[sqlx::test(migrations = false)]
-async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPool) {
-    let stack = start(&pool).await;
-    let http = reqwest::Client::new();
+async fn token(http: &reqwest::Client, stack: &Stack) -> String {
     let token: Value = http
         .post(format!("{}/v1/auth/token", stack.command_api))
         .form(&[("grant_type", "client_credentials"), ("client_id", "e2e-bot"), ("client_secret", "e2e-secret")])
@@ -132,7 +129,15 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
         .json()
         .await
         .unwrap();
-    let token = token["access_token"].as_str().expect("a token");
+    token["access_token"].as_str().expect("a token").to_owned()
+}
+
+#[sqlx::test(migrations = false)]
+async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPool) {
+    let stack = start(&pool).await;
+    let http = reqwest::Client::new();
+    let token = token(&http, &stack).await;
+    let token = token.as_str();
     let post = |path: &str, body: Value| {
         http.post(format!("{}{path}", stack.command_api)).bearer_auth(token).json(&body).send()
     };
@@ -200,4 +205,121 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
     };
     assert!(exit.success(), "{exit:?}");
     assert!(std::net::TcpStream::connect(&stack.kafka).is_err(), "the local broker stopped with it");
+}
+
+/// Thousands of chat messages from many viewers through the command API;
+/// the leaderboard served by the query API must equal what this test
+/// computes on its own from the messages it sent.
+#[sqlx::test(migrations = false)]
+async fn the_leaderboard_equals_what_was_sent(pool: PgPool) {
+    let stack = start(&pool).await;
+    let http = reqwest::Client::new();
+    let token = token(&http, &stack).await;
+    let mut rng = fastrand::Rng::with_seed(42);
+    // (channel, user) -> (points, messages); the clock per viewer only moves forward.
+    let mut expected: std::collections::BTreeMap<(String, String), (i64, i64)> = Default::default();
+    let mut clocks: std::collections::HashMap<String, (i64, Option<i64>)> = Default::default();
+    let mut last_write: std::collections::HashMap<String, (String, u64)> = Default::default();
+    let base = 1_800_000_000i64;
+    for batch in 0..12 {
+        let mut messages = Vec::new();
+        for n in 0..250 {
+            let who = rng.usize(..120);
+            let channel = ["shroud", "pokimane", "xqc"][who % 3];
+            let user = format!("viewer-{who}");
+            let (now, last_award) = clocks.entry(user.clone()).or_insert((0, None));
+            *now += rng.i64(1..=90);
+            let totals = expected.entry((channel.to_owned(), user.clone())).or_insert((0, 0));
+            totals.1 += 1;
+            if last_award.is_none_or(|last| *now - last >= 60) {
+                *last_award = Some(*now);
+                totals.0 += 1;
+            }
+            let sent_at = time::OffsetDateTime::from_unix_timestamp(base + *now).unwrap();
+            messages.push(json!({
+                "platform": "twitch", "channel": channel, "user_id": user, "message_id": format!("b{batch}-{n}"),
+                "author": format!("Viewer {who}"), "text": "gg",
+                "sent_at": sent_at.format(&time::format_description::well_known::Rfc3339).unwrap(),
+            }));
+        }
+        let answer: Value = http
+            .post(format!("{}/v1/chat/messages", stack.command_api))
+            .bearer_auth(&token)
+            .json(&json!({ "messages": messages }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["accepted"], 250, "{answer}");
+        for (message, result) in messages.iter().zip(answer["results"].as_array().unwrap()) {
+            let user = message["user_id"].as_str().unwrap().to_owned();
+            let seq = result["sequence"].as_u64().unwrap();
+            let aggregate = result["aggregate_id"].as_str().unwrap().to_owned();
+            let entry = last_write.entry(user).or_insert((aggregate, 0));
+            entry.1 = entry.1.max(seq);
+        }
+    }
+
+    // Read-your-writes: wait until every viewer's last write is applied.
+    for (aggregate, sequence) in last_write.values() {
+        let response = http
+            .get(format!("{}/v1/channels/shroud/leaderboard", stack.query_api))
+            .bearer_auth(&token)
+            .query(&[("aggregate_id", aggregate.as_str()), ("min_sequence", &sequence.to_string()), ("limit", "1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    }
+    let mut seen: std::collections::BTreeMap<(String, String), (i64, i64)> = Default::default();
+    for channel in ["shroud", "pokimane", "xqc"] {
+        let mut cursor: Option<String> = None;
+        let mut last_rank = 0;
+        loop {
+            let mut request = http
+                .get(format!("{}/v1/channels/{channel}/leaderboard", stack.query_api))
+                .bearer_auth(&token)
+                .query(&[("limit", "7")]);
+            if let Some(cursor) = &cursor {
+                request = request.query(&[("cursor", cursor.as_str())]);
+            }
+            let page: Value = request.send().await.unwrap().json().await.unwrap();
+            for entry in page["entries"].as_array().unwrap() {
+                last_rank += 1;
+                assert_eq!(entry["rank"], last_rank, "ranks are consecutive across pages");
+                let key = (channel.to_owned(), entry["user_id"].as_str().unwrap().to_owned());
+                seen.insert(key, (entry["points"].as_i64().unwrap(), entry["messages"].as_i64().unwrap()));
+            }
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+    }
+    assert_eq!(seen, expected);
+
+    // Another org sees nothing, and cannot wait on this org's aggregates.
+    let issued = Command::new(env!("CARGO_BIN_EXE_wavestack"))
+        .args(["token", "issue", "--org", "rival", "--scope", "read"])
+        .env("WAVESTACK_DATA_DIR", stack._dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(issued.status.success(), "{}", String::from_utf8_lossy(&issued.stderr));
+    let rival = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
+    let url = format!("{}/v1/channels/shroud/leaderboard", stack.query_api);
+    let page: Value = http.get(&url).bearer_auth(&rival).send().await.unwrap().json().await.unwrap();
+    assert_eq!(page["entries"], json!([]));
+    let (aggregate, sequence) = last_write.values().next().unwrap();
+    let probe = http
+        .get(&url)
+        .bearer_auth(&rival)
+        .query(&[("aggregate_id", aggregate.as_str()), ("min_sequence", &sequence.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(probe.status(), 404);
+    // And without a token, nothing at all.
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 401);
 }

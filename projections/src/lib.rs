@@ -7,4 +7,4 @@
 pub mod leaderboard;
 pub mod runtime;
 
-pub use runtime::{Projection, ProjectionRunner, RunnerConfig};
+pub use runtime::{supervise, Projection, ProjectionRunner, RunnerConfig};

@@ -7,14 +7,27 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use sqlx::postgres::PgPoolOptions;
+use std::sync::Arc;
 use tower::ServiceExt;
+
+use wavestack_adapters::auth::{KeyStore, TokenSettings, Tokens};
 use wavestack_query_api::{router, QueryConfig};
 use wavestack_schemas::{AggregateKind, SchemaEntry, CATALOG};
 
-fn app() -> axum::Router {
+fn config(serve_registry: bool) -> QueryConfig {
     // The registry never touches Postgres; a lazy pool is never connected.
     let pool = PgPoolOptions::new().connect_lazy("postgres://127.0.0.1:1/none").unwrap();
-    router(QueryConfig { pool, serve_registry: true })
+    static KEYS: std::sync::OnceLock<(tempfile::TempDir, Arc<Tokens>)> = std::sync::OnceLock::new();
+    let (_, tokens) = KEYS.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Arc::new(KeyStore::open(dir.path()).unwrap());
+        (dir, Arc::new(Tokens::new(keys, TokenSettings::default())))
+    });
+    QueryConfig { pool, tokens: tokens.clone(), serve_registry }
+}
+
+fn app() -> axum::Router {
+    router(config(true))
 }
 
 async fn call(method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -77,8 +90,7 @@ async fn registering_is_read_only_but_a_held_schema_returns_its_id() {
 
 #[tokio::test]
 async fn the_registry_is_absent_when_an_external_one_is_used() {
-    let pool = PgPoolOptions::new().connect_lazy("postgres://127.0.0.1:1/none").unwrap();
-    let app = router(QueryConfig { pool, serve_registry: false });
+    let app = router(config(false));
     let response = app.oneshot(Request::get("/subjects").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }

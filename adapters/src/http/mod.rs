@@ -8,6 +8,7 @@ mod error;
 mod health;
 mod json;
 mod metrics;
+mod query;
 mod request_context;
 mod serve;
 
@@ -16,5 +17,6 @@ pub use error::{ApiError, ErrorBody};
 pub use health::{health_routes, Readiness};
 pub use json::{from_value, parse_json, ValidJson};
 pub use metrics::{metrics_handle, metrics_route};
+pub use query::ValidQuery;
 pub use request_context::{request_context, ApiName, RequestId};
 pub use serve::serve;

@@ -14,6 +14,7 @@ use wavestack_adapters::http::{metrics_handle, serve};
 use wavestack_adapters::idempotency::IdempotencyStore;
 use wavestack_adapters::kafka::{LocalBroker, LocalBrokerStorage};
 use wavestack_command_api::AppState;
+use wavestack_projections::leaderboard::Leaderboard;
 use wavestack_query_api::QueryConfig;
 
 use super::{connect_and_migrate, kafka_config, run_relay, schema_ids};
@@ -47,6 +48,8 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     let key_dir = args.keys.key_dir();
     let keys = tokio::task::spawn_blocking(move || KeyStore::open(key_dir)).await??;
     let tokens = Arc::new(Tokens::new(Arc::new(keys), args.keys.token_settings()));
+    let projection_kafka = kafka.clone();
+    let projection_ids = schema_ids.clone();
     let clients = ClientRegistry::from_config(&file.clients).context("service clients in the config file")?;
     if clients.is_empty() {
         tracing::warn!(
@@ -55,15 +58,17 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     }
     let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
     let command_state =
-        AppState::new(pool.clone(), bus, tokens, Arc::new(clients), args.api.limits(), args.api.rate_limit());
+        AppState::new(pool.clone(), bus, tokens.clone(), Arc::new(clients), args.api.limits(), args.api.rate_limit());
     let command_listener = bind(args.api.command_api_addr, "command API").await?;
     let query_listener = bind(args.api.query_api_addr, "query API").await?;
-    let query_config = QueryConfig { pool: pool.clone(), serve_registry: args.kafka.schema_registry_url.is_none() };
+    let query_config =
+        QueryConfig { pool: pool.clone(), tokens, serve_registry: args.kafka.schema_registry_url.is_none() };
 
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(serve(command_listener, wavestack_command_api::router(command_state), cancel.clone()));
     tasks.spawn(serve(query_listener, wavestack_query_api::router(query_config), cancel.clone()));
     tasks.spawn(run_relay(pool.clone(), kafka, args.kafka.clone(), schema_ids, cancel.clone()));
+    tasks.spawn(run_projection(pool.clone(), projection_kafka, projection_ids, cancel.clone()));
     tasks.spawn(purge_idempotency_keys(IdempotencyStore::new(pool.clone()), cancel.clone()));
     tracing::info!(
         command_api = %args.api.command_api_addr,
@@ -91,6 +96,18 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
 
 async fn bind(addr: std::net::SocketAddr, what: &str) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr).await.with_context(|| format!("binding the {what} to {addr}"))
+}
+
+/// The read models, once the relay has created the topics they read.
+async fn run_projection(
+    pool: sqlx::PgPool,
+    kafka: wavestack_adapters::kafka::KafkaConfig,
+    schema_ids: wavestack_schemas::SchemaIds,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let topics: Vec<String> = wavestack_schemas::AggregateKind::ALL.iter().map(|k| k.topic()).collect();
+    wavestack_adapters::kafka::ensure_topics(&kafka, &topics).await?;
+    wavestack_projections::supervise(pool, kafka, schema_ids, Leaderboard, cancel).await
 }
 
 /// Keys are remembered for a day; forget older ones every ten minutes.

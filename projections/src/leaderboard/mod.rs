@@ -17,6 +17,7 @@ use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
 use crate::runtime::Projection;
 
+#[derive(Debug, Clone, Copy)]
 pub struct Leaderboard;
 
 /// org, platform, channel, user

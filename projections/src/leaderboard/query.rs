@@ -13,7 +13,7 @@ pub enum Window {
     LastSevenDays,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct Entry {
     pub rank: i64,
     pub platform: String,
@@ -21,6 +21,7 @@ pub struct Entry {
     pub author: Option<String>,
     pub points: i64,
     pub messages: i64,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub last_seen: Option<OffsetDateTime>,
 }
 
@@ -36,6 +37,14 @@ pub async fn read(
     limit: i64,
 ) -> anyhow::Result<Vec<Entry>> {
     check_schema_name(schema)?;
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(format!("{schema}.rm_leaderboard"))
+        .fetch_one(pool)
+        .await?;
+    if !exists {
+        // The projection has not started yet: nothing to rank.
+        return Ok(Vec::new());
+    }
     let ranked = match window {
         Window::AllTime => format!(
             "SELECT platform, user_id, author, points, messages, last_seen FROM {schema}.rm_leaderboard

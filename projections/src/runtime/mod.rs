@@ -29,8 +29,9 @@ use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_schemas::{AggregateKind, Codec, LogEnvelope};
 
 pub use dead_letter::{dead_letter_topic, HEADER_ERROR, HEADER_SOURCE};
+
 pub use resume::{Admit, ResumeGuard};
-pub use store::{check_schema_name, ProjectionStore};
+pub use store::{applied_sequence, check_schema_name, ProjectionStore};
 
 /// A read model. `apply` gets only events not applied before, in log order
 /// per aggregate, and runs inside the runner's transaction.
@@ -57,13 +58,43 @@ pub struct RunnerConfig {
     pub max_wait: Duration,
 }
 
+/// Runs a projection until cancelled, restarting it after failures (broker
+/// or Postgres down) from its stored offsets.
+pub async fn supervise<P: Projection + Clone>(
+    pool: PgPool,
+    kafka: KafkaConfig,
+    schema_ids: wavestack_schemas::SchemaIds,
+    projection: P,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let name = projection.name();
+    while !cancel.is_cancelled() {
+        let codec = Codec::with_schema_ids(&schema_ids).context("loading the Avro schemas")?;
+        let config = RunnerConfig::for_projection(&projection);
+        let outcome = match ProjectionRunner::start(&pool, &kafka, codec, projection.clone(), config, &cancel).await {
+            Ok(Some(runner)) => runner.run(cancel.clone()).await,
+            Ok(None) => return Ok(()),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = outcome {
+            tracing::warn!(projection = name, error = format!("{error:#}"), "projection stopped; restarting");
+            tokio::select! {
+                _ = cancel.cancelled() => {}
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The schema the live read model of `projection` is served from.
+pub fn live_schema(projection: &str) -> String {
+    format!("projection_{projection}")
+}
+
 impl RunnerConfig {
     pub fn for_projection(projection: &impl Projection) -> Self {
-        Self {
-            schema: format!("projection_{}", projection.name()),
-            max_batch: 2000,
-            max_wait: Duration::from_millis(20),
-        }
+        Self { schema: live_schema(projection.name()), max_batch: 2000, max_wait: Duration::from_millis(20) }
     }
 }
 

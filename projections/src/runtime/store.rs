@@ -30,6 +30,26 @@ pub fn check_schema_name(schema: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The last sequence of `aggregate_id` applied to the read model in
+/// `schema` (0 if none, or if the read model does not exist yet).
+pub async fn applied_sequence(pool: &PgPool, schema: &str, aggregate_id: &str) -> anyhow::Result<u64> {
+    check_schema_name(schema)?;
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(format!("{schema}.positions"))
+        .fetch_one(pool)
+        .await?;
+    if !exists {
+        return Ok(0);
+    }
+    let seq: Option<i64> =
+        sqlx::query_scalar(&format!("SELECT last_sequence FROM {schema}.positions WHERE aggregate_id = $1"))
+            .bind(aggregate_id)
+            .fetch_optional(pool)
+            .await
+            .context("reading the applied sequence")?;
+    Ok(seq.unwrap_or(0) as u64)
+}
+
 impl ProjectionStore {
     /// Waits for the schema's lock; `None` if cancelled first.
     pub async fn lock(pool: &PgPool, schema: &str, cancel: &CancellationToken) -> anyhow::Result<Option<Self>> {

@@ -1,0 +1,91 @@
+//! `GET /v1/channels/{channel}/leaderboard?window=all|7d&limit=&cursor=`
+
+use axum::extract::{Path, State};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use wavestack_adapters::auth::Principal;
+use wavestack_adapters::http::{ApiError, ValidQuery};
+use wavestack_domain::value::ChannelId;
+use wavestack_projections::leaderboard::{self, Entry, Window};
+use wavestack_projections::runtime::live_schema;
+
+use super::read_your_writes::{wait_for, Consistency};
+
+const MAX_LIMIT: i64 = 500;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Params {
+    #[serde(default)]
+    window: Option<String>,
+    #[serde(default)]
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[serde(default)]
+    cursor: Option<String>,
+    /// Read-your-writes (see `read_your_writes`); query strings cannot be
+    /// flattened into a shared struct with serde_urlencoded, so repeated here.
+    #[serde(default)]
+    aggregate_id: Option<String>,
+    #[serde(default)]
+    min_sequence: Option<u64>,
+    #[serde(default)]
+    wait_ms: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Page {
+    channel: String,
+    window: &'static str,
+    entries: Vec<Entry>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+pub(crate) async fn leaderboard(
+    State(pool): State<PgPool>,
+    Extension(principal): Extension<Principal>,
+    Path(channel): Path<String>,
+    ValidQuery(params): ValidQuery<Params>,
+) -> Result<Json<Page>, ApiError> {
+    let channel = ChannelId::parse(channel).map_err(|e| ApiError::invalid_value("channel", &e))?;
+    let (window, window_name) = match params.window.as_deref() {
+        None | Some("all") => (Window::AllTime, "all"),
+        Some("7d") => (Window::LastSevenDays, "7d"),
+        Some(_) => {
+            return Err(ApiError::invalid_field("window", "must be `all` or `7d`").with_reason("unknown_variant"))
+        }
+    };
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(
+            ApiError::invalid_field("limit", format!("must be between 1 and {MAX_LIMIT}")).with_reason("out_of_range")
+        );
+    }
+    // The cursor is the last rank of the previous page.
+    let after: i64 = match params.cursor.as_deref() {
+        None => 0,
+        Some(raw) => raw
+            .parse()
+            .ok()
+            .filter(|r| *r >= 0)
+            .ok_or_else(|| ApiError::invalid_field("cursor", "not a cursor from this endpoint"))?,
+    };
+    let schema = live_schema("leaderboard");
+    let consistency =
+        Consistency { aggregate_id: params.aggregate_id, min_sequence: params.min_sequence, wait_ms: params.wait_ms };
+    wait_for(&pool, &schema, &principal.org, &consistency).await?;
+    let entries = leaderboard::read(&pool, &schema, principal.org.as_str(), channel.as_str(), window, after, limit + 1)
+        .await
+        .map_err(ApiError::internal)?;
+    let mut entries = entries;
+    let next_cursor = if entries.len() as i64 > limit {
+        entries.truncate(limit as usize);
+        entries.last().map(|e| e.rank.to_string())
+    } else {
+        None
+    };
+    Ok(Json(Page { channel: channel.to_string(), window: window_name, entries, next_cursor }))
+}
