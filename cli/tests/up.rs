@@ -323,3 +323,94 @@ async fn the_leaderboard_equals_what_was_sent(pool: PgPool) {
     // And without a token, nothing at all.
     assert_eq!(http.get(&url).send().await.unwrap().status(), 401);
 }
+
+/// A dashboard on the live feed sees a leaderboard change within a second
+/// of the command that caused it; another org's dashboard sees nothing.
+#[sqlx::test(migrations = false)]
+async fn the_live_feed_pushes_leaderboard_changes_within_a_second(pool: PgPool) {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as Ws;
+
+    let stack = start(&pool).await;
+    let http = reqwest::Client::new();
+    let token = token(&http, &stack).await;
+    let ws_url = stack.query_api.replace("http://", "ws://");
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(format!("{ws_url}/v1/live?access_token={token}")).await.expect("connects");
+    socket.send(Ws::text(r#"{"subscribe": ["shroud"]}"#)).await.unwrap();
+    let ack = socket.next().await.unwrap().unwrap();
+    assert_eq!(serde_json::from_str::<Value>(ack.to_text().unwrap()).unwrap()["type"], "subscribed");
+
+    let issued = Command::new(env!("CARGO_BIN_EXE_wavestack"))
+        .args(["token", "issue", "--org", "rival", "--scope", "read"])
+        .env("WAVESTACK_DATA_DIR", stack._dir.path().join("data"))
+        .output()
+        .unwrap();
+    let rival = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
+    let (mut rival_socket, _) =
+        tokio_tungstenite::connect_async(format!("{ws_url}/v1/live?access_token={rival}")).await.unwrap();
+    rival_socket.send(Ws::text(r#"{"subscribe": ["shroud"]}"#)).await.unwrap();
+    rival_socket.next().await.unwrap().unwrap();
+
+    // Unauthenticated and malformed requests are refused.
+    assert!(tokio_tungstenite::connect_async(format!("{ws_url}/v1/live")).await.is_err());
+    socket.send(Ws::text("hello")).await.unwrap();
+    let refusal: Value = serde_json::from_str(socket.next().await.unwrap().unwrap().to_text().unwrap()).unwrap();
+    assert_eq!(refusal["code"], "invalid_message");
+
+    // Warm-up: the projection starts reading shortly after the APIs are
+    // ready; measure from when it is running.
+    let warmup: Value = http
+        .post(format!("{}/v1/chat/messages", stack.command_api))
+        .bearer_auth(&token)
+        .json(&json!({ "platform": "twitch", "channel": "warmup", "user_id": "w", "message_id": "w-1",
+                       "author": "W", "text": "hi" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let caught_up = http
+        .get(format!("{}/v1/channels/warmup/leaderboard", stack.query_api))
+        .bearer_auth(&token)
+        .query(&[
+            ("aggregate_id", warmup["aggregate_id"].as_str().unwrap()),
+            ("min_sequence", &warmup["sequence"].to_string()),
+            ("wait_ms", "30000"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(caught_up.status(), 200);
+
+    for attempt in 0..3 {
+        let response = http
+            .post(format!("{}/v1/chat/messages", stack.command_api))
+            .bearer_auth(&token)
+            .json(&json!({ "platform": "twitch", "channel": "shroud", "user_id": format!("fan-{attempt}"),
+                           "message_id": format!("live-{attempt}"), "author": "Fan", "text": "pog" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202);
+        let accepted = std::time::Instant::now();
+        let change = tokio::time::timeout(Duration::from_secs(1), async {
+            loop {
+                let message = socket.next().await.unwrap().unwrap();
+                let value: Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
+                let changes = value["changes"].as_array().cloned().unwrap_or_default();
+                if value["type"] == "leaderboard" && changes.iter().any(|c| c["user_id"] == format!("fan-{attempt}")) {
+                    return value;
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no leaderboard change within a second (attempt {attempt})"));
+        assert_eq!(change["channel"], "shroud");
+        assert!(change.get("org").is_none(), "the org is not echoed");
+        eprintln!("live change after {:?}", accepted.elapsed());
+    }
+    let nothing = tokio::time::timeout(Duration::from_millis(300), rival_socket.next()).await;
+    assert!(nothing.is_err(), "another org's dashboard got {nothing:?}");
+}

@@ -2,8 +2,11 @@
 //! token's org), health, metrics, and the read-only, Confluent-compatible
 //! schema registry endpoints that let any Kafka tool decode the log.
 
+mod live;
 mod read_models;
 mod registry;
+
+pub use live::LiveHub;
 
 use std::sync::Arc;
 
@@ -21,6 +24,8 @@ pub struct QueryConfig {
     pub pool: PgPool,
     /// Checks the bearer tokens of the read-model routes.
     pub tokens: Arc<Tokens>,
+    /// Fans read-model changes out to `/v1/live`; `LiveHub::listen` feeds it.
+    pub live: Arc<LiveHub>,
     /// Off when an external schema registry (`SCHEMA_REGISTRY_URL`) holds
     /// the schemas: records then carry its ids, not the catalog's.
     pub serve_registry: bool,
@@ -29,8 +34,14 @@ pub struct QueryConfig {
 pub fn router(config: QueryConfig) -> Router {
     let read_models =
         read_models::routes(config.pool.clone()).layer(from_fn_with_state(config.tokens.clone(), authenticate));
-    let mut router =
-        Router::new().merge(read_models).merge(health_routes(Readiness { pool: config.pool })).merge(metrics_route());
+    let live = Router::new()
+        .route("/v1/live", axum::routing::get(live::live))
+        .with_state(live::LiveState { tokens: config.tokens.clone(), hub: config.live.clone() });
+    let mut router = Router::new()
+        .merge(read_models)
+        .merge(live)
+        .merge(health_routes(Readiness { pool: config.pool }))
+        .merge(metrics_route());
     if config.serve_registry {
         router = router.merge(registry::routes());
     }

@@ -15,7 +15,7 @@ use wavestack_adapters::idempotency::IdempotencyStore;
 use wavestack_adapters::kafka::{LocalBroker, LocalBrokerStorage};
 use wavestack_command_api::AppState;
 use wavestack_projections::leaderboard::Leaderboard;
-use wavestack_query_api::QueryConfig;
+use wavestack_query_api::{LiveHub, QueryConfig};
 
 use super::{connect_and_migrate, kafka_config, run_relay, schema_ids};
 use crate::config::UpArgs;
@@ -61,14 +61,20 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
         AppState::new(pool.clone(), bus, tokens.clone(), Arc::new(clients), args.api.limits(), args.api.rate_limit());
     let command_listener = bind(args.api.command_api_addr, "command API").await?;
     let query_listener = bind(args.api.query_api_addr, "query API").await?;
-    let query_config =
-        QueryConfig { pool: pool.clone(), tokens, serve_registry: args.kafka.schema_registry_url.is_none() };
+    let live = LiveHub::new();
+    let query_config = QueryConfig {
+        pool: pool.clone(),
+        tokens,
+        live: live.clone(),
+        serve_registry: args.kafka.schema_registry_url.is_none(),
+    };
 
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(serve(command_listener, wavestack_command_api::router(command_state), cancel.clone()));
     tasks.spawn(serve(query_listener, wavestack_query_api::router(query_config), cancel.clone()));
     tasks.spawn(run_relay(pool.clone(), kafka, args.kafka.clone(), schema_ids, cancel.clone()));
     tasks.spawn(run_projection(pool.clone(), projection_kafka, projection_ids, cancel.clone()));
+    tasks.spawn(live.listen(pool.clone(), cancel.clone()));
     tasks.spawn(purge_idempotency_keys(IdempotencyStore::new(pool.clone()), cancel.clone()));
     tracing::info!(
         command_api = %args.api.command_api_addr,

@@ -20,6 +20,9 @@ use crate::runtime::Projection;
 #[derive(Debug, Clone, Copy)]
 pub struct Leaderboard;
 
+/// The Postgres notification channel read models announce changes on.
+pub const LIVE_CHANNEL: &str = "wavestack_live";
+
 /// org, platform, channel, user
 type Viewer = (String, String, String, String);
 
@@ -83,8 +86,9 @@ impl Projection for Leaderboard {
                 ChatEvent::ChatCommandInvoked(_) => {}
             }
         }
-        upsert_all(conn, s, all).await?;
-        upsert_daily(conn, s, daily).await
+        let changed = upsert_all(conn, s, all).await?;
+        upsert_daily(conn, s, daily).await?;
+        notify_changes(conn, changed).await
     }
 }
 
@@ -99,9 +103,23 @@ fn viewer_of(envelope: &LogEnvelope) -> anyhow::Result<Viewer> {
     }
 }
 
-async fn upsert_all(conn: &mut PgConnection, s: &str, all: HashMap<Viewer, Totals>) -> anyhow::Result<()> {
+/// A viewer's totals after the batch, as sent to live subscribers.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct Change {
+    #[serde(skip)]
+    pub org: String,
+    #[serde(skip)]
+    pub channel: String,
+    pub platform: String,
+    pub user_id: String,
+    pub author: Option<String>,
+    pub points: i64,
+    pub messages: i64,
+}
+
+async fn upsert_all(conn: &mut PgConnection, s: &str, all: HashMap<Viewer, Totals>) -> anyhow::Result<Vec<Change>> {
     if all.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut columns: (Vec<String>, Vec<String>, Vec<String>, Vec<String>) = Default::default();
     let (mut authors, mut points, mut messages, mut seen) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -115,7 +133,7 @@ async fn upsert_all(conn: &mut PgConnection, s: &str, all: HashMap<Viewer, Total
         messages.push(totals.messages);
         seen.push(totals.last_seen);
     }
-    sqlx::query(&format!(
+    sqlx::query_as::<_, Change>(&format!(
         "INSERT INTO {s}.rm_leaderboard AS r (org, platform, channel, user_id, author, points, messages, last_seen)
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
                               $7::bigint[], $8::timestamptz[])
@@ -124,7 +142,8 @@ async fn upsert_all(conn: &mut PgConnection, s: &str, all: HashMap<Viewer, Total
             messages = r.messages + EXCLUDED.messages,
             author = CASE WHEN EXCLUDED.last_seen >= r.last_seen OR r.last_seen IS NULL
                           THEN COALESCE(EXCLUDED.author, r.author) ELSE r.author END,
-            last_seen = GREATEST(r.last_seen, EXCLUDED.last_seen)"
+            last_seen = GREATEST(r.last_seen, EXCLUDED.last_seen)
+         RETURNING org, channel, platform, user_id, author, points, messages"
     ))
     .bind(&columns.0)
     .bind(&columns.1)
@@ -134,9 +153,36 @@ async fn upsert_all(conn: &mut PgConnection, s: &str, all: HashMap<Viewer, Total
     .bind(&points)
     .bind(&messages)
     .bind(&seen)
-    .execute(conn)
+    .fetch_all(conn)
     .await
-    .context("updating rm_leaderboard")?;
+    .context("updating rm_leaderboard")
+}
+
+/// One notification per (org, channel) on `wavestack_live`, sent by
+/// Postgres only if and when the batch commits, to every query API
+/// process listening. Postgres caps a payload at 8000 bytes: a channel
+/// with more changes than fit is announced without its entries.
+async fn notify_changes(conn: &mut PgConnection, changes: Vec<Change>) -> anyhow::Result<()> {
+    let mut by_channel: HashMap<(String, String), Vec<Change>> = HashMap::new();
+    for change in changes {
+        by_channel.entry((change.org.clone(), change.channel.clone())).or_default().push(change);
+    }
+    for ((org, channel), changes) in by_channel {
+        let mut payload = serde_json::json!({
+            "type": "leaderboard", "org": org, "channel": channel, "changes": changes,
+        })
+        .to_string();
+        if payload.len() > 7900 {
+            payload = serde_json::json!({ "type": "leaderboard", "org": org, "channel": channel, "changes": null })
+                .to_string();
+        }
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(LIVE_CHANNEL)
+            .bind(&payload)
+            .execute(&mut *conn)
+            .await
+            .context("notifying live subscribers")?;
+    }
     Ok(())
 }
 

@@ -152,6 +152,10 @@ impl<P: Projection> ProjectionRunner<P> {
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
+            // Read models must be fresh: do not let the broker hold an empty
+            // fetch for librdkafka's default 500 ms (tansu answers a waiting
+            // fetch only when the wait ends).
+            .set("fetch.wait.max.ms", "50")
             .create()
             .context("creating the projection consumer")?;
         let offsets = store.offsets().await?;

@@ -1,0 +1,80 @@
+//! The process's one `LISTEN wavestack_live`, fanned out to every socket.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use wavestack_projections::leaderboard::LIVE_CHANNEL;
+
+/// Changes kept for sockets that are momentarily behind; one further
+/// behind than this is too slow and is dropped.
+const BUFFER: usize = 1024;
+
+/// One change, ready to send to the sockets of its org subscribed to its channel.
+#[derive(Debug)]
+pub struct LiveEvent {
+    pub org: String,
+    pub channel: String,
+    /// The message as sent to clients (without the org).
+    pub message: String,
+}
+
+pub struct LiveHub {
+    sender: broadcast::Sender<Arc<LiveEvent>>,
+}
+
+#[derive(Deserialize)]
+struct Notification {
+    r#type: String,
+    org: String,
+    channel: String,
+    changes: serde_json::Value,
+}
+
+impl LiveHub {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self { sender: broadcast::channel(BUFFER).0 })
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>> {
+        self.sender.subscribe()
+    }
+
+    /// Listens until cancelled, reconnecting after Postgres failures.
+    pub async fn listen(self: Arc<Self>, pool: PgPool, cancel: CancellationToken) -> anyhow::Result<()> {
+        while !cancel.is_cancelled() {
+            if let Err(error) = self.listen_once(&pool, &cancel).await {
+                tracing::warn!(error = format!("{error:#}"), "live listener lost Postgres; reconnecting");
+                tokio::select! {
+                    _ = cancel.cancelled() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn listen_once(&self, pool: &PgPool, cancel: &CancellationToken) -> anyhow::Result<()> {
+        let mut listener = PgListener::connect_with(pool).await?;
+        listener.listen(LIVE_CHANNEL).await?;
+        loop {
+            let notification = tokio::select! {
+                _ = cancel.cancelled() => return Ok(()),
+                received = listener.recv() => received?,
+            };
+            match serde_json::from_str::<Notification>(notification.payload()) {
+                Ok(n) => {
+                    let message = serde_json::json!({ "type": n.r#type, "channel": n.channel, "changes": n.changes });
+                    let event = LiveEvent { org: n.org, channel: n.channel, message: message.to_string() };
+                    // No subscribers is fine: nobody is watching.
+                    let _ = self.sender.send(Arc::new(event));
+                }
+                Err(error) => tracing::warn!(error = %error, "ignoring a malformed live notification"),
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! `GET /v1/live`: a WebSocket that pushes read-model changes to dashboards
+//! and overlays. Read models announce changes with Postgres notifications
+//! (sent when their batch commits); one listener per process fans them out
+//! through a bounded broadcast channel. A client that falls behind is
+//! disconnected rather than allowed to hold anything up.
+
+mod hub;
+mod socket;
+
+pub use hub::LiveHub;
+pub(crate) use socket::{live, LiveState};
