@@ -5,6 +5,7 @@
 //! to its dead-letter topic.
 
 pub mod leaderboard;
+pub mod replay;
 pub mod runtime;
 
 pub use runtime::{supervise, Projection, ProjectionRunner, RunnerConfig};

@@ -26,6 +26,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::kafka::KafkaConfig;
+use wavestack_domain::value::Timestamp;
 use wavestack_schemas::{AggregateKind, Codec, LogEnvelope};
 
 pub use dead_letter::{dead_letter_topic, HEADER_ERROR, HEADER_SOURCE};
@@ -56,6 +57,9 @@ pub struct RunnerConfig {
     pub max_batch: usize,
     /// How long a batch waits to fill once it has its first record.
     pub max_wait: Duration,
+    /// Apply only events that occurred at or before this instant ("as of"
+    /// a past moment); later ones are read past, not applied.
+    pub until: Option<Timestamp>,
 }
 
 /// Runs a projection until cancelled, restarting it after failures (broker
@@ -94,7 +98,12 @@ pub fn live_schema(projection: &str) -> String {
 
 impl RunnerConfig {
     pub fn for_projection(projection: &impl Projection) -> Self {
-        Self { schema: live_schema(projection.name()), max_batch: 2000, max_wait: Duration::from_millis(20) }
+        Self {
+            schema: live_schema(projection.name()),
+            max_batch: 2000,
+            max_wait: Duration::from_millis(20),
+            until: None,
+        }
     }
 }
 
@@ -223,6 +232,38 @@ impl<P: Projection> ProjectionRunner<P> {
         Ok(total)
     }
 
+    /// Applies everything that was on the log when called (up to each
+    /// partition's high watermark then), reporting progress; for replay.
+    pub async fn apply_to_end(&mut self, mut progress: impl FnMut(u64, u64)) -> anyhow::Result<u64> {
+        let assignment = self.consumer.assignment().context("reading the assignment")?;
+        let mut targets: HashMap<(String, i32), i64> = HashMap::new();
+        for element in assignment.elements() {
+            // Blocks briefly, once, at the start of a replay.
+            let (_, high) =
+                self.consumer.fetch_watermarks(element.topic(), element.partition(), Duration::from_secs(10))?;
+            if high > 0 {
+                targets.insert((element.topic().to_owned(), element.partition()), high);
+            }
+        }
+        let total_records: i64 = targets.values().sum();
+        let mut read: HashMap<(String, i32), i64> = HashMap::new();
+        let mut applied = 0u64;
+        let cancel = CancellationToken::new();
+        while targets.iter().any(|(key, high)| read.get(key).copied().unwrap_or(0) < *high) {
+            let records = self.poll_batch(&cancel).await;
+            for record in &records {
+                let next = read.entry((record.topic.clone(), record.partition)).or_insert(0);
+                *next = (*next).max(record.offset + 1);
+            }
+            if !records.is_empty() {
+                applied += self.apply_batch(records).await? as u64;
+            }
+            let done: i64 = targets.keys().map(|k| read.get(k).copied().unwrap_or(0).min(targets[k])).sum();
+            progress(done as u64, total_records as u64);
+        }
+        Ok(applied)
+    }
+
     async fn poll_batch(&mut self, cancel: &CancellationToken) -> Vec<Record> {
         let mut records = Vec::new();
         let mut first_at: Option<Instant> = None;
@@ -272,6 +313,7 @@ impl<P: Projection> ProjectionRunner<P> {
             let next = next_offsets.entry((record.topic.clone(), record.partition)).or_insert(0);
             *next = (*next).max(record.offset + 1);
             match self.codec.decode(&record.payload) {
+                Ok(envelope) if self.config.until.is_some_and(|until| envelope.metadata.occurred_at > until) => {}
                 Ok(envelope) => decoded.push(envelope),
                 Err(error) => undecodable.push((record, format!("undecodable record: {error}"))),
             }

@@ -1,0 +1,111 @@
+//! Rebuilding a read model from offset 0 into a fresh schema, optionally
+//! only from events up to an instant ("as of"), and swapping it in.
+//!
+//! The live read model keeps serving while the rebuild runs. The swap is
+//! two schema renames in one transaction; it needs the live projection's
+//! lock, so the live runner must be stopped for it (it resumes from the
+//! rebuilt model's offsets when started again).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use sqlx::{Connection, PgPool};
+use time::macros::format_description;
+use time::OffsetDateTime;
+use tokio_util::sync::CancellationToken;
+use wavestack_adapters::kafka::KafkaConfig;
+use wavestack_domain::value::Timestamp;
+use wavestack_schemas::{Codec, SchemaIds};
+
+use crate::runtime::{check_schema_name, live_schema, Projection, ProjectionRunner, RunnerConfig};
+
+#[derive(Debug, Clone, Default)]
+pub struct ReplayOptions {
+    /// Schema to rebuild into; a fresh name when absent. Must not exist.
+    pub into: Option<String>,
+    /// Apply only events that occurred at or before this instant.
+    pub until: Option<Timestamp>,
+    /// Make the rebuilt model the live one when done.
+    pub swap: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReplayReport {
+    pub schema: String,
+    pub events_applied: u64,
+    pub records_read: u64,
+    pub elapsed: Duration,
+    /// Where the previous live model went, if swapped.
+    pub retired: Option<String>,
+}
+
+pub async fn replay<P: Projection>(
+    pool: &PgPool,
+    kafka: &KafkaConfig,
+    schema_ids: &SchemaIds,
+    projection: P,
+    options: ReplayOptions,
+    mut progress: impl FnMut(u64, u64, Duration),
+) -> anyhow::Result<ReplayReport> {
+    let live = live_schema(projection.name());
+    let stamp = OffsetDateTime::now_utc().format(format_description!("[year][month][day]_[hour][minute][second]"))?;
+    let schema = options.into.clone().unwrap_or_else(|| format!("{live}_replay_{stamp}"));
+    check_schema_name(&schema)?;
+    if schema == live {
+        bail!("replay into a fresh schema, not the live one ({live})");
+    }
+    if options.swap && options.until.is_some() {
+        bail!("an \"as of\" model (--until) is for analysis; it cannot replace the live one (--swap)");
+    }
+    let exists: bool =
+        sqlx::query_scalar("SELECT to_regnamespace($1) IS NOT NULL").bind(&schema).fetch_one(pool).await?;
+    if exists {
+        bail!("schema {schema} already exists; choose another --into or drop it");
+    }
+
+    let config =
+        RunnerConfig { schema: schema.clone(), until: options.until, ..RunnerConfig::for_projection(&projection) };
+    let codec = Codec::with_schema_ids(schema_ids)?;
+    let mut runner = ProjectionRunner::start(pool, kafka, codec, projection, config, &CancellationToken::new())
+        .await?
+        .context("the fresh schema's lock is held by someone else")?;
+    let started = Instant::now();
+    let mut records_read = 0;
+    let events_applied = runner
+        .apply_to_end(|done, total| {
+            records_read = done;
+            progress(done, total, started.elapsed());
+        })
+        .await?;
+    drop(runner);
+    let retired = if options.swap { Some(swap(pool, &live, &schema, &stamp).await?) } else { None };
+    Ok(ReplayReport { schema, events_applied, records_read, elapsed: started.elapsed(), retired })
+}
+
+/// Renames live → retired and rebuilt → live in one transaction, holding
+/// the live projection's lock so no runner writes meanwhile.
+async fn swap(pool: &PgPool, live: &str, rebuilt: &str, stamp: &str) -> anyhow::Result<String> {
+    let mut conn = pool.acquire().await?.detach();
+    let locked: bool =
+        sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended('wavestack.projection:' || $1, 0))")
+            .bind(live)
+            .fetch_one(&mut conn)
+            .await?;
+    if !locked {
+        bail!(
+            "the live projection is running (it holds {live}'s lock): stop it, then swap with \
+             `ALTER SCHEMA` or replay again with --swap; the rebuilt model is in {rebuilt}"
+        );
+    }
+    let retired = format!("{live}_retired_{stamp}");
+    let mut tx = conn.begin().await?;
+    let live_exists: bool =
+        sqlx::query_scalar("SELECT to_regnamespace($1) IS NOT NULL").bind(live).fetch_one(&mut *tx).await?;
+    if live_exists {
+        sqlx::query(&format!("ALTER SCHEMA {live} RENAME TO {retired}")).execute(&mut *tx).await?;
+    }
+    sqlx::query(&format!("ALTER SCHEMA {rebuilt} RENAME TO {live}")).execute(&mut *tx).await?;
+    tx.commit().await.context("swapping the rebuilt read model in")?;
+    conn.close().await?;
+    Ok(retired)
+}
