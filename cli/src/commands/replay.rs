@@ -55,7 +55,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
             last_print = Instant::now();
             let rate = done as f64 / elapsed.as_secs_f64().max(1e-3);
             let width = 30;
-            let filled = if total == 0 { width } else { (done * width as u64 / total) as usize };
+            let filled = (done * width as u64).checked_div(total).map_or(width, |f| f as usize);
             eprint!("\r[{}{}] {done}/{total} records, {rate:.0}/s   ", "#".repeat(filled), " ".repeat(width - filled));
             let _ = std::io::stderr().flush();
         }
