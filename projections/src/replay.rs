@@ -17,7 +17,7 @@ use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_domain::value::Timestamp;
 use wavestack_schemas::{Codec, SchemaIds};
 
-use crate::runtime::{check_schema_name, live_schema, Projection, ProjectionRunner, RunnerConfig};
+use crate::runtime::{check_schema_name, high_watermarks, live_schema, Projection, ProjectionRunner, RunnerConfig};
 
 #[derive(Debug, Clone, Default)]
 pub struct ReplayOptions {
@@ -63,6 +63,7 @@ pub async fn replay<P: Projection>(
         bail!("schema {schema} already exists; choose another --into or drop it");
     }
 
+    let targets = high_watermarks(kafka, &projection.topics()).await?;
     let config =
         RunnerConfig { schema: schema.clone(), until: options.until, ..RunnerConfig::for_projection(&projection) };
     let codec = Codec::with_schema_ids(schema_ids)?;
@@ -72,7 +73,7 @@ pub async fn replay<P: Projection>(
     let started = Instant::now();
     let mut records_read = 0;
     let events_applied = runner
-        .apply_to_end(|done, total| {
+        .apply_to_end(targets, |done, total| {
             records_read = done;
             progress(done, total, started.elapsed());
         })

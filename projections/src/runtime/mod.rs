@@ -91,6 +91,34 @@ pub async fn supervise<P: Projection + Clone>(
     Ok(())
 }
 
+/// Each partition's high watermark (the offset after its last record) of
+/// the projection's topics. Asked with a client of its own before a runner
+/// starts fetching: tansu (SQLite) answers offset requests slowly while it
+/// serves a large fetch.
+pub async fn high_watermarks(
+    kafka: &KafkaConfig,
+    kinds: &[AggregateKind],
+) -> anyhow::Result<HashMap<(String, i32), i64>> {
+    let kafka = kafka.clone();
+    let kinds = kinds.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let consumer: rdkafka::consumer::BaseConsumer =
+            kafka.client_config().create().context("creating a client for watermarks")?;
+        let mut marks = HashMap::new();
+        for kind in kinds {
+            let topic = kind.topic();
+            let metadata = consumer.fetch_metadata(Some(&topic), Duration::from_secs(10))?;
+            let partitions = metadata.topics().first().map(|t| t.partitions().len()).unwrap_or(0);
+            for partition in 0..partitions as i32 {
+                let (_, high) = consumer.fetch_watermarks(&topic, partition, Duration::from_secs(10))?;
+                marks.insert((topic.clone(), partition), high);
+            }
+        }
+        Ok(marks)
+    })
+    .await?
+}
+
 /// The schema the live read model of `projection` is served from.
 pub fn live_schema(projection: &str) -> String {
     format!("projection_{projection}")
@@ -155,6 +183,9 @@ impl<P: Projection> ProjectionRunner<P> {
         };
         let mut store = store;
         store.create(&projection.create_tables(&config.schema)).await?;
+        // Before fetching starts: tansu (SQLite) is slow to answer admin
+        // requests while it serves a large fetch.
+        wavestack_adapters::kafka::ensure_topics(kafka, &[dead_letter_topic(projection.name())]).await?;
         let consumer: StreamConsumer = kafka
             .client_config()
             .set("group.id", format!("wavestack.projection.{}", projection.name()))
@@ -189,7 +220,6 @@ impl<P: Projection> ProjectionRunner<P> {
             }
         }
         consumer.assign(&assignment).context("assigning partitions")?;
-        wavestack_adapters::kafka::ensure_topics(kafka, &[dead_letter_topic(projection.name())]).await?;
         let dead_letters = wavestack_adapters::kafka::idempotent_producer(kafka)?;
         tracing::info!(projection = projection.name(), schema = %config.schema, "projection started");
         Ok(Some(Self { projection, config, store, consumer, dead_letters, codec, resume }))
@@ -232,25 +262,33 @@ impl<P: Projection> ProjectionRunner<P> {
         Ok(total)
     }
 
-    /// Applies everything that was on the log when called (up to each
-    /// partition's high watermark then), reporting progress; for replay.
-    pub async fn apply_to_end(&mut self, mut progress: impl FnMut(u64, u64)) -> anyhow::Result<u64> {
-        let assignment = self.consumer.assignment().context("reading the assignment")?;
-        let mut targets: HashMap<(String, i32), i64> = HashMap::new();
-        for element in assignment.elements() {
-            // Blocks briefly, once, at the start of a replay.
-            let (_, high) =
-                self.consumer.fetch_watermarks(element.topic(), element.partition(), Duration::from_secs(10))?;
-            if high > 0 {
-                targets.insert((element.topic().to_owned(), element.partition()), high);
-            }
-        }
+    /// Applies everything up to `targets` (from `high_watermarks`, taken
+    /// before the runner started fetching), reporting progress; for replay.
+    /// Then keeps going until the log is quiet (at most 3 s), because
+    /// tansu 0.6 may report a watermark short of the last batch.
+    pub async fn apply_to_end(
+        &mut self,
+        targets: HashMap<(String, i32), i64>,
+        mut progress: impl FnMut(u64, u64),
+    ) -> anyhow::Result<u64> {
+        let targets: HashMap<(String, i32), i64> = targets.into_iter().filter(|(_, high)| *high > 0).collect();
         let total_records: i64 = targets.values().sum();
         let mut read: HashMap<(String, i32), i64> = HashMap::new();
         let mut applied = 0u64;
         let cancel = CancellationToken::new();
-        while targets.iter().any(|(key, high)| read.get(key).copied().unwrap_or(0) < *high) {
+        let mut quiet_deadline: Option<Instant> = None;
+        loop {
+            let reached = targets.iter().all(|(key, high)| read.get(key).copied().unwrap_or(0) >= *high);
+            if reached {
+                let deadline = *quiet_deadline.get_or_insert_with(|| Instant::now() + Duration::from_secs(3));
+                if Instant::now() >= deadline {
+                    break;
+                }
+            }
             let records = self.poll_batch(&cancel).await;
+            if records.is_empty() && reached {
+                break;
+            }
             for record in &records {
                 let next = read.entry((record.topic.clone(), record.partition)).or_insert(0);
                 *next = (*next).max(record.offset + 1);
@@ -258,8 +296,8 @@ impl<P: Projection> ProjectionRunner<P> {
             if !records.is_empty() {
                 applied += self.apply_batch(records).await? as u64;
             }
-            let done: i64 = targets.keys().map(|k| read.get(k).copied().unwrap_or(0).min(targets[k])).sum();
-            progress(done as u64, total_records as u64);
+            let done: i64 = read.values().sum();
+            progress(done as u64, total_records.max(done) as u64);
         }
         Ok(applied)
     }
