@@ -132,6 +132,24 @@ async fn token(http: &reqwest::Client, stack: &Stack) -> String {
     token["access_token"].as_str().expect("a token").to_owned()
 }
 
+/// A token from `wavestack token issue`, signed with the stack's keys.
+fn issue_token(stack: &Stack, org: &str, scope: &str) -> String {
+    let issued = Command::new(env!("CARGO_BIN_EXE_wavestack"))
+        .args(["token", "issue", "--org", org, "--scope", scope])
+        .env("WAVESTACK_DATA_DIR", stack._dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(issued.status.success(), "{}", String::from_utf8_lossy(&issued.stderr));
+    String::from_utf8(issued.stdout).unwrap().trim().to_owned()
+}
+
+/// POSTs JSON to the command API and returns the answer's body.
+async fn post_json(http: &reqwest::Client, stack: &Stack, token: &str, path: &str, body: &Value) -> Value {
+    let response =
+        http.post(format!("{}{path}", stack.command_api)).bearer_auth(token).json(body).send().await.unwrap();
+    response.json().await.unwrap()
+}
+
 #[sqlx::test(migrations = false)]
 async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPool) {
     let stack = start(&pool).await;
@@ -242,16 +260,7 @@ async fn the_leaderboard_equals_what_was_sent(pool: PgPool) {
                 "sent_at": sent_at.format(&time::format_description::well_known::Rfc3339).unwrap(),
             }));
         }
-        let answer: Value = http
-            .post(format!("{}/v1/chat/messages", stack.command_api))
-            .bearer_auth(&token)
-            .json(&json!({ "messages": messages }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let answer = post_json(&http, &stack, &token, "/v1/chat/messages", &json!({ "messages": messages })).await;
         assert_eq!(answer["accepted"], 250, "{answer}");
         for (message, result) in messages.iter().zip(answer["results"].as_array().unwrap()) {
             let user = message["user_id"].as_str().unwrap().to_owned();
@@ -301,13 +310,7 @@ async fn the_leaderboard_equals_what_was_sent(pool: PgPool) {
     assert_eq!(seen, expected);
 
     // Another org sees nothing, and cannot wait on this org's aggregates.
-    let issued = Command::new(env!("CARGO_BIN_EXE_wavestack"))
-        .args(["token", "issue", "--org", "rival", "--scope", "read"])
-        .env("WAVESTACK_DATA_DIR", stack._dir.path().join("data"))
-        .output()
-        .unwrap();
-    assert!(issued.status.success(), "{}", String::from_utf8_lossy(&issued.stderr));
-    let rival = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
+    let rival = issue_token(&stack, "rival", "read");
     let url = format!("{}/v1/channels/shroud/leaderboard", stack.query_api);
     let page: Value = http.get(&url).bearer_auth(&rival).send().await.unwrap().json().await.unwrap();
     assert_eq!(page["entries"], json!([]));
@@ -341,12 +344,7 @@ async fn the_live_feed_pushes_leaderboard_changes_within_a_second(pool: PgPool) 
     let ack = socket.next().await.unwrap().unwrap();
     assert_eq!(serde_json::from_str::<Value>(ack.to_text().unwrap()).unwrap()["type"], "subscribed");
 
-    let issued = Command::new(env!("CARGO_BIN_EXE_wavestack"))
-        .args(["token", "issue", "--org", "rival", "--scope", "read"])
-        .env("WAVESTACK_DATA_DIR", stack._dir.path().join("data"))
-        .output()
-        .unwrap();
-    let rival = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
+    let rival = issue_token(&stack, "rival", "read");
     let (mut rival_socket, _) =
         tokio_tungstenite::connect_async(format!("{ws_url}/v1/live?access_token={rival}")).await.unwrap();
     rival_socket.send(Ws::text(r#"{"subscribe": ["shroud"]}"#)).await.unwrap();
@@ -360,17 +358,9 @@ async fn the_live_feed_pushes_leaderboard_changes_within_a_second(pool: PgPool) 
 
     // Warm-up: the projection starts reading shortly after the APIs are
     // ready; measure from when it is running.
-    let warmup: Value = http
-        .post(format!("{}/v1/chat/messages", stack.command_api))
-        .bearer_auth(&token)
-        .json(&json!({ "platform": "twitch", "channel": "warmup", "user_id": "w", "message_id": "w-1",
-                       "author": "W", "text": "hi" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let warmup = json!({ "platform": "twitch", "channel": "warmup", "user_id": "w", "message_id": "w-1",
+                         "author": "W", "text": "hi" });
+    let warmup = post_json(&http, &stack, &token, "/v1/chat/messages", &warmup).await;
     let caught_up = http
         .get(format!("{}/v1/channels/warmup/leaderboard", stack.query_api))
         .bearer_auth(&token)
