@@ -12,6 +12,11 @@
 //! cargo run --release --example chat_load -p wavestack-command-api -- \
 //!     --url http://127.0.0.1:8080 --token "$TOKEN"
 //! ```
+//! - `visible` (with `--read-url` and `--read-token`): single posts at
+//!   `--visible-rate`/s, each followed by a leaderboard query with
+//!   read-your-writes (`aggregate_id` + `min_sequence`): latency from the
+//!   command's 202 to the query's 200, p50 / p99 (10 ms polling granularity).
+//!
 //! Start the server with a rate limit above the load
 //! (`WAVESTACK_RATE_LIMIT_PER_SECOND=1000000`), or it answers 429.
 
@@ -29,6 +34,10 @@ struct Args {
     batch: usize,
     rate: u64,
     viewers: u64,
+    read_url: Option<String>,
+    read_token: Option<String>,
+    visible_rate: u64,
+    skip_load: bool,
 }
 
 fn args() -> Args {
@@ -40,6 +49,10 @@ fn args() -> Args {
         batch: 500,
         rate: 200,
         viewers: 2000,
+        read_url: None,
+        read_token: None,
+        visible_rate: 20,
+        skip_load: false,
     };
     let raw: Vec<String> = std::env::args().skip(1).collect();
     for pair in raw.chunks(2) {
@@ -52,6 +65,10 @@ fn args() -> Args {
             "--batch" => args.batch = value.parse().expect("--batch N"),
             "--rate" => args.rate = value.parse().expect("--rate N"),
             "--viewers" => args.viewers = value.parse().expect("--viewers N"),
+            "--read-url" => args.read_url = Some(value),
+            "--read-token" => args.read_token = Some(value),
+            "--visible-rate" => args.visible_rate = value.parse().expect("--visible-rate N"),
+            "--skip-load" => args.skip_load = value == "true",
             other => panic!("unknown argument {other}"),
         }
     }
@@ -137,6 +154,44 @@ async fn open_loop(args: Arc<Args>, run: String) -> Vec<Duration> {
     latencies
 }
 
+/// Command accepted → visible in the query API, one post at a time.
+async fn visible(args: Arc<Args>, run: String, read_url: &str, read_token: &str) -> Vec<Duration> {
+    let http = reqwest::Client::new();
+    let total = args.visible_rate * args.seconds;
+    let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / args.visible_rate as f64));
+    let mut sends = Vec::new();
+    for _ in 0..total {
+        ticker.tick().await;
+        let (http, args, run, read_url, read_token) =
+            (http.clone(), args.clone(), run.clone(), read_url.to_owned(), read_token.to_owned());
+        sends.push(tokio::spawn(async move {
+            let (status, answer) = post(&http, &args, &message(&run, args.viewers)).await;
+            assert_eq!(status, 202, "{answer}");
+            let accepted = Instant::now();
+            let response = http
+                .get(format!("{read_url}/v1/channels/loadtest/leaderboard"))
+                .bearer_auth(&read_token)
+                .query(&[
+                    ("aggregate_id", answer["aggregate_id"].as_str().unwrap()),
+                    ("min_sequence", &answer["sequence"].to_string()),
+                    ("limit", "1"),
+                    ("wait_ms", "30000"),
+                ])
+                .send()
+                .await
+                .expect("query sent");
+            assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+            accepted.elapsed()
+        }));
+    }
+    let mut latencies = Vec::new();
+    for send in sends {
+        latencies.push(send.await.unwrap());
+    }
+    latencies.sort();
+    latencies
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index].as_secs_f64() * 1e3
@@ -146,6 +201,20 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 async fn main() {
     let args = Arc::new(args());
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    if let (Some(read_url), Some(read_token)) = (args.read_url.clone(), args.read_token.clone()) {
+        let latencies = visible(args.clone(), format!("{run}v"), &read_url, &read_token).await;
+        println!(
+            "visible: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms  (command accepted -> in the leaderboard; {} posts at {}/s)",
+            percentile(&latencies, 0.5),
+            percentile(&latencies, 0.99),
+            percentile(&latencies, 1.0),
+            latencies.len(),
+            args.visible_rate
+        );
+    }
+    if args.skip_load {
+        return;
+    }
     let single = closed_loop(args.clone(), format!("{run}s"), None).await;
     println!("single:  {single:>8.0} accepted messages/s  ({} clients, one message per request)", args.concurrency);
     let batched = closed_loop(args.clone(), format!("{run}b"), Some(args.batch)).await;
