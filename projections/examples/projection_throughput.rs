@@ -26,11 +26,8 @@ async fn main() -> anyhow::Result<()> {
     let events: i64 = args.next().map(|n| n.parse()).transpose()?.unwrap_or(100_000);
     let storage_name = args.next().unwrap_or_else(|| "sqlite".into());
     let base = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://localhost/postgres".into());
-    let db_name = format!("wavestack_bench_{}", std::process::id());
-    let url = format!("{}/{db_name}", base.rsplit_once('/').context("DATABASE_URL has a database")?.0);
-    postgres::ensure_database(&url).await?;
-    let pool = postgres::connect(&url, 4).await?;
-    postgres::migrate(&pool).await?;
+    let database = postgres::ThrowawayDatabase::create(&base).await?;
+    let pool = database.pool.clone();
 
     // 2,000 viewers in 20 channels; every other event awards a point.
     sqlx::query(
@@ -105,8 +102,6 @@ async fn main() -> anyhow::Result<()> {
         report.records_read as f64 / report.elapsed.as_secs_f64().max(1e-3)
     );
 
-    pool.close().await;
-    let admin = postgres::connect(&base, 1).await?;
-    sqlx::query(&format!("DROP DATABASE {db_name} WITH (FORCE)")).execute(&admin).await?;
+    database.drop().await?;
     Ok(())
 }

@@ -53,6 +53,33 @@ pub fn redact(database_url: &str) -> String {
     }
 }
 
+/// A migrated database created for one benchmark run next to the database
+/// of `base_url`, dropped by `drop`.
+pub struct ThrowawayDatabase {
+    pub pool: PgPool,
+    base_url: String,
+    name: String,
+}
+
+impl ThrowawayDatabase {
+    pub async fn create(base_url: &str) -> anyhow::Result<Self> {
+        let name = format!("wavestack_bench_{}", std::process::id());
+        let server = base_url.rsplit_once('/').context("the database URL names a database")?.0;
+        let url = format!("{server}/{name}");
+        ensure_database(&url).await?;
+        let pool = connect(&url, 4).await?;
+        migrate(&pool).await?;
+        Ok(Self { pool, base_url: base_url.to_owned(), name })
+    }
+
+    pub async fn drop(self) -> anyhow::Result<()> {
+        self.pool.close().await;
+        let admin = connect(&self.base_url, 1).await?;
+        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.name)).execute(&admin).await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
