@@ -260,3 +260,15 @@ async fn replay_rebuilds_the_live_model_and_the_model_as_of_an_instant(pool: PgP
     let again = ReplayOptions { into: Some("rebuilt".into()), ..ReplayOptions::default() };
     assert!(replay(&pool, &kafka, &SchemaIds::catalog(), Leaderboard, again, |_, _, _| {}).await.is_err());
 }
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_read_model_not_built_yet_reads_as_empty(pool: PgPool) {
+    let rows = leaderboard::read(&pool, "projection_nothing_yet", "acme", "shroud", Window::AllTime, 0, 10).await;
+    assert_eq!(rows.unwrap(), vec![]);
+    let applied = wavestack_projections::runtime::applied_sequence(&pool, "projection_nothing_yet", "acme/x").await;
+    assert_eq!(applied.unwrap(), 0);
+    // Other errors still surface.
+    sqlx::query("CREATE SCHEMA broken").execute(&pool).await.unwrap();
+    sqlx::query("CREATE TABLE broken.rm_leaderboard (org text)").execute(&pool).await.unwrap();
+    assert!(leaderboard::read(&pool, "broken", "acme", "shroud", Window::AllTime, 0, 10).await.is_err());
+}

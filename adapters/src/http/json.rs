@@ -77,13 +77,18 @@ fn refusal(path: &str, error: serde_json::Error) -> ApiError {
 /// serde reports a missing field at its parent's path, naming the field in
 /// the message; put it in the path. (An unknown field's path is its own.)
 fn field_of(path: &str, message: &str) -> String {
-    let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    let missing = named_field(message, "missing field `");
     match (missing, path) {
         (Some(name), "." | "") => name.to_owned(),
         (Some(name), parent) => format!("{parent}.{name}"),
         (None, "." | "") => "body".to_owned(),
         (None, path) => path.to_owned(),
     }
+}
+
+/// The field serde names after `prefix` (`missing field \`x\``, `unknown field \`x\``).
+pub(super) fn named_field<'m>(message: &'m str, prefix: &str) -> Option<&'m str> {
+    message.strip_prefix(prefix).and_then(|rest| rest.split('`').next())
 }
 
 fn strip_position(message: &str) -> String {

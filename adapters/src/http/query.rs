@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use super::json::named_field;
 
 pub struct ValidQuery<T>(pub T);
 
@@ -23,7 +24,7 @@ where
             let message = error.to_string();
             let field = ["unknown field `", "missing field `"]
                 .iter()
-                .find_map(|prefix| message.strip_prefix(prefix).and_then(|rest| rest.split('`').next()))
+                .find_map(|prefix| named_field(&message, prefix))
                 .unwrap_or("query")
                 .to_owned();
             ApiError::invalid_field(field, message).with_reason("invalid_type")

@@ -4,7 +4,7 @@ use anyhow::Context;
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 
-use crate::runtime::check_schema_name;
+use crate::runtime::{check_schema_name, read_model_missing};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {
@@ -37,14 +37,6 @@ pub async fn read(
     limit: i64,
 ) -> anyhow::Result<Vec<Entry>> {
     check_schema_name(schema)?;
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
-        .bind(format!("{schema}.rm_leaderboard"))
-        .fetch_one(pool)
-        .await?;
-    if !exists {
-        // The projection has not started yet: nothing to rank.
-        return Ok(Vec::new());
-    }
     let ranked = match window {
         Window::AllTime => format!(
             "SELECT platform, user_id, author, points, messages, last_seen FROM {schema}.rm_leaderboard
@@ -73,5 +65,7 @@ pub async fn read(
     .bind(since)
     .fetch_all(pool)
     .await
+    // The projection has not started yet: nothing to rank.
+    .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
     .context("reading the leaderboard")
 }

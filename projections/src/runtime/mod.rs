@@ -32,7 +32,7 @@ use wavestack_schemas::{AggregateKind, Codec, LogEnvelope};
 pub use dead_letter::{dead_letter_topic, HEADER_ERROR, HEADER_SOURCE};
 
 pub use resume::{Admit, ResumeGuard};
-pub use store::{applied_sequence, check_schema_name, ProjectionStore};
+pub use store::{applied_sequence, check_schema_name, read_model_missing, ProjectionStore};
 
 /// A read model. `apply` gets only events not applied before, in log order
 /// per aggregate, and runs inside the runner's transaction.

@@ -34,20 +34,22 @@ pub fn check_schema_name(schema: &str) -> anyhow::Result<()> {
 /// `schema` (0 if none, or if the read model does not exist yet).
 pub async fn applied_sequence(pool: &PgPool, schema: &str, aggregate_id: &str) -> anyhow::Result<u64> {
     check_schema_name(schema)?;
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
-        .bind(format!("{schema}.positions"))
-        .fetch_one(pool)
-        .await?;
-    if !exists {
-        return Ok(0);
-    }
     let seq: Option<i64> =
         sqlx::query_scalar(&format!("SELECT last_sequence FROM {schema}.positions WHERE aggregate_id = $1"))
             .bind(aggregate_id)
             .fetch_optional(pool)
             .await
+            .or_else(|e| if read_model_missing(&e) { Ok(None) } else { Err(e) })
             .context("reading the applied sequence")?;
     Ok(seq.unwrap_or(0) as u64)
+}
+
+/// The query named a read model whose projection has not started yet (no
+/// schema or table). Asked of the error rather than checked before every
+/// query: these queries run on each read and each read-your-writes poll.
+pub fn read_model_missing(error: &sqlx::Error) -> bool {
+    // 42P01 undefined_table, 3F000 invalid_schema_name
+    error.as_database_error().and_then(|e| e.code()).is_some_and(|code| code == "42P01" || code == "3F000")
 }
 
 impl ProjectionStore {
