@@ -4,7 +4,13 @@
 //! relay delivers at least once), and sends what it cannot decode or apply
 //! to its dead-letter topic.
 
+pub mod analytics;
+pub mod audit;
+mod chat_stream;
+pub mod cursor;
 pub mod leaderboard;
+pub mod live;
+pub mod queue;
 pub mod replay;
 pub mod runtime;
 

@@ -15,16 +15,12 @@ use time::{Date, OffsetDateTime};
 use wavestack_domain::chat::ChatEvent;
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
+use crate::chat_stream::{viewer_of, Viewer};
+use crate::live::announce;
 use crate::runtime::Projection;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Leaderboard;
-
-/// The Postgres notification channel read models announce changes on.
-pub const LIVE_CHANNEL: &str = "wavestack_live";
-
-/// org, platform, channel, user
-type Viewer = (String, String, String, String);
 
 #[derive(Default)]
 struct Totals {
@@ -92,17 +88,6 @@ impl Projection for Leaderboard {
     }
 }
 
-/// The chat stream id is `org/platform/channel/user`.
-fn viewer_of(envelope: &LogEnvelope) -> anyhow::Result<Viewer> {
-    let mut parts = envelope.aggregate_id.splitn(4, '/');
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(org), Some(platform), Some(channel), Some(user)) => {
-            Ok((org.to_owned(), platform.to_owned(), channel.to_owned(), user.to_owned()))
-        }
-        _ => anyhow::bail!("`{}` is not a chat stream id", envelope.aggregate_id),
-    }
-}
-
 /// A viewer's totals after the batch, as sent to live subscribers.
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Change {
@@ -158,30 +143,14 @@ async fn upsert_all(conn: &mut PgConnection, s: &str, all: HashMap<Viewer, Total
     .context("updating rm_leaderboard")
 }
 
-/// One notification per (org, channel) on `wavestack_live`, sent by
-/// Postgres only if and when the batch commits, to every query API
-/// process listening. Postgres caps a payload at 8000 bytes: a channel
-/// with more changes than fit is announced without its entries.
+/// One announcement per (org, channel) changed by the batch.
 async fn notify_changes(conn: &mut PgConnection, changes: Vec<Change>) -> anyhow::Result<()> {
     let mut by_channel: HashMap<(String, String), Vec<Change>> = HashMap::new();
     for change in changes {
         by_channel.entry((change.org.clone(), change.channel.clone())).or_default().push(change);
     }
     for ((org, channel), changes) in by_channel {
-        let mut payload = serde_json::json!({
-            "type": "leaderboard", "org": org, "channel": channel, "changes": changes,
-        })
-        .to_string();
-        if payload.len() > 7900 {
-            payload = serde_json::json!({ "type": "leaderboard", "org": org, "channel": channel, "changes": null })
-                .to_string();
-        }
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(LIVE_CHANNEL)
-            .bind(&payload)
-            .execute(&mut *conn)
-            .await
-            .context("notifying live subscribers")?;
+        announce(conn, "leaderboard", &org, Some(&channel), &changes).await?;
     }
     Ok(())
 }

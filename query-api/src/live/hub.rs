@@ -8,7 +8,7 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
-use wavestack_projections::leaderboard::LIVE_CHANNEL;
+use wavestack_projections::live::LIVE_CHANNEL;
 
 /// Changes kept for sockets that are momentarily behind; one further
 /// behind than this is too slow and is dropped.

@@ -1,0 +1,80 @@
+//! Reading a channel's analytics as a dense series: one point per bucket
+//! of the range, zero where nothing happened.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+use super::Bucket;
+use crate::runtime::{check_schema_name, read_model_missing};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct Point {
+    #[serde(with = "time::serde::rfc3339")]
+    pub bucket_start: OffsetDateTime,
+    pub messages: i64,
+    pub unique_chatters: i64,
+    pub commands: i64,
+    pub clips_requested: i64,
+    pub clips_rendered: i64,
+    pub clips_failed: i64,
+    pub publications_queued: i64,
+    pub publications_published: i64,
+    pub publications_failed: i64,
+}
+
+impl Point {
+    fn empty(bucket_start: OffsetDateTime) -> Self {
+        Self {
+            bucket_start,
+            messages: 0,
+            unique_chatters: 0,
+            commands: 0,
+            clips_requested: 0,
+            clips_rendered: 0,
+            clips_failed: 0,
+            publications_queued: 0,
+            publications_published: 0,
+            publications_failed: 0,
+        }
+    }
+}
+
+/// The buckets from the one holding `from` up to, not including, `to`.
+pub async fn read(
+    pool: &PgPool,
+    schema: &str,
+    org: &str,
+    channel: &str,
+    bucket: Bucket,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> anyhow::Result<Vec<Point>> {
+    check_schema_name(schema)?;
+    let first = bucket.start_of(from);
+    let rows: Vec<Point> = sqlx::query_as(&format!(
+        "SELECT bucket_start, messages, unique_chatters, commands, clips_requested, clips_rendered, clips_failed,
+                publications_queued, publications_published, publications_failed
+           FROM {schema}.rm_channel_analytics
+          WHERE org = $1 AND channel = $2 AND bucket = $3 AND bucket_start >= $4 AND bucket_start < $5"
+    ))
+    .bind(org)
+    .bind(channel)
+    .bind(bucket.as_str())
+    .bind(first)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+    .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
+    .context("reading channel analytics")?;
+    let mut by_start: HashMap<OffsetDateTime, Point> = rows.into_iter().map(|p| (p.bucket_start, p)).collect();
+    let series = (0..bucket.count_between(from, to))
+        .map(|n| {
+            let start = first + bucket.length() * n as i32;
+            by_start.remove(&start).unwrap_or_else(|| Point::empty(start))
+        })
+        .collect();
+    Ok(series)
+}

@@ -1,0 +1,156 @@
+//! What each event counts for, in which channel and at what time. Pure:
+//! the channel of a clip or publication event is looked up by the caller.
+
+use std::collections::HashMap;
+
+use time::OffsetDateTime;
+use wavestack_domain::chat::ChatEvent;
+use wavestack_domain::clip::{self, ClipEvent};
+use wavestack_domain::publication::PublicationEvent;
+use wavestack_domain::value::Asset;
+use wavestack_schemas::{LogEnvelope, LogEvent};
+
+use crate::chat_stream::viewer_of;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Counter {
+    Messages,
+    Commands,
+    ClipsRequested,
+    ClipsRendered,
+    /// Final failures only: a retryable one is followed by another attempt.
+    ClipsFailed,
+    /// One per target of a created publication.
+    PublicationsQueued,
+    PublicationsPublished,
+    /// Targets that gave up (permanent failure or attempts exhausted).
+    PublicationsFailed,
+}
+
+impl Counter {
+    pub(crate) const ALL: [Counter; 8] = [
+        Counter::Messages,
+        Counter::Commands,
+        Counter::ClipsRequested,
+        Counter::ClipsRendered,
+        Counter::ClipsFailed,
+        Counter::PublicationsQueued,
+        Counter::PublicationsPublished,
+        Counter::PublicationsFailed,
+    ];
+
+    /// Also the read model's column name.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Counter::Messages => "messages",
+            Counter::Commands => "commands",
+            Counter::ClipsRequested => "clips_requested",
+            Counter::ClipsRendered => "clips_rendered",
+            Counter::ClipsFailed => "clips_failed",
+            Counter::PublicationsQueued => "publications_queued",
+            Counter::PublicationsPublished => "publications_published",
+            Counter::PublicationsFailed => "publications_failed",
+        }
+    }
+
+    pub(crate) fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == raw)
+    }
+}
+
+/// Where a fact belongs: a channel, or the clip whose channel it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Place {
+    Channel(String),
+    /// The clip stream id; its channel is known once its request is seen.
+    Clip(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fact {
+    pub org: String,
+    pub place: Place,
+    pub counter: Counter,
+    pub at: OffsetDateTime,
+    pub count: i64,
+    /// (platform, user id) of a chat message, for unique chatters.
+    pub chatter: Option<(String, String)>,
+}
+
+/// Links learned from events: clip stream → channel, publication stream →
+/// the clip stream of its asset (`None` for an asset hosted elsewhere).
+#[derive(Debug, Default)]
+pub(crate) struct Links {
+    pub clip_channels: HashMap<String, String>,
+    pub publication_clips: HashMap<String, Option<String>>,
+}
+
+impl Links {
+    /// Records the links the batch itself establishes.
+    pub(crate) fn learn(&mut self, events: &[LogEnvelope]) {
+        for envelope in events {
+            match &envelope.event {
+                LogEvent::Clip(ClipEvent::ClipRequested(r)) => {
+                    self.clip_channels.insert(envelope.aggregate_id.clone(), r.channel.to_string());
+                }
+                LogEvent::Publication(PublicationEvent::PublicationCreated(c)) => {
+                    let clip = match &c.asset {
+                        Asset::Clip(id) => Some(clip::stream_id(&envelope.metadata.org, *id)),
+                        Asset::Url(_) => None,
+                    };
+                    self.publication_clips.insert(envelope.aggregate_id.clone(), clip);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The facts of one event. A publication event whose publication is
+/// unknown, or whose asset is not a clip, counts for no channel.
+pub(crate) fn facts_of(envelope: &LogEnvelope, links: &Links) -> anyhow::Result<Vec<Fact>> {
+    let org = envelope.metadata.org.to_string();
+    let occurred = envelope.metadata.occurred_at.as_datetime();
+    let fact = |place: Place, counter: Counter, at: OffsetDateTime, count: i64| Fact {
+        org: org.clone(),
+        place,
+        counter,
+        at,
+        count,
+        chatter: None,
+    };
+    let own_clip = || Place::Clip(envelope.aggregate_id.clone());
+    let publication_clip = || links.publication_clips.get(&envelope.aggregate_id).cloned().flatten().map(Place::Clip);
+    Ok(match &envelope.event {
+        LogEvent::Chat(ChatEvent::ChatMessageReceived(m)) => vec![Fact {
+            chatter: Some((m.platform.to_string(), m.user_id.to_string())),
+            ..fact(Place::Channel(m.channel.to_string()), Counter::Messages, m.sent_at.as_datetime(), 1)
+        }],
+        LogEvent::Chat(ChatEvent::ChatCommandInvoked(c)) => {
+            let (_, _, channel, _) = viewer_of(envelope)?;
+            vec![fact(Place::Channel(channel), Counter::Commands, c.invoked_at.as_datetime(), 1)]
+        }
+        LogEvent::Chat(ChatEvent::PointsAwarded(_)) => vec![],
+        LogEvent::Clip(ClipEvent::ClipRequested(r)) => {
+            vec![fact(Place::Channel(r.channel.to_string()), Counter::ClipsRequested, occurred, 1)]
+        }
+        LogEvent::Clip(ClipEvent::ClipRendered(_)) => vec![fact(own_clip(), Counter::ClipsRendered, occurred, 1)],
+        LogEvent::Clip(ClipEvent::ClipRenderingFailed(f)) if !f.retryable => {
+            vec![fact(own_clip(), Counter::ClipsFailed, occurred, 1)]
+        }
+        LogEvent::Clip(_) => vec![],
+        LogEvent::Publication(PublicationEvent::PublicationCreated(c)) => publication_clip()
+            .map(|place| fact(place, Counter::PublicationsQueued, occurred, c.targets.iter().count() as i64))
+            .into_iter()
+            .collect(),
+        LogEvent::Publication(PublicationEvent::TargetPublished(_)) => publication_clip()
+            .map(|place| fact(place, Counter::PublicationsPublished, occurred, 1))
+            .into_iter()
+            .collect(),
+        LogEvent::Publication(PublicationEvent::TargetPublishFailed(f)) if f.gave_up => publication_clip()
+            .map(|place| fact(place, Counter::PublicationsFailed, occurred, 1))
+            .into_iter()
+            .collect(),
+        LogEvent::Publication(_) => vec![],
+    })
+}
