@@ -184,6 +184,43 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
     .await
     .unwrap();
     assert_eq!(publication.status(), 202);
+    let publication: Value = publication.json().await.unwrap();
+
+    // The queue state and the event log show them (read-your-writes).
+    let read = |path: String, token: String, query: Vec<(&'static str, String)>| {
+        let request = http.get(format!("{}{path}", stack.query_api)).bearer_auth(token).query(&query);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, job) = read(format!("/v1/clips/{clip_id}"), token.to_owned(), vec![("min_sequence", "1".into())]).await;
+    assert_eq!((status, job["status"].as_str(), job["channel"].as_str()), (200, Some("requested"), Some("shroud")));
+    let ryw = vec![
+        ("aggregate_id", publication["aggregate_id"].as_str().unwrap().to_owned()),
+        ("min_sequence", publication["sequence"].to_string()),
+        ("platform", "youtube".to_owned()),
+    ];
+    let (status, page) = read("/v1/publications".into(), token.to_owned(), ryw).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["publications"][0]["channel"], "shroud", "{page}");
+    assert_eq!(page["publications"][0]["targets"][0]["status"], "pending", "{page}");
+    let auditor = issue_token(&stack, "acme", "audit:read");
+    let by_clip = vec![("aggregate_id", format!("acme/{clip_id}"))];
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let events = loop {
+        let (status, page) = read("/v1/events".into(), auditor.clone(), by_clip.clone()).await;
+        assert_eq!(status, 200, "{page}");
+        if !page["events"].as_array().unwrap().is_empty() || Instant::now() > deadline {
+            break page["events"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(events[0]["type"], "ClipRequested", "{events}");
+    assert_eq!(events[0]["actor"], "e2e-bot");
+    let (status, refused) = read("/v1/events".into(), token.to_owned(), vec![]).await;
+    assert_eq!((status, refused["code"].as_str()), (403, Some("insufficient_scope")), "{refused}");
 
     let consumer: StreamConsumer = ClientConfig::new()
         .set("bootstrap.servers", &stack.kafka)
@@ -226,10 +263,10 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
 }
 
 /// Thousands of chat messages from many viewers through the command API;
-/// the leaderboard served by the query API must equal what this test
-/// computes on its own from the messages it sent.
+/// the leaderboard and the channel analytics served by the query API must
+/// equal what this test computes on its own from the messages it sent.
 #[sqlx::test(migrations = false)]
-async fn the_leaderboard_equals_what_was_sent(pool: PgPool) {
+async fn the_leaderboard_and_analytics_equal_what_was_sent(pool: PgPool) {
     let stack = start(&pool).await;
     let http = reqwest::Client::new();
     let token = token(&http, &stack).await;
@@ -238,6 +275,7 @@ async fn the_leaderboard_equals_what_was_sent(pool: PgPool) {
     let mut expected: std::collections::BTreeMap<(String, String), (i64, i64)> = Default::default();
     let mut clocks: std::collections::HashMap<String, (i64, Option<i64>)> = Default::default();
     let mut last_write: std::collections::HashMap<String, (String, u64)> = Default::default();
+    let mut analytics = ExpectedAnalytics::default();
     let base = 1_800_000_000i64;
     for batch in 0..12 {
         let mut messages = Vec::new();
@@ -254,9 +292,11 @@ async fn the_leaderboard_equals_what_was_sent(pool: PgPool) {
                 totals.0 += 1;
             }
             let sent_at = time::OffsetDateTime::from_unix_timestamp(base + *now).unwrap();
+            let text = if rng.u8(..10) == 0 { "!so pokimane" } else { "gg" };
+            analytics.count(channel, &user, sent_at, text.starts_with('!'));
             messages.push(json!({
                 "platform": "twitch", "channel": channel, "user_id": user, "message_id": format!("b{batch}-{n}"),
-                "author": format!("Viewer {who}"), "text": "gg",
+                "author": format!("Viewer {who}"), "text": text,
                 "sent_at": sent_at.format(&time::format_description::well_known::Rfc3339).unwrap(),
             }));
         }
@@ -271,17 +311,21 @@ async fn the_leaderboard_equals_what_was_sent(pool: PgPool) {
         }
     }
 
-    // Read-your-writes: wait until every viewer's last write is applied.
+    // Read-your-writes: wait until every viewer's last write is applied
+    // to both read models.
     for (aggregate, sequence) in last_write.values() {
-        let response = http
-            .get(format!("{}/v1/channels/shroud/leaderboard", stack.query_api))
-            .bearer_auth(&token)
-            .query(&[("aggregate_id", aggregate.as_str()), ("min_sequence", &sequence.to_string()), ("limit", "1")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        for path in ["leaderboard", "analytics"] {
+            let response = http
+                .get(format!("{}/v1/channels/shroud/{path}", stack.query_api))
+                .bearer_auth(&token)
+                .query(&[("aggregate_id", aggregate.as_str()), ("min_sequence", &sequence.to_string())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        }
     }
+    assert_eq!(analytics.served(&http, &stack, &token, base).await, analytics.expected());
     let mut seen: std::collections::BTreeMap<(String, String), (i64, i64)> = Default::default();
     for channel in ["shroud", "pokimane", "xqc"] {
         let mut cursor: Option<String> = None;
@@ -325,6 +369,73 @@ async fn the_leaderboard_equals_what_was_sent(pool: PgPool) {
     assert_eq!(probe.status(), 404);
     // And without a token, nothing at all.
     assert_eq!(http.get(&url).send().await.unwrap().status(), 401);
+}
+
+/// (channel, bucket, bucket start) → messages, chatters, commands.
+#[derive(Default)]
+struct ExpectedAnalytics {
+    buckets: std::collections::BTreeMap<(String, &'static str, i64), (i64, std::collections::BTreeSet<String>, i64)>,
+}
+
+type AnalyticsSeen = std::collections::BTreeMap<(String, &'static str, i64), (i64, i64, i64)>;
+
+impl ExpectedAnalytics {
+    const BUCKETS: [(&'static str, i64); 3] = [("minute", 60), ("hour", 3600), ("day", 86_400)];
+
+    fn count(&mut self, channel: &str, user: &str, at: time::OffsetDateTime, command: bool) {
+        for (bucket, length) in Self::BUCKETS {
+            let start = at.unix_timestamp() - at.unix_timestamp().rem_euclid(length);
+            let entry = self.buckets.entry((channel.to_owned(), bucket, start)).or_default();
+            entry.0 += 1;
+            entry.1.insert(user.to_owned());
+            entry.2 += i64::from(command);
+        }
+    }
+
+    fn expected(&self) -> AnalyticsSeen {
+        self.buckets.iter().map(|(key, (m, chatters, c))| (key.clone(), (*m, chatters.len() as i64, *c))).collect()
+    }
+
+    /// The non-empty buckets the query API serves over the test's hours.
+    async fn served(&self, http: &reqwest::Client, stack: &Stack, token: &str, base: i64) -> AnalyticsSeen {
+        let rfc3339 = |t: i64| {
+            time::OffsetDateTime::from_unix_timestamp(t)
+                .unwrap()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap()
+        };
+        let mut seen = AnalyticsSeen::new();
+        for channel in ["shroud", "pokimane", "xqc"] {
+            for (bucket, _) in Self::BUCKETS {
+                let series: Value = http
+                    .get(format!("{}/v1/channels/{channel}/analytics", stack.query_api))
+                    .bearer_auth(token)
+                    .query(&[("bucket", bucket), ("from", &rfc3339(base - 86_400)), ("to", &rfc3339(base + 86_400))])
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                for point in series["points"].as_array().unwrap_or_else(|| panic!("{series}")) {
+                    let counts = (
+                        point["messages"].as_i64().unwrap(),
+                        point["unique_chatters"].as_i64().unwrap(),
+                        point["commands"].as_i64().unwrap(),
+                    );
+                    if counts != (0, 0, 0) {
+                        let start = time::OffsetDateTime::parse(
+                            point["bucket_start"].as_str().unwrap(),
+                            &time::format_description::well_known::Rfc3339,
+                        )
+                        .unwrap();
+                        seen.insert((channel.to_owned(), bucket, start.unix_timestamp()), counts);
+                    }
+                }
+            }
+        }
+        seen
+    }
 }
 
 /// A dashboard on the live feed sees a leaderboard change within a second

@@ -80,14 +80,30 @@ pub fn viewer(channel: &str, user: &str) -> Viewer {
 
 /// One chat message at `second` seconds of platform time.
 pub async fn chat(bus: &CommandBus, org: &str, viewer: &Viewer, message_id: &str, second: i64) -> Accepted {
+    chat_saying(bus, org, viewer, message_id, second, &format!("message {message_id}")).await
+}
+
+/// Platform time `second`: seconds after 2027-01-15T08:00:00Z.
+pub fn platform_time(second: i64) -> Timestamp {
+    Timestamp::from_unix_micros(1_800_000_000_000_000 + second * 1_000_000).unwrap()
+}
+
+pub async fn chat_saying(
+    bus: &CommandBus,
+    org: &str,
+    viewer: &Viewer,
+    message_id: &str,
+    second: i64,
+    text: &str,
+) -> Accepted {
     let meta = metadata(org);
     let command = ChatCommand::ReceiveChatMessage(ReceiveChatMessage {
         viewer: viewer.clone(),
         message_id: MessageId::parse(message_id).unwrap(),
         author: DisplayName::parse("Viewer").unwrap(),
         role: Role::Viewer,
-        text: ChatText::parse(format!("message {message_id}")).unwrap(),
-        sent_at: Timestamp::from_unix_micros(1_800_000_000_000_000 + second * 1_000_000).unwrap(),
+        text: ChatText::parse(text).unwrap(),
+        sent_at: platform_time(second),
     });
     bus.chat.execute(&viewer.stream_id(&meta.org), command, &meta).await.expect("chat accepted")
 }

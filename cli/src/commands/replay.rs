@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Args;
 use wavestack_domain::value::Timestamp;
+use wavestack_projections::analytics::Analytics;
+use wavestack_projections::audit::Audit;
 use wavestack_projections::leaderboard::Leaderboard;
+use wavestack_projections::queue::Queue;
 use wavestack_projections::replay::{replay, ReplayOptions};
 
 use super::{connect_and_migrate, kafka_config, schema_ids};
@@ -22,7 +25,7 @@ pub struct ReplayArgs {
     /// Kafka bootstrap servers (the local broker of `wavestack up` listens on 127.0.0.1:9092).
     #[arg(long, env = "KAFKA_BROKERS", default_value = "localhost:9092")]
     kafka_brokers: String,
-    /// The read model to rebuild: `leaderboard`.
+    /// The read model to rebuild: `leaderboard`, `analytics`, `queue` or `audit`.
     #[arg(long)]
     projection: String,
     /// Apply only events that occurred at or before this RFC 3339 instant.
@@ -37,9 +40,6 @@ pub struct ReplayArgs {
 }
 
 pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
-    if args.projection != "leaderboard" {
-        bail!("unknown projection `{}`; known: leaderboard", args.projection);
-    }
     let until = args
         .until
         .as_deref()
@@ -50,7 +50,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     let ids = schema_ids(&args.kafka).await?;
     let options = ReplayOptions { into: args.into, until, swap: args.swap };
     let mut last_print = Instant::now() - Duration::from_secs(1);
-    let report = replay(&pool, &kafka, &ids, Leaderboard, options, |done, total, elapsed| {
+    let progress = |done: u64, total: u64, elapsed: Duration| {
         if last_print.elapsed() >= Duration::from_millis(500) || done == total {
             last_print = Instant::now();
             let rate = done as f64 / elapsed.as_secs_f64().max(1e-3);
@@ -59,8 +59,14 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
             eprint!("\r[{}{}] {done}/{total} records, {rate:.0}/s   ", "#".repeat(filled), " ".repeat(width - filled));
             let _ = std::io::stderr().flush();
         }
-    })
-    .await?;
+    };
+    let report = match args.projection.as_str() {
+        "leaderboard" => replay(&pool, &kafka, &ids, Leaderboard, options, progress).await?,
+        "analytics" => replay(&pool, &kafka, &ids, Analytics, options, progress).await?,
+        "queue" => replay(&pool, &kafka, &ids, Queue, options, progress).await?,
+        "audit" => replay(&pool, &kafka, &ids, Audit, options, progress).await?,
+        other => bail!("unknown projection `{other}`; known: leaderboard, analytics, queue, audit"),
+    };
     eprintln!();
     let rate = report.records_read as f64 / report.elapsed.as_secs_f64().max(1e-3);
     println!(

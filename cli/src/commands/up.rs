@@ -14,7 +14,10 @@ use wavestack_adapters::http::{metrics_handle, serve};
 use wavestack_adapters::idempotency::IdempotencyStore;
 use wavestack_adapters::kafka::{LocalBroker, LocalBrokerStorage};
 use wavestack_command_api::AppState;
+use wavestack_projections::analytics::Analytics;
+use wavestack_projections::audit::Audit;
 use wavestack_projections::leaderboard::Leaderboard;
+use wavestack_projections::queue::Queue;
 use wavestack_query_api::{LiveHub, QueryConfig};
 
 use super::{connect_and_migrate, kafka_config, run_relay, schema_ids};
@@ -73,7 +76,7 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     tasks.spawn(serve(command_listener, wavestack_command_api::router(command_state), cancel.clone()));
     tasks.spawn(serve(query_listener, wavestack_query_api::router(query_config), cancel.clone()));
     tasks.spawn(run_relay(pool.clone(), kafka, args.kafka.clone(), schema_ids, cancel.clone()));
-    tasks.spawn(run_projection(pool.clone(), projection_kafka, projection_ids, cancel.clone()));
+    tasks.spawn(run_projections(pool.clone(), projection_kafka, projection_ids, cancel.clone()));
     tasks.spawn(live.listen(pool.clone(), cancel.clone()));
     tasks.spawn(purge_idempotency_keys(IdempotencyStore::new(pool.clone()), cancel.clone()));
     tracing::info!(
@@ -104,8 +107,10 @@ async fn bind(addr: std::net::SocketAddr, what: &str) -> anyhow::Result<TcpListe
     TcpListener::bind(addr).await.with_context(|| format!("binding the {what} to {addr}"))
 }
 
-/// The read models, once the relay has created the topics they read.
-async fn run_projection(
+/// The read models, once the relay has created the topics they read; each
+/// projection is supervised on its own, so one failing does not stall the
+/// others.
+async fn run_projections(
     pool: sqlx::PgPool,
     kafka: wavestack_adapters::kafka::KafkaConfig,
     schema_ids: wavestack_schemas::SchemaIds,
@@ -113,7 +118,14 @@ async fn run_projection(
 ) -> anyhow::Result<()> {
     let topics: Vec<String> = wavestack_schemas::AggregateKind::ALL.iter().map(|k| k.topic()).collect();
     wavestack_adapters::kafka::ensure_topics(&kafka, &topics).await?;
-    wavestack_projections::supervise(pool, kafka, schema_ids, Leaderboard, cancel).await
+    use wavestack_projections::supervise;
+    tokio::try_join!(
+        supervise(pool.clone(), kafka.clone(), schema_ids.clone(), Leaderboard, cancel.clone()),
+        supervise(pool.clone(), kafka.clone(), schema_ids.clone(), Analytics, cancel.clone()),
+        supervise(pool.clone(), kafka.clone(), schema_ids.clone(), Queue, cancel.clone()),
+        supervise(pool, kafka, schema_ids, Audit, cancel),
+    )?;
+    Ok(())
 }
 
 /// Keys are remembered for a day; forget older ones every ten minutes.

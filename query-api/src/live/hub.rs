@@ -18,7 +18,8 @@ const BUFFER: usize = 1024;
 #[derive(Debug)]
 pub struct LiveEvent {
     pub org: String,
-    pub channel: String,
+    /// `None` for changes not tied to a channel.
+    pub channel: Option<String>,
     /// The message as sent to clients (without the org).
     pub message: String,
 }
@@ -31,7 +32,7 @@ pub struct LiveHub {
 struct Notification {
     r#type: String,
     org: String,
-    channel: String,
+    channel: Option<String>,
     changes: serde_json::Value,
 }
 

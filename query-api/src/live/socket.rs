@@ -4,7 +4,12 @@
 //!
 //! - client: `{"subscribe": ["shroud", …]}` / `{"unsubscribe": […]}`
 //! - server: `{"type": "subscribed", "channels": […]}`, then changes such as
-//!   `{"type": "leaderboard", "channel": "shroud", "changes": [{"user_id", "points", …}]}`
+//!   `{"type": "leaderboard", "channel": "shroud", "changes": [{"user_id", "points", …}]}`,
+//!   `{"type": "clip", "channel": "shroud", "changes": {clip job}}` and
+//!   `{"type": "publication", "channel": "shroud", "changes": {publication}}`.
+//!   A publication of an asset hosted elsewhere has no channel
+//!   (`"channel": null`); it goes to every socket of the org subscribed to
+//!   at least one channel.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -94,7 +99,11 @@ async fn serve(mut socket: WebSocket, principal: Principal, hub: Arc<LiveHub>) {
             }
             event = events.recv() => match event {
                 Ok(event) => {
-                    if event.org != principal.org.as_str() || !channels.contains(&event.channel) {
+                    let wanted = match &event.channel {
+                        Some(channel) => channels.contains(channel),
+                        None => !channels.is_empty(),
+                    };
+                    if event.org != principal.org.as_str() || !wanted {
                         continue;
                     }
                     if send(&mut socket, event.message.clone()).await.is_err() {

@@ -10,6 +10,7 @@ use wavestack_domain::value::ChannelId;
 use wavestack_projections::leaderboard::{self, Entry, Window};
 use wavestack_projections::runtime::live_schema;
 
+use super::params::{limit, not_a_cursor};
 use super::read_your_writes::{wait_for, Consistency};
 
 const MAX_LIMIT: i64 = 500;
@@ -58,12 +59,7 @@ pub(crate) async fn leaderboard(
             return Err(ApiError::invalid_field("window", "must be `all` or `7d`").with_reason("unknown_variant"))
         }
     };
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(
-            ApiError::invalid_field("limit", format!("must be between 1 and {MAX_LIMIT}")).with_reason("out_of_range")
-        );
-    }
+    let limit = limit(params.limit, 50, MAX_LIMIT)?;
     // The cursor is the last rank of the previous page.
     let after: i64 = match params.cursor.as_deref() {
         None => 0,
@@ -71,7 +67,7 @@ pub(crate) async fn leaderboard(
             .parse()
             .ok()
             .filter(|r| *r >= 0)
-            .ok_or_else(|| ApiError::invalid_field("cursor", "not a cursor from this endpoint"))?,
+            .ok_or_else(not_a_cursor)?,
     };
     let schema = live_schema("leaderboard");
     let consistency =

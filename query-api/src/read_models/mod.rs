@@ -1,6 +1,12 @@
-//! Read-model routes; each needs the `read` scope and sees only the token's org.
+//! Read-model routes; each sees only the token's org. The event log needs
+//! the `audit:read` scope, the others `read`.
 
+mod analytics;
+mod clips;
+mod events;
 mod leaderboard;
+mod params;
+mod publications;
 mod read_your_writes;
 
 use axum::middleware::from_fn_with_state;
@@ -11,8 +17,15 @@ use wavestack_adapters::auth::Scope;
 use wavestack_adapters::http::require_scope;
 
 pub(crate) fn routes(pool: PgPool) -> Router {
-    Router::new()
+    let read = Router::new()
         .route("/v1/channels/{channel}/leaderboard", get(leaderboard::leaderboard))
-        .route_layer(from_fn_with_state(Scope::Read, require_scope))
-        .with_state(pool)
+        .route("/v1/channels/{channel}/analytics", get(analytics::analytics))
+        .route("/v1/clips", get(clips::list))
+        .route("/v1/clips/{id}", get(clips::one))
+        .route("/v1/publications", get(publications::list))
+        .route("/v1/publications/{id}", get(publications::one))
+        .route_layer(from_fn_with_state(Scope::Read, require_scope));
+    let audit =
+        Router::new().route("/v1/events", get(events::list)).route_layer(from_fn_with_state(Scope::AuditRead, require_scope));
+    read.merge(audit).with_state(pool)
 }

@@ -1,0 +1,64 @@
+//! `GET /v1/events?aggregate_id=&actor=&type=&from=&to=&limit=&cursor=`
+//! (scope `audit:read`): the org's events in log order. The cursor is the
+//! `position` of the last event read; a reader following it sees each
+//! event once, including those appended meanwhile.
+
+use axum::extract::State;
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use wavestack_adapters::auth::Principal;
+use wavestack_adapters::http::{ApiError, ValidQuery};
+use wavestack_projections::audit::{self, EventFilter, LoggedEvent};
+use wavestack_projections::runtime::live_schema;
+
+use super::params::{instant, limit, not_a_cursor};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Params {
+    #[serde(default)]
+    aggregate_id: Option<String>,
+    #[serde(default)]
+    actor: Option<String>,
+    #[serde(default, rename = "type")]
+    event_type: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    limit: Option<i64>,
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Page {
+    events: Vec<LoggedEvent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+pub(crate) async fn list(
+    State(pool): State<PgPool>,
+    Extension(principal): Extension<Principal>,
+    ValidQuery(params): ValidQuery<Params>,
+) -> Result<Json<Page>, ApiError> {
+    let filter = EventFilter {
+        aggregate_id: params.aggregate_id,
+        actor: params.actor,
+        event_type: params.event_type,
+        from: instant("from", params.from.as_deref())?,
+        to: instant("to", params.to.as_deref())?,
+    };
+    let limit = limit(params.limit, 100, 1000)?;
+    let after = match params.cursor.as_deref() {
+        None => 0,
+        Some(raw) => raw.parse::<i64>().ok().filter(|p| *p >= 0).ok_or_else(not_a_cursor)?,
+    };
+    let page = audit::read(&pool, &live_schema("audit"), principal.org.as_str(), &filter, after, limit)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(Page { events: page.events, next_cursor: page.next.map(|p| p.to_string()) }))
+}

@@ -1,0 +1,105 @@
+//! `GET /v1/publications?status=&platform=&channel=&limit=&cursor=` (newest
+//! first; each publication with its targets that match) and
+//! `GET /v1/publications/{id}` (with every target).
+
+use axum::extract::{Path, State};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use wavestack_adapters::auth::Principal;
+use wavestack_adapters::http::{ApiError, ValidQuery};
+use wavestack_domain::value::{PublicationId, TargetPlatform};
+use wavestack_projections::queue::{self, Publication, PublicationFilter};
+use wavestack_projections::runtime::live_schema;
+
+use super::params::{channel, cursor, limit, one_of};
+use super::read_your_writes::{wait_for, Consistency};
+
+/// Of a target.
+pub(crate) const STATUSES: [&str; 6] = ["pending", "attempting", "failed", "published", "gave_up", "cancelled"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListParams {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    platform: Option<String>,
+    #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
+    limit: Option<i64>,
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    aggregate_id: Option<String>,
+    #[serde(default)]
+    min_sequence: Option<u64>,
+    #[serde(default)]
+    wait_ms: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OneParams {
+    #[serde(default)]
+    min_sequence: Option<u64>,
+    #[serde(default)]
+    wait_ms: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Page {
+    publications: Vec<Publication>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+pub(crate) async fn list(
+    State(pool): State<PgPool>,
+    Extension(principal): Extension<Principal>,
+    ValidQuery(params): ValidQuery<ListParams>,
+) -> Result<Json<Page>, ApiError> {
+    let platform = params
+        .platform
+        .map(|raw| TargetPlatform::parse(&raw).map(|p| p.to_string()).map_err(|e| ApiError::invalid_value("platform", &e)))
+        .transpose()?;
+    let filter = PublicationFilter {
+        status: one_of("status", params.status, &STATUSES)?,
+        platform,
+        channel: channel("channel", params.channel)?,
+    };
+    let limit = limit(params.limit, 50, 500)?;
+    let after = cursor(params.cursor.as_deref())?;
+    let schema = live_schema("queue");
+    let consistency =
+        Consistency { aggregate_id: params.aggregate_id, min_sequence: params.min_sequence, wait_ms: params.wait_ms };
+    wait_for(&pool, &schema, &principal.org, &consistency).await?;
+    let mut conn = pool.acquire().await.map_err(|e| ApiError::internal(e.into()))?;
+    let page = queue::publications(&mut conn, &schema, principal.org.as_str(), &filter, after, limit)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(Page { publications: page.publications, next_cursor: page.next.map(|c| c.encode()) }))
+}
+
+pub(crate) async fn one(
+    State(pool): State<PgPool>,
+    Extension(principal): Extension<Principal>,
+    Path(raw_id): Path<String>,
+    ValidQuery(params): ValidQuery<OneParams>,
+) -> Result<Json<Publication>, ApiError> {
+    let id = PublicationId::parse(&raw_id).map_err(|_| ApiError::not_found("no such publication"))?;
+    let schema = live_schema("queue");
+    let consistency = Consistency {
+        aggregate_id: params.min_sequence.map(|_| wavestack_domain::publication::stream_id(&principal.org, id)),
+        min_sequence: params.min_sequence,
+        wait_ms: params.wait_ms,
+    };
+    wait_for(&pool, &schema, &principal.org, &consistency).await?;
+    let mut conn = pool.acquire().await.map_err(|e| ApiError::internal(e.into()))?;
+    queue::publication(&mut conn, &schema, principal.org.as_str(), id.as_uuid())
+        .await
+        .map_err(ApiError::internal)?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("no such publication"))
+}
