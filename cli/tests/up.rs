@@ -220,7 +220,7 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
     assert_eq!(events[0]["type"], "ClipRequested", "{events}");
     assert_eq!(events[0]["actor"], "e2e-bot");
     let (status, refused) = read("/v1/events".into(), token.to_owned(), vec![]).await;
-    assert_eq!((status, refused["code"].as_str()), (403, Some("insufficient_scope")), "{refused}");
+    assert_eq!((status, refused["error"]["code"].as_str()), (403, Some("insufficient_scope")), "{refused}");
 
     let consumer: StreamConsumer = ClientConfig::new()
         .set("bootstrap.servers", &stack.kafka)

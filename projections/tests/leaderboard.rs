@@ -16,10 +16,12 @@ use support::{bus, chat, drain, memory_broker, producer, relay, viewer};
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_adapters::relay::{Relay, RelayConfig};
+use wavestack_projections::analytics::Analytics;
 use wavestack_projections::leaderboard::{self, Leaderboard, Window};
+use wavestack_projections::replay::{replay, ReplayOptions};
 use wavestack_projections::runtime::{dead_letter_topic, HEADER_ERROR};
 use wavestack_projections::{ProjectionRunner, RunnerConfig};
-use wavestack_schemas::Codec;
+use wavestack_schemas::{Codec, SchemaIds};
 
 /// (channel, user) → (points, messages), computed from the messages sent.
 type Expected = BTreeMap<(String, String), (i64, i64)>;
@@ -127,9 +129,23 @@ async fn killed_at_random_points_it_still_ends_exact(pool: PgPool) {
         drain(&mut relay).await;
         let before = applied_so_far(&pool).await;
         // Small batches, so that a kill lands between, or inside, batches.
+        // The channel analytics run alongside and are killed with it.
         let config = RunnerConfig { max_batch: 40, ..RunnerConfig::for_projection(&Leaderboard) };
         let runner = runner_with(&pool, &kafka, config).await;
         let task = tokio::spawn(runner.run(CancellationToken::new()));
+        let config = RunnerConfig { max_batch: 40, ..RunnerConfig::for_projection(&Analytics) };
+        let analytics = ProjectionRunner::start(
+            &pool,
+            &kafka,
+            Codec::from_catalog().unwrap(),
+            Analytics,
+            config,
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let analytics = tokio::spawn(analytics.run(CancellationToken::new()));
         // …and it is killed at a random point once it is applying:
         // mid-poll, mid-apply or mid-commit.
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -138,12 +154,42 @@ async fn killed_at_random_points_it_still_ends_exact(pool: PgPool) {
         }
         tokio::time::sleep(Duration::from_millis(rng.u64(0..30))).await;
         task.abort();
+        analytics.abort();
         let _ = task.await;
+        let _ = analytics.await;
     }
     let mut runner = runner(&pool, &kafka).await;
     runner.catch_up(Duration::from_secs(2)).await.unwrap();
     assert_eq!(leaderboard_of(&pool).await, expected);
     assert_eq!(expected, expected_from_store(&pool).await);
+
+    // The killed analytics equal a rebuild that was never interrupted
+    // (whose exactness `read_models.rs` shows against independent counts).
+    let mut analytics = ProjectionRunner::start(
+        &pool,
+        &kafka,
+        Codec::from_catalog().unwrap(),
+        Analytics,
+        RunnerConfig::for_projection(&Analytics),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    analytics.catch_up(Duration::from_secs(2)).await.unwrap();
+    let options = ReplayOptions { into: Some("analytics_clean".into()), ..ReplayOptions::default() };
+    replay(&pool, &kafka, &SchemaIds::catalog(), Analytics, options, |_, _, _| {}).await.unwrap();
+    let table = |schema: &str| {
+        format!(
+            "SELECT org, channel, bucket, bucket_start, messages, unique_chatters, commands
+               FROM {schema}.rm_channel_analytics ORDER BY 1, 2, 3, 4"
+        )
+    };
+    type Row = (String, String, String, time::OffsetDateTime, i64, i64, i64);
+    let killed: Vec<Row> = sqlx::query_as(&table("projection_analytics")).fetch_all(&pool).await.unwrap();
+    let clean: Vec<Row> = sqlx::query_as(&table("analytics_clean")).fetch_all(&pool).await.unwrap();
+    assert!(!clean.is_empty());
+    assert!(killed == clean, "the analytics after kills differ from a clean rebuild");
 }
 
 async fn applied_so_far(pool: &PgPool) -> i64 {
@@ -218,9 +264,6 @@ async fn a_record_that_is_not_avro_goes_to_the_dead_letter_topic(pool: PgPool) {
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
 async fn replay_rebuilds_the_live_model_and_the_model_as_of_an_instant(pool: PgPool) {
-    use wavestack_projections::replay::{replay, ReplayOptions};
-    use wavestack_schemas::SchemaIds;
-
     let (_broker, kafka) = memory_broker().await;
     let mut relay = relay(&pool, &kafka).await;
     let before = write_chat_as(&pool, 600, 40, 21, "early").await;

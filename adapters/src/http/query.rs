@@ -1,6 +1,6 @@
 //! The query-string extractor: axum's own `Query` refuses in plain text;
 //! this one answers the JSON error shape (422, naming the parameter when
-//! serde says which).
+//! serde says which, or which value it refused).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -20,13 +20,18 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str(query).map(ValidQuery).map_err(|error| {
-            let message = error.to_string();
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer).map(ValidQuery).map_err(|error| {
+            let message = error.inner().to_string();
+            // The path names the parameter whose value was refused; unknown
+            // and missing parameters are named only in serde's message.
+            let path = error.path().to_string();
             let field = ["unknown field `", "missing field `"]
                 .iter()
                 .find_map(|prefix| named_field(&message, prefix))
-                .unwrap_or("query")
-                .to_owned();
+                .map(str::to_owned)
+                .or_else(|| (path != ".").then_some(path))
+                .unwrap_or_else(|| "query".to_owned());
             ApiError::invalid_field(field, message).with_reason("invalid_type")
         })
     }
