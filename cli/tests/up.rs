@@ -19,7 +19,13 @@ struct Stack {
     query_api: String,
     kafka: String,
     _dir: tempfile::TempDir,
+    /// One stack at a time: each runs a broker, four projections and two
+    /// APIs, and on two cores two of them at once starve each other (the
+    /// live-feed test measures latency).
+    _serial: std::sync::MutexGuard<'static, ()>,
 }
+
+static ONE_STACK_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Drop for Stack {
     fn drop(&mut self) {
@@ -39,6 +45,7 @@ fn database_url(pool: &PgPool) -> String {
 }
 
 async fn start(pool: &PgPool) -> Stack {
+    let serial = ONE_STACK_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let hash = wavestack_adapters::auth::hash_secret("e2e-secret");
     let config = dir.path().join("wavestack.toml");
@@ -70,6 +77,7 @@ async fn start(pool: &PgPool) -> Stack {
         query_api: format!("http://127.0.0.1:{query_port}"),
         kafka: format!("127.0.0.1:{kafka_port}"),
         _dir: dir,
+        _serial: serial,
     };
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);

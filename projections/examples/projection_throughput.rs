@@ -1,8 +1,9 @@
-//! Measures the projection runtime on a real log: applied events/s when the
-//! leaderboard catches up on a backlog, and replay speed into a fresh
-//! schema.
+//! Measures the projection runtime on a real log: applied events/s when a
+//! projection catches up on a backlog of chat, and replay speed into a
+//! fresh schema.
 //!
-//!   cargo run --release -p wavestack-projections --example projection_throughput -- [events] [memory|sqlite]
+//!   cargo run --release -p wavestack-projections --example projection_throughput -- \
+//!     [events] [memory|sqlite] [leaderboard|analytics|audit]
 //!
 //! Uses DATABASE_URL (default postgres://localhost/postgres) to create and
 //! drop a throwaway database, and starts its own tansu broker.
@@ -14,10 +15,12 @@ use tokio_util::sync::CancellationToken;
 use wavestack_adapters::kafka::{ensure_topics, idempotent_producer, KafkaConfig, LocalBroker, LocalBrokerStorage};
 use wavestack_adapters::postgres;
 use wavestack_adapters::relay::{Relay, RelayConfig};
+use wavestack_projections::analytics::Analytics;
+use wavestack_projections::audit::Audit;
 use wavestack_projections::leaderboard::Leaderboard;
 use wavestack_projections::replay::{replay, ReplayOptions};
 use wavestack_projections::runtime::high_watermarks;
-use wavestack_projections::{ProjectionRunner, RunnerConfig};
+use wavestack_projections::{Projection, ProjectionRunner, RunnerConfig};
 use wavestack_schemas::{AggregateKind, Codec, SchemaIds};
 
 #[tokio::main]
@@ -25,6 +28,7 @@ async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let events: i64 = args.next().map(|n| n.parse()).transpose()?.unwrap_or(100_000);
     let storage_name = args.next().unwrap_or_else(|| "sqlite".into());
+    let projection = args.next().unwrap_or_else(|| "leaderboard".into());
     let base = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://localhost/postgres".into());
     let database = postgres::ThrowawayDatabase::create(&base).await?;
     let pool = database.pool.clone();
@@ -70,14 +74,26 @@ async fn main() -> anyhow::Result<()> {
     drop(relay);
     println!("{events} events on the log ({storage_name} broker)");
 
+    match projection.as_str() {
+        "leaderboard" => measure(&pool, &kafka, Leaderboard).await?,
+        "analytics" => measure(&pool, &kafka, Analytics).await?,
+        "audit" => measure(&pool, &kafka, Audit).await?,
+        other => anyhow::bail!("unknown projection `{other}`"),
+    }
+    database.drop().await?;
+    Ok(())
+}
+
+async fn measure<P: Projection + Copy>(pool: &sqlx::PgPool, kafka: &KafkaConfig, projection: P) -> anyhow::Result<()> {
+    let name = projection.name();
     // Before the runner starts fetching (see `high_watermarks`).
-    let targets = high_watermarks(&kafka, &[AggregateKind::Chat]).await?;
+    let targets = high_watermarks(kafka, &projection.topics()).await?;
     let mut runner = ProjectionRunner::start(
-        &pool,
-        &kafka,
+        pool,
+        kafka,
         Codec::from_catalog()?,
-        Leaderboard,
-        RunnerConfig::for_projection(&Leaderboard),
+        projection,
+        RunnerConfig::for_projection(&projection),
         &CancellationToken::new(),
     )
     .await?
@@ -86,14 +102,14 @@ async fn main() -> anyhow::Result<()> {
     let applied = runner.apply_to_end(targets, |_, _| {}).await?;
     let elapsed = started.elapsed();
     println!(
-        "projection: {applied} events applied in {:.2} s = {:.0} events/s",
+        "{name}: {applied} events applied in {:.2} s = {:.0} events/s",
         elapsed.as_secs_f64(),
         applied as f64 / elapsed.as_secs_f64()
     );
     drop(runner);
 
     let report =
-        replay(&pool, &kafka, &SchemaIds::catalog(), Leaderboard, ReplayOptions::default(), |_, _, _| {}).await?;
+        replay(pool, kafka, &SchemaIds::catalog(), projection, ReplayOptions::default(), |_, _, _| {}).await?;
     println!(
         "replay: {} records read, {} events applied in {:.2} s = {:.0} records/s",
         report.records_read,
@@ -102,6 +118,5 @@ async fn main() -> anyhow::Result<()> {
         report.records_read as f64 / report.elapsed.as_secs_f64().max(1e-3)
     );
 
-    database.drop().await?;
     Ok(())
 }
