@@ -46,10 +46,10 @@ impl Bucket {
 
     /// How many buckets `[from, to)` spans, counting partial ones.
     pub fn count_between(self, from: OffsetDateTime, to: OffsetDateTime) -> i64 {
-        let from = self.start_of(from);
         if to <= from {
             return 0;
         }
+        let from = self.start_of(from);
         let length = self.length().whole_seconds();
         ((to - from).whole_seconds() + length - 1) / length
     }
