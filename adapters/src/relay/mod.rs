@@ -123,6 +123,20 @@ impl Relay {
         Ok(())
     }
 
+    /// Whether committed events wait after the checkpoint, including those
+    /// not relayable yet because an older transaction is still open
+    /// anywhere in the cluster (the snapshot's xmin horizon).
+    pub async fn behind(&mut self) -> anyhow::Result<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE (transaction_id, position) > ($1::bigint::text::xid8, $2))",
+        )
+        .bind(self.checkpoint.transaction_id)
+        .bind(self.checkpoint.position)
+        .fetch_one(&mut self.conn)
+        .await
+        .context("checking for events after the checkpoint")
+    }
+
     /// One batch end to end; returns how many events it relayed.
     pub async fn relay_once(&mut self) -> anyhow::Result<usize> {
         let batch = self.fetch_batch().await?;
