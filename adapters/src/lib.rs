@@ -7,6 +7,7 @@ pub mod command_bus;
 pub mod http;
 pub mod idempotency;
 pub mod kafka;
+pub mod media;
 pub mod postgres;
 pub mod registry;
 pub mod relay;

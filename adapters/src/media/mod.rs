@@ -1,0 +1,12 @@
+//! Media I/O for the clip renderer: where sources may come from, ffmpeg and
+//! ffprobe as confined child processes, and where rendered clips are kept.
+
+mod clip_files;
+mod ffmpeg;
+mod render;
+mod source;
+
+pub use clip_files::{ClipFiles, PendingFile};
+pub use ffmpeg::{Encoding, Ffmpeg, MediaError, OutputFormat, Probe};
+pub use render::{RenderFailure, Rendered, Renderer};
+pub use source::{Source, SourcePolicy, SourceRefused};
