@@ -3,10 +3,12 @@
 
 mod local_broker;
 mod producer;
+mod resume;
 mod topics;
 
 pub use local_broker::{LocalBroker, LocalBrokerStorage};
 pub use producer::idempotent_producer;
+pub use resume::{Admit, ResumeGuard};
 pub use topics::ensure_topics;
 
 use rdkafka::ClientConfig;

@@ -11,7 +11,6 @@
 //! per read model. The consumer group id names the projection for tools.
 
 mod dead_letter;
-mod resume;
 mod store;
 
 use std::collections::HashMap;
@@ -31,7 +30,7 @@ use wavestack_schemas::{AggregateKind, Codec, LogEnvelope};
 
 pub use dead_letter::{dead_letter_topic, HEADER_ERROR, HEADER_SOURCE};
 
-pub use resume::{Admit, ResumeGuard};
+pub use wavestack_adapters::kafka::{Admit, ResumeGuard};
 pub use store::{applied_sequence, check_schema_name, read_model_missing, ProjectionStore};
 
 /// A read model. `apply` gets only events not applied before, in log order
