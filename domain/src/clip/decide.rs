@@ -25,7 +25,10 @@ impl Decider for ClipState {
                     }
                     ClipStatus::Failed { retryable: false } => return Err(ClipError::FailureNotRetryable),
                     ClipStatus::Failed { retryable: true } => {}
-                    from @ (ClipStatus::Rendering | ClipStatus::Rendered) => {
+                    // Taking over from a renderer that died mid-job.
+                    ClipStatus::Rendering if self.attempts < policy.max_attempts => {}
+                    ClipStatus::Rendering => return Err(ClipError::RetryLimitReached { attempts: self.attempts }),
+                    from @ ClipStatus::Rendered => {
                         return Err(ClipError::IllegalTransition { from, action: "start rendering" })
                     }
                 }

@@ -149,10 +149,20 @@ fn a_permanent_failure_cannot_be_retried() {
         .then_expect_error(ClipError::FailureNotRetryable);
 }
 
+/// A renderer that died mid-job leaves the clip rendering; the worker that
+/// takes over its partition claims it again, as a new attempt.
+#[test]
+fn a_clip_left_rendering_is_taken_over_as_a_new_attempt() {
+    Clip::with(ClipPolicy::default()).given(vec![requested(), started(1)]).when(start()).then_expect_events(vec![started(2)]);
+    Clip::with(ClipPolicy { max_attempts: 2 })
+        .given(vec![requested(), started(1), started(2)])
+        .when(start())
+        .then_expect_error(ClipError::RetryLimitReached { attempts: 2 });
+}
+
 #[test]
 fn illegal_transitions_are_refused_with_the_state_they_came_from() {
     let cases = [
-        (vec![requested(), started(1)], start(), ClipStatus::Rendering, "start rendering"),
         (
             vec![requested(), started(1), ClipEvent::ClipRendered(output())],
             start(),
