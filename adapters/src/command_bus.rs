@@ -118,6 +118,12 @@ where
         }
         Err(CommandError::Conflict)
     }
+
+    /// The stream's current state, as the next command would see it.
+    pub async fn load(&self, aggregate_id: &str) -> Result<A, CommandError<<A as Aggregate>::Error>> {
+        let context = self.store.load_aggregate(aggregate_id).await.map_err(store_error)?;
+        Ok(context.aggregate)
+    }
 }
 
 fn store_error<E: std::error::Error>(err: AggregateError<E>) -> CommandError<E> {

@@ -1,0 +1,150 @@
+//! One owned partition: the lock on its own connection, the stored offset,
+//! and the reader handling its records in order.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::Message;
+use rdkafka::{Offset, TopicPartitionList};
+use sqlx::{PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use wavestack_adapters::kafka::{Admit, KafkaConfig, ResumeGuard};
+use wavestack_schemas::Codec;
+
+use super::Handler;
+
+/// The partition's advisory lock, held by this connection until it closes.
+pub(super) struct PartitionLock {
+    conn: PgConnection,
+    group: String,
+    topic: String,
+    partition: i32,
+}
+
+impl PartitionLock {
+    pub(super) async fn try_take(
+        pool: &PgPool,
+        group: &str,
+        topic: &str,
+        partition: i32,
+    ) -> anyhow::Result<Option<Self>> {
+        let mut conn = pool.acquire().await.context("connecting for a partition lock")?.detach();
+        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended($1, 0))")
+            .bind(format!("wavestack.worker:{group}:{topic}:{partition}"))
+            .fetch_one(&mut conn)
+            .await
+            .context("taking a partition lock")?;
+        Ok(taken.then(|| Self { conn, group: group.to_owned(), topic: topic.to_owned(), partition }))
+    }
+
+    async fn next_offset(&mut self) -> anyhow::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT next_offset FROM worker_offsets WHERE worker_group = $1 AND topic = $2 AND partition = $3",
+        )
+        .bind(&self.group)
+        .bind(&self.topic)
+        .bind(self.partition)
+        .fetch_optional(&mut self.conn)
+        .await
+        .context("reading the stored offset")
+    }
+
+    async fn store(&mut self, next_offset: i64) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO worker_offsets (worker_group, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (worker_group, topic, partition)
+             DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()",
+        )
+        .bind(&self.group)
+        .bind(&self.topic)
+        .bind(self.partition)
+        .bind(next_offset)
+        .execute(&mut self.conn)
+        .await
+        .context("storing the offset")?;
+        Ok(())
+    }
+}
+
+pub(super) struct PartitionReader {
+    lock: PartitionLock,
+    consumer: StreamConsumer,
+    codec: Arc<Codec>,
+}
+
+impl PartitionReader {
+    pub(super) fn new(lock: PartitionLock, kafka: &KafkaConfig, codec: Arc<Codec>, group: &str) -> anyhow::Result<Self> {
+        let consumer: StreamConsumer = kafka
+            .client_config()
+            .set("group.id", format!("wavestack.{group}"))
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("fetch.wait.max.ms", "100")
+            .create()
+            .context("creating a partition consumer")?;
+        Ok(Self { lock, consumer, codec })
+    }
+
+    /// Handles records until cancelled. A record being handled when the
+    /// cancel comes is dropped unstored: the next owner handles it.
+    pub(super) async fn run<H: Handler>(mut self, handler: H, cancel: CancellationToken) -> anyhow::Result<()> {
+        let (topic, partition) = (self.lock.topic.clone(), self.lock.partition);
+        let stored = self.lock.next_offset().await?;
+        let mut assignment = TopicPartitionList::new();
+        assignment.add_partition_offset(&topic, partition, stored.map_or(Offset::Beginning, Offset::Offset))?;
+        self.consumer.assign(&assignment).context("assigning the partition")?;
+        let mut resume = ResumeGuard::default();
+        if let Some(offset) = stored {
+            resume.expect(&topic, partition, offset);
+        }
+        let group = self.lock.group.clone();
+        loop {
+            let message = tokio::select! {
+                _ = cancel.cancelled() => return Ok(()),
+                message = self.consumer.recv() => message.context("reading the partition")?,
+            };
+            let offset = message.offset();
+            match resume.admit(&topic, partition, offset) {
+                Admit::Process => {}
+                Admit::Drop => continue,
+                Admit::Rewind(to) => {
+                    self.consumer.seek(&topic, partition, Offset::Offset(to), Duration::from_secs(10))?;
+                    continue;
+                }
+            }
+            match self.codec.decode(message.payload().unwrap_or_default()) {
+                Ok(envelope) => {
+                    let mut pause = Duration::from_millis(500);
+                    loop {
+                        let outcome = tokio::select! {
+                            _ = cancel.cancelled() => return Ok(()),
+                            outcome = handler.handle(envelope.clone()) => outcome,
+                        };
+                        match outcome {
+                            Ok(()) => break,
+                            Err(error) => {
+                                tracing::warn!(%group, %topic, partition, offset, error = format!("{error:#}"),
+                                    "handling a record failed; retrying");
+                                tokio::select! {
+                                    _ = cancel.cancelled() => return Ok(()),
+                                    _ = tokio::time::sleep(pause) => {}
+                                }
+                                pause = (pause * 2).min(Duration::from_secs(30));
+                            }
+                        }
+                    }
+                }
+                // Not ours to repair: the projections' dead-letter topics
+                // keep such records; a worker only skips them.
+                Err(error) => {
+                    tracing::error!(%group, %topic, partition, offset, error = %error, "skipping an undecodable record");
+                    metrics::counter!("wavestack_worker_undecodable_total", "group" => group.clone()).increment(1);
+                }
+            }
+            self.lock.store(offset + 1).await?;
+            metrics::counter!("wavestack_worker_records_total", "group" => group.clone()).increment(1);
+        }
+    }
+}
