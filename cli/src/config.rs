@@ -7,9 +7,11 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Args;
 use tracing_subscriber::EnvFilter;
 use wavestack_adapters::auth::TokenSettings;
+use wavestack_adapters::media::{ClipFiles, Ffmpeg, Renderer, SourcePolicy};
 use wavestack_adapters::postgres::DEFAULT_DATABASE_URL;
 use wavestack_command_api::{Limits, RateLimit};
 
@@ -110,6 +112,59 @@ impl ApiArgs {
     }
 }
 
+/// The clip renderer: where sources come from and clips go.
+#[derive(Args, Clone)]
+pub struct MediaArgs {
+    /// Directory clip sources are read from; a request's path is relative
+    /// to it and may not leave it. Default: `<data-dir>/media`.
+    #[arg(long, env = "WAVESTACK_MEDIA_ROOT")]
+    pub media_root: Option<PathBuf>,
+    /// Directory rendered clips and thumbnails are written to; the query
+    /// API serves it under `/files`. Default: `<data-dir>/clips`.
+    #[arg(long, env = "WAVESTACK_CLIPS_DIR")]
+    pub clips_dir: Option<PathBuf>,
+    /// Public URL of the clips directory. Default: the query API's `/files`.
+    #[arg(long, env = "WAVESTACK_CLIPS_PUBLIC_URL")]
+    pub clips_public_url: Option<String>,
+    /// Hosts that http(s) clip sources may come from, comma-separated.
+    #[arg(long, env = "WAVESTACK_SOURCE_HOSTS", value_delimiter = ',')]
+    pub source_hosts: Vec<String>,
+    /// ffmpeg runs at once in this process.
+    #[arg(long, env = "WAVESTACK_RENDER_JOBS", default_value_t = 2)]
+    pub render_jobs: usize,
+    /// Longest one ffmpeg or ffprobe run may take, in seconds.
+    #[arg(long, env = "WAVESTACK_RENDER_TIMEOUT_SECONDS", default_value_t = 300)]
+    pub render_timeout_seconds: u64,
+}
+
+impl MediaArgs {
+    pub fn media_root(&self, data_dir: &Path) -> PathBuf {
+        self.media_root.clone().unwrap_or_else(|| data_dir.join("media"))
+    }
+
+    pub fn clips_dir(&self, data_dir: &Path) -> PathBuf {
+        self.clips_dir.clone().unwrap_or_else(|| data_dir.join("clips"))
+    }
+
+    /// Creates the directories if needed.
+    pub fn renderer(&self, data_dir: &Path, query_api_addr: SocketAddr) -> anyhow::Result<Renderer> {
+        let media_root = self.media_root(data_dir);
+        std::fs::create_dir_all(&media_root).with_context(|| format!("creating {}", media_root.display()))?;
+        let policy = SourcePolicy::new(&media_root, self.source_hosts.iter().cloned())
+            .with_context(|| format!("opening the media root {}", media_root.display()))?;
+        let clips_dir = self.clips_dir(data_dir);
+        let files = ClipFiles::new(&clips_dir).with_context(|| format!("opening the clips directory {}", clips_dir.display()))?;
+        let public_base = self
+            .clips_public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{query_api_addr}/files"))
+            .trim_end_matches('/')
+            .to_owned();
+        let ffmpeg = Ffmpeg { timeout: Duration::from_secs(self.render_timeout_seconds), ..Ffmpeg::default() };
+        Ok(Renderer { policy, ffmpeg, files, public_base })
+    }
+}
+
 #[derive(Args, Clone)]
 pub struct UpArgs {
     #[command(flatten)]
@@ -120,6 +175,8 @@ pub struct UpArgs {
     pub keys: KeyArgs,
     #[command(flatten)]
     pub api: ApiArgs,
+    #[command(flatten)]
+    pub media: MediaArgs,
     /// Kafka bootstrap servers. Unset: a local broker is started with its
     /// log under the data directory, and stopped on exit.
     #[arg(long, env = "KAFKA_BROKERS")]
@@ -135,6 +192,26 @@ pub struct RelayArgs {
     /// Kafka bootstrap servers.
     #[arg(long, env = "KAFKA_BROKERS", default_value = "localhost:9092")]
     pub kafka_brokers: String,
+}
+
+/// `wavestack render`: one more clip renderer for a running stack.
+#[derive(Args, Clone)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
+    #[command(flatten)]
+    pub media: MediaArgs,
+    /// Kafka bootstrap servers (the local broker of `wavestack up` listens on 127.0.0.1:9092).
+    #[arg(long, env = "KAFKA_BROKERS", default_value = "localhost:9092")]
+    pub kafka_brokers: String,
+    /// Where `wavestack up` keeps its state (for the default media and clips directories).
+    #[arg(long, env = "WAVESTACK_DATA_DIR", default_value = ".wavestack")]
+    pub data_dir: PathBuf,
+    /// The query API's address (for the default public URL of clips).
+    #[arg(long, env = "WAVESTACK_QUERY_API_ADDR", default_value = "127.0.0.1:8081")]
+    pub query_api_addr: SocketAddr,
 }
 
 /// Logs go to stderr; `RUST_LOG` filters (default `info`).

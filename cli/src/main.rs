@@ -31,6 +31,9 @@ enum Command {
     Migrate(config::DatabaseArgs),
     /// Runs only the outbox relay against an existing Kafka cluster.
     Relay(config::RelayArgs),
+    /// Runs one more clip renderer (ffmpeg) against a running stack;
+    /// renderers share the clip topic's partitions.
+    Render(config::RenderArgs),
     /// Rebuilds a read model from the log into a fresh schema (optionally
     /// as of an instant), and can swap it in.
     Replay(commands::replay::ReplayArgs),
@@ -56,6 +59,7 @@ fn main() -> anyhow::Result<()> {
             Command::Up(args) => commands::up::run(args, file).await,
             Command::Migrate(args) => commands::migrate(args).await,
             Command::Relay(args) => commands::relay(args).await,
+            Command::Render(args) => commands::render::run(args).await,
             Command::Replay(args) => commands::replay::run(args).await,
             Command::Token(command) => commands::token::run(command).await,
         }

@@ -175,9 +175,20 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
     .await
     .unwrap();
     assert_eq!(chat.status(), 202);
+    // The stream recording the clip is cut from: 8 s, H.264/AAC.
+    let vods = stack._dir.path().join("data/media/vods");
+    std::fs::create_dir_all(&vods).unwrap();
+    let made = Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=8:size=320x240:rate=25"])
+        .args(["-f", "lavfi", "-i", "sine=duration=8", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25"])
+        .args(["-c:a", "aac", "-shortest"])
+        .arg(vods.join("night.mkv"))
+        .status()
+        .unwrap();
+    assert!(made.success());
     let clip: Value = post(
         "/v1/clips",
-        json!({ "channel": "shroud", "source": "vods/night.mkv", "start_seconds": 60, "duration_seconds": 20, "title": "the play" }),
+        json!({ "channel": "shroud", "source": "vods/night.mkv", "start_seconds": 2, "duration_seconds": 3, "title": "the play" }),
     )
     .await
     .unwrap()
@@ -204,7 +215,7 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
         }
     };
     let (status, job) = read(format!("/v1/clips/{clip_id}"), token.to_owned(), vec![("min_sequence", "1".into())]).await;
-    assert_eq!((status, job["status"].as_str(), job["channel"].as_str()), (200, Some("requested"), Some("shroud")));
+    assert_eq!((status, job["channel"].as_str()), (200, Some("shroud")), "{job}");
     let ryw = vec![
         ("aggregate_id", publication["aggregate_id"].as_str().unwrap().to_owned()),
         ("min_sequence", publication["sequence"].to_string()),
@@ -239,13 +250,18 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
     consumer
         .subscribe(&["wavestack.chat.events.v1", "wavestack.clip.events.v1", "wavestack.publication.events.v1"])
         .unwrap();
-    // Chat: received + points; clip: requested; publication: created.
+    // Chat: received + points; clip: requested; publication: created. The
+    // renderer's own events (its claim, its result) come in between.
     let mut decoded = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while decoded.len() < 4 {
         let left = deadline.saturating_duration_since(Instant::now());
         let message = tokio::time::timeout(left, consumer.recv()).await.expect("records arrive in time").unwrap();
-        decoded.push(decode(&http, &stack.query_api, message.payload().unwrap()).await);
+        let event = decode(&http, &stack.query_api, message.payload().unwrap()).await;
+        if event["actor"].as_str().is_some_and(|a| a.starts_with("svc:renderer-")) {
+            continue;
+        }
+        decoded.push(event);
     }
     let text = decoded.iter().find_map(|e| e["payload"].get("text").cloned()).expect("the chat message");
     assert_eq!(text, "what a play");
@@ -253,6 +269,33 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
     let clip_event = decoded.iter().find(|e| e["aggregate_id"] == format!("acme/{clip_id}")).expect("clip event");
     assert_eq!(clip_event["payload"]["title"], "the play");
     assert_eq!(clip_event["payload"]["source"], "vods/night.mkv");
+
+    // The renderer cuts it; the query API lists it and serves the file,
+    // with range requests.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let job = loop {
+        let (_, job) = read(format!("/v1/clips/{clip_id}"), token.to_owned(), vec![]).await;
+        if job["status"] == "rendered" || Instant::now() > deadline {
+            break job;
+        }
+        assert_ne!(job["status"], "failed", "{job}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(job["status"], "rendered", "{job}");
+    let duration = job["rendered_duration_ms"].as_i64().unwrap();
+    assert!((2000..=4100).contains(&duration), "{job}");
+    let media = job["media_uri"].as_str().unwrap();
+    assert!(media.starts_with(&format!("{}/files/", stack.query_api)), "{media}");
+    let partial = http.get(media).header("range", "bytes=0-99").send().await.unwrap();
+    assert_eq!(partial.status(), 206);
+    assert_eq!(partial.bytes().await.unwrap().len(), 100);
+    let whole = http.get(media).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(whole.len() as i64, job["size_bytes"].as_i64().unwrap());
+    let thumbnail = http.get(job["thumbnail_uri"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(thumbnail.headers()["content-type"], "image/jpeg");
+    let (status, page) = read("/v1/clips".into(), token.to_owned(), vec![("status", "rendered".into())]).await;
+    assert_eq!((status, page["clips"][0]["clip_id"].as_str()), (200, Some(clip_id)), "{page}");
+    assert_eq!(http.get(format!("{}/files/no/such.mp4", stack.query_api)).send().await.unwrap().status(), 404);
 
     // SIGTERM: a clean exit, with the local broker gone.
     let mut stack = stack;

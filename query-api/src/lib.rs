@@ -29,6 +29,10 @@ pub struct QueryConfig {
     /// Off when an external schema registry (`SCHEMA_REGISTRY_URL`) holds
     /// the schemas: records then carry its ids, not the catalog's.
     pub serve_registry: bool,
+    /// Rendered clips, served read-only under `/files` (with range
+    /// requests, so players can seek). Paths are unguessable clip ids; no
+    /// token is needed, as for a CDN.
+    pub files_dir: Option<std::path::PathBuf>,
 }
 
 pub fn router(config: QueryConfig) -> Router {
@@ -44,6 +48,9 @@ pub fn router(config: QueryConfig) -> Router {
         .merge(metrics_route());
     if config.serve_registry {
         router = router.merge(registry::routes());
+    }
+    if let Some(dir) = &config.files_dir {
+        router = router.nest_service("/files", tower_http::services::ServeDir::new(dir));
     }
     router
         .fallback(|| async { ApiError::not_found("no such route") })

@@ -52,6 +52,8 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     let keys = tokio::task::spawn_blocking(move || KeyStore::open(key_dir)).await??;
     let tokens = Arc::new(Tokens::new(Arc::new(keys), args.keys.token_settings()));
     let projection_kafka = kafka.clone();
+    let (renderer_kafka, renderer_ids) = (kafka.clone(), schema_ids.clone());
+    let renderer = args.media.renderer(args.keys.data_dir(), args.api.query_api_addr)?;
     let projection_ids = schema_ids.clone();
     let clients = ClientRegistry::from_config(&file.clients).context("service clients in the config file")?;
     if clients.is_empty() {
@@ -70,6 +72,7 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
         tokens,
         live: live.clone(),
         serve_registry: args.kafka.schema_registry_url.is_none(),
+        files_dir: Some(renderer.files.dir().to_owned()),
     };
 
     let mut tasks = tokio::task::JoinSet::new();
@@ -78,6 +81,14 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     tasks.spawn(run_relay(pool.clone(), kafka, args.kafka.clone(), schema_ids, cancel.clone()));
     tasks.spawn(run_projections(pool.clone(), projection_kafka, projection_ids, cancel.clone()));
     tasks.spawn(live.listen(pool.clone(), cancel.clone()));
+    tasks.spawn(super::render::run_renderer(
+        pool.clone(),
+        renderer_kafka,
+        renderer_ids,
+        renderer,
+        args.media.render_jobs,
+        cancel.clone(),
+    ));
     tasks.spawn(purge_idempotency_keys(IdempotencyStore::new(pool.clone()), cancel.clone()));
     tracing::info!(
         command_api = %args.api.command_api_addr,
