@@ -295,7 +295,9 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
     assert_eq!(thumbnail.headers()["content-type"], "image/jpeg");
     let (status, page) = read("/v1/clips".into(), token.to_owned(), vec![("status", "rendered".into())]).await;
     assert_eq!((status, page["clips"][0]["clip_id"].as_str()), (200, Some(clip_id)), "{page}");
-    assert_eq!(http.get(format!("{}/files/no/such.mp4", stack.query_api)).send().await.unwrap().status(), 404);
+    let missing = http.get(format!("{}/files/no/such.mp4", stack.query_api)).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.json::<Value>().await.unwrap()["error"]["code"], "not_found");
 
     // SIGTERM: a clean exit, with the local broker gone.
     let mut stack = stack;

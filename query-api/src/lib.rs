@@ -50,7 +50,9 @@ pub fn router(config: QueryConfig) -> Router {
         router = router.merge(registry::routes());
     }
     if let Some(dir) = &config.files_dir {
-        router = router.nest_service("/files", tower_http::services::ServeDir::new(dir));
+        use axum::handler::HandlerWithoutStateExt;
+        let missing = (|| async { ApiError::not_found("no such file") }).into_service();
+        router = router.nest_service("/files", tower_http::services::ServeDir::new(dir).fallback(missing));
     }
     router
         .fallback(|| async { ApiError::not_found("no such route") })
