@@ -2,7 +2,8 @@
 //! keys are the long flag names (`database-url` or `database_url`); a key
 //! applies only where neither the flag nor its environment variable is
 //! given, so the order is flag > environment > file > default. Service
-//! clients, which have no flag, live in `[[clients]]` tables.
+//! clients and channel recordings, which have no flag, live in
+//! `[[clients]]` and `[[recordings]]` tables.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -10,11 +11,14 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use clap::CommandFactory;
 use wavestack_adapters::auth::ClientConfig;
+use wavestack_workers::chat_clips::Recording;
 
 /// What only the file can say.
 #[derive(Debug, Default)]
 pub struct FileConfig {
     pub clients: Vec<ClientConfig>,
+    /// Per org and channel, what `!clip` cuts from.
+    pub recordings: Vec<Recording>,
 }
 
 /// Reads the file and exports each key as its flag's environment variable
@@ -26,6 +30,10 @@ pub fn apply<C: CommandFactory>(path: &Path) -> anyhow::Result<FileConfig> {
         toml::from_str(&text).with_context(|| format!("parsing the config file {}", path.display()))?;
     let clients = match table.remove("clients") {
         Some(value) => value.try_into().context("reading [[clients]] in the config file")?,
+        None => Vec::new(),
+    };
+    let recordings = match table.remove("recordings") {
+        Some(value) => value.try_into().context("reading [[recordings]] in the config file")?,
         None => Vec::new(),
     };
     let env_of = flag_env_names(&C::command());
@@ -51,7 +59,7 @@ pub fn apply<C: CommandFactory>(path: &Path) -> anyhow::Result<FileConfig> {
             std::env::set_var(env, value);
         }
     }
-    Ok(FileConfig { clients })
+    Ok(FileConfig { clients, recordings })
 }
 
 /// Long flag name → environment variable, over every subcommand.

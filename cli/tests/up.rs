@@ -45,6 +45,11 @@ fn database_url(pool: &PgPool) -> String {
 }
 
 async fn start(pool: &PgPool) -> Stack {
+    start_with(pool, "").await
+}
+
+/// `extra` is appended to the config file.
+async fn start_with(pool: &PgPool, extra: &str) -> Stack {
     let serial = ONE_STACK_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let hash = wavestack_adapters::auth::hash_secret("e2e-secret");
@@ -53,7 +58,7 @@ async fn start(pool: &PgPool) -> Stack {
         &config,
         format!(
             "token-ttl-seconds = 600\n\n[[clients]]\nid = \"e2e-bot\"\nsecret_hash = \"{hash}\"\norg = \"acme\"\n\
-             scopes = [\"chat:write\", \"clips:write\", \"publications:write\", \"read\"]\n"
+             scopes = [\"chat:write\", \"clips:write\", \"publications:write\", \"read\"]\n{extra}"
         ),
     )
     .unwrap();
@@ -567,4 +572,72 @@ async fn the_live_feed_pushes_leaderboard_changes_within_a_second(pool: PgPool) 
     }
     let nothing = tokio::time::timeout(Duration::from_millis(300), rival_socket.next()).await;
     assert!(nothing.is_err(), "another org's dashboard got {nothing:?}");
+}
+
+/// A viewer types `!clip 10`: the last ten seconds of the channel's
+/// recording, up to the moment of the message, are cut and listed.
+#[sqlx::test(migrations = false)]
+async fn a_chat_clip_command_cuts_the_last_seconds_of_the_recording(pool: PgPool) {
+    let started = 1_800_000_000i64;
+    let rfc3339 = |t: i64| {
+        time::OffsetDateTime::from_unix_timestamp(t).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap()
+    };
+    let recording = format!(
+        "\n[[recordings]]\norg = \"acme\"\nchannel = \"shroud\"\nsource = \"live/shroud.mkv\"\nstarted_at = \"{}\"\n",
+        rfc3339(started)
+    );
+    let stack = start_with(&pool, &recording).await;
+    let live = stack._dir.path().join("data/media/live");
+    std::fs::create_dir_all(&live).unwrap();
+    let made = Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=20:size=320x240:rate=25"])
+        .args(["-f", "lavfi", "-i", "sine=duration=20", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25"])
+        .args(["-c:a", "aac", "-shortest"])
+        .arg(live.join("shroud.mkv"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let http = reqwest::Client::new();
+    let token = token(&http, &stack).await;
+    let message = json!({ "platform": "twitch", "channel": "shroud", "user_id": "42", "message_id": "clip-it",
+                          "author": "Ada", "text": "!clip 10", "sent_at": rfc3339(started + 15) });
+    let answer = post_json(&http, &stack, &token, "/v1/chat/messages", &message).await;
+    assert_eq!(answer["outcome"], "accepted", "{answer}");
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let clip = loop {
+        let page: Value = http
+            .get(format!("{}/v1/clips", stack.query_api))
+            .bearer_auth(&token)
+            .query(&[("channel", "shroud"), ("status", "rendered")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(clip) = page["clips"].as_array().and_then(|c| c.first()) {
+            break clip.clone();
+        }
+        assert!(Instant::now() < deadline, "no rendered clip: {page}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!((clip["start_ms"].as_i64(), clip["duration_ms"].as_i64()), (Some(5_000), Some(10_000)), "{clip}");
+    assert_eq!(clip["requested_by"], "twitch:42");
+    assert_eq!(clip["source"], "live/shroud.mkv");
+    let rendered = clip["rendered_duration_ms"].as_i64().unwrap();
+    assert!((9_000..=11_100).contains(&rendered), "{clip}");
+    // The same message again (a bot retrying) clips nothing more.
+    post_json(&http, &stack, &token, "/v1/chat/messages", &message).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let all: Value = http
+        .get(format!("{}/v1/clips", stack.query_api))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["clips"].as_array().unwrap().len(), 1, "{all}");
 }

@@ -4,6 +4,7 @@ pub mod render;
 pub mod replay;
 pub mod token;
 pub mod up;
+mod workers;
 
 use wavestack_adapters::kafka::{ensure_topics, idempotent_producer, KafkaConfig};
 use wavestack_adapters::postgres;

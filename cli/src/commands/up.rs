@@ -81,12 +81,19 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     tasks.spawn(run_relay(pool.clone(), kafka, args.kafka.clone(), schema_ids, cancel.clone()));
     tasks.spawn(run_projections(pool.clone(), projection_kafka, projection_ids, cancel.clone()));
     tasks.spawn(live.listen(pool.clone(), cancel.clone()));
-    tasks.spawn(super::render::run_renderer(
+    tasks.spawn(super::workers::run_renderer(
+        pool.clone(),
+        renderer_kafka.clone(),
+        renderer_ids.clone(),
+        renderer,
+        args.media.render_jobs,
+        cancel.clone(),
+    ));
+    tasks.spawn(super::workers::run_chat_clipper(
         pool.clone(),
         renderer_kafka,
         renderer_ids,
-        renderer,
-        args.media.render_jobs,
+        file.recordings.clone(),
         cancel.clone(),
     ));
     tasks.spawn(purge_idempotency_keys(IdempotencyStore::new(pool.clone()), cancel.clone()));

@@ -1,0 +1,77 @@
+//! The worker groups `wavestack up` and `wavestack render` run: each joins
+//! its group and rejoins after failures until cancelled.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+use wavestack_adapters::command_bus::{CommandBus, Policies};
+use wavestack_adapters::kafka::KafkaConfig;
+use wavestack_adapters::media::Renderer;
+use wavestack_domain::value::ActorId;
+use wavestack_schemas::{Codec, SchemaIds};
+use wavestack_workers::chat_clips::{ChatClipper, Recording};
+use wavestack_workers::partitions::{self, GroupConfig, Handler};
+use wavestack_workers::renderer::ClipRenderer;
+
+/// Renders clips until cancelled.
+pub async fn run_renderer(
+    pool: sqlx::PgPool,
+    kafka: KafkaConfig,
+    schema_ids: SchemaIds,
+    renderer: Renderer,
+    jobs: usize,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let worker = ActorId::parse(format!("svc:renderer-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]))
+        .context("naming the renderer")?;
+    let swept = renderer.files.sweep_temporaries(Duration::from_secs(3600)).await.unwrap_or(0);
+    if swept > 0 {
+        tracing::info!(swept, "removed temporary files left by killed renders");
+    }
+    tracing::info!(%worker, media_root = %renderer.policy.media_root().display(),
+        clips_dir = %renderer.files.dir().display(), jobs, "clip renderer ready");
+    let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
+    let handler = ClipRenderer::new(bus, renderer, worker, jobs);
+    run_group(pool, kafka, schema_ids, ClipRenderer::group_config, handler, cancel).await
+}
+
+/// Turns `!clip` in chat into clip requests until cancelled.
+pub async fn run_chat_clipper(
+    pool: sqlx::PgPool,
+    kafka: KafkaConfig,
+    schema_ids: SchemaIds,
+    recordings: Vec<Recording>,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    tracing::info!(recordings = recordings.len(), "chat clipper ready");
+    let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
+    let handler = ChatClipper::new(bus, recordings);
+    run_group(pool, kafka, schema_ids, ChatClipper::group_config, handler, cancel).await
+}
+
+async fn run_group<H: Handler>(
+    pool: sqlx::PgPool,
+    kafka: KafkaConfig,
+    schema_ids: SchemaIds,
+    config: fn() -> GroupConfig,
+    handler: H,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    while !cancel.is_cancelled() {
+        let codec = Codec::with_schema_ids(&schema_ids).context("loading the Avro schemas")?;
+        let config = config();
+        let group = config.group.clone();
+        if let Err(error) =
+            partitions::run(pool.clone(), kafka.clone(), codec, config, handler.clone(), cancel.clone()).await
+        {
+            tracing::warn!(%group, error = format!("{error:#}"), "worker group stopped; rejoining");
+            tokio::select! {
+                _ = cancel.cancelled() => {}
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            }
+        }
+    }
+    Ok(())
+}

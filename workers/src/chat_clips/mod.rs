@@ -1,0 +1,114 @@
+//! `!clip [seconds]` in chat becomes a clip request: the last `seconds`
+//! (default 30, 5 to 120) of the channel's current recording, ending at the
+//! moment of the message. A worker group (`chat-clipper`) on the chat topic.
+//!
+//! Recordings are configured per org and channel (`[[recordings]]` in the
+//! config file): the source under the media root and the instant the
+//! recording started, which maps chat time onto the recording's timeline.
+//! The clip id derives from the chat message, so a redelivered command
+//! requests the clip once.
+
+mod invocation;
+
+pub use invocation::{clip_window, ClipWindow};
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Context;
+use serde::Deserialize;
+use wavestack_adapters::command_bus::{CommandBus, CommandError};
+use wavestack_domain::chat::{ChatCommandInvoked, ChatEvent};
+use wavestack_domain::clip::{self, ClipCommand, ClipError, RequestClip};
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::value::*;
+use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
+
+use crate::partitions::{GroupConfig, Handler};
+
+/// What a channel is recording now.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recording {
+    pub org: OrgId,
+    pub channel: ChannelId,
+    /// A path under the media root (or an allowed URL).
+    pub source: ClipSource,
+    /// When the recording's first frame was captured.
+    pub started_at: Timestamp,
+}
+
+#[derive(Clone)]
+pub struct ChatClipper {
+    bus: Arc<CommandBus>,
+    recordings: Arc<HashMap<(OrgId, ChannelId), Recording>>,
+}
+
+impl ChatClipper {
+    pub fn new(bus: Arc<CommandBus>, recordings: Vec<Recording>) -> Self {
+        let recordings = recordings.into_iter().map(|r| ((r.org.clone(), r.channel.clone()), r)).collect();
+        Self { bus, recordings: Arc::new(recordings) }
+    }
+
+    pub fn group_config() -> GroupConfig {
+        GroupConfig::new("chat-clipper", vec![AggregateKind::Chat])
+    }
+
+    async fn clip(&self, envelope: &LogEnvelope, invoked: &ChatCommandInvoked) -> anyhow::Result<()> {
+        // The chat stream id is `org/platform/channel/user`.
+        let parts: Vec<&str> = envelope.aggregate_id.splitn(4, '/').collect();
+        let [_, platform, channel, user] = parts[..] else {
+            anyhow::bail!("`{}` is not a chat stream id", envelope.aggregate_id)
+        };
+        let org = &envelope.metadata.org;
+        let channel = ChannelId::parse(channel).context("the stream's channel")?;
+        let Some(recording) = self.recordings.get(&(org.clone(), channel.clone())) else {
+            tracing::info!(%org, %channel, "!clip in a channel with no recording configured; ignored");
+            return Ok(());
+        };
+        let Some(window) = clip_window(&invoked.args, recording.started_at, invoked.invoked_at) else {
+            tracing::info!(%org, %channel, "!clip before the recording started; ignored");
+            return Ok(());
+        };
+        let seed = format!("{org}/{platform}/{channel}/{}", invoked.message_id);
+        let clip_id = ClipId::from_uuid(uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, seed.as_bytes()));
+        let request = RequestClip {
+            clip_id,
+            channel: channel.clone(),
+            source: recording.source.clone(),
+            start: ClipStart::from_millis(window.start_ms)?,
+            duration: ClipDuration::from_millis(window.duration_ms)?,
+            container: Container::Mp4,
+            reencode: false,
+            title: Title::parse(format!("!clip by {user} in {channel}"))
+                .or_else(|_| Title::parse(format!("!clip in {channel}")))?,
+            requested_by: ActorId::parse(format!("{platform}:{user}"))?,
+        };
+        let metadata = EventMetadata {
+            causation_id: Some(envelope.event_id),
+            request_id: None,
+            occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
+            ..envelope.metadata.clone()
+        };
+        match self.bus.clip.execute(&clip::stream_id(org, clip_id), ClipCommand::RequestClip(request), &metadata).await {
+            Ok(_) => {
+                tracing::info!(%org, %channel, clip = %clip_id, "!clip requested a clip");
+                Ok(())
+            }
+            // Delivered again: requested the first time.
+            Err(CommandError::Rejected(ClipError::AlreadyRequested)) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+impl Handler for ChatClipper {
+    async fn handle(&self, envelope: LogEnvelope) -> anyhow::Result<()> {
+        match &envelope.event {
+            LogEvent::Chat(ChatEvent::ChatCommandInvoked(invoked)) if invoked.name == "clip" => {
+                self.clip(&envelope, invoked).await
+            }
+            _ => Ok(()),
+        }
+    }
+}
