@@ -81,7 +81,10 @@ impl PartitionReader {
             .set("group.id", format!("wavestack.{group}"))
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
-            .set("fetch.wait.max.ms", "100")
+            // Workers are not latency-critical to the millisecond, and every
+            // empty fetch costs the local broker (SQLite) CPU that the
+            // read models' consumers need: wait longer than they do.
+            .set("fetch.wait.max.ms", "500")
             .create()
             .context("creating a partition consumer")?;
         Ok(Self { lock, consumer, codec })
