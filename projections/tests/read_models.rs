@@ -374,3 +374,37 @@ async fn check_event_log(pool: &PgPool, retried_clip: ClipId) {
     assert!(!in_window.is_empty());
     assert!(audit::read(pool, s, "other-org", &EventFilter::default(), 0, 10).await.unwrap().events.is_empty());
 }
+
+/// The queue state announces each clip and publication it changed, in its
+/// final state, once its batch commits: what `/v1/live` pushes.
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn clip_and_publication_changes_are_announced_live(pool: PgPool) {
+    let (_broker, kafka) = memory_broker().await;
+    let mut relay = relay(&pool, &kafka).await;
+    let writer = Writer { bus: bus(&pool) };
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await.unwrap();
+    listener.listen(wavestack_projections::live::LIVE_CHANNEL).await.unwrap();
+    let clip = ClipId::new_random();
+    writer.request(clip, "shroud", 10).await;
+    writer.start(clip, 12).await;
+    let elsewhere = PublicationId::new_random();
+    let asset = Asset::Url(AssetUrl::parse("https://cdn.example/a.mp4").unwrap());
+    writer.create(elsewhere, asset, &[TargetPlatform::Youtube], 20).await;
+    drain(&mut relay).await;
+    let mut queue = start_runner(&pool, &kafka, Queue).await;
+    queue.catch_up(Duration::from_secs(1)).await.unwrap();
+
+    let mut announced = Vec::new();
+    while let Ok(notification) = tokio::time::timeout(Duration::from_secs(2), listener.recv()).await {
+        announced.push(serde_json::from_str::<serde_json::Value>(notification.unwrap().payload()).unwrap());
+    }
+    let clips: Vec<&serde_json::Value> = announced.iter().filter(|n| n["type"] == "clip").collect();
+    assert_eq!(clips.len(), 1, "one announcement per clip per batch: {announced:?}");
+    assert_eq!((clips[0]["org"].as_str(), clips[0]["channel"].as_str()), (Some("acme"), Some("shroud")));
+    assert_eq!(clips[0]["changes"]["status"], "rendering", "the clip's state after the batch");
+    assert_eq!(clips[0]["changes"]["clip_id"], clip.as_uuid().to_string());
+    let publications: Vec<&serde_json::Value> = announced.iter().filter(|n| n["type"] == "publication").collect();
+    assert_eq!(publications.len(), 1, "{announced:?}");
+    assert!(publications[0]["channel"].is_null(), "an asset hosted elsewhere belongs to no channel");
+    assert_eq!(publications[0]["changes"]["targets"][0]["status"], "pending");
+}
