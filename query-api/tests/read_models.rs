@@ -68,6 +68,8 @@ async fn bad_parameters_are_refused_with_the_field_at_fault(pool: PgPool) {
         ("/v1/clips?limit=501", "limit"),
         ("/v1/clips?cursor=garbage", "cursor"),
         ("/v1/clips?limit=ten", "limit"),
+        ("/v1/clips?min_sequence=abc", "min_sequence"),
+        ("/v1/clips/6f1c1d3e-8c43-4b7e-9a53-1f9a2b3c4d5e?status=rendered", "status"),
         ("/v1/publications?platform=myspace", "platform"),
         ("/v1/publications?status=done", "status"),
         ("/v1/publications?cursor=1.2", "cursor"),

@@ -17,6 +17,6 @@ pub use error::{ApiError, ErrorBody};
 pub use health::{health_routes, Readiness};
 pub use json::{from_value, parse_json, ValidJson};
 pub use metrics::{metrics_handle, metrics_route};
-pub use query::ValidQuery;
+pub use query::{parse_query, ValidQuery};
 pub use request_context::{request_context, ApiName, RequestId};
 pub use serve::serve;

@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{ApiError, ValidQuery};
+use wavestack_adapters::http::ApiError;
 use wavestack_domain::value::ChannelId;
 use wavestack_projections::analytics::{self, Bucket, Point};
 use wavestack_projections::runtime::live_schema;
 
 use super::params::instant;
-use super::read_your_writes::{wait_for, Consistency};
+use super::read_your_writes::{wait_for, ReadQuery};
 
 /// A week of minutes.
 const MAX_POINTS: i64 = 10_080;
@@ -30,12 +30,6 @@ pub(crate) struct Params {
     /// RFC 3339, exclusive; default: now.
     #[serde(default)]
     to: Option<String>,
-    #[serde(default)]
-    aggregate_id: Option<String>,
-    #[serde(default)]
-    min_sequence: Option<u64>,
-    #[serde(default)]
-    wait_ms: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -53,7 +47,7 @@ pub(crate) async fn analytics(
     State(pool): State<PgPool>,
     Extension(principal): Extension<Principal>,
     Path(channel): Path<String>,
-    ValidQuery(params): ValidQuery<Params>,
+    ReadQuery(params, consistency): ReadQuery<Params>,
 ) -> Result<Json<Series>, ApiError> {
     let channel = ChannelId::parse(channel).map_err(|e| ApiError::invalid_value("channel", &e))?;
     let bucket = match params.bucket.as_deref() {
@@ -80,8 +74,6 @@ pub(crate) async fn analytics(
         .with_reason("range_too_large"));
     }
     let schema = live_schema("analytics");
-    let consistency =
-        Consistency { aggregate_id: params.aggregate_id, min_sequence: params.min_sequence, wait_ms: params.wait_ms };
     wait_for(&pool, &schema, &principal.org, &consistency).await?;
     let points = analytics::read(&pool, &schema, principal.org.as_str(), channel.as_str(), bucket, from, to)
         .await

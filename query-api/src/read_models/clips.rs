@@ -6,13 +6,13 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{ApiError, ValidQuery};
+use wavestack_adapters::http::ApiError;
 use wavestack_domain::value::ClipId;
 use wavestack_projections::queue::{self, ClipFilter, ClipJob};
 use wavestack_projections::runtime::live_schema;
 
 use super::params::{channel, cursor, limit, one_of};
-use super::read_your_writes::{wait_for, Consistency};
+use super::read_your_writes::{wait_for, NoParams, ReadQuery};
 
 pub(crate) const STATUSES: [&str; 4] = ["requested", "rendering", "rendered", "failed"];
 
@@ -27,21 +27,6 @@ pub(crate) struct ListParams {
     limit: Option<i64>,
     #[serde(default)]
     cursor: Option<String>,
-    #[serde(default)]
-    aggregate_id: Option<String>,
-    #[serde(default)]
-    min_sequence: Option<u64>,
-    #[serde(default)]
-    wait_ms: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct OneParams {
-    #[serde(default)]
-    min_sequence: Option<u64>,
-    #[serde(default)]
-    wait_ms: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -54,15 +39,13 @@ pub(crate) struct Page {
 pub(crate) async fn list(
     State(pool): State<PgPool>,
     Extension(principal): Extension<Principal>,
-    ValidQuery(params): ValidQuery<ListParams>,
+    ReadQuery(params, consistency): ReadQuery<ListParams>,
 ) -> Result<Json<Page>, ApiError> {
     let filter =
         ClipFilter { status: one_of("status", params.status, &STATUSES)?, channel: channel("channel", params.channel)? };
     let limit = limit(params.limit, 50, 500)?;
     let after = cursor(params.cursor.as_deref())?;
     let schema = live_schema("queue");
-    let consistency =
-        Consistency { aggregate_id: params.aggregate_id, min_sequence: params.min_sequence, wait_ms: params.wait_ms };
     wait_for(&pool, &schema, &principal.org, &consistency).await?;
     let mut conn = pool.acquire().await.map_err(|e| ApiError::internal(e.into()))?;
     let page = queue::clips(&mut conn, &schema, principal.org.as_str(), &filter, after, limit)
@@ -77,15 +60,14 @@ pub(crate) async fn one(
     State(pool): State<PgPool>,
     Extension(principal): Extension<Principal>,
     Path(raw_id): Path<String>,
-    ValidQuery(params): ValidQuery<OneParams>,
+    ReadQuery(NoParams {}, mut consistency): ReadQuery<NoParams>,
 ) -> Result<Json<ClipJob>, ApiError> {
     let clip_id = ClipId::parse(&raw_id).map_err(|_| ApiError::not_found("no such clip"))?;
     let schema = live_schema("queue");
-    let consistency = Consistency {
-        aggregate_id: params.min_sequence.map(|_| wavestack_domain::clip::stream_id(&principal.org, clip_id)),
-        min_sequence: params.min_sequence,
-        wait_ms: params.wait_ms,
-    };
+    // `min_sequence` alone waits for this clip's own stream.
+    if consistency.min_sequence.is_some() && consistency.aggregate_id.is_none() {
+        consistency.aggregate_id = Some(wavestack_domain::clip::stream_id(&principal.org, clip_id));
+    }
     wait_for(&pool, &schema, &principal.org, &consistency).await?;
     let mut conn = pool.acquire().await.map_err(|e| ApiError::internal(e.into()))?;
     queue::clip(&mut conn, &schema, principal.org.as_str(), clip_id.as_uuid())

@@ -5,13 +5,13 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{ApiError, ValidQuery};
+use wavestack_adapters::http::ApiError;
 use wavestack_domain::value::ChannelId;
 use wavestack_projections::leaderboard::{self, Entry, Window};
 use wavestack_projections::runtime::live_schema;
 
 use super::params::{limit, not_a_cursor};
-use super::read_your_writes::{wait_for, Consistency};
+use super::read_your_writes::{wait_for, ReadQuery};
 
 const MAX_LIMIT: i64 = 500;
 
@@ -25,14 +25,6 @@ pub(crate) struct Params {
     /// `next_cursor` of the previous page.
     #[serde(default)]
     cursor: Option<String>,
-    /// Read-your-writes (see `read_your_writes`); query strings cannot be
-    /// flattened into a shared struct with serde_urlencoded, so repeated here.
-    #[serde(default)]
-    aggregate_id: Option<String>,
-    #[serde(default)]
-    min_sequence: Option<u64>,
-    #[serde(default)]
-    wait_ms: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -49,7 +41,7 @@ pub(crate) async fn leaderboard(
     State(pool): State<PgPool>,
     Extension(principal): Extension<Principal>,
     Path(channel): Path<String>,
-    ValidQuery(params): ValidQuery<Params>,
+    ReadQuery(params, consistency): ReadQuery<Params>,
 ) -> Result<Json<Page>, ApiError> {
     let channel = ChannelId::parse(channel).map_err(|e| ApiError::invalid_value("channel", &e))?;
     let (window, window_name) = match params.window.as_deref() {
@@ -70,8 +62,6 @@ pub(crate) async fn leaderboard(
             .ok_or_else(not_a_cursor)?,
     };
     let schema = live_schema("leaderboard");
-    let consistency =
-        Consistency { aggregate_id: params.aggregate_id, min_sequence: params.min_sequence, wait_ms: params.wait_ms };
     wait_for(&pool, &schema, &principal.org, &consistency).await?;
     let entries = leaderboard::read(&pool, &schema, principal.org.as_str(), channel.as_str(), window, after, limit + 1)
         .await

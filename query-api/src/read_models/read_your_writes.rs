@@ -1,12 +1,21 @@
 //! Read-your-writes: the command API answered with an aggregate id and the
 //! sequence it wrote; a query given both waits until the read model has
 //! applied that sequence, or answers 504 after a bounded wait.
+//!
+//! Every read route takes `aggregate_id`, `min_sequence` and `wait_ms`
+//! beside its own parameters; `ReadQuery` splits them off the query string
+//! (serde cannot flatten query strings), so that each route's own struct
+//! still refuses parameters it does not know.
 
 use std::time::Duration;
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use sqlx::PgPool;
-use wavestack_adapters::http::ApiError;
+use wavestack_adapters::http::{parse_query, ApiError};
 use wavestack_domain::value::OrgId;
 use wavestack_projections::runtime::applied_sequence;
 
@@ -14,7 +23,8 @@ const DEFAULT_WAIT_MS: u64 = 5_000;
 const MAX_WAIT_MS: u64 = 30_000;
 const POLL: Duration = Duration::from_millis(10);
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct Consistency {
     /// The aggregate id from the command API's 202.
     pub aggregate_id: Option<String>,
@@ -23,6 +33,34 @@ pub(crate) struct Consistency {
     /// How long to wait for it, at most 30 000 ms.
     pub wait_ms: Option<u64>,
 }
+
+const CONSISTENCY_KEYS: [&str; 3] = ["aggregate_id", "min_sequence", "wait_ms"];
+
+/// A read route's own query parameters, and the read-your-writes ones.
+pub(crate) struct ReadQuery<T>(pub T, pub Consistency);
+
+impl<S, T> FromRequestParts<S> for ReadQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let (mut own, mut consistency) =
+            (form_urlencoded::Serializer::new(String::new()), form_urlencoded::Serializer::new(String::new()));
+        for (key, value) in form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()) {
+            let target = if CONSISTENCY_KEYS.contains(&key.as_ref()) { &mut consistency } else { &mut own };
+            target.append_pair(&key, &value);
+        }
+        Ok(ReadQuery(parse_query(&own.finish())?, parse_query(&consistency.finish())?))
+    }
+}
+
+/// For routes without parameters of their own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NoParams {}
 
 pub(crate) async fn wait_for(
     pool: &PgPool,
