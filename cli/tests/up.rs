@@ -156,6 +156,23 @@ fn issue_token(stack: &Stack, org: &str, scope: &str) -> String {
     String::from_utf8(issued.stdout).unwrap().trim().to_owned()
 }
 
+/// A stream recording of `seconds` (H.264/AAC, a keyframe a second) at
+/// `path` under the stack's media root.
+fn record(stack: &Stack, path: &str, seconds: u32) {
+    let file = stack._dir.path().join("data/media").join(path);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let made = Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc=duration={seconds}:size=320x240:rate=25"))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=duration={seconds}"))
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-c:a", "aac", "-shortest"])
+        .arg(file)
+        .status()
+        .unwrap();
+    assert!(made.success());
+}
+
 /// POSTs JSON to the command API and returns the answer's body.
 async fn post_json(http: &reqwest::Client, stack: &Stack, token: &str, path: &str, body: &Value) -> Value {
     let response =
@@ -181,16 +198,7 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
     .unwrap();
     assert_eq!(chat.status(), 202);
     // The stream recording the clip is cut from: 8 s, H.264/AAC.
-    let vods = stack._dir.path().join("data/media/vods");
-    std::fs::create_dir_all(&vods).unwrap();
-    let made = Command::new("ffmpeg")
-        .args(["-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=8:size=320x240:rate=25"])
-        .args(["-f", "lavfi", "-i", "sine=duration=8", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25"])
-        .args(["-c:a", "aac", "-shortest"])
-        .arg(vods.join("night.mkv"))
-        .status()
-        .unwrap();
-    assert!(made.success());
+    record(&stack, "vods/night.mkv", 8);
     let clip: Value = post(
         "/v1/clips",
         json!({ "channel": "shroud", "source": "vods/night.mkv", "start_seconds": 2, "duration_seconds": 3, "title": "the play" }),
@@ -587,16 +595,7 @@ async fn a_chat_clip_command_cuts_the_last_seconds_of_the_recording(pool: PgPool
         rfc3339(started)
     );
     let stack = start_with(&pool, &recording).await;
-    let live = stack._dir.path().join("data/media/live");
-    std::fs::create_dir_all(&live).unwrap();
-    let made = Command::new("ffmpeg")
-        .args(["-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=20:size=320x240:rate=25"])
-        .args(["-f", "lavfi", "-i", "sine=duration=20", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25"])
-        .args(["-c:a", "aac", "-shortest"])
-        .arg(live.join("shroud.mkv"))
-        .status()
-        .unwrap();
-    assert!(made.success());
+    record(&stack, "live/shroud.mkv", 20);
     let http = reqwest::Client::new();
     let token = token(&http, &stack).await;
     let message = json!({ "platform": "twitch", "channel": "shroud", "user_id": "42", "message_id": "clip-it",

@@ -10,12 +10,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use sqlx::PgPool;
-use support::{bus, chat_saying, drain, memory_broker, platform_time, relay, viewer};
+use support::{bus, chat_saying, clip_request, drain, memory_broker, platform_time, relay, viewer};
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::command_bus::CommandBus;
 use wavestack_adapters::kafka::KafkaConfig;
-use wavestack_domain::clip::{self, ClipCommand, RenderedClip, RequestClip};
+use wavestack_domain::clip::{self, ClipCommand, RenderedClip};
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::publication::{self, CreatePublication, PublicationCommand};
 use wavestack_domain::value::*;
@@ -73,18 +73,8 @@ impl Writer {
     }
 
     async fn request(&self, clip_id: ClipId, channel: &str, second: i64) {
-        let command = ClipCommand::RequestClip(RequestClip {
-            clip_id,
-            channel: ChannelId::parse(channel).unwrap(),
-            source: ClipSource::parse("vods/today.mkv").unwrap(),
-            start: ClipStart::from_seconds(90.0).unwrap(),
-            duration: ClipDuration::from_seconds(30.0).unwrap(),
-            container: Container::Mp4,
-            reencode: false,
-            title: Title::parse("ace").unwrap(),
-            requested_by: ActorId::parse("svc:test-bot").unwrap(),
-        });
-        self.clip(clip_id, second, command).await;
+        let request = clip_request(clip_id, channel, "vods/today.mkv", 90.0, 30.0);
+        self.clip(clip_id, second, ClipCommand::RequestClip(request)).await;
     }
 
     async fn start(&self, clip_id: ClipId, second: i64) {

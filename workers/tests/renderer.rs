@@ -11,11 +11,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
-use support::{bus, drain, memory_broker, metadata, relay};
+use support::{bus, clip_request, drain, memory_broker, metadata, relay};
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_adapters::media::{ClipFiles, Ffmpeg, Renderer, SourcePolicy};
-use wavestack_domain::clip::{self, ClipCommand, ClipState, ClipStatus, RequestClip};
+use wavestack_domain::clip::{self, ClipCommand, ClipState, ClipStatus};
 use wavestack_domain::value::*;
 use wavestack_schemas::Codec;
 use wavestack_workers::partitions::{self, GroupConfig};
@@ -68,17 +68,7 @@ async fn request(pool: &PgPool, source: &str) -> (ClipId, String) {
     let clip_id = ClipId::new_random();
     let meta = metadata("acme");
     let stream = clip::stream_id(&meta.org, clip_id);
-    let command = ClipCommand::RequestClip(RequestClip {
-        clip_id,
-        channel: ChannelId::parse("shroud").unwrap(),
-        source: ClipSource::parse(source).unwrap(),
-        start: ClipStart::from_seconds(3.0).unwrap(),
-        duration: ClipDuration::from_seconds(4.0).unwrap(),
-        container: Container::Mp4,
-        reencode: false,
-        title: Title::parse("the play").unwrap(),
-        requested_by: ActorId::parse("svc:test-bot").unwrap(),
-    });
+    let command = ClipCommand::RequestClip(clip_request(clip_id, "shroud", source, 3.0, 4.0));
     bus(pool).clip.execute(&stream, command, &meta).await.unwrap();
     (clip_id, stream)
 }

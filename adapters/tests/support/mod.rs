@@ -117,17 +117,30 @@ pub async fn chat_saying(
 
 /// A 30 s stream-copy clip of `vods/today.mkv` from 90 s in.
 pub fn request_clip(clip_id: ClipId, requested_by: &ActorId) -> wavestack_domain::clip::ClipCommand {
-    wavestack_domain::clip::ClipCommand::RequestClip(wavestack_domain::clip::RequestClip {
+    let mut request = clip_request(clip_id, "shroud", "vods/today.mkv", 90.0, 30.0);
+    request.requested_by = requested_by.clone();
+    wavestack_domain::clip::ClipCommand::RequestClip(request)
+}
+
+/// A stream-copy MP4 clip request by `svc:test-bot`.
+pub fn clip_request(
+    clip_id: ClipId,
+    channel: &str,
+    source: &str,
+    start_seconds: f64,
+    duration_seconds: f64,
+) -> wavestack_domain::clip::RequestClip {
+    wavestack_domain::clip::RequestClip {
         clip_id,
-        channel: ChannelId::parse("shroud").unwrap(),
-        source: ClipSource::parse("vods/today.mkv").unwrap(),
-        start: ClipStart::from_seconds(90.0).unwrap(),
-        duration: ClipDuration::from_seconds(30.0).unwrap(),
+        channel: ChannelId::parse(channel).unwrap(),
+        source: ClipSource::parse(source).unwrap(),
+        start: ClipStart::from_seconds(start_seconds).unwrap(),
+        duration: ClipDuration::from_seconds(duration_seconds).unwrap(),
         container: Container::Mp4,
         reencode: false,
         title: Title::parse("ace").unwrap(),
-        requested_by: requested_by.clone(),
-    })
+        requested_by: ActorId::parse("svc:test-bot").unwrap(),
+    }
 }
 
 pub fn bus(pool: &PgPool) -> CommandBus {
