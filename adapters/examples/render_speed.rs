@@ -28,7 +28,10 @@ async fn main() -> anyhow::Result<()> {
         .arg(&source)
         .status()?;
     anyhow::ensure!(status.success(), "generating the source failed");
-    println!("source: {source_seconds} s of 1280x720 at 30 fps, 2 s GOP, made in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "source: {source_seconds} s of 1280x720 at 30 fps, 2 s GOP, made in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let renderer = Arc::new(Renderer {
         policy: SourcePolicy::new(&dir.path().join("media"), Vec::<String>::new())?,
@@ -61,7 +64,11 @@ async fn main() -> anyhow::Result<()> {
         }
         let elapsed = started.elapsed();
         let mode = if reencode { "re-encode" } else { "stream copy" };
-        println!("| {mode} | {count} | {:.1} s | {:.0} |", elapsed.as_secs_f64(), count as f64 / elapsed.as_secs_f64() * 60.0);
+        println!(
+            "| {mode} | {count} | {:.1} s | {:.0} |",
+            elapsed.as_secs_f64(),
+            count as f64 / elapsed.as_secs_f64() * 60.0
+        );
     }
     Ok(())
 }

@@ -153,7 +153,8 @@ impl MediaArgs {
         let policy = SourcePolicy::new(&media_root, self.source_hosts.iter().cloned())
             .with_context(|| format!("opening the media root {}", media_root.display()))?;
         let clips_dir = self.clips_dir(data_dir);
-        let files = ClipFiles::new(&clips_dir).with_context(|| format!("opening the clips directory {}", clips_dir.display()))?;
+        let files = ClipFiles::new(&clips_dir)
+            .with_context(|| format!("opening the clips directory {}", clips_dir.display()))?;
         let public_base = self
             .clips_public_url
             .clone()

@@ -227,7 +227,8 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
             (status, response.json::<Value>().await.unwrap())
         }
     };
-    let (status, job) = read(format!("/v1/clips/{clip_id}"), token.to_owned(), vec![("min_sequence", "1".into())]).await;
+    let (status, job) =
+        read(format!("/v1/clips/{clip_id}"), token.to_owned(), vec![("min_sequence", "1".into())]).await;
     assert_eq!((status, job["channel"].as_str()), (200, Some("shroud")), "{job}");
     let ryw = vec![
         ("aggregate_id", publication["aggregate_id"].as_str().unwrap().to_owned()),
@@ -440,8 +441,11 @@ async fn the_leaderboard_and_analytics_equal_what_was_sent(pool: PgPool) {
 /// (channel, bucket, bucket start) → messages, chatters, commands.
 #[derive(Default)]
 struct ExpectedAnalytics {
-    buckets: std::collections::BTreeMap<(String, &'static str, i64), (i64, std::collections::BTreeSet<String>, i64)>,
+    buckets: std::collections::BTreeMap<(String, &'static str, i64), BucketTally>,
 }
+
+/// Messages, chatters, commands.
+type BucketTally = (i64, std::collections::BTreeSet<String>, i64);
 
 type AnalyticsSeen = std::collections::BTreeMap<(String, &'static str, i64), (i64, i64, i64)>;
 
@@ -588,7 +592,10 @@ async fn the_live_feed_pushes_leaderboard_changes_within_a_second(pool: PgPool) 
 async fn a_chat_clip_command_cuts_the_last_seconds_of_the_recording(pool: PgPool) {
     let started = 1_800_000_000i64;
     let rfc3339 = |t: i64| {
-        time::OffsetDateTime::from_unix_timestamp(t).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap()
+        time::OffsetDateTime::from_unix_timestamp(t)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
     };
     let recording = format!(
         "\n[[recordings]]\norg = \"acme\"\nchannel = \"shroud\"\nsource = \"live/shroud.mkv\"\nstarted_at = \"{}\"\n",

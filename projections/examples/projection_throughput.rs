@@ -108,8 +108,7 @@ async fn measure<P: Projection + Copy>(pool: &sqlx::PgPool, kafka: &KafkaConfig,
     );
     drop(runner);
 
-    let report =
-        replay(pool, kafka, &SchemaIds::catalog(), projection, ReplayOptions::default(), |_, _, _| {}).await?;
+    let report = replay(pool, kafka, &SchemaIds::catalog(), projection, ReplayOptions::default(), |_, _, _| {}).await?;
     println!(
         "replay: {} records read, {} events applied in {:.2} s = {:.0} records/s",
         report.records_read,

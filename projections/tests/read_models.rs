@@ -263,7 +263,7 @@ async fn check_queue_state(
     let mut conn = pool.acquire().await.unwrap();
     let job = |n: usize| {
         let id = clips[n].as_uuid();
-        async move { queue::clip(&mut *pool.acquire().await.unwrap(), s, "acme", id).await.unwrap().unwrap() }
+        async move { queue::clip(&mut pool.acquire().await.unwrap(), s, "acme", id).await.unwrap().unwrap() }
     };
     let (first, second, third, fourth) = (job(0).await, job(1).await, job(2).await, job(3).await);
     assert_eq!((first.status.as_str(), first.attempts), ("rendered", 1));
@@ -335,10 +335,8 @@ async fn check_event_log(pool: &PgPool, retried_clip: ClipId) {
     assert_eq!(read, stored);
 
     let org = OrgId::parse("acme").unwrap();
-    let by_aggregate = EventFilter {
-        aggregate_id: Some(clip::stream_id(&org, retried_clip)),
-        ..EventFilter::default()
-    };
+    let by_aggregate =
+        EventFilter { aggregate_id: Some(clip::stream_id(&org, retried_clip)), ..EventFilter::default() };
     let page = audit::read(pool, s, "acme", &by_aggregate, 0, 100).await.unwrap();
     let types: Vec<&str> = page.events.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(
@@ -359,8 +357,12 @@ async fn check_event_log(pool: &PgPool, retried_clip: ClipId) {
     };
     let window = EventFilter { event_type: None, ..window };
     let in_window = audit::read(pool, s, "acme", &window, 0, 1000).await.unwrap().events;
-    assert!(in_window.iter().all(|e| e.occurred_at >= platform_time(100).as_datetime()
-        && e.occurred_at < platform_time(520).as_datetime()));
+    assert!(
+        in_window
+            .iter()
+            .all(|e| e.occurred_at >= platform_time(100).as_datetime()
+                && e.occurred_at < platform_time(520).as_datetime())
+    );
     assert!(!in_window.is_empty());
     assert!(audit::read(pool, s, "other-org", &EventFilter::default(), 0, 10).await.unwrap().events.is_empty());
 }

@@ -26,7 +26,8 @@ fn app(pool: PgPool) -> App {
     let keys = tempfile::tempdir().unwrap();
     let store = Arc::new(KeyStore::open(keys.path()).unwrap());
     let tokens = Arc::new(Tokens::new(store, TokenSettings::default()));
-    let config = QueryConfig { pool, tokens: tokens.clone(), live: LiveHub::new(), serve_registry: true, files_dir: None };
+    let config =
+        QueryConfig { pool, tokens: tokens.clone(), live: LiveHub::new(), serve_registry: true, files_dir: None };
     App { router: router(config), tokens, _keys: keys }
 }
 
@@ -109,10 +110,14 @@ async fn read_models_not_built_yet_read_as_empty(pool: PgPool) {
     let app = app(pool);
     let token = app.token("acme", "read audit:read");
     let (status, series) = app
-        .get("/v1/channels/shroud/analytics?bucket=hour&from=2026-11-22T00:30:00Z&to=2026-11-22T03:00:00Z", Some(&token))
+        .get(
+            "/v1/channels/shroud/analytics?bucket=hour&from=2026-11-22T00:30:00Z&to=2026-11-22T03:00:00Z",
+            Some(&token),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{series}");
-    let starts: Vec<&str> = series["points"].as_array().unwrap().iter().map(|p| p["bucket_start"].as_str().unwrap()).collect();
+    let starts: Vec<&str> =
+        series["points"].as_array().unwrap().iter().map(|p| p["bucket_start"].as_str().unwrap()).collect();
     assert_eq!(starts, ["2026-11-22T00:00:00Z", "2026-11-22T01:00:00Z", "2026-11-22T02:00:00Z"]);
     assert!(series["points"].as_array().unwrap().iter().all(|p| p["messages"] == 0 && p["unique_chatters"] == 0));
     for (uri, key) in [("/v1/clips", "clips"), ("/v1/publications", "publications"), ("/v1/events", "events")] {

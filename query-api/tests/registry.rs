@@ -23,7 +23,13 @@ fn config(serve_registry: bool) -> QueryConfig {
         let keys = Arc::new(KeyStore::open(dir.path()).unwrap());
         (dir, Arc::new(Tokens::new(keys, TokenSettings::default())))
     });
-    QueryConfig { pool, tokens: tokens.clone(), live: wavestack_query_api::LiveHub::new(), serve_registry, files_dir: None }
+    QueryConfig {
+        pool,
+        tokens: tokens.clone(),
+        live: wavestack_query_api::LiveHub::new(),
+        serve_registry,
+        files_dir: None,
+    }
 }
 
 fn app() -> axum::Router {

@@ -169,12 +169,11 @@ async fn a_transient_failure_is_retried(pool: PgPool) {
     drain(&mut relay).await;
     // The first probe meets a network failure; later ones succeed.
     let marker = studio.dir.path().join("failed-once");
-    let prelude = format!(
-        "if [ ! -e {m} ]; then touch {m}; echo 'Connection refused' >&2; exit 1; fi",
-        m = marker.display()
-    );
+    let prelude =
+        format!("if [ ! -e {m} ]; then touch {m}; echo 'Connection refused' >&2; exit 1; fi", m = marker.display());
     let ffprobe = studio.wrapped("ffprobe", "flaky-ffprobe", &prelude);
-    let worker = start_worker(&pool, &kafka, studio.renderer(Ffmpeg { ffprobe, ..Ffmpeg::default() }), "svc:renderer-a");
+    let worker =
+        start_worker(&pool, &kafka, studio.renderer(Ffmpeg { ffprobe, ..Ffmpeg::default() }), "svc:renderer-a");
     let state = wait_for(&pool, &stream, |s| s.status() == Some(ClipStatus::Rendered)).await;
     assert_eq!(state.attempts(), 2);
     assert_eq!(
@@ -194,7 +193,8 @@ async fn a_renderer_killed_mid_job_is_taken_over_and_the_clip_rendered_once(pool
 
     // Worker A's ffmpeg hangs: A claims the clip and is killed while cutting.
     let slow = studio.wrapped("ffmpeg", "slow-ffmpeg", "sleep 600");
-    let a = start_worker(&pool, &kafka, studio.renderer(Ffmpeg { ffmpeg: slow, ..Ffmpeg::default() }), "svc:renderer-a");
+    let a =
+        start_worker(&pool, &kafka, studio.renderer(Ffmpeg { ffmpeg: slow, ..Ffmpeg::default() }), "svc:renderer-a");
     wait_for(&pool, &stream, |s| s.status() == Some(ClipStatus::Rendering)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     a.abort();

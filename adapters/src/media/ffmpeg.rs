@@ -76,7 +76,8 @@ pub struct OutputFormat(pub &'static str);
 
 impl Ffmpeg {
     pub async fn probe(&self, source: &Source) -> Result<Probe, MediaError> {
-        let mut args = args(["-v", "error", "-show_entries", "format=duration:stream=codec_type,codec_name", "-of", "json"]);
+        let mut args =
+            args(["-v", "error", "-show_entries", "format=duration:stream=codec_type,codec_name", "-of", "json"]);
         args.extend(input(source));
         let output = self.run("ffprobe", &self.ffprobe, args).await?;
         parse_probe(&output).map_err(|message| MediaError::Failed { tool: "ffprobe", message, transient: false })
@@ -99,7 +100,16 @@ impl Ffmpeg {
         match (encoding, format.0) {
             (Encoding::Copy, _) => args.extend(args_of(["-c", "copy", "-avoid_negative_ts", "make_zero"])),
             (Encoding::Reencode, "webm") => args.extend(args_of([
-                "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "2M", "-c:a", "libopus",
+                "-c:v",
+                "libvpx-vp9",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "8",
+                "-b:v",
+                "2M",
+                "-c:a",
+                "libopus",
             ])),
             (Encoding::Reencode, _) => args.extend(args_of([
                 "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a",
@@ -226,7 +236,8 @@ mod tests {
 
     #[test]
     fn probe_output_is_read() {
-        let json = br#"{"streams":[{"codec_name":"aac","codec_type":"audio"},{"codec_name":"h264","codec_type":"video"}],
+        let json =
+            br#"{"streams":[{"codec_name":"aac","codec_type":"audio"},{"codec_name":"h264","codec_type":"video"}],
                         "format":{"duration":"12.500000"}}"#;
         let probe = parse_probe(json).unwrap();
         assert_eq!(probe.duration, Some(12.5));

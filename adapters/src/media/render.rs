@@ -6,7 +6,7 @@
 
 use uuid::Uuid;
 use wavestack_domain::clip::{ClipRequested, RenderedClip};
-use wavestack_domain::value::{ContentHash, Container, MediaUri};
+use wavestack_domain::value::{Container, ContentHash, MediaUri};
 
 use super::clip_files::ClipFiles;
 use super::ffmpeg::{Encoding, Ffmpeg, MediaError, OutputFormat, Probe};
@@ -55,7 +55,8 @@ pub struct Rendered {
 
 impl Renderer {
     pub async fn render(&self, request: &ClipRequested) -> Result<Rendered, RenderFailure> {
-        let source = self.policy.resolve(request.source.as_str()).map_err(|e| RenderFailure::permanent(e.to_string()))?;
+        let source =
+            self.policy.resolve(request.source.as_str()).map_err(|e| RenderFailure::permanent(e.to_string()))?;
         let probe = self.ffmpeg.probe(&source).await?;
         let start = request.start.millis() as f64 / 1000.0;
         let duration = request.duration.millis() as f64 / 1000.0;

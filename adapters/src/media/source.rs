@@ -68,7 +68,7 @@ impl SourcePolicy {
     fn url(&self, raw: &str) -> Result<Source, SourceRefused> {
         let url = reqwest::Url::parse(raw).map_err(|e| SourceRefused::MalformedUrl(e.to_string()))?;
         let host = url.host_str().ok_or_else(|| SourceRefused::MalformedUrl("no host".into()))?.to_ascii_lowercase();
-        if !self.allowed_hosts.iter().any(|allowed| *allowed == host) {
+        if !self.allowed_hosts.contains(&host) {
             return Err(SourceRefused::HostNotAllowed(host));
         }
         Ok(Source::Url(url))
@@ -148,7 +148,10 @@ mod tests {
             ("pipe:0", SourceRefused::Scheme("pipe".into())),
             ("ftp://cdn.example.com/a.mkv", SourceRefused::Scheme("ftp".into())),
             ("https://evil.example.net/a.mkv", SourceRefused::HostNotAllowed("evil.example.net".into())),
-            ("https://cdn.example.com.evil.net/a.mkv", SourceRefused::HostNotAllowed("cdn.example.com.evil.net".into())),
+            (
+                "https://cdn.example.com.evil.net/a.mkv",
+                SourceRefused::HostNotAllowed("cdn.example.com.evil.net".into()),
+            ),
         ];
         for (raw, refusal) in cases {
             assert_eq!(policy.resolve(raw), Err(refusal), "{raw}");

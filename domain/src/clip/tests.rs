@@ -153,7 +153,10 @@ fn a_permanent_failure_cannot_be_retried() {
 /// takes over its partition claims it again, as a new attempt.
 #[test]
 fn a_clip_left_rendering_is_taken_over_as_a_new_attempt() {
-    Clip::with(ClipPolicy::default()).given(vec![requested(), started(1)]).when(start()).then_expect_events(vec![started(2)]);
+    Clip::with(ClipPolicy::default())
+        .given(vec![requested(), started(1)])
+        .when(start())
+        .then_expect_events(vec![started(2)]);
     Clip::with(ClipPolicy { max_attempts: 2 })
         .given(vec![requested(), started(1), started(2)])
         .when(start())

@@ -49,7 +49,8 @@ impl Projection for Analytics {
     }
 
     fn create_tables(&self, s: &str) -> Vec<String> {
-        let counters: String = Counter::ALL.iter().map(|c| format!("{} bigint NOT NULL DEFAULT 0, ", c.as_str())).collect();
+        let counters: String =
+            Counter::ALL.iter().map(|c| format!("{} bigint NOT NULL DEFAULT 0, ", c.as_str())).collect();
         vec![
             format!(
                 "CREATE TABLE IF NOT EXISTS {s}.rm_channel_analytics (
@@ -284,7 +285,7 @@ async fn upsert_counts(conn: &mut PgConnection, s: &str, counts: HashMap<BucketK
         return Ok(());
     }
     let mut keys: (Vec<String>, Vec<String>, Vec<&str>, Vec<OffsetDateTime>) = Default::default();
-    let mut values: Vec<Vec<i64>> = vec![Vec::with_capacity(counts.len()); 9];
+    let mut values: Vec<Vec<i64>> = (0..9).map(|_| Vec::with_capacity(counts.len())).collect();
     for ((org, channel, bucket, start), row) in counts {
         keys.0.push(org);
         keys.1.push(channel);

@@ -147,10 +147,9 @@ pub(crate) fn facts_of(envelope: &LogEnvelope, links: &Links) -> anyhow::Result<
             .map(|place| fact(place, Counter::PublicationsPublished, occurred, 1))
             .into_iter()
             .collect(),
-        LogEvent::Publication(PublicationEvent::TargetPublishFailed(f)) if f.gave_up => publication_clip()
-            .map(|place| fact(place, Counter::PublicationsFailed, occurred, 1))
-            .into_iter()
-            .collect(),
+        LogEvent::Publication(PublicationEvent::TargetPublishFailed(f)) if f.gave_up => {
+            publication_clip().map(|place| fact(place, Counter::PublicationsFailed, occurred, 1)).into_iter().collect()
+        }
         LogEvent::Publication(_) => vec![],
     })
 }

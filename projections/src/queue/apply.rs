@@ -151,8 +151,15 @@ pub(super) async fn publication_event(
             .context("inserting publication targets")?;
         }
         PublicationEvent::PublicationAssetReady(ready) => {
-            update_publication(conn, s, stream, "waiting_for_asset = false, media_uri = $3", at, ready.media_uri.to_string())
-                .await?;
+            update_publication(
+                conn,
+                s,
+                stream,
+                "waiting_for_asset = false, media_uri = $3",
+                at,
+                ready.media_uri.to_string(),
+            )
+            .await?;
         }
         PublicationEvent::PublicationRescheduled(r) => {
             update_publication(conn, s, stream, "scheduled_at = $3", at, r.scheduled_at.as_datetime()).await?;
@@ -231,14 +238,12 @@ async fn update_publication<V>(
 where
     V: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + 'static,
 {
-    sqlx::query(&format!(
-        "UPDATE {s}.rm_publications SET {assignment}, updated_at = $2 WHERE publication_stream = $1"
-    ))
-    .bind(stream)
-    .bind(at)
-    .bind(value)
-    .execute(conn)
-    .await
-    .with_context(|| format!("updating a publication ({assignment})"))?;
+    sqlx::query(&format!("UPDATE {s}.rm_publications SET {assignment}, updated_at = $2 WHERE publication_stream = $1"))
+        .bind(stream)
+        .bind(at)
+        .bind(value)
+        .execute(conn)
+        .await
+        .with_context(|| format!("updating a publication ({assignment})"))?;
     Ok(())
 }

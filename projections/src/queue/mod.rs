@@ -10,8 +10,8 @@ mod apply;
 mod query;
 
 pub use query::{
-    clip, clips, publication, publications, ClipFilter, ClipJob, ClipPage, Publication, PublicationFilter, PublicationPage,
-    Target,
+    clip, clips, publication, publications, ClipFilter, ClipJob, ClipPage, Publication, PublicationFilter,
+    PublicationPage, Target,
 };
 
 use std::collections::BTreeSet;

@@ -134,7 +134,7 @@ pub async fn clip(conn: &mut PgConnection, s: &str, org: &str, clip_id: Uuid) ->
         .bind(clip_id)
         .fetch_optional(conn)
         .await;
-    Ok(empty_if_missing(row).context("reading a clip job")?)
+    empty_if_missing(row).context("reading a clip job")
 }
 
 pub(crate) async fn clip_by_stream(conn: &mut PgConnection, s: &str, stream: &str) -> anyhow::Result<Option<ClipJob>> {

@@ -69,7 +69,10 @@ pub(crate) async fn analytics(
     if bucket.count_between(from, to) > MAX_POINTS {
         return Err(ApiError::invalid_field(
             "from",
-            format!("the range holds more than {MAX_POINTS} {} buckets; narrow it or use larger buckets", bucket.as_str()),
+            format!(
+                "the range holds more than {MAX_POINTS} {} buckets; narrow it or use larger buckets",
+                bucket.as_str()
+            ),
         )
         .with_reason("range_too_large"));
     }

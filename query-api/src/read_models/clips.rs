@@ -41,8 +41,10 @@ pub(crate) async fn list(
     Extension(principal): Extension<Principal>,
     ReadQuery(params, consistency): ReadQuery<ListParams>,
 ) -> Result<Json<Page>, ApiError> {
-    let filter =
-        ClipFilter { status: one_of("status", params.status, &STATUSES)?, channel: channel("channel", params.channel)? };
+    let filter = ClipFilter {
+        status: one_of("status", params.status, &STATUSES)?,
+        channel: channel("channel", params.channel)?,
+    };
     let limit = limit(params.limit, 50, 500)?;
     let after = cursor(params.cursor.as_deref())?;
     let schema = live_schema("queue");

@@ -55,11 +55,7 @@ pub(crate) async fn leaderboard(
     // The cursor is the last rank of the previous page.
     let after: i64 = match params.cursor.as_deref() {
         None => 0,
-        Some(raw) => raw
-            .parse()
-            .ok()
-            .filter(|r| *r >= 0)
-            .ok_or_else(not_a_cursor)?,
+        Some(raw) => raw.parse().ok().filter(|r| *r >= 0).ok_or_else(not_a_cursor)?,
     };
     let schema = live_schema("leaderboard");
     wait_for(&pool, &schema, &principal.org, &consistency).await?;

@@ -25,7 +25,8 @@ pub(crate) fn routes(pool: PgPool) -> Router {
         .route("/v1/publications", get(publications::list))
         .route("/v1/publications/{id}", get(publications::one))
         .route_layer(from_fn_with_state(Scope::Read, require_scope));
-    let audit =
-        Router::new().route("/v1/events", get(events::list)).route_layer(from_fn_with_state(Scope::AuditRead, require_scope));
+    let audit = Router::new()
+        .route("/v1/events", get(events::list))
+        .route_layer(from_fn_with_state(Scope::AuditRead, require_scope));
     read.merge(audit).with_state(pool)
 }

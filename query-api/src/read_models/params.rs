@@ -11,7 +11,9 @@ use wavestack_projections::cursor::Cursor;
 pub(crate) fn limit(raw: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
     let limit = raw.unwrap_or(default);
     if !(1..=max).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", format!("must be between 1 and {max}")).with_reason("out_of_range"));
+        return Err(
+            ApiError::invalid_field("limit", format!("must be between 1 and {max}")).with_reason("out_of_range")
+        );
     }
     Ok(limit)
 }
@@ -28,11 +30,10 @@ pub(crate) fn instant(field: &'static str, raw: Option<&str>) -> Result<Option<O
 /// One of `allowed`, as given.
 pub(crate) fn one_of(field: &'static str, raw: Option<String>, allowed: &[&str]) -> Result<Option<String>, ApiError> {
     match raw {
-        Some(value) if !allowed.contains(&value.as_str()) => Err(ApiError::invalid_field(
-            field,
-            format!("must be one of: {}", allowed.join(", ")),
-        )
-        .with_reason("unknown_variant")),
+        Some(value) if !allowed.contains(&value.as_str()) => {
+            Err(ApiError::invalid_field(field, format!("must be one of: {}", allowed.join(", ")))
+                .with_reason("unknown_variant"))
+        }
         other => Ok(other),
     }
 }

@@ -47,7 +47,9 @@ pub(crate) async fn list(
 ) -> Result<Json<Page>, ApiError> {
     let platform = params
         .platform
-        .map(|raw| TargetPlatform::parse(&raw).map(|p| p.to_string()).map_err(|e| ApiError::invalid_value("platform", &e)))
+        .map(|raw| {
+            TargetPlatform::parse(&raw).map(|p| p.to_string()).map_err(|e| ApiError::invalid_value("platform", &e))
+        })
         .transpose()?;
     let filter = PublicationFilter {
         status: one_of("status", params.status, &STATUSES)?,

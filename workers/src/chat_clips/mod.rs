@@ -90,7 +90,8 @@ impl ChatClipper {
             occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
             ..envelope.metadata.clone()
         };
-        match self.bus.clip.execute(&clip::stream_id(org, clip_id), ClipCommand::RequestClip(request), &metadata).await {
+        match self.bus.clip.execute(&clip::stream_id(org, clip_id), ClipCommand::RequestClip(request), &metadata).await
+        {
             Ok(_) => {
                 tracing::info!(%org, %channel, clip = %clip_id, "!clip requested a clip");
                 Ok(())

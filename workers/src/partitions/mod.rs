@@ -187,8 +187,9 @@ async fn partitions_of(kafka: &KafkaConfig, topics: &[AggregateKind]) -> anyhow:
             kafka.client_config().create().context("creating a client for metadata")?;
         let mut keys = Vec::new();
         for topic in topics {
-            let metadata = rdkafka::consumer::Consumer::fetch_metadata(&consumer, Some(&topic), Duration::from_secs(10))
-                .with_context(|| format!("reading the partitions of {topic}"))?;
+            let metadata =
+                rdkafka::consumer::Consumer::fetch_metadata(&consumer, Some(&topic), Duration::from_secs(10))
+                    .with_context(|| format!("reading the partitions of {topic}"))?;
             let count = metadata.topics().first().map(|t| t.partitions().len()).unwrap_or(0);
             keys.extend((0..count as i32).map(|p| (topic.clone(), p)));
         }

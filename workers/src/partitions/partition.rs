@@ -75,7 +75,12 @@ pub(super) struct PartitionReader {
 }
 
 impl PartitionReader {
-    pub(super) fn new(lock: PartitionLock, kafka: &KafkaConfig, codec: Arc<Codec>, group: &str) -> anyhow::Result<Self> {
+    pub(super) fn new(
+        lock: PartitionLock,
+        kafka: &KafkaConfig,
+        codec: Arc<Codec>,
+        group: &str,
+    ) -> anyhow::Result<Self> {
         let consumer: StreamConsumer = kafka
             .client_config()
             .set("group.id", format!("wavestack.{group}"))

@@ -14,7 +14,11 @@ use super::ClipRenderer;
 /// The longest pause between attempts.
 const MAX_PAUSE: Duration = Duration::from_secs(60);
 
-pub(super) async fn run(renderer: &ClipRenderer, envelope: &LogEnvelope, request: &ClipRequested) -> anyhow::Result<()> {
+pub(super) async fn run(
+    renderer: &ClipRenderer,
+    envelope: &LogEnvelope,
+    request: &ClipRequested,
+) -> anyhow::Result<()> {
     let stream = clip::stream_id(&envelope.metadata.org, request.clip_id);
     let clip_id = request.clip_id;
     loop {
@@ -50,9 +54,9 @@ pub(super) async fn run(renderer: &ClipRenderer, envelope: &LogEnvelope, request
                         Ok(())
                     }
                     // Another worker finished first; the files are the same cut.
-                    Err(CommandError::Rejected(ClipError::IllegalTransition { from: ClipStatus::Rendered, .. })) => {
-                        Ok(())
-                    }
+                    Err(CommandError::Rejected(ClipError::IllegalTransition {
+                        from: ClipStatus::Rendered, ..
+                    })) => Ok(()),
                     Err(error) => Err(error.into()),
                 };
             }
