@@ -135,7 +135,14 @@ impl PublicationState {
         let state = self.target_state(target)?;
         match &state.status {
             TargetStatus::Published => return Err(PublicationError::AlreadyPublished { target }),
-            TargetStatus::Attempting => return Err(PublicationError::AttemptInProgress { target }),
+            // A publisher that died mid-upload leaves its attempt open; once
+            // its lease has run out, another may take over.
+            TargetStatus::Attempting
+                if state.attempt_started.is_none_or(|started| at < started.plus(policy.attempt_lease)) =>
+            {
+                return Err(PublicationError::AttemptInProgress { target })
+            }
+            TargetStatus::Attempting => {}
             TargetStatus::GaveUp => return Err(PublicationError::GaveUp { target, attempts: state.attempts }),
             TargetStatus::Failed { next_retry_at: Some(due) } if at < *due => {
                 return Err(PublicationError::NotDueYet { due: *due })

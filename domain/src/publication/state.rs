@@ -9,11 +9,14 @@ use crate::value::{IdempotencyKey, TargetPlatform, Timestamp};
 pub struct PublicationPolicy {
     /// Attempts per target before a retryable failure becomes final.
     pub max_attempts: u32,
+    /// An attempt with no outcome for this long is presumed dead (its
+    /// publisher crashed mid-upload) and may be taken over by a new one.
+    pub attempt_lease: time::Duration,
 }
 
 impl Default for PublicationPolicy {
     fn default() -> Self {
-        Self { max_attempts: 5 }
+        Self { max_attempts: 5, attempt_lease: time::Duration::minutes(15) }
     }
 }
 
@@ -30,6 +33,9 @@ pub enum TargetStatus {
 pub struct TargetState {
     pub status: TargetStatus,
     pub attempts: u32,
+    /// When the current or last attempt started.
+    #[serde(default)]
+    pub attempt_started: Option<Timestamp>,
 }
 
 impl TargetState {
@@ -65,7 +71,7 @@ impl PublicationState {
                 self.waiting_for_asset = e.waiting_for_asset;
                 self.scheduled_at = e.scheduled_at;
                 self.targets =
-                    e.targets.iter().map(|t| (t, TargetState { status: TargetStatus::Pending, attempts: 0 })).collect();
+                    e.targets.iter().map(|t| (t, TargetState { status: TargetStatus::Pending, attempts: 0, attempt_started: None })).collect();
             }
             PublicationEvent::PublicationAssetReady(_) => self.waiting_for_asset = false,
             PublicationEvent::PublicationRescheduled(e) => self.scheduled_at = Some(e.scheduled_at),
@@ -74,6 +80,7 @@ impl PublicationState {
                 if let Some(t) = self.targets.get_mut(&e.target) {
                     t.status = TargetStatus::Attempting;
                     t.attempts = e.attempt;
+                    t.attempt_started = Some(e.started_at);
                 }
             }
             PublicationEvent::TargetPublished(e) => {

@@ -197,6 +197,19 @@ fn two_attempts_at_once_on_one_target_are_refused() {
 }
 
 #[test]
+fn an_attempt_whose_lease_ran_out_is_taken_over() {
+    let lease = PublicationPolicy::default().attempt_lease.whole_seconds();
+    Publication::with(PublicationPolicy::default())
+        .given(vec![created(create(url_asset(), None)), attempt(Youtube, 1, 0)])
+        .when(start(Youtube, lease - 1))
+        .then_expect_error(PublicationError::AttemptInProgress { target: Youtube });
+    Publication::with(PublicationPolicy::default())
+        .given(vec![created(create(url_asset(), None)), attempt(Youtube, 1, 0)])
+        .when(start(Youtube, lease))
+        .then_expect_events(vec![attempt(Youtube, 2, lease)]);
+}
+
+#[test]
 fn targets_are_attempted_independently() {
     Publication::with(PublicationPolicy::default())
         .given(vec![created(create(url_asset(), None)), attempt(Youtube, 1, 0)])
@@ -266,7 +279,7 @@ fn a_permanent_failure_gives_up() {
 
 #[test]
 fn the_last_allowed_attempt_failing_gives_up() {
-    let policy = PublicationPolicy { max_attempts: 2 };
+    let policy = PublicationPolicy { max_attempts: 2, ..PublicationPolicy::default() };
     Publication::with(policy)
         .given(vec![
             created(create(url_asset(), None)),
