@@ -9,5 +9,6 @@ pub mod idempotency;
 pub mod kafka;
 pub mod media;
 pub mod postgres;
+pub mod publishers;
 pub mod registry;
 pub mod relay;
