@@ -1,7 +1,10 @@
-//! Process managers that react to events: the ffmpeg clip renderer and the
-//! chat clipper (`!clip`); the publisher is to come. Each is a worker group
-//! reading the log through `partitions`, acting through the command bus.
+//! Process managers that react to events: the ffmpeg clip renderer, the
+//! chat clipper (`!clip`), the asset-ready marker (worker groups reading the
+//! log through `partitions`) and the publisher (which polls the queue read
+//! model for due targets). All act through the command bus.
 
 pub mod chat_clips;
 pub mod partitions;
+pub mod publisher;
 pub mod renderer;
+mod retry;

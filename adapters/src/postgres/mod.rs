@@ -40,6 +40,15 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 }
 
 /// The URL without its password, for logs and errors.
+/// The query named a table or schema that does not exist (yet): a read
+/// model whose projection has not started. Asked of the error rather than
+/// checked before every query, since reads and read-your-writes polls are
+/// frequent.
+pub fn relation_missing(error: &sqlx::Error) -> bool {
+    // 42P01 undefined_table, 3F000 invalid_schema_name
+    error.as_database_error().and_then(|e| e.code()).is_some_and(|code| code == "42P01" || code == "3F000")
+}
+
 pub fn redact(database_url: &str) -> String {
     match (database_url.find("://"), database_url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {

@@ -2,6 +2,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::command::RenderedClip;
 use super::event::{ClipEvent, ClipRequested};
 
 /// How many times a clip may be rendered before a failure becomes final.
@@ -43,6 +44,8 @@ pub struct ClipState {
     pub(crate) request: Option<ClipRequested>,
     pub(crate) status: Option<ClipStatus>,
     pub(crate) attempts: u32,
+    #[serde(default)]
+    pub(crate) rendered: Option<RenderedClip>,
 }
 
 impl ClipState {
@@ -52,6 +55,11 @@ impl ClipState {
 
     pub fn attempts(&self) -> u32 {
         self.attempts
+    }
+
+    /// The output, once rendered.
+    pub fn rendered(&self) -> Option<&RenderedClip> {
+        self.rendered.as_ref()
     }
 
     pub(crate) fn evolve(&mut self, event: &ClipEvent) {
@@ -64,7 +72,10 @@ impl ClipState {
                 self.attempts = started.attempt;
                 self.status = Some(ClipStatus::Rendering);
             }
-            ClipEvent::ClipRendered(_) => self.status = Some(ClipStatus::Rendered),
+            ClipEvent::ClipRendered(rendered) => {
+                self.status = Some(ClipStatus::Rendered);
+                self.rendered = Some(rendered.clone());
+            }
             ClipEvent::ClipRenderingFailed(failed) => {
                 self.status = Some(ClipStatus::Failed { retryable: failed.retryable })
             }

@@ -44,13 +44,8 @@ pub async fn applied_sequence(pool: &PgPool, schema: &str, aggregate_id: &str) -
     Ok(seq.unwrap_or(0) as u64)
 }
 
-/// The query named a read model whose projection has not started yet (no
-/// schema or table). Asked of the error rather than checked before every
-/// query: these queries run on each read and each read-your-writes poll.
-pub fn read_model_missing(error: &sqlx::Error) -> bool {
-    // 42P01 undefined_table, 3F000 invalid_schema_name
-    error.as_database_error().and_then(|e| e.code()).is_some_and(|code| code == "42P01" || code == "3F000")
-}
+/// The query named a read model whose projection has not started yet.
+pub use wavestack_adapters::postgres::relation_missing as read_model_missing;
 
 impl ProjectionStore {
     /// Waits for the schema's lock; `None` if cancelled first.

@@ -10,6 +10,7 @@ use wavestack_domain::value::{FailureReason, Timestamp};
 use wavestack_schemas::LogEnvelope;
 
 use super::ClipRenderer;
+use crate::retry::{backoff, truncate};
 
 /// The longest pause between attempts.
 const MAX_PAUSE: Duration = Duration::from_secs(60);
@@ -76,22 +77,9 @@ pub(super) async fn run(
             tracing::info!(clip = %clip_id, sequence = recorded.sequence, "clip failed for good");
             return Ok(());
         }
-        let pause = backoff(renderer.retry_base, state.attempts());
+        let pause = backoff(renderer.retry_base, state.attempts(), MAX_PAUSE);
         tracing::info!(clip = %clip_id, attempt, ?pause, "retrying the render");
         tokio::time::sleep(pause).await;
-    }
-}
-
-/// `base · 2^(attempt-1)`, at most a minute, with up to 25% jitter.
-fn backoff(base: Duration, attempts: u32) -> Duration {
-    let pause = base.saturating_mul(1 << attempts.saturating_sub(1).min(16)).min(MAX_PAUSE);
-    pause + pause.mul_f64(fastrand::f64() * 0.25)
-}
-
-fn truncate(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => &text[..end],
-        None => text,
     }
 }
 
@@ -104,26 +92,5 @@ fn metadata(renderer: &ClipRenderer, envelope: &LogEnvelope) -> EventMetadata {
         causation_id: Some(envelope.event_id),
         request_id: None,
         occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_a_minute_with_jitter() {
-        let base = Duration::from_secs(2);
-        for (attempts, floor) in [(1, 2), (2, 4), (3, 8), (10, 60)] {
-            let pause = backoff(base, attempts);
-            let floor = Duration::from_secs(floor);
-            assert!(pause >= floor && pause <= floor.mul_f64(1.25), "{attempts}: {pause:?}");
-        }
-    }
-
-    #[test]
-    fn reasons_are_cut_on_character_boundaries() {
-        assert_eq!(truncate("ééé", 2), "éé");
-        assert_eq!(truncate("short", 500), "short");
     }
 }

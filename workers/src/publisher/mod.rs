@@ -1,0 +1,229 @@
+//! The publisher: picks publication targets whose time has come (from the
+//! queue read model), claims each through the publication aggregate
+//! (`StartAttempt`: of two publishers racing for a target, one wins; the
+//! other is refused and moves on), hands it to the target platform's
+//! adapter under that platform's rate limit, and records the outcome:
+//! published (post id, url), or failed with the next attempt due after
+//! exponential backoff with jitter (or the platform's `Retry-After`), until
+//! the aggregate gives up after its attempt limit.
+//!
+//! An attempt whose publisher died stays open until its lease runs out;
+//! then a new attempt takes over with the same idempotency key, which
+//! platforms that accept one (the webhook receiver) deduplicate on.
+
+mod asset_ready;
+mod due;
+
+pub use asset_ready::AssetReady;
+
+use std::collections::{HashMap, HashSet};
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use governor::{DefaultDirectRateLimiter, Quota};
+use sqlx::PgPool;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use wavestack_adapters::command_bus::{CommandBus, CommandError};
+use wavestack_adapters::publishers::{PublishOutcome, PublishRequest, Publisher, Unsupported};
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::publication::{PublicationCommand, PublicationError, PublicationPolicy};
+use wavestack_domain::value::{ActorId, AssetUrl, FailureReason, OrgId, PostId, TargetPlatform, Timestamp};
+
+use crate::retry::{backoff, truncate};
+use due::{due_targets, DueTarget};
+
+#[derive(Debug, Clone)]
+pub struct PublisherConfig {
+    pub worker: ActorId,
+    /// Schema of the queue read model.
+    pub schema: String,
+    /// How often due targets are looked for.
+    pub poll: Duration,
+    /// Attempts in flight at once.
+    pub concurrency: usize,
+    /// First pause after a retryable failure; doubled per attempt.
+    pub retry_base: Duration,
+    /// Rendered clips: their public URL prefix and the directory behind
+    /// it, so that uploading adapters read the file instead of fetching it.
+    pub clips: Option<(String, PathBuf)>,
+}
+
+impl PublisherConfig {
+    pub fn new(worker: ActorId) -> Self {
+        Self {
+            worker,
+            schema: "projection_queue".into(),
+            poll: Duration::from_millis(500),
+            concurrency: 4,
+            retry_base: Duration::from_secs(5),
+            clips: None,
+        }
+    }
+}
+
+/// Each platform's adapter and rate limit.
+#[derive(Clone, Default)]
+pub struct Platforms {
+    adapters: HashMap<TargetPlatform, Arc<dyn Publisher>>,
+    limits: HashMap<TargetPlatform, Arc<DefaultDirectRateLimiter>>,
+}
+
+impl Platforms {
+    /// Adds an adapter allowed `per_minute` publishes (bursting up to that).
+    pub fn with(mut self, adapter: Arc<dyn Publisher>, per_minute: NonZeroU32) -> Self {
+        let platform = adapter.platform();
+        self.limits.insert(platform, Arc::new(DefaultDirectRateLimiter::direct(Quota::per_minute(per_minute))));
+        self.adapters.insert(platform, adapter);
+        self
+    }
+
+    fn adapter(&self, platform: TargetPlatform) -> Arc<dyn Publisher> {
+        self.adapters.get(&platform).cloned().unwrap_or_else(|| Arc::new(Unsupported(platform)))
+    }
+}
+
+pub struct PublishWorker {
+    pool: PgPool,
+    bus: Arc<CommandBus>,
+    platforms: Platforms,
+    config: PublisherConfig,
+}
+
+impl PublishWorker {
+    pub fn new(pool: PgPool, bus: Arc<CommandBus>, platforms: Platforms, config: PublisherConfig) -> Self {
+        Self { pool, bus, platforms, config }
+    }
+
+    /// Publishes until cancelled. Attempts in flight when it is cancelled
+    /// are dropped: they stay open until their lease runs out, like a crash.
+    pub async fn run(self, cancel: CancellationToken) -> anyhow::Result<()> {
+        let this = Arc::new(self);
+        let lease = PublicationPolicy::default().attempt_lease.unsigned_abs();
+        let mut attempts: JoinSet<(String, String)> = JoinSet::new();
+        let mut in_flight: HashSet<(String, String)> = HashSet::new();
+        loop {
+            while let Some(done) = attempts.try_join_next() {
+                if let Ok(key) = done {
+                    in_flight.remove(&key);
+                }
+            }
+            let room = this.config.concurrency.saturating_sub(attempts.len());
+            if room > 0 {
+                match due_targets(&this.pool, &this.config.schema, lease, (room * 4) as i64).await {
+                    Ok(due) => {
+                        for target in due {
+                            let key = (target.publication_stream.clone(), target.platform.clone());
+                            if attempts.len() >= this.config.concurrency || !in_flight.insert(key.clone()) {
+                                continue;
+                            }
+                            let this = this.clone();
+                            attempts.spawn(async move {
+                                if let Err(error) = this.attempt(&target).await {
+                                    tracing::warn!(publication = %target.publication_id, platform = %target.platform,
+                                        error = format!("{error:#}"), "publish attempt failed to run");
+                                }
+                                key
+                            });
+                        }
+                    }
+                    Err(error) => tracing::warn!(error = format!("{error:#}"), "could not read due publications"),
+                }
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return Ok(()),
+                _ = tokio::time::sleep(this.config.poll) => {}
+            }
+        }
+    }
+
+    async fn attempt(&self, due: &DueTarget) -> anyhow::Result<()> {
+        let platform = TargetPlatform::parse(&due.platform).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let org = OrgId::parse(due.org.as_str()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let stream = &due.publication_stream;
+        let now = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
+        let metadata = EventMetadata {
+            org,
+            actor: self.config.worker.clone(),
+            correlation_id: uuid::Uuid::new_v4(),
+            causation_id: None,
+            request_id: None,
+            occurred_at: now,
+        };
+        let claim = PublicationCommand::StartAttempt { target: platform, at: now };
+        match self.bus.publication.execute(stream, claim, &metadata).await {
+            Ok(_) => {}
+            // Another publisher has it, or the read model was behind.
+            Err(CommandError::Rejected(
+                PublicationError::AttemptInProgress { .. }
+                | PublicationError::AlreadyPublished { .. }
+                | PublicationError::GaveUp { .. }
+                | PublicationError::NotDueYet { .. }
+                | PublicationError::AssetNotReady
+                | PublicationError::Cancelled
+                | PublicationError::AlreadyFinished,
+            ))
+            | Err(CommandError::Conflict) => return Ok(()),
+            Err(error) => return Err(error.into()),
+        }
+        let attempt = self.bus.publication.load(stream).await?.target(platform).map_or(1, |t| t.attempts);
+        let request = self.request(due, platform, attempt)?;
+        if let Some(limit) = self.platforms.limits.get(&platform) {
+            limit.until_ready().await;
+        }
+        let outcome = self.platforms.adapter(platform).publish(&request).await;
+        let metadata = EventMetadata {
+            occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
+            ..metadata
+        };
+        let record = match outcome {
+            PublishOutcome::Published { post_id, url } => {
+                tracing::info!(publication = %due.publication_id, %platform, %post_id, "published");
+                metrics::counter!("wavestack_published_total", "platform" => platform.as_str()).increment(1);
+                PublicationCommand::RecordPublished {
+                    target: platform,
+                    post_id: PostId::parse(post_id.as_str()).context("the platform's post id")?,
+                    url: url.and_then(|u| AssetUrl::parse(u).ok()),
+                }
+            }
+            PublishOutcome::Failed { error, retryable, retry_after } => {
+                tracing::warn!(publication = %due.publication_id, %platform, attempt, %error, retryable, "publish failed");
+                metrics::counter!("wavestack_publish_failures_total", "platform" => platform.as_str()).increment(1);
+                let pause = backoff(self.config.retry_base, attempt, Duration::from_secs(3600)).max(retry_after.unwrap_or_default());
+                PublicationCommand::RecordFailure {
+                    target: platform,
+                    error: FailureReason::parse(truncate(&error, 500))
+                        .or_else(|_| FailureReason::parse("the platform refused"))
+                        .expect("a plain reason is valid"),
+                    retryable,
+                    next_retry_at: Some(metadata.occurred_at.plus(time::Duration::try_from(pause)?)),
+                }
+            }
+        };
+        self.bus.publication.execute(stream, record, &metadata).await?;
+        Ok(())
+    }
+
+    fn request(&self, due: &DueTarget, platform: TargetPlatform, attempt: u32) -> anyhow::Result<PublishRequest> {
+        let media_url = due.media_uri.clone().or_else(|| due.asset_url.clone()).context("the publication has no media")?;
+        let media_file = self.config.clips.as_ref().and_then(|(base, dir)| {
+            let relative = media_url.strip_prefix(base.as_str())?.trim_start_matches('/');
+            let file = dir.join(relative);
+            (!relative.contains("..") && file.is_file()).then_some(file)
+        });
+        Ok(PublishRequest {
+            publication_id: due.publication_id,
+            target: platform,
+            attempt,
+            title: due.title.clone(),
+            caption: due.caption.clone(),
+            hashtags: due.hashtags.clone(),
+            media_url,
+            media_file,
+            idempotency_key: format!("{}:{platform}", due.publication_id),
+        })
+    }
+}
