@@ -13,7 +13,9 @@ use tracing_subscriber::EnvFilter;
 use wavestack_adapters::auth::TokenSettings;
 use wavestack_adapters::media::{ClipFiles, Ffmpeg, Renderer, SourcePolicy};
 use wavestack_adapters::postgres::DEFAULT_DATABASE_URL;
+use wavestack_adapters::publishers::WebhookPublisher;
 use wavestack_command_api::{Limits, RateLimit};
+use wavestack_workers::publisher::Platforms;
 
 #[derive(Args, Clone)]
 pub struct DatabaseArgs {
@@ -166,6 +168,39 @@ impl MediaArgs {
     }
 }
 
+/// The publisher: where publications go out to.
+#[derive(Args, Clone)]
+pub struct PublishArgs {
+    /// URL the generic webhook target POSTs publications to (signed with
+    /// `--webhook-secret`). Unset: the webhook target refuses, as platforms
+    /// without an adapter do.
+    #[arg(long, env = "WAVESTACK_WEBHOOK_URL")]
+    pub webhook_url: Option<reqwest::Url>,
+    /// HMAC-SHA256 key of the webhook signature.
+    #[arg(long, env = "WAVESTACK_WEBHOOK_SECRET", default_value = "")]
+    pub webhook_secret: String,
+    /// Most webhook publishes per minute.
+    #[arg(long, env = "WAVESTACK_WEBHOOK_PER_MINUTE", default_value_t = NonZeroU32::new(60).unwrap())]
+    pub webhook_per_minute: NonZeroU32,
+    /// Publish attempts in flight at once per process.
+    #[arg(long, env = "WAVESTACK_PUBLISH_CONCURRENCY", default_value_t = 4)]
+    pub publish_concurrency: usize,
+}
+
+impl PublishArgs {
+    pub fn platforms(&self) -> anyhow::Result<Platforms> {
+        let mut platforms = Platforms::default();
+        if let Some(url) = &self.webhook_url {
+            if self.webhook_secret.is_empty() {
+                anyhow::bail!("--webhook-url needs --webhook-secret (WAVESTACK_WEBHOOK_SECRET) to sign with");
+            }
+            let webhook = WebhookPublisher::new(url.clone(), self.webhook_secret.as_bytes(), Duration::from_secs(30))?;
+            platforms = platforms.with(std::sync::Arc::new(webhook), self.webhook_per_minute);
+        }
+        Ok(platforms)
+    }
+}
+
 #[derive(Args, Clone)]
 pub struct UpArgs {
     #[command(flatten)]
@@ -178,6 +213,8 @@ pub struct UpArgs {
     pub api: ApiArgs,
     #[command(flatten)]
     pub media: MediaArgs,
+    #[command(flatten)]
+    pub publish: PublishArgs,
     /// Kafka bootstrap servers. Unset: a local broker is started with its
     /// log under the data directory, and stopped on exit.
     #[arg(long, env = "KAFKA_BROKERS")]

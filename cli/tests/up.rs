@@ -48,7 +48,8 @@ async fn start(pool: &PgPool) -> Stack {
     start_with(pool, "").await
 }
 
-/// `extra` is appended to the config file.
+/// `extra` goes into the config file before its `[[clients]]`: top-level
+/// keys first, then its own tables.
 async fn start_with(pool: &PgPool, extra: &str) -> Stack {
     let serial = ONE_STACK_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().unwrap();
@@ -57,8 +58,8 @@ async fn start_with(pool: &PgPool, extra: &str) -> Stack {
     std::fs::write(
         &config,
         format!(
-            "token-ttl-seconds = 600\n\n[[clients]]\nid = \"e2e-bot\"\nsecret_hash = \"{hash}\"\norg = \"acme\"\n\
-             scopes = [\"chat:write\", \"clips:write\", \"publications:write\", \"read\"]\n{extra}"
+            "token-ttl-seconds = 600\n{extra}\n[[clients]]\nid = \"e2e-bot\"\nsecret_hash = \"{hash}\"\n\
+             org = \"acme\"\nscopes = [\"chat:write\", \"clips:write\", \"publications:write\", \"read\"]\n"
         ),
     )
     .unwrap();
@@ -587,9 +588,34 @@ async fn the_live_feed_pushes_leaderboard_changes_within_a_second(pool: PgPool) 
 }
 
 /// A viewer types `!clip 10`: the last ten seconds of the channel's
-/// recording, up to the moment of the message, are cut and listed.
+/// recording, up to the moment of the message, are cut, listed, and
+/// published to the channel's webhook receiver (signed).
 #[sqlx::test(migrations = false)]
-async fn a_chat_clip_command_cuts_the_last_seconds_of_the_recording(pool: PgPool) {
+async fn a_chat_clip_command_cuts_the_last_seconds_of_the_recording_and_publishes_it(pool: PgPool) {
+    // The receiver: keeps what it gets, checks the signature.
+    let received: std::sync::Arc<std::sync::Mutex<Vec<Value>>> = Default::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let receiver_url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(
+                |axum::extract::State(received): axum::extract::State<std::sync::Arc<std::sync::Mutex<Vec<Value>>>>,
+                 headers: axum::http::HeaderMap,
+                 body: String| async move {
+                    let timestamp = headers["x-wavestack-timestamp"].to_str().unwrap();
+                    let expected =
+                        wavestack_adapters::publishers::sign(b"hook-secret", format!("{timestamp}.{body}").as_bytes());
+                    if headers["x-wavestack-signature"] != expected.as_str() {
+                        return axum::http::StatusCode::UNAUTHORIZED;
+                    }
+                    received.lock().unwrap().push(serde_json::from_str(&body).unwrap());
+                    axum::http::StatusCode::OK
+                },
+            ),
+        )
+        .with_state(received.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
     let started = 1_800_000_000i64;
     let rfc3339 = |t: i64| {
         time::OffsetDateTime::from_unix_timestamp(t)
@@ -598,7 +624,9 @@ async fn a_chat_clip_command_cuts_the_last_seconds_of_the_recording(pool: PgPool
             .unwrap()
     };
     let recording = format!(
-        "\n[[recordings]]\norg = \"acme\"\nchannel = \"shroud\"\nsource = \"live/shroud.mkv\"\nstarted_at = \"{}\"\n",
+        "webhook-url = \"{receiver_url}\"\nwebhook-secret = \"hook-secret\"\n\
+         \n[[recordings]]\norg = \"acme\"\nchannel = \"shroud\"\nsource = \"live/shroud.mkv\"\n\
+         started_at = \"{}\"\npublish_to = [\"webhook\"]\n",
         rfc3339(started)
     );
     let stack = start_with(&pool, &recording).await;
@@ -646,4 +674,26 @@ async fn a_chat_clip_command_cuts_the_last_seconds_of_the_recording(pool: PgPool
         .await
         .unwrap();
     assert_eq!(all["clips"].as_array().unwrap().len(), 1, "{all}");
+
+    // The queued publication goes out to the receiver once, with the clip.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while received.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "nothing published");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let received = received.lock().unwrap().clone();
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert_eq!(received[0]["media_url"], clip["media_uri"], "{received:?}");
+    let page: Value = http
+        .get(format!("{}/v1/publications", stack.query_api))
+        .bearer_auth(&token)
+        .query(&[("status", "published"), ("platform", "webhook")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["publications"].as_array().map(Vec::len), Some(1), "{page}");
 }

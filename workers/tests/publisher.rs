@@ -105,7 +105,14 @@ impl Rig {
         let handler = AssetReady::new(self.pool.clone(), Arc::new(bus(&self.pool)));
         let config = GroupConfig { heartbeat: Duration::from_millis(200), ..AssetReady::group_config() };
         let codec = Codec::from_catalog().unwrap();
-        tokio::spawn(partitions::run(self.pool.clone(), self.kafka.clone(), codec, config, handler, self.cancel.clone()));
+        tokio::spawn(partitions::run(
+            self.pool.clone(),
+            self.kafka.clone(),
+            codec,
+            config,
+            handler,
+            self.cancel.clone(),
+        ));
     }
 
     async fn create(&self, asset: Asset, targets: &[TargetPlatform]) -> (PublicationId, String) {
@@ -126,7 +133,12 @@ impl Rig {
         (id, stream)
     }
 
-    async fn until(&self, stream: &str, target: TargetPlatform, done: impl Fn(&TargetStatus) -> bool) -> PublicationState {
+    async fn until(
+        &self,
+        stream: &str,
+        target: TargetPlatform,
+        done: impl Fn(&TargetStatus) -> bool,
+    ) -> PublicationState {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let state = bus(&self.pool).publication.load(stream).await.unwrap();
@@ -192,7 +204,13 @@ async fn a_5xx_is_retried_and_then_published(pool: PgPool) {
     assert_eq!(state.target(TargetPlatform::Webhook).unwrap().attempts, 2);
     assert_eq!(
         rig.event_types(&stream).await,
-        ["PublicationCreated", "PublishAttemptStarted", "TargetPublishFailed", "PublishAttemptStarted", "TargetPublished"]
+        [
+            "PublicationCreated",
+            "PublishAttemptStarted",
+            "TargetPublishFailed",
+            "PublishAttemptStarted",
+            "TargetPublished"
+        ]
     );
     assert_eq!(rig.receiver.received.lock().unwrap().len(), 2);
 }

@@ -33,7 +33,10 @@ pub struct PublishRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PublishOutcome {
-    Published { post_id: String, url: Option<String> },
+    Published {
+        post_id: String,
+        url: Option<String>,
+    },
     Failed {
         error: String,
         /// Worth another attempt (5xx, 429, the network), not a refusal.
@@ -76,7 +79,11 @@ impl Publisher for Unsupported {
 
 /// How an HTTP answer counts: 2xx published, 408/425/429/5xx worth
 /// retrying (after `Retry-After` if given), any other refused for good.
-pub(crate) fn failure_of(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap, body: &str) -> PublishOutcome {
+pub(crate) fn failure_of(
+    status: reqwest::StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: &str,
+) -> PublishOutcome {
     let retry_after = headers
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())

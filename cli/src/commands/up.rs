@@ -54,6 +54,8 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     let projection_kafka = kafka.clone();
     let (renderer_kafka, renderer_ids) = (kafka.clone(), schema_ids.clone());
     let renderer = args.media.renderer(args.keys.data_dir(), args.api.query_api_addr)?;
+    let clips = (renderer.public_base.clone(), renderer.files.dir().to_owned());
+    let platforms = args.publish.platforms()?;
     let projection_ids = schema_ids.clone();
     let clients = ClientRegistry::from_config(&file.clients).context("service clients in the config file")?;
     if clients.is_empty() {
@@ -91,9 +93,17 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     ));
     tasks.spawn(super::workers::run_chat_clipper(
         pool.clone(),
-        renderer_kafka,
-        renderer_ids,
+        renderer_kafka.clone(),
+        renderer_ids.clone(),
         file.recordings.clone(),
+        cancel.clone(),
+    ));
+    tasks.spawn(super::workers::run_asset_ready(pool.clone(), renderer_kafka, renderer_ids, cancel.clone()));
+    tasks.spawn(super::workers::run_publisher(
+        pool.clone(),
+        platforms,
+        args.publish.publish_concurrency,
+        clips,
         cancel.clone(),
     ));
     tasks.spawn(purge_idempotency_keys(IdempotencyStore::new(pool.clone()), cancel.clone()));

@@ -13,6 +13,7 @@ use wavestack_domain::value::ActorId;
 use wavestack_schemas::{Codec, SchemaIds};
 use wavestack_workers::chat_clips::{ChatClipper, Recording};
 use wavestack_workers::partitions::{self, GroupConfig, Handler};
+use wavestack_workers::publisher::{AssetReady, Platforms, PublishWorker, PublisherConfig};
 use wavestack_workers::renderer::ClipRenderer;
 
 /// Renders clips until cancelled.
@@ -49,6 +50,33 @@ pub async fn run_chat_clipper(
     let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
     let handler = ChatClipper::new(bus, recordings);
     run_group(pool, kafka, schema_ids, ChatClipper::group_config, handler, cancel).await
+}
+
+/// Marks clip publications ready once their clip is rendered.
+pub async fn run_asset_ready(
+    pool: sqlx::PgPool,
+    kafka: KafkaConfig,
+    schema_ids: SchemaIds,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let handler = AssetReady::new(pool.clone(), Arc::new(CommandBus::new(pool.clone(), Policies::default())));
+    run_group(pool, kafka, schema_ids, AssetReady::group_config, handler, cancel).await
+}
+
+/// Publishes due publications until cancelled.
+pub async fn run_publisher(
+    pool: sqlx::PgPool,
+    platforms: Platforms,
+    concurrency: usize,
+    clips: (String, std::path::PathBuf),
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let worker = ActorId::parse(format!("svc:publisher-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]))
+        .context("naming the publisher")?;
+    tracing::info!(%worker, "publisher ready");
+    let config = PublisherConfig { concurrency, clips: Some(clips), ..PublisherConfig::new(worker) };
+    let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
+    PublishWorker::new(pool, bus, platforms, config).run(cancel).await
 }
 
 async fn run_group<H: Handler>(

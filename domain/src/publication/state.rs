@@ -70,8 +70,11 @@ impl PublicationState {
                 self.idempotency_key = e.idempotency_key.clone();
                 self.waiting_for_asset = e.waiting_for_asset;
                 self.scheduled_at = e.scheduled_at;
-                self.targets =
-                    e.targets.iter().map(|t| (t, TargetState { status: TargetStatus::Pending, attempts: 0, attempt_started: None })).collect();
+                self.targets = e
+                    .targets
+                    .iter()
+                    .map(|t| (t, TargetState { status: TargetStatus::Pending, attempts: 0, attempt_started: None }))
+                    .collect();
             }
             PublicationEvent::PublicationAssetReady(_) => self.waiting_for_asset = false,
             PublicationEvent::PublicationRescheduled(e) => self.scheduled_at = Some(e.scheduled_at),

@@ -6,7 +6,9 @@
 //! config file): the source under the media root and the instant the
 //! recording started, which maps chat time onto the recording's timeline.
 //! The clip id derives from the chat message, so a redelivered command
-//! requests the clip once.
+//! requests the clip once. A recording may name platforms to publish its
+//! clips to: the publication is queued with the request and goes out once
+//! the clip is rendered.
 
 mod invocation;
 
@@ -21,6 +23,7 @@ use wavestack_adapters::command_bus::{CommandBus, CommandError};
 use wavestack_domain::chat::{ChatCommandInvoked, ChatEvent};
 use wavestack_domain::clip::{self, ClipCommand, ClipError, RequestClip};
 use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::publication::{self, CreatePublication, PublicationCommand, PublicationError};
 use wavestack_domain::value::*;
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
@@ -36,6 +39,10 @@ pub struct Recording {
     pub source: ClipSource,
     /// When the recording's first frame was captured.
     pub started_at: Timestamp,
+    /// Where a `!clip` of this channel is published once rendered (none:
+    /// the clip is only rendered).
+    #[serde(default)]
+    pub publish_to: Vec<TargetPlatform>,
 }
 
 #[derive(Clone)]
@@ -90,14 +97,33 @@ impl ChatClipper {
             occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
             ..envelope.metadata.clone()
         };
-        match self.bus.clip.execute(&clip::stream_id(org, clip_id), ClipCommand::RequestClip(request), &metadata).await
-        {
-            Ok(_) => {
-                tracing::info!(%org, %channel, clip = %clip_id, "!clip requested a clip");
-                Ok(())
-            }
+        let title = request.title.clone();
+        let clip_stream = clip::stream_id(org, clip_id);
+        match self.bus.clip.execute(&clip_stream, ClipCommand::RequestClip(request), &metadata).await {
+            Ok(_) => tracing::info!(%org, %channel, clip = %clip_id, "!clip requested a clip"),
             // Delivered again: requested the first time.
-            Err(CommandError::Rejected(ClipError::AlreadyRequested)) => Ok(()),
+            Err(CommandError::Rejected(ClipError::AlreadyRequested)) => {}
+            Err(error) => return Err(error.into()),
+        }
+        if recording.publish_to.is_empty() {
+            return Ok(());
+        }
+        // Queued now, published once rendered; derived from the clip, so
+        // created once however often this runs.
+        let publication_id = PublicationId::from_uuid(uuid::Uuid::new_v5(&clip_id.as_uuid(), b"publication"));
+        let create = PublicationCommand::CreatePublication(CreatePublication {
+            publication_id,
+            asset: Asset::Clip(clip_id),
+            targets: Targets::parse(recording.publish_to.iter().copied())?,
+            title,
+            caption: Caption::parse(format!("Clipped live in {channel}"))?,
+            hashtags: Hashtags::parse(Vec::new())?,
+            scheduled_at: None,
+            idempotency_key: None,
+        });
+        let stream = publication::stream_id(org, publication_id);
+        match self.bus.publication.execute(&stream, create, &metadata).await {
+            Ok(_) | Err(CommandError::Rejected(PublicationError::AlreadyExists)) => Ok(()),
             Err(error) => Err(error.into()),
         }
     }

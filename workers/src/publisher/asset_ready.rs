@@ -73,12 +73,13 @@ impl Handler for AssetReady {
                 Ok(())
             }
             LogEvent::Clip(ClipEvent::ClipRendered(rendered)) => {
-                let publications: Vec<String> =
-                    sqlx::query_scalar("SELECT publication_stream FROM worker_publication_clips WHERE clip_stream = $1")
-                        .bind(&envelope.aggregate_id)
-                        .fetch_all(&self.pool)
-                        .await
-                        .context("reading the clip's publications")?;
+                let publications: Vec<String> = sqlx::query_scalar(
+                    "SELECT publication_stream FROM worker_publication_clips WHERE clip_stream = $1",
+                )
+                .bind(&envelope.aggregate_id)
+                .fetch_all(&self.pool)
+                .await
+                .context("reading the clip's publications")?;
                 for publication in publications {
                     self.mark(&envelope, &publication, &rendered.uri).await?;
                 }

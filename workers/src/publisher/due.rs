@@ -27,7 +27,12 @@ pub(crate) struct DueTarget {
     pub asset_url: Option<String>,
 }
 
-pub(crate) async fn due_targets(pool: &PgPool, schema: &str, lease: Duration, limit: i64) -> anyhow::Result<Vec<DueTarget>> {
+pub(crate) async fn due_targets(
+    pool: &PgPool,
+    schema: &str,
+    lease: Duration,
+    limit: i64,
+) -> anyhow::Result<Vec<DueTarget>> {
     let rows = sqlx::query_as(&format!(
         "SELECT p.publication_stream, p.org, p.publication_id, t.platform, p.title, p.caption, p.hashtags,
                 p.media_uri, p.asset_url

@@ -175,10 +175,8 @@ impl PublishWorker {
             limit.until_ready().await;
         }
         let outcome = self.platforms.adapter(platform).publish(&request).await;
-        let metadata = EventMetadata {
-            occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
-            ..metadata
-        };
+        let metadata =
+            EventMetadata { occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()), ..metadata };
         let record = match outcome {
             PublishOutcome::Published { post_id, url } => {
                 tracing::info!(publication = %due.publication_id, %platform, %post_id, "published");
@@ -192,7 +190,8 @@ impl PublishWorker {
             PublishOutcome::Failed { error, retryable, retry_after } => {
                 tracing::warn!(publication = %due.publication_id, %platform, attempt, %error, retryable, "publish failed");
                 metrics::counter!("wavestack_publish_failures_total", "platform" => platform.as_str()).increment(1);
-                let pause = backoff(self.config.retry_base, attempt, Duration::from_secs(3600)).max(retry_after.unwrap_or_default());
+                let pause = backoff(self.config.retry_base, attempt, Duration::from_secs(3600))
+                    .max(retry_after.unwrap_or_default());
                 PublicationCommand::RecordFailure {
                     target: platform,
                     error: FailureReason::parse(truncate(&error, 500))
@@ -208,7 +207,8 @@ impl PublishWorker {
     }
 
     fn request(&self, due: &DueTarget, platform: TargetPlatform, attempt: u32) -> anyhow::Result<PublishRequest> {
-        let media_url = due.media_uri.clone().or_else(|| due.asset_url.clone()).context("the publication has no media")?;
+        let media_url =
+            due.media_uri.clone().or_else(|| due.asset_url.clone()).context("the publication has no media")?;
         let media_file = self.config.clips.as_ref().and_then(|(base, dir)| {
             let relative = media_url.strip_prefix(base.as_str())?.trim_start_matches('/');
             let file = dir.join(relative);
