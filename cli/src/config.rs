@@ -13,7 +13,7 @@ use tracing_subscriber::EnvFilter;
 use wavestack_adapters::auth::TokenSettings;
 use wavestack_adapters::media::{ClipFiles, Ffmpeg, Renderer, SourcePolicy};
 use wavestack_adapters::postgres::DEFAULT_DATABASE_URL;
-use wavestack_adapters::publishers::WebhookPublisher;
+use wavestack_adapters::publishers::{DiscordPublisher, WebhookPublisher, YoutubePublisher};
 use wavestack_command_api::{Limits, RateLimit};
 use wavestack_workers::publisher::Platforms;
 
@@ -182,13 +182,32 @@ pub struct PublishArgs {
     /// Most webhook publishes per minute.
     #[arg(long, env = "WAVESTACK_WEBHOOK_PER_MINUTE", default_value_t = NonZeroU32::new(60).unwrap())]
     pub webhook_per_minute: NonZeroU32,
+    /// Discord channel webhook (`https://discord.com/api/webhooks/<id>/<token>`)
+    /// the discord target posts clips to. Unset: the discord target refuses.
+    #[arg(long, env = "WAVESTACK_DISCORD_WEBHOOK_URL")]
+    pub discord_webhook_url: Option<reqwest::Url>,
+    /// Most Discord posts per minute (Discord allows about 30 per webhook).
+    #[arg(long, env = "WAVESTACK_DISCORD_PER_MINUTE", default_value_t = NonZeroU32::new(30).unwrap())]
+    pub discord_per_minute: NonZeroU32,
+    /// OAuth 2.0 access token (scope `youtube.upload`) of the channel the
+    /// youtube target uploads to. Unset: the youtube target refuses.
+    #[arg(long, env = "WAVESTACK_YOUTUBE_ACCESS_TOKEN")]
+    pub youtube_access_token: Option<String>,
+    /// YouTube Data API base URL.
+    #[arg(long, env = "WAVESTACK_YOUTUBE_API_URL", default_value = "https://www.googleapis.com")]
+    pub youtube_api_url: reqwest::Url,
+    /// Most YouTube uploads per minute (each costs 1,600 of the API's
+    /// default 10,000 daily quota units).
+    #[arg(long, env = "WAVESTACK_YOUTUBE_PER_MINUTE", default_value_t = NonZeroU32::new(1).unwrap())]
+    pub youtube_per_minute: NonZeroU32,
     /// Publish attempts in flight at once per process.
     #[arg(long, env = "WAVESTACK_PUBLISH_CONCURRENCY", default_value_t = 4)]
     pub publish_concurrency: usize,
 }
 
 impl PublishArgs {
-    pub fn platforms(&self) -> anyhow::Result<Platforms> {
+    /// Upload sessions of resumable uploads are kept in `pool`.
+    pub fn platforms(&self, pool: &sqlx::PgPool) -> anyhow::Result<Platforms> {
         let mut platforms = Platforms::default();
         if let Some(url) = &self.webhook_url {
             if self.webhook_secret.is_empty() {
@@ -196,6 +215,14 @@ impl PublishArgs {
             }
             let webhook = WebhookPublisher::new(url.clone(), self.webhook_secret.as_bytes(), Duration::from_secs(30))?;
             platforms = platforms.with(std::sync::Arc::new(webhook), self.webhook_per_minute);
+        }
+        if let Some(url) = &self.discord_webhook_url {
+            let discord = DiscordPublisher::new(url.clone(), Duration::from_secs(120))?;
+            platforms = platforms.with(std::sync::Arc::new(discord), self.discord_per_minute);
+        }
+        if let Some(token) = &self.youtube_access_token {
+            let youtube = YoutubePublisher::new(self.youtube_api_url.clone(), token.clone(), pool.clone())?;
+            platforms = platforms.with(std::sync::Arc::new(youtube), self.youtube_per_minute);
         }
         Ok(platforms)
     }

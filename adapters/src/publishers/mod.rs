@@ -2,9 +2,13 @@
 //! clip and its text to one platform and says what came of it. Platforms
 //! without an adapter refuse clearly (see `Unsupported`).
 
+mod discord;
 mod webhook;
+mod youtube;
 
+pub use discord::{DiscordPublisher, ATTACHMENT_LIMIT};
 pub use webhook::{sign, WebhookPublisher, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+pub use youtube::{YoutubePublisher, CHUNK_UNIT};
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -55,7 +55,7 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     let (renderer_kafka, renderer_ids) = (kafka.clone(), schema_ids.clone());
     let renderer = args.media.renderer(args.keys.data_dir(), args.api.query_api_addr)?;
     let clips = (renderer.public_base.clone(), renderer.files.dir().to_owned());
-    let platforms = args.publish.platforms()?;
+    let platforms = args.publish.platforms(&pool)?;
     let projection_ids = schema_ids.clone();
     let clients = ClientRegistry::from_config(&file.clients).context("service clients in the config file")?;
     if clients.is_empty() {
