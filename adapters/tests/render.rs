@@ -159,6 +159,8 @@ async fn bad_sources_fail_for_good_with_a_reason_and_write_nothing() {
     let outside = media_root().parent().unwrap().join(format!("outside-{}.mp4", uuid::Uuid::new_v4()));
     std::fs::copy(media_root().join("vods/night.mp4"), &outside).unwrap();
     std::os::unix::fs::symlink(&outside, media_root().join("vods/escape.mp4")).unwrap();
+    let list = format!("ffconcat version 1.0\nfile '{}'\n", outside.display());
+    std::fs::write(media_root().join("vods/list.ffconcat"), list).unwrap();
     let cases = [
         ("../outside.mp4", "climbs out"),
         ("vods/escape.mp4", "outside the media root"),
@@ -166,6 +168,8 @@ async fn bad_sources_fail_for_good_with_a_reason_and_write_nothing() {
         ("vods/missing.mp4", "does not exist"),
         ("https://evil.example.net/vod.mp4", "not on the source allowlist"),
         ("vods/corrupt.mp4", "Invalid data"),
+        // A list that would have ffmpeg open a file the policy never saw.
+        ("vods/list.ffconcat", "not on whitelist"),
     ];
     for (source, reason) in cases {
         let failure = setup.renderer.render(&request(source, 0.0, 2.0, Container::Mp4, false)).await.unwrap_err();

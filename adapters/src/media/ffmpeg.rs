@@ -182,17 +182,33 @@ fn looks_transient(stderr: &str) -> bool {
     TRANSIENT.iter().any(|needle| stderr.contains(needle))
 }
 
+/// Demuxers a source may be read with: media containers only. Playlists
+/// and lists (HLS, DASH, `ffconcat`, …) would make ffmpeg open further
+/// inputs the source policy never saw.
+const FORMATS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,flv,mpegts,avi,mpeg,image2,mjpeg";
+
 /// The input options and the input: a file by explicit `file:` with only
-/// the file protocol allowed, a URL with only http(s) and what they need.
+/// the file protocol allowed, a URL with only http(s) and what they need
+/// and no redirects (a redirect could lead off the allowed host).
 fn input(source: &Source) -> Vec<OsString> {
+    let mut args = args_of(["-format_whitelist", FORMATS]);
     match source {
         Source::File(path) => {
             let mut input = OsString::from("file:");
             input.push(path);
-            vec!["-protocol_whitelist".into(), "file".into(), "-i".into(), input]
+            args.extend(args_of(["-protocol_whitelist", "file", "-i"]));
+            args.push(input);
         }
-        Source::Url(url) => args_of(["-protocol_whitelist", "http,https,tcp,tls", "-i", url.as_str()]),
+        Source::Url(url) => args.extend(args_of([
+            "-protocol_whitelist",
+            "http,https,tcp,tls",
+            "-max_redirects",
+            "0",
+            "-i",
+            url.as_str(),
+        ])),
     }
+    args
 }
 
 fn args<const N: usize>(list: [&str; N]) -> Vec<OsString> {
