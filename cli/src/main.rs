@@ -25,8 +25,9 @@ struct Cli {
 enum Command {
     /// Runs the whole stack in one process: migrations, the local Kafka
     /// broker (unless KAFKA_BROKERS is set), topics, the outbox relay, the
-    /// command API and the query API.
-    Up(config::UpArgs),
+    /// command API, the query API, the projections, the clip renderer, the
+    /// chat clipper and the publisher.
+    Up(Box<config::UpArgs>),
     /// Creates the database if needed and applies migrations.
     Migrate(config::DatabaseArgs),
     /// Runs only the outbox relay against an existing Kafka cluster.
@@ -56,7 +57,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Up(args) => commands::up::run(args, file).await,
+            Command::Up(args) => commands::up::run(*args, file).await,
             Command::Migrate(args) => commands::migrate(args).await,
             Command::Relay(args) => commands::relay(args).await,
             Command::Render(args) => commands::render::run(args).await,
