@@ -12,7 +12,7 @@ use wavestack_projections::queue::{self, ClipFilter, ClipJob};
 use wavestack_projections::runtime::live_schema;
 
 use super::params::{channel, cursor, limit, one_of};
-use super::read_your_writes::{wait_for, NoParams, ReadQuery};
+use super::read_your_writes::{caught_up, NoParams, ReadQuery};
 
 pub(crate) const STATUSES: [&str; 4] = ["requested", "rendering", "rendered", "failed"];
 
@@ -48,8 +48,7 @@ pub(crate) async fn list(
     let limit = limit(params.limit, 50, 500)?;
     let after = cursor(params.cursor.as_deref())?;
     let schema = live_schema("queue");
-    wait_for(&pool, &schema, &principal.org, &consistency).await?;
-    let mut conn = pool.acquire().await.map_err(|e| ApiError::internal(e.into()))?;
+    let mut conn = caught_up(&pool, &schema, &principal.org, &consistency).await?;
     let page = queue::clips(&mut conn, &schema, principal.org.as_str(), &filter, after, limit)
         .await
         .map_err(ApiError::internal)?;
@@ -62,16 +61,12 @@ pub(crate) async fn one(
     State(pool): State<PgPool>,
     Extension(principal): Extension<Principal>,
     Path(raw_id): Path<String>,
-    ReadQuery(NoParams {}, mut consistency): ReadQuery<NoParams>,
+    ReadQuery(NoParams {}, consistency): ReadQuery<NoParams>,
 ) -> Result<Json<ClipJob>, ApiError> {
     let clip_id = ClipId::parse(&raw_id).map_err(|_| ApiError::not_found("no such clip"))?;
     let schema = live_schema("queue");
-    // `min_sequence` alone waits for this clip's own stream.
-    if consistency.min_sequence.is_some() && consistency.aggregate_id.is_none() {
-        consistency.aggregate_id = Some(wavestack_domain::clip::stream_id(&principal.org, clip_id));
-    }
-    wait_for(&pool, &schema, &principal.org, &consistency).await?;
-    let mut conn = pool.acquire().await.map_err(|e| ApiError::internal(e.into()))?;
+    let consistency = consistency.or_stream(|| wavestack_domain::clip::stream_id(&principal.org, clip_id));
+    let mut conn = caught_up(&pool, &schema, &principal.org, &consistency).await?;
     queue::clip(&mut conn, &schema, principal.org.as_str(), clip_id.as_uuid())
         .await
         .map_err(ApiError::internal)?

@@ -13,7 +13,7 @@ use wavestack_projections::queue::{self, Publication, PublicationFilter};
 use wavestack_projections::runtime::live_schema;
 
 use super::params::{channel, cursor, limit, one_of};
-use super::read_your_writes::{wait_for, NoParams, ReadQuery};
+use super::read_your_writes::{caught_up, NoParams, ReadQuery};
 
 /// Of a target.
 pub(crate) const STATUSES: [&str; 6] = ["pending", "attempting", "failed", "published", "gave_up", "cancelled"];
@@ -59,8 +59,7 @@ pub(crate) async fn list(
     let limit = limit(params.limit, 50, 500)?;
     let after = cursor(params.cursor.as_deref())?;
     let schema = live_schema("queue");
-    wait_for(&pool, &schema, &principal.org, &consistency).await?;
-    let mut conn = pool.acquire().await.map_err(|e| ApiError::internal(e.into()))?;
+    let mut conn = caught_up(&pool, &schema, &principal.org, &consistency).await?;
     let page = queue::publications(&mut conn, &schema, principal.org.as_str(), &filter, after, limit)
         .await
         .map_err(ApiError::internal)?;
@@ -71,16 +70,12 @@ pub(crate) async fn one(
     State(pool): State<PgPool>,
     Extension(principal): Extension<Principal>,
     Path(raw_id): Path<String>,
-    ReadQuery(NoParams {}, mut consistency): ReadQuery<NoParams>,
+    ReadQuery(NoParams {}, consistency): ReadQuery<NoParams>,
 ) -> Result<Json<Publication>, ApiError> {
     let id = PublicationId::parse(&raw_id).map_err(|_| ApiError::not_found("no such publication"))?;
     let schema = live_schema("queue");
-    // `min_sequence` alone waits for this publication's own stream.
-    if consistency.min_sequence.is_some() && consistency.aggregate_id.is_none() {
-        consistency.aggregate_id = Some(wavestack_domain::publication::stream_id(&principal.org, id));
-    }
-    wait_for(&pool, &schema, &principal.org, &consistency).await?;
-    let mut conn = pool.acquire().await.map_err(|e| ApiError::internal(e.into()))?;
+    let consistency = consistency.or_stream(|| wavestack_domain::publication::stream_id(&principal.org, id));
+    let mut conn = caught_up(&pool, &schema, &principal.org, &consistency).await?;
     queue::publication(&mut conn, &schema, principal.org.as_str(), id.as_uuid())
         .await
         .map_err(ApiError::internal)?

@@ -14,7 +14,8 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use sqlx::PgPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{PgPool, Postgres};
 use wavestack_adapters::http::{parse_query, ApiError};
 use wavestack_domain::value::OrgId;
 use wavestack_projections::runtime::applied_sequence;
@@ -32,6 +33,27 @@ pub(crate) struct Consistency {
     pub min_sequence: Option<u64>,
     /// How long to wait for it, at most 30 000 ms.
     pub wait_ms: Option<u64>,
+}
+
+impl Consistency {
+    /// `min_sequence` alone waits for `own`: the stream the route reads.
+    pub(crate) fn or_stream(mut self, own: impl FnOnce() -> String) -> Self {
+        if self.min_sequence.is_some() && self.aggregate_id.is_none() {
+            self.aggregate_id = Some(own());
+        }
+        self
+    }
+}
+
+/// Waits as asked, then lends a connection to read the model with.
+pub(crate) async fn caught_up(
+    pool: &PgPool,
+    schema: &str,
+    org: &OrgId,
+    consistency: &Consistency,
+) -> Result<PoolConnection<Postgres>, ApiError> {
+    wait_for(pool, schema, org, consistency).await?;
+    pool.acquire().await.map_err(|e| ApiError::internal(e.into()))
 }
 
 const CONSISTENCY_KEYS: [&str; 3] = ["aggregate_id", "min_sequence", "wait_ms"];
