@@ -116,6 +116,15 @@ impl Rig {
     }
 
     async fn create(&self, asset: Asset, targets: &[TargetPlatform]) -> (PublicationId, String) {
+        self.create_at(asset, targets, None).await
+    }
+
+    async fn create_at(
+        &self,
+        asset: Asset,
+        targets: &[TargetPlatform],
+        scheduled_at: Option<Timestamp>,
+    ) -> (PublicationId, String) {
         let id = PublicationId::new_random();
         let meta = metadata("acme");
         let stream = publication::stream_id(&meta.org, id);
@@ -126,7 +135,7 @@ impl Rig {
             title: Title::parse("The play").unwrap(),
             caption: Caption::parse("what a night").unwrap(),
             hashtags: Hashtags::parse(vec![Hashtag::parse("gaming").unwrap()]).unwrap(),
-            scheduled_at: None,
+            scheduled_at,
             idempotency_key: None,
         });
         bus(&self.pool).publication.execute(&stream, command, &meta).await.unwrap();
@@ -264,4 +273,16 @@ async fn a_clip_publication_waits_for_the_render_then_goes_out(pool: PgPool) {
     rig.until(&stream, TargetPlatform::Webhook, |s| *s == TargetStatus::Published).await;
     let received = rig.receiver.received.lock().unwrap().clone();
     assert_eq!(received[0].1["media_url"], "http://127.0.0.1:8081/files/ab/cd/clip.mp4");
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_scheduled_publication_waits_for_its_time(pool: PgPool) {
+    let rig = Rig::start(pool, 0).await;
+    rig.publisher("svc:publisher-a");
+    let due = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
+    let (_, stream) = rig.create_at(hosted(), &[TargetPlatform::Webhook], Some(Timestamp::from_datetime(due))).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(rig.receiver.received.lock().unwrap().is_empty(), "nothing before its time");
+    rig.until(&stream, TargetPlatform::Webhook, |s| *s == TargetStatus::Published).await;
+    assert!(time::OffsetDateTime::now_utc() >= due);
 }
