@@ -174,6 +174,12 @@ fn record(stack: &Stack, path: &str, seconds: u32) {
     assert!(made.success());
 }
 
+/// GETs a query API path and returns the answer's body.
+async fn get_json(http: &reqwest::Client, stack: &Stack, token: &str, path: &str, query: &[(&str, &str)]) -> Value {
+    let response = http.get(format!("{}{path}", stack.query_api)).bearer_auth(token).query(query).send().await.unwrap();
+    response.json().await.unwrap()
+}
+
 /// POSTs JSON to the command API and returns the answer's body.
 async fn post_json(http: &reqwest::Client, stack: &Stack, token: &str, path: &str, body: &Value) -> Value {
     let response =
@@ -640,16 +646,7 @@ async fn a_chat_clip_command_cuts_the_last_seconds_of_the_recording_and_publishe
 
     let deadline = Instant::now() + Duration::from_secs(60);
     let clip = loop {
-        let page: Value = http
-            .get(format!("{}/v1/clips", stack.query_api))
-            .bearer_auth(&token)
-            .query(&[("channel", "shroud"), ("status", "rendered")])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = get_json(&http, &stack, &token, "/v1/clips", &[("channel", "shroud"), ("status", "rendered")]).await;
         if let Some(clip) = page["clips"].as_array().and_then(|c| c.first()) {
             break clip.clone();
         }
@@ -664,15 +661,7 @@ async fn a_chat_clip_command_cuts_the_last_seconds_of_the_recording_and_publishe
     // The same message again (a bot retrying) clips nothing more.
     post_json(&http, &stack, &token, "/v1/chat/messages", &message).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let all: Value = http
-        .get(format!("{}/v1/clips", stack.query_api))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all = get_json(&http, &stack, &token, "/v1/clips", &[]).await;
     assert_eq!(all["clips"].as_array().unwrap().len(), 1, "{all}");
 
     // The queued publication goes out to the receiver once, with the clip.
@@ -685,15 +674,7 @@ async fn a_chat_clip_command_cuts_the_last_seconds_of_the_recording_and_publishe
     let received = received.lock().unwrap().clone();
     assert_eq!(received.len(), 1, "{received:?}");
     assert_eq!(received[0]["media_url"], clip["media_uri"], "{received:?}");
-    let page: Value = http
-        .get(format!("{}/v1/publications", stack.query_api))
-        .bearer_auth(&token)
-        .query(&[("status", "published"), ("platform", "webhook")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let published = [("status", "published"), ("platform", "webhook")];
+    let page = get_json(&http, &stack, &token, "/v1/publications", &published).await;
     assert_eq!(page["publications"].as_array().map(Vec::len), Some(1), "{page}");
 }
