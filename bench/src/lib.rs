@@ -1,0 +1,7 @@
+//! `wavestack bench`: drives a running stack over its public HTTP API with
+//! realistic chat and measures what the issue asks: accepted commands/s,
+//! command latency percentiles, command-to-visible latency, the pipeline's
+//! rates from its metrics, and the process's peak memory and CPU.
+
+pub mod latency;
+pub mod traffic;
