@@ -4,4 +4,13 @@
 //! rates from its metrics, and the process's peak memory and CPU.
 
 pub mod latency;
+pub mod metrics;
+pub mod phases;
+pub mod process;
+pub mod report;
+pub mod run;
 pub mod traffic;
+
+pub use phases::Target;
+pub use report::{BenchConfig, Report};
+pub use run::run;

@@ -42,7 +42,8 @@ pub struct Traffic {
 }
 
 const COMMANDS: [&str; 5] = ["!points", "!so shroud", "!clip 30", "!uptime", "!lurk"];
-const WORDS: [&str; 12] = ["gg", "pog", "what a play", "LUL", "no way", "clip it", "hi chat", "W", "ez", "monkaS", "nice", "lets go"];
+const WORDS: [&str; 12] =
+    ["gg", "pog", "what a play", "LUL", "no way", "clip it", "hi chat", "W", "ez", "monkaS", "nice", "lets go"];
 
 impl Traffic {
     pub fn new(shape: TrafficShape, seed: u64) -> Self {

@@ -38,6 +38,9 @@ enum Command {
     /// Rebuilds a read model from the log into a fresh schema (optionally
     /// as of an instant), and can swap it in.
     Replay(commands::replay::ReplayArgs),
+    /// Brings a throwaway stack up, drives it with realistic chat over HTTP
+    /// and writes the measurements (JSON and a table) to `bench-results/`.
+    Bench(commands::bench::BenchArgs),
     /// Tokens and signing keys.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
@@ -61,6 +64,7 @@ fn main() -> anyhow::Result<()> {
             Command::Migrate(args) => commands::migrate(args).await,
             Command::Relay(args) => commands::relay(args).await,
             Command::Render(args) => commands::render::run(args).await,
+            Command::Bench(args) => commands::bench::run(args).await,
             Command::Replay(args) => commands::replay::run(args).await,
             Command::Token(command) => commands::token::run(command).await,
         }

@@ -1,0 +1,282 @@
+//! The load phases, each against the command API over HTTP:
+//!
+//! - `single`: one message (or clip request) per request, at a fixed offered
+//!   rate (open loop: latency counts from when a request was due, so a
+//!   stalled server is not hidden by clients that stopped sending) or flat
+//!   out with a number of clients (closed loop);
+//! - `batch`: batches of messages, flat out;
+//! - `visibility`: posts at a modest rate, each followed by a read with
+//!   read-your-writes: the time from the command's 202 to the query's 200.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::latency::{Latencies, Summary};
+use crate::traffic::{Request, Traffic, TrafficShape};
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub command_api: String,
+    pub query_api: String,
+    pub write_token: String,
+    pub read_token: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseResult {
+    pub name: String,
+    pub seconds: f64,
+    /// Requests per second asked for (open loop), or none (flat out).
+    pub offered_per_second: Option<f64>,
+    pub requests: u64,
+    /// Commands accepted (messages, for batches), per second.
+    pub accepted_per_second: f64,
+    pub errors: u64,
+    pub latency: Summary,
+    /// How long the pipeline took, after the phase, until everything the
+    /// phase sent was visible in the query API.
+    pub drained_after_seconds: Option<f64>,
+}
+
+/// Requests in flight beyond this are not sent (and counted as errors):
+/// the server is not keeping up with the offered rate.
+const MAX_IN_FLIGHT: u64 = 4096;
+
+struct Tally {
+    accepted: AtomicU64,
+    errors: AtomicU64,
+    requests: AtomicU64,
+    latencies: Mutex<Latencies>,
+}
+
+impl Tally {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            accepted: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            latencies: Mutex::new(Latencies::default()),
+        })
+    }
+
+    fn result(&self, name: &str, elapsed: Duration, offered: Option<f64>) -> PhaseResult {
+        let seconds = elapsed.as_secs_f64();
+        PhaseResult {
+            name: name.to_owned(),
+            seconds,
+            offered_per_second: offered,
+            requests: self.requests.load(Ordering::Relaxed),
+            accepted_per_second: self.accepted.load(Ordering::Relaxed) as f64 / seconds,
+            errors: self.errors.load(Ordering::Relaxed),
+            latency: self.latencies.lock().expect("not poisoned").summary(),
+            drained_after_seconds: None,
+        }
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().pool_max_idle_per_host(512).timeout(Duration::from_secs(60)).build().expect("a client")
+}
+
+/// Sends one request of the traffic; the number of commands accepted.
+async fn send(http: &reqwest::Client, target: &Target, request: &Request) -> Result<u64, ()> {
+    let (path, body) = match request {
+        Request::Chat(message) => ("/v1/chat/messages", message),
+        Request::Clip(clip) => ("/v1/clips", clip),
+    };
+    let response = http
+        .post(format!("{}{path}", target.command_api))
+        .bearer_auth(&target.write_token)
+        .json(body)
+        .send()
+        .await
+        .map_err(|_| ())?;
+    if response.status() != reqwest::StatusCode::ACCEPTED {
+        return Err(());
+    }
+    let answer: Value = response.json().await.map_err(|_| ())?;
+    Ok(answer.get("accepted").and_then(Value::as_u64).unwrap_or(1))
+}
+
+/// Single requests: at `rate` per second, or flat out with `clients`.
+pub async fn single(
+    target: &Target,
+    shape: TrafficShape,
+    seconds: u64,
+    rate: Option<u64>,
+    clients: usize,
+) -> PhaseResult {
+    let http = client();
+    let tally = Tally::new();
+    let traffic = Arc::new(Mutex::new(Traffic::new(shape, seed())));
+    let started = Instant::now();
+    let end = started + Duration::from_secs(seconds);
+    match rate {
+        Some(rate) => {
+            let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+            let in_flight = Arc::new(AtomicU64::new(0));
+            let mut tasks = tokio::task::JoinSet::new();
+            let mut due = started;
+            while due < end {
+                tokio::time::sleep_until(due.into()).await;
+                let request = traffic.lock().expect("not poisoned").next();
+                tally.requests.fetch_add(1, Ordering::Relaxed);
+                if in_flight.load(Ordering::Relaxed) >= MAX_IN_FLIGHT {
+                    tally.errors.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    in_flight.fetch_add(1, Ordering::Relaxed);
+                    let (http, target, tally, in_flight) =
+                        (http.clone(), target.clone(), tally.clone(), in_flight.clone());
+                    let scheduled = due;
+                    tasks.spawn(async move {
+                        let outcome = send(&http, &target, &request).await;
+                        record(&tally, outcome, scheduled.elapsed());
+                        in_flight.fetch_sub(1, Ordering::Relaxed);
+                    });
+                }
+                due += interval;
+                while tasks.try_join_next().is_some() {}
+            }
+            while tasks.join_next().await.is_some() {}
+        }
+        None => {
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..clients.max(1) {
+                let (http, target, tally, traffic) = (http.clone(), target.clone(), tally.clone(), traffic.clone());
+                tasks.spawn(async move {
+                    while Instant::now() < end {
+                        let request = traffic.lock().expect("not poisoned").next();
+                        tally.requests.fetch_add(1, Ordering::Relaxed);
+                        let sent = Instant::now();
+                        let outcome = send(&http, &target, &request).await;
+                        record(&tally, outcome, sent.elapsed());
+                    }
+                });
+            }
+            while tasks.join_next().await.is_some() {}
+        }
+    }
+    tally.result("single", started.elapsed(), rate.map(|r| r as f64))
+}
+
+/// Batches of `size` messages, flat out with `clients`.
+pub async fn batch(target: &Target, shape: TrafficShape, seconds: u64, size: usize, clients: usize) -> PhaseResult {
+    let http = client();
+    let tally = Tally::new();
+    let traffic = Arc::new(Mutex::new(Traffic::new(shape, seed())));
+    let started = Instant::now();
+    let end = started + Duration::from_secs(seconds);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..clients.max(1) {
+        let (http, target, tally, traffic) = (http.clone(), target.clone(), tally.clone(), traffic.clone());
+        tasks.spawn(async move {
+            while Instant::now() < end {
+                let body = traffic.lock().expect("not poisoned").batch(size);
+                tally.requests.fetch_add(1, Ordering::Relaxed);
+                let sent = Instant::now();
+                let outcome = send(&http, &target, &Request::Chat(body)).await;
+                record(&tally, outcome, sent.elapsed());
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    tally.result("batch", started.elapsed(), None)
+}
+
+/// Posts at `rate` per second, each followed by a leaderboard read that
+/// waits for it: command accepted → visible in the query API.
+pub async fn visibility(target: &Target, shape: TrafficShape, seconds: u64, rate: u64) -> PhaseResult {
+    let http = client();
+    let tally = Tally::new();
+    let mut traffic = Traffic::new(shape, seed());
+    let started = Instant::now();
+    let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut due = started;
+    while due < started + Duration::from_secs(seconds) {
+        tokio::time::sleep_until(due.into()).await;
+        let message = traffic.next_message();
+        let (http, target, tally) = (http.clone(), target.clone(), tally.clone());
+        tally.requests.fetch_add(1, Ordering::Relaxed);
+        tasks.spawn(async move {
+            match visible(&http, &target, &message).await {
+                Ok(latency) => record(&tally, Ok(1), latency),
+                Err(()) => record(&tally, Err(()), Duration::ZERO),
+            }
+        });
+        due += interval;
+        while tasks.try_join_next().is_some() {}
+    }
+    while tasks.join_next().await.is_some() {}
+    tally.result("visibility", started.elapsed(), Some(rate as f64))
+}
+
+/// Waits until everything accepted so far is visible: a probe message is
+/// posted and read back with read-your-writes (the relay ships in commit
+/// order, so the probe is behind every earlier event). The time it took.
+pub async fn settle(target: &Target, limit: Duration) -> Result<Duration, String> {
+    let http = client();
+    let probe = Traffic::new(TrafficShape::default(), seed()).next_message();
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        match visible(&http, target, &probe).await {
+            Ok(_) => return Ok(started.elapsed()),
+            Err(()) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    Err(format!("the pipeline did not drain within {limit:?}"))
+}
+
+/// From the 202 to the query's 200.
+async fn visible(http: &reqwest::Client, target: &Target, message: &Value) -> Result<Duration, ()> {
+    let response = http
+        .post(format!("{}/v1/chat/messages", target.command_api))
+        .bearer_auth(&target.write_token)
+        .json(message)
+        .send()
+        .await
+        .map_err(|_| ())?;
+    let accepted_at = Instant::now();
+    let answer: Value = response.json().await.map_err(|_| ())?;
+    let (Some(aggregate), Some(sequence)) = (answer["aggregate_id"].as_str(), answer["sequence"].as_u64()) else {
+        return Err(());
+    };
+    let channel = message["channel"].as_str().unwrap_or_default();
+    let read = http
+        .get(format!("{}/v1/channels/{channel}/leaderboard", target.query_api))
+        .bearer_auth(&target.read_token)
+        .query(&[
+            ("aggregate_id", aggregate),
+            ("min_sequence", &sequence.to_string()),
+            ("wait_ms", "30000"),
+            ("limit", "1"),
+        ])
+        .send()
+        .await
+        .map_err(|_| ())?;
+    if !read.status().is_success() {
+        return Err(());
+    }
+    Ok(accepted_at.elapsed())
+}
+
+fn record(tally: &Tally, outcome: Result<u64, ()>, latency: Duration) {
+    match outcome {
+        Ok(accepted) => {
+            tally.accepted.fetch_add(accepted, Ordering::Relaxed);
+            tally.latencies.lock().expect("not poisoned").record(latency);
+        }
+        Err(()) => {
+            tally.errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A different seed per phase and run, so message ids never repeat.
+fn seed() -> u64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
+}

@@ -1,0 +1,170 @@
+//! `wavestack bench`: brings a throwaway stack up (its own database, data
+//! directory and ports, rate limits out of the way), drives it with
+//! realistic chat over HTTP, and writes the results as JSON and as a table.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::Args;
+use wavestack_bench::{BenchConfig, Target};
+
+#[derive(Args, Clone)]
+pub struct BenchArgs {
+    /// Postgres server to create the throwaway database on.
+    #[arg(long, env = "DATABASE_URL", default_value = "postgres://localhost/postgres")]
+    database_url: String,
+    /// Seconds of each phase.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    /// Clients of the flat-out single-post phase.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    /// Offered single posts per second of the fixed-rate phase.
+    #[arg(long, default_value_t = 500)]
+    rate: u64,
+    /// Messages per batch of the batch phase.
+    #[arg(long, default_value_t = 500)]
+    batch_size: usize,
+    /// Clients of the batch phase.
+    #[arg(long, default_value_t = 4)]
+    batch_clients: usize,
+    /// Offered posts per second of the command-to-visible phase.
+    #[arg(long, default_value_t = 100)]
+    visible_rate: u64,
+    #[arg(long, default_value_t = 50)]
+    channels: u64,
+    #[arg(long, default_value_t = 20_000)]
+    viewers: u64,
+    /// Directory the results are written to (`<time>.json` and `<time>.md`).
+    #[arg(long, default_value = "bench-results")]
+    output: PathBuf,
+}
+
+/// `wavestack up`, stopped (SIGTERM, then killed) when dropped.
+struct Stack {
+    child: Child,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+    }
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let work = std::env::temp_dir().join(format!("wavestack-bench-{stamp}"));
+    std::fs::create_dir_all(&work)?;
+    let (server, _) = args.database_url.rsplit_once('/').context("--database-url names no database")?;
+    let database_url = format!("{server}/wavestack_bench_{stamp}");
+    let (command_port, query_port, kafka_port) = (free_port()?, free_port()?, free_port()?);
+    let exe = std::env::current_exe().context("finding the wavestack binary")?;
+    let log = std::fs::File::create(work.join("up.log"))?;
+    let child = Command::new(&exe)
+        .arg("up")
+        .env("DATABASE_URL", &database_url)
+        .env("WAVESTACK_DATA_DIR", work.join("data"))
+        .env("WAVESTACK_COMMAND_API_ADDR", format!("127.0.0.1:{command_port}"))
+        .env("WAVESTACK_QUERY_API_ADDR", format!("127.0.0.1:{query_port}"))
+        .env("WAVESTACK_LOCAL_KAFKA_PORT", kafka_port.to_string())
+        .env("WAVESTACK_RATE_LIMIT_PER_SECOND", "1000000")
+        .env("WAVESTACK_RATE_LIMIT_BURST", "1000000")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .context("starting wavestack up")?;
+    let pid = child.id();
+    let stack = Stack { child };
+    let target = Target {
+        command_api: format!("http://127.0.0.1:{command_port}"),
+        query_api: format!("http://127.0.0.1:{query_port}"),
+        write_token: token(&exe, &work, &["chat:write", "clips:write", "publications:write"])?,
+        read_token: token(&exe, &work, &["read"])?,
+    };
+    wait_ready(&target, &work).await?;
+    eprintln!("stack up (pid {pid}, logs in {}); running four phases of {} s", work.display(), args.seconds);
+    let config = BenchConfig {
+        seconds: args.seconds,
+        clients: args.clients,
+        rate: args.rate,
+        batch_size: args.batch_size,
+        batch_clients: args.batch_clients,
+        visible_rate: args.visible_rate,
+        channels: args.channels,
+        viewers: args.viewers,
+    };
+    let report = wavestack_bench::run(&target, config, Some(pid)).await?;
+    drop(stack);
+
+    std::fs::create_dir_all(&args.output)?;
+    let name = report.started_at.replace(':', "-");
+    let json = args.output.join(format!("{name}.json"));
+    std::fs::write(&json, serde_json::to_string_pretty(&report)?)?;
+    let table = report.table();
+    std::fs::write(args.output.join(format!("{name}.md")), &table)?;
+    println!("{table}");
+    println!("written to {}", json.display());
+    drop_database(&args.database_url, &format!("wavestack_bench_{stamp}")).await;
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(())
+}
+
+/// A token for the bench org, signed with the throwaway stack's key.
+fn token(exe: &std::path::Path, work: &std::path::Path, scopes: &[&str]) -> anyhow::Result<String> {
+    let mut command = Command::new(exe);
+    command.args(["token", "issue", "--org", "bench"]).env("WAVESTACK_DATA_DIR", work.join("data"));
+    for scope in scopes {
+        command.args(["--scope", scope]);
+    }
+    let output = command.output().context("issuing a bench token")?;
+    if !output.status.success() {
+        bail!("issuing a bench token: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(String::from_utf8(output.stdout)?.trim().to_owned())
+}
+
+async fn wait_ready(target: &Target, work: &std::path::Path) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    for api in [&target.command_api, &target.query_api] {
+        loop {
+            if http.get(format!("{api}/ready")).send().await.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("the stack did not come up; see {}", work.join("up.log").display());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    // The projections and workers join shortly after the APIs answer.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    Ok(())
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+async fn drop_database(server_url: &str, name: &str) {
+    let dropped = async {
+        let pool = sqlx::PgPool::connect(server_url).await?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await?;
+        pool.close().await;
+        Ok::<_, sqlx::Error>(())
+    };
+    if let Err(error) = dropped.await {
+        eprintln!("could not drop the bench database {name}: {error}");
+    }
+}
