@@ -16,6 +16,8 @@ pub struct ProcessStats {
     pub cpu_avg_percent: f64,
     /// The busiest one-second sample.
     pub cpu_peak_percent: f64,
+    /// CPU of its child processes over the same time (the local broker).
+    pub children_cpu_avg_percent: f64,
 }
 
 /// Samples `pid` every second until `stop` is set.
@@ -24,6 +26,7 @@ pub fn sample(pid: u32, stop: Arc<AtomicBool>) -> JoinHandle<ProcessStats> {
         let ticks = CLOCK_TICKS;
         let started = Instant::now();
         let first = cpu_ticks(pid).unwrap_or(0);
+        let children_first = children_ticks(pid);
         let (mut last, mut last_at, mut peak) = (first, Instant::now(), 0.0f64);
         while !stop.load(Ordering::Relaxed) {
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -37,6 +40,8 @@ pub fn sample(pid: u32, stop: Arc<AtomicBool>) -> JoinHandle<ProcessStats> {
             peak_rss_mb: peak_rss_kb(pid).unwrap_or(0) as f64 / 1024.0,
             cpu_avg_percent: (last - first) as f64 / ticks / total * 100.0,
             cpu_peak_percent: peak,
+            children_cpu_avg_percent: (children_ticks(pid).saturating_sub(children_first)) as f64 / ticks / total
+                * 100.0,
         }
     })
 }
@@ -47,6 +52,17 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
     // The command name may hold spaces; fields are counted after its `)`.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// CPU ticks of the direct children of `pid` (of all its threads).
+fn children_ticks(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|children| children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()).collect::<Vec<_>>())
+        .filter_map(cpu_ticks)
+        .sum()
 }
 
 fn peak_rss_kb(pid: u32) -> Option<u64> {

@@ -93,7 +93,7 @@ impl Report {
                 l.p99_ms,
                 l.p999_ms,
                 l.max_ms,
-                phase.drained_after_seconds.map_or("not in 10 min".to_owned(), |s| format!("{s:.1} s"))
+                phase.drained_after_seconds.map_or("not in 5 min".to_owned(), |s| format!("{s:.1} s"))
             );
         }
         let p = &self.pipeline;
@@ -104,10 +104,12 @@ impl Report {
         }
         let _ = writeln!(out, "\nProjection lag at the end: {:.0} records.", p.projection_lag_at_end);
         if let Some(process) = &self.process {
-            let _ = writeln!(
+            let _ =
+                writeln!(
                 out,
-                "`wavestack up`: peak RSS {:.0} MB, CPU {:.0}% of a core on average, {:.0}% at the busiest second.",
-                process.peak_rss_mb, process.cpu_avg_percent, process.cpu_peak_percent
+                "`wavestack up`: peak RSS {:.0} MB, CPU {:.0}% of a core on average, {:.0}% at the busiest second; \
+                 its child processes (the local broker) {:.0}% on average.",
+                process.peak_rss_mb, process.cpu_avg_percent, process.cpu_peak_percent, process.children_cpu_avg_percent
             );
         }
         out

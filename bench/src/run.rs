@@ -75,7 +75,7 @@ pub async fn run(target: &Target, config: BenchConfig, pid: Option<u32>) -> anyh
 
 /// Seconds until the phase's backlog was visible; `None` if it never was.
 async fn settle(target: &Target) -> Option<f64> {
-    match phases::settle(target, std::time::Duration::from_secs(600)).await {
+    match phases::settle(target, std::time::Duration::from_secs(300)).await {
         Ok(took) => Some(took.as_secs_f64()),
         Err(error) => {
             tracing::warn!(%error, "moving on");

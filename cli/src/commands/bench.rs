@@ -115,6 +115,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     std::fs::write(args.output.join(format!("{name}.md")), &table)?;
     println!("{table}");
     println!("written to {}", json.display());
+    // The stack's log, for what the numbers do not say.
+    let _ = std::fs::copy(work.join("up.log"), args.output.join(format!("{name}.up.log")));
     drop_database(&args.database_url, &format!("wavestack_bench_{stamp}")).await;
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
