@@ -123,7 +123,7 @@ pub async fn single(
             let mut due = started;
             while due < end {
                 tokio::time::sleep_until(due.into()).await;
-                let request = traffic.lock().expect("not poisoned").next();
+                let request = traffic.lock().expect("not poisoned").next_request();
                 tally.requests.fetch_add(1, Ordering::Relaxed);
                 if in_flight.load(Ordering::Relaxed) >= MAX_IN_FLIGHT {
                     tally.errors.fetch_add(1, Ordering::Relaxed);
@@ -149,7 +149,7 @@ pub async fn single(
                 let (http, target, tally, traffic) = (http.clone(), target.clone(), tally.clone(), traffic.clone());
                 tasks.spawn(async move {
                     while Instant::now() < end {
-                        let request = traffic.lock().expect("not poisoned").next();
+                        let request = traffic.lock().expect("not poisoned").next_request();
                         tally.requests.fetch_add(1, Ordering::Relaxed);
                         let sent = Instant::now();
                         let outcome = send(&http, &target, &request).await;

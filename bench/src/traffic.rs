@@ -77,7 +77,7 @@ impl Traffic {
         })
     }
 
-    pub fn next(&mut self) -> Request {
+    pub fn next_request(&mut self) -> Request {
         if self.shape.clip_every > 0 && self.sent > 0 && self.sent.is_multiple_of(self.shape.clip_every) {
             self.sent += 1;
             let (_, channel) = self.speaker();
@@ -123,7 +123,7 @@ mod tests {
         let mut traffic = Traffic::new(TrafficShape::default(), 2);
         let (mut commands, mut clips, mut ids) = (0, 0, std::collections::HashSet::new());
         for _ in 0..10_000 {
-            match traffic.next() {
+            match traffic.next_request() {
                 Request::Chat(m) => {
                     commands += u32::from(m["text"].as_str().unwrap().starts_with('!'));
                     assert!(ids.insert(m["message_id"].as_str().unwrap().to_owned()), "ids are unique");
