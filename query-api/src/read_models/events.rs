@@ -12,7 +12,7 @@ use wavestack_adapters::http::{ApiError, ValidQuery};
 use wavestack_projections::audit::{self, EventFilter, LoggedEvent};
 use wavestack_projections::runtime::live_schema;
 
-use super::params::{instant, limit, not_a_cursor};
+use super::params::{after_position, instant, limit};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,10 +53,7 @@ pub(crate) async fn list(
         to: instant("to", params.to.as_deref())?,
     };
     let limit = limit(params.limit, 100, 1000)?;
-    let after = match params.cursor.as_deref() {
-        None => 0,
-        Some(raw) => raw.parse::<i64>().ok().filter(|p| *p >= 0).ok_or_else(not_a_cursor)?,
-    };
+    let after = after_position(params.cursor.as_deref())?;
     let page = audit::read(&pool, &live_schema("audit"), principal.org.as_str(), &filter, after, limit)
         .await
         .map_err(ApiError::internal)?;

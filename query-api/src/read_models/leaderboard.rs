@@ -10,7 +10,7 @@ use wavestack_domain::value::ChannelId;
 use wavestack_projections::leaderboard::{self, Entry, Window};
 use wavestack_projections::runtime::live_schema;
 
-use super::params::{limit, not_a_cursor};
+use super::params::{after_position, limit};
 use super::read_your_writes::{wait_for, ReadQuery};
 
 const MAX_LIMIT: i64 = 500;
@@ -53,10 +53,7 @@ pub(crate) async fn leaderboard(
     };
     let limit = limit(params.limit, 50, MAX_LIMIT)?;
     // The cursor is the last rank of the previous page.
-    let after: i64 = match params.cursor.as_deref() {
-        None => 0,
-        Some(raw) => raw.parse().ok().filter(|r| *r >= 0).ok_or_else(not_a_cursor)?,
-    };
+    let after = after_position(params.cursor.as_deref())?;
     let schema = live_schema("leaderboard");
     wait_for(&pool, &schema, &principal.org, &consistency).await?;
     let entries = leaderboard::read(&pool, &schema, principal.org.as_str(), channel.as_str(), window, after, limit + 1)

@@ -43,11 +43,20 @@ pub(crate) fn channel(field: &'static str, raw: Option<String>) -> Result<Option
         .transpose()
 }
 
+/// A `next_cursor` that is a position in an ordered list (a rank, a log
+/// position): the items after it come next; 0 when absent.
+pub(crate) fn after_position(raw: Option<&str>) -> Result<i64, ApiError> {
+    match raw {
+        None => Ok(0),
+        Some(raw) => raw.parse::<i64>().ok().filter(|p| *p >= 0).ok_or_else(not_a_cursor),
+    }
+}
+
 /// A `next_cursor` of a list of newest-first items.
 pub(crate) fn cursor(raw: Option<&str>) -> Result<Option<Cursor>, ApiError> {
     raw.map(|raw| Cursor::parse(raw).ok_or_else(not_a_cursor)).transpose()
 }
 
-pub(crate) fn not_a_cursor() -> ApiError {
+fn not_a_cursor() -> ApiError {
     ApiError::invalid_field("cursor", "not a cursor from this endpoint").with_reason("invalid_cursor")
 }
