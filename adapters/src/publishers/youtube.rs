@@ -48,6 +48,8 @@ enum Progress {
     Done {
         video_id: String,
     },
+    /// The server no longer knows the session (404/410): start over.
+    Forgotten,
 }
 
 impl YoutubePublisher {
@@ -140,14 +142,12 @@ impl YoutubePublisher {
         let key = &request.idempotency_key;
         let stored = self.stored_session(key).await.map_err(|e| PublishOutcome::transient(format!("{e:#}"), None))?;
         let (session, mut progress) = match stored {
-            Some(session) => match self.status(&session, total).await {
-                Ok(progress) => (session, progress),
-                // Forgotten by the server: start over.
-                Err(PublishOutcome::Failed { error, .. }) if error.starts_with("404") || error.starts_with("410") => {
+            Some(session) => match self.status(&session, total).await? {
+                Progress::Forgotten => {
                     let _ = self.forget_session(key).await;
                     (self.open_session(request, total).await?, Progress::At(0))
                 }
-                Err(outcome) => return Err(outcome),
+                progress => (session, progress),
             },
             None => (self.open_session(request, total).await?, Progress::At(0)),
         };
@@ -160,6 +160,13 @@ impl YoutubePublisher {
                 Progress::Done { video_id } => {
                     let _ = self.forget_session(key).await;
                     return Ok(video_id);
+                }
+                Progress::Forgotten => {
+                    let _ = self.forget_session(key).await;
+                    return Err(PublishOutcome::transient(
+                        "the upload session expired; the next attempt starts over",
+                        None,
+                    ));
                 }
                 Progress::At(offset) => offset,
             };
@@ -205,7 +212,8 @@ impl YoutubePublisher {
 }
 
 /// 308 with `Range: bytes=0-N` → at N+1 (no `Range`: at 0); 200/201 →
-/// done, with the video's id; anything else → the failure it is.
+/// done, with the video's id; 404/410 → forgotten; anything else → the
+/// failure it is.
 async fn progress_of(response: reqwest::Response) -> Result<Progress, PublishOutcome> {
     let (status, headers) = (response.status(), response.headers().clone());
     if status.as_u16() == 308 {
@@ -216,6 +224,9 @@ async fn progress_of(response: reqwest::Response) -> Result<Progress, PublishOut
             .and_then(|last| last.parse::<u64>().ok())
             .map_or(0, |last| last + 1);
         return Ok(Progress::At(next));
+    }
+    if matches!(status.as_u16(), 404 | 410) {
+        return Ok(Progress::Forgotten);
     }
     let text = response.text().await.unwrap_or_default();
     if status.is_success() {
