@@ -91,7 +91,10 @@ impl ChatClipper {
                 .or_else(|_| Title::parse(format!("!clip in {channel}")))?,
             requested_by: ActorId::parse(format!("{platform}:{user}"))?,
         };
+        // The clipper acts (the viewer is `requested_by`), because of the
+        // chat command it read.
         let metadata = EventMetadata {
+            actor: ActorId::parse("svc:chat-clipper")?,
             causation_id: Some(envelope.event_id),
             request_id: None,
             occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),

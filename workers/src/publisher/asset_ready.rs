@@ -17,7 +17,7 @@ use wavestack_adapters::command_bus::{CommandBus, CommandError};
 use wavestack_domain::clip::{self, ClipEvent};
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::publication::{PublicationCommand, PublicationError, PublicationEvent};
-use wavestack_domain::value::{Asset, MediaUri, Timestamp};
+use wavestack_domain::value::{ActorId, Asset, MediaUri, Timestamp};
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
 use crate::partitions::{GroupConfig, Handler};
@@ -38,7 +38,10 @@ impl AssetReady {
     }
 
     async fn mark(&self, envelope: &LogEnvelope, publication: &str, media_uri: &MediaUri) -> anyhow::Result<()> {
+        // The worker acts, on behalf of the request's workflow (correlation)
+        // because of the event it read (causation).
         let metadata = EventMetadata {
+            actor: ActorId::parse("svc:asset-ready").expect("a valid actor id"),
             causation_id: Some(envelope.event_id),
             request_id: None,
             occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
