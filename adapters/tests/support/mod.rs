@@ -104,15 +104,20 @@ pub async fn chat_saying(
     text: &str,
 ) -> Accepted {
     let meta = metadata(org);
-    let command = ChatCommand::ReceiveChatMessage(ReceiveChatMessage {
+    let command = chat_command(viewer, message_id, second, text);
+    bus.chat.execute(&viewer.stream_id(&meta.org), command, &meta).await.expect("chat accepted")
+}
+
+/// A chat message from `viewer` at `second` seconds of platform time.
+pub fn chat_command(viewer: &Viewer, message_id: &str, second: i64, text: &str) -> ChatCommand {
+    ChatCommand::ReceiveChatMessage(ReceiveChatMessage {
         viewer: viewer.clone(),
         message_id: MessageId::parse(message_id).unwrap(),
         author: DisplayName::parse("Viewer").unwrap(),
         role: Role::Viewer,
         text: ChatText::parse(text).unwrap(),
         sent_at: platform_time(second),
-    });
-    bus.chat.execute(&viewer.stream_id(&meta.org), command, &meta).await.expect("chat accepted")
+    })
 }
 
 /// A 30 s stream-copy clip of `vods/today.mkv` from 90 s in.

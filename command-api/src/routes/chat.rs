@@ -2,7 +2,8 @@
 //! to the batch limit. A batch reports each message's outcome; a message
 //! that fails validation is refused on its own and the rest still count
 //! (a retry of the whole batch is safe: redelivered message ids are
-//! recognised as duplicates).
+//! recognised as duplicates). The accepted messages of a batch are written
+//! in one transaction.
 
 use std::collections::HashMap;
 
@@ -10,7 +11,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wavestack_adapters::http::{from_value, ApiError, ErrorBody, ValidJson};
@@ -23,9 +23,6 @@ use wavestack_domain::value::{
 use crate::command_error::command_error;
 use crate::edge::{field, now, AcceptedBody, Caller};
 use crate::state::AppState;
-
-/// Viewers of one batch written at once; messages of one viewer stay in order.
-const BATCH_CONCURRENCY: usize = 16;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -121,21 +118,20 @@ async fn batch(state: &AppState, metadata: &EventMetadata, items: Vec<Value>) ->
             Err(error) => results[index] = Some(MessageResult::Refused { error: *error.body }),
         }
     }
-    let written: Vec<Vec<(usize, MessageResult)>> = stream::iter(streams)
-        .map(|(stream_id, commands)| async move {
-            let mut out = Vec::with_capacity(commands.len());
-            for (index, command) in commands {
-                let executed =
-                    state.bus.chat.execute(&stream_id, ChatCommand::ReceiveChatMessage(command), metadata).await;
-                out.push((index, outcome(executed.map_err(command_error))));
-            }
-            out
+    // One write for the whole batch; each viewer's messages in the batch's order.
+    let (indices, commands): (Vec<Vec<usize>>, Vec<(String, Vec<ChatCommand>)>) = streams
+        .into_iter()
+        .map(|(stream_id, messages)| {
+            let (indices, commands) =
+                messages.into_iter().map(|(index, message)| (index, ChatCommand::ReceiveChatMessage(message))).unzip();
+            (indices, (stream_id, commands))
         })
-        .buffer_unordered(BATCH_CONCURRENCY)
-        .collect()
-        .await;
-    for (index, result) in written.into_iter().flatten() {
-        results[index] = Some(result);
+        .unzip();
+    let outcomes = state.bus.chat.execute_batch(commands, metadata).await;
+    for (indices, outcomes) in indices.into_iter().zip(outcomes) {
+        for (index, executed) in indices.into_iter().zip(outcomes) {
+            results[index] = Some(outcome(executed.map_err(command_error)));
+        }
     }
     let results: Vec<MessageResult> = results.into_iter().map(|r| r.expect("every message has a result")).collect();
     let count = |f: fn(&MessageResult) -> bool| results.iter().filter(|r| f(r)).count();

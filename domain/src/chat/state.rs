@@ -44,6 +44,12 @@ impl ChatState {
         self.messages
     }
 
+    /// How many message ids the state holds for spotting redeliveries: what
+    /// keeping it in memory costs, mostly.
+    pub fn remembered_message_ids(&self) -> usize {
+        self.recent_message_ids.len()
+    }
+
     pub(crate) fn has_seen(&self, id: &MessageId) -> bool {
         self.recent_message_ids.contains(id)
     }

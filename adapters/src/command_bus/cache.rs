@@ -1,0 +1,76 @@
+//! The states this process last wrote, so that the next command on a stream
+//! decides without reading the stream back from Postgres.
+//!
+//! A cached state may be stale when another process wrote the stream since
+//! (a second API instance, a `wavestack render` worker). The bus only trusts
+//! it for commands that write: the write then names the sequence it expects
+//! and Postgres refuses it if the stream moved on. A refusal or a no-op
+//! decided on a cached state is decided again on a fresh one.
+
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
+use wavestack_domain::chat::ChatState;
+use wavestack_domain::clip::ClipState;
+use wavestack_domain::publication::PublicationState;
+
+/// What a state costs to keep, in rough units of one remembered id (about
+/// 60 bytes): the budget below holds about 60 MB.
+pub trait Footprint {
+    fn footprint(&self) -> u64 {
+        1
+    }
+}
+
+impl Footprint for ChatState {
+    fn footprint(&self) -> u64 {
+        1 + self.remembered_message_ids() as u64
+    }
+}
+
+impl Footprint for ClipState {}
+impl Footprint for PublicationState {}
+
+/// A stream as the store holds it after this process's last write.
+#[derive(Clone)]
+pub(super) struct Loaded<A> {
+    pub(super) state: A,
+    pub(super) sequence: usize,
+    /// The snapshot's own version (postgres-es' `current_snapshot`), if the
+    /// stream has one.
+    pub(super) snapshot: Option<usize>,
+    /// Read from the store just now, not from the cache.
+    pub(super) fresh: bool,
+}
+
+#[derive(Clone)]
+struct ByFootprint;
+
+impl<A: Footprint> Weighter<String, Loaded<A>> for ByFootprint {
+    fn weight(&self, _stream: &String, loaded: &Loaded<A>) -> u64 {
+        loaded.state.footprint()
+    }
+}
+
+pub(super) struct StateCache<A: Footprint + Clone>(Cache<String, Loaded<A>, ByFootprint>);
+
+impl<A: Footprint + Clone> StateCache<A> {
+    const BUDGET: u64 = 1_000_000;
+    const EXPECTED_STREAMS: usize = 50_000;
+
+    pub(super) fn new() -> Self {
+        Self(Cache::with_weighter(Self::EXPECTED_STREAMS, Self::BUDGET, ByFootprint))
+    }
+
+    /// Takes the stream's state out: the caller holds the stream's lock and
+    /// puts back what it wrote, so nothing else could use it meanwhile.
+    pub(super) fn take(&self, stream: &str) -> Option<Loaded<A>> {
+        self.0.remove(stream).map(|(_, mut loaded)| {
+            loaded.fresh = false;
+            loaded
+        })
+    }
+
+    pub(super) fn put(&self, stream: String, loaded: Loaded<A>) {
+        self.0.insert(stream, loaded);
+    }
+}

@@ -1,0 +1,328 @@
+//! Runs commands through the domain's deciders on the postgres-es event
+//! store and answers with the sequence written, which the API returns for
+//! read-your-writes.
+//!
+//! Why not `CqrsFramework::execute`: it returns `()`, and its `handle` applies
+//! events through the `EventSink` before the snapshot store applies them
+//! again while building the snapshot (cqrs-es 0.5), double-counting points.
+//! Here `decide` runs on the loaded state and only a committed write changes
+//! the state kept.
+//!
+//! Why not one `commit` per command: a batch of chat is hundreds of viewers,
+//! and one transaction per message made the commit (the WAL flush) the
+//! bottleneck of ingest. A batch is decided stream by stream and written in
+//! one statement (`append`), with each stream's last written state kept in
+//! memory (`cache`) so that a chatty viewer is not read back per message.
+
+mod append;
+mod cache;
+mod locks;
+
+use std::time::Duration;
+
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{Aggregate, AggregateError, DomainEvent, EventStore};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use postgres_es::PostgresEventRepository;
+use sqlx::PgPool;
+use wavestack_domain::chat::{ChatState, PointsPolicy};
+use wavestack_domain::clip::{ClipPolicy, ClipState};
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::publication::{PublicationPolicy, PublicationState};
+use wavestack_domain::Decider;
+
+use self::append::{append, AppendError, EventRow, SnapshotRow, StreamRows};
+pub use self::cache::Footprint;
+use self::cache::{Loaded, StateCache};
+use self::locks::StreamLocks;
+
+/// Chat streams grow with every message; a snapshot every 100 events keeps
+/// loading a viewer cheap.
+const CHAT_SNAPSHOT_EVERY: usize = 100;
+
+/// Two processes writing one stream at once: the loser reloads and decides
+/// again. Within a process, `StreamLocks` keeps writers from racing at all.
+const CONFLICT_RETRIES: usize = 10;
+
+/// Streams of one batch read from Postgres at once when not cached.
+const LOAD_CONCURRENCY: usize = 16;
+
+/// A command the store accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub aggregate_id: String,
+    /// The stream's sequence after the command: wait for read models to
+    /// reach it to read your own write.
+    pub sequence: u64,
+    /// 0 when the command changed nothing (a redelivery, an idempotent retry).
+    pub events_written: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError<E: std::error::Error> {
+    /// The aggregate refused the command: the client's mistake or a rule.
+    #[error(transparent)]
+    Rejected(E),
+    /// Still conflicting after retries: the stream is too hot right now.
+    #[error("the stream kept changing under the command; retry later")]
+    Conflict,
+    #[error("event store: {0}")]
+    Store(String),
+}
+
+/// What a command came to.
+pub type Outcome<A> = Result<Accepted, CommandError<<A as Aggregate>::Error>>;
+
+/// The command path of one aggregate type.
+pub struct AggregateBus<A: Aggregate + Decider + Footprint + Clone> {
+    store: PersistedEventStore<PostgresEventRepository, A>,
+    pool: PgPool,
+    snapshot_every: Option<usize>,
+    policy: <A as Decider>::Policy,
+    locks: StreamLocks,
+    cache: StateCache<A>,
+}
+
+/// One stream's commands decided: what to write and what to answer.
+struct Decided<A: Aggregate> {
+    aggregate_id: String,
+    /// The stream as it is once the events are written.
+    after: Loaded<A>,
+    first_sequence: usize,
+    events: Vec<EventRow>,
+    snapshot: Option<SnapshotRow>,
+    outcomes: Vec<Outcome<A>>,
+}
+
+enum Decision<A: Aggregate> {
+    Decided(Decided<A>),
+    /// A command was refused or changed nothing on a cached state, which may
+    /// be stale: decide again on the stream as the store holds it.
+    Recheck,
+}
+
+impl<A> AggregateBus<A>
+where
+    A: Aggregate + Decider<Event = <A as Aggregate>::Event, Error = <A as Aggregate>::Error> + Footprint + Clone,
+    <A as Decider>::Command: Clone,
+    <A as Decider>::Policy: Send + Sync,
+{
+    fn new(pool: PgPool, snapshot_every: Option<usize>, policy: <A as Decider>::Policy) -> Self {
+        let repo = PostgresEventRepository::new(pool.clone());
+        let store = match snapshot_every {
+            Some(every) => PersistedEventStore::new_snapshot_store(repo, every),
+            None => PersistedEventStore::new_event_store(repo),
+        };
+        Self { store, pool, snapshot_every, policy, locks: StreamLocks::new(), cache: StateCache::new() }
+    }
+
+    #[tracing::instrument(skip_all, fields(aggregate = A::TYPE, aggregate_id = aggregate_id))]
+    pub async fn execute(
+        &self,
+        aggregate_id: &str,
+        command: <A as Decider>::Command,
+        metadata: &EventMetadata,
+    ) -> Outcome<A> {
+        let mut outcomes = self.execute_batch(vec![(aggregate_id.to_owned(), vec![command])], metadata).await;
+        match outcomes.pop().and_then(|mut stream| stream.pop()) {
+            Some(outcome) => outcome,
+            None => Err(CommandError::Store("the command got no outcome".to_owned())),
+        }
+    }
+
+    /// Many streams' commands, each stream's in order, written together: all
+    /// of them or (on a store failure) none. The outcomes come back in the
+    /// order given, one per command.
+    #[tracing::instrument(skip_all, fields(aggregate = A::TYPE, streams = streams.len()))]
+    pub async fn execute_batch(
+        &self,
+        streams: Vec<(String, Vec<<A as Decider>::Command>)>,
+        metadata: &EventMetadata,
+    ) -> Vec<Vec<Outcome<A>>> {
+        let stripes = StreamLocks::stripes(streams.iter().map(|(id, _)| id.as_str()));
+        let _serialized = self.locks.lock_all(stripes).await;
+        let metadata = match serde_json::to_string(&metadata.to_map()) {
+            Ok(json) => json,
+            Err(error) => return fail_all(&streams, || CommandError::Store(error.to_string())),
+        };
+        let mut backoff = Duration::from_millis(2);
+        for _ in 0..CONFLICT_RETRIES {
+            let decided = match self.decide_all(&streams).await {
+                Ok(decided) => decided,
+                Err(error) => return fail_all(&streams, || CommandError::Store(error.clone())),
+            };
+            let rows: Vec<StreamRows<'_>> = decided
+                .iter()
+                .filter(|d| !d.events.is_empty())
+                .map(|d| StreamRows {
+                    aggregate_id: &d.aggregate_id,
+                    first_sequence: d.first_sequence,
+                    events: &d.events,
+                    snapshot: d.snapshot.as_ref(),
+                })
+                .collect();
+            let appended = if rows.is_empty() { Ok(()) } else { append(&self.pool, A::TYPE, &rows, &metadata).await };
+            drop(rows);
+            match appended {
+                Ok(()) => {
+                    return decided
+                        .into_iter()
+                        .map(|d| {
+                            self.cache.put(d.aggregate_id, d.after);
+                            d.outcomes
+                        })
+                        .collect();
+                }
+                // The states decided on were taken out of the cache and are
+                // dropped here: the next attempt reads every stream afresh.
+                Err(AppendError::Conflict) => {
+                    // Full jitter, so racing processes do not collide again in step.
+                    tokio::time::sleep(backoff.mul_f64(fastrand::f64())).await;
+                    backoff = (backoff * 2).min(Duration::from_millis(500));
+                }
+                Err(AppendError::Store(error)) => return fail_all(&streams, || CommandError::Store(error.clone())),
+            }
+        }
+        fail_all(&streams, || CommandError::Conflict)
+    }
+
+    /// The stream's current state, as the next command would see it.
+    pub async fn load(&self, aggregate_id: &str) -> Result<A, CommandError<<A as Aggregate>::Error>> {
+        let context = self.store.load_aggregate(aggregate_id).await.map_err(store_error)?;
+        Ok(context.aggregate)
+    }
+
+    async fn decide_all(&self, streams: &[(String, Vec<<A as Decider>::Command>)]) -> Result<Vec<Decided<A>>, String> {
+        // Owned ids: a closure over borrowed ones makes the future too
+        // lifetime-generic for axum's `Send` check.
+        let ids: Vec<String> = streams.iter().map(|(id, _)| id.clone()).collect();
+        let loaded: Vec<Loaded<A>> =
+            stream::iter(ids).map(|id| self.cached_or_load(id)).buffered(LOAD_CONCURRENCY).try_collect().await?;
+        let mut decided = Vec::with_capacity(streams.len());
+        for ((id, commands), mut loaded) in streams.iter().zip(loaded) {
+            // Loops at most twice: a fresh state is never rechecked.
+            loop {
+                match self.decide_stream(id, loaded, commands)? {
+                    Decision::Decided(stream) => {
+                        decided.push(stream);
+                        break;
+                    }
+                    Decision::Recheck => loaded = self.load_fresh(id).await?,
+                }
+            }
+        }
+        Ok(decided)
+    }
+
+    fn decide_stream(
+        &self,
+        aggregate_id: &str,
+        mut loaded: Loaded<A>,
+        commands: &[<A as Decider>::Command],
+    ) -> Result<Decision<A>, String> {
+        let first_sequence = loaded.sequence + 1;
+        let mut events = Vec::new();
+        let mut outcomes = Vec::with_capacity(commands.len());
+        for command in commands {
+            let current = loaded.sequence + events.len();
+            let accepted = |sequence: usize, written: usize| Accepted {
+                aggregate_id: aggregate_id.to_owned(),
+                sequence: sequence as u64,
+                events_written: written,
+            };
+            match loaded.state.decide(command.clone(), &self.policy) {
+                Ok(new) if !new.is_empty() => {
+                    for event in &new {
+                        events.push(EventRow {
+                            event_type: event.event_type(),
+                            event_version: event.event_version(),
+                            payload: serde_json::to_string(event).map_err(|e| e.to_string())?,
+                        });
+                        loaded.state.evolve(event);
+                    }
+                    outcomes.push(Ok(accepted(current + new.len(), new.len())));
+                }
+                _ if !loaded.fresh => return Ok(Decision::Recheck),
+                Ok(_) => outcomes.push(Ok(accepted(current, 0))),
+                Err(refused) => outcomes.push(Err(CommandError::Rejected(refused))),
+            }
+        }
+        let before = loaded.sequence;
+        loaded.sequence += events.len();
+        // A snapshot each time the stream passes a multiple of the interval,
+        // of the state after the whole batch (any sequence is a valid one).
+        let snapshot = match self.snapshot_every {
+            Some(every) if before / every < loaded.sequence / every => {
+                let version = loaded.snapshot.map_or(1, |v| v + 1);
+                loaded.snapshot = Some(version);
+                let payload = serde_json::to_string(&loaded.state).map_err(|e| e.to_string())?;
+                Some(SnapshotRow { last_sequence: loaded.sequence, payload, version })
+            }
+            _ => None,
+        };
+        Ok(Decision::Decided(Decided {
+            aggregate_id: aggregate_id.to_owned(),
+            after: loaded,
+            first_sequence,
+            events,
+            snapshot,
+            outcomes,
+        }))
+    }
+
+    async fn cached_or_load(&self, aggregate_id: String) -> Result<Loaded<A>, String> {
+        match self.cache.take(&aggregate_id) {
+            Some(cached) => Ok(cached),
+            None => self.load_fresh(&aggregate_id).await,
+        }
+    }
+
+    async fn load_fresh(&self, aggregate_id: &str) -> Result<Loaded<A>, String> {
+        let context = self.store.load_aggregate(aggregate_id).await.map_err(|e| e.to_string())?;
+        Ok(Loaded {
+            state: context.aggregate,
+            sequence: context.current_sequence,
+            snapshot: context.current_snapshot,
+            fresh: true,
+        })
+    }
+}
+
+fn fail_all<C, E: std::error::Error>(
+    streams: &[(String, Vec<C>)],
+    error: impl Fn() -> CommandError<E>,
+) -> Vec<Vec<Result<Accepted, CommandError<E>>>> {
+    streams.iter().map(|(_, commands)| commands.iter().map(|_| Err(error())).collect()).collect()
+}
+
+fn store_error<E: std::error::Error>(err: AggregateError<E>) -> CommandError<E> {
+    match err {
+        AggregateError::UserError(e) => CommandError::Rejected(e),
+        AggregateError::AggregateConflict => CommandError::Conflict,
+        other => CommandError::Store(other.to_string()),
+    }
+}
+
+/// Every command family's path, sharing one pool.
+pub struct CommandBus {
+    pub chat: AggregateBus<ChatState>,
+    pub clip: AggregateBus<ClipState>,
+    pub publication: AggregateBus<PublicationState>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Policies {
+    pub points: PointsPolicy,
+    pub clip: ClipPolicy,
+    pub publication: PublicationPolicy,
+}
+
+impl CommandBus {
+    pub fn new(pool: PgPool, policies: Policies) -> Self {
+        Self {
+            chat: AggregateBus::new(pool.clone(), Some(CHAT_SNAPSHOT_EVERY), policies.points),
+            clip: AggregateBus::new(pool.clone(), None, policies.clip),
+            publication: AggregateBus::new(pool, None, policies.publication),
+        }
+    }
+}
