@@ -119,7 +119,7 @@ async fn batch(state: &AppState, metadata: &EventMetadata, items: Vec<Value>) ->
         }
     }
     // One write for the whole batch; each viewer's messages in the batch's order.
-    let (indices, commands): (Vec<Vec<usize>>, Vec<(String, Vec<ChatCommand>)>) = streams
+    let (indices, commands): (Vec<Vec<usize>>, Vec<_>) = streams
         .into_iter()
         .map(|(stream_id, messages)| {
             let (indices, commands) =
