@@ -3,6 +3,7 @@
 //! command latency percentiles, command-to-visible latency, the pipeline's
 //! rates from its metrics, and the process's peak memory and CPU.
 
+pub mod baselines;
 pub mod latency;
 pub mod metrics;
 pub mod phases;
@@ -12,5 +13,5 @@ pub mod run;
 pub mod traffic;
 
 pub use phases::Target;
-pub use report::{BenchConfig, Report};
+pub use report::{BenchConfig, ReplayResult, Report};
 pub use run::run;

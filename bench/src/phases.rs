@@ -8,6 +8,7 @@
 //! - `visibility`: posts at a modest rate, each followed by a read with
 //!   read-your-writes: the time from the command's 202 to the query's 200.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,6 +25,9 @@ pub struct Target {
     pub query_api: String,
     pub write_token: String,
     pub read_token: String,
+    /// The stack's broker and database, for the baselines; none skips them.
+    pub kafka_brokers: Option<String>,
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -40,6 +44,9 @@ pub struct PhaseResult {
     /// How long the pipeline took, after the phase, until everything the
     /// phase sent was visible in the query API.
     pub drained_after_seconds: Option<f64>,
+    /// Events per second through the relay and each projection from the
+    /// phase's start until it drained (or the drain gave up).
+    pub pipeline_events_per_second: BTreeMap<String, f64>,
 }
 
 /// Requests in flight beyond this are not sent (and counted as errors):
@@ -74,6 +81,7 @@ impl Tally {
             errors: self.errors.load(Ordering::Relaxed),
             latency: self.latencies.lock().expect("not poisoned").summary(),
             drained_after_seconds: None,
+            pipeline_events_per_second: BTreeMap::new(),
         }
     }
 }

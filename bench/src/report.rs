@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::baselines::{Baselines, Rate};
 use crate::phases::PhaseResult;
 use crate::process::ProcessStats;
 
@@ -15,7 +16,21 @@ pub struct Report {
     pub config: BenchConfig,
     pub phases: Vec<PhaseResult>,
     pub pipeline: Pipeline,
+    pub baselines: Baselines,
     pub process: Option<ProcessStats>,
+    /// A read model rebuilt from the whole log, measured after the phases.
+    pub replay: Option<ReplayResult>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayResult {
+    pub projection: String,
+    pub records_read: u64,
+    pub events_applied: u64,
+    pub seconds: f64,
+    pub records_per_second: f64,
+    /// Events in the store when the replay began.
+    pub events_in_store: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +53,11 @@ pub struct BenchConfig {
     pub visible_rate: u64,
     pub channels: u64,
     pub viewers: u64,
+    /// Records of the broker baseline's produce and consume.
+    pub baseline_records: u64,
+    /// Events the log holds before the replay is measured (filled with
+    /// batches first if it holds fewer); 0 skips the replay.
+    pub replay_events: u64,
 }
 
 /// The pipeline behind the API, from the stack's own counters.
@@ -66,6 +86,15 @@ impl Machine {
 }
 
 impl Report {
+    /// Relay first, then the projections, as the phases measured them.
+    fn pipeline_columns(&self) -> Vec<String> {
+        let mut columns: Vec<String> =
+            self.phases.iter().flat_map(|p| p.pipeline_events_per_second.keys().cloned()).collect();
+        columns.sort_by_key(|c| (c != "relay", c.clone()));
+        columns.dedup();
+        columns
+    }
+
     pub fn table(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
@@ -96,13 +125,56 @@ impl Report {
                 phase.drained_after_seconds.map_or("not in 5 min".to_owned(), |s| format!("{s:.1} s"))
             );
         }
+        let _ = writeln!(
+            out,
+            "\n| phase: events/s from its start until drained | {} |",
+            self.pipeline_columns().join(" | ")
+        );
+        let _ = writeln!(out, "|---|{}", "---|".repeat(self.pipeline_columns().len()));
+        for phase in &self.phases {
+            let rates: Vec<String> = self
+                .pipeline_columns()
+                .iter()
+                .map(|c| phase.pipeline_events_per_second.get(c).map_or("–".to_owned(), |r| format!("{r:.0}")))
+                .collect();
+            let _ = writeln!(out, "| {} | {} |", phase.name, rates.join(" | "));
+        }
         let p = &self.pipeline;
-        let _ = writeln!(out, "\n| pipeline (mean over {:.0} s) | events/s |\n|---|---|", p.seconds);
+        let _ = writeln!(out, "\n| whole run (mean over {:.0} s) | events/s |\n|---|---|", p.seconds);
         let _ = writeln!(out, "| relay | {:.0} |", p.relay_events_per_second);
         for (projection, rate) in &p.projection_events_per_second {
             let _ = writeln!(out, "| projection {projection} | {rate:.0} |");
         }
         let _ = writeln!(out, "\nProjection lag at the end: {:.0} records.", p.projection_lag_at_end);
+        let b = &self.baselines;
+        let _ =
+            writeln!(out, "\n| baseline (same machine, same run) | count | seconds | per second |\n|---|---|---|---|");
+        let row = |out: &mut String, name: &str, rate: &Option<Rate>| {
+            let _ = match rate {
+                Some(r) => writeln!(
+                    out,
+                    "| {name} | {} | {:.1} | {:.0}{} |",
+                    r.count,
+                    r.seconds,
+                    r.per_second,
+                    if r.cut_short { " (stopped at its time limit)" } else { "" }
+                ),
+                None => writeln!(out, "| {name} | – | – | not measured |"),
+            };
+        };
+        row(&mut out, "raw batched INSERT, rows", &b.postgres_insert);
+        row(&mut out, "raw produce, Avro records", &b.broker_produce);
+        row(&mut out, "raw consume, Avro records", &b.broker_consume);
+        if let Some(bytes) = b.record_bytes {
+            let _ = writeln!(out, "\nBaseline records: {bytes:.0} bytes (key and value), copied from the relay's.");
+        }
+        if let Some(r) = &self.replay {
+            let _ = writeln!(
+                out,
+                "\nReplay of {} over a log of {} events: {} records read, {} applied in {:.1} s: **{:.0} records/s**.",
+                r.projection, r.events_in_store, r.records_read, r.events_applied, r.seconds, r.records_per_second
+            );
+        }
         if let Some(process) = &self.process {
             let _ =
                 writeln!(

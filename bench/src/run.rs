@@ -3,10 +3,13 @@
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use wavestack_adapters::kafka::KafkaConfig;
+
+use crate::baselines::{self, Baselines};
 use crate::metrics;
 use crate::phases::{self, Target};
 use crate::process;
@@ -27,28 +30,21 @@ pub async fn run(target: &Target, config: BenchConfig, pid: Option<u32>) -> anyh
     // From the gentlest load to the heaviest; between phases the pipeline
     // drains, so that no phase pays for the backlog of the one before.
     let mut results = Vec::new();
-    let mut drained = Vec::new();
     tracing::info!(rate = config.visible_rate, "phase: command to visible");
-    results.push(phases::visibility(target, shape.clone(), config.seconds, config.visible_rate).await);
-    drained.push(settle(target).await);
+    results.push(
+        drained(&http, target, phases::visibility(target, shape.clone(), config.seconds, config.visible_rate)).await?,
+    );
+    // The baselines copy the records the first phase put on the log.
+    let baselines = baselines(target, &config).await;
     tracing::info!(rate = config.rate, "phase: single posts at a fixed rate");
-    results.push(named(
-        phases::single(target, shape.clone(), config.seconds, Some(config.rate), 0).await,
-        "single, fixed rate",
-    ));
-    drained.push(settle(target).await);
+    let phase = phases::single(target, shape.clone(), config.seconds, Some(config.rate), 0);
+    results.push(named(drained(&http, target, phase).await?, "single, fixed rate"));
     tracing::info!(clients = config.clients, "phase: single posts, flat out");
-    results.push(named(
-        phases::single(target, shape.clone(), config.seconds, None, config.clients).await,
-        "single, flat out",
-    ));
-    drained.push(settle(target).await);
+    let phase = phases::single(target, shape.clone(), config.seconds, None, config.clients);
+    results.push(named(drained(&http, target, phase).await?, "single, flat out"));
     tracing::info!(size = config.batch_size, "phase: batches, flat out");
-    results.push(phases::batch(target, shape, config.seconds, config.batch_size, config.batch_clients).await);
-    drained.push(settle(target).await);
-    for (result, drained) in results.iter_mut().zip(drained) {
-        result.drained_after_seconds = drained;
-    }
+    let phase = phases::batch(target, shape, config.seconds, config.batch_size, config.batch_clients);
+    results.push(drained(&http, target, phase).await?);
 
     let seconds = clock.elapsed().as_secs_f64();
     let after = scrape(&http, target).await?;
@@ -70,7 +66,70 @@ pub async fn run(target: &Target, config: BenchConfig, pid: Option<u32>) -> anyh
             .collect(),
         projection_lag_at_end: metrics::sum(&after, "wavestack_projection_lag_records", &[]),
     };
-    Ok(Report { started_at, machine: Machine::this(), config, phases: results, pipeline, process })
+    Ok(Report {
+        started_at,
+        machine: Machine::this(),
+        config,
+        phases: results,
+        pipeline,
+        baselines,
+        process,
+        replay: None,
+    })
+}
+
+/// Runs a phase, waits for its backlog to be visible, and adds what the
+/// pipeline did from the phase's start until then.
+async fn drained(
+    http: &reqwest::Client,
+    target: &Target,
+    phase: impl std::future::Future<Output = phases::PhaseResult>,
+) -> anyhow::Result<phases::PhaseResult> {
+    let before = scrape(http, target).await?;
+    let started = Instant::now();
+    let mut result = phase.await;
+    result.drained_after_seconds = settle(target).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let after = scrape(http, target).await?;
+    let relayed = "wavestack_relay_events_total";
+    result.pipeline_events_per_second.insert(
+        "relay".to_owned(),
+        (metrics::sum(&after, relayed, &[]) - metrics::sum(&before, relayed, &[])) / seconds,
+    );
+    let applied = "wavestack_projection_events_applied_total";
+    let before = metrics::by_label(&before, applied, "projection");
+    for (name, total) in metrics::by_label(&after, applied, "projection") {
+        let rate = (total - before.get(&name).unwrap_or(&0.0)) / seconds;
+        result.pipeline_events_per_second.insert(format!("projection {name}"), rate);
+    }
+    Ok(result)
+}
+
+/// The same machine's raw rates, measured now; a baseline that fails is
+/// reported as missing rather than failing the run.
+async fn baselines(target: &Target, config: &BenchConfig) -> Baselines {
+    let mut out = Baselines { postgres_insert: None, broker_produce: None, broker_consume: None, record_bytes: None };
+    if let Some(database_url) = &target.database_url {
+        tracing::info!("baseline: raw batched INSERT");
+        match baselines::postgres_insert(database_url, config.seconds, config.batch_clients, config.batch_size).await {
+            Ok(rate) => out.postgres_insert = Some(rate),
+            Err(error) => tracing::warn!(%error, "the INSERT baseline failed"),
+        }
+    }
+    if let Some(brokers) = &target.kafka_brokers {
+        tracing::info!(records = config.baseline_records, "baseline: raw produce and consume");
+        let kafka = KafkaConfig::new(brokers.clone());
+        let limit = Duration::from_secs(config.seconds.max(60) * 3);
+        match baselines::broker(&kafka, config.baseline_records, limit).await {
+            Ok(broker) => {
+                out.broker_produce = broker.broker_produce;
+                out.broker_consume = broker.broker_consume;
+                out.record_bytes = broker.record_bytes;
+            }
+            Err(error) => tracing::warn!(%error, "the broker baseline failed"),
+        }
+    }
+    out
 }
 
 /// Seconds until the phase's backlog was visible; `None` if it never was.

@@ -10,6 +10,8 @@ use anyhow::{bail, Context};
 use clap::Args;
 use wavestack_bench::{BenchConfig, Target};
 
+mod replay;
+
 #[derive(Args, Clone)]
 pub struct BenchArgs {
     /// Postgres server to create the throwaway database on.
@@ -37,6 +39,13 @@ pub struct BenchArgs {
     channels: u64,
     #[arg(long, default_value_t = 20_000)]
     viewers: u64,
+    /// Records of the raw produce/consume baseline against the stack's broker.
+    #[arg(long, default_value_t = 100_000)]
+    baseline_records: u64,
+    /// Events the log must hold for the replay measurement (filled with
+    /// batches first); 0 skips the replay.
+    #[arg(long, default_value_t = 1_000_000)]
+    replay_events: u64,
     /// Directory the results are written to (`<time>.json` and `<time>.md`).
     #[arg(long, default_value = "bench-results")]
     output: PathBuf,
@@ -91,6 +100,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         query_api: format!("http://127.0.0.1:{query_port}"),
         write_token: token(&exe, &work, &["chat:write", "clips:write", "publications:write"])?,
         read_token: token(&exe, &work, &["read"])?,
+        kafka_brokers: Some(format!("127.0.0.1:{kafka_port}")),
+        database_url: Some(database_url.clone()),
     };
     wait_ready(&target, &work).await?;
     eprintln!("stack up (pid {pid}, logs in {}); running four phases of {} s", work.display(), args.seconds);
@@ -103,8 +114,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         visible_rate: args.visible_rate,
         channels: args.channels,
         viewers: args.viewers,
+        baseline_records: args.baseline_records,
+        replay_events: args.replay_events,
     };
-    let report = wavestack_bench::run(&target, config, Some(pid)).await?;
+    let mut report = wavestack_bench::run(&target, config.clone(), Some(pid)).await?;
+    if args.replay_events > 0 {
+        match replay::measure(&target, &config).await {
+            Ok(replay) => report.replay = Some(replay),
+            Err(error) => eprintln!("the replay measurement failed: {error:#}"),
+        }
+    }
     drop(stack);
 
     std::fs::create_dir_all(&args.output)?;

@@ -1,0 +1,80 @@
+//! The replay measurement of `wavestack bench`: fills the log to the asked
+//! number of events through the command API (batches, as bots send them),
+//! waits until the relay has put every event on the log and the live read
+//! models have caught up, then rebuilds the leaderboard from offset 0 into
+//! a fresh schema, as `wavestack replay --projection leaderboard` does.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use sqlx::PgPool;
+use wavestack_adapters::kafka::KafkaConfig;
+use wavestack_bench::{phases, BenchConfig, ReplayResult, Target};
+use wavestack_projections::leaderboard::Leaderboard;
+use wavestack_projections::replay::{replay, ReplayOptions};
+use wavestack_schemas::SchemaIds;
+
+/// Filling goes in rounds of this many seconds of batches.
+const FILL_ROUND_SECONDS: u64 = 30;
+/// How long the relay may take to put the filled log on the broker.
+const RELAY_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+pub async fn measure(target: &Target, config: &BenchConfig) -> anyhow::Result<ReplayResult> {
+    let (Some(database_url), Some(brokers)) = (&target.database_url, &target.kafka_brokers) else {
+        bail!("the replay needs the stack's database and broker");
+    };
+    let pool = PgPool::connect(database_url).await.context("connecting to the bench database")?;
+    let shape = wavestack_bench::traffic::TrafficShape {
+        channels: config.channels,
+        viewers: config.viewers,
+        ..Default::default()
+    };
+    let mut events = stored_events(&pool).await?;
+    while events < config.replay_events {
+        eprintln!("filling the log for the replay: {events} of {} events", config.replay_events);
+        phases::batch(target, shape.clone(), FILL_ROUND_SECONDS, config.batch_size, config.batch_clients).await;
+        events = stored_events(&pool).await?;
+    }
+    eprintln!("the log holds {events} events; waiting for the relay and the live read models");
+    wait_for_relay(target, events).await?;
+    if let Err(error) = phases::settle(target, Duration::from_secs(600)).await {
+        eprintln!("the live read models did not catch up ({error}); replaying anyway");
+    }
+    let kafka = KafkaConfig::new(brokers.clone());
+    eprintln!("replaying the leaderboard from offset 0");
+    let report = replay(&pool, &kafka, &SchemaIds::catalog(), Leaderboard, ReplayOptions::default(), |_, _, _| {})
+        .await
+        .context("replaying the leaderboard")?;
+    let seconds = report.elapsed.as_secs_f64();
+    pool.close().await;
+    Ok(ReplayResult {
+        projection: "leaderboard".to_owned(),
+        records_read: report.records_read,
+        events_applied: report.events_applied,
+        seconds,
+        records_per_second: report.records_read as f64 / seconds.max(1e-9),
+        events_in_store: events,
+    })
+}
+
+async fn stored_events(pool: &PgPool) -> anyhow::Result<u64> {
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(pool).await?;
+    Ok(count as u64)
+}
+
+/// Until the relay's counter reaches the events stored.
+async fn wait_for_relay(target: &Target, events: u64) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        let metrics = http.get(format!("{}/metrics", target.query_api)).send().await?.text().await?;
+        let relayed = wavestack_bench::metrics::sum(&metrics, "wavestack_relay_events_total", &[]) as u64;
+        if relayed >= events {
+            return Ok(());
+        }
+        if started.elapsed() > RELAY_LIMIT {
+            bail!("the relay put {relayed} of {events} events on the log in {} s", RELAY_LIMIT.as_secs());
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
