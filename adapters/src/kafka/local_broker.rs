@@ -20,10 +20,10 @@ pub enum LocalBrokerStorage {
 }
 
 pub struct LocalBroker {
-    child: Option<Child>,
+    pub(super) child: Option<Child>,
     port: u16,
     storage: LocalBrokerStorage,
-    log_path: Option<PathBuf>,
+    pub(super) log_path: Option<PathBuf>,
 }
 
 impl LocalBroker {

@@ -1,11 +1,13 @@
 //! Kafka: client configuration, topic creation, the idempotent producer and
 //! the local Kafka-protocol broker used when no cluster is configured.
 
+mod broker_watch;
 mod local_broker;
 mod producer;
 mod resume;
 mod topics;
 
+pub use broker_watch::WatchedBroker;
 pub use local_broker::{LocalBroker, LocalBrokerStorage};
 pub use producer::idempotent_producer;
 pub use resume::{Admit, ResumeGuard};

@@ -41,7 +41,8 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
             })
             .await??;
             tracing::info!(bootstrap = %broker.bootstrap(), data_dir = ?broker.data_dir(), "local Kafka broker started");
-            let bootstrap = broker.bootstrap();
+            let broker = broker.watched();
+            let bootstrap = broker.bootstrap().to_owned();
             (Some(broker), bootstrap)
         }
     };
