@@ -90,7 +90,11 @@ impl LocalBroker {
             )
         })?;
         self.child = Some(child);
-        self.wait_until_listening(Duration::from_secs(30))
+        self.wait_until_listening(Duration::from_secs(30))?;
+        if let LocalBrokerStorage::Sqlite(dir) = &self.storage {
+            super::broker_index::add_missing_indexes(&dir.join("tansu.db"), Duration::from_secs(30))?;
+        }
+        Ok(())
     }
 
     fn wait_until_listening(&mut self, timeout: Duration) -> anyhow::Result<()> {

@@ -1,6 +1,7 @@
 //! Kafka: client configuration, topic creation, the idempotent producer and
 //! the local Kafka-protocol broker used when no cluster is configured.
 
+mod broker_index;
 mod broker_watch;
 mod local_broker;
 mod producer;
