@@ -57,21 +57,20 @@ async fn main() -> anyhow::Result<()> {
     ensure_topics(&kafka, &["bench.raw".to_owned()]).await?;
 
     let codec = Codec::from_catalog()?;
-    let mut relay =
-        Relay::acquire(&pool, idempotent_producer(&kafka)?, codec, RelayConfig::default(), &CancellationToken::new())
-            .await?
-            .context("relay lock")?;
+    let mut relay = Relay::acquire(
+        &pool,
+        idempotent_producer(&kafka)?,
+        codec,
+        RelayConfig { batch_size: batch_size(), ..RelayConfig::default() },
+        &CancellationToken::new(),
+    )
+    .await?
+    .context("relay lock")?;
     let sample = relay.fetch_batch().await?;
     let record_bytes = Codec::from_catalog()?.encode(&sample[0].to_envelope()?)?;
 
     let started = Instant::now();
-    let mut relayed = 0;
-    loop {
-        match relay.relay_once().await? {
-            0 => break,
-            n => relayed += n,
-        }
-    }
+    let relayed = relay.relay_until_caught_up().await?;
     let relay_rate = relayed as f64 / started.elapsed().as_secs_f64();
     println!(
         "relay: {relayed} events in {:.2} s = {relay_rate:.0} events/s ({storage_name} broker, {}-byte records)",
@@ -104,4 +103,9 @@ async fn main() -> anyhow::Result<()> {
     drop(relay);
     database.drop().await?;
     Ok(())
+}
+
+/// `RELAY_BATCH_SIZE`, as `wavestack up` reads it; 5,000 by default.
+fn batch_size() -> i64 {
+    std::env::var("RELAY_BATCH_SIZE").ok().and_then(|v| v.parse().ok()).unwrap_or(5000)
 }

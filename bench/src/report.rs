@@ -127,7 +127,7 @@ impl Report {
         }
         let _ = writeln!(
             out,
-            "\n| phase: events/s from its start until drained | {} |",
+            "\n| phase: events/s, from its start until each had handled its last | {} |",
             self.pipeline_columns().join(" | ")
         );
         let _ = writeln!(out, "|---|{}", "---|".repeat(self.pipeline_columns().len()));

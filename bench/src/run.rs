@@ -1,6 +1,7 @@
 //! One whole run against a stack that is up: the phases in turn, the
 //! stack's counters before and after, the process sampled throughout.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -78,31 +79,55 @@ pub async fn run(target: &Target, config: BenchConfig, pid: Option<u32>) -> anyh
     })
 }
 
-/// Runs a phase, waits for its backlog to be visible, and adds what the
-/// pipeline did from the phase's start until then.
+/// Runs a phase, waits for its backlog to be visible, and adds each
+/// component's rate: the events it handled from the phase's start, over the
+/// time until it handled its last one. (Over the whole window every
+/// component handles the same events, so only its own finishing time tells
+/// a slow relay from a slow projection.)
 async fn drained(
     http: &reqwest::Client,
     target: &Target,
     phase: impl std::future::Future<Output = phases::PhaseResult>,
 ) -> anyhow::Result<phases::PhaseResult> {
-    let before = scrape(http, target).await?;
     let started = Instant::now();
+    let first = counters(&scrape(http, target).await?);
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (http, target, stop) = (http.clone(), target.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut samples = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(text) = scrape(&http, &target).await {
+                    samples.push((started.elapsed().as_secs_f64(), counters(&text)));
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            samples
+        })
+    };
     let mut result = phase.await;
     result.drained_after_seconds = settle(target).await;
-    let seconds = started.elapsed().as_secs_f64();
-    let after = scrape(http, target).await?;
-    let relayed = "wavestack_relay_events_total";
-    result.pipeline_events_per_second.insert(
-        "relay".to_owned(),
-        (metrics::sum(&after, relayed, &[]) - metrics::sum(&before, relayed, &[])) / seconds,
-    );
-    let applied = "wavestack_projection_events_applied_total";
-    let before = metrics::by_label(&before, applied, "projection");
-    for (name, total) in metrics::by_label(&after, applied, "projection") {
-        let rate = (total - before.get(&name).unwrap_or(&0.0)) / seconds;
-        result.pipeline_events_per_second.insert(format!("projection {name}"), rate);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let samples = sampler.await?;
+    let Some((_, last)) = samples.last() else { return Ok(result) };
+    for (component, total) in last {
+        let handled = total - first.get(component).unwrap_or(&0.0);
+        // The first sample at which the counter had reached its final value.
+        let finished = samples.iter().find(|(_, c)| c.get(component) == Some(total)).map_or(0.0, |(at, _)| *at);
+        if handled > 0.0 && finished > 0.0 {
+            result.pipeline_events_per_second.insert(component.clone(), handled / finished);
+        }
     }
     Ok(result)
+}
+
+/// The relay's and each projection's event counters.
+fn counters(text: &str) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::from([("relay".to_owned(), metrics::sum(text, "wavestack_relay_events_total", &[]))]);
+    for (name, total) in metrics::by_label(text, "wavestack_projection_events_applied_total", "projection") {
+        out.insert(format!("projection {name}"), total);
+    }
+    out
 }
 
 /// The same machine's raw rates, measured now; a baseline that fails is

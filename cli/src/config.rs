@@ -36,7 +36,7 @@ pub struct KafkaArgs {
     #[arg(long, env = "KAFKA_REPLICATION_FACTOR", default_value_t = 1)]
     pub replication_factor: i32,
     /// Events per relay batch.
-    #[arg(long, env = "RELAY_BATCH_SIZE", default_value_t = 1000)]
+    #[arg(long, env = "RELAY_BATCH_SIZE", default_value_t = 5000)]
     pub relay_batch_size: i64,
     /// A Confluent-compatible schema registry to register the log's schemas
     /// in (its ids then go on the wire). Unset: the query API serves the

@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-const HEADER_INDEX: &str =
-    "CREATE INDEX IF NOT EXISTS wavestack_header_by_record ON header (topition, offset_id)";
+const HEADER_INDEX: &str = "CREATE INDEX IF NOT EXISTS wavestack_header_by_record ON header (topition, offset_id)";
 
 /// Adds the index to the broker's database, waiting for tansu to have
 /// created its tables.

@@ -9,6 +9,11 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    /// Just past this event in relay order.
+    pub fn after(event: &super::OutboxEvent) -> Self {
+        Self { transaction_id: event.transaction_id, position: event.position }
+    }
+
     pub(crate) async fn load(conn: &mut PgConnection, relay: &str) -> anyhow::Result<Self> {
         let row: Option<(i64, i64)> =
             sqlx::query_as("SELECT transaction_id::text::bigint, position FROM relay_checkpoints WHERE relay = $1")

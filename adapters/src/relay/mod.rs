@@ -12,8 +12,10 @@
 //! committed (and got their transaction id) before it began.
 //!
 //! Delivery: a batch is produced with the idempotent producer, and the
-//! checkpoint advances only once the broker acknowledged all of it. A crash
-//! in between re-sends the batch; consumers drop duplicates by
+//! checkpoint advances only once the broker acknowledged all of it (and
+//! every batch before it). While the broker works on one batch the relay
+//! reads and enqueues the next. A crash in between re-sends what follows
+//! the checkpoint; consumers drop duplicates by
 //! (aggregate id, sequence), and the records carry the same event id.
 
 mod checkpoint;
@@ -48,7 +50,7 @@ impl Default for RelayConfig {
     fn default() -> Self {
         Self {
             name: "main".to_owned(),
-            batch_size: 1000,
+            batch_size: 5000,
             idle_poll: Duration::from_millis(20),
             max_backoff: Duration::from_secs(5),
             schema_ids: SchemaIds::catalog(),
@@ -107,17 +109,20 @@ impl Relay {
     /// The next events after the checkpoint that can no longer be joined by
     /// an earlier one.
     pub async fn fetch_batch(&mut self) -> anyhow::Result<Vec<OutboxEvent>> {
-        outbox::fetch_after(&mut self.conn, self.checkpoint, self.config.batch_size).await
+        self.fetch_after(self.checkpoint).await
     }
 
     /// Produces the batch and waits for the broker to acknowledge all of it.
     pub async fn publish(&self, batch: &[OutboxEvent]) -> anyhow::Result<()> {
-        publisher::produce_all(&self.producer, &self.codec, batch).await
+        publisher::enqueue_all(&self.producer, &self.codec, batch).await?.acknowledged().await
     }
 
     /// Records that everything up to `last` is on the log.
     pub async fn commit(&mut self, last: &OutboxEvent) -> anyhow::Result<()> {
-        let next = Checkpoint { transaction_id: last.transaction_id, position: last.position };
+        self.advance(Checkpoint::after(last)).await
+    }
+
+    async fn advance(&mut self, next: Checkpoint) -> anyhow::Result<()> {
         next.save(&mut self.conn, &self.config.name).await?;
         self.checkpoint = next;
         Ok(())
@@ -146,16 +151,63 @@ impl Relay {
         Ok(batch.len())
     }
 
-    /// Relays until cancelled, finishing the batch in hand first. Failures
+    /// One step of the pipelined loop: reads and enqueues the batch after
+    /// `ahead` while the broker still works on `pending`, then waits for
+    /// `pending` and checkpoints it. The database read and the encoding of
+    /// one batch overlap the broker's work on the one before; the
+    /// checkpoint still only moves past what the broker acknowledged.
+    /// Returns how many events the checkpoint moved past.
+    async fn step(&mut self, ahead: &mut Checkpoint, pending: &mut Option<InFlight>) -> anyhow::Result<usize> {
+        let batch = self.fetch_after(*ahead).await?;
+        let next = match batch.last() {
+            Some(last) => {
+                let enqueued = publisher::enqueue_all(&self.producer, &self.codec, &batch).await?;
+                *ahead = Checkpoint::after(last);
+                Some(InFlight { enqueued, upto: *ahead })
+            }
+            None => None,
+        };
+        let relayed = match pending.take() {
+            Some(done) => {
+                let count = done.enqueued.len();
+                done.enqueued.acknowledged().await?;
+                self.advance(done.upto).await?;
+                count
+            }
+            None => 0,
+        };
+        *pending = next;
+        Ok(relayed)
+    }
+
+    /// Relays, pipelined as `run` does, until nothing is left to relay;
+    /// returns how many events it relayed.
+    pub async fn relay_until_caught_up(&mut self) -> anyhow::Result<usize> {
+        let (mut ahead, mut pending, mut relayed) = (self.checkpoint, None, 0);
+        loop {
+            match self.step(&mut ahead, &mut pending).await? {
+                0 if pending.is_none() => return Ok(relayed),
+                n => relayed += n,
+            }
+        }
+    }
+
+    async fn fetch_after(&mut self, after: Checkpoint) -> anyhow::Result<Vec<OutboxEvent>> {
+        outbox::fetch_after(&mut self.conn, after, self.config.batch_size).await
+    }
+
+    /// Relays until cancelled, finishing the batches in hand first. Failures
     /// (broker down, Postgres restarting) are retried with backoff from the
     /// last checkpoint; nothing is skipped.
     pub async fn run(mut self, cancel: CancellationToken) -> anyhow::Result<()> {
         let mut backoff = Duration::from_millis(100);
         let mut relayed_since_report = 0usize;
         let mut report_at = Instant::now();
-        while !cancel.is_cancelled() {
-            match self.relay_once().await {
-                Ok(0) => {
+        let mut ahead = self.checkpoint;
+        let mut pending: Option<InFlight> = None;
+        while !cancel.is_cancelled() || pending.is_some() {
+            match self.step(&mut ahead, &mut pending).await {
+                Ok(0) if pending.is_none() => {
                     backoff = Duration::from_millis(100);
                     tokio::select! {
                         _ = cancel.cancelled() => {}
@@ -169,6 +221,9 @@ impl Relay {
                         .increment(n as u64);
                 }
                 Err(error) => {
+                    // Start over from what the broker surely has.
+                    pending = None;
+                    ahead = self.checkpoint;
                     metrics::counter!("wavestack_relay_batch_failures_total", "relay" => self.config.name.clone())
                         .increment(1);
                     tracing::warn!(relay = %self.config.name, error = format!("{error:#}"), retry_in = ?backoff, "relay batch failed");
@@ -192,6 +247,12 @@ impl Relay {
         tracing::info!(relay = %self.config.name, checkpoint = ?self.checkpoint, "relay stopped");
         Ok(())
     }
+}
+
+/// A batch the producer has, and the checkpoint its acknowledgement allows.
+struct InFlight {
+    enqueued: publisher::Enqueued,
+    upto: Checkpoint,
 }
 
 /// Runs a relay for as long as `cancel` is not cancelled, re-acquiring the

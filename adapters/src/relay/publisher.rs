@@ -12,25 +12,59 @@ use super::OutboxEvent;
 pub const HEADER_EVENT_TYPE: &str = "wavestack.event_type";
 pub const HEADER_EVENT_ID: &str = "wavestack.event_id";
 
-/// Enqueues the whole batch in order, then waits for every acknowledgement.
-/// Enqueueing one record at a time (never two futures racing for queue
-/// space) keeps the batch's order per partition.
-pub(crate) async fn produce_all(producer: &FutureProducer, codec: &Codec, batch: &[OutboxEvent]) -> anyhow::Result<()> {
-    let mut deliveries: Vec<DeliveryFuture> = Vec::with_capacity(batch.len());
+/// A batch handed to the producer, its acknowledgements still to come.
+pub(crate) struct Enqueued {
+    deliveries: Vec<(DeliveryFuture, uuid::Uuid)>,
+}
+
+impl Enqueued {
+    pub(crate) fn len(&self) -> usize {
+        self.deliveries.len()
+    }
+
+    /// Waits until the broker acknowledged every record of the batch.
+    pub(crate) async fn acknowledged(self) -> anyhow::Result<()> {
+        for (delivery, event_id) in self.deliveries {
+            match delivery.await {
+                Ok(Ok(_)) => {}
+                Ok(Err((error, _))) => {
+                    return Err(anyhow!(error).context(format!("broker did not acknowledge event {event_id}")))
+                }
+                Err(_) => return Err(anyhow!("producer dropped event {event_id} before acknowledging")),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Encodes the whole batch, then enqueues it in order. Encoding first keeps the enqueueing tight, so the
+/// producer sends a few large requests per partition instead of one per
+/// `linger.ms` of encoding: the local broker pays per request (a SQLite
+/// transaction each), and the relay ran at a third of the rate with the two
+/// interleaved. Enqueueing one record at a time (never two futures racing
+/// for queue space) keeps the batch's order per partition.
+pub(crate) async fn enqueue_all(
+    producer: &FutureProducer,
+    codec: &Codec,
+    batch: &[OutboxEvent],
+) -> anyhow::Result<Enqueued> {
+    let mut encoded = Vec::with_capacity(batch.len());
     for event in batch {
         let envelope = event.to_envelope()?;
         let bytes = codec.encode(&envelope).with_context(|| format!("encoding event {}", event.event_id))?;
-        let topic = envelope.event.kind().topic();
-        let event_id = event.event_id.to_string();
+        encoded.push((envelope.event.kind().topic(), event.event_id.to_string(), bytes));
+    }
+    let mut deliveries = Vec::with_capacity(batch.len());
+    for (event, (topic, event_id, bytes)) in batch.iter().zip(&encoded) {
         let headers = OwnedHeaders::new()
             .insert(Header { key: HEADER_EVENT_TYPE, value: Some(event.event_type.as_str()) })
             .insert(Header { key: HEADER_EVENT_ID, value: Some(event_id.as_str()) });
         let mut record =
-            FutureRecord::to(&topic).key(event.aggregate_id.as_str()).payload(bytes.as_slice()).headers(headers);
+            FutureRecord::to(topic).key(event.aggregate_id.as_str()).payload(bytes.as_slice()).headers(headers);
         loop {
             match producer.send_result(record) {
                 Ok(delivery) => {
-                    deliveries.push(delivery);
+                    deliveries.push((delivery, event.event_id));
                     break;
                 }
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), returned)) => {
@@ -41,14 +75,5 @@ pub(crate) async fn produce_all(producer: &FutureProducer, codec: &Codec, batch:
             }
         }
     }
-    for (delivery, event) in deliveries.into_iter().zip(batch) {
-        match delivery.await {
-            Ok(Ok(_)) => {}
-            Ok(Err((error, _))) => {
-                return Err(anyhow!(error).context(format!("broker did not acknowledge event {}", event.event_id)))
-            }
-            Err(_) => return Err(anyhow!("producer dropped event {} before acknowledging", event.event_id)),
-        }
-    }
-    Ok(())
+    Ok(Enqueued { deliveries })
 }
