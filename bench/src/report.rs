@@ -41,8 +41,9 @@ pub struct Machine {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchConfig {
-    /// Length of each phase.
+    /// Length of each phase but the batch phase.
     pub seconds: u64,
+    pub batch_seconds: u64,
     /// Clients of the flat-out single-post phase.
     pub clients: usize,
     /// Offered rate of the fixed-rate single-post phase.

@@ -44,7 +44,7 @@ pub async fn run(target: &Target, config: BenchConfig, pid: Option<u32>) -> anyh
     let phase = phases::single(target, shape.clone(), config.seconds, None, config.clients);
     results.push(named(drained(&http, target, phase).await?, "single, flat out"));
     tracing::info!(size = config.batch_size, "phase: batches, flat out");
-    let phase = phases::batch(target, shape, config.seconds, config.batch_size, config.batch_clients);
+    let phase = phases::batch(target, shape, config.batch_seconds, config.batch_size, config.batch_clients);
     results.push(drained(&http, target, phase).await?);
 
     let seconds = clock.elapsed().as_secs_f64();

@@ -9,6 +9,12 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc rather than glibc's malloc: under batch load glibc's per-thread
+/// arenas fragmented (peak RSS 301 MB in the bench) and its bookkeeping took
+/// about a tenth of the process's CPU samples (BENCHMARKS.md, issue 6).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// WaveStack: chat → clip → publish, event-sourced on a durable log.
 #[derive(Parser)]
 #[command(name = "wavestack", version)]

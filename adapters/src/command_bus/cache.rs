@@ -14,7 +14,7 @@ use wavestack_domain::clip::ClipState;
 use wavestack_domain::publication::PublicationState;
 
 /// What a state costs to keep, in rough units of one remembered id (about
-/// 60 bytes): the budget below holds about 60 MB.
+/// 60 bytes with its allocation): the budget below holds about 30 MB.
 pub trait Footprint {
     fn footprint(&self) -> u64 {
         1
@@ -54,7 +54,7 @@ impl<A: Footprint> Weighter<String, Loaded<A>> for ByFootprint {
 pub(super) struct StateCache<A: Footprint + Clone>(Cache<String, Loaded<A>, ByFootprint>);
 
 impl<A: Footprint + Clone> StateCache<A> {
-    const BUDGET: u64 = 1_000_000;
+    const BUDGET: u64 = 500_000;
     const EXPECTED_STREAMS: usize = 50_000;
 
     pub(super) fn new() -> Self {

@@ -129,6 +129,11 @@ impl LocalBroker {
         self.spawn()
     }
 
+    /// The broker's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn data_dir(&self) -> Option<&Path> {
         match &self.storage {
             LocalBrokerStorage::Memory => None,

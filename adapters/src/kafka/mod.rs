@@ -35,4 +35,20 @@ impl KafkaConfig {
         config.set("bootstrap.servers", &self.brokers);
         config
     }
+
+    /// A consumer of `group` that stores its offsets itself (with what it
+    /// writes) and prefetches a bounded amount. librdkafka's defaults buffer
+    /// up to 100,000 records or 64 MB per consumer ahead of the reader; with
+    /// a dozen consumers in `wavestack up` and a backlog, that was most of
+    /// the process's memory.
+    pub fn consumer_config(&self, group: &str) -> ClientConfig {
+        let mut config = self.client_config();
+        config
+            .set("group.id", group)
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("queued.min.messages", "10000")
+            .set("queued.max.messages.kbytes", "8192");
+        config
+    }
 }

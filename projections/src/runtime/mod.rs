@@ -186,10 +186,7 @@ impl<P: Projection> ProjectionRunner<P> {
         // requests while it serves a large fetch.
         wavestack_adapters::kafka::ensure_topics(kafka, &[dead_letter_topic(projection.name())]).await?;
         let consumer: StreamConsumer = kafka
-            .client_config()
-            .set("group.id", format!("wavestack.projection.{}", projection.name()))
-            .set("enable.auto.commit", "false")
-            .set("enable.auto.offset.store", "false")
+            .consumer_config(&format!("wavestack.projection.{}", projection.name()))
             .set("auto.offset.reset", "earliest")
             // Read models must be fresh: do not let the broker hold an empty
             // fetch for librdkafka's default 500 ms (tansu answers a waiting

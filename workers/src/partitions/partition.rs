@@ -82,10 +82,7 @@ impl PartitionReader {
         group: &str,
     ) -> anyhow::Result<Self> {
         let consumer: StreamConsumer = kafka
-            .client_config()
-            .set("group.id", format!("wavestack.{group}"))
-            .set("enable.auto.commit", "false")
-            .set("enable.auto.offset.store", "false")
+            .consumer_config(&format!("wavestack.{group}"))
             // Workers are not latency-critical to the millisecond, and every
             // empty fetch costs the local broker (SQLite) CPU that the
             // read models' consumers need: wait longer than they do.

@@ -17,9 +17,12 @@ pub struct BenchArgs {
     /// Postgres server to create the throwaway database on.
     #[arg(long, env = "DATABASE_URL", default_value = "postgres://localhost/postgres")]
     database_url: String,
-    /// Seconds of each phase.
+    /// Seconds of each phase but the batch phase.
     #[arg(long, default_value_t = 20)]
     seconds: u64,
+    /// Seconds of the batch phase: the ingest target is sustained for 60 s.
+    #[arg(long, default_value_t = 60)]
+    batch_seconds: u64,
     /// Clients of the flat-out single-post phase.
     #[arg(long, default_value_t = 32)]
     clients: usize,
@@ -104,9 +107,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         database_url: Some(database_url.clone()),
     };
     wait_ready(&target, &work).await?;
-    eprintln!("stack up (pid {pid}, logs in {}); running four phases of {} s", work.display(), args.seconds);
+    eprintln!(
+        "stack up (pid {pid}, logs in {}); running four phases of {} s (batches {} s)",
+        work.display(),
+        args.seconds,
+        args.batch_seconds
+    );
     let config = BenchConfig {
         seconds: args.seconds,
+        batch_seconds: args.batch_seconds,
         clients: args.clients,
         rate: args.rate,
         batch_size: args.batch_size,
