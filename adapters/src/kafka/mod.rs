@@ -37,17 +37,19 @@ impl KafkaConfig {
     }
 
     /// A consumer of `group` that stores its offsets itself (with what it
-    /// writes) and prefetches a bounded amount. librdkafka's defaults buffer
-    /// up to 100,000 records or 64 MB per consumer ahead of the reader; with
-    /// a dozen consumers in `wavestack up` and a backlog, that was most of
-    /// the process's memory.
+    /// writes) and prefetches a bounded amount. librdkafka's default buffers
+    /// up to 64 MB per consumer ahead of the reader; with a dozen consumers
+    /// in `wavestack up` and a backlog, that was most of the process's
+    /// memory. 8 MB still reads the local broker as fast as 64 MB; 4 MB, or
+    /// a lower `queued.min.messages`, cut a backlog's read from 39,000 to
+    /// 13,000–16,000 records/s, because every pause costs the broker's
+    /// `fetch.wait.max.ms` to resume (BENCHMARKS.md, issue 6).
     pub fn consumer_config(&self, group: &str) -> ClientConfig {
         let mut config = self.client_config();
         config
             .set("group.id", group)
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
-            .set("queued.min.messages", "10000")
             .set("queued.max.messages.kbytes", "8192");
         config
     }
