@@ -40,6 +40,8 @@ pub struct PhaseResult {
     /// Commands accepted (messages, for batches), per second.
     pub accepted_per_second: f64,
     pub errors: u64,
+    /// Why, counted: an HTTP status with its error code, or the failure.
+    pub error_reasons: BTreeMap<String, u64>,
     pub latency: Summary,
     /// How long the pipeline took, after the phase, until everything the
     /// phase sent was visible in the query API.
@@ -56,6 +58,7 @@ const MAX_IN_FLIGHT: u64 = 4096;
 struct Tally {
     accepted: AtomicU64,
     errors: AtomicU64,
+    reasons: Mutex<BTreeMap<String, u64>>,
     requests: AtomicU64,
     latencies: Mutex<Latencies>,
 }
@@ -65,6 +68,7 @@ impl Tally {
         Arc::new(Self {
             accepted: AtomicU64::new(0),
             errors: AtomicU64::new(0),
+            reasons: Mutex::new(BTreeMap::new()),
             requests: AtomicU64::new(0),
             latencies: Mutex::new(Latencies::default()),
         })
@@ -79,6 +83,7 @@ impl Tally {
             requests: self.requests.load(Ordering::Relaxed),
             accepted_per_second: self.accepted.load(Ordering::Relaxed) as f64 / seconds,
             errors: self.errors.load(Ordering::Relaxed),
+            error_reasons: self.reasons.lock().expect("not poisoned").clone(),
             latency: self.latencies.lock().expect("not poisoned").summary(),
             drained_after_seconds: None,
             pipeline_events_per_second: BTreeMap::new(),
@@ -90,8 +95,23 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder().pool_max_idle_per_host(512).timeout(Duration::from_secs(60)).build().expect("a client")
 }
 
+/// Why a request failed, short enough to count.
+async fn refusal(response: reqwest::Response) -> String {
+    let status = response.status().as_u16();
+    let code = response.json::<Value>().await.ok().and_then(|b| b["error"]["code"].as_str().map(str::to_owned));
+    format!("HTTP {status} {}", code.unwrap_or_default()).trim_end().to_owned()
+}
+
+fn failed(error: reqwest::Error) -> String {
+    if error.is_timeout() {
+        "client timeout".to_owned()
+    } else {
+        "connection failed".to_owned()
+    }
+}
+
 /// Sends one request of the traffic; the number of commands accepted.
-async fn send(http: &reqwest::Client, target: &Target, request: &Request) -> Result<u64, ()> {
+async fn send(http: &reqwest::Client, target: &Target, request: &Request) -> Result<u64, String> {
     let (path, body) = match request {
         Request::Chat(message) => ("/v1/chat/messages", message),
         Request::Clip(clip) => ("/v1/clips", clip),
@@ -102,11 +122,11 @@ async fn send(http: &reqwest::Client, target: &Target, request: &Request) -> Res
         .json(body)
         .send()
         .await
-        .map_err(|_| ())?;
+        .map_err(failed)?;
     if response.status() != reqwest::StatusCode::ACCEPTED {
-        return Err(());
+        return Err(refusal(response).await);
     }
-    let answer: Value = response.json().await.map_err(|_| ())?;
+    let answer: Value = response.json().await.map_err(failed)?;
     Ok(answer.get("accepted").and_then(Value::as_u64).unwrap_or(1))
 }
 
@@ -134,7 +154,7 @@ pub async fn single(
                 let request = traffic.lock().expect("not poisoned").next_request();
                 tally.requests.fetch_add(1, Ordering::Relaxed);
                 if in_flight.load(Ordering::Relaxed) >= MAX_IN_FLIGHT {
-                    tally.errors.fetch_add(1, Ordering::Relaxed);
+                    record(&tally, Err("not sent: too many in flight".to_owned()), Duration::ZERO);
                 } else {
                     in_flight.fetch_add(1, Ordering::Relaxed);
                     let (http, target, tally, in_flight) =
@@ -213,7 +233,7 @@ pub async fn visibility(target: &Target, shape: TrafficShape, seconds: u64, rate
         tasks.spawn(async move {
             match visible(&http, &target, &message).await {
                 Ok(latency) => record(&tally, Ok(1), latency),
-                Err(()) => record(&tally, Err(()), Duration::ZERO),
+                Err(why) => record(&tally, Err(why), Duration::ZERO),
             }
         });
         due += interval;
@@ -233,25 +253,28 @@ pub async fn settle(target: &Target, limit: Duration) -> Result<Duration, String
     while started.elapsed() < limit {
         match visible(&http, target, &probe).await {
             Ok(_) => return Ok(started.elapsed()),
-            Err(()) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
     Err(format!("the pipeline did not drain within {limit:?}"))
 }
 
 /// From the 202 to the query's 200.
-async fn visible(http: &reqwest::Client, target: &Target, message: &Value) -> Result<Duration, ()> {
+async fn visible(http: &reqwest::Client, target: &Target, message: &Value) -> Result<Duration, String> {
     let response = http
         .post(format!("{}/v1/chat/messages", target.command_api))
         .bearer_auth(&target.write_token)
         .json(message)
         .send()
         .await
-        .map_err(|_| ())?;
+        .map_err(failed)?;
     let accepted_at = Instant::now();
-    let answer: Value = response.json().await.map_err(|_| ())?;
+    if response.status() != reqwest::StatusCode::ACCEPTED {
+        return Err(format!("command: {}", refusal(response).await));
+    }
+    let answer: Value = response.json().await.map_err(failed)?;
     let (Some(aggregate), Some(sequence)) = (answer["aggregate_id"].as_str(), answer["sequence"].as_u64()) else {
-        return Err(());
+        return Err("command: no aggregate id or sequence in the answer".to_owned());
     };
     let channel = message["channel"].as_str().unwrap_or_default();
     let read = http
@@ -265,21 +288,22 @@ async fn visible(http: &reqwest::Client, target: &Target, message: &Value) -> Re
         ])
         .send()
         .await
-        .map_err(|_| ())?;
+        .map_err(failed)?;
     if !read.status().is_success() {
-        return Err(());
+        return Err(format!("read: {}", refusal(read).await));
     }
     Ok(accepted_at.elapsed())
 }
 
-fn record(tally: &Tally, outcome: Result<u64, ()>, latency: Duration) {
+fn record(tally: &Tally, outcome: Result<u64, String>, latency: Duration) {
     match outcome {
         Ok(accepted) => {
             tally.accepted.fetch_add(accepted, Ordering::Relaxed);
             tally.latencies.lock().expect("not poisoned").record(latency);
         }
-        Err(()) => {
+        Err(why) => {
             tally.errors.fetch_add(1, Ordering::Relaxed);
+            *tally.reasons.lock().expect("not poisoned").entry(why).or_default() += 1;
         }
     }
 }

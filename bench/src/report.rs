@@ -126,6 +126,10 @@ impl Report {
                 phase.drained_after_seconds.map_or("not in 5 min".to_owned(), |s| format!("{s:.1} s"))
             );
         }
+        for phase in self.phases.iter().filter(|p| !p.error_reasons.is_empty()) {
+            let reasons: Vec<String> = phase.error_reasons.iter().map(|(why, n)| format!("{why} ×{n}")).collect();
+            let _ = writeln!(out, "\nErrors in {}: {}.", phase.name, reasons.join(", "));
+        }
         let _ = writeln!(
             out,
             "\n| phase: events/s, from its start until each had handled its last | {} |",

@@ -1,9 +1,9 @@
-//! An index tansu 0.6's SQLite storage lacks. Its `header` table has none:
-//! every fetch that returns records looks up the first record's headers by
-//! scanning every header ever written. The relay writes two headers per
-//! record, so each fetch costs more as the log grows; on this machine a
-//! consumer reading a 30,000-record backlog got 355 records/s without the
-//! index and 23,900/s with it (BENCHMARKS.md, issue 6).
+//! An index tansu 0.6's SQLite storage lacks. Its `header` table has none,
+//! and a fetch looks up each record's headers, so every record read scanned
+//! every header ever written. The relay writes two headers per record, so
+//! reading cost more the longer the log; on this machine a consumer reading
+//! a 30,000-record backlog got 355 records/s without the index and 23,900/s
+//! with it (BENCHMARKS.md, issue 6).
 //!
 //! SQLite re-plans prepared statements when the schema changes, so the
 //! running broker uses the index from its next fetch on.

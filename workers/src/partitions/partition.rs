@@ -83,6 +83,10 @@ impl PartitionReader {
     ) -> anyhow::Result<Self> {
         let consumer: StreamConsumer = kafka
             .consumer_config(&format!("wavestack.{group}"))
+            // A worker handles a record at a time; a partition's worth of
+            // prefetch is plenty (a group owns every partition, so a member
+            // may hold several of these).
+            .set("queued.max.messages.kbytes", "2048")
             // Workers are not latency-critical to the millisecond, and every
             // empty fetch costs the local broker (SQLite) CPU that the
             // read models' consumers need: wait longer than they do.

@@ -36,7 +36,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 4)]
     batch_clients: usize,
     /// Offered posts per second of the command-to-visible phase.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 1000)]
     visible_rate: u64,
     #[arg(long, default_value_t = 50)]
     channels: u64,

@@ -1,7 +1,7 @@
 //! The replay measurement of `wavestack bench`: fills the log to the asked
 //! number of events through the command API (batches, as bots send them),
-//! waits until the relay has put every event on the log and the live read
-//! models have caught up, then rebuilds the leaderboard from offset 0 into
+//! waits until the relay has put every event on the log and the live
+//! projections have read all of it, then rebuilds the leaderboard from offset 0 into
 //! a fresh schema, as `wavestack replay --projection leaderboard` does.
 
 use std::time::{Duration, Instant};
@@ -16,7 +16,8 @@ use wavestack_schemas::SchemaIds;
 
 /// Filling goes in rounds of this many seconds of batches.
 const FILL_ROUND_SECONDS: u64 = 30;
-/// How long the relay may take to put the filled log on the broker.
+/// How long the relay may take to put the filled log on the broker, and the
+/// live projections to read it.
 const RELAY_LIMIT: Duration = Duration::from_secs(30 * 60);
 
 pub async fn measure(target: &Target, config: &BenchConfig) -> anyhow::Result<ReplayResult> {
@@ -37,8 +38,10 @@ pub async fn measure(target: &Target, config: &BenchConfig) -> anyhow::Result<Re
     }
     eprintln!("the log holds {events} events; waiting for the relay and the live read models");
     wait_for_relay(target, events).await?;
-    if let Err(error) = phases::settle(target, Duration::from_secs(600)).await {
-        eprintln!("the live read models did not catch up ({error}); replaying anyway");
+    // The live projections read the same broker: replaying while they catch
+    // up would measure the two sharing it.
+    if let Err(error) = wait_for_projections(target).await {
+        eprintln!("{error:#}; replaying anyway");
     }
     let kafka = KafkaConfig::new(brokers.clone());
     eprintln!("replaying the leaderboard from offset 0");
@@ -60,6 +63,29 @@ pub async fn measure(target: &Target, config: &BenchConfig) -> anyhow::Result<Re
 async fn stored_events(pool: &PgPool) -> anyhow::Result<u64> {
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(pool).await?;
     Ok(count as u64)
+}
+
+/// Until every live projection has read to the end of the log.
+async fn wait_for_projections(target: &Target) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let (mut last, mut moved_at) = (f64::NAN, Instant::now());
+    loop {
+        let metrics = http.get(format!("{}/metrics", target.query_api)).send().await?.text().await?;
+        let lag = wavestack_bench::metrics::sum(&metrics, "wavestack_projection_lag_records", &[]);
+        if lag == 0.0 {
+            return Ok(());
+        }
+        if lag != last {
+            (last, moved_at) = (lag, Instant::now());
+        } else if moved_at.elapsed() > Duration::from_secs(60) {
+            bail!("the live projections' lag stayed at {lag} records for a minute");
+        }
+        if started.elapsed() > RELAY_LIMIT {
+            bail!("the live projections still had {lag} records to read after {} s", RELAY_LIMIT.as_secs());
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
 }
 
 /// Until the relay's counter reaches the events stored.
