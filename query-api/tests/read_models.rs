@@ -154,3 +154,48 @@ async fn another_orgs_clips_are_invisible(pool: PgPool) {
     let uri = format!("/v1/clips?aggregate_id=acme/{clip_id}&min_sequence=1");
     assert_eq!(app.get(&uri, Some(&rival)).await.0, StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn many_reads_waiting_for_their_writes_are_answered_when_applied(pool: PgPool) {
+    let app = Arc::new(app(pool.clone()));
+    let token = app.token("acme", "read");
+    // The leaderboard's read model as its projection would have created it.
+    let leaderboard = wavestack_projections::leaderboard::Leaderboard;
+    let schema = wavestack_projections::runtime::live_schema(leaderboard.name());
+    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&pool).await.unwrap();
+    for statement in leaderboard.create_tables(&schema) {
+        sqlx::query(&statement).execute(&pool).await.unwrap();
+    }
+    sqlx::query(&format!(
+        "CREATE TABLE IF NOT EXISTS {schema}.positions (aggregate_id text PRIMARY KEY, last_sequence bigint NOT NULL)"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    // 300 readers, each waiting for its own viewer's sequence 2.
+    let readers: Vec<_> = (0..300)
+        .map(|i| {
+            let (app, token) = (app.clone(), token.clone());
+            tokio::spawn(async move {
+                let uri = format!(
+                    "/v1/channels/shroud/leaderboard?aggregate_id=acme/twitch/shroud/u{i}&min_sequence=2&wait_ms=3000"
+                );
+                app.get(&uri, Some(&token)).await.0
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The projection applies every viewer but the last, in one go.
+    sqlx::query(&format!(
+        "INSERT INTO {schema}.positions SELECT 'acme/twitch/shroud/u' || i, 2 FROM generate_series(0, 298) AS i"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut statuses = Vec::new();
+    for reader in readers {
+        statuses.push(reader.await.unwrap());
+    }
+    assert!(statuses[..299].iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+    assert_eq!(statuses[299], StatusCode::GATEWAY_TIMEOUT, "the one never applied times out");
+}

@@ -30,7 +30,7 @@ use wavestack_schemas::{AggregateKind, Codec, LogEnvelope};
 
 pub use dead_letter::{dead_letter_topic, HEADER_ERROR, HEADER_SOURCE};
 
-pub use store::{applied_sequence, check_schema_name, read_model_missing, ProjectionStore};
+pub use store::{applied_sequence, applied_sequences, check_schema_name, read_model_missing, ProjectionStore};
 pub use wavestack_adapters::kafka::{Admit, ResumeGuard};
 
 /// A read model. `apply` gets only events not applied before, in log order

@@ -44,6 +44,25 @@ pub async fn applied_sequence(pool: &PgPool, schema: &str, aggregate_id: &str) -
     Ok(seq.unwrap_or(0) as u64)
 }
 
+/// The sequences applied of each aggregate named that the read model has
+/// seen (absent: none yet), in one query.
+pub async fn applied_sequences(
+    pool: &PgPool,
+    schema: &str,
+    aggregate_ids: &[String],
+) -> anyhow::Result<HashMap<String, u64>> {
+    check_schema_name(schema)?;
+    let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT aggregate_id, last_sequence FROM {schema}.positions WHERE aggregate_id = ANY($1)"
+    ))
+    .bind(aggregate_ids)
+    .fetch_all(pool)
+    .await
+    .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
+    .context("reading the applied sequences")?;
+    Ok(rows.into_iter().map(|(id, seq)| (id, seq as u64)).collect())
+}
+
 /// The query named a read model whose projection has not started yet.
 pub use wavestack_adapters::postgres::relation_missing as read_model_missing;
 

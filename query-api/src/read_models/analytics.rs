@@ -14,6 +14,7 @@ use wavestack_projections::runtime::live_schema;
 
 use super::params::instant;
 use super::read_your_writes::{wait_for, ReadQuery};
+use super::waiters::Waiters;
 
 /// A week of minutes.
 const MAX_POINTS: i64 = 10_080;
@@ -45,6 +46,7 @@ pub(crate) struct Series {
 
 pub(crate) async fn analytics(
     State(pool): State<PgPool>,
+    State(waiters): State<Waiters>,
     Extension(principal): Extension<Principal>,
     Path(channel): Path<String>,
     ReadQuery(params, consistency): ReadQuery<Params>,
@@ -77,7 +79,7 @@ pub(crate) async fn analytics(
         .with_reason("range_too_large"));
     }
     let schema = live_schema("analytics");
-    wait_for(&pool, &schema, &principal.org, &consistency).await?;
+    wait_for(&waiters, &schema, &principal.org, &consistency).await?;
     let points = analytics::read(&pool, &schema, principal.org.as_str(), channel.as_str(), bucket, from, to)
         .await
         .map_err(ApiError::internal)?;

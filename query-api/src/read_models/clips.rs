@@ -4,7 +4,6 @@
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::ApiError;
 use wavestack_domain::value::ClipId;
@@ -13,6 +12,7 @@ use wavestack_projections::runtime::live_schema;
 
 use super::params::{channel, cursor, limit, one_of};
 use super::read_your_writes::{caught_up, NoParams, ReadQuery};
+use super::waiters::Waiters;
 
 pub(crate) const STATUSES: [&str; 4] = ["requested", "rendering", "rendered", "failed"];
 
@@ -37,7 +37,7 @@ pub(crate) struct Page {
 }
 
 pub(crate) async fn list(
-    State(pool): State<PgPool>,
+    State(waiters): State<Waiters>,
     Extension(principal): Extension<Principal>,
     ReadQuery(params, consistency): ReadQuery<ListParams>,
 ) -> Result<Json<Page>, ApiError> {
@@ -48,7 +48,7 @@ pub(crate) async fn list(
     let limit = limit(params.limit, 50, 500)?;
     let after = cursor(params.cursor.as_deref())?;
     let schema = live_schema("queue");
-    let mut conn = caught_up(&pool, &schema, &principal.org, &consistency).await?;
+    let mut conn = caught_up(&waiters, &schema, &principal.org, &consistency).await?;
     let page = queue::clips(&mut conn, &schema, principal.org.as_str(), &filter, after, limit)
         .await
         .map_err(ApiError::internal)?;
@@ -58,7 +58,7 @@ pub(crate) async fn list(
 /// With `min_sequence`, waits for the read model to reach that sequence of
 /// this clip (the aggregate id is the clip's own).
 pub(crate) async fn one(
-    State(pool): State<PgPool>,
+    State(waiters): State<Waiters>,
     Extension(principal): Extension<Principal>,
     Path(raw_id): Path<String>,
     ReadQuery(NoParams {}, consistency): ReadQuery<NoParams>,
@@ -66,7 +66,7 @@ pub(crate) async fn one(
     let clip_id = ClipId::parse(&raw_id).map_err(|_| ApiError::not_found("no such clip"))?;
     let schema = live_schema("queue");
     let consistency = consistency.or_stream(|| wavestack_domain::clip::stream_id(&principal.org, clip_id));
-    let mut conn = caught_up(&pool, &schema, &principal.org, &consistency).await?;
+    let mut conn = caught_up(&waiters, &schema, &principal.org, &consistency).await?;
     queue::clip(&mut conn, &schema, principal.org.as_str(), clip_id.as_uuid())
         .await
         .map_err(ApiError::internal)?

@@ -12,6 +12,7 @@ use wavestack_projections::runtime::live_schema;
 
 use super::params::{after_position, limit};
 use super::read_your_writes::{wait_for, ReadQuery};
+use super::waiters::Waiters;
 
 const MAX_LIMIT: i64 = 500;
 
@@ -39,6 +40,7 @@ pub(crate) struct Page {
 
 pub(crate) async fn leaderboard(
     State(pool): State<PgPool>,
+    State(waiters): State<Waiters>,
     Extension(principal): Extension<Principal>,
     Path(channel): Path<String>,
     ReadQuery(params, consistency): ReadQuery<Params>,
@@ -55,7 +57,7 @@ pub(crate) async fn leaderboard(
     // The cursor is the last rank of the previous page.
     let after = after_position(params.cursor.as_deref())?;
     let schema = live_schema("leaderboard");
-    wait_for(&pool, &schema, &principal.org, &consistency).await?;
+    wait_for(&waiters, &schema, &principal.org, &consistency).await?;
     let entries = leaderboard::read(&pool, &schema, principal.org.as_str(), channel.as_str(), window, after, limit + 1)
         .await
         .map_err(ApiError::internal)?;

@@ -8,13 +8,34 @@ mod leaderboard;
 mod params;
 mod publications;
 mod read_your_writes;
+mod waiters;
 
+use axum::extract::FromRef;
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use axum::Router;
 use sqlx::PgPool;
 use wavestack_adapters::auth::Scope;
 use wavestack_adapters::http::require_scope;
+
+/// What read routes share: the pool, and the read-your-writes waits.
+#[derive(Clone)]
+struct ReadState {
+    pool: PgPool,
+    waiters: waiters::Waiters,
+}
+
+impl FromRef<ReadState> for PgPool {
+    fn from_ref(state: &ReadState) -> Self {
+        state.pool.clone()
+    }
+}
+
+impl FromRef<ReadState> for waiters::Waiters {
+    fn from_ref(state: &ReadState) -> Self {
+        state.waiters.clone()
+    }
+}
 
 pub(crate) fn routes(pool: PgPool) -> Router {
     let read = Router::new()
@@ -28,5 +49,6 @@ pub(crate) fn routes(pool: PgPool) -> Router {
     let audit = Router::new()
         .route("/v1/events", get(events::list))
         .route_layer(from_fn_with_state(Scope::AuditRead, require_scope));
-    read.merge(audit).with_state(pool)
+    let waiters = waiters::Waiters::new(pool.clone());
+    read.merge(audit).with_state(ReadState { pool, waiters })
 }

@@ -5,7 +5,6 @@
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::ApiError;
 use wavestack_domain::value::{PublicationId, TargetPlatform};
@@ -14,6 +13,7 @@ use wavestack_projections::runtime::live_schema;
 
 use super::params::{channel, cursor, limit, one_of};
 use super::read_your_writes::{caught_up, NoParams, ReadQuery};
+use super::waiters::Waiters;
 
 /// Of a target.
 pub(crate) const STATUSES: [&str; 6] = ["pending", "attempting", "failed", "published", "gave_up", "cancelled"];
@@ -41,7 +41,7 @@ pub(crate) struct Page {
 }
 
 pub(crate) async fn list(
-    State(pool): State<PgPool>,
+    State(waiters): State<Waiters>,
     Extension(principal): Extension<Principal>,
     ReadQuery(params, consistency): ReadQuery<ListParams>,
 ) -> Result<Json<Page>, ApiError> {
@@ -59,7 +59,7 @@ pub(crate) async fn list(
     let limit = limit(params.limit, 50, 500)?;
     let after = cursor(params.cursor.as_deref())?;
     let schema = live_schema("queue");
-    let mut conn = caught_up(&pool, &schema, &principal.org, &consistency).await?;
+    let mut conn = caught_up(&waiters, &schema, &principal.org, &consistency).await?;
     let page = queue::publications(&mut conn, &schema, principal.org.as_str(), &filter, after, limit)
         .await
         .map_err(ApiError::internal)?;
@@ -67,7 +67,7 @@ pub(crate) async fn list(
 }
 
 pub(crate) async fn one(
-    State(pool): State<PgPool>,
+    State(waiters): State<Waiters>,
     Extension(principal): Extension<Principal>,
     Path(raw_id): Path<String>,
     ReadQuery(NoParams {}, consistency): ReadQuery<NoParams>,
@@ -75,7 +75,7 @@ pub(crate) async fn one(
     let id = PublicationId::parse(&raw_id).map_err(|_| ApiError::not_found("no such publication"))?;
     let schema = live_schema("queue");
     let consistency = consistency.or_stream(|| wavestack_domain::publication::stream_id(&principal.org, id));
-    let mut conn = caught_up(&pool, &schema, &principal.org, &consistency).await?;
+    let mut conn = caught_up(&waiters, &schema, &principal.org, &consistency).await?;
     queue::publication(&mut conn, &schema, principal.org.as_str(), id.as_uuid())
         .await
         .map_err(ApiError::internal)?

@@ -15,14 +15,14 @@ use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sqlx::pool::PoolConnection;
-use sqlx::{PgPool, Postgres};
+use sqlx::Postgres;
 use wavestack_adapters::http::{parse_query, ApiError};
 use wavestack_domain::value::OrgId;
-use wavestack_projections::runtime::applied_sequence;
+
+use super::waiters::Waiters;
 
 const DEFAULT_WAIT_MS: u64 = 5_000;
 const MAX_WAIT_MS: u64 = 30_000;
-const POLL: Duration = Duration::from_millis(10);
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,13 +47,13 @@ impl Consistency {
 
 /// Waits as asked, then lends a connection to read the model with.
 pub(crate) async fn caught_up(
-    pool: &PgPool,
+    waiters: &Waiters,
     schema: &str,
     org: &OrgId,
     consistency: &Consistency,
 ) -> Result<PoolConnection<Postgres>, ApiError> {
-    wait_for(pool, schema, org, consistency).await?;
-    pool.acquire().await.map_err(|e| ApiError::internal(e.into()))
+    wait_for(waiters, schema, org, consistency).await?;
+    waiters.pool().acquire().await.map_err(|e| ApiError::internal(e.into()))
 }
 
 const CONSISTENCY_KEYS: [&str; 3] = ["aggregate_id", "min_sequence", "wait_ms"];
@@ -85,7 +85,7 @@ where
 pub(crate) struct NoParams {}
 
 pub(crate) async fn wait_for(
-    pool: &PgPool,
+    waiters: &Waiters,
     schema: &str,
     org: &OrgId,
     consistency: &Consistency,
@@ -107,18 +107,12 @@ pub(crate) async fn wait_for(
         );
     }
     let deadline = tokio::time::Instant::now() + Duration::from_millis(wait_ms);
-    loop {
-        let applied = applied_sequence(pool, schema, aggregate_id).await.map_err(ApiError::internal)?;
-        if applied >= sequence {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(ApiError::new(
-                StatusCode::GATEWAY_TIMEOUT,
-                "not_caught_up",
-                format!("the read model has applied {aggregate_id} up to {applied}, not yet {sequence}; retry"),
-            ));
-        }
-        tokio::time::sleep(POLL).await;
+    match waiters.until_applied(schema, aggregate_id, sequence, deadline).await.map_err(ApiError::internal)? {
+        Ok(()) => Ok(()),
+        Err(applied) => Err(ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "not_caught_up",
+            format!("the read model has applied {aggregate_id} up to {applied}, not yet {sequence}; retry"),
+        )),
     }
 }
