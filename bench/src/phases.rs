@@ -217,22 +217,29 @@ pub async fn batch(target: &Target, shape: TrafficShape, seconds: u64, size: usi
 
 /// Posts at `rate` per second, each followed by a leaderboard read that
 /// waits for it: command accepted → visible in the query API.
-pub async fn visibility(target: &Target, shape: TrafficShape, seconds: u64, rate: u64) -> PhaseResult {
+pub async fn visibility(target: &Target, shape: TrafficShape, seconds: u64, rate: u64, batch: usize) -> PhaseResult {
     let http = client();
     let tally = Tally::new();
     let mut traffic = Traffic::new(shape, seed());
+    let batch = batch.max(1);
     let started = Instant::now();
-    let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+    // `rate` is messages per second: a request every `batch` messages.
+    let interval = Duration::from_secs_f64(batch as f64 / rate.max(1) as f64);
     let mut tasks = tokio::task::JoinSet::new();
     let mut due = started;
     while due < started + Duration::from_secs(seconds) {
         tokio::time::sleep_until(due.into()).await;
-        let message = traffic.next_message();
+        let messages: Vec<Value> = (0..batch).map(|_| traffic.next_message()).collect();
         let (http, target, tally) = (http.clone(), target.clone(), tally.clone());
         tally.requests.fetch_add(1, Ordering::Relaxed);
         tasks.spawn(async move {
-            match visible(&http, &target, &message).await {
-                Ok(latency) => record(&tally, Ok(1), latency),
+            let seen = if batch == 1 {
+                visible(&http, &target, &messages[0]).await
+            } else {
+                visible_batch(&http, &target, messages).await
+            };
+            match seen {
+                Ok(latency) => record(&tally, Ok(batch as u64), latency),
                 Err(why) => record(&tally, Err(why), Duration::ZERO),
             }
         });
@@ -240,7 +247,8 @@ pub async fn visibility(target: &Target, shape: TrafficShape, seconds: u64, rate
         while tasks.try_join_next().is_some() {}
     }
     while tasks.join_next().await.is_some() {}
-    tally.result("visibility", started.elapsed(), Some(rate as f64))
+    let name = if batch == 1 { "visibility".to_owned() } else { format!("visibility, batches of {batch}") };
+    tally.result(&name, started.elapsed(), Some(rate as f64))
 }
 
 /// Waits until everything accepted so far is visible: a probe message is
@@ -273,6 +281,36 @@ async fn visible(http: &reqwest::Client, target: &Target, message: &Value) -> Re
         return Err(format!("command: {}", refusal(response).await));
     }
     let answer: Value = response.json().await.map_err(failed)?;
+    read_back(http, target, message, &answer).await?;
+    Ok(accepted_at.elapsed())
+}
+
+/// A batch, from its 202 until its last message reads back. (The batch
+/// commits as one transaction, which the relay ships in one piece; the
+/// projections may still apply its messages a batch of theirs apart.)
+async fn visible_batch(http: &reqwest::Client, target: &Target, messages: Vec<Value>) -> Result<Duration, String> {
+    let response = http
+        .post(format!("{}/v1/chat/messages", target.command_api))
+        .bearer_auth(&target.write_token)
+        .json(&serde_json::json!({ "messages": messages }))
+        .send()
+        .await
+        .map_err(failed)?;
+    let accepted_at = Instant::now();
+    if response.status() != reqwest::StatusCode::ACCEPTED {
+        return Err(format!("command: {}", refusal(response).await));
+    }
+    let answer: Value = response.json().await.map_err(failed)?;
+    let (Some(last), Some(result)) = (messages.last(), answer["results"].as_array().and_then(|r| r.last())) else {
+        return Err("command: no results in the answer".to_owned());
+    };
+    read_back(http, target, last, result).await?;
+    Ok(accepted_at.elapsed())
+}
+
+/// Reads the message's channel leaderboard, waiting for the sequence the
+/// command API answered with.
+async fn read_back(http: &reqwest::Client, target: &Target, message: &Value, answer: &Value) -> Result<(), String> {
     let (Some(aggregate), Some(sequence)) = (answer["aggregate_id"].as_str(), answer["sequence"].as_u64()) else {
         return Err("command: no aggregate id or sequence in the answer".to_owned());
     };
@@ -292,7 +330,7 @@ async fn visible(http: &reqwest::Client, target: &Target, message: &Value) -> Re
     if !read.status().is_success() {
         return Err(format!("read: {}", refusal(read).await));
     }
-    Ok(accepted_at.elapsed())
+    Ok(())
 }
 
 fn record(tally: &Tally, outcome: Result<u64, String>, latency: Duration) {

@@ -50,8 +50,10 @@ pub struct BenchConfig {
     pub rate: u64,
     pub batch_size: usize,
     pub batch_clients: usize,
-    /// Offered rate of the visibility phase.
+    /// Offered messages per second of the visibility phases.
     pub visible_rate: u64,
+    /// Messages per request of the second visibility phase.
+    pub visible_batch: usize,
     pub channels: u64,
     pub viewers: u64,
     /// Records of the broker baseline's produce and consume.

@@ -32,9 +32,11 @@ pub async fn run(target: &Target, config: BenchConfig, pid: Option<u32>) -> anyh
     // drains, so that no phase pays for the backlog of the one before.
     let mut results = Vec::new();
     tracing::info!(rate = config.visible_rate, "phase: command to visible");
-    results.push(
-        drained(&http, target, phases::visibility(target, shape.clone(), config.seconds, config.visible_rate)).await?,
-    );
+    let phase = phases::visibility(target, shape.clone(), config.seconds, config.visible_rate, 1);
+    results.push(drained(&http, target, phase).await?);
+    tracing::info!(rate = config.visible_rate, batch = config.visible_batch, "phase: batch to visible");
+    let phase = phases::visibility(target, shape.clone(), config.seconds, config.visible_rate, config.visible_batch);
+    results.push(drained(&http, target, phase).await?);
     // The baselines copy the records the first phase put on the log.
     let baselines = baselines(target, &config).await;
     tracing::info!(rate = config.rate, "phase: single posts at a fixed rate");

@@ -35,9 +35,12 @@ pub struct BenchArgs {
     /// Clients of the batch phase.
     #[arg(long, default_value_t = 4)]
     batch_clients: usize,
-    /// Offered posts per second of the command-to-visible phase.
+    /// Offered messages per second of the command-to-visible phases (one
+    /// sends single posts, the other batches of --visible-batch).
     #[arg(long, default_value_t = 1000)]
     visible_rate: u64,
+    #[arg(long, default_value_t = 50)]
+    visible_batch: usize,
     #[arg(long, default_value_t = 50)]
     channels: u64,
     #[arg(long, default_value_t = 20_000)]
@@ -108,7 +111,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     wait_ready(&target, &work).await?;
     eprintln!(
-        "stack up (pid {pid}, logs in {}); running four phases of {} s (batches {} s)",
+        "stack up (pid {pid}, logs in {}); running five phases of {} s (batches {} s)",
         work.display(),
         args.seconds,
         args.batch_seconds
@@ -121,6 +124,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         batch_size: args.batch_size,
         batch_clients: args.batch_clients,
         visible_rate: args.visible_rate,
+        visible_batch: args.visible_batch,
         channels: args.channels,
         viewers: args.viewers,
         baseline_records: args.baseline_records,
