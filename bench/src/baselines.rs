@@ -245,8 +245,19 @@ fn tally(
 /// Reads the baseline topic from the start to its end, as a projection
 /// catching up would.
 fn consume(kafka: &KafkaConfig, expected: u64, limit: Duration) -> anyhow::Result<Rate> {
+    consume_topic(kafka, BASELINE_TOPIC, expected, limit)
+}
+
+/// Reads the relay's chat topic from the start to its end with the
+/// baseline's consumer: the raw rate to hold a replay of the same log to.
+pub async fn consume_chat_log(kafka: &KafkaConfig, limit: Duration) -> anyhow::Result<Rate> {
+    let kafka = kafka.clone();
+    tokio::task::spawn_blocking(move || consume_topic(&kafka, CHAT_TOPIC, 0, limit)).await?
+}
+
+fn consume_topic(kafka: &KafkaConfig, topic: &str, expected: u64, limit: Duration) -> anyhow::Result<Rate> {
     let consumer = consumer(kafka)?;
-    let ends = assign_from_start(&consumer, BASELINE_TOPIC)?;
+    let ends = assign_from_start(&consumer, topic)?;
     let mut open: std::collections::HashSet<i32> = ends.iter().filter(|(_, high)| *high > 0).map(|(p, _)| *p).collect();
     let started = Instant::now();
     let mut read = 0_u64;

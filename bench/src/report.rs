@@ -31,6 +31,9 @@ pub struct ReplayResult {
     pub records_per_second: f64,
     /// Events in the store when the replay began.
     pub events_in_store: u64,
+    /// The same log's chat topic read raw, right after the replay, with the
+    /// baseline's consumer.
+    pub raw_consume_of_log: Option<Rate>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -181,6 +184,17 @@ impl Report {
                 "\nReplay of {} over a log of {} events: {} records read, {} applied in {:.1} s: **{:.0} records/s**.",
                 r.projection, r.events_in_store, r.records_read, r.events_applied, r.seconds, r.records_per_second
             );
+            if let Some(raw) = &r.raw_consume_of_log {
+                let _ = writeln!(
+                    out,
+                    "The same log's chat topic read raw: {} records in {:.1} s, {:.0} records/s{}; replay / raw = {:.2}.",
+                    raw.count,
+                    raw.seconds,
+                    raw.per_second,
+                    if raw.cut_short { " (stopped at its time limit)" } else { "" },
+                    r.records_per_second / raw.per_second.max(1e-9)
+                );
+            }
         }
         if let Some(process) = &self.process {
             let _ =

@@ -50,6 +50,14 @@ pub async fn measure(target: &Target, config: &BenchConfig) -> anyhow::Result<Re
         .context("replaying the leaderboard")?;
     let seconds = report.elapsed.as_secs_f64();
     pool.close().await;
+    eprintln!("reading the same log raw");
+    let raw_consume_of_log = match wavestack_bench::baselines::consume_chat_log(&kafka, RELAY_LIMIT).await {
+        Ok(rate) => Some(rate),
+        Err(error) => {
+            eprintln!("the raw read of the log failed: {error:#}");
+            None
+        }
+    };
     Ok(ReplayResult {
         projection: "leaderboard".to_owned(),
         records_read: report.records_read,
@@ -57,6 +65,7 @@ pub async fn measure(target: &Target, config: &BenchConfig) -> anyhow::Result<Re
         seconds,
         records_per_second: report.records_read as f64 / seconds.max(1e-9),
         events_in_store: events,
+        raw_consume_of_log,
     })
 }
 
