@@ -269,10 +269,17 @@ pub async fn settle(target: &Target, limit: Duration) -> Result<Duration, String
 
 /// From the 202 to the query's 200.
 async fn visible(http: &reqwest::Client, target: &Target, message: &Value) -> Result<Duration, String> {
+    let (accepted_at, answer) = post_chat(http, target, message).await?;
+    read_back(http, target, message, &answer).await?;
+    Ok(accepted_at.elapsed())
+}
+
+/// Posts chat; when the 202 came, and its body.
+async fn post_chat(http: &reqwest::Client, target: &Target, body: &Value) -> Result<(Instant, Value), String> {
     let response = http
         .post(format!("{}/v1/chat/messages", target.command_api))
         .bearer_auth(&target.write_token)
-        .json(message)
+        .json(body)
         .send()
         .await
         .map_err(failed)?;
@@ -280,27 +287,14 @@ async fn visible(http: &reqwest::Client, target: &Target, message: &Value) -> Re
     if response.status() != reqwest::StatusCode::ACCEPTED {
         return Err(format!("command: {}", refusal(response).await));
     }
-    let answer: Value = response.json().await.map_err(failed)?;
-    read_back(http, target, message, &answer).await?;
-    Ok(accepted_at.elapsed())
+    Ok((accepted_at, response.json().await.map_err(failed)?))
 }
 
 /// A batch, from its 202 until its last message reads back. (The batch
 /// commits as one transaction, which the relay ships in one piece; the
 /// projections may still apply its messages a batch of theirs apart.)
 async fn visible_batch(http: &reqwest::Client, target: &Target, messages: Vec<Value>) -> Result<Duration, String> {
-    let response = http
-        .post(format!("{}/v1/chat/messages", target.command_api))
-        .bearer_auth(&target.write_token)
-        .json(&serde_json::json!({ "messages": messages }))
-        .send()
-        .await
-        .map_err(failed)?;
-    let accepted_at = Instant::now();
-    if response.status() != reqwest::StatusCode::ACCEPTED {
-        return Err(format!("command: {}", refusal(response).await));
-    }
-    let answer: Value = response.json().await.map_err(failed)?;
+    let (accepted_at, answer) = post_chat(http, target, &serde_json::json!({ "messages": messages })).await?;
     let (Some(last), Some(result)) = (messages.last(), answer["results"].as_array().and_then(|r| r.last())) else {
         return Err("command: no results in the answer".to_owned());
     };

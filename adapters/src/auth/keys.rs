@@ -110,12 +110,22 @@ impl KeyStore {
     }
 
     /// The key with this id, looking at the directory again if it is not
-    /// known yet (another process may just have rotated).
+    /// known yet. A key another process just wrote (a rotation, or
+    /// `wavestack token issue` creating the first key while `wavestack up`
+    /// starts) is read at once when its file is there: waiting for the next
+    /// periodic reload refused its tokens for up to 5 s (found by the bench,
+    /// 1,665 requests answered 401). An id that names no file costs a stat.
     pub fn get(&self, kid: &str) -> Option<Arc<SigningKey>> {
         if let Some(key) = self.snapshot().get(kid) {
             return Some(key.clone());
         }
-        self.refresh_if_stale();
+        if is_kid(kid) && self.dir.join(format!("{kid}{KEY_SUFFIX}")).is_file() {
+            if let Err(error) = self.reload() {
+                tracing::warn!(error = format!("{error:#}"), "could not reload signing keys; keeping the loaded ones");
+            }
+        } else {
+            self.refresh_if_stale();
+        }
         self.snapshot().get(kid).cloned()
     }
 
@@ -196,6 +206,15 @@ fn new_kid() -> String {
     format!("{stamp}-{:06x}", fastrand::u32(..0x100_0000))
 }
 
+/// Shaped like the ids `new_kid` makes, so a token's header can never name
+/// a path outside the key directory.
+fn is_kid(kid: &str) -> bool {
+    !kid.is_empty()
+        && kid.len() <= 64
+        && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && !kid.contains("..")
+}
+
 fn created_at_of(kid: &str) -> Option<OffsetDateTime> {
     let stamp = kid.get(..20)?;
     PrimitiveDateTime::parse(
@@ -260,6 +279,20 @@ mod tests {
         fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
         let error = KeyStore::open(dir.path()).err().unwrap();
         assert!(format!("{error:#}").contains("chmod 600"), "{error:#}");
+    }
+
+    #[test]
+    fn a_key_another_process_just_wrote_verifies_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let running = KeyStore::open(dir.path()).unwrap();
+        let first = running.active().kid.clone();
+        // Another process (same directory) rotates within the refresh period.
+        let other = KeyStore::open(dir.path()).unwrap();
+        let newer = other.rotate(Duration::from_secs(3600)).unwrap();
+        assert_ne!(newer, first);
+        assert!(running.get(&newer).is_some(), "read from the directory at once");
+        assert!(running.get("../../etc/passwd").is_none());
+        assert!(running.get("no-such-key").is_none());
     }
 
     #[test]

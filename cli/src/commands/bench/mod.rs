@@ -101,15 +101,18 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .context("starting wavestack up")?;
     let pid = child.id();
     let stack = Stack { child };
+    let (command_api, query_api) =
+        (format!("http://127.0.0.1:{command_port}"), format!("http://127.0.0.1:{query_port}"));
+    // Tokens only once the stack is up: it holds the signing key by then.
+    wait_ready(&[&command_api, &query_api], &work).await?;
     let target = Target {
-        command_api: format!("http://127.0.0.1:{command_port}"),
-        query_api: format!("http://127.0.0.1:{query_port}"),
+        command_api,
+        query_api,
         write_token: token(&exe, &work, &["chat:write", "clips:write", "publications:write"])?,
         read_token: token(&exe, &work, &["read"])?,
         kafka_brokers: Some(format!("127.0.0.1:{kafka_port}")),
         database_url: Some(database_url.clone()),
     };
-    wait_ready(&target, &work).await?;
     eprintln!(
         "stack up (pid {pid}, logs in {}); running five phases of {} s (batches {} s)",
         work.display(),
@@ -168,10 +171,10 @@ fn token(exe: &std::path::Path, work: &std::path::Path, scopes: &[&str]) -> anyh
     Ok(String::from_utf8(output.stdout)?.trim().to_owned())
 }
 
-async fn wait_ready(target: &Target, work: &std::path::Path) -> anyhow::Result<()> {
+async fn wait_ready(apis: &[&str], work: &std::path::Path) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(120);
-    for api in [&target.command_api, &target.query_api] {
+    for api in apis {
         loop {
             if http.get(format!("{api}/ready")).send().await.is_ok_and(|r| r.status().is_success()) {
                 break;
