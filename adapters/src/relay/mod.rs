@@ -157,8 +157,14 @@ impl Relay {
     /// one batch overlap the broker's work on the one before; the
     /// checkpoint still only moves past what the broker acknowledged.
     /// Returns how many events the checkpoint moved past.
-    async fn step(&mut self, ahead: &mut Checkpoint, pending: &mut Option<InFlight>) -> anyhow::Result<usize> {
-        let batch = self.fetch_after(*ahead).await?;
+    /// With `read_more` false (stopping), only finishes what is in flight.
+    async fn step(
+        &mut self,
+        ahead: &mut Checkpoint,
+        pending: &mut Option<InFlight>,
+        read_more: bool,
+    ) -> anyhow::Result<usize> {
+        let batch = if read_more { self.fetch_after(*ahead).await? } else { Vec::new() };
         let next = match batch.last() {
             Some(last) => {
                 let enqueued = publisher::enqueue_all(&self.producer, &self.codec, &batch).await?;
@@ -185,7 +191,7 @@ impl Relay {
     pub async fn relay_until_caught_up(&mut self) -> anyhow::Result<usize> {
         let (mut ahead, mut pending, mut relayed) = (self.checkpoint, None, 0);
         loop {
-            match self.step(&mut ahead, &mut pending).await? {
+            match self.step(&mut ahead, &mut pending, true).await? {
                 0 if pending.is_none() => return Ok(relayed),
                 n => relayed += n,
             }
@@ -206,7 +212,8 @@ impl Relay {
         let mut ahead = self.checkpoint;
         let mut pending: Option<InFlight> = None;
         while !cancel.is_cancelled() || pending.is_some() {
-            match self.step(&mut ahead, &mut pending).await {
+            // Once cancelled, no new batch: the one in flight is finished.
+            match self.step(&mut ahead, &mut pending, !cancel.is_cancelled()).await {
                 Ok(0) if pending.is_none() => {
                     backoff = Duration::from_millis(100);
                     tokio::select! {
