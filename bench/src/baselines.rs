@@ -123,7 +123,8 @@ pub async fn broker(kafka: &KafkaConfig, records: u64, limit: Duration) -> anyho
         templates.iter().map(|t| (t.key.len() + t.value.len()) as f64).sum::<f64>() / templates.len() as f64;
     ensure_topics(kafka, &[BASELINE_TOPIC.to_owned()]).await?;
     let produce = produce(kafka, &templates, records, limit).await?;
-    let consume = tokio::task::block_in_place(|| consume(kafka, produce.count, limit))?;
+    // Read from the start to the end, as a projection catching up would.
+    let consume = tokio::task::block_in_place(|| consume_topic(kafka, BASELINE_TOPIC, produce.count, limit))?;
     Ok(Baselines {
         postgres_insert: None,
         broker_produce: Some(produce),
@@ -240,12 +241,6 @@ fn tally(
         Ok(Ok(_)) => *acknowledged += 1,
         _ => *failed += 1,
     }
-}
-
-/// Reads the baseline topic from the start to its end, as a projection
-/// catching up would.
-fn consume(kafka: &KafkaConfig, expected: u64, limit: Duration) -> anyhow::Result<Rate> {
-    consume_topic(kafka, BASELINE_TOPIC, expected, limit)
 }
 
 /// Reads the relay's chat topic from the start to its end with the

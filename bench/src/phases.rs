@@ -116,6 +116,19 @@ async fn send(http: &reqwest::Client, target: &Target, request: &Request) -> Res
         Request::Chat(message) => ("/v1/chat/messages", message),
         Request::Clip(clip) => ("/v1/clips", clip),
     };
+    let (_, answer) = post(http, target, path, body, "").await?;
+    Ok(answer.get("accepted").and_then(Value::as_u64).unwrap_or(1))
+}
+
+/// Posts a command; when the 202 came, and its body. A refusal is reported
+/// after `refused_as`.
+async fn post(
+    http: &reqwest::Client,
+    target: &Target,
+    path: &str,
+    body: &Value,
+    refused_as: &str,
+) -> Result<(Instant, Value), String> {
     let response = http
         .post(format!("{}{path}", target.command_api))
         .bearer_auth(&target.write_token)
@@ -123,11 +136,11 @@ async fn send(http: &reqwest::Client, target: &Target, request: &Request) -> Res
         .send()
         .await
         .map_err(failed)?;
+    let accepted_at = Instant::now();
     if response.status() != reqwest::StatusCode::ACCEPTED {
-        return Err(refusal(response).await);
+        return Err(format!("{refused_as}{}", refusal(response).await));
     }
-    let answer: Value = response.json().await.map_err(failed)?;
-    Ok(answer.get("accepted").and_then(Value::as_u64).unwrap_or(1))
+    Ok((accepted_at, response.json().await.map_err(failed)?))
 }
 
 /// Single requests: at `rate` per second, or flat out with `clients`.
@@ -274,20 +287,9 @@ async fn visible(http: &reqwest::Client, target: &Target, message: &Value) -> Re
     Ok(accepted_at.elapsed())
 }
 
-/// Posts chat; when the 202 came, and its body.
+/// Posts chat for a visibility phase, where a refusal is the command's.
 async fn post_chat(http: &reqwest::Client, target: &Target, body: &Value) -> Result<(Instant, Value), String> {
-    let response = http
-        .post(format!("{}/v1/chat/messages", target.command_api))
-        .bearer_auth(&target.write_token)
-        .json(body)
-        .send()
-        .await
-        .map_err(failed)?;
-    let accepted_at = Instant::now();
-    if response.status() != reqwest::StatusCode::ACCEPTED {
-        return Err(format!("command: {}", refusal(response).await));
-    }
-    Ok((accepted_at, response.json().await.map_err(failed)?))
+    post(http, target, "/v1/chat/messages", body, "command: ").await
 }
 
 /// A batch, from its 202 until its last message reads back. (The batch

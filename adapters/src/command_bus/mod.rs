@@ -88,7 +88,6 @@ struct Decided<A: Aggregate> {
     aggregate_id: String,
     /// The stream as it is once the events are written.
     after: Loaded<A>,
-    first_sequence: usize,
     events: Vec<EventRow>,
     snapshot: Option<SnapshotRow>,
     outcomes: Vec<Outcome<A>>,
@@ -156,7 +155,7 @@ where
                 .filter(|d| !d.events.is_empty())
                 .map(|d| StreamRows {
                     aggregate_id: &d.aggregate_id,
-                    first_sequence: d.first_sequence,
+                    first_sequence: d.after.sequence + 1 - d.events.len(),
                     events: &d.events,
                     snapshot: d.snapshot.as_ref(),
                 })
@@ -220,7 +219,6 @@ where
         mut loaded: Loaded<A>,
         commands: &[<A as Decider>::Command],
     ) -> Result<Decision<A>, String> {
-        let first_sequence = loaded.sequence + 1;
         let mut events = Vec::new();
         let mut outcomes = Vec::with_capacity(commands.len());
         for command in commands {
@@ -263,7 +261,6 @@ where
         Ok(Decision::Decided(Decided {
             aggregate_id: aggregate_id.to_owned(),
             after: loaded,
-            first_sequence,
             events,
             snapshot,
             outcomes,

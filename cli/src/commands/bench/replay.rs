@@ -80,8 +80,7 @@ async fn wait_for_projections(target: &Target) -> anyhow::Result<()> {
     let started = Instant::now();
     let (mut last, mut moved_at) = (f64::NAN, Instant::now());
     loop {
-        let metrics = http.get(format!("{}/metrics", target.query_api)).send().await?.text().await?;
-        let lag = wavestack_bench::metrics::sum(&metrics, "wavestack_projection_lag_records", &[]);
+        let lag = metric(&http, target, "wavestack_projection_lag_records").await?;
         if lag == 0.0 {
             return Ok(());
         }
@@ -102,8 +101,7 @@ async fn wait_for_relay(target: &Target, events: u64) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let started = Instant::now();
     loop {
-        let metrics = http.get(format!("{}/metrics", target.query_api)).send().await?.text().await?;
-        let relayed = wavestack_bench::metrics::sum(&metrics, "wavestack_relay_events_total", &[]) as u64;
+        let relayed = metric(&http, target, "wavestack_relay_events_total").await? as u64;
         if relayed >= events {
             return Ok(());
         }
@@ -112,4 +110,10 @@ async fn wait_for_relay(target: &Target, events: u64) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
+}
+
+/// The stack's metric, summed over its labels.
+async fn metric(http: &reqwest::Client, target: &Target, name: &str) -> anyhow::Result<f64> {
+    let metrics = http.get(format!("{}/metrics", target.query_api)).send().await?.text().await?;
+    Ok(wavestack_bench::metrics::sum(&metrics, name, &[]))
 }
