@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wavestack_adapters::media::{ClipFiles, Ffmpeg, Renderer, SourcePolicy};
+use wavestack_adapters::media::{ClipFiles, Ffmpeg, FileKey, Renderer, SourcePolicy};
 use wavestack_domain::clip::ClipRequested;
 use wavestack_domain::value::*;
 
@@ -17,7 +17,8 @@ async fn main() -> anyhow::Result<()> {
     let source_seconds: u32 = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(150);
     let dir = tempfile::tempdir()?;
     std::fs::create_dir_all(dir.path().join("media"))?;
-    let source = dir.path().join("media/stream.mp4");
+    let source = dir.path().join("media/bench/stream.mp4");
+    std::fs::create_dir_all(dir.path().join("media/bench"))?;
     let started = Instant::now();
     let status = Command::new("ffmpeg")
         .args(["-nostdin", "-loglevel", "error", "-f", "lavfi", "-i"])
@@ -36,7 +37,7 @@ async fn main() -> anyhow::Result<()> {
     let renderer = Arc::new(Renderer {
         policy: SourcePolicy::new(&dir.path().join("media"), Vec::<String>::new())?,
         ffmpeg: Ffmpeg::default(),
-        files: ClipFiles::new(dir.path().join("clips"))?,
+        files: ClipFiles::new(dir.path().join("clips"), FileKey::random())?,
         public_base: "http://127.0.0.1:8081/files".into(),
     });
     println!("\n| clip length | stream copy | re-encode |\n|---|---|---|");
@@ -56,7 +57,7 @@ async fn main() -> anyhow::Result<()> {
             tasks.push(tokio::spawn(async move {
                 let _slot = slots.acquire().await.unwrap();
                 let start = (n as f64 * 7.0) % (source_seconds as f64 - 31.0);
-                renderer.render(&request(start, 30.0, reencode)).await.map(|_| ())
+                renderer.render(&org(), &request(start, 30.0, reencode)).await.map(|_| ())
             }));
         }
         for task in tasks {
@@ -78,13 +79,18 @@ async fn median(renderer: &Renderer, length: f64, reencode: bool, runs: usize) -
     for run in 0..runs {
         let started = Instant::now();
         renderer
-            .render(&request(10.0 + run as f64 * 13.0, length, reencode))
+            .render(&org(), &request(10.0 + run as f64 * 13.0, length, reencode))
             .await
             .map_err(|f| anyhow::anyhow!(f.reason))?;
         times.push(started.elapsed());
     }
     times.sort();
     Ok(times[runs / 2])
+}
+
+/// The org whose media the example cuts from.
+fn org() -> OrgId {
+    OrgId::parse("bench").expect("a valid org")
 }
 
 fn request(start: f64, duration: f64, reencode: bool) -> ClipRequested {

@@ -3,18 +3,22 @@
 //! file; doc comments are the help text.
 
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 use tracing_subscriber::EnvFilter;
 use wavestack_adapters::auth::TokenSettings;
-use wavestack_adapters::media::{ClipFiles, Ffmpeg, Renderer, SourcePolicy};
+use wavestack_adapters::http::ServeLimits;
+use wavestack_adapters::media::{ClipFiles, Ffmpeg, FileKey, Renderer, SourcePolicy};
 use wavestack_adapters::postgres::DEFAULT_DATABASE_URL;
-use wavestack_adapters::publishers::{DiscordPublisher, WebhookPublisher, YoutubePublisher};
-use wavestack_command_api::{Limits, RateLimit};
+use wavestack_adapters::publishers::{
+    validate, DestinationConfig, DiscordPublisher, Publisher, WebhookPublisher, YoutubePublisher,
+};
+use wavestack_command_api::{Limits, LoadLimits, RateLimit, RateLimits, TokenLimits};
+use wavestack_domain::value::TargetPlatform;
 use wavestack_workers::publisher::Platforms;
 
 #[derive(Args, Clone)]
@@ -96,12 +100,38 @@ pub struct ApiArgs {
     /// Most chat messages in one batch; more is refused with 413.
     #[arg(long, env = "WAVESTACK_BATCH_LIMIT", default_value_t = 500)]
     pub batch_limit: usize,
-    /// Sustained requests per second per caller (org and token subject).
-    #[arg(long, env = "WAVESTACK_RATE_LIMIT_PER_SECOND", default_value_t = NonZeroU32::new(200).unwrap())]
-    pub rate_limit_per_second: NonZeroU32,
-    /// Requests a caller may send at once after being idle.
-    #[arg(long, env = "WAVESTACK_RATE_LIMIT_BURST", default_value_t = NonZeroU32::new(400).unwrap())]
-    pub rate_limit_burst: NonZeroU32,
+    /// Sustained messages per second per caller (org and token subject): a
+    /// request counts one, a chat batch one per message. Both APIs.
+    #[arg(long, env = "WAVESTACK_RATE_LIMIT_PER_SECOND", default_value_t = 1000)]
+    pub rate_limit_per_second: u32,
+    /// Messages a caller may send at once after being idle (a chat batch
+    /// must fit).
+    #[arg(long, env = "WAVESTACK_RATE_LIMIT_BURST", default_value_t = 2000)]
+    pub rate_limit_burst: u32,
+    /// Sustained messages per second of all of an org's callers together.
+    #[arg(long, env = "WAVESTACK_ORG_RATE_LIMIT_PER_SECOND", default_value_t = 2000)]
+    pub org_rate_limit_per_second: u32,
+    /// Messages an org's callers may send at once after being idle.
+    #[arg(long, env = "WAVESTACK_ORG_RATE_LIMIT_BURST", default_value_t = 4000)]
+    pub org_rate_limit_burst: u32,
+    /// Requests handled at once per API; more are answered 503 at once.
+    #[arg(long, env = "WAVESTACK_MAX_IN_FLIGHT", default_value_t = 1024)]
+    pub max_in_flight: usize,
+    /// Longest a request may take, in seconds (read-your-writes waits are
+    /// at most 30 s).
+    #[arg(long, env = "WAVESTACK_REQUEST_TIMEOUT_SECONDS", default_value_t = 45)]
+    pub request_timeout_seconds: u64,
+    /// A connection must send a whole request head within this many
+    /// seconds.
+    #[arg(long, env = "WAVESTACK_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub header_read_timeout_seconds: u64,
+    /// Token requests per second per source address (before any secret is
+    /// checked).
+    #[arg(long, env = "WAVESTACK_TOKEN_RATE_PER_ADDRESS", default_value_t = 5)]
+    pub token_rate_per_address: u32,
+    /// Token requests per second from everyone together.
+    #[arg(long, env = "WAVESTACK_TOKEN_RATE_GLOBAL", default_value_t = 50)]
+    pub token_rate_global: u32,
 }
 
 impl ApiArgs {
@@ -109,8 +139,33 @@ impl ApiArgs {
         Limits { body_bytes: self.body_limit_bytes, batch_messages: self.batch_limit }
     }
 
-    pub fn rate_limit(&self) -> RateLimit {
-        RateLimit { per_second: self.rate_limit_per_second, burst: self.rate_limit_burst }
+    pub fn rate_limits(&self) -> RateLimits {
+        RateLimits {
+            per_caller: RateLimit::new(self.rate_limit_per_second, self.rate_limit_burst),
+            per_org: RateLimit::new(self.org_rate_limit_per_second, self.org_rate_limit_burst),
+        }
+    }
+
+    pub fn load_limits(&self) -> LoadLimits {
+        LoadLimits {
+            max_in_flight: self.max_in_flight,
+            request_timeout: Duration::from_secs(self.request_timeout_seconds),
+        }
+    }
+
+    pub fn serve_limits(&self) -> ServeLimits {
+        ServeLimits {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_seconds.max(1)),
+            ..ServeLimits::default()
+        }
+    }
+
+    pub fn token_limits(&self) -> TokenLimits {
+        TokenLimits {
+            per_address: RateLimit::new(self.token_rate_per_address, self.token_rate_per_address.saturating_mul(4)),
+            global: RateLimit::new(self.token_rate_global, self.token_rate_global.saturating_mul(2)),
+            ..TokenLimits::default()
+        }
     }
 }
 
@@ -137,6 +192,12 @@ pub struct MediaArgs {
     /// Longest one ffmpeg or ffprobe run may take, in seconds.
     #[arg(long, env = "WAVESTACK_RENDER_TIMEOUT_SECONDS", default_value_t = 300)]
     pub render_timeout_seconds: u64,
+    /// The key that names clip files (an HMAC of org and clip id, so that
+    /// `/files` URLs cannot be guessed); created on first start. Every
+    /// renderer of a deployment needs the same one. Default:
+    /// `<data-dir>/keys/files.key`.
+    #[arg(long, env = "WAVESTACK_FILES_KEY")]
+    pub files_key: Option<PathBuf>,
 }
 
 impl MediaArgs {
@@ -155,7 +216,9 @@ impl MediaArgs {
         let policy = SourcePolicy::new(&media_root, self.source_hosts.iter().cloned())
             .with_context(|| format!("opening the media root {}", media_root.display()))?;
         let clips_dir = self.clips_dir(data_dir);
-        let files = ClipFiles::new(&clips_dir)
+        let key_path = self.files_key.clone().unwrap_or_else(|| data_dir.join("keys").join("files.key"));
+        let key = FileKey::open_or_create(&key_path)?;
+        let files = ClipFiles::new(&clips_dir, key)
             .with_context(|| format!("opening the clips directory {}", clips_dir.display()))?;
         let public_base = self
             .clips_public_url
@@ -168,61 +231,44 @@ impl MediaArgs {
     }
 }
 
-/// The publisher: where publications go out to.
+/// The publisher. Where each org publishes is its `[[destinations]]` in
+/// the config file: no destination belongs to the whole deployment.
 #[derive(Args, Clone)]
 pub struct PublishArgs {
-    /// URL the generic webhook target POSTs publications to (signed with
-    /// `--webhook-secret`). Unset: the webhook target refuses, as platforms
-    /// without an adapter do.
-    #[arg(long, env = "WAVESTACK_WEBHOOK_URL")]
-    pub webhook_url: Option<reqwest::Url>,
-    /// HMAC-SHA256 key of the webhook signature.
-    #[arg(long, env = "WAVESTACK_WEBHOOK_SECRET", default_value = "")]
-    pub webhook_secret: String,
-    /// Most webhook publishes per minute.
-    #[arg(long, env = "WAVESTACK_WEBHOOK_PER_MINUTE", default_value_t = NonZeroU32::new(60).unwrap())]
-    pub webhook_per_minute: NonZeroU32,
-    /// Discord channel webhook (`https://discord.com/api/webhooks/<id>/<token>`)
-    /// the discord target posts clips to. Unset: the discord target refuses.
-    #[arg(long, env = "WAVESTACK_DISCORD_WEBHOOK_URL")]
-    pub discord_webhook_url: Option<reqwest::Url>,
-    /// Most Discord posts per minute (Discord allows about 30 per webhook).
-    #[arg(long, env = "WAVESTACK_DISCORD_PER_MINUTE", default_value_t = NonZeroU32::new(30).unwrap())]
-    pub discord_per_minute: NonZeroU32,
-    /// OAuth 2.0 access token (scope `youtube.upload`) of the channel the
-    /// youtube target uploads to. Unset: the youtube target refuses.
-    #[arg(long, env = "WAVESTACK_YOUTUBE_ACCESS_TOKEN")]
-    pub youtube_access_token: Option<String>,
-    /// YouTube Data API base URL.
+    /// YouTube Data API base URL, for youtube destinations that name none.
     #[arg(long, env = "WAVESTACK_YOUTUBE_API_URL", default_value = "https://www.googleapis.com")]
     pub youtube_api_url: reqwest::Url,
-    /// Most YouTube uploads per minute (each costs 1,600 of the API's
-    /// default 10,000 daily quota units).
-    #[arg(long, env = "WAVESTACK_YOUTUBE_PER_MINUTE", default_value_t = NonZeroU32::new(1).unwrap())]
-    pub youtube_per_minute: NonZeroU32,
     /// Publish attempts in flight at once per process.
     #[arg(long, env = "WAVESTACK_PUBLISH_CONCURRENCY", default_value_t = 4)]
     pub publish_concurrency: usize,
 }
 
 impl PublishArgs {
-    /// Upload sessions of resumable uploads are kept in `pool`.
-    pub fn platforms(&self, pool: &sqlx::PgPool) -> anyhow::Result<Platforms> {
+    /// Each org's adapters. Upload sessions of resumable uploads are kept
+    /// in `pool`.
+    pub fn platforms(&self, destinations: &[DestinationConfig], pool: &sqlx::PgPool) -> anyhow::Result<Platforms> {
+        validate(destinations)?;
         let mut platforms = Platforms::default();
-        if let Some(url) = &self.webhook_url {
-            if self.webhook_secret.is_empty() {
-                anyhow::bail!("--webhook-url needs --webhook-secret (WAVESTACK_WEBHOOK_SECRET) to sign with");
-            }
-            let webhook = WebhookPublisher::new(url.clone(), self.webhook_secret.as_bytes(), Duration::from_secs(30))?;
-            platforms = platforms.with(std::sync::Arc::new(webhook), self.webhook_per_minute);
-        }
-        if let Some(url) = &self.discord_webhook_url {
-            let discord = DiscordPublisher::new(url.clone(), Duration::from_secs(120))?;
-            platforms = platforms.with(std::sync::Arc::new(discord), self.discord_per_minute);
-        }
-        if let Some(token) = &self.youtube_access_token {
-            let youtube = YoutubePublisher::new(self.youtube_api_url.clone(), token.clone(), pool.clone())?;
-            platforms = platforms.with(std::sync::Arc::new(youtube), self.youtube_per_minute);
+        for d in destinations {
+            let context = || format!("the {} destination of org `{}`", d.platform, d.org);
+            let adapter: Arc<dyn Publisher> = match d.platform {
+                TargetPlatform::Webhook => {
+                    let (url, secret) = (d.url.clone().expect("validated"), d.secret.clone().expect("validated"));
+                    Arc::new(WebhookPublisher::new(url, secret, Duration::from_secs(30)).with_context(context)?)
+                }
+                TargetPlatform::Discord => Arc::new(
+                    DiscordPublisher::new(d.url.clone().expect("validated"), Duration::from_secs(120))
+                        .with_context(context)?,
+                ),
+                TargetPlatform::Youtube => {
+                    let base = d.api_url.clone().unwrap_or_else(|| self.youtube_api_url.clone());
+                    let token = d.access_token.clone().expect("validated");
+                    Arc::new(YoutubePublisher::new(base, token, pool.clone()).with_context(context)?)
+                }
+                other => anyhow::bail!("publishing to {other} is not supported"),
+            };
+            platforms = platforms.with(d.org.clone(), adapter, d.per_minute(), d.secrets());
+            tracing::info!(org = %d.org, platform = %d.platform, "publishing destination configured");
         }
         Ok(platforms)
     }

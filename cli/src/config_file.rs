@@ -2,8 +2,9 @@
 //! keys are the long flag names (`database-url` or `database_url`); a key
 //! applies only where neither the flag nor its environment variable is
 //! given, so the order is flag > environment > file > default. Service
-//! clients and channel recordings, which have no flag, live in
-//! `[[clients]]` and `[[recordings]]` tables.
+//! clients, channel recordings and each org's publishing destinations,
+//! which have no flag, live in `[[clients]]`, `[[recordings]]` and
+//! `[[destinations]]` tables.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -11,6 +12,7 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use clap::CommandFactory;
 use wavestack_adapters::auth::ClientConfig;
+use wavestack_adapters::publishers::DestinationConfig;
 use wavestack_workers::chat_clips::Recording;
 
 /// What only the file can say.
@@ -19,6 +21,8 @@ pub struct FileConfig {
     pub clients: Vec<ClientConfig>,
     /// Per org and channel, what `!clip` cuts from.
     pub recordings: Vec<Recording>,
+    /// Per org, where it publishes (secrets included: keep the file private).
+    pub destinations: Vec<DestinationConfig>,
 }
 
 /// Reads the file and exports each key as its flag's environment variable
@@ -34,6 +38,10 @@ pub fn apply<C: CommandFactory>(path: &Path) -> anyhow::Result<FileConfig> {
     };
     let recordings = match table.remove("recordings") {
         Some(value) => value.try_into().context("reading [[recordings]] in the config file")?,
+        None => Vec::new(),
+    };
+    let destinations = match table.remove("destinations") {
+        Some(value) => value.try_into().context("reading [[destinations]] in the config file")?,
         None => Vec::new(),
     };
     let env_of = flag_env_names(&C::command());
@@ -59,7 +67,7 @@ pub fn apply<C: CommandFactory>(path: &Path) -> anyhow::Result<FileConfig> {
             std::env::set_var(env, value);
         }
     }
-    Ok(FileConfig { clients, recordings })
+    Ok(FileConfig { clients, recordings, destinations })
 }
 
 /// Long flag name → environment variable, over every subcommand.

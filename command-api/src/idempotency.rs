@@ -26,6 +26,12 @@ pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(20);
 
+/// Set by a handler on an answer that must not be replayed although its
+/// status is final: a batch with `failed` items, which a retry with the
+/// same key must run again to write what failed.
+#[derive(Debug, Clone, Copy)]
+pub struct NotFinal;
+
 /// Handed to handlers so that ids they create derive from the key: a
 /// request re-run after a crash creates the same clip, not a second one.
 #[derive(Debug, Clone)]
@@ -94,7 +100,7 @@ async fn run(state: AppState, request: Request, next: Next) -> Result<Response, 
             return Err(internal(anyhow::anyhow!("reading our own answer: {error}")));
         }
     };
-    if is_final(parts.status) {
+    if is_final(parts.status) && parts.extensions.get::<NotFinal>().is_none() {
         let answer = StoredAnswer { status: parts.status.as_u16(), body: body.to_vec() };
         state.idempotency.complete(&org, &key, &answer).await.map_err(internal)?;
     } else if let Err(error) = state.idempotency.release(&org, &key).await {

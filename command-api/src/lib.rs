@@ -2,30 +2,34 @@
 //! authenticated, parsed into domain values at the edge, run through the
 //! command bus, and answered `202` with the aggregate id and sequence.
 //!
-//! Layers, outermost first: request context (id, log, metrics) → body limit
-//! → bearer token → rate limit → per route: scope → idempotency → handler.
+//! Layers, outermost first: request context (id, log, metrics) → load
+//! shedding (requests in flight, deadline) → body limit → bearer token →
+//! rate limit (per caller and org) → per route: scope → idempotency →
+//! handler.
 
 mod command_error;
 mod edge;
 mod idempotency;
-mod rate_limit;
 mod routes;
 mod state;
+mod token_gate;
 
-pub use rate_limit::RateLimit;
-pub use state::{AppState, Limits};
+pub use state::{AppState, Limits, Tenancy};
+pub use token_gate::TokenLimits;
+pub use wavestack_adapters::http::{LoadLimits, RateLimit, RateLimits};
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::Router;
 use wavestack_adapters::http::{
-    authenticate, health_routes, metrics_route, request_context, ApiError, ApiName, Readiness,
+    authenticate, health_routes, limit_per_caller, metrics_route, request_context, shed_load, ApiError, ApiName,
+    Readiness,
 };
 
 pub fn router(state: AppState) -> Router {
     let commands = routes::commands(&state)
-        .layer(from_fn_with_state(state.clone(), rate_limit::limit_per_caller))
+        .layer(from_fn_with_state(state.rate_limiter.clone(), limit_per_caller))
         .layer(from_fn_with_state(state.tokens.clone(), authenticate));
     Router::new()
         .merge(commands)
@@ -37,5 +41,6 @@ pub fn router(state: AppState) -> Router {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
         })
         .layer(DefaultBodyLimit::max(state.limits.body_bytes))
+        .layer(from_fn_with_state(state.shedder.clone(), shed_load))
         .layer(from_fn_with_state(ApiName("command"), request_context))
 }

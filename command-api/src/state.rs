@@ -6,8 +6,12 @@ use sqlx::PgPool;
 use wavestack_adapters::auth::{ClientRegistry, Tokens};
 use wavestack_adapters::command_bus::CommandBus;
 use wavestack_adapters::idempotency::IdempotencyStore;
+use wavestack_adapters::media::SourcePolicy;
+use wavestack_adapters::publishers::ConfiguredTargets;
 
-use crate::rate_limit::{RateLimit, RateLimiter};
+use wavestack_adapters::http::{LoadLimits, LoadShedder, RateLimiter, RateLimits};
+
+use crate::token_gate::{TokenGate, TokenLimits};
 
 /// Stated limits of the API; the README lists them.
 #[derive(Debug, Clone)]
@@ -24,6 +28,25 @@ impl Default for Limits {
     }
 }
 
+/// What each org owns that the command API checks a request against, so
+/// that a request reaching for another org's is refused at once instead of
+/// accepted and failing later.
+#[derive(Debug, Clone, Default)]
+pub struct Tenancy {
+    /// Where each org may publish; a publication naming another target is
+    /// refused (422). Empty: every publication is refused.
+    pub targets: ConfiguredTargets,
+    /// Each org's media: a clip's source that is not a recording of the
+    /// caller's org is refused (422, one answer for every reason). `None`
+    /// when no renderer shares this process's disk; the renderer then
+    /// refuses it with the same text.
+    pub sources: Option<SourcePolicy>,
+    /// The public URL base of rendered clips: an asset URL under it is
+    /// refused, since a clip of ours is published by its `clip_id`, which is
+    /// checked to be the caller's org's.
+    pub clips_public_base: Option<String>,
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
@@ -32,7 +55,10 @@ pub struct AppState {
     pub clients: Arc<ClientRegistry>,
     pub idempotency: IdempotencyStore,
     pub limits: Limits,
+    pub tenancy: Arc<Tenancy>,
     pub(crate) rate_limiter: Arc<RateLimiter>,
+    pub(crate) shedder: LoadShedder,
+    pub(crate) token_gate: Arc<TokenGate>,
 }
 
 impl AppState {
@@ -42,7 +68,7 @@ impl AppState {
         tokens: Arc<Tokens>,
         clients: Arc<ClientRegistry>,
         limits: Limits,
-        rate_limit: RateLimit,
+        rate_limits: RateLimits,
     ) -> Self {
         Self {
             idempotency: IdempotencyStore::new(pool.clone()),
@@ -51,7 +77,25 @@ impl AppState {
             tokens,
             clients,
             limits,
-            rate_limiter: Arc::new(RateLimiter::new(rate_limit)),
+            tenancy: Arc::new(Tenancy::default()),
+            rate_limiter: Arc::new(RateLimiter::new(rate_limits)),
+            shedder: LoadShedder::new(LoadLimits::default()),
+            token_gate: Arc::new(TokenGate::new(TokenLimits::default())),
         }
+    }
+
+    pub fn with_load_limits(mut self, limits: LoadLimits) -> Self {
+        self.shedder = LoadShedder::new(limits);
+        self
+    }
+
+    pub fn with_token_limits(mut self, limits: TokenLimits) -> Self {
+        self.token_gate = Arc::new(TokenGate::new(limits));
+        self
+    }
+
+    pub fn with_tenancy(mut self, tenancy: Tenancy) -> Self {
+        self.tenancy = Arc::new(tenancy);
+        self
     }
 }

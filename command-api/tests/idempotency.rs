@@ -99,3 +99,35 @@ async fn a_malformed_key_is_422(pool: sqlx::PgPool) {
     assert_eq!((answer.status, answer.field()), (422, "Idempotency-Key"));
     assert_eq!(app.events_in("clip").await, 0);
 }
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_batch_that_failed_on_our_side_is_written_by_its_retry(pool: sqlx::PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let token = app.token("acme", "chat:write");
+    // Our side fails: the event store refuses every write for a while.
+    sqlx::raw_sql(
+        "CREATE FUNCTION refuse_writes() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$;
+         CREATE TRIGGER refuse_writes BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_writes();",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let batch = json!({ "messages": [support::chat_message("m-1", "hello"), support::chat_message("m-2", "again")] });
+    let first = app.post_with_key("/v1/chat/messages", &token, "batch-1", &batch).await;
+    assert_eq!((first.status, first.body["failed"].as_u64()), (202, Some(2)), "{first:?}");
+    assert!(!first.body.to_string().contains("disk on fire"), "our failure's text stays ours: {first:?}");
+    assert_eq!(app.events_in("chat").await, 0);
+
+    sqlx::raw_sql("DROP TRIGGER refuse_writes ON events").execute(&pool).await.unwrap();
+    let retry = app.post_with_key("/v1/chat/messages", &token, "batch-1", &batch).await;
+    assert_eq!(retry.status, 202, "{retry:?}");
+    assert!(retry.headers.get("idempotent-replayed").is_none(), "the failure was not kept as the answer");
+    assert_eq!((retry.body["accepted"].as_u64(), retry.body["failed"].as_u64()), (Some(2), Some(0)), "{retry:?}");
+    assert!(app.events_in("chat").await >= 2);
+
+    // Now that it succeeded, the answer is kept.
+    let again = app.post_with_key("/v1/chat/messages", &token, "batch-1", &batch).await;
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.body, retry.body);
+}

@@ -205,7 +205,7 @@ async fn an_illegal_transition_is_409(pool: sqlx::PgPool) {
     let clip = app.post("/v1/clips", &token, &clip_request()).await;
     let clip_id = clip.body["clip_id"].as_str().unwrap();
     let complete = json!({
-        "uri": "file:///media/clips/x.mp4", "thumbnail_uri": "file:///media/clips/x.jpg",
+        "uri": "https://cdn.example.com/clips/x.mp4", "thumbnail_uri": "https://cdn.example.com/clips/x.jpg",
         "duration_ms": 30000, "size_bytes": 1000, "sha256": "a".repeat(64),
     });
     let answer = app.post(&format!("/v1/clips/{clip_id}/complete"), &token, &complete).await;

@@ -40,8 +40,8 @@ async fn a_clip_is_rendered_and_its_publication_published(pool: sqlx::PgPool) {
     let start = app.post(&format!("/v1/clips/{clip_id}/start"), &worker, &json!({})).await;
     assert_eq!(start.status, 202, "{start:?}");
     let rendered = json!({
-        "uri": format!("file:///media/clips/{clip_id}.mp4"),
-        "thumbnail_uri": format!("file:///media/clips/{clip_id}.jpg"),
+        "uri": format!("https://cdn.example.com/clips/{clip_id}.mp4"),
+        "thumbnail_uri": format!("https://cdn.example.com/clips/{clip_id}.jpg"),
         "duration_ms": 30000, "size_bytes": 1_234_567, "sha256": "ab".repeat(32),
     });
     let done = app.post(&format!("/v1/clips/{clip_id}/complete"), &worker, &rendered).await;

@@ -85,8 +85,8 @@ impl Writer {
     async fn render(&self, clip_id: ClipId, second: i64) {
         self.start(clip_id, second).await;
         let rendered = RenderedClip {
-            uri: MediaUri::parse(format!("clips/{clip_id}.mp4")).unwrap(),
-            thumbnail_uri: MediaUri::parse(format!("clips/{clip_id}.jpg")).unwrap(),
+            uri: MediaUri::parse(format!("/clips/{clip_id}.mp4")).unwrap(),
+            thumbnail_uri: MediaUri::parse(format!("/clips/{clip_id}.jpg")).unwrap(),
             duration_ms: 30_000,
             size_bytes: 1234,
             sha256: ContentHash::parse("ab".repeat(32)).unwrap(),
@@ -183,7 +183,7 @@ async fn analytics_queue_state_and_event_log_are_exact(pool: PgPool) {
     let publication = PublicationId::new_random();
     let (youtube, discord) = (TargetPlatform::Youtube, TargetPlatform::Discord);
     writer.create(publication, Asset::Clip(clips[0]), &[youtube, discord], 210).await;
-    let media_uri = MediaUri::parse(format!("clips/{}.mp4", clips[0])).unwrap();
+    let media_uri = MediaUri::parse(format!("/clips/{}.mp4", clips[0])).unwrap();
     writer.publication(publication, 220, PublicationCommand::MarkAssetReady { media_uri }).await;
     writer.attempt(publication, youtube, 230).await;
     let post_id = PostId::parse("yt-123").unwrap();
@@ -267,7 +267,7 @@ async fn check_queue_state(
     };
     let (first, second, third, fourth) = (job(0).await, job(1).await, job(2).await, job(3).await);
     assert_eq!((first.status.as_str(), first.attempts), ("rendered", 1));
-    assert_eq!(first.media_uri.as_deref(), Some(format!("clips/{}.mp4", clips[0]).as_str()));
+    assert_eq!(first.media_uri.as_deref(), Some(format!("/clips/{}.mp4", clips[0]).as_str()));
     assert_eq!((first.rendered_duration_ms, first.size_bytes), (Some(30_000), Some(1234)));
     assert_eq!((second.status.as_str(), second.attempts, second.error), ("rendered", 2, None));
     assert_eq!((third.status.as_str(), third.error.as_deref()), ("failed", Some("ffmpeg exited with 1")));

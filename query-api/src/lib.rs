@@ -15,8 +15,11 @@ use axum::middleware::from_fn_with_state;
 use axum::Router;
 use sqlx::PgPool;
 use wavestack_adapters::auth::Tokens;
+pub use wavestack_adapters::http::{LoadLimits, RateLimits};
+
 use wavestack_adapters::http::{
-    authenticate, health_routes, metrics_route, request_context, ApiError, ApiName, Readiness,
+    authenticate, health_routes, limit_per_caller, metrics_route, request_context, shed_load, ApiError, ApiName,
+    LoadShedder, RateLimiter, Readiness,
 };
 
 #[derive(Clone)]
@@ -30,17 +33,41 @@ pub struct QueryConfig {
     /// the schemas: records then carry its ids, not the catalog's.
     pub serve_registry: bool,
     /// Rendered clips, served read-only under `/files` (with range
-    /// requests, so players can seek). Paths are unguessable clip ids; no
-    /// token is needed, as for a CDN.
+    /// requests, so players can seek). Their names are capabilities (an
+    /// HMAC of org and clip id under the operator's key); no token is
+    /// needed, as for a CDN.
     pub files_dir: Option<std::path::PathBuf>,
+    /// Per caller and per org, on the read routes and the live feed.
+    pub rate_limits: RateLimits,
+    /// Requests in flight and their deadline.
+    pub load: LoadLimits,
+}
+
+impl QueryConfig {
+    pub fn new(pool: PgPool, tokens: Arc<Tokens>, live: Arc<LiveHub>) -> Self {
+        Self {
+            pool,
+            tokens,
+            live,
+            serve_registry: true,
+            files_dir: None,
+            rate_limits: RateLimits::default(),
+            load: LoadLimits::default(),
+        }
+    }
 }
 
 pub fn router(config: QueryConfig) -> Router {
-    let read_models =
-        read_models::routes(config.pool.clone()).layer(from_fn_with_state(config.tokens.clone(), authenticate));
-    let live = Router::new()
-        .route("/v1/live", axum::routing::get(live::live))
-        .with_state(live::LiveState { tokens: config.tokens.clone(), hub: config.live.clone() });
+    let limiter = Arc::new(RateLimiter::new(config.rate_limits));
+    let read_models = read_models::routes(config.pool.clone())
+        .layer(from_fn_with_state(limiter.clone(), limit_per_caller))
+        .layer(from_fn_with_state(config.tokens.clone(), authenticate));
+    let live = Router::new().route("/v1/live", axum::routing::get(live::live)).with_state(live::LiveState {
+        tokens: config.tokens.clone(),
+        hub: config.live.clone(),
+        limiter,
+        sockets: Arc::default(),
+    });
     let mut router = Router::new()
         .merge(read_models)
         .merge(live)
@@ -59,5 +86,6 @@ pub fn router(config: QueryConfig) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
         })
+        .layer(from_fn_with_state(LoadShedder::new(config.load), shed_load))
         .layer(from_fn_with_state(ApiName("query"), request_context))
 }

@@ -26,8 +26,7 @@ fn app(pool: PgPool) -> App {
     let keys = tempfile::tempdir().unwrap();
     let store = Arc::new(KeyStore::open(keys.path()).unwrap());
     let tokens = Arc::new(Tokens::new(store, TokenSettings::default()));
-    let config =
-        QueryConfig { pool, tokens: tokens.clone(), live: LiveHub::new(), serve_registry: true, files_dir: None };
+    let config = QueryConfig::new(pool, tokens.clone(), LiveHub::new());
     App { router: router(config), tokens, _keys: keys }
 }
 

@@ -23,13 +23,7 @@ fn config(serve_registry: bool) -> QueryConfig {
         let keys = Arc::new(KeyStore::open(dir.path()).unwrap());
         (dir, Arc::new(Tokens::new(keys, TokenSettings::default())))
     });
-    QueryConfig {
-        pool,
-        tokens: tokens.clone(),
-        live: wavestack_query_api::LiveHub::new(),
-        serve_registry,
-        files_dir: None,
-    }
+    QueryConfig { serve_registry, ..QueryConfig::new(pool, tokens.clone(), wavestack_query_api::LiveHub::new()) }
 }
 
 fn app() -> axum::Router {

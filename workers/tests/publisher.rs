@@ -89,9 +89,15 @@ impl Rig {
         Self { pool, receiver, url, kafka, cancel, _broker: broker }
     }
 
+    /// A publisher with acme's webhook destination: the rig's receiver.
     fn publisher(&self, name: &str) {
         let webhook = WebhookPublisher::new(self.url.clone(), SECRET, Duration::from_secs(5)).unwrap();
-        let platforms = Platforms::default().with(Arc::new(webhook), NonZeroU32::new(600).unwrap());
+        let acme = OrgId::parse("acme").unwrap();
+        let platforms = Platforms::default().with(acme, Arc::new(webhook), NonZeroU32::new(600).unwrap(), vec![]);
+        self.publisher_with(name, platforms);
+    }
+
+    fn publisher_with(&self, name: &str, platforms: Platforms) {
         let config = PublisherConfig {
             poll: Duration::from_millis(100),
             retry_base: Duration::from_millis(50),
@@ -125,8 +131,18 @@ impl Rig {
         targets: &[TargetPlatform],
         scheduled_at: Option<Timestamp>,
     ) -> (PublicationId, String) {
+        self.create_for("acme", asset, targets, scheduled_at).await
+    }
+
+    async fn create_for(
+        &self,
+        org: &str,
+        asset: Asset,
+        targets: &[TargetPlatform],
+        scheduled_at: Option<Timestamp>,
+    ) -> (PublicationId, String) {
         let id = PublicationId::new_random();
-        let meta = metadata("acme");
+        let meta = metadata(org);
         let stream = publication::stream_id(&meta.org, id);
         let command = PublicationCommand::CreatePublication(CreatePublication {
             publication_id: id,
@@ -285,4 +301,87 @@ async fn a_scheduled_publication_waits_for_its_time(pool: PgPool) {
     assert!(rig.receiver.received.lock().unwrap().is_empty(), "nothing before its time");
     rig.until(&stream, TargetPlatform::Webhook, |s| *s == TargetStatus::Published).await;
     assert!(time::OffsetDateTime::now_utc() >= due);
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn an_org_never_publishes_to_another_orgs_destination(pool: PgPool) {
+    let rig = Rig::start(pool, 0).await;
+    rig.publisher("svc:publisher-a");
+    // Accepted by the bus directly (the command API would refuse it).
+    let (_, stream) = rig.create_for("other", hosted(), &[TargetPlatform::Webhook], None).await;
+    let state = rig.until(&stream, TargetPlatform::Webhook, |s| *s == TargetStatus::GaveUp).await;
+    assert_eq!(state.target(TargetPlatform::Webhook).unwrap().attempts, 1);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(rig.receiver.received.lock().unwrap().is_empty(), "acme's receiver got other's post");
+    let reason: String = sqlx::query_scalar(
+        "SELECT payload->'TargetPublishFailed'->>'error' FROM events
+          WHERE aggregate_id = $1 AND event_type = 'TargetPublishFailed'",
+    )
+    .bind(&stream)
+    .fetch_one(&rig.pool)
+    .await
+    .unwrap();
+    assert!(reason.contains("no webhook destination configured"), "{reason}");
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_destinations_secret_is_in_no_recorded_error(pool: PgPool) {
+    let rig = Rig::start(pool, 0).await;
+    // Nothing listens there: every attempt fails with reqwest's error,
+    // whose text names the URL, token and all.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let token = "hunter2-SeCrEt-webhook-token-0123456789";
+    let url = reqwest::Url::parse(&format!("http://127.0.0.1:{port}/api/webhooks/42/{token}")).unwrap();
+    let destination = wavestack_adapters::publishers::DestinationConfig {
+        org: OrgId::parse("acme").unwrap(),
+        platform: TargetPlatform::Discord,
+        url: Some(url.clone()),
+        secret: None,
+        access_token: None,
+        api_url: None,
+        per_minute: None,
+    };
+    let discord = wavestack_adapters::publishers::DiscordPublisher::new(url, Duration::from_secs(5)).unwrap();
+    let platforms = Platforms::default().with(
+        OrgId::parse("acme").unwrap(),
+        Arc::new(discord),
+        NonZeroU32::new(600).unwrap(),
+        destination.secrets(),
+    );
+    rig.publisher_with("svc:publisher-a", platforms);
+    let (_, stream) = rig.create(hosted(), &[TargetPlatform::Discord]).await;
+    rig.until(&stream, TargetPlatform::Discord, |s| matches!(s, TargetStatus::Failed { .. })).await;
+
+    let error: String = sqlx::query_scalar(
+        "SELECT payload->'TargetPublishFailed'->>'error' FROM events
+          WHERE aggregate_id = $1 AND event_type = 'TargetPublishFailed' ORDER BY sequence LIMIT 1",
+    )
+    .bind(&stream)
+    .fetch_one(&rig.pool)
+    .await
+    .unwrap();
+    assert!(error.starts_with("no answer"), "{error}");
+    let events: Vec<String> =
+        sqlx::query_scalar("SELECT payload::text FROM events").fetch_all(&rig.pool).await.unwrap();
+    assert!(events.iter().all(|e| !e.contains("SeCrEt")), "a secret in the event log: {events:?}");
+    // The read model the dashboard reads, once the projection has it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let last: Option<String> = sqlx::query_scalar(
+            "SELECT last_error FROM projection_queue.rm_publication_targets WHERE publication_stream = $1",
+        )
+        .bind(&stream)
+        .fetch_optional(&rig.pool)
+        .await
+        .unwrap()
+        .flatten();
+        if let Some(last) = last {
+            assert!(!last.contains("SeCrEt") && !last.contains("hunter2"), "{last}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the queue read model never saw the failure");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -14,7 +14,7 @@ use sqlx::PgPool;
 use support::{bus, clip_request, drain, memory_broker, metadata, relay};
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::kafka::KafkaConfig;
-use wavestack_adapters::media::{ClipFiles, Ffmpeg, Renderer, SourcePolicy};
+use wavestack_adapters::media::{ClipFiles, Ffmpeg, FileKey, Renderer, SourcePolicy};
 use wavestack_domain::clip::{self, ClipCommand, ClipState, ClipStatus};
 use wavestack_domain::value::*;
 use wavestack_schemas::Codec;
@@ -23,33 +23,41 @@ use wavestack_workers::renderer::ClipRenderer;
 
 struct Studio {
     dir: tempfile::TempDir,
+    /// One key for every renderer of the studio, as for one deployment.
+    key: FileKey,
 }
 
 impl Studio {
     /// A media root with a 12 s H.264/AAC source, and an empty clips directory.
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("media/vods")).unwrap();
+        std::fs::create_dir_all(dir.path().join("media/acme/vods")).unwrap();
         let status = Command::new("ffmpeg")
             .args(["-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=12:size=320x240:rate=25"])
             .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=12", "-c:v", "libx264", "-preset", "ultrafast"])
             .args(["-g", "25", "-c:a", "aac", "-shortest"])
-            .arg(dir.path().join("media/vods/night.mp4"))
+            .arg(dir.path().join("media/acme/vods/night.mp4"))
             .status()
             .unwrap();
         assert!(status.success());
-        Self { dir }
+        Self { dir, key: FileKey::random() }
     }
 
     fn clips(&self) -> PathBuf {
         self.dir.path().join("clips")
     }
 
+    /// Where acme's clip lands under the clips directory.
+    fn relative(&self, clip_id: ClipId, extension: &str) -> String {
+        let files = ClipFiles::new(self.clips(), self.key.clone()).unwrap();
+        files.relative(&OrgId::parse("acme").unwrap(), clip_id.as_uuid(), extension)
+    }
+
     fn renderer(&self, ffmpeg: Ffmpeg) -> Renderer {
         Renderer {
             policy: SourcePolicy::new(&self.dir.path().join("media"), Vec::<String>::new()).unwrap(),
             ffmpeg,
-            files: ClipFiles::new(self.clips()).unwrap(),
+            files: ClipFiles::new(self.clips(), self.key.clone()).unwrap(),
             public_base: "http://127.0.0.1:8081/files".into(),
         }
     }
@@ -142,9 +150,10 @@ async fn requested_clips_are_rendered_and_bad_ones_fail_with_a_reason(pool: PgPo
 
     let state = wait_for(&pool, &good_stream, |s| s.status() == Some(ClipStatus::Rendered)).await;
     assert_eq!(state.attempts(), 1);
-    let relative = ClipFiles::relative(good.as_uuid(), "mp4");
+    let relative = studio.relative(good, "mp4");
     assert!(studio.clips().join(&relative).is_file());
-    for (stream, reason) in [(&escape_stream, "climbs out"), (&missing_stream, "does not exist")] {
+    let unavailable = "not a recording in this org's media";
+    for (stream, reason) in [(&escape_stream, unavailable), (&missing_stream, unavailable)] {
         wait_for(&pool, stream, |s| s.status() == Some(ClipStatus::Failed { retryable: false })).await;
         let reason_of: String = sqlx::query_scalar(
             "SELECT payload->'ClipRenderingFailed'->>'reason' FROM events
@@ -215,7 +224,7 @@ async fn a_renderer_killed_mid_job_is_taken_over_and_the_clip_rendered_once(pool
     .await
     .unwrap();
     assert_eq!(workers, ["svc:renderer-a", "svc:renderer-b"]);
-    assert!(studio.clips().join(ClipFiles::relative(clip_id.as_uuid(), "mp4")).is_file());
+    assert!(studio.clips().join(studio.relative(clip_id, "mp4")).is_file());
     assert_eq!(files_under(&studio.clips()), 2, "no half files left by A");
     b.abort();
 }

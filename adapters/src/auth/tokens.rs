@@ -53,6 +53,9 @@ pub struct Principal {
     pub subject: ActorId,
     pub org: OrgId,
     pub scopes: ScopeSet,
+    /// When the token stops being valid (Unix seconds): a live socket
+    /// opened with it is closed then, unless the client re-authenticates.
+    pub expires_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +178,7 @@ impl Tokens {
             subject: ActorId::parse(claims.sub).map_err(|e| TokenError::InvalidClaims(format!("sub {e}")))?,
             org: OrgId::parse(claims.org_id).map_err(|e| TokenError::InvalidClaims(format!("org_id {e}")))?,
             scopes: ScopeSet::parse_lenient(&claims.scope),
+            expires_at: claims.exp,
         })
     }
 }

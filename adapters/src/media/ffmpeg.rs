@@ -16,6 +16,10 @@ use super::source::Source;
 
 /// Kept of a failing run's stderr, from its end.
 const STDERR_TAIL: usize = 2_000;
+/// Most bytes of a run's stderr held in memory (its end).
+const STDERR_KEPT: usize = 64 * 1024;
+/// Most bytes of a run's stdout held in memory: ffprobe's JSON is a few KB.
+const STDOUT_KEPT: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct Ffmpeg {
@@ -146,10 +150,14 @@ impl Ffmpeg {
         let mut stdout = child.stdout.take().expect("piped");
         let mut stderr = child.stderr.take().expect("piped");
         let finished = async {
-            let (mut out, mut err) = (Vec::new(), Vec::new());
+            // A hostile or broken input can make ffmpeg print without end;
+            // only the tail explains a failure, and only so much is kept.
             let (read_out, read_err, status) =
-                tokio::join!(stdout.read_to_end(&mut out), stderr.read_to_end(&mut err), child.wait());
-            read_out.and(read_err).map_err(|e| MediaError::Spawn { tool, message: e.to_string() })?;
+                tokio::join!(read_tail(&mut stdout, STDOUT_KEPT), read_tail(&mut stderr, STDERR_KEPT), child.wait());
+            let (out, err) = match (read_out, read_err) {
+                (Ok(out), Ok(err)) => (out, err),
+                (Err(e), _) | (_, Err(e)) => return Err(MediaError::Spawn { tool, message: e.to_string() }),
+            };
             let status = status.map_err(|e| MediaError::Spawn { tool, message: e.to_string() })?;
             Ok::<_, MediaError>((status, out, err))
         };
@@ -163,6 +171,23 @@ impl Ffmpeg {
         let tail = text.trim().char_indices().rev().nth(STDERR_TAIL).map_or(text.trim(), |(i, _)| &text.trim()[i..]);
         let message = if tail.is_empty() { format!("exited with {status}") } else { tail.to_owned() };
         Err(MediaError::Failed { tool, transient: looks_transient(&message), message })
+    }
+}
+
+/// Reads `reader` to its end, keeping at most its last `cap` bytes.
+async fn read_tail<R: tokio::io::AsyncRead + Unpin>(reader: &mut R, cap: usize) -> std::io::Result<Vec<u8>> {
+    let mut kept = Vec::new();
+    let mut chunk = vec![0u8; 16 * 1024];
+    loop {
+        let read = reader.read(&mut chunk).await?;
+        if read == 0 {
+            return Ok(kept);
+        }
+        kept.extend_from_slice(&chunk[..read]);
+        if kept.len() > cap {
+            let excess = kept.len() - cap;
+            kept.drain(..excess);
+        }
     }
 }
 
@@ -249,6 +274,24 @@ fn parse_probe(output: &[u8]) -> Result<Probe, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn only_the_tail_of_endless_output_is_kept() {
+        let mut input: Vec<u8> = (0..1_000_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        input.extend_from_slice(b"the real error");
+        let tail = read_tail(&mut input.as_slice(), 1024).await.unwrap();
+        assert_eq!(tail.len(), 1024);
+        assert!(tail.ends_with(b"the real error"));
+    }
+
+    #[tokio::test]
+    async fn a_run_that_floods_stderr_fails_with_its_last_words() {
+        let ffmpeg = Ffmpeg::default();
+        let script = "head -c 50000000 /dev/zero | tr '\\0' x >&2; echo ' disk on fire' >&2; exit 1";
+        let error = ffmpeg.run("ffmpeg", Path::new("sh"), args(["-c", script])).await.unwrap_err();
+        let MediaError::Failed { message, .. } = error else { panic!("{error:?}") };
+        assert!(message.len() <= STDERR_TAIL * 4 && message.ends_with("disk on fire"), "{}", message.len());
+    }
 
     #[test]
     fn probe_output_is_read() {

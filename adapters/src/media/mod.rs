@@ -6,7 +6,7 @@ mod ffmpeg;
 mod render;
 mod source;
 
-pub use clip_files::{ClipFiles, PendingFile};
+pub use clip_files::{ClipFiles, FileKey, PendingFile};
 pub use ffmpeg::{Encoding, Ffmpeg, MediaError, OutputFormat, Probe};
 pub use render::{RenderFailure, Rendered, Renderer};
-pub use source::{Source, SourcePolicy, SourceRefused};
+pub use source::{Source, SourcePolicy, SourceRefused, Unavailable};

@@ -6,11 +6,11 @@
 
 use uuid::Uuid;
 use wavestack_domain::clip::{ClipRequested, RenderedClip};
-use wavestack_domain::value::{Container, ContentHash, MediaUri};
+use wavestack_domain::value::{Container, ContentHash, MediaUri, OrgId};
 
 use super::clip_files::ClipFiles;
 use super::ffmpeg::{Encoding, Ffmpeg, MediaError, OutputFormat, Probe};
-use super::source::{Source, SourcePolicy};
+use super::source::{Source, SourcePolicy, SourceRefused};
 
 #[derive(Debug, Clone)]
 pub struct Renderer {
@@ -54,9 +54,15 @@ pub struct Rendered {
 }
 
 impl Renderer {
-    pub async fn render(&self, request: &ClipRequested) -> Result<Rendered, RenderFailure> {
-        let source =
-            self.policy.resolve(request.source.as_str()).map_err(|e| RenderFailure::permanent(e.to_string()))?;
+    /// Renders `org`'s clip request; its source resolves under `org`'s media.
+    pub async fn render(&self, org: &OrgId, request: &ClipRequested) -> Result<Rendered, RenderFailure> {
+        let source = self.policy.resolve(org, request.source.as_str()).map_err(|refused| {
+            // The reason for the operator; the caller gets one text for all.
+            if let SourceRefused::Unavailable(reason) = &refused {
+                tracing::info!(%org, clip = %request.clip_id, ?reason, "clip source refused");
+            }
+            RenderFailure::permanent(refused.to_string())
+        })?;
         let probe = self.ffmpeg.probe(&source).await?;
         let start = request.start.millis() as f64 / 1000.0;
         let duration = request.duration.millis() as f64 / 1000.0;
@@ -75,21 +81,21 @@ impl Renderer {
             if request.reencode || !copy_fits(request.container, &probe) { Encoding::Reencode } else { Encoding::Copy };
         let clip_id = request.clip_id.as_uuid();
 
-        let video = self.files.pending(clip_id, extension).await.map_err(io("preparing the output"))?;
+        let video = self.files.pending(org, clip_id, extension).await.map_err(io("preparing the output"))?;
         self.ffmpeg.cut(&source, start, duration, encoding, format, video.path()).await?;
         let rendered = self.ffmpeg.probe(&Source::File(video.path().to_owned())).await?;
         let real = rendered.duration.filter(|d| *d > 0.0).ok_or_else(|| {
             RenderFailure::permanent("the cut holds nothing: the source may be shorter than it claims")
         })?;
-        let thumbnail = self.files.pending(clip_id, "jpg").await.map_err(io("preparing the thumbnail"))?;
+        let thumbnail = self.files.pending(org, clip_id, "jpg").await.map_err(io("preparing the thumbnail"))?;
         self.ffmpeg.thumbnail(video.path(), real / 2.0, thumbnail.path()).await?;
         let (sha256, size) = video.digest().await.map_err(io("hashing the clip"))?;
         thumbnail.commit().await.map_err(io("storing the thumbnail"))?;
         video.commit().await.map_err(io("storing the clip"))?;
 
         let clip = RenderedClip {
-            uri: self.uri(clip_id, extension)?,
-            thumbnail_uri: self.uri(clip_id, "jpg")?,
+            uri: self.uri(org, clip_id, extension)?,
+            thumbnail_uri: self.uri(org, clip_id, "jpg")?,
             duration_ms: (real * 1000.0).round() as u64,
             size_bytes: size,
             sha256: ContentHash::parse(sha256).map_err(|e| RenderFailure::permanent(e.to_string()))?,
@@ -97,8 +103,8 @@ impl Renderer {
         Ok(Rendered { clip, encoding })
     }
 
-    fn uri(&self, clip_id: Uuid, extension: &str) -> Result<MediaUri, RenderFailure> {
-        MediaUri::parse(format!("{}/{}", self.public_base, ClipFiles::relative(clip_id, extension)))
+    fn uri(&self, org: &OrgId, clip_id: Uuid, extension: &str) -> Result<MediaUri, RenderFailure> {
+        MediaUri::parse(format!("{}/{}", self.public_base, self.files.relative(org, clip_id, extension)))
             .map_err(|e| RenderFailure::permanent(format!("the public URL base is unusable: {e}")))
     }
 }

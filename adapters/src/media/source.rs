@@ -1,17 +1,23 @@
-//! Where a clip may be cut from. A path must stay under the media root
-//! after every symlink is resolved and name a regular file (not a device,
+//! Where a clip may be cut from. Each org has its own media root,
+//! `<media root>/<org>/`: a path is relative to it, must stay under it after
+//! every symlink is resolved and must name a regular file (not a device,
 //! pipe or directory); a URL must be http(s) with a host on the allowlist.
 //! Anything ffmpeg would read another way (`file:`, `concat:`, `pipe:`,
 //! `subfile,,…`) is refused before ffmpeg sees it, and ffmpeg then runs with
 //! a protocol whitelist as a second fence.
+//!
+//! A path refused for any reason (missing, another org's, outside, not a
+//! file) is refused with one text, so that a caller cannot learn which
+//! paths exist outside its own media; the reason is kept for the log.
 
 use std::path::{Component, Path, PathBuf};
 
 use thiserror::Error;
+use wavestack_domain::value::OrgId;
 
 #[derive(Debug, Clone)]
 pub struct SourcePolicy {
-    /// Canonical: symlinks resolved.
+    /// Canonical: symlinks resolved. Holds one directory per org.
     media_root: PathBuf,
     /// Lowercase host names, matched exactly.
     allowed_hosts: Vec<String>,
@@ -20,30 +26,47 @@ pub struct SourcePolicy {
 /// A source that passed the policy, as ffmpeg is to open it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// Canonical path of a regular file under the media root.
+    /// Canonical path of a regular file under the org's media root.
     File(PathBuf),
     Url(reqwest::Url),
+}
+
+/// Why a path names no recording of the org. Said to the operator's log,
+/// never to the caller (see `SourceRefused::Unavailable`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    Traversal,
+    Absolute,
+    OutsideOrgMedia,
+    NotFound,
+    NotAFile,
+    Unreadable,
 }
 
 /// Why a source is refused; all are permanent for the clip.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SourceRefused {
-    #[error("the source path climbs out with `..`")]
-    Traversal,
-    #[error("the source resolves outside the media root")]
-    OutsideMediaRoot,
-    #[error("the source does not exist")]
-    NotFound,
-    #[error("the source is not a regular file")]
-    NotAFile,
-    #[error("the source cannot be read: {0}")]
-    Unreadable(String),
-    #[error("`{0}:` sources are not allowed; give a path under the media root or an http(s) URL")]
+    /// The same text whatever the reason: no oracle of what exists.
+    #[error("the source is not a recording in this org's media")]
+    Unavailable(Unavailable),
+    #[error("`{0}:` sources are not allowed; give a path under the org's media or an http(s) URL")]
     Scheme(String),
     #[error("the host `{0}` is not on the source allowlist")]
     HostNotAllowed(String),
     #[error("the source URL is malformed: {0}")]
     MalformedUrl(String),
+}
+
+impl SourceRefused {
+    /// A stable code for API answers.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SourceRefused::Unavailable(_) => "source_unavailable",
+            SourceRefused::Scheme(_) => "source_scheme_not_allowed",
+            SourceRefused::HostNotAllowed(_) => "source_host_not_allowed",
+            SourceRefused::MalformedUrl(_) => "source_malformed",
+        }
+    }
 }
 
 impl SourcePolicy {
@@ -53,15 +76,21 @@ impl SourcePolicy {
         Ok(Self { media_root, allowed_hosts })
     }
 
+    /// The directory that holds every org's media.
     pub fn media_root(&self) -> &Path {
         &self.media_root
     }
 
-    pub fn resolve(&self, raw: &str) -> Result<Source, SourceRefused> {
+    /// Where `org`'s recordings live (not necessarily existing yet).
+    pub fn org_root(&self, org: &OrgId) -> PathBuf {
+        self.media_root.join(org.as_str())
+    }
+
+    pub fn resolve(&self, org: &OrgId, raw: &str) -> Result<Source, SourceRefused> {
         match scheme_of(raw) {
             Some(scheme) if matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") => self.url(raw),
             Some(scheme) => Err(SourceRefused::Scheme(scheme.to_owned())),
-            None => self.path(raw),
+            None => self.path(org, raw).map_err(SourceRefused::Unavailable),
         }
     }
 
@@ -74,23 +103,28 @@ impl SourcePolicy {
         Ok(Source::Url(url))
     }
 
-    fn path(&self, raw: &str) -> Result<Source, SourceRefused> {
+    fn path(&self, org: &OrgId, raw: &str) -> Result<Source, Unavailable> {
         let path = Path::new(raw);
         if path.components().any(|c| c == Component::ParentDir) {
-            return Err(SourceRefused::Traversal);
+            return Err(Unavailable::Traversal);
         }
-        let joined = if path.is_absolute() { path.to_owned() } else { self.media_root.join(path) };
-        let canonical = joined.canonicalize().map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => SourceRefused::NotFound,
-            _ => SourceRefused::Unreadable(e.to_string()),
+        // Absolute paths would say where the media root is.
+        if path.is_absolute() {
+            return Err(Unavailable::Absolute);
+        }
+        let org_root = self.org_root(org).canonicalize().map_err(|_| Unavailable::NotFound)?;
+        let canonical = org_root.join(path).canonicalize().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Unavailable::NotFound,
+            _ => Unavailable::Unreadable,
         })?;
-        // After symlinks: a link inside the root pointing out is refused here.
-        if !canonical.starts_with(&self.media_root) {
-            return Err(SourceRefused::OutsideMediaRoot);
+        // After symlinks: a link inside the org's media pointing out (to
+        // another org's, or anywhere else) is refused here.
+        if !canonical.starts_with(&org_root) || !org_root.starts_with(&self.media_root) {
+            return Err(Unavailable::OutsideOrgMedia);
         }
-        let metadata = std::fs::metadata(&canonical).map_err(|e| SourceRefused::Unreadable(e.to_string()))?;
+        let metadata = std::fs::metadata(&canonical).map_err(|_| Unavailable::Unreadable)?;
         if !metadata.file_type().is_file() {
-            return Err(SourceRefused::NotAFile);
+            return Err(Unavailable::NotAFile);
         }
         Ok(Source::File(canonical))
     }
@@ -110,39 +144,71 @@ mod tests {
 
     use super::*;
 
+    fn org(name: &str) -> OrgId {
+        OrgId::parse(name).unwrap()
+    }
+
     fn policy() -> (tempfile::TempDir, SourcePolicy) {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("media");
-        std::fs::create_dir_all(root.join("vods")).unwrap();
-        std::fs::write(root.join("vods/night.mkv"), b"video").unwrap();
+        std::fs::create_dir_all(root.join("acme/vods")).unwrap();
+        std::fs::create_dir_all(root.join("other")).unwrap();
+        std::fs::write(root.join("acme/vods/night.mkv"), b"video").unwrap();
+        std::fs::write(root.join("acme/vods/private.mkv"), b"acme's").unwrap();
         std::fs::write(dir.path().join("secret.mkv"), b"secret").unwrap();
-        symlink(dir.path().join("secret.mkv"), root.join("vods/escape.mkv")).unwrap();
-        symlink(root.join("vods/night.mkv"), root.join("vods/alias.mkv")).unwrap();
+        symlink(dir.path().join("secret.mkv"), root.join("acme/vods/escape.mkv")).unwrap();
+        symlink(root.join("acme/vods/night.mkv"), root.join("acme/vods/alias.mkv")).unwrap();
+        symlink(root.join("acme/vods/private.mkv"), root.join("other/borrowed.mkv")).unwrap();
         let policy = SourcePolicy::new(&root, ["cdn.example.com".to_owned()]).unwrap();
         (dir, policy)
     }
 
     #[test]
-    fn paths_under_the_root_resolve_to_regular_files() {
+    fn paths_resolve_under_the_orgs_own_media() {
         let (_dir, policy) = policy();
-        let night = policy.media_root().join("vods/night.mkv");
-        assert_eq!(policy.resolve("vods/night.mkv"), Ok(Source::File(night.clone())));
-        assert_eq!(policy.resolve("vods/alias.mkv"), Ok(Source::File(night.clone())), "a link within the root");
-        assert_eq!(policy.resolve(night.to_str().unwrap()), Ok(Source::File(night)));
+        let night = policy.media_root().join("acme/vods/night.mkv");
+        assert_eq!(policy.resolve(&org("acme"), "vods/night.mkv"), Ok(Source::File(night.clone())));
+        assert_eq!(policy.resolve(&org("acme"), "vods/alias.mkv"), Ok(Source::File(night)), "a link within");
+    }
+
+    #[test]
+    fn another_orgs_recording_is_refused_like_a_missing_one() {
+        let (_dir, policy) = policy();
+        let other = org("other");
+        let missing = policy.resolve(&other, "vods/missing.mkv").unwrap_err();
+        let cases = [
+            ("vods/private.mkv", Unavailable::NotFound),
+            ("../acme/vods/private.mkv", Unavailable::Traversal),
+            ("borrowed.mkv", Unavailable::OutsideOrgMedia),
+        ];
+        for (raw, reason) in cases {
+            let refused = policy.resolve(&other, raw).unwrap_err();
+            assert_eq!(refused, SourceRefused::Unavailable(reason), "{raw}");
+            assert_eq!(refused.to_string(), missing.to_string(), "one text for every case: {raw}");
+        }
+        assert_eq!(
+            policy.resolve(&org("nobody"), "vods/night.mkv"),
+            Err(SourceRefused::Unavailable(Unavailable::NotFound)),
+            "an org without media"
+        );
     }
 
     #[test]
     fn escapes_and_tricks_are_refused() {
         let (dir, policy) = policy();
+        let acme = org("acme");
         let outside = dir.path().join("secret.mkv");
+        let inside = policy.media_root().join("acme/vods/night.mkv");
+        let unavailable = |reason| SourceRefused::Unavailable(reason);
         let cases = [
-            ("../secret.mkv", SourceRefused::Traversal),
-            ("vods/../../secret.mkv", SourceRefused::Traversal),
-            ("vods/escape.mkv", SourceRefused::OutsideMediaRoot),
-            (outside.to_str().unwrap(), SourceRefused::OutsideMediaRoot),
-            ("vods", SourceRefused::NotAFile),
-            ("/dev/zero", SourceRefused::OutsideMediaRoot),
-            ("vods/missing.mkv", SourceRefused::NotFound),
+            ("../secret.mkv", unavailable(Unavailable::Traversal)),
+            ("vods/../../secret.mkv", unavailable(Unavailable::Traversal)),
+            ("vods/escape.mkv", unavailable(Unavailable::OutsideOrgMedia)),
+            (outside.to_str().unwrap(), unavailable(Unavailable::Absolute)),
+            (inside.to_str().unwrap(), unavailable(Unavailable::Absolute)),
+            ("vods", unavailable(Unavailable::NotAFile)),
+            ("/dev/zero", unavailable(Unavailable::Absolute)),
+            ("vods/missing.mkv", unavailable(Unavailable::NotFound)),
             ("file:/etc/passwd", SourceRefused::Scheme("file".into())),
             ("concat:vods/night.mkv|vods/night.mkv", SourceRefused::Scheme("concat".into())),
             ("pipe:0", SourceRefused::Scheme("pipe".into())),
@@ -154,17 +220,17 @@ mod tests {
             ),
         ];
         for (raw, refusal) in cases {
-            assert_eq!(policy.resolve(raw), Err(refusal), "{raw}");
+            assert_eq!(policy.resolve(&acme, raw), Err(refusal), "{raw}");
         }
         let url = "https://CDN.example.com/vods/a.mkv";
-        assert_eq!(policy.resolve(url), Ok(Source::Url(reqwest::Url::parse(url).unwrap())));
+        assert_eq!(policy.resolve(&acme, url), Ok(Source::Url(reqwest::Url::parse(url).unwrap())));
     }
 
     #[test]
     fn pipes_inside_the_root_are_not_files() {
         let (_dir, policy) = policy();
-        let fifo = policy.media_root().join("live.fifo");
+        let fifo = policy.media_root().join("acme/live.fifo");
         assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-        assert_eq!(policy.resolve("live.fifo"), Err(SourceRefused::NotAFile));
+        assert_eq!(policy.resolve(&org("acme"), "live.fifo"), Err(SourceRefused::Unavailable(Unavailable::NotAFile)));
     }
 }

@@ -87,7 +87,7 @@ impl Publisher for DiscordPublisher {
             url.query_pairs_mut().append_pair("wait", "true");
             let response = match self.client.post(url).multipart(form).send().await {
                 Ok(response) => response,
-                Err(error) => return unreachable(&error),
+                Err(error) => return unreachable(error),
             };
             let (status, headers) = (response.status(), response.headers().clone());
             let text = response.text().await.unwrap_or_default();

@@ -2,10 +2,12 @@
 //! clip and its text to one platform and says what came of it. Platforms
 //! without an adapter refuse clearly (see `Unsupported`).
 
+mod destinations;
 mod discord;
 mod webhook;
 mod youtube;
 
+pub use destinations::{redact, validate, ConfiguredTargets, DestinationConfig, TargetRefused, SUPPORTED};
 pub use discord::{DiscordPublisher, ATTACHMENT_LIMIT};
 pub use webhook::{sign, WebhookPublisher, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 pub use youtube::{YoutubePublisher, CHUNK_UNIT};
@@ -101,7 +103,22 @@ pub(crate) fn failure_of(
     }
 }
 
-/// A request that never got an answer: worth retrying.
-pub(crate) fn unreachable(error: &reqwest::Error) -> PublishOutcome {
-    PublishOutcome::transient(format!("no answer: {error}"), None)
+/// A request that never got an answer: worth retrying. reqwest's text
+/// names the URL, and a destination's URL can hold its credential (a
+/// Discord webhook's token, a resumable upload's session), so it goes.
+pub(crate) fn unreachable(error: reqwest::Error) -> PublishOutcome {
+    PublishOutcome::transient(format!("no answer: {}", describe(error)), None)
+}
+
+/// An error's text and its causes', without the URL.
+pub(crate) fn describe(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

@@ -75,7 +75,7 @@ impl Publisher for WebhookPublisher {
                 .await;
             let response = match sent {
                 Ok(response) => response,
-                Err(error) => return unreachable(&error),
+                Err(error) => return unreachable(error),
             };
             let (status, headers) = (response.status(), response.headers().clone());
             let text = response.text().await.unwrap_or_default();

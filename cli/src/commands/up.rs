@@ -10,15 +10,17 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::auth::{ClientRegistry, KeyStore, Tokens};
 use wavestack_adapters::command_bus::{CommandBus, Policies};
-use wavestack_adapters::http::{metrics_handle, serve};
+use wavestack_adapters::http::{metrics_handle, serve_with};
 use wavestack_adapters::idempotency::IdempotencyStore;
 use wavestack_adapters::kafka::{LocalBroker, LocalBrokerStorage};
-use wavestack_command_api::AppState;
+use wavestack_adapters::publishers::ConfiguredTargets;
+use wavestack_command_api::{AppState, Tenancy};
 use wavestack_projections::analytics::Analytics;
 use wavestack_projections::audit::Audit;
 use wavestack_projections::leaderboard::Leaderboard;
 use wavestack_projections::queue::Queue;
 use wavestack_query_api::{LiveHub, QueryConfig};
+use wavestack_workers::chat_clips::Recording;
 
 use super::{connect_and_migrate, kafka_config, run_relay, schema_ids};
 use crate::config::UpArgs;
@@ -56,7 +58,9 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     let (renderer_kafka, renderer_ids) = (kafka.clone(), schema_ids.clone());
     let renderer = args.media.renderer(args.keys.data_dir(), args.api.query_api_addr)?;
     let clips = (renderer.public_base.clone(), renderer.files.dir().to_owned());
-    let platforms = args.publish.platforms(&pool)?;
+    let platforms = args.publish.platforms(&file.destinations, &pool)?;
+    let targets = ConfiguredTargets::new(&file.destinations);
+    check_recordings(&file.recordings, &targets)?;
     let projection_ids = schema_ids.clone();
     let clients = ClientRegistry::from_config(&file.clients).context("service clients in the config file")?;
     if clients.is_empty() {
@@ -65,22 +69,36 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
         );
     }
     let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
+    let tenancy = Tenancy {
+        targets,
+        sources: Some(renderer.policy.clone()),
+        clips_public_base: Some(renderer.public_base.clone()),
+    };
     let command_state =
-        AppState::new(pool.clone(), bus, tokens.clone(), Arc::new(clients), args.api.limits(), args.api.rate_limit());
+        AppState::new(pool.clone(), bus, tokens.clone(), Arc::new(clients), args.api.limits(), args.api.rate_limits())
+            .with_tenancy(tenancy)
+            .with_load_limits(args.api.load_limits())
+            .with_token_limits(args.api.token_limits());
     let command_listener = bind(args.api.command_api_addr, "command API").await?;
     let query_listener = bind(args.api.query_api_addr, "query API").await?;
     let live = LiveHub::new();
     let query_config = QueryConfig {
-        pool: pool.clone(),
-        tokens,
-        live: live.clone(),
         serve_registry: args.kafka.schema_registry_url.is_none(),
         files_dir: Some(renderer.files.dir().to_owned()),
+        rate_limits: args.api.rate_limits(),
+        load: args.api.load_limits(),
+        ..QueryConfig::new(pool.clone(), tokens, live.clone())
     };
 
     let mut tasks = tokio::task::JoinSet::new();
-    tasks.spawn(serve(command_listener, wavestack_command_api::router(command_state), cancel.clone()));
-    tasks.spawn(serve(query_listener, wavestack_query_api::router(query_config), cancel.clone()));
+    let serve_limits = args.api.serve_limits();
+    tasks.spawn(serve_with(
+        command_listener,
+        wavestack_command_api::router(command_state),
+        serve_limits,
+        cancel.clone(),
+    ));
+    tasks.spawn(serve_with(query_listener, wavestack_query_api::router(query_config), serve_limits, cancel.clone()));
     tasks.spawn(run_relay(pool.clone(), kafka, args.kafka.clone(), schema_ids, cancel.clone()));
     tasks.spawn(run_projections(pool.clone(), projection_kafka, projection_ids, cancel.clone()));
     tasks.spawn(live.listen(pool.clone(), cancel.clone()));
@@ -130,6 +148,23 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     pool.close().await;
     tracing::info!("stopped");
     outcome
+}
+
+/// A recording's `publish_to` must name destinations its org configured:
+/// found at start, not when the first `!clip` fails to go out.
+fn check_recordings(recordings: &[Recording], targets: &ConfiguredTargets) -> anyhow::Result<()> {
+    for recording in recordings {
+        for platform in &recording.publish_to {
+            targets.check(&recording.org, *platform).map_err(|refused| {
+                anyhow::anyhow!(
+                    "the recording of `{}` in org `{}` publishes to {platform}: {refused}",
+                    recording.channel,
+                    recording.org
+                )
+            })?;
+        }
+    }
+    Ok(())
 }
 
 async fn bind(addr: std::net::SocketAddr, what: &str) -> anyhow::Result<TcpListener> {

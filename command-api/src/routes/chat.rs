@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::{from_value, ApiError, ErrorBody, ValidJson};
 use wavestack_domain::chat::{ChatCommand, ReceiveChatMessage, Viewer};
 use wavestack_domain::metadata::EventMetadata;
@@ -22,6 +23,7 @@ use wavestack_domain::value::{
 
 use crate::command_error::command_error;
 use crate::edge::{field, now, AcceptedBody, Caller};
+use crate::idempotency::NotFinal;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -42,7 +44,7 @@ struct ChatMessageBody {
 
 pub(crate) async fn post_messages(
     State(state): State<AppState>,
-    Caller { metadata, .. }: Caller,
+    Caller { principal, metadata }: Caller,
     ValidJson(body): ValidJson<Value>,
 ) -> Result<Response, ApiError> {
     match body {
@@ -54,7 +56,7 @@ pub(crate) async fn post_messages(
                 let extra = object.keys().next().cloned().unwrap_or_default();
                 return Err(ApiError::invalid_field(extra, "unknown field; a batch holds only `messages`"));
             }
-            batch(&state, &metadata, items).await
+            batch(&state, &principal, &metadata, items).await
         }
         single => {
             let command = parse(from_value(single, "")?, "")?;
@@ -96,7 +98,12 @@ struct AcceptedFields {
     sequence: u64,
 }
 
-async fn batch(state: &AppState, metadata: &EventMetadata, items: Vec<Value>) -> Result<Response, ApiError> {
+async fn batch(
+    state: &AppState,
+    principal: &Principal,
+    metadata: &EventMetadata,
+    items: Vec<Value>,
+) -> Result<Response, ApiError> {
     if items.is_empty() {
         return Err(ApiError::invalid_field("messages", "must hold at least one message").with_reason("empty"));
     }
@@ -107,6 +114,12 @@ async fn batch(state: &AppState, metadata: &EventMetadata, items: Vec<Value>) ->
             items.len()
         ))
         .with_field("messages"));
+    }
+    // The request paid for one message at the door; the rest of the batch
+    // is paid for here, before anything is written.
+    let cost = u32::try_from(items.len() - 1).unwrap_or(u32::MAX);
+    if let Err(wait) = state.rate_limiter.charge(principal, cost) {
+        return Err(ApiError::too_many_requests(wait));
     }
     let mut results: Vec<Option<MessageResult>> = (0..items.len()).map(|_| None).collect();
     // Per viewer, in the batch's order.
@@ -142,7 +155,14 @@ async fn batch(state: &AppState, metadata: &EventMetadata, items: Vec<Value>) ->
         failed: count(|r| matches!(r, MessageResult::Failed { .. })),
         results,
     };
-    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+    let failed = body.failed > 0;
+    let mut response = (StatusCode::ACCEPTED, Json(body)).into_response();
+    if failed {
+        // Messages we failed to write: a retry with the same key must run
+        // again rather than be answered with this failure for a day.
+        response.extensions_mut().insert(NotFinal);
+    }
+    Ok(response)
 }
 
 fn outcome(executed: Result<wavestack_adapters::command_bus::Accepted, ApiError>) -> MessageResult {

@@ -9,6 +9,7 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use wavestack_adapters::http::{ApiError, ValidJson};
+use wavestack_adapters::media::SourceRefused;
 use wavestack_domain::clip::{self, ClipCommand, RenderedClip, RequestClip};
 use wavestack_domain::value::{
     ChannelId, ClipDuration, ClipId, ClipSource, ClipStart, Container, ContentHash, FailureReason, MediaUri, OrgId,
@@ -55,10 +56,25 @@ pub(crate) async fn request(
         Some(Extension(UsedKey(key))) => ClipId::from_uuid(derived_id(&caller.principal.org, "clip", key.as_str())),
         None => ClipId::new_random(),
     };
+    let source = field("source", ClipSource::parse(body.source))?;
+    if let Some(policy) = &state.tenancy.sources {
+        // Resolving stats the file: off the executor.
+        let (policy, org, raw) = (policy.clone(), caller.principal.org.clone(), source.as_str().to_owned());
+        let resolved = tokio::task::spawn_blocking(move || policy.resolve(&org, &raw))
+            .await
+            .map_err(|e| ApiError::internal(e.into()))?;
+        if let Err(refused) = resolved {
+            if let SourceRefused::Unavailable(reason) = &refused {
+                tracing::info!(org = %caller.principal.org, ?reason, "clip source refused");
+            }
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refused.code(), refused.to_string())
+                .with_field("source"));
+        }
+    }
     let command = RequestClip {
         clip_id,
         channel: field("channel", ChannelId::parse(body.channel))?,
-        source: field("source", ClipSource::parse(body.source))?,
+        source,
         start: field("start_seconds", ClipStart::from_seconds(body.start_seconds))?,
         duration: field("duration_seconds", ClipDuration::from_seconds(body.duration_seconds))?,
         container: match body.container {

@@ -1,6 +1,5 @@
 //! Routes and the scope each needs.
 
-mod admin;
 mod chat;
 mod clips;
 mod jwks;
@@ -46,7 +45,6 @@ pub(crate) fn commands(state: &AppState) -> Router {
                 .route("/v1/publications/{publication_id}/published", post(publications::published))
                 .route("/v1/publications/{publication_id}/failed", post(publications::failed)),
         ))
-        .merge(scoped(state, Scope::Admin, Router::new().route("/v1/admin/keys/rotate", post(admin::rotate_key))))
         .with_state(state.clone())
 }
 

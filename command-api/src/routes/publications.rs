@@ -9,9 +9,10 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use wavestack_adapters::http::{ApiError, ValidJson};
+use wavestack_domain::clip;
 use wavestack_domain::publication::{self, CreatePublication, PublicationCommand};
 use wavestack_domain::value::{
-    Asset, AssetUrl, Caption, ClipId, FailureReason, Hashtag, Hashtags, MediaUri, PostId, PublicationId,
+    Asset, AssetUrl, Caption, ClipId, FailureReason, Hashtag, Hashtags, MediaUri, OrgId, PostId, PublicationId,
     TargetPlatform, Targets, Title,
 };
 
@@ -64,6 +65,7 @@ pub(crate) async fn create(
         Some(key) => PublicationId::from_uuid(derived_id(&caller.principal.org, "publication", key.as_str())),
         None => PublicationId::new_random(),
     };
+    let org = &caller.principal.org;
     let asset = match (body.asset.clip_id, body.asset.url) {
         (Some(clip), None) => {
             Asset::Clip(ClipId::parse(&clip).map_err(|e| ApiError::invalid_value("asset.clip_id", &e))?)
@@ -73,8 +75,14 @@ pub(crate) async fn create(
     };
     let mut targets = Vec::with_capacity(body.targets.len());
     for (i, raw) in body.targets.iter().enumerate() {
-        targets.push(field(format!("targets[{i}]"), TargetPlatform::parse(raw))?);
+        let target = field(format!("targets[{i}]"), TargetPlatform::parse(raw))?;
+        if let Err(refused) = state.tenancy.targets.check(org, target) {
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refused.code(), refused.to_string())
+                .with_field(format!("targets[{i}]")));
+        }
+        targets.push(target);
     }
+    check_asset(&state, org, &asset).await?;
     let mut hashtags = Vec::with_capacity(body.hashtags.len());
     for (i, raw) in body.hashtags.iter().enumerate() {
         hashtags.push(field(format!("hashtags[{i}]"), Hashtag::parse(raw))?);
@@ -91,6 +99,37 @@ pub(crate) async fn create(
     };
     let command = PublicationCommand::CreatePublication(command);
     execute_on(&state, &caller, publication_id, command).await
+}
+
+/// A clip must be the caller's org's own (another org's is as absent as
+/// one that never was: 404); a URL of ours must come as that clip's id.
+async fn check_asset(state: &AppState, org: &OrgId, asset: &Asset) -> Result<(), ApiError> {
+    match asset {
+        Asset::Clip(clip_id) => {
+            let clip = state.bus.clip.load(&clip::stream_id(org, *clip_id)).await.map_err(command_error)?;
+            if clip.status().is_none() {
+                return Err(
+                    ApiError::new(StatusCode::NOT_FOUND, "clip_not_found", "no such clip").with_field("asset.clip_id")
+                );
+            }
+        }
+        Asset::Url(url) => {
+            let ours = state.tenancy.clips_public_base.as_deref().is_some_and(|base| {
+                let (url, base) = (url.as_str().to_ascii_lowercase(), base.to_ascii_lowercase());
+                url.strip_prefix(base.trim_end_matches('/'))
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            });
+            if ours {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "asset_url_is_a_clip",
+                    "this URL is one of WaveStack's rendered clips: publish it by its `clip_id`",
+                )
+                .with_field("asset.url"));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,10 +4,12 @@
 //! allowed, or all it is allowed when none are requested.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::Deserialize;
@@ -27,9 +29,11 @@ struct TokenRequest {
 
 pub(crate) async fn issue(
     State(state): State<AppState>,
+    address: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    state.token_gate.admit(address.map(|Extension(ConnectInfo(a))| a.ip()))?;
     let request = parse_request(&headers, &body)?;
     match request.grant_type.as_deref() {
         Some("client_credentials") => {}
@@ -50,10 +54,8 @@ pub(crate) async fn issue(
         .transpose()
         .map_err(|e| ApiError::invalid_field("scope", e.to_string()).with_reason("unknown_scope"))?;
     let (id, secret) = credentials(&headers, &request)?;
-    if let Err(wait) = state.rate_limiter.check(&format!("token/{id}")) {
-        return Err(ApiError::too_many_requests(wait));
-    }
 
+    let _turn = state.token_gate.verification().await?;
     let clients = state.clients.clone();
     let client = tokio::task::spawn_blocking(move || clients.authenticate(&id, &secret).cloned())
         .await

@@ -11,7 +11,8 @@ use tokio_util::sync::CancellationToken;
 use wavestack_adapters::auth::{hash_secret, ClientConfig, ClientRegistry, KeyStore, ScopeSet, TokenSettings, Tokens};
 use wavestack_adapters::command_bus::{CommandBus, Policies};
 use wavestack_adapters::http::serve;
-use wavestack_command_api::{router, AppState, Limits, RateLimit};
+use wavestack_adapters::publishers::{ConfiguredTargets, DestinationConfig, SUPPORTED};
+use wavestack_command_api::{router, AppState, Limits, RateLimit, RateLimits, Tenancy, TokenLimits};
 use wavestack_domain::value::{ActorId, OrgId};
 
 pub const CLIENT_ID: &str = "twitch-bot";
@@ -36,7 +37,29 @@ impl Drop for TestApp {
 
 pub struct Options {
     pub limits: Limits,
+    /// Per caller; the org's is out of the way.
     pub rate_limit: RateLimit,
+    pub tenancy: Tenancy,
+    pub token_limits: TokenLimits,
+}
+
+/// acme and rival each publish to a webhook, Discord and YouTube of their own.
+pub fn destinations() -> Vec<DestinationConfig> {
+    let mut destinations = Vec::new();
+    for org in ["acme", "rival"] {
+        for platform in SUPPORTED {
+            destinations.push(DestinationConfig {
+                org: OrgId::parse(org).unwrap(),
+                platform,
+                url: Some(format!("https://hooks.example.com/{org}/{platform}").parse().unwrap()),
+                secret: Some(format!("{org}-secret")),
+                access_token: Some(format!("{org}-token")),
+                api_url: None,
+                per_minute: None,
+            });
+        }
+    }
+    destinations
 }
 
 impl Default for Options {
@@ -47,6 +70,12 @@ impl Default for Options {
             rate_limit: RateLimit {
                 per_second: NonZeroU32::new(10_000).unwrap(),
                 burst: NonZeroU32::new(10_000).unwrap(),
+            },
+            tenancy: Tenancy { targets: ConfiguredTargets::new(&destinations()), ..Tenancy::default() },
+            token_limits: TokenLimits {
+                per_address: RateLimit::new(10_000, 10_000),
+                global: RateLimit::new(10_000, 10_000),
+                ..TokenLimits::default()
             },
         }
     }
@@ -68,7 +97,10 @@ pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
     }])
     .unwrap();
     let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
-    let state = AppState::new(pool.clone(), bus, tokens.clone(), Arc::new(clients), options.limits, options.rate_limit);
+    let rate_limits = RateLimits { per_caller: options.rate_limit, per_org: RateLimit::new(1_000_000, 1_000_000) };
+    let state = AppState::new(pool.clone(), bus, tokens.clone(), Arc::new(clients), options.limits, rate_limits)
+        .with_tenancy(options.tenancy)
+        .with_token_limits(options.token_limits);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let cancel = CancellationToken::new();

@@ -155,6 +155,17 @@ mod tests {
     }
 
     #[test]
+    fn media_uris_are_web_urls_or_served_paths() {
+        for good in ["https://cdn.example.com/a.mp4", "HTTP://127.0.0.1:8081/files/a.mp4", "/files/ab/cd/a.mp4"] {
+            assert!(MediaUri::parse(good).is_ok(), "{good}");
+        }
+        for bad in ["javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "//evil.example/a", "files/a.mp4"]
+        {
+            assert!(MediaUri::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
     fn duration_is_positive_and_at_most_an_hour() {
         assert!(ClipDuration::from_seconds(0.0).is_err());
         assert!(ClipDuration::from_seconds(3600.0).is_ok());
@@ -188,6 +199,14 @@ impl MediaUri {
         check_length(&raw, 1, Self::MAX_LEN)?;
         if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(ValueError::InvalidCharacters);
+        }
+        // Only what WaveStack itself writes: dashboards put these in `src`
+        // and `href`, where `javascript:` or `data:` would run or smuggle.
+        let lower = raw.to_ascii_lowercase();
+        let web = ["http://", "https://"].iter().any(|scheme| lower.starts_with(scheme));
+        let served_path = raw.starts_with('/') && !raw.starts_with("//");
+        if !(web || served_path) {
+            return Err(ValueError::Invalid("must be an http(s) URL or a path starting with `/`"));
         }
         Ok(Self(raw))
     }

@@ -1,6 +1,8 @@
-//! The process's one `LISTEN wavestack_live`, fanned out to every socket.
+//! The process's one `LISTEN wavestack_live`, fanned out per org to that
+//! org's sockets.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -10,8 +12,8 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use wavestack_projections::live::LIVE_CHANNEL;
 
-/// Changes kept for sockets that are momentarily behind; one further
-/// behind than this is too slow and is dropped.
+/// Changes kept per org for its sockets that are momentarily behind; one
+/// further behind than this is too slow and is dropped.
 const BUFFER: usize = 1024;
 
 /// One change, ready to send to the sockets of its org subscribed to its channel.
@@ -24,8 +26,12 @@ pub struct LiveEvent {
     pub message: String,
 }
 
+/// One broadcast channel per org: one org's volume fills only its own
+/// buffer, so it cannot make another org's sockets lag (or be dropped as
+/// too slow), and no socket ever sees, even to filter out, another org's
+/// changes.
 pub struct LiveHub {
-    sender: broadcast::Sender<Arc<LiveEvent>>,
+    orgs: Mutex<HashMap<String, broadcast::Sender<Arc<LiveEvent>>>>,
 }
 
 #[derive(Deserialize)]
@@ -38,11 +44,25 @@ struct Notification {
 
 impl LiveHub {
     pub fn new() -> Arc<Self> {
-        Arc::new(Self { sender: broadcast::channel(BUFFER).0 })
+        Arc::new(Self { orgs: Mutex::new(HashMap::new()) })
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>> {
-        self.sender.subscribe()
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, broadcast::Sender<Arc<LiveEvent>>>> {
+        self.orgs.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `org`'s changes from now on.
+    pub fn subscribe(&self, org: &str) -> broadcast::Receiver<Arc<LiveEvent>> {
+        self.lock().entry(org.to_owned()).or_insert_with(|| broadcast::channel(BUFFER).0).subscribe()
+    }
+
+    fn publish(&self, event: LiveEvent) {
+        let mut orgs = self.lock();
+        let Some(sender) = orgs.get(&event.org) else { return };
+        // Nobody of the org watches any more: forget its channel.
+        if sender.send(Arc::new(event)).is_err() {
+            orgs.retain(|_, sender| sender.receiver_count() > 0);
+        }
     }
 
     /// Listens until cancelled, reconnecting after Postgres failures.
@@ -70,9 +90,7 @@ impl LiveHub {
             match serde_json::from_str::<Notification>(notification.payload()) {
                 Ok(n) => {
                     let message = serde_json::json!({ "type": n.r#type, "channel": n.channel, "changes": n.changes });
-                    let event = LiveEvent { org: n.org, channel: n.channel, message: message.to_string() };
-                    // No subscribers is fine: nobody is watching.
-                    let _ = self.sender.send(Arc::new(event));
+                    self.publish(LiveEvent { org: n.org, channel: n.channel, message: message.to_string() });
                 }
                 Err(error) => tracing::warn!(error = %error, "ignoring a malformed live notification"),
             }

@@ -79,7 +79,7 @@ pub(crate) async fn analytics(
         .with_reason("range_too_large"));
     }
     let schema = live_schema("analytics");
-    wait_for(&waiters, &schema, &principal.org, &consistency).await?;
+    wait_for(&waiters, &schema, &principal, &consistency).await?;
     let points = analytics::read(&pool, &schema, principal.org.as_str(), channel.as_str(), bucket, from, to)
         .await
         .map_err(ApiError::internal)?;

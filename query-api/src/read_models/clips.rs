@@ -48,7 +48,7 @@ pub(crate) async fn list(
     let limit = limit(params.limit, 50, 500)?;
     let after = cursor(params.cursor.as_deref())?;
     let schema = live_schema("queue");
-    let mut conn = caught_up(&waiters, &schema, &principal.org, &consistency).await?;
+    let mut conn = caught_up(&waiters, &schema, &principal, &consistency).await?;
     let page = queue::clips(&mut conn, &schema, principal.org.as_str(), &filter, after, limit)
         .await
         .map_err(ApiError::internal)?;
@@ -66,7 +66,7 @@ pub(crate) async fn one(
     let clip_id = ClipId::parse(&raw_id).map_err(|_| ApiError::not_found("no such clip"))?;
     let schema = live_schema("queue");
     let consistency = consistency.or_stream(|| wavestack_domain::clip::stream_id(&principal.org, clip_id));
-    let mut conn = caught_up(&waiters, &schema, &principal.org, &consistency).await?;
+    let mut conn = caught_up(&waiters, &schema, &principal, &consistency).await?;
     queue::clip(&mut conn, &schema, principal.org.as_str(), clip_id.as_uuid())
         .await
         .map_err(ApiError::internal)?

@@ -57,7 +57,7 @@ pub(crate) async fn leaderboard(
     // The cursor is the last rank of the previous page.
     let after = after_position(params.cursor.as_deref())?;
     let schema = live_schema("leaderboard");
-    wait_for(&waiters, &schema, &principal.org, &consistency).await?;
+    wait_for(&waiters, &schema, &principal, &consistency).await?;
     let entries = leaderboard::read(&pool, &schema, principal.org.as_str(), channel.as_str(), window, after, limit + 1)
         .await
         .map_err(ApiError::internal)?;

@@ -59,7 +59,7 @@ pub(crate) async fn list(
     let limit = limit(params.limit, 50, 500)?;
     let after = cursor(params.cursor.as_deref())?;
     let schema = live_schema("queue");
-    let mut conn = caught_up(&waiters, &schema, &principal.org, &consistency).await?;
+    let mut conn = caught_up(&waiters, &schema, &principal, &consistency).await?;
     let page = queue::publications(&mut conn, &schema, principal.org.as_str(), &filter, after, limit)
         .await
         .map_err(ApiError::internal)?;
@@ -75,7 +75,7 @@ pub(crate) async fn one(
     let id = PublicationId::parse(&raw_id).map_err(|_| ApiError::not_found("no such publication"))?;
     let schema = live_schema("queue");
     let consistency = consistency.or_stream(|| wavestack_domain::publication::stream_id(&principal.org, id));
-    let mut conn = caught_up(&waiters, &schema, &principal.org, &consistency).await?;
+    let mut conn = caught_up(&waiters, &schema, &principal, &consistency).await?;
     queue::publication(&mut conn, &schema, principal.org.as_str(), id.as_uuid())
         .await
         .map_err(ApiError::internal)?

@@ -16,13 +16,15 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sqlx::pool::PoolConnection;
 use sqlx::Postgres;
+use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::{parse_query, ApiError};
-use wavestack_domain::value::OrgId;
 
-use super::waiters::Waiters;
+use super::waiters::{Waiters, MAX_WAITS_PER_CALLER};
 
 const DEFAULT_WAIT_MS: u64 = 5_000;
 const MAX_WAIT_MS: u64 = 30_000;
+/// Longer than any stream id WaveStack writes (`org/platform/channel/user`).
+const MAX_AGGREGATE_ID_BYTES: usize = 512;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,10 +51,10 @@ impl Consistency {
 pub(crate) async fn caught_up(
     waiters: &Waiters,
     schema: &str,
-    org: &OrgId,
+    caller: &Principal,
     consistency: &Consistency,
 ) -> Result<PoolConnection<Postgres>, ApiError> {
-    wait_for(waiters, schema, org, consistency).await?;
+    wait_for(waiters, schema, caller, consistency).await?;
     waiters.pool().acquire().await.map_err(|e| ApiError::internal(e.into()))
 }
 
@@ -87,15 +89,20 @@ pub(crate) struct NoParams {}
 pub(crate) async fn wait_for(
     waiters: &Waiters,
     schema: &str,
-    org: &OrgId,
+    caller: &Principal,
     consistency: &Consistency,
 ) -> Result<(), ApiError> {
+    let org = &caller.org;
     let (aggregate_id, sequence) = match (&consistency.aggregate_id, consistency.min_sequence) {
         (None, None) => return Ok(()),
         (Some(id), Some(seq)) => (id, seq),
         (None, Some(_)) => return Err(ApiError::invalid_field("aggregate_id", "required with min_sequence")),
         (Some(_), None) => return Err(ApiError::invalid_field("min_sequence", "required with aggregate_id")),
     };
+    if aggregate_id.len() > MAX_AGGREGATE_ID_BYTES {
+        return Err(ApiError::invalid_field("aggregate_id", format!("must be at most {MAX_AGGREGATE_ID_BYTES} bytes"))
+            .with_reason("too_long"));
+    }
     // Another org's aggregate is invisible, like everything else of theirs.
     if !aggregate_id.strip_prefix(org.as_str()).is_some_and(|rest| rest.starts_with('/')) {
         return Err(ApiError::not_found("no such aggregate"));
@@ -106,6 +113,14 @@ pub(crate) async fn wait_for(
             ApiError::invalid_field("wait_ms", format!("must be at most {MAX_WAIT_MS}")).with_reason("out_of_range")
         );
     }
+    let _permit = waiters.admit(&format!("{}/{}", caller.org, caller.subject)).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_waits",
+            format!("at most {MAX_WAITS_PER_CALLER} read-your-writes waits per caller at once"),
+        )
+        .with_retry_after(Duration::from_secs(1))
+    })?;
     let deadline = tokio::time::Instant::now() + Duration::from_millis(wait_ms);
     match waiters.until_applied(schema, aggregate_id, sequence, deadline).await.map_err(ApiError::internal)? {
         Ok(()) => Ok(()),

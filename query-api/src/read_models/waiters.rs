@@ -27,6 +27,30 @@ struct Inner {
     pool: PgPool,
     /// Per read model schema and aggregate: who waits for which sequence.
     pending: Mutex<HashMap<(String, String), Vec<Waiter>>>,
+    /// Waits in progress per caller (org and token subject): one caller
+    /// cannot fill the table and the memory behind it.
+    per_caller: Mutex<HashMap<String, usize>>,
+}
+
+/// Most read-your-writes waits one caller may have in progress at once.
+pub(crate) const MAX_WAITS_PER_CALLER: usize = 64;
+
+/// A caller's place among the waits, given back when dropped.
+pub(crate) struct WaitPermit {
+    inner: Arc<Inner>,
+    caller: String,
+}
+
+impl Drop for WaitPermit {
+    fn drop(&mut self) {
+        let mut counts = self.inner.per_caller.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&self.caller) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.caller);
+            }
+        }
+    }
 }
 
 struct Waiter {
@@ -37,13 +61,26 @@ struct Waiter {
 impl Waiters {
     /// Starts the checker; it stops when the last clone is dropped.
     pub(crate) fn new(pool: PgPool) -> Self {
-        let inner = Arc::new(Inner { pool, pending: Mutex::new(HashMap::new()) });
+        let inner =
+            Arc::new(Inner { pool, pending: Mutex::new(HashMap::new()), per_caller: Mutex::new(HashMap::new()) });
         tokio::spawn(check_every_tick(Arc::downgrade(&inner)));
         Self { inner }
     }
 
     pub(crate) fn pool(&self) -> &PgPool {
         &self.inner.pool
+    }
+
+    /// A place for one more wait of `caller`; `None` when it already has
+    /// `MAX_WAITS_PER_CALLER` in progress.
+    pub(crate) fn admit(&self, caller: &str) -> Option<WaitPermit> {
+        let mut counts = self.inner.per_caller.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = counts.entry(caller.to_owned()).or_default();
+        if *count >= MAX_WAITS_PER_CALLER {
+            return None;
+        }
+        *count += 1;
+        Some(WaitPermit { inner: self.inner.clone(), caller: caller.to_owned() })
     }
 
     /// Whether the read model in `schema` applied `aggregate_id` up to

@@ -28,7 +28,9 @@ use sqlx::PgPool;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::command_bus::{CommandBus, CommandError};
-use wavestack_adapters::publishers::{PublishOutcome, PublishRequest, Publisher, Unsupported};
+use wavestack_adapters::publishers::{
+    redact, PublishOutcome, PublishRequest, Publisher, TargetRefused, Unsupported, SUPPORTED,
+};
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::publication::{PublicationCommand, PublicationError, PublicationPolicy};
 use wavestack_domain::value::{ActorId, AssetUrl, FailureReason, OrgId, PostId, TargetPlatform, Timestamp};
@@ -65,24 +67,45 @@ impl PublisherConfig {
     }
 }
 
-/// Each platform's adapter and rate limit.
+/// One org's destination on one platform: its adapter, its rate limit,
+/// and the secrets no recorded error may contain.
+#[derive(Clone)]
+struct Destination {
+    adapter: Arc<dyn Publisher>,
+    limit: Arc<DefaultDirectRateLimiter>,
+    secrets: Arc<[String]>,
+}
+
+/// Each org's destinations. An org publishes only where it configured a
+/// destination: another org's webhook or channel is never used for it.
 #[derive(Clone, Default)]
 pub struct Platforms {
-    adapters: HashMap<TargetPlatform, Arc<dyn Publisher>>,
-    limits: HashMap<TargetPlatform, Arc<DefaultDirectRateLimiter>>,
+    destinations: HashMap<(OrgId, TargetPlatform), Destination>,
 }
 
 impl Platforms {
-    /// Adds an adapter allowed `per_minute` publishes (bursting up to that).
-    pub fn with(mut self, adapter: Arc<dyn Publisher>, per_minute: NonZeroU32) -> Self {
+    /// Adds `org`'s destination on the adapter's platform, allowed
+    /// `per_minute` publishes (bursting up to that); `secrets` are redacted
+    /// from every failure it reports.
+    pub fn with(
+        mut self,
+        org: OrgId,
+        adapter: Arc<dyn Publisher>,
+        per_minute: NonZeroU32,
+        secrets: Vec<String>,
+    ) -> Self {
         let platform = adapter.platform();
-        self.limits.insert(platform, Arc::new(DefaultDirectRateLimiter::direct(Quota::per_minute(per_minute))));
-        self.adapters.insert(platform, adapter);
+        let destination = Destination {
+            adapter,
+            limit: Arc::new(DefaultDirectRateLimiter::direct(Quota::per_minute(per_minute))),
+            secrets: secrets.into(),
+        };
+        self.destinations.insert((org, platform), destination);
         self
     }
 
-    fn adapter(&self, platform: TargetPlatform) -> Arc<dyn Publisher> {
-        self.adapters.get(&platform).cloned().unwrap_or_else(|| Arc::new(Unsupported(platform)))
+    fn destination(&self, org: &OrgId, platform: TargetPlatform) -> Option<&Destination> {
+        self.destinations.get(&(org.clone(), platform))
     }
 }
 
@@ -146,13 +169,17 @@ impl PublishWorker {
         let stream = &due.publication_stream;
         let now = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
         let metadata = EventMetadata {
-            org,
+            org: org.clone(),
             actor: self.config.worker.clone(),
             correlation_id: uuid::Uuid::new_v4(),
             causation_id: None,
             request_id: None,
             occurred_at: now,
         };
+        // The command API refuses targets an org has not configured; one
+        // removed from the configuration since is refused here, for good.
+        let destination = self.platforms.destination(&org, platform).cloned();
+        let metadata = EventMetadata { org, ..metadata };
         let claim = PublicationCommand::StartAttempt { target: platform, at: now };
         match self.bus.publication.execute(stream, claim, &metadata).await {
             Ok(_) => {}
@@ -171,10 +198,17 @@ impl PublishWorker {
         }
         let attempt = self.bus.publication.load(stream).await?.target(platform).map_or(1, |t| t.attempts);
         let request = self.request(due, platform, attempt)?;
-        if let Some(limit) = self.platforms.limits.get(&platform) {
-            limit.until_ready().await;
-        }
-        let outcome = self.platforms.adapter(platform).publish(&request).await;
+        let (outcome, secrets) = match &destination {
+            Some(destination) => {
+                destination.limit.until_ready().await;
+                (destination.adapter.publish(&request).await, destination.secrets.clone())
+            }
+            None if SUPPORTED.contains(&platform) => {
+                let refusal = TargetRefused::NotConfigured(platform).to_string();
+                (PublishOutcome::permanent(refusal), Arc::from([]))
+            }
+            None => (Unsupported(platform).publish(&request).await, Arc::from([])),
+        };
         let metadata =
             EventMetadata { occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()), ..metadata };
         let record = match outcome {
@@ -188,6 +222,9 @@ impl PublishWorker {
                 }
             }
             PublishOutcome::Failed { error, retryable, retry_after } => {
+                // The last fence: whatever an adapter said, no destination
+                // secret reaches the event, the read models or the log.
+                let error = redact(&error, &secrets);
                 tracing::warn!(publication = %due.publication_id, %platform, attempt, %error, retryable, "publish failed");
                 metrics::counter!("wavestack_publish_failures_total", "platform" => platform.as_str()).increment(1);
                 let pause = backoff(self.config.retry_base, attempt, Duration::from_secs(3600))
@@ -209,8 +246,12 @@ impl PublishWorker {
     fn request(&self, due: &DueTarget, platform: TargetPlatform, attempt: u32) -> anyhow::Result<PublishRequest> {
         let media_url =
             due.media_uri.clone().or_else(|| due.asset_url.clone()).context("the publication has no media")?;
-        let media_file = self.config.clips.as_ref().and_then(|(base, dir)| {
-            let relative = media_url.strip_prefix(base.as_str())?.trim_start_matches('/');
+        // Only the org's own rendered clip is read from disk: its URI was
+        // written by the asset-ready worker from a clip of the same org. An
+        // asset URL is whatever the caller gave, and is never mapped to a
+        // file, so it cannot name another org's clip on this machine.
+        let media_file = due.media_uri.as_deref().zip(self.config.clips.as_ref()).and_then(|(uri, (base, dir))| {
+            let relative = uri.strip_prefix(base.as_str())?.trim_start_matches('/');
             let file = dir.join(relative);
             (!relative.contains("..") && file.is_file()).then_some(file)
         });

@@ -41,7 +41,7 @@ pub(super) async fn run(
         let rendered = {
             let _slot = renderer.slots.acquire().await?;
             let started = std::time::Instant::now();
-            let outcome = renderer.renderer.render(request).await;
+            let outcome = renderer.renderer.render(&envelope.metadata.org, request).await;
             metrics::histogram!("wavestack_render_seconds").record(started.elapsed().as_secs_f64());
             outcome
         };
