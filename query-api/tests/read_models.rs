@@ -32,7 +32,11 @@ fn app(pool: PgPool) -> App {
 
 impl App {
     fn token(&self, org: &str, scopes: &str) -> String {
-        let subject = ActorId::parse("dashboard").unwrap();
+        self.token_for("dashboard", org, scopes)
+    }
+
+    fn token_for(&self, subject: &str, org: &str, scopes: &str) -> String {
+        let subject = ActorId::parse(subject).unwrap();
         let org = OrgId::parse(org).unwrap();
         self.tokens.issue(&subject, &org, &ScopeSet::parse(scopes).unwrap()).unwrap().access_token
     }
@@ -157,7 +161,8 @@ async fn another_orgs_clips_are_invisible(pool: PgPool) {
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
 async fn many_reads_waiting_for_their_writes_are_answered_when_applied(pool: PgPool) {
     let app = Arc::new(app(pool.clone()));
-    let token = app.token("acme", "read");
+    // Five dashboards of acme: one caller may wait at most 64 times at once.
+    let tokens: Vec<String> = (0..5).map(|n| app.token_for(&format!("dash-{n}"), "acme", "read")).collect();
     // The leaderboard's read model as its projection would have created it.
     let leaderboard = wavestack_projections::leaderboard::Leaderboard;
     let schema = wavestack_projections::runtime::live_schema(leaderboard.name());
@@ -174,7 +179,7 @@ async fn many_reads_waiting_for_their_writes_are_answered_when_applied(pool: PgP
     // 300 readers, each waiting for its own viewer's sequence 2.
     let readers: Vec<_> = (0..300)
         .map(|i| {
-            let (app, token) = (app.clone(), token.clone());
+            let (app, token) = (app.clone(), tokens[i % 5].clone());
             tokio::spawn(async move {
                 let uri = format!(
                     "/v1/channels/shroud/leaderboard?aggregate_id=acme/twitch/shroud/u{i}&min_sequence=2&wait_ms=3000"
@@ -184,6 +189,33 @@ async fn many_reads_waiting_for_their_writes_are_answered_when_applied(pool: PgP
         })
         .collect();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // A sixth caller: its 65th wait at once is refused, not queued.
+    let greedy = app.token_for("greedy", "acme", "read");
+    let waits: Vec<_> = (0..65)
+        .map(|i| {
+            let (app, token) = (app.clone(), greedy.clone());
+            tokio::spawn(async move {
+                let uri = format!(
+                    "/v1/channels/shroud/leaderboard?aggregate_id=acme/twitch/shroud/g{i}&min_sequence=2&wait_ms=1000"
+                );
+                app.get(&uri, Some(&token)).await
+            })
+        })
+        .collect();
+    let mut refused = 0;
+    for wait in waits {
+        let (status, body) = wait.await.unwrap();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(body["error"]["code"], "too_many_waits", "{body}");
+            refused += 1;
+        } else {
+            assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+        }
+    }
+    assert_eq!(refused, 1, "exactly the wait past the bound");
+    let long = format!("/v1/channels/shroud/leaderboard?aggregate_id=acme/{}&min_sequence=1", "x".repeat(600));
+    let (status, body) = app.get(&long, Some(&greedy)).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("aggregate_id")));
     // The projection applies every viewer but the last, in one go.
     sqlx::query(&format!(
         "INSERT INTO {schema}.positions SELECT 'acme/twitch/shroud/u' || i, 2 FROM generate_series(0, 298) AS i"

@@ -10,9 +10,9 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::auth::{hash_secret, ClientConfig, ClientRegistry, KeyStore, ScopeSet, TokenSettings, Tokens};
 use wavestack_adapters::command_bus::{CommandBus, Policies};
-use wavestack_adapters::http::serve;
+use wavestack_adapters::http::{serve_with, ServeLimits};
 use wavestack_adapters::publishers::{ConfiguredTargets, DestinationConfig, SUPPORTED};
-use wavestack_command_api::{router, AppState, Limits, RateLimit, RateLimits, Tenancy, TokenLimits};
+use wavestack_command_api::{router, AppState, Limits, LoadLimits, RateLimit, RateLimits, Tenancy, TokenLimits};
 use wavestack_domain::value::{ActorId, OrgId};
 
 pub const CLIENT_ID: &str = "twitch-bot";
@@ -41,6 +41,10 @@ pub struct Options {
     pub rate_limit: RateLimit,
     pub tenancy: Tenancy,
     pub token_limits: TokenLimits,
+    pub load: LoadLimits,
+    pub serve: ServeLimits,
+    /// Per caller and per org together, when a test sets both.
+    pub rate_limits: Option<RateLimits>,
 }
 
 /// acme and rival each publish to a webhook, Discord and YouTube of their own.
@@ -77,6 +81,9 @@ impl Default for Options {
                 global: RateLimit::new(10_000, 10_000),
                 ..TokenLimits::default()
             },
+            load: LoadLimits::default(),
+            serve: ServeLimits::default(),
+            rate_limits: None,
         }
     }
 }
@@ -97,14 +104,17 @@ pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
     }])
     .unwrap();
     let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
-    let rate_limits = RateLimits { per_caller: options.rate_limit, per_org: RateLimit::new(1_000_000, 1_000_000) };
+    let rate_limits = options
+        .rate_limits
+        .unwrap_or(RateLimits { per_caller: options.rate_limit, per_org: RateLimit::new(1_000_000, 1_000_000) });
     let state = AppState::new(pool.clone(), bus, tokens.clone(), Arc::new(clients), options.limits, rate_limits)
         .with_tenancy(options.tenancy)
-        .with_token_limits(options.token_limits);
+        .with_token_limits(options.token_limits)
+        .with_load_limits(options.load);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let cancel = CancellationToken::new();
-    tokio::spawn(serve(listener, router(state), cancel.clone()));
+    tokio::spawn(serve_with(listener, router(state), options.serve, cancel.clone()));
     TestApp { url, http: reqwest::Client::new(), pool, tokens, keys_dir, cancel }
 }
 
