@@ -79,9 +79,7 @@ async fn a_batch_pays_for_each_of_its_messages(pool: sqlx::PgPool) {
     let rate_limits = RateLimits { per_caller: RateLimit::new(1, 10), per_org: RateLimit::new(1, 15) };
     let app = spawn_app_with(pool, Options { rate_limits: Some(rate_limits), ..Options::default() }).await;
     let token = app.token("acme", "chat:write");
-    let batch = |from: usize, n: usize| {
-        json!({ "messages": (from..from + n).map(|i| chat_message(&format!("m-{i}"), "hi")).collect::<Vec<_>>() })
-    };
+    let batch = |from: usize, n: usize| json!({ "messages": (from..from + n).map(|i| chat_message(&format!("m-{i}"), "hi")).collect::<Vec<_>>() });
     let first = app.post("/v1/chat/messages", &token, &batch(0, 8)).await;
     assert_eq!((first.status, first.body["accepted"].as_u64()), (202, Some(8)), "{first:?}");
     let written = app.events_in("chat").await;
@@ -106,8 +104,11 @@ async fn request_token(app: &support::TestApp, client_id: &str) -> support::Answ
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
 async fn a_flood_of_made_up_clients_is_refused_before_argon2(pool: sqlx::PgPool) {
-    let token_limits =
-        TokenLimits { per_address: RateLimit::new(1, 3), global: RateLimit::new(1_000, 1_000), ..TokenLimits::default() };
+    let token_limits = TokenLimits {
+        per_address: RateLimit::new(1, 3),
+        global: RateLimit::new(1_000, 1_000),
+        ..TokenLimits::default()
+    };
     let app = spawn_app_with(pool, Options { token_limits, ..Options::default() }).await;
     let mut codes = Vec::new();
     for i in 0..10 {

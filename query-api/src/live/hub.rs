@@ -97,3 +97,38 @@ impl LiveHub {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(org: &str, n: usize) -> LiveEvent {
+        LiveEvent { org: org.into(), channel: Some("shroud".into()), message: format!("{{\"n\":{n}}}") }
+    }
+
+    #[test]
+    fn one_orgs_flood_does_not_make_another_orgs_sockets_lag() {
+        let hub = LiveHub::new();
+        let mut noisy = hub.subscribe("noisy");
+        let mut quiet = hub.subscribe("quiet");
+        for n in 0..BUFFER * 3 {
+            hub.publish(event("noisy", n));
+        }
+        hub.publish(event("quiet", 1));
+        assert!(
+            matches!(noisy.try_recv(), Err(broadcast::error::TryRecvError::Lagged(_))),
+            "the flood overflows its own"
+        );
+        let got = quiet.try_recv().expect("the quiet org's one change, not lagged");
+        assert_eq!((got.org.as_str(), got.message.as_str()), ("quiet", "{\"n\":1}"));
+        assert!(quiet.try_recv().is_err(), "and nothing of the noisy org");
+    }
+
+    #[test]
+    fn an_org_nobody_watches_is_forgotten() {
+        let hub = LiveHub::new();
+        drop(hub.subscribe("gone"));
+        hub.publish(event("gone", 1));
+        assert!(hub.lock().is_empty());
+    }
+}
