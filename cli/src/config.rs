@@ -12,7 +12,7 @@ use clap::Args;
 use tracing_subscriber::EnvFilter;
 use wavestack_adapters::auth::TokenSettings;
 use wavestack_adapters::http::ServeLimits;
-use wavestack_adapters::media::{ClipFiles, Ffmpeg, FileKey, Renderer, SourcePolicy};
+use wavestack_adapters::media::{ClipFiles, Ffmpeg, FileKey, QuotaLimits, RenderQuota, Renderer, SourcePolicy};
 use wavestack_adapters::postgres::DEFAULT_DATABASE_URL;
 use wavestack_adapters::publishers::{
     validate, DestinationConfig, DiscordPublisher, Publisher, WebhookPublisher, YoutubePublisher,
@@ -198,11 +198,27 @@ pub struct MediaArgs {
     /// `<data-dir>/keys/files.key`.
     #[arg(long, env = "WAVESTACK_FILES_KEY")]
     pub files_key: Option<PathBuf>,
+    /// Clips one org may have waiting or rendering at once; more are
+    /// refused (429 `render_quota_exceeded`).
+    #[arg(long, env = "WAVESTACK_ORG_RENDER_CLIPS", default_value_t = 20)]
+    pub org_render_clips: u32,
+    /// Seconds of clips one org may have waiting or rendering at once.
+    #[arg(long, env = "WAVESTACK_ORG_RENDER_QUEUE_SECONDS", default_value_t = 3600)]
+    pub org_render_queue_seconds: u64,
 }
 
 impl MediaArgs {
     pub fn media_root(&self, data_dir: &Path) -> PathBuf {
         self.media_root.clone().unwrap_or_else(|| data_dir.join("media"))
+    }
+
+    pub fn render_quota(&self, pool: &sqlx::PgPool) -> RenderQuota {
+        let limits = QuotaLimits {
+            max_clips: self.org_render_clips,
+            max_queued: Duration::from_secs(self.org_render_queue_seconds),
+            ..QuotaLimits::default()
+        };
+        RenderQuota::new(pool.clone(), limits)
     }
 
     pub fn clips_dir(&self, data_dir: &Path) -> PathBuf {

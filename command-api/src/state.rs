@@ -6,7 +6,7 @@ use sqlx::PgPool;
 use wavestack_adapters::auth::{ClientRegistry, Tokens};
 use wavestack_adapters::command_bus::CommandBus;
 use wavestack_adapters::idempotency::IdempotencyStore;
-use wavestack_adapters::media::SourcePolicy;
+use wavestack_adapters::media::{RenderQuota, SourcePolicy};
 use wavestack_adapters::publishers::ConfiguredTargets;
 
 use wavestack_adapters::http::{LoadLimits, LoadShedder, RateLimiter, RateLimits};
@@ -45,6 +45,9 @@ pub struct Tenancy {
     /// refused, since a clip of ours is published by its `clip_id`, which is
     /// checked to be the caller's org's.
     pub clips_public_base: Option<String>,
+    /// Each org's share of the renderers: a clip request past it is
+    /// refused (429). `None`: unbounded (tests of other things).
+    pub render_quota: Option<RenderQuota>,
 }
 
 #[derive(Clone)]

@@ -3,10 +3,12 @@
 
 mod clip_files;
 mod ffmpeg;
+mod quota;
 mod render;
 mod source;
 
 pub use clip_files::{ClipFiles, FileKey, PendingFile};
 pub use ffmpeg::{Encoding, Ffmpeg, MediaError, OutputFormat, Probe};
+pub use quota::{QuotaExceeded, QuotaLimits, RenderQuota, Reservation};
 pub use render::{RenderFailure, Rendered, Renderer};
 pub use source::{Source, SourcePolicy, SourceRefused, Unavailable};

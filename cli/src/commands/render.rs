@@ -11,5 +11,6 @@ pub async fn run(args: RenderArgs) -> anyhow::Result<()> {
     let kafka = kafka_config(&args.kafka_brokers, &args.kafka);
     let ids = schema_ids(&args.kafka).await?;
     let renderer = args.media.renderer(&args.data_dir, args.query_api_addr)?;
-    run_renderer(pool, kafka, ids, renderer, args.media.render_jobs, cancel).await
+    let quota = args.media.render_quota(&pool);
+    run_renderer(pool, kafka, ids, renderer, args.media.render_jobs, quota, cancel).await
 }

@@ -59,6 +59,7 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     let renderer = args.media.renderer(args.keys.data_dir(), args.api.query_api_addr)?;
     let clips = (renderer.public_base.clone(), renderer.files.dir().to_owned());
     let platforms = args.publish.platforms(&file.destinations, &pool)?;
+    let quota = args.media.render_quota(&pool);
     let targets = ConfiguredTargets::new(&file.destinations);
     check_recordings(&file.recordings, &targets)?;
     let projection_ids = schema_ids.clone();
@@ -73,6 +74,7 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
         targets,
         sources: Some(renderer.policy.clone()),
         clips_public_base: Some(renderer.public_base.clone()),
+        render_quota: Some(quota.clone()),
     };
     let command_state =
         AppState::new(pool.clone(), bus, tokens.clone(), Arc::new(clients), args.api.limits(), args.api.rate_limits())
@@ -108,6 +110,7 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
         renderer_ids.clone(),
         renderer,
         args.media.render_jobs,
+        quota.clone(),
         cancel.clone(),
     ));
     tasks.spawn(super::workers::run_chat_clipper(
@@ -115,6 +118,7 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
         renderer_kafka.clone(),
         renderer_ids.clone(),
         file.recordings.clone(),
+        quota,
         cancel.clone(),
     ));
     tasks.spawn(super::workers::run_asset_ready(pool.clone(), renderer_kafka, renderer_ids, cancel.clone()));

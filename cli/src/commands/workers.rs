@@ -8,7 +8,7 @@ use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::command_bus::{CommandBus, Policies};
 use wavestack_adapters::kafka::KafkaConfig;
-use wavestack_adapters::media::Renderer;
+use wavestack_adapters::media::{RenderQuota, Renderer};
 use wavestack_domain::value::ActorId;
 use wavestack_schemas::{Codec, SchemaIds};
 use wavestack_workers::chat_clips::{ChatClipper, Recording};
@@ -23,6 +23,7 @@ pub async fn run_renderer(
     schema_ids: SchemaIds,
     renderer: Renderer,
     jobs: usize,
+    quota: RenderQuota,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     let worker = ActorId::parse(format!("svc:renderer-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]))
@@ -34,7 +35,7 @@ pub async fn run_renderer(
     tracing::info!(%worker, media_root = %renderer.policy.media_root().display(),
         clips_dir = %renderer.files.dir().display(), jobs, "clip renderer ready");
     let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
-    let handler = ClipRenderer::new(bus, renderer, worker, jobs);
+    let handler = ClipRenderer::new(bus, renderer, worker, jobs).with_quota(quota);
     run_group(pool, kafka, schema_ids, ClipRenderer::group_config, handler, cancel).await
 }
 
@@ -44,11 +45,12 @@ pub async fn run_chat_clipper(
     kafka: KafkaConfig,
     schema_ids: SchemaIds,
     recordings: Vec<Recording>,
+    quota: RenderQuota,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     tracing::info!(recordings = recordings.len(), "chat clipper ready");
     let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
-    let handler = ChatClipper::new(bus, recordings);
+    let handler = ChatClipper::new(bus, recordings).with_quota(quota);
     run_group(pool, kafka, schema_ids, ChatClipper::group_config, handler, cancel).await
 }
 

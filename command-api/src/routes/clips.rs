@@ -9,7 +9,7 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use wavestack_adapters::http::{ApiError, ValidJson};
-use wavestack_adapters::media::SourceRefused;
+use wavestack_adapters::media::{Reservation, SourceRefused};
 use wavestack_domain::clip::{self, ClipCommand, RenderedClip, RequestClip};
 use wavestack_domain::value::{
     ChannelId, ClipDuration, ClipId, ClipSource, ClipStart, Container, ContentHash, FailureReason, MediaUri, OrgId,
@@ -86,13 +86,36 @@ pub(crate) async fn request(
         requested_by: caller.principal.subject.clone(),
     };
     let id = clip::stream_id(&caller.principal.org, clip_id);
-    let accepted = state
-        .bus
-        .clip
-        .execute(&id, ClipCommand::RequestClip(command), &caller.metadata)
-        .await
-        .map_err(command_error)?;
+    let reservation = reserve(&state, &caller, clip_id, command.duration).await?;
+    let executed = state.bus.clip.execute(&id, ClipCommand::RequestClip(command), &caller.metadata).await;
+    // A share reserved by this call for a clip that was not created (an
+    // error, or a retry of one that exists) goes back at once.
+    let created = executed.as_ref().is_ok_and(|accepted| accepted.events_written > 0);
+    if let (Some(quota), Some(reservation)) = (&state.tenancy.render_quota, reservation) {
+        if reservation.created && !created {
+            quota.release(clip_id.as_uuid()).await.map_err(ApiError::internal)?;
+        }
+    }
+    let accepted = executed.map_err(command_error)?;
     Ok((StatusCode::ACCEPTED, Json(ClipAccepted { clip_id, accepted: accepted.into() })).into_response())
+}
+
+/// The clip's length out of the org's share of the renderers, or 429.
+async fn reserve(
+    state: &AppState,
+    caller: &Caller,
+    clip_id: ClipId,
+    duration: ClipDuration,
+) -> Result<Option<Reservation>, ApiError> {
+    let Some(quota) = &state.tenancy.render_quota else { return Ok(None) };
+    let length = std::time::Duration::from_millis(duration.millis());
+    match quota.reserve(&caller.principal.org, clip_id.as_uuid(), length).await.map_err(ApiError::internal)? {
+        Ok(reservation) => Ok(Some(reservation)),
+        Err(exceeded) => {
+            Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "render_quota_exceeded", exceeded.to_string())
+                .with_retry_after(std::time::Duration::from_secs(30)))
+        }
+    }
 }
 
 pub(crate) async fn start(

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use serde::Deserialize;
 use wavestack_adapters::command_bus::{CommandBus, CommandError};
+use wavestack_adapters::media::RenderQuota;
 use wavestack_domain::chat::{ChatCommandInvoked, ChatEvent};
 use wavestack_domain::clip::{self, ClipCommand, ClipError, RequestClip};
 use wavestack_domain::metadata::EventMetadata;
@@ -49,12 +50,18 @@ pub struct Recording {
 pub struct ChatClipper {
     bus: Arc<CommandBus>,
     recordings: Arc<HashMap<(OrgId, ChannelId), Recording>>,
+    quota: Option<RenderQuota>,
 }
 
 impl ChatClipper {
     pub fn new(bus: Arc<CommandBus>, recordings: Vec<Recording>) -> Self {
         let recordings = recordings.into_iter().map(|r| ((r.org.clone(), r.channel.clone()), r)).collect();
-        Self { bus, recordings: Arc::new(recordings) }
+        Self { bus, recordings: Arc::new(recordings), quota: None }
+    }
+
+    pub fn with_quota(mut self, quota: RenderQuota) -> Self {
+        self.quota = Some(quota);
+        self
     }
 
     pub fn group_config() -> GroupConfig {
@@ -102,6 +109,15 @@ impl ChatClipper {
         };
         let title = request.title.clone();
         let clip_stream = clip::stream_id(org, clip_id);
+        // A chat full of `!clip` counts against the org's share of the
+        // renderers like requests over HTTP do.
+        if let Some(quota) = &self.quota {
+            let length = std::time::Duration::from_millis(request.duration.millis());
+            if let Err(exceeded) = quota.reserve(org, clip_id.as_uuid(), length).await? {
+                tracing::info!(%org, %channel, reason = %exceeded, "!clip over the org's render quota; ignored");
+                return Ok(());
+            }
+        }
         match self.bus.clip.execute(&clip_stream, ClipCommand::RequestClip(request), &metadata).await {
             Ok(_) => tracing::info!(%org, %channel, clip = %clip_id, "!clip requested a clip"),
             // Delivered again: requested the first time.

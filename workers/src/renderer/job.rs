@@ -34,6 +34,7 @@ pub(super) async fn run(
                 | ClipError::RetryLimitReached { .. },
             )) => {
                 tracing::info!(clip = %clip_id, "clip already rendered or given up; skipping");
+                renderer.finished(clip_id).await;
                 return Ok(());
             }
             Err(error) => return Err(error.into()),
@@ -52,12 +53,16 @@ pub(super) async fn run(
                     Ok(_) => {
                         tracing::info!(clip = %clip_id, "clip rendered");
                         metrics::counter!("wavestack_clips_rendered_total").increment(1);
+                        renderer.finished(clip_id).await;
                         Ok(())
                     }
                     // Another worker finished first; the files are the same cut.
                     Err(CommandError::Rejected(ClipError::IllegalTransition {
                         from: ClipStatus::Rendered, ..
-                    })) => Ok(()),
+                    })) => {
+                        renderer.finished(clip_id).await;
+                        Ok(())
+                    }
                     Err(error) => Err(error.into()),
                 };
             }
@@ -75,6 +80,7 @@ pub(super) async fn run(
         let retry = matches!(state.status(), Some(ClipStatus::Failed { retryable: true }));
         if !retry {
             tracing::info!(clip = %clip_id, sequence = recorded.sequence, "clip failed for good");
+            renderer.finished(clip_id).await;
             return Ok(());
         }
         let pause = backoff(renderer.retry_base, state.attempts(), MAX_PAUSE);

@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 use wavestack_adapters::command_bus::CommandBus;
-use wavestack_adapters::media::Renderer;
+use wavestack_adapters::media::{RenderQuota, Renderer};
 use wavestack_domain::clip::ClipEvent;
-use wavestack_domain::value::ActorId;
+use wavestack_domain::value::{ActorId, ClipId};
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
 use crate::partitions::{GroupConfig, Handler};
@@ -29,6 +29,8 @@ pub struct ClipRenderer {
     worker: ActorId,
     /// First pause before retrying a transient failure; doubled per attempt.
     retry_base: Duration,
+    /// Each org's share of the renderers, given back as clips finish.
+    quota: Option<RenderQuota>,
 }
 
 impl ClipRenderer {
@@ -39,6 +41,22 @@ impl ClipRenderer {
             slots: Arc::new(Semaphore::new(max_jobs.max(1))),
             worker,
             retry_base: Duration::from_secs(2),
+            quota: None,
+        }
+    }
+
+    pub fn with_quota(mut self, quota: RenderQuota) -> Self {
+        self.quota = Some(quota);
+        self
+    }
+
+    /// The clip is rendered or failed for good: its org's share goes back.
+    /// A lost release only costs the org until the reservation goes stale.
+    async fn finished(&self, clip_id: ClipId) {
+        if let Some(quota) = &self.quota {
+            if let Err(error) = quota.release(clip_id.as_uuid()).await {
+                tracing::warn!(clip = %clip_id, error = format!("{error:#}"), "could not release render time");
+            }
         }
     }
 
