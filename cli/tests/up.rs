@@ -59,7 +59,9 @@ async fn start_with(pool: &PgPool, extra: &str) -> Stack {
         &config,
         format!(
             "token-ttl-seconds = 600\n{extra}\n[[clients]]\nid = \"e2e-bot\"\nsecret_hash = \"{hash}\"\n\
-             org = \"acme\"\nscopes = [\"chat:write\", \"clips:write\", \"publications:write\", \"read\"]\n"
+             org = \"acme\"\nscopes = [\"chat:write\", \"clips:write\", \"publications:write\", \"read\"]\n\
+             \n[[destinations]]\norg = \"acme\"\nplatform = \"youtube\"\naccess_token = \"e2e-youtube-token\"\n\
+             api_url = \"http://127.0.0.1:9\"\n"
         ),
     )
     .unwrap();
@@ -158,9 +160,13 @@ fn issue_token(stack: &Stack, org: &str, scope: &str) -> String {
 }
 
 /// A stream recording of `seconds` (H.264/AAC, a keyframe a second) at
-/// `path` under the stack's media root.
+/// `path` under acme's media.
 fn record(stack: &Stack, path: &str, seconds: u32) {
-    let file = stack._dir.path().join("data/media").join(path);
+    record_for(stack, "acme", path, seconds)
+}
+
+fn record_for(stack: &Stack, org: &str, path: &str, seconds: u32) {
+    let file = stack._dir.path().join("data/media").join(org).join(path);
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     let made = Command::new("ffmpeg")
         .args(["-nostdin", "-loglevel", "error", "-f", "lavfi", "-i"])
@@ -635,7 +641,7 @@ async fn a_chat_clip_command_cuts_the_last_seconds_of_the_recording_and_publishe
             .unwrap()
     };
     let recording = format!(
-        "webhook-url = \"{receiver_url}\"\nwebhook-secret = \"hook-secret\"\n\
+        "[[destinations]]\norg = \"acme\"\nplatform = \"webhook\"\nurl = \"{receiver_url}\"\nsecret = \"hook-secret\"\n\
          \n[[recordings]]\norg = \"acme\"\nchannel = \"shroud\"\nsource = \"live/shroud.mkv\"\n\
          started_at = \"{}\"\npublish_to = [\"webhook\"]\n",
         rfc3339(started)
