@@ -11,6 +11,7 @@ pub mod process;
 pub mod report;
 pub mod run;
 pub mod traffic;
+pub mod walls;
 
 pub use phases::Target;
 pub use report::{BenchConfig, ReplayResult, Report};

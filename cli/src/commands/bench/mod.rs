@@ -55,6 +55,23 @@ pub struct BenchArgs {
     /// Directory the results are written to (`<time>.json` and `<time>.md`).
     #[arg(long, default_value = "bench-results")]
     output: PathBuf,
+    /// `pipeline`: the phases above, limits lifted. `walls`: a well-behaved
+    /// org beside a token flood and beside another org's chat flood, on
+    /// the default limits.
+    #[arg(long, value_enum, default_value_t = Scenario::Pipeline)]
+    scenario: Scenario,
+    /// walls: the well-behaved org's single posts per second.
+    #[arg(long, default_value_t = 200)]
+    quiet_rate: u64,
+    /// walls: concurrent clients of each flood.
+    #[arg(long, default_value_t = 32)]
+    flood_clients: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Scenario {
+    Pipeline,
+    Walls,
 }
 
 /// `wavestack up`, stopped (SIGTERM, then killed) when dropped.
@@ -85,6 +102,22 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let (command_port, query_port, kafka_port) = (free_port()?, free_port()?, free_port()?);
     let exe = std::env::current_exe().context("finding the wavestack binary")?;
     let log = std::fs::File::create(work.join("up.log"))?;
+    // The traffic's clip requests name this source in the bench org's
+    // media: accepted at the edge, then failed by the renderer (it is no
+    // video), as a bad upload would be.
+    std::fs::create_dir_all(work.join("data/media/bench/vods"))?;
+    std::fs::write(work.join("data/media/bench/vods/bench.mkv"), b"")?;
+    let lifted = [
+        ("WAVESTACK_RATE_LIMIT_PER_SECOND", "1000000"),
+        ("WAVESTACK_RATE_LIMIT_BURST", "1000000"),
+        ("WAVESTACK_ORG_RATE_LIMIT_PER_SECOND", "1000000"),
+        ("WAVESTACK_ORG_RATE_LIMIT_BURST", "1000000"),
+        ("WAVESTACK_MAX_IN_FLIGHT", "100000"),
+        ("WAVESTACK_ORG_RENDER_CLIPS", "1000000"),
+        ("WAVESTACK_ORG_RENDER_QUEUE_SECONDS", "1000000000"),
+    ];
+    // The walls are measured on the limits a deployment runs with.
+    let limits: &[(&str, &str)] = if args.scenario == Scenario::Walls { &[] } else { &lifted };
     let child = Command::new(&exe)
         .arg("up")
         .env("DATABASE_URL", &database_url)
@@ -92,11 +125,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .env("WAVESTACK_COMMAND_API_ADDR", format!("127.0.0.1:{command_port}"))
         .env("WAVESTACK_QUERY_API_ADDR", format!("127.0.0.1:{query_port}"))
         .env("WAVESTACK_LOCAL_KAFKA_PORT", kafka_port.to_string())
-        .env("WAVESTACK_RATE_LIMIT_PER_SECOND", "1000000")
-        .env("WAVESTACK_RATE_LIMIT_BURST", "1000000")
-        .env("WAVESTACK_ORG_RATE_LIMIT_PER_SECOND", "1000000")
-        .env("WAVESTACK_ORG_RATE_LIMIT_BURST", "1000000")
-        .env("WAVESTACK_MAX_IN_FLIGHT", "100000")
+        .envs(limits)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(log)
@@ -108,6 +137,37 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         (format!("http://127.0.0.1:{command_port}"), format!("http://127.0.0.1:{query_port}"));
     // Tokens only once the stack is up: it holds the signing key by then.
     wait_ready(&[&command_api, &query_api], &work).await?;
+    if args.scenario == Scenario::Walls {
+        let target_of = |org: &str| -> anyhow::Result<Target> {
+            Ok(Target {
+                command_api: command_api.clone(),
+                query_api: query_api.clone(),
+                write_token: token_for(&exe, &work, org, &["chat:write"])?,
+                read_token: token_for(&exe, &work, org, &["read"])?,
+                kafka_brokers: None,
+                database_url: None,
+            })
+        };
+        let (quiet, noisy) = (target_of("quiet")?, target_of("noisy")?);
+        let config = wavestack_bench::walls::WallsConfig {
+            seconds: args.seconds,
+            quiet_rate: args.quiet_rate,
+            flood_clients: args.flood_clients,
+            flood_batch: args.batch_size,
+        };
+        let report = wavestack_bench::walls::run(&quiet, &noisy, pid, config).await;
+        drop(stack);
+        std::fs::create_dir_all(&args.output)?;
+        let name = format!("walls-{}", report.started_at.replace(':', "-"));
+        std::fs::write(args.output.join(format!("{name}.json")), serde_json::to_string_pretty(&report)?)?;
+        let table = report.table();
+        std::fs::write(args.output.join(format!("{name}.md")), &table)?;
+        println!("{table}");
+        let _ = std::fs::copy(work.join("up.log"), args.output.join(format!("{name}.up.log")));
+        drop_database(&args.database_url, &format!("wavestack_bench_{stamp}")).await;
+        let _ = std::fs::remove_dir_all(&work);
+        return Ok(());
+    }
     let target = Target {
         command_api,
         query_api,
@@ -162,8 +222,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 /// A token for the bench org, signed with the throwaway stack's key.
 fn token(exe: &std::path::Path, work: &std::path::Path, scopes: &[&str]) -> anyhow::Result<String> {
+    token_for(exe, work, "bench", scopes)
+}
+
+fn token_for(exe: &std::path::Path, work: &std::path::Path, org: &str, scopes: &[&str]) -> anyhow::Result<String> {
     let mut command = Command::new(exe);
-    command.args(["token", "issue", "--org", "bench"]).env("WAVESTACK_DATA_DIR", work.join("data"));
+    command
+        .args(["token", "issue", "--org", org])
+        .env("WAVESTACK_DATA_DIR", work.join("data"))
+        .env("WAVESTACK_TOKEN_TTL_SECONDS", "3600");
     for scope in scopes {
         command.args(["--scope", scope]);
     }

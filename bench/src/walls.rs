@@ -1,0 +1,219 @@
+//! `wavestack bench --scenario walls`: whether one caller's abuse costs a
+//! well-behaved one, on a stack with its default limits (nothing lifted).
+//!
+//! 1. unloaded: the well-behaved org posts single chat messages at a fixed
+//!    rate, alone: the p99 the next two are held to;
+//! 2. token flood: meanwhile one client floods `POST /v1/auth/token` with
+//!    made-up client ids as fast as it can;
+//! 3. noisy neighbour: meanwhile another org floods chat batches flat out,
+//!    far past the stack's capacity.
+//!
+//! Each phase samples the stack's CPU and memory.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::phases::{self, PhaseResult, Target};
+use crate::process::{self, ProcessStats};
+use crate::traffic::TrafficShape;
+
+#[derive(Debug, Clone)]
+pub struct WallsConfig {
+    pub seconds: u64,
+    /// The well-behaved org's single posts per second.
+    pub quiet_rate: u64,
+    /// Concurrent clients of each flood.
+    pub flood_clients: usize,
+    /// Messages per batch of the noisy org.
+    pub flood_batch: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FloodResult {
+    /// The well-behaved org's posts during the flood.
+    pub quiet: PhaseResult,
+    /// The flood's requests per second and how they were answered.
+    pub flood_requests_per_second: f64,
+    pub flood_answers: BTreeMap<String, u64>,
+    /// Messages per second the flood offered (batches × size), if chat.
+    pub flood_messages_offered_per_second: Option<f64>,
+    pub flood_messages_accepted_per_second: Option<f64>,
+    pub process: ProcessStats,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WallsReport {
+    pub started_at: String,
+    pub config_seconds: u64,
+    pub quiet_rate: u64,
+    pub flood_clients: usize,
+    pub unloaded: PhaseResult,
+    pub unloaded_process: ProcessStats,
+    pub token_flood: FloodResult,
+    pub noisy_neighbour: FloodResult,
+}
+
+fn quiet_shape() -> TrafficShape {
+    // Chat only: the walls are about ingest, and clips would need media.
+    TrafficShape { clip_every: 0, ..TrafficShape::default() }
+}
+
+async fn sampled<T>(pid: u32, work: impl std::future::Future<Output = T>) -> (T, ProcessStats) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = process::sample(pid, stop.clone());
+    let result = work.await;
+    stop.store(true, Ordering::Relaxed);
+    (result, sampler.await.unwrap_or_default())
+}
+
+pub async fn run(quiet: &Target, noisy: &Target, pid: u32, config: WallsConfig) -> WallsReport {
+    let started_at = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let seconds = config.seconds;
+    let quiet_phase = || phases::single(quiet, quiet_shape(), seconds, Some(config.quiet_rate), 1);
+
+    eprintln!("walls: the well-behaved org alone, {} posts/s for {seconds} s", config.quiet_rate);
+    let (unloaded, unloaded_process) = sampled(pid, quiet_phase()).await;
+
+    eprintln!("walls: a token flood from {} clients beside it", config.flood_clients);
+    let ((quiet_result, flood), process) =
+        sampled(pid, async { tokio::join!(quiet_phase(), token_flood(quiet, seconds, config.flood_clients)) }).await;
+    let token_flood = FloodResult {
+        quiet: quiet_result,
+        flood_requests_per_second: flood.requests as f64 / flood.seconds,
+        flood_answers: flood.answers,
+        flood_messages_offered_per_second: None,
+        flood_messages_accepted_per_second: None,
+        process,
+    };
+
+    eprintln!("walls: another org flooding batches of {} from {} clients beside it", config.flood_batch, config.flood_clients);
+    let ((quiet_result, noisy_result), process) = sampled(pid, async {
+        tokio::join!(
+            quiet_phase(),
+            phases::batch(noisy, quiet_shape(), seconds, config.flood_batch, config.flood_clients)
+        )
+    })
+    .await;
+    let noisy_neighbour = FloodResult {
+        flood_requests_per_second: noisy_result.requests as f64 / noisy_result.seconds,
+        flood_answers: answers_of(&noisy_result),
+        flood_messages_offered_per_second: Some(
+            noisy_result.requests as f64 * config.flood_batch as f64 / noisy_result.seconds,
+        ),
+        flood_messages_accepted_per_second: Some(noisy_result.accepted_per_second),
+        quiet: quiet_result,
+        process,
+    };
+    WallsReport {
+        started_at,
+        config_seconds: seconds,
+        quiet_rate: config.quiet_rate,
+        flood_clients: config.flood_clients,
+        unloaded,
+        unloaded_process,
+        token_flood,
+        noisy_neighbour,
+    }
+}
+
+fn answers_of(result: &PhaseResult) -> BTreeMap<String, u64> {
+    let mut answers = result.error_reasons.clone();
+    answers.insert("HTTP 202".into(), result.requests - result.errors);
+    answers
+}
+
+struct Flood {
+    requests: u64,
+    seconds: f64,
+    answers: BTreeMap<String, u64>,
+}
+
+/// `clients` loops posting client-credential grants for made-up ids.
+async fn token_flood(target: &Target, seconds: u64, clients: usize) -> Flood {
+    let http = phases::client();
+    let requests = Arc::new(AtomicU64::new(0));
+    let answers: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
+    let started = Instant::now();
+    let end = started + Duration::from_secs(seconds);
+    let mut tasks = tokio::task::JoinSet::new();
+    for client in 0..clients.max(1) {
+        let (http, url, requests, answers) =
+            (http.clone(), format!("{}/v1/auth/token", target.command_api), requests.clone(), answers.clone());
+        tasks.spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < end {
+                n += 1;
+                let id = format!("made-up-{client}-{n}");
+                let form = [("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", "guess")];
+                let answer = match http.post(&url).form(&form).send().await {
+                    Ok(response) => {
+                        let status = response.status().as_u16();
+                        let body: serde_json::Value = response.json().await.unwrap_or_default();
+                        format!("HTTP {status} {}", body["error"]["code"].as_str().unwrap_or("")).trim_end().to_owned()
+                    }
+                    Err(_) => "connection failed".to_owned(),
+                };
+                requests.fetch_add(1, Ordering::Relaxed);
+                *answers.lock().expect("not poisoned").entry(answer).or_default() += 1;
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    let answers = answers.lock().expect("not poisoned").clone();
+    Flood { requests: requests.load(Ordering::Relaxed), seconds: started.elapsed().as_secs_f64(), answers }
+}
+
+impl WallsReport {
+    /// The report as a Markdown table.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "## walls, {} ({} s per phase, well-behaved org at {} posts/s, floods of {} clients)\n\n",
+            self.started_at, self.config_seconds, self.quiet_rate, self.flood_clients
+        );
+        out.push_str("| phase | well-behaved accepted/s | p50 ms | p99 ms | max ms | errors | flood req/s | flood msgs offered/s | flood msgs accepted/s | CPU avg % | peak RSS MB |\n");
+        out.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        let row = |name: &str, quiet: &PhaseResult, flood: Option<&FloodResult>, process: &ProcessStats| {
+            let opt = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.0}"));
+            format!(
+                "| {name} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {:.0} | {:.0} |\n",
+                quiet.accepted_per_second,
+                quiet.latency.p50_ms,
+                quiet.latency.p99_ms,
+                quiet.latency.max_ms,
+                quiet.errors,
+                opt(flood.map(|f| f.flood_requests_per_second)),
+                opt(flood.and_then(|f| f.flood_messages_offered_per_second)),
+                opt(flood.and_then(|f| f.flood_messages_accepted_per_second)),
+                process.cpu_avg_percent,
+                process.peak_rss_mb,
+            )
+        };
+        out.push_str(&row("unloaded", &self.unloaded, None, &self.unloaded_process));
+        out.push_str(&row("token flood", &self.token_flood.quiet, Some(&self.token_flood), &self.token_flood.process));
+        out.push_str(&row(
+            "noisy neighbour",
+            &self.noisy_neighbour.quiet,
+            Some(&self.noisy_neighbour),
+            &self.noisy_neighbour.process,
+        ));
+        let ratio = |p: &PhaseResult| p.latency.p99_ms / self.unloaded.latency.p99_ms.max(1e-3);
+        out.push_str(&format!(
+            "\nwell-behaved p99 against unloaded: token flood {:.2}×, noisy neighbour {:.2}× (target ≤ 2×)\n",
+            ratio(&self.token_flood.quiet),
+            ratio(&self.noisy_neighbour.quiet)
+        ));
+        out.push_str(&format!("\ntoken flood answers: {:?}\n", self.token_flood.flood_answers));
+        out.push_str(&format!("noisy neighbour answers: {:?}\n", self.noisy_neighbour.flood_answers));
+        out.push_str(&format!(
+            "well-behaved errors: token flood {:?}; noisy neighbour {:?}\n",
+            self.token_flood.quiet.error_reasons, self.noisy_neighbour.quiet.error_reasons
+        ));
+        out
+    }
+}
