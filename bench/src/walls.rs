@@ -71,9 +71,8 @@ async fn sampled<T>(pid: u32, work: impl std::future::Future<Output = T>) -> (T,
 }
 
 pub async fn run(quiet: &Target, noisy: &Target, pid: u32, config: WallsConfig) -> WallsReport {
-    let started_at = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let started_at =
+        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     let seconds = config.seconds;
     let quiet_phase = || phases::single(quiet, quiet_shape(), seconds, Some(config.quiet_rate), 1);
 
@@ -92,7 +91,10 @@ pub async fn run(quiet: &Target, noisy: &Target, pid: u32, config: WallsConfig) 
         process,
     };
 
-    eprintln!("walls: another org flooding batches of {} from {} clients beside it", config.flood_batch, config.flood_clients);
+    eprintln!(
+        "walls: another org flooding batches of {} from {} clients beside it",
+        config.flood_batch, config.flood_clients
+    );
     let ((quiet_result, noisy_result), process) = sampled(pid, async {
         tokio::join!(
             quiet_phase(),

@@ -205,6 +205,10 @@ pub struct MediaArgs {
     /// Seconds of clips one org may have waiting or rendering at once.
     #[arg(long, env = "WAVESTACK_ORG_RENDER_QUEUE_SECONDS", default_value_t = 3600)]
     pub org_render_queue_seconds: u64,
+    /// Days a rendered clip is kept; then its files are deleted and the
+    /// deletion recorded (`ClipDeleted`). 0 keeps clips forever.
+    #[arg(long, env = "WAVESTACK_CLIP_RETENTION_DAYS", default_value_t = 30)]
+    pub clip_retention_days: u64,
 }
 
 impl MediaArgs {

@@ -44,9 +44,10 @@ fn clip_body(source: &str, seconds: u32) -> Value {
 
 #[sqlx::test(migrations = false)]
 async fn another_orgs_recordings_clips_files_destinations_and_keys_are_out_of_reach(pool: PgPool) {
-    // Only acme publishes, to a webhook of its own.
+    // Each org publishes to a webhook of its own; acme also to YouTube.
     let extra = "[[destinations]]\norg = \"acme\"\nplatform = \"webhook\"\nurl = \"http://127.0.0.1:9/acme\"\n\
-                 secret = \"acme-webhook-secret\"\n";
+                 secret = \"acme-webhook-secret\"\n\n[[destinations]]\norg = \"other\"\nplatform = \"webhook\"\n\
+                 url = \"http://127.0.0.1:9/other\"\nsecret = \"other-webhook-secret\"\n";
     let stack = start_with(&pool, extra).await;
     let http = reqwest::Client::new();
     let acme = issue_token(&stack, "acme", "clips:write publications:write read admin");
@@ -87,9 +88,9 @@ async fn another_orgs_recordings_clips_files_destinations_and_keys_are_out_of_re
     let (status, body) = post(&http, &stack, &other, "/v1/publications", &by_url).await;
     assert_eq!((status, code(&body)), (422, "asset_url_is_a_clip"), "{body}");
 
-    // Destinations: other has none; nobody publishes where no adapter is.
+    // Destinations: other has no YouTube; nobody publishes where no adapter is.
     let hosted = |target: &str| json!({ "asset": { "url": "https://cdn.example.com/a.mp4" }, "targets": [target], "title": "t" });
-    let (status, body) = post(&http, &stack, &other, "/v1/publications", &hosted("webhook")).await;
+    let (status, body) = post(&http, &stack, &other, "/v1/publications", &hosted("youtube")).await;
     assert_eq!(
         (status, code(&body), body["error"]["field"].as_str()),
         (422, "target_not_configured", Some("targets[0]"))

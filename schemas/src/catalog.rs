@@ -65,6 +65,8 @@ pub static CATALOG: &[SchemaEntry] = &[
         version: 1,
         text: include_str!("../avro/publication/v1.avsc"),
     },
+    // v2: ClipDeleted (retention).
+    SchemaEntry { id: 4, aggregate: AggregateKind::Clip, version: 2, text: include_str!("../avro/clip/v2.avsc") },
 ];
 
 impl SchemaEntry {

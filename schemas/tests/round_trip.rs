@@ -107,6 +107,8 @@ fn clip_event() -> impl Strategy<Value = ClipEvent> {
                 retryable,
             })
         }),
+        text(200)
+            .prop_map(|reason| ClipEvent::ClipDeleted(ClipDeleted { reason: FailureReason::parse(reason).unwrap() })),
     ]
 }
 

@@ -104,6 +104,12 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     tasks.spawn(run_relay(pool.clone(), kafka, args.kafka.clone(), schema_ids, cancel.clone()));
     tasks.spawn(run_projections(pool.clone(), projection_kafka, projection_ids, cancel.clone()));
     tasks.spawn(live.listen(pool.clone(), cancel.clone()));
+    tasks.spawn(super::workers::run_retention(
+        pool.clone(),
+        renderer.files.clone(),
+        args.media.clip_retention_days,
+        cancel.clone(),
+    ));
     tasks.spawn(super::workers::run_renderer(
         pool.clone(),
         renderer_kafka.clone(),

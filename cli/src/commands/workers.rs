@@ -8,13 +8,14 @@ use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::command_bus::{CommandBus, Policies};
 use wavestack_adapters::kafka::KafkaConfig;
-use wavestack_adapters::media::{RenderQuota, Renderer};
+use wavestack_adapters::media::{ClipFiles, RenderQuota, Renderer};
 use wavestack_domain::value::ActorId;
 use wavestack_schemas::{Codec, SchemaIds};
 use wavestack_workers::chat_clips::{ChatClipper, Recording};
 use wavestack_workers::partitions::{self, GroupConfig, Handler};
 use wavestack_workers::publisher::{AssetReady, Platforms, PublishWorker, PublisherConfig};
 use wavestack_workers::renderer::ClipRenderer;
+use wavestack_workers::retention::{ClipRetention, RetentionConfig};
 
 /// Renders clips until cancelled.
 pub async fn run_renderer(
@@ -63,6 +64,22 @@ pub async fn run_asset_ready(
 ) -> anyhow::Result<()> {
     let handler = AssetReady::new(pool.clone(), Arc::new(CommandBus::new(pool.clone(), Policies::default())));
     run_group(pool, kafka, schema_ids, AssetReady::group_config, handler, cancel).await
+}
+
+/// Deletes clips past their retention until cancelled (never, for 0 days).
+pub async fn run_retention(
+    pool: sqlx::PgPool,
+    files: ClipFiles,
+    days: u64,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    if days == 0 {
+        tracing::info!("clip retention off: rendered clips are kept");
+        return Ok(());
+    }
+    let config = RetentionConfig::new(Duration::from_secs(days * 86_400));
+    let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
+    ClipRetention::new(pool, bus, files, config).run(cancel).await
 }
 
 /// Publishes due publications until cancelled.

@@ -17,6 +17,11 @@ pub enum ClipCommand {
         reason: FailureReason,
         retryable: bool,
     },
+    /// The rendered files are deleted (retention, or the org asked): the
+    /// clip stays in the log, its files go.
+    DeleteClip {
+        reason: FailureReason,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

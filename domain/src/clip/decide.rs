@@ -1,6 +1,6 @@
 use super::command::{ClipCommand, RequestClip};
 use super::error::ClipError;
-use super::event::{ClipEvent, ClipRenderingFailed, ClipRenderingStarted, ClipRequested};
+use super::event::{ClipDeleted, ClipEvent, ClipRenderingFailed, ClipRenderingStarted, ClipRequested};
 use super::state::{ClipPolicy, ClipState, ClipStatus};
 use crate::aggregate::Decider;
 
@@ -28,7 +28,7 @@ impl Decider for ClipState {
                     // Taking over from a renderer that died mid-job.
                     ClipStatus::Rendering if self.attempts < policy.max_attempts => {}
                     ClipStatus::Rendering => return Err(ClipError::RetryLimitReached { attempts: self.attempts }),
-                    from @ ClipStatus::Rendered => {
+                    from @ (ClipStatus::Rendered | ClipStatus::Deleted) => {
                         return Err(ClipError::IllegalTransition { from, action: "start rendering" })
                     }
                 }
@@ -51,6 +51,13 @@ impl Decider for ClipState {
             }
             (ClipCommand::FailRendering { .. }, Some(from)) => {
                 Err(ClipError::IllegalTransition { from, action: "fail" })
+            }
+
+            (ClipCommand::DeleteClip { reason }, Some(ClipStatus::Rendered)) => {
+                Ok(vec![ClipEvent::ClipDeleted(ClipDeleted { reason })])
+            }
+            (ClipCommand::DeleteClip { .. }, Some(from)) => {
+                Err(ClipError::IllegalTransition { from, action: "delete" })
             }
         }
     }

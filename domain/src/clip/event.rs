@@ -9,6 +9,7 @@ pub enum ClipEvent {
     ClipRenderingStarted(ClipRenderingStarted),
     ClipRendered(RenderedClip),
     ClipRenderingFailed(ClipRenderingFailed),
+    ClipDeleted(ClipDeleted),
 }
 
 impl ClipEvent {
@@ -18,6 +19,7 @@ impl ClipEvent {
             ClipEvent::ClipRenderingStarted(_) => "ClipRenderingStarted",
             ClipEvent::ClipRendered(_) => "ClipRendered",
             ClipEvent::ClipRenderingFailed(_) => "ClipRenderingFailed",
+            ClipEvent::ClipDeleted(_) => "ClipDeleted",
         }
     }
 }
@@ -40,6 +42,12 @@ pub struct ClipRenderingStarted {
     /// 1 for the first attempt.
     pub attempt: u32,
     pub worker: ActorId,
+}
+
+/// The clip's files were deleted; why (e.g. the retention period).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClipDeleted {
+    pub reason: FailureReason,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ mod tests;
 
 pub use command::{ClipCommand, RenderedClip, RequestClip};
 pub use error::ClipError;
-pub use event::{ClipEvent, ClipRenderingFailed, ClipRenderingStarted, ClipRequested};
+pub use event::{ClipDeleted, ClipEvent, ClipRenderingFailed, ClipRenderingStarted, ClipRequested};
 pub use state::{ClipPolicy, ClipState, ClipStatus};
 
 crate::aggregate::cqrs_aggregate!(ClipState, ClipEvent, type = "clip", version = "1");

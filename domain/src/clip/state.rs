@@ -26,6 +26,8 @@ pub enum ClipStatus {
     Failed {
         retryable: bool,
     },
+    /// Rendered once; its files are gone.
+    Deleted,
 }
 
 impl fmt::Display for ClipStatus {
@@ -35,6 +37,7 @@ impl fmt::Display for ClipStatus {
             ClipStatus::Rendering => "rendering",
             ClipStatus::Rendered => "rendered",
             ClipStatus::Failed { .. } => "failed",
+            ClipStatus::Deleted => "deleted",
         })
     }
 }
@@ -78,6 +81,10 @@ impl ClipState {
             }
             ClipEvent::ClipRenderingFailed(failed) => {
                 self.status = Some(ClipStatus::Failed { retryable: failed.retryable })
+            }
+            ClipEvent::ClipDeleted(_) => {
+                self.status = Some(ClipStatus::Deleted);
+                self.rendered = None;
             }
         }
     }

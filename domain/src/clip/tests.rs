@@ -189,3 +189,40 @@ fn illegal_transitions_are_refused_with_the_state_they_came_from() {
             .then_expect_error(ClipError::IllegalTransition { from, action });
     }
 }
+
+fn deleted() -> ClipEvent {
+    ClipEvent::ClipDeleted(ClipDeleted { reason: FailureReason::parse("retention: older than 30 days").unwrap() })
+}
+
+fn delete() -> ClipCommand {
+    ClipCommand::DeleteClip { reason: FailureReason::parse("retention: older than 30 days").unwrap() }
+}
+
+#[test]
+fn a_rendered_clip_is_deleted_and_its_output_forgotten() {
+    Clip::with(ClipPolicy::default())
+        .given(vec![requested(), started(1), ClipEvent::ClipRendered(output())])
+        .when(delete())
+        .then_expect_events(vec![deleted()]);
+    let mut state = ClipState::default();
+    for event in [requested(), started(1), ClipEvent::ClipRendered(output()), deleted()] {
+        state.evolve(&event);
+    }
+    assert_eq!((state.status(), state.rendered()), (Some(ClipStatus::Deleted), None));
+}
+
+#[test]
+fn only_a_rendered_clip_can_be_deleted_and_a_deleted_one_is_not_rendered_again() {
+    Clip::with(ClipPolicy::default())
+        .given(vec![requested(), started(1)])
+        .when(delete())
+        .then_expect_error(ClipError::IllegalTransition { from: ClipStatus::Rendering, action: "delete" });
+    Clip::with(ClipPolicy::default())
+        .given(vec![requested(), started(1), ClipEvent::ClipRendered(output()), deleted()])
+        .when(delete())
+        .then_expect_error(ClipError::IllegalTransition { from: ClipStatus::Deleted, action: "delete" });
+    Clip::with(ClipPolicy::default())
+        .given(vec![requested(), started(1), ClipEvent::ClipRendered(output()), deleted()])
+        .when(start())
+        .then_expect_error(ClipError::IllegalTransition { from: ClipStatus::Deleted, action: "start rendering" });
+}

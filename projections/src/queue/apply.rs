@@ -93,6 +93,19 @@ pub(super) async fn clip_event(
             .await
             .context("marking a clip failed")?;
         }
+        ClipEvent::ClipDeleted(deleted) => {
+            // The job stays, its files are gone: no URL to hand out.
+            sqlx::query(&format!(
+                "UPDATE {s}.rm_clip_jobs SET status = 'deleted', error = $2, media_uri = NULL, thumbnail_uri = NULL,
+                    updated_at = $3 WHERE clip_stream = $1"
+            ))
+            .bind(stream)
+            .bind(deleted.reason.as_str())
+            .bind(at)
+            .execute(&mut *conn)
+            .await
+            .context("marking a clip deleted")?;
+        }
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use super::params::{channel, cursor, limit, one_of};
 use super::read_your_writes::{caught_up, NoParams, ReadQuery};
 use super::waiters::Waiters;
 
-pub(crate) const STATUSES: [&str; 4] = ["requested", "rendering", "rendered", "failed"];
+pub(crate) const STATUSES: [&str; 5] = ["requested", "rendering", "rendered", "failed", "deleted"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,5 +1,7 @@
 use apache_avro::types::Value;
-use wavestack_domain::clip::{ClipEvent, ClipRenderingFailed, ClipRenderingStarted, ClipRequested, RenderedClip};
+use wavestack_domain::clip::{
+    ClipDeleted, ClipEvent, ClipRenderingFailed, ClipRenderingStarted, ClipRequested, RenderedClip,
+};
 use wavestack_domain::value::*;
 
 use super::closed_enum;
@@ -43,6 +45,7 @@ pub(crate) fn to_avro(event: &ClipEvent) -> Value {
                 ("retryable", Value::Boolean(e.retryable)),
             ]),
         ),
+        ClipEvent::ClipDeleted(e) => (4, record([("reason", string(e.reason.as_str()))])),
     };
     Value::Union(index, Box::new(value))
 }
@@ -78,6 +81,7 @@ pub(crate) fn from_avro(payload: Value) -> Result<ClipEvent, CodecError> {
             reason: f.parsed("reason", FailureReason::parse)?,
             retryable: f.boolean("retryable")?,
         }),
+        4 => ClipEvent::ClipDeleted(ClipDeleted { reason: f.parsed("reason", FailureReason::parse)? }),
         _ => return Err(CodecError::Shape { field: "payload", expected: "a known clip event" }),
     })
 }

@@ -29,7 +29,7 @@ pub(super) async fn run(
             // Rendered already (by us before a crash, or by another worker),
             // or given up on: nothing left to do.
             Err(CommandError::Rejected(
-                ClipError::IllegalTransition { from: ClipStatus::Rendered, .. }
+                ClipError::IllegalTransition { from: ClipStatus::Rendered | ClipStatus::Deleted, .. }
                 | ClipError::FailureNotRetryable
                 | ClipError::RetryLimitReached { .. },
             )) => {

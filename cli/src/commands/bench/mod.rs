@@ -125,7 +125,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .env("WAVESTACK_COMMAND_API_ADDR", format!("127.0.0.1:{command_port}"))
         .env("WAVESTACK_QUERY_API_ADDR", format!("127.0.0.1:{query_port}"))
         .env("WAVESTACK_LOCAL_KAFKA_PORT", kafka_port.to_string())
-        .envs(limits)
+        .envs(limits.iter().copied())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(log)
