@@ -30,6 +30,9 @@ pub struct WallsConfig {
     pub flood_clients: usize,
     /// Messages per batch of the noisy org.
     pub flood_batch: usize,
+    /// Messages per second the noisy org offers: ten times what the stack
+    /// ingests at best (about 8,000/s batched on 2 cores, BENCHMARKS.md).
+    pub flood_messages_per_second: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,6 +79,10 @@ pub async fn run(quiet: &Target, noisy: &Target, pid: u32, config: WallsConfig) 
     let seconds = config.seconds;
     let quiet_phase = || phases::single(quiet, quiet_shape(), seconds, Some(config.quiet_rate), 1);
 
+    // Not measured: connections, caches and the read models' first
+    // writes warm up, so that the baseline is of a running stack.
+    eprintln!("walls: warming up for {seconds} s");
+    let _ = quiet_phase().await;
     eprintln!("walls: the well-behaved org alone, {} posts/s for {seconds} s", config.quiet_rate);
     let (unloaded, unloaded_process) = sampled(pid, quiet_phase()).await;
 
@@ -95,20 +102,23 @@ pub async fn run(quiet: &Target, noisy: &Target, pid: u32, config: WallsConfig) 
         "walls: another org flooding batches of {} from {} clients beside it",
         config.flood_batch, config.flood_clients
     );
-    let ((quiet_result, noisy_result), process) = sampled(pid, async {
-        tokio::join!(
-            quiet_phase(),
-            phases::batch(noisy, quiet_shape(), seconds, config.flood_batch, config.flood_clients)
-        )
+    // The flood's bodies are made before it starts: building 500-message
+    // batches as fast as they can be sent took the bench's own CPU from
+    // the well-behaved client beside it (both share the machine's 2 cores),
+    // which then measured its own starvation.
+    let mut traffic = crate::traffic::Traffic::new(quiet_shape(), 7);
+    let bodies: Vec<Vec<u8>> =
+        (0..64).map(|_| serde_json::to_vec(&traffic.batch(config.flood_batch)).expect("JSON")).collect();
+    let ((quiet_result, flood), process) = sampled(pid, async {
+        let batches_per_second = config.flood_messages_per_second as f64 / config.flood_batch.max(1) as f64;
+        tokio::join!(quiet_phase(), chat_flood(noisy, seconds, config.flood_clients, batches_per_second, bodies))
     })
     .await;
     let noisy_neighbour = FloodResult {
-        flood_requests_per_second: noisy_result.requests as f64 / noisy_result.seconds,
-        flood_answers: answers_of(&noisy_result),
-        flood_messages_offered_per_second: Some(
-            noisy_result.requests as f64 * config.flood_batch as f64 / noisy_result.seconds,
-        ),
-        flood_messages_accepted_per_second: Some(noisy_result.accepted_per_second),
+        flood_requests_per_second: flood.requests as f64 / flood.seconds,
+        flood_messages_offered_per_second: Some(flood.requests as f64 * config.flood_batch as f64 / flood.seconds),
+        flood_messages_accepted_per_second: Some(flood.accepted_messages as f64 / flood.seconds),
+        flood_answers: flood.answers,
         quiet: quiet_result,
         process,
     };
@@ -124,16 +134,73 @@ pub async fn run(quiet: &Target, noisy: &Target, pid: u32, config: WallsConfig) 
     }
 }
 
-fn answers_of(result: &PhaseResult) -> BTreeMap<String, u64> {
-    let mut answers = result.error_reasons.clone();
-    answers.insert("HTTP 202".into(), result.requests - result.errors);
-    answers
-}
-
 struct Flood {
     requests: u64,
     seconds: f64,
     answers: BTreeMap<String, u64>,
+    accepted_messages: u64,
+}
+
+/// `clients` loops posting the prepared chat batches, round and round, at
+/// most `batches_per_second` together (each client paced to its share).
+async fn chat_flood(
+    target: &Target,
+    seconds: u64,
+    clients: usize,
+    batches_per_second: f64,
+    bodies: Vec<Vec<u8>>,
+) -> Flood {
+    let pace = Duration::from_secs_f64(clients.max(1) as f64 / batches_per_second.max(1e-3));
+    let http = phases::client();
+    let bodies = Arc::new(bodies);
+    let requests = Arc::new(AtomicU64::new(0));
+    let accepted = Arc::new(AtomicU64::new(0));
+    let answers: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
+    let started = Instant::now();
+    let end = started + Duration::from_secs(seconds);
+    let mut tasks = tokio::task::JoinSet::new();
+    for client in 0..clients.max(1) {
+        let (http, target, bodies) = (http.clone(), target.clone(), bodies.clone());
+        let (requests, accepted, answers) = (requests.clone(), accepted.clone(), answers.clone());
+        tasks.spawn(async move {
+            let mut n = client;
+            let mut next = Instant::now() + pace.mul_f64(client as f64 / clients.max(1) as f64);
+            while Instant::now() < end {
+                tokio::time::sleep_until(next.into()).await;
+                next = (next + pace).max(Instant::now() - pace);
+                n += 1;
+                let body = bodies[n % bodies.len()].clone();
+                let sent = http
+                    .post(format!("{}/v1/chat/messages", target.command_api))
+                    .bearer_auth(&target.write_token)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await;
+                let answer = match sent {
+                    Ok(response) => {
+                        let status = response.status().as_u16();
+                        let body: serde_json::Value = response.json().await.unwrap_or_default();
+                        if status == 202 {
+                            accepted.fetch_add(body["accepted"].as_u64().unwrap_or(0), Ordering::Relaxed);
+                        }
+                        format!("HTTP {status} {}", body["error"]["code"].as_str().unwrap_or("")).trim_end().to_owned()
+                    }
+                    Err(_) => "connection failed".to_owned(),
+                };
+                requests.fetch_add(1, Ordering::Relaxed);
+                *answers.lock().expect("not poisoned").entry(answer).or_default() += 1;
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    let answers = answers.lock().expect("not poisoned").clone();
+    Flood {
+        requests: requests.load(Ordering::Relaxed),
+        seconds: started.elapsed().as_secs_f64(),
+        answers,
+        accepted_messages: accepted.load(Ordering::Relaxed),
+    }
 }
 
 /// `clients` loops posting client-credential grants for made-up ids.
@@ -168,7 +235,12 @@ async fn token_flood(target: &Target, seconds: u64, clients: usize) -> Flood {
     }
     while tasks.join_next().await.is_some() {}
     let answers = answers.lock().expect("not poisoned").clone();
-    Flood { requests: requests.load(Ordering::Relaxed), seconds: started.elapsed().as_secs_f64(), answers }
+    Flood {
+        requests: requests.load(Ordering::Relaxed),
+        seconds: started.elapsed().as_secs_f64(),
+        answers,
+        accepted_messages: 0,
+    }
 }
 
 impl WallsReport {

@@ -66,6 +66,10 @@ pub struct BenchArgs {
     /// walls: concurrent clients of each flood.
     #[arg(long, default_value_t = 32)]
     flood_clients: usize,
+    /// walls: chat messages per second the noisy org offers (ten times the
+    /// stack's batched ingest on 2 cores).
+    #[arg(long, default_value_t = 80_000)]
+    flood_rate: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -154,6 +158,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             quiet_rate: args.quiet_rate,
             flood_clients: args.flood_clients,
             flood_batch: args.batch_size,
+            flood_messages_per_second: args.flood_rate,
         };
         let report = wavestack_bench::walls::run(&quiet, &noisy, pid, config).await;
         drop(stack);
