@@ -114,6 +114,10 @@ pub struct ApiArgs {
     /// Messages an org's callers may send at once after being idle.
     #[arg(long, env = "WAVESTACK_ORG_RATE_LIMIT_BURST", default_value_t = 4000)]
     pub org_rate_limit_burst: u32,
+    /// Read-your-writes waits one caller may have in progress at once;
+    /// more are refused with 429 `too_many_waits`.
+    #[arg(long, env = "WAVESTACK_MAX_WAITS_PER_CALLER", default_value_t = 64)]
+    pub max_waits_per_caller: usize,
     /// Requests handled at once per API; more are answered 503 at once.
     #[arg(long, env = "WAVESTACK_MAX_IN_FLIGHT", default_value_t = 1024)]
     pub max_in_flight: usize,

@@ -41,6 +41,8 @@ pub struct QueryConfig {
     pub rate_limits: RateLimits,
     /// Requests in flight and their deadline.
     pub load: LoadLimits,
+    /// Read-your-writes waits one caller may have in progress at once.
+    pub max_waits_per_caller: usize,
 }
 
 impl QueryConfig {
@@ -53,13 +55,14 @@ impl QueryConfig {
             files_dir: None,
             rate_limits: RateLimits::default(),
             load: LoadLimits::default(),
+            max_waits_per_caller: read_models::MAX_WAITS_PER_CALLER,
         }
     }
 }
 
 pub fn router(config: QueryConfig) -> Router {
     let limiter = Arc::new(RateLimiter::new(config.rate_limits));
-    let read_models = read_models::routes(config.pool.clone())
+    let read_models = read_models::routes(config.pool.clone(), config.max_waits_per_caller)
         .layer(from_fn_with_state(limiter.clone(), limit_per_caller))
         .layer(from_fn_with_state(config.tokens.clone(), authenticate));
     let live = Router::new().route("/v1/live", axum::routing::get(live::live)).with_state(live::LiveState {

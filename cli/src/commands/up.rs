@@ -89,6 +89,7 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
         files_dir: Some(renderer.files.dir().to_owned()),
         rate_limits: args.api.rate_limits(),
         load: args.api.load_limits(),
+        max_waits_per_caller: args.api.max_waits_per_caller,
         ..QueryConfig::new(pool.clone(), tokens, live.clone())
     };
 

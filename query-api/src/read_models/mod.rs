@@ -10,6 +10,8 @@ mod publications;
 mod read_your_writes;
 mod waiters;
 
+pub use waiters::MAX_WAITS_PER_CALLER;
+
 use axum::extract::FromRef;
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
@@ -37,7 +39,7 @@ impl FromRef<ReadState> for waiters::Waiters {
     }
 }
 
-pub(crate) fn routes(pool: PgPool) -> Router {
+pub(crate) fn routes(pool: PgPool, max_waits_per_caller: usize) -> Router {
     let read = Router::new()
         .route("/v1/channels/{channel}/leaderboard", get(leaderboard::leaderboard))
         .route("/v1/channels/{channel}/analytics", get(analytics::analytics))
@@ -49,6 +51,6 @@ pub(crate) fn routes(pool: PgPool) -> Router {
     let audit = Router::new()
         .route("/v1/events", get(events::list))
         .route_layer(from_fn_with_state(Scope::AuditRead, require_scope));
-    let waiters = waiters::Waiters::new(pool.clone());
+    let waiters = waiters::Waiters::new(pool.clone(), max_waits_per_caller);
     read.merge(audit).with_state(ReadState { pool, waiters })
 }

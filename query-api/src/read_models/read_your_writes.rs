@@ -19,7 +19,7 @@ use sqlx::Postgres;
 use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::{parse_query, ApiError};
 
-use super::waiters::{Waiters, MAX_WAITS_PER_CALLER};
+use super::waiters::Waiters;
 
 const DEFAULT_WAIT_MS: u64 = 5_000;
 const MAX_WAIT_MS: u64 = 30_000;
@@ -117,7 +117,7 @@ pub(crate) async fn wait_for(
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_waits",
-            format!("at most {MAX_WAITS_PER_CALLER} read-your-writes waits per caller at once"),
+            format!("at most {} read-your-writes waits per caller at once", waiters.max_per_caller()),
         )
         .with_retry_after(Duration::from_secs(1))
     })?;

@@ -30,10 +30,12 @@ struct Inner {
     /// Waits in progress per caller (org and token subject): one caller
     /// cannot fill the table and the memory behind it.
     per_caller: Mutex<HashMap<String, usize>>,
+    max_per_caller: usize,
 }
 
-/// Most read-your-writes waits one caller may have in progress at once.
-pub(crate) const MAX_WAITS_PER_CALLER: usize = 64;
+/// Most read-your-writes waits one caller may have in progress at once,
+/// unless configured otherwise.
+pub const MAX_WAITS_PER_CALLER: usize = 64;
 
 /// A caller's place among the waits, given back when dropped.
 pub(crate) struct WaitPermit {
@@ -60,9 +62,13 @@ struct Waiter {
 
 impl Waiters {
     /// Starts the checker; it stops when the last clone is dropped.
-    pub(crate) fn new(pool: PgPool) -> Self {
-        let inner =
-            Arc::new(Inner { pool, pending: Mutex::new(HashMap::new()), per_caller: Mutex::new(HashMap::new()) });
+    pub(crate) fn new(pool: PgPool, max_per_caller: usize) -> Self {
+        let inner = Arc::new(Inner {
+            pool,
+            pending: Mutex::new(HashMap::new()),
+            per_caller: Mutex::new(HashMap::new()),
+            max_per_caller: max_per_caller.max(1),
+        });
         tokio::spawn(check_every_tick(Arc::downgrade(&inner)));
         Self { inner }
     }
@@ -72,15 +78,19 @@ impl Waiters {
     }
 
     /// A place for one more wait of `caller`; `None` when it already has
-    /// `MAX_WAITS_PER_CALLER` in progress.
+    /// as many in progress as it may.
     pub(crate) fn admit(&self, caller: &str) -> Option<WaitPermit> {
         let mut counts = self.inner.per_caller.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let count = counts.entry(caller.to_owned()).or_default();
-        if *count >= MAX_WAITS_PER_CALLER {
+        if *count >= self.inner.max_per_caller {
             return None;
         }
         *count += 1;
         Some(WaitPermit { inner: self.inner.clone(), caller: caller.to_owned() })
+    }
+
+    pub(crate) fn max_per_caller(&self) -> usize {
+        self.inner.max_per_caller
     }
 
     /// Whether the read model in `schema` applied `aggregate_id` up to

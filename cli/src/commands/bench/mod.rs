@@ -117,6 +117,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         ("WAVESTACK_ORG_RATE_LIMIT_PER_SECOND", "1000000"),
         ("WAVESTACK_ORG_RATE_LIMIT_BURST", "1000000"),
         ("WAVESTACK_MAX_IN_FLIGHT", "100000"),
+        // One token reads for every request of the visibility phases.
+        ("WAVESTACK_MAX_WAITS_PER_CALLER", "100000"),
+        ("WAVESTACK_REQUEST_TIMEOUT_SECONDS", "600"),
         ("WAVESTACK_ORG_RENDER_CLIPS", "1000000"),
         ("WAVESTACK_ORG_RENDER_QUEUE_SECONDS", "1000000000"),
     ];
