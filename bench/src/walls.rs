@@ -141,6 +141,43 @@ struct Flood {
     accepted_messages: u64,
 }
 
+/// What a flood's clients were answered, counted as they go.
+#[derive(Default)]
+struct FloodTally {
+    requests: AtomicU64,
+    accepted_messages: AtomicU64,
+    answers: Mutex<BTreeMap<String, u64>>,
+}
+
+impl FloodTally {
+    /// Counts one answer (`HTTP <status> <code>`), and the messages a 202
+    /// says it accepted.
+    async fn record(&self, sent: Result<reqwest::Response, reqwest::Error>) {
+        let answer = match sent {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let body: serde_json::Value = response.json().await.unwrap_or_default();
+                if status == 202 {
+                    self.accepted_messages.fetch_add(body["accepted"].as_u64().unwrap_or(0), Ordering::Relaxed);
+                }
+                format!("HTTP {status} {}", body["error"]["code"].as_str().unwrap_or("")).trim_end().to_owned()
+            }
+            Err(_) => "connection failed".to_owned(),
+        };
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        *self.answers.lock().expect("not poisoned").entry(answer).or_default() += 1;
+    }
+
+    fn finish(&self, started: Instant) -> Flood {
+        Flood {
+            requests: self.requests.load(Ordering::Relaxed),
+            seconds: started.elapsed().as_secs_f64(),
+            answers: self.answers.lock().expect("not poisoned").clone(),
+            accepted_messages: self.accepted_messages.load(Ordering::Relaxed),
+        }
+    }
+}
+
 /// `clients` loops posting the prepared chat batches, round and round, at
 /// most `batches_per_second` together (each client paced to its share).
 async fn chat_flood(
@@ -153,15 +190,12 @@ async fn chat_flood(
     let pace = Duration::from_secs_f64(clients.max(1) as f64 / batches_per_second.max(1e-3));
     let http = phases::client();
     let bodies = Arc::new(bodies);
-    let requests = Arc::new(AtomicU64::new(0));
-    let accepted = Arc::new(AtomicU64::new(0));
-    let answers: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
+    let tally = Arc::new(FloodTally::default());
     let started = Instant::now();
     let end = started + Duration::from_secs(seconds);
     let mut tasks = tokio::task::JoinSet::new();
     for client in 0..clients.max(1) {
-        let (http, target, bodies) = (http.clone(), target.clone(), bodies.clone());
-        let (requests, accepted, answers) = (requests.clone(), accepted.clone(), answers.clone());
+        let (http, target, bodies, tally) = (http.clone(), target.clone(), bodies.clone(), tally.clone());
         tasks.spawn(async move {
             let mut n = client;
             let mut next = Instant::now() + pace.mul_f64(client as f64 / clients.max(1) as f64);
@@ -177,70 +211,35 @@ async fn chat_flood(
                     .body(body)
                     .send()
                     .await;
-                let answer = match sent {
-                    Ok(response) => {
-                        let status = response.status().as_u16();
-                        let body: serde_json::Value = response.json().await.unwrap_or_default();
-                        if status == 202 {
-                            accepted.fetch_add(body["accepted"].as_u64().unwrap_or(0), Ordering::Relaxed);
-                        }
-                        format!("HTTP {status} {}", body["error"]["code"].as_str().unwrap_or("")).trim_end().to_owned()
-                    }
-                    Err(_) => "connection failed".to_owned(),
-                };
-                requests.fetch_add(1, Ordering::Relaxed);
-                *answers.lock().expect("not poisoned").entry(answer).or_default() += 1;
+                tally.record(sent).await;
             }
         });
     }
     while tasks.join_next().await.is_some() {}
-    let answers = answers.lock().expect("not poisoned").clone();
-    Flood {
-        requests: requests.load(Ordering::Relaxed),
-        seconds: started.elapsed().as_secs_f64(),
-        answers,
-        accepted_messages: accepted.load(Ordering::Relaxed),
-    }
+    tally.finish(started)
 }
 
 /// `clients` loops posting client-credential grants for made-up ids.
 async fn token_flood(target: &Target, seconds: u64, clients: usize) -> Flood {
     let http = phases::client();
-    let requests = Arc::new(AtomicU64::new(0));
-    let answers: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
+    let tally = Arc::new(FloodTally::default());
     let started = Instant::now();
     let end = started + Duration::from_secs(seconds);
     let mut tasks = tokio::task::JoinSet::new();
     for client in 0..clients.max(1) {
-        let (http, url, requests, answers) =
-            (http.clone(), format!("{}/v1/auth/token", target.command_api), requests.clone(), answers.clone());
+        let (http, url, tally) = (http.clone(), format!("{}/v1/auth/token", target.command_api), tally.clone());
         tasks.spawn(async move {
             let mut n = 0u64;
             while Instant::now() < end {
                 n += 1;
                 let id = format!("made-up-{client}-{n}");
                 let form = [("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", "guess")];
-                let answer = match http.post(&url).form(&form).send().await {
-                    Ok(response) => {
-                        let status = response.status().as_u16();
-                        let body: serde_json::Value = response.json().await.unwrap_or_default();
-                        format!("HTTP {status} {}", body["error"]["code"].as_str().unwrap_or("")).trim_end().to_owned()
-                    }
-                    Err(_) => "connection failed".to_owned(),
-                };
-                requests.fetch_add(1, Ordering::Relaxed);
-                *answers.lock().expect("not poisoned").entry(answer).or_default() += 1;
+                tally.record(http.post(&url).form(&form).send().await).await;
             }
         });
     }
     while tasks.join_next().await.is_some() {}
-    let answers = answers.lock().expect("not poisoned").clone();
-    Flood {
-        requests: requests.load(Ordering::Relaxed),
-        seconds: started.elapsed().as_secs_f64(),
-        answers,
-        accepted_messages: 0,
-    }
+    tally.finish(started)
 }
 
 impl WallsReport {
