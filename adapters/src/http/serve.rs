@@ -26,7 +26,9 @@ use tower::ServiceExt;
 #[derive(Debug, Clone, Copy)]
 pub struct ServeLimits {
     /// A connection that has not sent a whole request head within this
-    /// long after connecting (or after its previous request) is closed.
+    /// long after connecting (or after its previous request) is closed:
+    /// hyper's timer also runs while a keep-alive connection is idle, so
+    /// this is the idle timeout too (Apache's is 5 s, nginx's 75 s).
     pub header_read_timeout: Duration,
     /// How long shutdown waits for in-flight requests.
     pub drain: Duration,
