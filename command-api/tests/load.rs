@@ -116,6 +116,19 @@ async fn a_flood_of_made_up_clients_is_refused_before_argon2(pool: sqlx::PgPool)
     }
     assert_eq!(&codes[..3], ["invalid_client"; 3], "{codes:?}");
     assert!(codes[3..].iter().all(|c| c == "rate_limited"), "{codes:?}");
+    // Refused before its body is read: 429, not 413 for the 2 MiB it sends.
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let answer = support::Answer::read(
+        app.http
+            .post(app.url("/v1/auth/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(huge)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((answer.status, answer.code()), (429, "rate_limited"), "{answer:?}");
     // The source address is spent, whichever id it names: the real client
     // waits its turn too, and gets its token once the bucket refills.
     tokio::time::sleep(Duration::from_millis(1100)).await;

@@ -51,7 +51,7 @@ pub(crate) fn commands(state: &AppState) -> Router {
 /// Routes anyone may call: getting a token, and the keys to check one.
 pub(crate) fn auth(state: &AppState) -> Router {
     Router::new()
-        .route("/v1/auth/token", post(token::issue))
+        .route("/v1/auth/token", post(token::issue).route_layer(from_fn_with_state(state.clone(), token::admit)))
         .route("/.well-known/jwks.json", get(jwks::jwks))
         .with_state(state.clone())
 }

@@ -6,10 +6,11 @@
 use axum::body::Bytes;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::Deserialize;
@@ -27,13 +28,21 @@ struct TokenRequest {
     scope: Option<String>,
 }
 
+/// In front of `issue`: the cheap limits before anything of the request
+/// is read, its body (up to the body limit) included.
+pub(crate) async fn admit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let address = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip());
+    match state.token_gate.admit(address) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused.into_response(),
+    }
+}
+
 pub(crate) async fn issue(
     State(state): State<AppState>,
-    address: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    state.token_gate.admit(address.map(|Extension(ConnectInfo(a))| a.ip()))?;
     let request = parse_request(&headers, &body)?;
     match request.grant_type.as_deref() {
         Some("client_credentials") => {}
