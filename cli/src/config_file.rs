@@ -12,7 +12,7 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use clap::CommandFactory;
 use wavestack_adapters::auth::ClientConfig;
-use wavestack_adapters::publishers::DestinationConfig;
+use wavestack_adapters::publishers::{redact, DestinationConfig};
 use wavestack_workers::chat_clips::Recording;
 
 /// What only the file can say.
@@ -41,7 +41,7 @@ pub fn apply<C: CommandFactory>(path: &Path) -> anyhow::Result<FileConfig> {
         None => Vec::new(),
     };
     let destinations = match table.remove("destinations") {
-        Some(value) => value.try_into().context("reading [[destinations]] in the config file")?,
+        Some(value) => destinations(value)?,
         None => Vec::new(),
     };
     let env_of = flag_env_names(&C::command());
@@ -70,6 +70,33 @@ pub fn apply<C: CommandFactory>(path: &Path) -> anyhow::Result<FileConfig> {
     Ok(FileConfig { clients, recordings, destinations })
 }
 
+/// The `[[destinations]]` tables. They hold secrets, and a parse error
+/// quotes the value it could not read: each entry's strings are scrubbed
+/// from its error, so that a typo in a webhook URL does not print the URL's
+/// token to the log.
+fn destinations(value: toml::Value) -> anyhow::Result<Vec<DestinationConfig>> {
+    let toml::Value::Array(entries) = value else {
+        bail!("[[destinations]] in the config file must be tables");
+    };
+    let mut destinations = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.into_iter().enumerate() {
+        let strings: Vec<String> = match &entry {
+            toml::Value::Table(table) => table.values().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            _ => Vec::new(),
+        };
+        let parsed: Result<DestinationConfig, _> = entry.try_into();
+        match parsed {
+            Ok(destination) => destinations.push(destination),
+            Err(error) => bail!(
+                "reading [[destinations]] entry {} in the config file: {}",
+                index + 1,
+                redact(&error.to_string(), &strings)
+            ),
+        }
+    }
+    Ok(destinations)
+}
+
 /// Long flag name → environment variable, over every subcommand.
 fn flag_env_names(command: &clap::Command) -> HashMap<String, String> {
     let mut names = HashMap::new();
@@ -88,6 +115,26 @@ fn flag_env_names(command: &clap::Command) -> HashMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_malformed_destination_is_refused_without_quoting_its_secret() {
+        let text = r#"
+[[destinations]]
+org = "acme"
+platform = "discord"
+url = "not a url, but a secret-ish s3cr3t-token-value"
+"#;
+        let mut table: toml::Table = toml::from_str(text).unwrap();
+        let entries = table.remove("destinations").unwrap();
+        // What the parser alone says quotes the value…
+        let raw: Result<Vec<DestinationConfig>, _> = entries.clone().try_into();
+        assert!(raw.unwrap_err().to_string().contains("s3cr3t"), "the parser no longer quotes values");
+        // …and what we print does not.
+        let error = destinations(entries).unwrap_err();
+        let message = format!("{error:#}");
+        assert!(message.contains("entry 1"), "{message}");
+        assert!(!message.contains("s3cr3t"), "{message}");
+    }
     use clap::Parser;
 
     #[derive(Parser)]
