@@ -101,7 +101,7 @@ impl YoutubePublisher {
             .json(&metadata)
             .send()
             .await
-            .map_err(|e| unreachable(e))?;
+            .map_err(unreachable)?;
         let (status, headers) = (response.status(), response.headers().clone());
         if !status.is_success() {
             return Err(failure_of(status, &headers, &response.text().await.unwrap_or_default()));
@@ -130,7 +130,7 @@ impl YoutubePublisher {
             .header(reqwest::header::CONTENT_RANGE, format!("bytes */{total}"))
             .send()
             .await
-            .map_err(|e| unreachable(e))?;
+            .map_err(unreachable)?;
         progress_of(response).await
     }
 
