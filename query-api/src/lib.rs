@@ -2,11 +2,14 @@
 //! token's org), health, metrics, and the read-only, Confluent-compatible
 //! schema registry endpoints that let any Kafka tool decode the log.
 
+mod caller_slots;
 mod live;
 mod read_models;
 mod registry;
 
 pub use live::LiveHub;
+
+use caller_slots::CallerSlots;
 
 use std::sync::Arc;
 
@@ -69,7 +72,7 @@ pub fn router(config: QueryConfig) -> Router {
         tokens: config.tokens.clone(),
         hub: config.live.clone(),
         limiter,
-        sockets: Arc::default(),
+        sockets: CallerSlots::new(live::MAX_SOCKETS_PER_CALLER),
     });
     let mut router = Router::new()
         .merge(read_models)

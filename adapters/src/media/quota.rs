@@ -115,6 +115,16 @@ impl RenderQuota {
         Ok(Ok(Reservation { created: true }))
     }
 
+    /// Once the clip request was decided: a share this request reserved
+    /// for a clip it did not create (an error, or a retry of a clip that
+    /// exists, whose own share may be gone already) goes back at once.
+    pub async fn settle(&self, clip_id: Uuid, reservation: Reservation, created: bool) -> anyhow::Result<()> {
+        if reservation.created && !created {
+            self.release(clip_id).await?;
+        }
+        Ok(())
+    }
+
     /// Gives the clip's share back (once rendered, failed for good, or not
     /// accepted after all). Releasing twice is harmless.
     pub async fn release(&self, clip_id: Uuid) -> anyhow::Result<()> {

@@ -88,13 +88,9 @@ pub(crate) async fn request(
     let id = clip::stream_id(&caller.principal.org, clip_id);
     let reservation = reserve(&state, &caller, clip_id, command.duration).await?;
     let executed = state.bus.clip.execute(&id, ClipCommand::RequestClip(command), &caller.metadata).await;
-    // A share reserved by this call for a clip that was not created (an
-    // error, or a retry of one that exists) goes back at once.
-    let created = executed.as_ref().is_ok_and(|accepted| accepted.events_written > 0);
     if let (Some(quota), Some(reservation)) = (&state.tenancy.render_quota, reservation) {
-        if reservation.created && !created {
-            quota.release(clip_id.as_uuid()).await.map_err(ApiError::internal)?;
-        }
+        let created = executed.as_ref().is_ok_and(|accepted| accepted.events_written > 0);
+        quota.settle(clip_id.as_uuid(), reservation, created).await.map_err(ApiError::internal)?;
     }
     let accepted = executed.map_err(command_error)?;
     Ok((StatusCode::ACCEPTED, Json(ClipAccepted { clip_id, accepted: accepted.into() })).into_response())

@@ -19,8 +19,8 @@
 //! messages count against the caller's rate limit; the socket closes with
 //! code 4001 when its token expires unless re-authenticated.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -35,6 +35,7 @@ use wavestack_adapters::http::{ApiError, RateLimiter, ValidQuery};
 use wavestack_domain::value::ChannelId;
 
 use super::hub::LiveHub;
+use crate::caller_slots::{CallerSlot, CallerSlots};
 
 const MAX_CHANNELS: usize = 100;
 /// Dashboards and overlays send a few small JSON messages.
@@ -53,44 +54,8 @@ pub(crate) struct LiveState {
     pub tokens: Arc<Tokens>,
     pub hub: Arc<LiveHub>,
     pub limiter: Arc<RateLimiter>,
-    pub sockets: Arc<SocketCounts>,
-}
-
-/// Open sockets per caller (org and subject).
-#[derive(Default)]
-pub(crate) struct SocketCounts(Mutex<HashMap<String, usize>>);
-
-struct SocketSlot {
-    counts: Arc<SocketCounts>,
-    caller: String,
-}
-
-impl SocketCounts {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn take(self: &Arc<Self>, caller: String) -> Option<SocketSlot> {
-        let mut counts = self.lock();
-        let count = counts.entry(caller.clone()).or_default();
-        if *count >= MAX_SOCKETS_PER_CALLER {
-            return None;
-        }
-        *count += 1;
-        Some(SocketSlot { counts: self.clone(), caller })
-    }
-}
-
-impl Drop for SocketSlot {
-    fn drop(&mut self) {
-        let mut counts = self.counts.lock();
-        if let Some(count) = counts.get_mut(&self.caller) {
-            *count -= 1;
-            if *count == 0 {
-                counts.remove(&self.caller);
-            }
-        }
-    }
+    /// Open sockets per caller (org and subject).
+    pub sockets: Arc<CallerSlots>,
 }
 
 #[derive(Deserialize)]
@@ -157,7 +122,7 @@ fn deadline_of(expires_at: i64) -> tokio::time::Instant {
     tokio::time::Instant::now() + Duration::from_secs(left.unsigned_abs())
 }
 
-async fn serve(mut socket: WebSocket, mut principal: Principal, state: LiveState, _slot: SocketSlot) {
+async fn serve(mut socket: WebSocket, mut principal: Principal, state: LiveState, _slot: CallerSlot) {
     let mut events = state.hub.subscribe(principal.org.as_str());
     let mut channels: HashSet<String> = HashSet::new();
     let expiry = tokio::time::sleep_until(deadline_of(principal.expires_at));

@@ -14,6 +14,8 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 use wavestack_projections::runtime::{applied_sequence, applied_sequences};
 
+use crate::caller_slots::{CallerSlot, CallerSlots};
+
 /// How often the waits are checked.
 const TICK: Duration = Duration::from_millis(10);
 
@@ -29,31 +31,12 @@ struct Inner {
     pending: Mutex<HashMap<(String, String), Vec<Waiter>>>,
     /// Waits in progress per caller (org and token subject): one caller
     /// cannot fill the table and the memory behind it.
-    per_caller: Mutex<HashMap<String, usize>>,
-    max_per_caller: usize,
+    per_caller: Arc<CallerSlots>,
 }
 
 /// Most read-your-writes waits one caller may have in progress at once,
 /// unless configured otherwise.
 pub const MAX_WAITS_PER_CALLER: usize = 64;
-
-/// A caller's place among the waits, given back when dropped.
-pub(crate) struct WaitPermit {
-    inner: Arc<Inner>,
-    caller: String,
-}
-
-impl Drop for WaitPermit {
-    fn drop(&mut self) {
-        let mut counts = self.inner.per_caller.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(count) = counts.get_mut(&self.caller) {
-            *count -= 1;
-            if *count == 0 {
-                counts.remove(&self.caller);
-            }
-        }
-    }
-}
 
 struct Waiter {
     sequence: u64,
@@ -63,12 +46,8 @@ struct Waiter {
 impl Waiters {
     /// Starts the checker; it stops when the last clone is dropped.
     pub(crate) fn new(pool: PgPool, max_per_caller: usize) -> Self {
-        let inner = Arc::new(Inner {
-            pool,
-            pending: Mutex::new(HashMap::new()),
-            per_caller: Mutex::new(HashMap::new()),
-            max_per_caller: max_per_caller.max(1),
-        });
+        let inner =
+            Arc::new(Inner { pool, pending: Mutex::new(HashMap::new()), per_caller: CallerSlots::new(max_per_caller) });
         tokio::spawn(check_every_tick(Arc::downgrade(&inner)));
         Self { inner }
     }
@@ -79,18 +58,12 @@ impl Waiters {
 
     /// A place for one more wait of `caller`; `None` when it already has
     /// as many in progress as it may.
-    pub(crate) fn admit(&self, caller: &str) -> Option<WaitPermit> {
-        let mut counts = self.inner.per_caller.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let count = counts.entry(caller.to_owned()).or_default();
-        if *count >= self.inner.max_per_caller {
-            return None;
-        }
-        *count += 1;
-        Some(WaitPermit { inner: self.inner.clone(), caller: caller.to_owned() })
+    pub(crate) fn admit(&self, caller: &str) -> Option<CallerSlot> {
+        self.inner.per_caller.take(caller.to_owned())
     }
 
     pub(crate) fn max_per_caller(&self) -> usize {
-        self.inner.max_per_caller
+        self.inner.per_caller.max()
     }
 
     /// Whether the read model in `schema` applied `aggregate_id` up to

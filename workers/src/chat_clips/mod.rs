@@ -111,11 +111,11 @@ impl ChatClipper {
         let clip_stream = clip::stream_id(org, clip_id);
         // A chat full of `!clip` counts against the org's share of the
         // renderers like requests over HTTP do.
-        let mut reserved_now = false;
+        let mut reservation = None;
         if let Some(quota) = &self.quota {
             let length = std::time::Duration::from_millis(request.duration.millis());
             match quota.reserve(org, clip_id.as_uuid(), length).await? {
-                Ok(reservation) => reserved_now = reservation.created,
+                Ok(reserved) => reservation = Some(reserved),
                 Err(exceeded) => {
                     tracing::info!(%org, %channel, reason = %exceeded, "!clip over the org's render quota; ignored");
                     return Ok(());
@@ -123,10 +123,9 @@ impl ChatClipper {
             }
         }
         let requested = self.bus.clip.execute(&clip_stream, ClipCommand::RequestClip(request), &metadata).await;
-        // A share reserved now for a clip that was not created goes back.
-        let created = matches!(&requested, Ok(accepted) if accepted.events_written > 0);
-        if let (Some(quota), true, false) = (&self.quota, reserved_now, created) {
-            quota.release(clip_id.as_uuid()).await?;
+        if let (Some(quota), Some(reservation)) = (&self.quota, reservation) {
+            let created = matches!(&requested, Ok(accepted) if accepted.events_written > 0);
+            quota.settle(clip_id.as_uuid(), reservation, created).await?;
         }
         match requested {
             Ok(_) => tracing::info!(%org, %channel, clip = %clip_id, "!clip requested a clip"),
