@@ -59,7 +59,7 @@ async fn main() -> anyhow::Result<()> {
     let codec = Codec::from_catalog()?;
     let mut relay = Relay::acquire(
         &pool,
-        idempotent_producer(&kafka)?,
+        &kafka,
         codec,
         RelayConfig { batch_size: batch_size(), ..RelayConfig::default() },
         &CancellationToken::new(),

@@ -12,3 +12,4 @@ pub mod postgres;
 pub mod publishers;
 pub mod registry;
 pub mod relay;
+pub mod status;

@@ -138,7 +138,7 @@ async fn events_written_while_the_broker_is_down_all_arrive_in_order(pool: PgPoo
     let cancel = CancellationToken::new();
     let relay_task = tokio::spawn(relay::supervise(
         pool.clone(),
-        producer(&kafka),
+        kafka.clone(),
         RelayConfig { max_backoff: Duration::from_millis(500), ..RelayConfig::default() },
         cancel.clone(),
     ));
@@ -221,10 +221,10 @@ async fn only_one_relay_of_a_name_runs_at_a_time(pool: PgPool) {
     let cancel = CancellationToken::new();
     let standby = {
         let pool = pool.clone();
-        let producer = producer(&kafka);
+        let kafka = kafka.clone();
         let cancel = cancel.clone();
         tokio::spawn(async move {
-            Relay::acquire(&pool, producer, Codec::from_catalog().unwrap(), RelayConfig::default(), &cancel).await
+            Relay::acquire(&pool, &kafka, Codec::from_catalog().unwrap(), RelayConfig::default(), &cancel).await
         })
     };
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -367,3 +367,16 @@ pub fn init_logging() {
         builder.init();
     }
 }
+
+/// `wavestack status`: what the pipeline of a running stack is behind on.
+#[derive(Args, Clone)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Kafka bootstrap servers (the local broker of `wavestack up` listens on 127.0.0.1:9092).
+    #[arg(long, env = "KAFKA_BROKERS", default_value = "localhost:9092")]
+    pub kafka_brokers: String,
+    /// Print JSON (the same fields `/ready` answers with) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -47,6 +47,9 @@ enum Command {
     /// Brings a throwaway stack up, drives it with realistic chat over HTTP
     /// and writes the measurements (JSON and a table) to `bench-results/`.
     Bench(commands::bench::BenchArgs),
+    /// What the pipeline of a running stack is behind on: the broker, the
+    /// relay's lag and each consumer's (as `/ready` reports them).
+    Status(config::StatusArgs),
     /// Tokens and signing keys.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
@@ -72,6 +75,7 @@ fn main() -> anyhow::Result<()> {
             Command::Render(args) => commands::render::run(args).await,
             Command::Bench(args) => commands::bench::run(args).await,
             Command::Replay(args) => commands::replay::run(args).await,
+            Command::Status(args) => commands::status::run(args).await,
             Command::Token(command) => commands::token::run(command).await,
         }
     })

@@ -22,9 +22,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::Router;
+pub use wavestack_adapters::http::Readiness;
 use wavestack_adapters::http::{
     authenticate, health_routes, limit_per_caller, metrics_route, request_context, shed_load, ApiError, ApiName,
-    Readiness,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -34,7 +34,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(commands)
         .merge(routes::auth(&state))
-        .merge(health_routes(Readiness { pool: state.pool.clone() }))
+        .merge(health_routes(state.readiness.clone()))
         .merge(metrics_route())
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {

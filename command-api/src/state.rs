@@ -9,7 +9,7 @@ use wavestack_adapters::idempotency::IdempotencyStore;
 use wavestack_adapters::media::{RenderQuota, SourcePolicy};
 use wavestack_adapters::publishers::ConfiguredTargets;
 
-use wavestack_adapters::http::{LoadLimits, LoadShedder, RateLimiter, RateLimits};
+use wavestack_adapters::http::{LoadLimits, LoadShedder, RateLimiter, RateLimits, Readiness};
 
 use crate::token_gate::{TokenGate, TokenLimits};
 
@@ -62,6 +62,8 @@ pub struct AppState {
     pub(crate) rate_limiter: Arc<RateLimiter>,
     pub(crate) shedder: LoadShedder,
     pub(crate) token_gate: Arc<TokenGate>,
+    /// What `/ready` checks: Postgres, and the pipeline once `with_readiness` says where it is.
+    pub readiness: Readiness,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
     ) -> Self {
         Self {
             idempotency: IdempotencyStore::new(pool.clone()),
+            readiness: Readiness::new(pool.clone()),
             pool,
             bus,
             tokens,
@@ -94,6 +97,11 @@ impl AppState {
 
     pub fn with_token_limits(mut self, limits: TokenLimits) -> Self {
         self.token_gate = Arc::new(TokenGate::new(limits));
+        self
+    }
+
+    pub fn with_readiness(mut self, readiness: Readiness) -> Self {
+        self.readiness = readiness;
         self
     }
 

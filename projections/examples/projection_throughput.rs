@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
-use wavestack_adapters::kafka::{ensure_topics, idempotent_producer, KafkaConfig, LocalBroker, LocalBrokerStorage};
+use wavestack_adapters::kafka::{ensure_topics, KafkaConfig, LocalBroker, LocalBrokerStorage};
 use wavestack_adapters::postgres;
 use wavestack_adapters::relay::{Relay, RelayConfig};
 use wavestack_projections::analytics::Analytics;
@@ -61,15 +61,10 @@ async fn main() -> anyhow::Result<()> {
     let kafka = KafkaConfig::new(broker.bootstrap());
     let topics: Vec<String> = AggregateKind::ALL.iter().map(|k| k.topic()).collect();
     ensure_topics(&kafka, &topics).await?;
-    let mut relay = Relay::acquire(
-        &pool,
-        idempotent_producer(&kafka)?,
-        Codec::from_catalog()?,
-        RelayConfig::default(),
-        &CancellationToken::new(),
-    )
-    .await?
-    .context("relay lock")?;
+    let mut relay =
+        Relay::acquire(&pool, &kafka, Codec::from_catalog()?, RelayConfig::default(), &CancellationToken::new())
+            .await?
+            .context("relay lock")?;
     while relay.relay_once().await? > 0 {}
     drop(relay);
     println!("{events} events on the log ({storage_name} broker)");

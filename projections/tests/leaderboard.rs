@@ -93,11 +93,10 @@ async fn leaderboard_in(pool: &PgPool, schema: &str) -> Expected {
 /// A second relay under another name sends the whole log again.
 async fn relay_everything_again(pool: &PgPool, kafka: &KafkaConfig) {
     let config = RelayConfig { name: "duplicate".into(), ..RelayConfig::default() };
-    let mut again =
-        Relay::acquire(pool, producer(kafka), Codec::from_catalog().unwrap(), config, &CancellationToken::new())
-            .await
-            .unwrap()
-            .unwrap();
+    let mut again = Relay::acquire(pool, kafka, Codec::from_catalog().unwrap(), config, &CancellationToken::new())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(drain(&mut again).await > 0);
 }
 

@@ -20,9 +20,10 @@ use sqlx::PgPool;
 use wavestack_adapters::auth::Tokens;
 pub use wavestack_adapters::http::{LoadLimits, RateLimits};
 
+pub use wavestack_adapters::http::Readiness;
 use wavestack_adapters::http::{
     authenticate, health_routes, limit_per_caller, metrics_route, request_context, shed_load, ApiError, ApiName,
-    LoadShedder, RateLimiter, Readiness,
+    LoadShedder, RateLimiter,
 };
 
 #[derive(Clone)]
@@ -46,6 +47,8 @@ pub struct QueryConfig {
     pub load: LoadLimits,
     /// Read-your-writes waits one caller may have in progress at once.
     pub max_waits_per_caller: usize,
+    /// What `/ready` checks; `None`: Postgres only.
+    pub readiness: Option<Readiness>,
 }
 
 impl QueryConfig {
@@ -59,6 +62,7 @@ impl QueryConfig {
             rate_limits: RateLimits::default(),
             load: LoadLimits::default(),
             max_waits_per_caller: read_models::MAX_WAITS_PER_CALLER,
+            readiness: None,
         }
     }
 }
@@ -77,7 +81,7 @@ pub fn router(config: QueryConfig) -> Router {
     let mut router = Router::new()
         .merge(read_models)
         .merge(live)
-        .merge(health_routes(Readiness { pool: config.pool }))
+        .merge(health_routes(config.readiness.clone().unwrap_or_else(|| Readiness::new(config.pool.clone()))))
         .merge(metrics_route());
     if config.serve_registry {
         router = router.merge(registry::routes());

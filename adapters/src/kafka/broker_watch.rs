@@ -44,7 +44,8 @@ impl LocalBroker {
             let mut log = self.log_path.clone().map(LogTail::from_end);
             while !flag.load(Ordering::Relaxed) {
                 std::thread::sleep(EVERY);
-                let exited = self.child.as_mut().is_some_and(|child| matches!(child.try_wait(), Ok(Some(_))));
+                // No child: the last restart failed, and is tried again.
+                let exited = self.child.as_mut().is_none_or(|child| matches!(child.try_wait(), Ok(Some(_))));
                 let panicked = log.as_mut().is_some_and(LogTail::saw_panic);
                 if !(exited || panicked) || flag.load(Ordering::Relaxed) {
                     continue;
@@ -52,10 +53,14 @@ impl LocalBroker {
                 let why = if exited { "exited" } else { "its storage panicked" };
                 tracing::warn!(bootstrap = %self.bootstrap(), log = ?self.log_path, "the local Kafka broker {why}; restarting it");
                 metrics::counter!("wavestack_local_broker_restarts_total").increment(1);
-                if let Err(error) = self.restart() {
+                // The old process is gone before the log's end is taken and
+                // the new one starts after: whatever the new one writes is
+                // read, even a panic in its first second.
+                self.stop();
+                log = self.log_path.clone().map(LogTail::from_end);
+                if let Err(error) = self.spawn() {
                     tracing::error!(error = format!("{error:#}"), "restarting the local Kafka broker failed; retrying");
                 }
-                log = self.log_path.clone().map(LogTail::from_end);
             }
             drop(self);
         });

@@ -49,7 +49,7 @@ impl LocalBroker {
         format!("127.0.0.1:{}", self.port)
     }
 
-    fn spawn(&mut self) -> anyhow::Result<()> {
+    pub(super) fn spawn(&mut self) -> anyhow::Result<()> {
         let url = format!("tcp://127.0.0.1:{}", self.port);
         let mut command = Command::new(Self::executable());
         command

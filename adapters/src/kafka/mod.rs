@@ -6,12 +6,14 @@ mod broker_watch;
 mod local_broker;
 mod producer;
 mod resume;
+mod topic_partition;
 mod topics;
 
 pub use broker_watch::WatchedBroker;
 pub use local_broker::{LocalBroker, LocalBrokerStorage};
-pub use producer::idempotent_producer;
+pub use producer::{idempotent_producer, LogProducer};
 pub use resume::{Admit, ResumeGuard};
+pub use topic_partition::TopicPartition;
 pub use topics::ensure_topics;
 
 use rdkafka::ClientConfig;

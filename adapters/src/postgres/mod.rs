@@ -35,6 +35,19 @@ pub async fn ensure_database(database_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Names that go into SQL text (schemas of read models): only a plain
+/// lowercase identifier is accepted.
+pub fn check_identifier(name: &str) -> anyhow::Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !ok {
+        anyhow::bail!("`{name}` is not a valid schema name (lowercase letters, digits, _; at most 63)");
+    }
+    Ok(())
+}
+
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR.run(pool).await.context("running database migrations")
 }

@@ -28,10 +28,11 @@ pub use outbox::OutboxEvent;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use rdkafka::producer::FutureProducer;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 use wavestack_schemas::{Codec, SchemaIds};
+
+use crate::kafka::{KafkaConfig, LogProducer};
 
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
@@ -44,6 +45,11 @@ pub struct RelayConfig {
     pub max_backoff: Duration,
     /// The schema ids written in each record's Confluent frame.
     pub schema_ids: SchemaIds,
+    /// How long the broker may take to acknowledge a batch before the relay
+    /// gives up on it, replaces its producer and resends from the
+    /// checkpoint. librdkafka itself never times a message out (see
+    /// `LogProducer`).
+    pub ack_timeout: Duration,
 }
 
 impl Default for RelayConfig {
@@ -54,6 +60,7 @@ impl Default for RelayConfig {
             idle_poll: Duration::from_millis(20),
             max_backoff: Duration::from_secs(5),
             schema_ids: SchemaIds::catalog(),
+            ack_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -61,7 +68,7 @@ impl Default for RelayConfig {
 /// A relay that holds the lock for its name.
 pub struct Relay {
     conn: PgConnection,
-    producer: FutureProducer,
+    producer: LogProducer,
     codec: Codec,
     config: RelayConfig,
     checkpoint: Checkpoint,
@@ -72,11 +79,12 @@ impl Relay {
     /// relay holds the advisory lock for its name. Standby relays wait here.
     pub async fn acquire(
         pool: &PgPool,
-        producer: FutureProducer,
+        kafka: &KafkaConfig,
         codec: Codec,
         config: RelayConfig,
         cancel: &CancellationToken,
     ) -> anyhow::Result<Option<Self>> {
+        let producer = LogProducer::new(kafka)?;
         loop {
             let mut conn = pool.acquire().await.context("connecting the relay to Postgres")?.detach();
             loop {
@@ -114,7 +122,8 @@ impl Relay {
 
     /// Produces the batch and waits for the broker to acknowledge all of it.
     pub async fn publish(&self, batch: &[OutboxEvent]) -> anyhow::Result<()> {
-        publisher::enqueue_all(&self.producer, &self.codec, batch).await?.acknowledged().await
+        let enqueued = publisher::enqueue_all(self.producer.producer(), &self.codec, batch).await?;
+        enqueued.acknowledged(self.config.ack_timeout).await
     }
 
     /// Records that everything up to `last` is on the log.
@@ -167,7 +176,7 @@ impl Relay {
         let batch = if read_more { self.fetch_after(*ahead).await? } else { Vec::new() };
         let next = match batch.last() {
             Some(last) => {
-                let enqueued = publisher::enqueue_all(&self.producer, &self.codec, &batch).await?;
+                let enqueued = publisher::enqueue_all(self.producer.producer(), &self.codec, &batch).await?;
                 *ahead = Checkpoint::after(last);
                 Some(InFlight { enqueued, upto: *ahead })
             }
@@ -176,7 +185,7 @@ impl Relay {
         let relayed = match pending.take() {
             Some(done) => {
                 let count = done.enqueued.len();
-                done.enqueued.acknowledged().await?;
+                done.enqueued.acknowledged(self.config.ack_timeout).await?;
                 self.advance(done.upto).await?;
                 count
             }
@@ -228,9 +237,15 @@ impl Relay {
                         .increment(n as u64);
                 }
                 Err(error) => {
-                    // Start over from what the broker surely has.
+                    // Start over from what the broker surely has, with a
+                    // producer that has no history the broker could trip on.
                     pending = None;
                     ahead = self.checkpoint;
+                    if let Err(error) = self.producer.renew() {
+                        tracing::warn!(relay = %self.config.name, error = format!("{error:#}"), "could not renew the producer");
+                    }
+                    metrics::counter!("wavestack_relay_producer_renewals_total", "relay" => self.config.name.clone())
+                        .increment(1);
                     metrics::counter!("wavestack_relay_batch_failures_total", "relay" => self.config.name.clone())
                         .increment(1);
                     tracing::warn!(relay = %self.config.name, error = format!("{error:#}"), retry_in = ?backoff, "relay batch failed");
@@ -266,13 +281,13 @@ struct InFlight {
 /// lock and reconnecting after Postgres failures.
 pub async fn supervise(
     pool: PgPool,
-    producer: FutureProducer,
+    kafka: KafkaConfig,
     config: RelayConfig,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     while !cancel.is_cancelled() {
         let codec = Codec::with_schema_ids(&config.schema_ids).context("loading the Avro schemas")?;
-        let relay = match Relay::acquire(&pool, producer.clone(), codec, config.clone(), &cancel).await {
+        let relay = match Relay::acquire(&pool, &kafka, codec, config.clone(), &cancel).await {
             Ok(Some(relay)) => relay,
             Ok(None) => break,
             Err(error) => {

@@ -22,18 +22,25 @@ impl Enqueued {
         self.deliveries.len()
     }
 
-    /// Waits until the broker acknowledged every record of the batch.
-    pub(crate) async fn acknowledged(self) -> anyhow::Result<()> {
-        for (delivery, event_id) in self.deliveries {
-            match delivery.await {
-                Ok(Ok(_)) => {}
-                Ok(Err((error, _))) => {
-                    return Err(anyhow!(error).context(format!("broker did not acknowledge event {event_id}")))
+    /// Waits until the broker acknowledged every record of the batch, for
+    /// at most `within`.
+    pub(crate) async fn acknowledged(self, within: Duration) -> anyhow::Result<()> {
+        let count = self.deliveries.len();
+        let all = async {
+            for (delivery, event_id) in self.deliveries {
+                match delivery.await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err((error, _))) => {
+                        return Err(anyhow!(error).context(format!("broker did not acknowledge event {event_id}")))
+                    }
+                    Err(_) => return Err(anyhow!("producer dropped event {event_id} before acknowledging")),
                 }
-                Err(_) => return Err(anyhow!("producer dropped event {event_id} before acknowledging")),
             }
-        }
-        Ok(())
+            Ok(())
+        };
+        tokio::time::timeout(within, all)
+            .await
+            .map_err(|_| anyhow!("the broker did not acknowledge a batch of {count} events within {within:?}"))?
     }
 }
 

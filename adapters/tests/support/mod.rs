@@ -36,16 +36,10 @@ pub fn producer(config: &KafkaConfig) -> FutureProducer {
 }
 
 pub async fn relay(pool: &PgPool, config: &KafkaConfig) -> Relay {
-    Relay::acquire(
-        pool,
-        producer(config),
-        Codec::from_catalog().unwrap(),
-        RelayConfig::default(),
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("relay starts")
-    .expect("relay gets the lock")
+    Relay::acquire(pool, config, Codec::from_catalog().unwrap(), RelayConfig::default(), &CancellationToken::new())
+        .await
+        .expect("relay starts")
+        .expect("relay gets the lock")
 }
 
 /// Relays until every committed event is on the log. A transaction open

@@ -3,11 +3,12 @@
 pub mod bench;
 pub mod render;
 pub mod replay;
+pub mod status;
 pub mod token;
 pub mod up;
 mod workers;
 
-use wavestack_adapters::kafka::{ensure_topics, idempotent_producer, KafkaConfig};
+use wavestack_adapters::kafka::{ensure_topics, KafkaConfig};
 use wavestack_adapters::postgres;
 use wavestack_adapters::registry::register_catalog;
 use wavestack_adapters::relay::{self, RelayConfig};
@@ -41,9 +42,8 @@ async fn run_relay(
     let topics: Vec<String> = AggregateKind::ALL.iter().map(|k| k.topic()).collect();
     ensure_topics(&kafka, &topics).await?;
     tracing::info!(brokers = %kafka.brokers, ?topics, "topics ready; relaying events");
-    let producer = idempotent_producer(&kafka)?;
     let config = RelayConfig { batch_size: args.relay_batch_size, schema_ids, ..RelayConfig::default() };
-    relay::supervise(pool, producer, config, cancel).await
+    relay::supervise(pool, kafka, config, cancel).await
 }
 
 /// The ids records carry: an external registry's, or the catalog's.

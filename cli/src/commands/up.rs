@@ -14,7 +14,7 @@ use wavestack_adapters::http::{metrics_handle, serve_with};
 use wavestack_adapters::idempotency::IdempotencyStore;
 use wavestack_adapters::kafka::{LocalBroker, LocalBrokerStorage};
 use wavestack_adapters::publishers::ConfiguredTargets;
-use wavestack_command_api::{AppState, Tenancy};
+use wavestack_command_api::{AppState, Readiness, Tenancy};
 use wavestack_projections::analytics::Analytics;
 use wavestack_projections::audit::Audit;
 use wavestack_projections::leaderboard::Leaderboard;
@@ -79,6 +79,7 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     let command_state =
         AppState::new(pool.clone(), bus, tokens.clone(), Arc::new(clients), args.api.limits(), args.api.rate_limits())
             .with_tenancy(tenancy)
+            .with_readiness(Readiness::new(pool.clone()).with_pipeline(kafka.clone(), false))
             .with_load_limits(args.api.load_limits())
             .with_token_limits(args.api.token_limits());
     let command_listener = bind(args.api.command_api_addr, "command API").await?;
@@ -90,6 +91,7 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
         rate_limits: args.api.rate_limits(),
         load: args.api.load_limits(),
         max_waits_per_caller: args.api.max_waits_per_caller,
+        readiness: Some(Readiness::new(pool.clone()).with_pipeline(kafka.clone(), true)),
         ..QueryConfig::new(pool.clone(), tokens, live.clone())
     };
 

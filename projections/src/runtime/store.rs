@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 use wavestack_schemas::LogEnvelope;
@@ -19,16 +19,7 @@ pub struct ProjectionStore {
 }
 
 /// Schema names go into SQL text; only a plain identifier is accepted.
-pub fn check_schema_name(schema: &str) -> anyhow::Result<()> {
-    let ok = !schema.is_empty()
-        && schema.len() <= 63
-        && schema.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-        && schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if !ok {
-        bail!("`{schema}` is not a valid schema name (lowercase letters, digits, _; at most 63)");
-    }
-    Ok(())
-}
+pub use wavestack_adapters::postgres::check_identifier as check_schema_name;
 
 /// The last sequence of `aggregate_id` applied to the read model in
 /// `schema` (0 if none, or if the read model does not exist yet).

@@ -1,0 +1,301 @@
+//! Broker faults under load, healed with no human: the local broker is
+//! stalled (SIGSTOP) for 60 s, killed, or made to panic in its storage
+//! while chat arrives, and `wavestack up` is never restarted. In each case
+//! no command is refused, and within 60 s of the broker's return every read
+//! model fed from chat equals what was sent.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use support::*;
+
+/// Chat sent, and what the read models must come to.
+#[derive(Default)]
+struct Sent {
+    /// (channel, user) → messages (each one also earns a point: a viewer's
+    /// messages are a minute apart).
+    per_viewer: BTreeMap<(String, String), i64>,
+    per_channel: BTreeMap<String, i64>,
+    refused: usize,
+    batches: usize,
+}
+
+const CHANNELS: [&str; 3] = ["shroud", "pokimane", "xqc"];
+const VIEWERS: usize = 150;
+/// Chat time starts here; each viewer's clock moves 61 s per message.
+const BASE: i64 = 1_900_000_000;
+
+/// Sends `rate` messages a second in batches every 100 ms for `seconds`,
+/// counting every message that was not accepted.
+async fn send_chat(stack_api: String, token: String, rate: usize, seconds: u64, round: usize) -> Sent {
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+    let mut sent = Sent::default();
+    let mut clocks = vec![0i64; VIEWERS];
+    let per_tick = (rate / 10).max(1);
+    let mut ticker = tokio::time::interval(Duration::from_millis(100));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let mut n = 0usize;
+    while Instant::now() < until {
+        ticker.tick().await;
+        let mut messages = Vec::with_capacity(per_tick);
+        for _ in 0..per_tick {
+            let who = n % VIEWERS;
+            n += 1;
+            let channel = CHANNELS[who % CHANNELS.len()];
+            clocks[who] += 61;
+            let at = time::OffsetDateTime::from_unix_timestamp(BASE + (round as i64) * 10_000_000 + clocks[who])
+                .unwrap()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap();
+            messages.push(json!({
+                "platform": "twitch", "channel": channel, "user_id": format!("v-{who}"),
+                "message_id": format!("r{round}-{n}"), "author": format!("Viewer {who}"), "text": "gg",
+                "sent_at": at,
+            }));
+        }
+        let response = http
+            .post(format!("{stack_api}/v1/chat/messages"))
+            .bearer_auth(&token)
+            .json(&json!({ "messages": messages }))
+            .send()
+            .await;
+        sent.batches += 1;
+        let answer: Option<Value> = match response {
+            Ok(response) if response.status().is_success() => response.json().await.ok(),
+            Ok(response) => {
+                eprintln!("batch refused: {} {}", response.status(), response.text().await.unwrap_or_default());
+                None
+            }
+            Err(error) => {
+                eprintln!("batch failed: {error}");
+                None
+            }
+        };
+        let results = answer.as_ref().and_then(|a| a["results"].as_array().cloned()).unwrap_or_default();
+        for (index, message) in messages.iter().enumerate() {
+            let accepted = results.get(index).is_some_and(|r| r["sequence"].is_u64());
+            if !accepted {
+                sent.refused += 1;
+                continue;
+            }
+            let key =
+                (message["channel"].as_str().unwrap().to_owned(), message["user_id"].as_str().unwrap().to_owned());
+            *sent.per_viewer.entry(key.clone()).or_default() += 1;
+            *sent.per_channel.entry(key.0).or_default() += 1;
+        }
+    }
+    sent
+}
+
+/// The leaderboard of every channel, all pages: (channel, user) → (points, messages).
+async fn leaderboard(http: &reqwest::Client, stack: &Stack, token: &str) -> BTreeMap<(String, String), (i64, i64)> {
+    let mut seen = BTreeMap::new();
+    for channel in CHANNELS {
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query = vec![("limit", "100".to_owned())];
+            if let Some(cursor) = &cursor {
+                query.push(("cursor", cursor.clone()));
+            }
+            let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let page = get_json(http, stack, token, &format!("/v1/channels/{channel}/leaderboard"), &query).await;
+            for entry in page["entries"].as_array().cloned().unwrap_or_default() {
+                let key = (channel.to_owned(), entry["user_id"].as_str().unwrap().to_owned());
+                seen.insert(key, (entry["points"].as_i64().unwrap(), entry["messages"].as_i64().unwrap()));
+            }
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+    }
+    seen
+}
+
+/// Messages per channel over the test's chat days, from the analytics.
+async fn analytics(http: &reqwest::Client, stack: &Stack, token: &str) -> BTreeMap<String, i64> {
+    let rfc3339 = |t: i64| {
+        time::OffsetDateTime::from_unix_timestamp(t)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let mut seen = BTreeMap::new();
+    for channel in CHANNELS {
+        let (from, to) = (rfc3339(BASE - 86_400), rfc3339(BASE + 40_000_000));
+        let series = get_json(
+            http,
+            stack,
+            token,
+            &format!("/v1/channels/{channel}/analytics"),
+            &[("bucket", "day"), ("from", &from), ("to", &to)],
+        )
+        .await;
+        let total: i64 = series["points"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p["messages"].as_i64())
+            .sum();
+        seen.insert(channel.to_owned(), total);
+    }
+    seen
+}
+
+/// Chat streams whose last event a projection has not applied yet.
+async fn behind(pool: &PgPool, schema: &str) -> i64 {
+    sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM (SELECT aggregate_id, max(sequence) AS last FROM events
+           WHERE aggregate_type = 'chat' GROUP BY aggregate_id) e
+         LEFT JOIN {schema}.positions p USING (aggregate_id)
+         WHERE p.last_sequence IS DISTINCT FROM e.last"
+    ))
+    .fetch_one(pool)
+    .await
+    .unwrap_or(i64::MAX)
+}
+
+/// Waits until every read model fed from chat equals what was sent;
+/// panics at `deadline`. Returns when it got there.
+async fn until_exact(pool: &PgPool, stack: &Stack, token: &str, sent: &Sent, deadline: Instant) -> Instant {
+    let http = reqwest::Client::new();
+    let expected: BTreeMap<(String, String), (i64, i64)> =
+        sent.per_viewer.iter().map(|(key, messages)| (key.clone(), (*messages, *messages))).collect();
+    loop {
+        let mut lagging = Vec::new();
+        for schema in ["projection_leaderboard", "projection_analytics", "projection_audit"] {
+            let streams = behind(pool, schema).await;
+            if streams > 0 {
+                lagging.push(format!("{schema}: {streams} streams behind"));
+            }
+        }
+        if lagging.is_empty() {
+            let board = leaderboard(&http, stack, token).await;
+            let per_channel = analytics(&http, stack, token).await;
+            if board == expected && per_channel == sent.per_channel {
+                return Instant::now();
+            }
+            lagging.push(format!(
+                "served differs: leaderboard {} of {} viewers equal, analytics {per_channel:?} vs {:?}",
+                board.iter().filter(|(k, v)| expected.get(*k) == Some(v)).count(),
+                expected.len(),
+                sent.per_channel
+            ));
+        }
+        assert!(Instant::now() < deadline, "the read models did not catch up in time: {lagging:?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// The local broker `wavestack up` runs, other than `not` (its pid
+/// changes when the watchdog restarts it).
+fn broker_pid_other_than(stack: &Stack, not: Option<u32>) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = Command::new("pgrep").args(["-P", &stack.child.id().to_string(), "-x", "tansu"]).output().unwrap();
+        let pids: Vec<u32> =
+            String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect();
+        if let Some(pid) = pids.into_iter().find(|pid| Some(*pid) != not) {
+            return pid;
+        }
+        assert!(Instant::now() < deadline, "no broker running under wavestack up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn broker_pid(stack: &Stack) -> u32 {
+    broker_pid_other_than(stack, None)
+}
+
+fn signal(pid: u32, signal: &str) {
+    let status = Command::new("kill").args([signal, &pid.to_string()]).status().unwrap();
+    assert!(status.success(), "kill {signal} {pid}");
+}
+
+/// Runs chat at 500 messages/s for `before + fault + after` seconds, with
+/// `fault` started after `before` seconds and ended by `heal` after
+/// `fault` more; then every read model must be exact within 60 s of the
+/// heal. Returns how long catching up took.
+async fn under_load(
+    pool: &PgPool,
+    stack: &Stack,
+    (before, fault, after): (u64, u64, u64),
+    start_fault: impl FnOnce(&Stack),
+    heal: impl FnOnce(&Stack),
+) -> Duration {
+    let http = reqwest::Client::new();
+    let token = token(&http, stack).await;
+    let chat = tokio::spawn(send_chat(stack.command_api.clone(), token.clone(), 500, before + fault + after, 0));
+    tokio::time::sleep(Duration::from_secs(before)).await;
+    start_fault(stack);
+    tokio::time::sleep(Duration::from_secs(fault)).await;
+    heal(stack);
+    let healed = Instant::now();
+    let sent = chat.await.unwrap();
+    assert_eq!(sent.refused, 0, "commands refused during the fault");
+    assert!(sent.per_viewer.values().sum::<i64>() > 10_000, "the load was too light to mean anything");
+    let exact = until_exact(pool, stack, &token, &sent, healed + Duration::from_secs(60)).await;
+    let took = exact.saturating_duration_since(healed);
+    eprintln!(
+        "{} messages in {} batches; exact {took:?} after the broker's return",
+        sent.per_viewer.values().sum::<i64>(),
+        sent.batches
+    );
+    took
+}
+
+fn broker_log(stack: &Stack) -> String {
+    std::fs::read_to_string(stack._dir.path().join("data/kafka/tansu.log")).unwrap_or_default()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_broker_stalled_for_a_minute_is_caught_up_with(pool: PgPool) {
+    let stack = start(&pool).await;
+    let stalled: std::sync::Mutex<Option<u32>> = std::sync::Mutex::new(None);
+    under_load(
+        &pool,
+        &stack,
+        (15, 60, 10),
+        |stack| {
+            let pid = broker_pid(stack);
+            signal(pid, "-STOP");
+            *stalled.lock().unwrap() = Some(pid);
+        },
+        |_| signal(stalled.lock().unwrap().unwrap(), "-CONT"),
+    )
+    .await;
+    let panics = broker_log(&stack).matches("panicked at").count();
+    assert_eq!(panics, 0, "the stall made the broker panic:\n{}", broker_log(&stack));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_broker_killed_under_load_is_caught_up_with(pool: PgPool) {
+    let stack = start(&pool).await;
+    // The watchdog restarts it; killed twice, the second time soon after
+    // its restart.
+    let killed: std::sync::Mutex<Option<u32>> = std::sync::Mutex::new(None);
+    under_load(
+        &pool,
+        &stack,
+        (15, 10, 10),
+        |stack| {
+            let pid = broker_pid(stack);
+            signal(pid, "-KILL");
+            *killed.lock().unwrap() = Some(pid);
+        },
+        |stack| {
+            let restarted = broker_pid_other_than(stack, *killed.lock().unwrap());
+            std::thread::sleep(Duration::from_secs(2));
+            signal(restarted, "-KILL");
+        },
+    )
+    .await;
+    assert!(stack.log().matches("the local Kafka broker exited; restarting it").count() >= 2, "{}", stack.log());
+}
