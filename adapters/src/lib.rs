@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod command_bus;
+pub mod consumer;
 pub mod http;
 pub mod idempotency;
 pub mod kafka;
@@ -13,3 +14,15 @@ pub mod publishers;
 pub mod registry;
 pub mod relay;
 pub mod status;
+
+/// An error and every cause under it, `: `-separated, for a log line.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
+}

@@ -74,6 +74,42 @@ impl PipelineStatus {
     }
 }
 
+/// Sets the pipeline's gauges from a fresh reading every `every` until
+/// cancelled: `wavestack_broker_reachable`, `wavestack_relay_lag_events`,
+/// `wavestack_relay_oldest_seconds` and `wavestack_consumer_lag_records`
+/// per consumer.
+pub async fn watch(
+    pool: PgPool,
+    kafka: KafkaConfig,
+    every: Duration,
+    cancel: tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
+    loop {
+        match PipelineStatus::read(&pool, &kafka).await {
+            Ok(status) => status.record_metrics(),
+            Err(error) => tracing::debug!(error = format!("{error:#}"), "the pipeline's status could not be read"),
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok(()),
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+impl PipelineStatus {
+    pub fn record_metrics(&self) {
+        metrics::gauge!("wavestack_broker_reachable").set(if self.broker.reachable { 1.0 } else { 0.0 });
+        metrics::gauge!("wavestack_relay_lag_events").set(self.relay.events_behind as f64);
+        metrics::gauge!("wavestack_relay_oldest_seconds").set(self.relay.oldest_seconds.unwrap_or(0.0));
+        for consumer in &self.consumers {
+            if let Some(behind) = consumer.records_behind {
+                metrics::gauge!("wavestack_consumer_lag_records", "consumer" => consumer.name.clone())
+                    .set(behind as f64);
+            }
+        }
+    }
+}
+
 /// A consumer's lag over the topics it has stored offsets for, plus every
 /// other partition of those topics read from the start.
 fn records_behind(marks: &HashMap<TopicPartition, (i64, i64)>, offsets: &HashMap<TopicPartition, i64>) -> i64 {

@@ -53,8 +53,9 @@ pub(crate) fn command_error<E: Refusal>(error: CommandError<E>) -> ApiError {
             ApiError::new(StatusCode::CONFLICT, "conflict", "the aggregate kept changing under this command; retry")
                 .with_retry_after(Duration::from_secs(1))
         }
-        CommandError::Store(message) => {
-            tracing::error!(error = message, "event store failed");
+        CommandError::Store(error) => {
+            // Logged here once, with its whole chain; the client gets none of it.
+            tracing::error!(error = %wavestack_adapters::error_chain(&error), "event store failed");
             ApiError::unavailable("the event store is unavailable; retry")
         }
     }

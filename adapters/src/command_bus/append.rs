@@ -37,7 +37,7 @@ pub(super) struct StreamRows<'a> {
 pub(super) enum AppendError {
     /// Another writer got to one of the streams first; nothing was written.
     Conflict,
-    Store(String),
+    Store(sqlx::Error),
 }
 
 impl From<sqlx::Error> for AppendError {
@@ -46,7 +46,7 @@ impl From<sqlx::Error> for AppendError {
         if unique_violation {
             Self::Conflict
         } else {
-            Self::Store(error.to_string())
+            Self::Store(error)
         }
     }
 }

@@ -17,6 +17,7 @@
 mod append;
 mod cache;
 mod locks;
+mod store_error;
 
 use std::time::Duration;
 
@@ -35,6 +36,7 @@ use self::append::{append, AppendError, EventRow, SnapshotRow, StreamRows};
 pub use self::cache::Footprint;
 use self::cache::{Loaded, StateCache};
 use self::locks::StreamLocks;
+pub use self::store_error::StoreError;
 
 /// Chat streams grow with every message; a snapshot every 100 events keeps
 /// loading a viewer cheap.
@@ -66,8 +68,20 @@ pub enum CommandError<E: std::error::Error> {
     /// Still conflicting after retries: the stream is too hot right now.
     #[error("the stream kept changing under the command; retry later")]
     Conflict,
-    #[error("event store: {0}")]
-    Store(String),
+    #[error("event store")]
+    Store(#[source] StoreError),
+}
+
+impl<E: std::error::Error> CommandError<E> {
+    /// Whether the same command may succeed if tried again: a conflict, or
+    /// a store that could not be reached. A refusal never.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Rejected(_) => false,
+            Self::Conflict => true,
+            Self::Store(error) => error.is_transient(),
+        }
+    }
 }
 
 /// What a command came to.
@@ -125,7 +139,7 @@ where
         let mut outcomes = self.execute_batch(vec![(aggregate_id.to_owned(), vec![command])], metadata).await;
         match outcomes.pop().and_then(|mut stream| stream.pop()) {
             Some(outcome) => outcome,
-            None => Err(CommandError::Store("the command got no outcome".to_owned())),
+            None => Err(CommandError::Store(StoreError::NoOutcome)),
         }
     }
 
@@ -142,7 +156,10 @@ where
         let _serialized = self.locks.lock_all(stripes).await;
         let metadata = match serde_json::to_string(&metadata.to_map()) {
             Ok(json) => json,
-            Err(error) => return fail_all(&streams, || CommandError::Store(error.to_string())),
+            Err(error) => {
+                let error = StoreError::encode("the metadata", error);
+                return fail_all(&streams, || CommandError::Store(error.clone()));
+            }
         };
         let mut backoff = Duration::from_millis(2);
         for _ in 0..CONFLICT_RETRIES {
@@ -179,7 +196,10 @@ where
                     tokio::time::sleep(backoff.mul_f64(fastrand::f64())).await;
                     backoff = (backoff * 2).min(Duration::from_millis(500));
                 }
-                Err(AppendError::Store(error)) => return fail_all(&streams, || CommandError::Store(error.clone())),
+                Err(AppendError::Store(error)) => {
+                    let error = StoreError::Write(std::sync::Arc::new(error));
+                    return fail_all(&streams, || CommandError::Store(error.clone()));
+                }
             }
         }
         fail_all(&streams, || CommandError::Conflict)
@@ -187,11 +207,14 @@ where
 
     /// The stream's current state, as the next command would see it.
     pub async fn load(&self, aggregate_id: &str) -> Result<A, CommandError<<A as Aggregate>::Error>> {
-        let context = self.store.load_aggregate(aggregate_id).await.map_err(store_error)?;
+        let context = self.store.load_aggregate(aggregate_id).await.map_err(|e| store_error(aggregate_id, e))?;
         Ok(context.aggregate)
     }
 
-    async fn decide_all(&self, streams: &[(String, Vec<<A as Decider>::Command>)]) -> Result<Vec<Decided<A>>, String> {
+    async fn decide_all(
+        &self,
+        streams: &[(String, Vec<<A as Decider>::Command>)],
+    ) -> Result<Vec<Decided<A>>, StoreError> {
         // Owned ids: a closure over borrowed ones makes the future too
         // lifetime-generic for axum's `Send` check.
         let ids: Vec<String> = streams.iter().map(|(id, _)| id.clone()).collect();
@@ -218,7 +241,7 @@ where
         aggregate_id: &str,
         mut loaded: Loaded<A>,
         commands: &[<A as Decider>::Command],
-    ) -> Result<Decision<A>, String> {
+    ) -> Result<Decision<A>, StoreError> {
         let mut events = Vec::new();
         let mut outcomes = Vec::with_capacity(commands.len());
         for command in commands {
@@ -234,7 +257,7 @@ where
                         events.push(EventRow {
                             event_type: event.event_type(),
                             event_version: event.event_version(),
-                            payload: serde_json::to_string(event).map_err(|e| e.to_string())?,
+                            payload: serde_json::to_string(event).map_err(|e| StoreError::encode("an event", e))?,
                         });
                         loaded.state.evolve(event);
                     }
@@ -253,7 +276,7 @@ where
             Some(every) if before / every < loaded.sequence / every => {
                 let version = loaded.snapshot.map_or(1, |v| v + 1);
                 loaded.snapshot = Some(version);
-                let payload = serde_json::to_string(&loaded.state).map_err(|e| e.to_string())?;
+                let payload = serde_json::to_string(&loaded.state).map_err(|e| StoreError::encode("a snapshot", e))?;
                 Some(SnapshotRow { last_sequence: loaded.sequence, payload, version })
             }
             _ => None,
@@ -267,15 +290,15 @@ where
         }))
     }
 
-    async fn cached_or_load(&self, aggregate_id: String) -> Result<Loaded<A>, String> {
+    async fn cached_or_load(&self, aggregate_id: String) -> Result<Loaded<A>, StoreError> {
         match self.cache.take(&aggregate_id) {
             Some(cached) => Ok(cached),
             None => self.load_fresh(&aggregate_id).await,
         }
     }
 
-    async fn load_fresh(&self, aggregate_id: &str) -> Result<Loaded<A>, String> {
-        let context = self.store.load_aggregate(aggregate_id).await.map_err(|e| e.to_string())?;
+    async fn load_fresh(&self, aggregate_id: &str) -> Result<Loaded<A>, StoreError> {
+        let context = self.store.load_aggregate(aggregate_id).await.map_err(|e| StoreError::load(aggregate_id, e))?;
         Ok(Loaded {
             state: context.aggregate,
             sequence: context.current_sequence,
@@ -292,11 +315,11 @@ fn fail_all<C, E: std::error::Error>(
     streams.iter().map(|(_, commands)| commands.iter().map(|_| Err(error())).collect()).collect()
 }
 
-fn store_error<E: std::error::Error>(err: AggregateError<E>) -> CommandError<E> {
+fn store_error<E: std::error::Error>(stream: &str, err: AggregateError<E>) -> CommandError<E> {
     match err {
         AggregateError::UserError(e) => CommandError::Rejected(e),
         AggregateError::AggregateConflict => CommandError::Conflict,
-        other => CommandError::Store(other.to_string()),
+        other => CommandError::Store(StoreError::load(stream, other)),
     }
 }
 

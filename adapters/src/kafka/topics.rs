@@ -29,3 +29,29 @@ pub async fn ensure_topics(config: &KafkaConfig, topics: &[String]) -> anyhow::R
     }
     Ok(())
 }
+
+/// Every partition of the topics, asked on a blocking thread (librdkafka's
+/// metadata call blocks). A topic with no partitions is an error: the
+/// broker is up but has not created it.
+pub async fn partitions_of(config: &KafkaConfig, topics: &[String]) -> anyhow::Result<Vec<super::TopicPartition>> {
+    let config = config.clone();
+    let topics = topics.to_vec();
+    tokio::task::spawn_blocking(move || {
+        use rdkafka::consumer::{BaseConsumer, Consumer};
+        let consumer: BaseConsumer = config.client_config().create().context("creating a client for metadata")?;
+        let mut partitions = Vec::new();
+        for topic in topics {
+            let metadata = consumer
+                .fetch_metadata(Some(&topic), Duration::from_secs(10))
+                .with_context(|| format!("reading the partitions of {topic}"))?;
+            let count = metadata.topics().first().map(|t| t.partitions().len()).unwrap_or(0);
+            if count == 0 {
+                bail!("topic {topic} has no partitions (is the relay's broker up?)");
+            }
+            partitions.extend((0..count as i32).map(|p| super::TopicPartition::new(topic.clone(), p)));
+        }
+        Ok(partitions)
+    })
+    .await
+    .context("the metadata reader panicked")?
+}

@@ -35,6 +35,26 @@ pub async fn ensure_database(database_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether a failed query may succeed if tried again: the connection, the
+/// pool or the server's state failed, not the query.
+pub fn is_transient(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // Connection exception (08), transaction rollback: serialization,
+        // deadlock (40), insufficient resources (53), operator
+        // intervention: shutdown, restart (57).
+        sqlx::Error::Database(db) => {
+            db.code().is_some_and(|code| ["08", "40", "53", "57"].iter().any(|class| code.starts_with(class)))
+        }
+        _ => false,
+    }
+}
+
 /// Names that go into SQL text (schemas of read models): only a plain
 /// lowercase identifier is accepted.
 pub fn check_identifier(name: &str) -> anyhow::Result<()> {

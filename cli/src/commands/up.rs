@@ -104,7 +104,7 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
         cancel.clone(),
     ));
     tasks.spawn(serve_with(query_listener, wavestack_query_api::router(query_config), serve_limits, cancel.clone()));
-    tasks.spawn(run_relay(pool.clone(), kafka, args.kafka.clone(), schema_ids, cancel.clone()));
+    tasks.spawn(run_relay(pool.clone(), kafka.clone(), args.kafka.clone(), schema_ids, cancel.clone()));
     tasks.spawn(run_projections(pool.clone(), projection_kafka, projection_ids, cancel.clone()));
     tasks.spawn(live.listen(pool.clone(), cancel.clone()));
     tasks.spawn(super::workers::run_retention(
@@ -138,6 +138,7 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
         clips,
         cancel.clone(),
     ));
+    tasks.spawn(wavestack_adapters::status::watch(pool.clone(), kafka.clone(), Duration::from_secs(5), cancel.clone()));
     tasks.spawn(purge_idempotency_keys(IdempotencyStore::new(pool.clone()), cancel.clone()));
     tracing::info!(
         command_api = %args.api.command_api_addr,

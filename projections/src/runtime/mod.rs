@@ -10,7 +10,6 @@
 //! offsets live in Postgres, and an advisory lock per schema keeps one runner
 //! per read model. The consumer group id names the projection for tools.
 
-mod dead_letter;
 mod store;
 
 use std::collections::HashMap;
@@ -19,16 +18,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::{BorrowedMessage, Message};
-use rdkafka::producer::FutureProducer;
 use rdkafka::{Offset, TopicPartitionList};
 use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
-use wavestack_adapters::kafka::KafkaConfig;
+use wavestack_adapters::kafka::{partitions_of, KafkaConfig, TopicPartition};
 use wavestack_domain::value::Timestamp;
 use wavestack_schemas::{AggregateKind, Codec, LogEnvelope};
 
-pub use dead_letter::{dead_letter_topic, HEADER_ERROR, HEADER_SOURCE};
+pub use wavestack_adapters::consumer::{dead_letter_topic, HEADER_ERROR, HEADER_SOURCE};
+use wavestack_adapters::consumer::{is_transient, DeadLetters, Record};
 
 pub use store::{applied_sequence, applied_sequences, check_schema_name, read_model_missing, ProjectionStore};
 pub use wavestack_adapters::kafka::{Admit, ResumeGuard};
@@ -134,33 +132,12 @@ impl RunnerConfig {
     }
 }
 
-/// A record as read, before decoding.
-struct Record {
-    topic: String,
-    partition: i32,
-    offset: i64,
-    key: Option<Vec<u8>>,
-    payload: Vec<u8>,
-}
-
-impl Record {
-    fn from_message(message: &BorrowedMessage<'_>) -> Self {
-        Self {
-            topic: message.topic().to_owned(),
-            partition: message.partition(),
-            offset: message.offset(),
-            key: message.key().map(<[u8]>::to_vec),
-            payload: message.payload().map(<[u8]>::to_vec).unwrap_or_default(),
-        }
-    }
-}
-
 pub struct ProjectionRunner<P: Projection> {
     projection: P,
     config: RunnerConfig,
     store: ProjectionStore,
     consumer: StreamConsumer,
-    dead_letters: FutureProducer,
+    dead_letters: DeadLetters,
     codec: Codec,
     resume: ResumeGuard,
 }
@@ -184,7 +161,7 @@ impl<P: Projection> ProjectionRunner<P> {
         store.create(&projection.create_tables(&config.schema)).await?;
         // Before fetching starts: tansu (SQLite) is slow to answer admin
         // requests while it serves a large fetch.
-        wavestack_adapters::kafka::ensure_topics(kafka, &[dead_letter_topic(projection.name())]).await?;
+        let dead_letters = DeadLetters::open(kafka, projection.name()).await?;
         let consumer: StreamConsumer = kafka
             .consumer_config(&format!("wavestack.projection.{}", projection.name()))
             .set("auto.offset.reset", "earliest")
@@ -197,26 +174,18 @@ impl<P: Projection> ProjectionRunner<P> {
         let offsets = store.offsets().await?;
         let mut assignment = TopicPartitionList::new();
         let mut resume = ResumeGuard::default();
-        for kind in projection.topics() {
-            let topic = kind.topic();
-            let metadata = consumer
-                .fetch_metadata(Some(&topic), Duration::from_secs(10))
-                .with_context(|| format!("reading the partitions of {topic}"))?;
-            let partitions = metadata.topics().first().map(|t| t.partitions().len()).unwrap_or(0);
-            anyhow::ensure!(partitions > 0, "topic {topic} has no partitions (is the relay's broker up?)");
-            for partition in 0..partitions as i32 {
-                let offset = match offsets.get(&(topic.clone(), partition)) {
-                    Some(next) => {
-                        resume.expect(&topic, partition, *next);
-                        Offset::Offset(*next)
-                    }
-                    None => Offset::Beginning,
-                };
-                assignment.add_partition_offset(&topic, partition, offset)?;
-            }
+        let topics: Vec<String> = projection.topics().iter().map(|k| k.topic()).collect();
+        for TopicPartition { topic, partition } in partitions_of(kafka, &topics).await? {
+            let offset = match offsets.get(&(topic.clone(), partition)) {
+                Some(next) => {
+                    resume.expect(&topic, partition, *next);
+                    Offset::Offset(*next)
+                }
+                None => Offset::Beginning,
+            };
+            assignment.add_partition_offset(&topic, partition, offset)?;
         }
         consumer.assign(&assignment).context("assigning partitions")?;
-        let dead_letters = wavestack_adapters::kafka::idempotent_producer(kafka)?;
         tracing::info!(projection = projection.name(), schema = %config.schema, "projection started");
         Ok(Some(Self { projection, config, store, consumer, dead_letters, codec, resume }))
     }
@@ -224,17 +193,12 @@ impl<P: Projection> ProjectionRunner<P> {
     /// Applies batches until cancelled; returns after the batch in hand.
     pub async fn run(mut self, cancel: CancellationToken) -> anyhow::Result<()> {
         let name = self.projection.name();
-        let mut last_lag_check = Instant::now() - Duration::from_secs(60);
         while !cancel.is_cancelled() {
             let records = self.poll_batch(&cancel).await;
             if !records.is_empty() {
                 let applied = self.apply_batch(records).await?;
                 metrics::counter!("wavestack_projection_events_applied_total", "projection" => name)
                     .increment(applied as u64);
-            }
-            if last_lag_check.elapsed() >= Duration::from_secs(5) {
-                last_lag_check = Instant::now();
-                self.report_lag();
             }
         }
         tracing::info!(projection = name, "projection stopped");
@@ -359,6 +323,9 @@ impl<P: Projection> ProjectionRunner<P> {
             self.store.fresh(&decoded).await?.into_iter().map(|i| decoded[i].clone()).collect();
         let applied = match self.store.apply(&self.projection, &fresh, &next_offsets).await {
             Ok(()) => fresh.len(),
+            // Postgres went away: nothing was written, and the runner starts
+            // again from the stored offsets once it is back.
+            Err(error) if is_transient(&error) => return Err(error.context("applying a batch")),
             Err(error) => {
                 tracing::warn!(error = format!("{error:#}"), "batch failed to apply; isolating the bad events");
                 self.isolate(&fresh, &next_offsets).await?
@@ -379,6 +346,7 @@ impl<P: Projection> ProjectionRunner<P> {
         for event in fresh {
             match self.store.apply(&self.projection, std::slice::from_ref(event), &HashMap::new()).await {
                 Ok(()) => applied += 1,
+                Err(error) if is_transient(&error) => return Err(error.context("applying an event")),
                 Err(error) => {
                     let record = Record {
                         topic: event.event.kind().topic(),
@@ -398,30 +366,9 @@ impl<P: Projection> ProjectionRunner<P> {
     }
 
     async fn dead_letter(&self, record: &Record, error: &str) -> anyhow::Result<()> {
-        let name = self.projection.name();
-        tracing::warn!(projection = name, topic = %record.topic, partition = record.partition, offset = record.offset, error, "dead-lettering a record");
-        dead_letter::send(&self.dead_letters, name, record, error).await?;
-        metrics::counter!("wavestack_projection_dead_letters_total", "projection" => name).increment(1);
+        self.dead_letters.send(record, error).await?;
+        metrics::counter!("wavestack_projection_dead_letters_total", "projection" => self.projection.name())
+            .increment(1);
         Ok(())
-    }
-
-    fn report_lag(&self) {
-        let Ok(assignment) = self.consumer.assignment() else { return };
-        let positions = self.consumer.position().ok();
-        let mut lag = 0i64;
-        for element in assignment.elements() {
-            let Ok((_, high)) =
-                self.consumer.fetch_watermarks(element.topic(), element.partition(), Duration::from_secs(1))
-            else {
-                return;
-            };
-            let position = positions
-                .as_ref()
-                .and_then(|p| p.find_partition(element.topic(), element.partition()))
-                .and_then(|p| p.offset().to_raw())
-                .unwrap_or(0);
-            lag += (high - position.max(0)).max(0);
-        }
-        metrics::gauge!("wavestack_projection_lag_records", "projection" => self.projection.name()).set(lag as f64);
     }
 }

@@ -28,7 +28,7 @@ use wavestack_domain::publication::{self, CreatePublication, PublicationCommand,
 use wavestack_domain::value::*;
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
-use crate::partitions::{GroupConfig, Handler};
+use crate::partitions::{GroupConfig, Handler, HandlerError};
 
 /// What a channel is recording now.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -68,11 +68,14 @@ impl ChatClipper {
         GroupConfig::new("chat-clipper", vec![AggregateKind::Chat])
     }
 
-    async fn clip(&self, envelope: &LogEnvelope, invoked: &ChatCommandInvoked) -> anyhow::Result<()> {
+    async fn clip(&self, envelope: &LogEnvelope, invoked: &ChatCommandInvoked) -> Result<(), HandlerError> {
         // The chat stream id is `org/platform/channel/user`.
         let parts: Vec<&str> = envelope.aggregate_id.splitn(4, '/').collect();
         let [_, platform, channel, user] = parts[..] else {
-            anyhow::bail!("`{}` is not a chat stream id", envelope.aggregate_id)
+            return Err(HandlerError::permanent(anyhow::anyhow!(
+                "`{}` is not a chat stream id",
+                envelope.aggregate_id
+            )));
         };
         let org = &envelope.metadata.org;
         let channel = ChannelId::parse(channel).context("the stream's channel")?;
@@ -90,18 +93,19 @@ impl ChatClipper {
             clip_id,
             channel: channel.clone(),
             source: recording.source.clone(),
-            start: ClipStart::from_millis(window.start_ms)?,
-            duration: ClipDuration::from_millis(window.duration_ms)?,
+            start: ClipStart::from_millis(window.start_ms).context("the clip's start")?,
+            duration: ClipDuration::from_millis(window.duration_ms).context("the clip's length")?,
             container: Container::Mp4,
             reencode: false,
             title: Title::parse(format!("!clip by {user} in {channel}"))
-                .or_else(|_| Title::parse(format!("!clip in {channel}")))?,
-            requested_by: ActorId::parse(format!("{platform}:{user}"))?,
+                .or_else(|_| Title::parse(format!("!clip in {channel}")))
+                .context("the clip's title")?,
+            requested_by: ActorId::parse(format!("{platform}:{user}")).context("the viewer")?,
         };
         // The clipper acts (the viewer is `requested_by`), because of the
         // chat command it read.
         let metadata = EventMetadata {
-            actor: ActorId::parse("svc:chat-clipper")?,
+            actor: ActorId::parse("svc:chat-clipper").context("the clipper's actor id")?,
             causation_id: Some(envelope.event_id),
             request_id: None,
             occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
@@ -142,10 +146,10 @@ impl ChatClipper {
         let create = PublicationCommand::CreatePublication(CreatePublication {
             publication_id,
             asset: Asset::Clip(clip_id),
-            targets: Targets::parse(recording.publish_to.iter().copied())?,
+            targets: Targets::parse(recording.publish_to.iter().copied()).context("the recording's targets")?,
             title,
-            caption: Caption::parse(format!("Clipped live in {channel}"))?,
-            hashtags: Hashtags::parse(Vec::new())?,
+            caption: Caption::parse(format!("Clipped live in {channel}")).context("the caption")?,
+            hashtags: Hashtags::parse(Vec::new()).context("the hashtags")?,
             scheduled_at: None,
             idempotency_key: None,
         });
@@ -158,7 +162,7 @@ impl ChatClipper {
 }
 
 impl Handler for ChatClipper {
-    async fn handle(&self, envelope: LogEnvelope) -> anyhow::Result<()> {
+    async fn handle(&self, envelope: LogEnvelope) -> Result<(), HandlerError> {
         match &envelope.event {
             LogEvent::Chat(ChatEvent::ChatCommandInvoked(invoked)) if invoked.name == "clip" => {
                 self.clip(&envelope, invoked).await

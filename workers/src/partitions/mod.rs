@@ -14,6 +14,10 @@
 //! its offset unstored, and the next owner handles it again. Handlers make
 //! that safe through the aggregates (a clip already rendered refuses to be
 //! rendered again).
+//!
+//! A record that cannot be handled (undecodable, a permanent failure, or a
+//! transient one past its retries) goes to `wavestack.dlq.<group>` and the
+//! partition moves on (`consumer::handle_record`).
 
 mod partition;
 
@@ -25,15 +29,19 @@ use anyhow::Context;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
+pub use wavestack_adapters::consumer::HandlerError;
+use wavestack_adapters::consumer::{DeadLetters, RetryPolicy};
 use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_schemas::{AggregateKind, Codec, LogEnvelope};
 
 /// What a group does with each record of its partitions.
 pub trait Handler: Clone + Send + Sync + 'static {
-    /// Ok: done, the offset moves on. Err: retried after a pause. Dropped
-    /// (the worker stops or loses the partition): handled again by the
-    /// next owner.
-    fn handle(&self, envelope: LogEnvelope) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// Ok: done, the offset moves on. Transient: retried after a pause, a
+    /// bounded number of times. Permanent (or out of retries): the record
+    /// goes to the group's dead-letter topic and the offset moves on.
+    /// Dropped (the worker stops or loses the partition): handled again by
+    /// the next owner.
+    fn handle(&self, envelope: LogEnvelope) -> impl Future<Output = Result<(), HandlerError>> + Send;
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +55,9 @@ pub struct GroupConfig {
     pub heartbeat: Duration,
     /// A member not seen for this long no longer counts.
     pub member_ttl: Duration,
+    /// How a transient failure of one record is retried before it is
+    /// dead-lettered.
+    pub retry: RetryPolicy,
 }
 
 impl GroupConfig {
@@ -57,6 +68,7 @@ impl GroupConfig {
             member: format!("{group}-{}", uuid::Uuid::new_v4().simple()),
             heartbeat: Duration::from_secs(2),
             member_ttl: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -81,13 +93,15 @@ pub async fn run<H: Handler>(
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     let partitions = partitions_of(&kafka, &config.topics).await?;
+    let dead_letters = DeadLetters::open(&kafka, &config.group).await?;
     // Members start looking at different partitions, so that two starting
     // together do not contend for the same ones.
     let offset = fastrand::usize(..partitions.len().max(1));
     let codec = std::sync::Arc::new(codec);
     let mut owned: HashMap<PartitionKey, Owned> = HashMap::new();
     let outcome = loop {
-        if let Err(error) = rebalance(&pool, &kafka, &codec, &config, &handler, &partitions, offset, &mut owned).await {
+        let reading = Reading { kafka: &kafka, codec: &codec, dead_letters: &dead_letters };
+        if let Err(error) = rebalance(&pool, reading, &config, &handler, &partitions, offset, &mut owned).await {
             tracing::warn!(group = %config.group, error = format!("{error:#}"), "worker membership failed; retrying");
         }
         metrics::gauge!("wavestack_worker_partitions_owned", "group" => config.group.clone()).set(owned.len() as f64);
@@ -108,11 +122,17 @@ pub async fn run<H: Handler>(
     outcome
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a partition's reader is made of.
+#[derive(Clone, Copy)]
+struct Reading<'a> {
+    kafka: &'a KafkaConfig,
+    codec: &'a std::sync::Arc<Codec>,
+    dead_letters: &'a DeadLetters,
+}
+
 async fn rebalance<H: Handler>(
     pool: &PgPool,
-    kafka: &KafkaConfig,
-    codec: &std::sync::Arc<Codec>,
+    reading: Reading<'_>,
     config: &GroupConfig,
     handler: &H,
     partitions: &[PartitionKey],
@@ -170,30 +190,23 @@ async fn rebalance<H: Handler>(
         };
         tracing::info!(group = %config.group, member = %config.member, topic = %key.0, partition = key.1, "took a partition");
         let cancel = CancellationToken::new();
-        let reader = partition::PartitionReader::new(lock, kafka, codec.clone(), &config.group)?;
+        let reader = partition::PartitionReader::new(
+            lock,
+            reading.kafka,
+            reading.codec.clone(),
+            reading.dead_letters.clone(),
+            config.retry,
+        )?;
         let task = AbortOnDropHandle::new(tokio::spawn(reader.run(handler.clone(), cancel.clone())));
         owned.insert(key.clone(), Owned { cancel, task });
     }
     Ok(())
 }
 
-/// Every (topic, partition) of the topics.
+/// Every (topic, partition) of the topics, created if they are missing.
 async fn partitions_of(kafka: &KafkaConfig, topics: &[AggregateKind]) -> anyhow::Result<Vec<PartitionKey>> {
-    let kafka = kafka.clone();
     let topics: Vec<String> = topics.iter().map(|k| k.topic()).collect();
-    wavestack_adapters::kafka::ensure_topics(&kafka, &topics).await?;
-    tokio::task::spawn_blocking(move || {
-        let consumer: rdkafka::consumer::BaseConsumer =
-            kafka.client_config().create().context("creating a client for metadata")?;
-        let mut keys = Vec::new();
-        for topic in topics {
-            let metadata =
-                rdkafka::consumer::Consumer::fetch_metadata(&consumer, Some(&topic), Duration::from_secs(10))
-                    .with_context(|| format!("reading the partitions of {topic}"))?;
-            let count = metadata.topics().first().map(|t| t.partitions().len()).unwrap_or(0);
-            keys.extend((0..count as i32).map(|p| (topic.clone(), p)));
-        }
-        Ok(keys)
-    })
-    .await?
+    wavestack_adapters::kafka::ensure_topics(kafka, &topics).await?;
+    let partitions = wavestack_adapters::kafka::partitions_of(kafka, &topics).await?;
+    Ok(partitions.into_iter().map(|tp| (tp.topic, tp.partition)).collect())
 }

@@ -10,6 +10,7 @@ use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
+use wavestack_adapters::consumer::{handle_record, DeadLetters, Handled, Record, RetryPolicy};
 use wavestack_adapters::kafka::{Admit, KafkaConfig, ResumeGuard};
 use wavestack_schemas::Codec;
 
@@ -72,6 +73,8 @@ pub(super) struct PartitionReader {
     lock: PartitionLock,
     consumer: StreamConsumer,
     codec: Arc<Codec>,
+    dead_letters: DeadLetters,
+    retry: RetryPolicy,
 }
 
 impl PartitionReader {
@@ -79,8 +82,10 @@ impl PartitionReader {
         lock: PartitionLock,
         kafka: &KafkaConfig,
         codec: Arc<Codec>,
-        group: &str,
+        dead_letters: DeadLetters,
+        retry: RetryPolicy,
     ) -> anyhow::Result<Self> {
+        let group = lock.group.clone();
         let consumer: StreamConsumer = kafka
             .consumer_config(&format!("wavestack.{group}"))
             // A worker handles a record at a time; a partition's worth of
@@ -93,7 +98,7 @@ impl PartitionReader {
             .set("fetch.wait.max.ms", "500")
             .create()
             .context("creating a partition consumer")?;
-        Ok(Self { lock, consumer, codec })
+        Ok(Self { lock, consumer, codec, dead_letters, retry })
     }
 
     /// Handles records until cancelled. A record being handled when the
@@ -123,34 +128,26 @@ impl PartitionReader {
                     continue;
                 }
             }
-            match self.codec.decode(message.payload().unwrap_or_default()) {
+            let record = Record::from_message(&message);
+            drop(message);
+            let handled = match self.codec.decode(&record.payload) {
                 Ok(envelope) => {
-                    let mut pause = Duration::from_millis(500);
-                    loop {
-                        let outcome = tokio::select! {
-                            _ = cancel.cancelled() => return Ok(()),
-                            outcome = handler.handle(envelope.clone()) => outcome,
-                        };
-                        match outcome {
-                            Ok(()) => break,
-                            Err(error) => {
-                                tracing::warn!(%group, %topic, partition, offset, error = format!("{error:#}"),
-                                    "handling a record failed; retrying");
-                                tokio::select! {
-                                    _ = cancel.cancelled() => return Ok(()),
-                                    _ = tokio::time::sleep(pause) => {}
-                                }
-                                pause = (pause * 2).min(Duration::from_secs(30));
-                            }
-                        }
-                    }
+                    let handler = &handler;
+                    handle_record(&record, &self.dead_letters, self.retry, &cancel, || handler.handle(envelope.clone()))
+                        .await?
                 }
-                // Not ours to repair: the projections' dead-letter topics
-                // keep such records; a worker only skips them.
+                // No retry can make these bytes decode.
                 Err(error) => {
-                    tracing::error!(%group, %topic, partition, offset, error = %error, "skipping an undecodable record");
-                    metrics::counter!("wavestack_worker_undecodable_total", "group" => group.clone()).increment(1);
+                    self.dead_letters.send(&record, &format!("undecodable record: {error}")).await?;
+                    Handled::DeadLettered
                 }
+            };
+            match handled {
+                Handled::Done => {}
+                Handled::DeadLettered => {
+                    metrics::counter!("wavestack_worker_dead_letters_total", "group" => group.clone()).increment(1)
+                }
+                Handled::Cancelled => return Ok(()),
             }
             self.lock.store(offset + 1).await?;
             metrics::counter!("wavestack_worker_records_total", "group" => group.clone()).increment(1);

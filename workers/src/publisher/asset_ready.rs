@@ -20,7 +20,7 @@ use wavestack_domain::publication::{PublicationCommand, PublicationError, Public
 use wavestack_domain::value::{ActorId, Asset, MediaUri, Timestamp};
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
-use crate::partitions::{GroupConfig, Handler};
+use crate::partitions::{GroupConfig, Handler, HandlerError};
 
 #[derive(Clone)]
 pub struct AssetReady {
@@ -37,7 +37,7 @@ impl AssetReady {
         GroupConfig::new("asset-ready", vec![AggregateKind::Clip, AggregateKind::Publication])
     }
 
-    async fn mark(&self, envelope: &LogEnvelope, publication: &str, media_uri: &MediaUri) -> anyhow::Result<()> {
+    async fn mark(&self, envelope: &LogEnvelope, publication: &str, media_uri: &MediaUri) -> Result<(), HandlerError> {
         // The worker acts, on behalf of the request's workflow (correlation)
         // because of the event it read (causation).
         let metadata = EventMetadata {
@@ -58,7 +58,7 @@ impl AssetReady {
 }
 
 impl Handler for AssetReady {
-    async fn handle(&self, envelope: LogEnvelope) -> anyhow::Result<()> {
+    async fn handle(&self, envelope: LogEnvelope) -> Result<(), HandlerError> {
         match &envelope.event {
             LogEvent::Publication(PublicationEvent::PublicationCreated(created)) => {
                 let Asset::Clip(clip_id) = &created.asset else { return Ok(()) };

@@ -10,6 +10,7 @@ use wavestack_domain::value::{FailureReason, Timestamp};
 use wavestack_schemas::LogEnvelope;
 
 use super::ClipRenderer;
+use crate::partitions::HandlerError;
 use crate::retry::{backoff, truncate};
 
 /// The longest pause between attempts.
@@ -19,7 +20,7 @@ pub(super) async fn run(
     renderer: &ClipRenderer,
     envelope: &LogEnvelope,
     request: &ClipRequested,
-) -> anyhow::Result<()> {
+) -> Result<(), HandlerError> {
     let stream = clip::stream_id(&envelope.metadata.org, request.clip_id);
     let clip_id = request.clip_id;
     loop {
@@ -40,7 +41,7 @@ pub(super) async fn run(
             Err(error) => return Err(error.into()),
         };
         let rendered = {
-            let _slot = renderer.slots.acquire().await?;
+            let _slot = renderer.slots.acquire().await.map_err(HandlerError::permanent)?;
             let started = std::time::Instant::now();
             let outcome = renderer.renderer.render(&envelope.metadata.org, request).await;
             metrics::histogram!("wavestack_render_seconds").record(started.elapsed().as_secs_f64());

@@ -18,7 +18,7 @@ use wavestack_domain::clip::ClipEvent;
 use wavestack_domain::value::{ActorId, ClipId};
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
-use crate::partitions::{GroupConfig, Handler};
+use crate::partitions::{GroupConfig, Handler, HandlerError};
 
 #[derive(Clone)]
 pub struct ClipRenderer {
@@ -71,7 +71,7 @@ impl ClipRenderer {
 }
 
 impl Handler for ClipRenderer {
-    async fn handle(&self, envelope: LogEnvelope) -> anyhow::Result<()> {
+    async fn handle(&self, envelope: LogEnvelope) -> Result<(), HandlerError> {
         match &envelope.event {
             LogEvent::Clip(ClipEvent::ClipRequested(request)) => job::run(self, &envelope, request).await,
             _ => Ok(()),
