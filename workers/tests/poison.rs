@@ -60,7 +60,11 @@ fn start<H: Handler>(pool: &PgPool, kafka: &KafkaConfig, config: GroupConfig, ha
     let cancel = CancellationToken::new();
     let config = GroupConfig {
         heartbeat: Duration::from_millis(200),
-        retry: RetryPolicy { attempts: 2, first_pause: Duration::from_millis(50), max_pause: Duration::from_millis(50) },
+        retry: RetryPolicy {
+            attempts: 2,
+            first_pause: Duration::from_millis(50),
+            max_pause: Duration::from_millis(50),
+        },
         ..config
     };
     tokio::spawn(partitions::run(
@@ -92,9 +96,11 @@ async fn dead_letters(kafka: &KafkaConfig, group: &str, count: usize) -> Vec<(St
         assert!(!left.is_zero(), "only {} of {count} dead letters on {group}'s topic: {letters:?}", letters.len());
         let Ok(Ok(message)) = tokio::time::timeout(left, consumer.recv()).await else { continue };
         let header = |name: &str| {
-            message.headers().and_then(|h| h.iter().find(|h| h.key == name)).and_then(|h| h.value).map(|v| {
-                String::from_utf8_lossy(v).into_owned()
-            })
+            message
+                .headers()
+                .and_then(|h| h.iter().find(|h| h.key == name))
+                .and_then(|h| h.value)
+                .map(|v| String::from_utf8_lossy(v).into_owned())
         };
         letters.push((header(HEADER_ERROR).unwrap_or_default(), header(HEADER_SOURCE).unwrap_or_default()));
     }
@@ -130,8 +136,13 @@ async fn the_chat_clipper_dead_letters_poison_and_clips_the_next_message(pool: P
         args: String::new(),
         invoked_at: Timestamp::from_unix_micros(1_800_000_100_000_000).unwrap(),
     };
-    produce(&kafka, AggregateKind::Chat, "junk", &envelope("junk", LogEvent::Chat(ChatEvent::ChatCommandInvoked(invoked))))
-        .await;
+    produce(
+        &kafka,
+        AggregateKind::Chat,
+        "junk",
+        &envelope("junk", LogEvent::Chat(ChatEvent::ChatCommandInvoked(invoked))),
+    )
+    .await;
     // Then a real `!clip` in a channel that is recording.
     let bus = bus(&pool);
     chat_saying(&bus, "acme", &viewer("shroud", "ada"), "m-1", 100, "!clip").await;
@@ -185,8 +196,13 @@ async fn the_renderer_dead_letters_poison_and_handles_the_next_request(pool: PgP
         requested_by: r.requested_by,
     };
     let stream = clip::stream_id(&OrgId::parse("acme").unwrap(), ghost);
-    produce(&kafka, AggregateKind::Clip, &stream, &envelope(&stream, LogEvent::Clip(ClipEvent::ClipRequested(request))))
-        .await;
+    produce(
+        &kafka,
+        AggregateKind::Clip,
+        &stream,
+        &envelope(&stream, LogEvent::Clip(ClipEvent::ClipRequested(request))),
+    )
+    .await;
     // Then a real request, for a recording that is not there: the renderer
     // handles it by failing the clip for good.
     let clip_id = ClipId::new_random();

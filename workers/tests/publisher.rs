@@ -385,3 +385,74 @@ async fn a_destinations_secret_is_in_no_recorded_error(pool: PgPool) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Targets the publisher cannot even attempt (here: a platform in the read
+/// model that no adapter knows, more of them than one poll takes) go to
+/// `wavestack.dlq.publisher` and out of the due ones; the good target
+/// behind them is published.
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn targets_that_cannot_be_attempted_are_dead_lettered_and_do_not_hold_back_the_rest(pool: PgPool) {
+    use rdkafka::consumer::{Consumer, StreamConsumer};
+    use rdkafka::message::{Headers, Message};
+    use wavestack_adapters::consumer::{dead_letter_topic, DeadLetters, RetryPolicy, HEADER_ERROR};
+
+    let rig = Rig::start(pool, 0).await;
+    let poisoned = 20;
+    for _ in 0..poisoned {
+        rig.create(hosted(), &[TargetPlatform::Webhook]).await;
+    }
+    let targets = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM projection_queue.rm_publication_targets")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while targets(rig.pool.clone()).await < poisoned {
+        assert!(Instant::now() < deadline, "the queue read model never showed the targets");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    sqlx::query("UPDATE projection_queue.rm_publication_targets SET platform = 'myspace'")
+        .execute(&rig.pool)
+        .await
+        .unwrap();
+    let (_, good) = rig.create(hosted(), &[TargetPlatform::Webhook]).await;
+
+    let webhook = WebhookPublisher::new(rig.url.clone(), SECRET, Duration::from_secs(5)).unwrap();
+    let acme = OrgId::parse("acme").unwrap();
+    let platforms = Platforms::default().with(acme, Arc::new(webhook), NonZeroU32::new(600).unwrap(), vec![]);
+    let config = PublisherConfig {
+        poll: Duration::from_millis(100),
+        retry: RetryPolicy {
+            attempts: 2,
+            first_pause: Duration::from_millis(50),
+            max_pause: Duration::from_millis(50),
+        },
+        dead_letters: Some(DeadLetters::open(&rig.kafka, "publisher").await.unwrap()),
+        ..PublisherConfig::new(ActorId::parse("svc:publisher-dlq").unwrap())
+    };
+    let worker = PublishWorker::new(rig.pool.clone(), Arc::new(bus(&rig.pool)), platforms, config);
+    tokio::spawn(worker.run(rig.cancel.clone()));
+
+    rig.until(&good, TargetPlatform::Webhook, |s| matches!(s, TargetStatus::Published { .. })).await;
+    let kept_out: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM publisher_dead_letters").fetch_one(&rig.pool).await.unwrap();
+    assert_eq!(kept_out, poisoned);
+
+    let consumer: StreamConsumer =
+        rig.kafka.client_config().set("group.id", "dlq-reader").set("auto.offset.reset", "earliest").create().unwrap();
+    let mut assignment = rdkafka::TopicPartitionList::new();
+    for partition in 0..rig.kafka.partitions {
+        assignment
+            .add_partition_offset(&dead_letter_topic("publisher"), partition, rdkafka::Offset::Beginning)
+            .unwrap();
+    }
+    consumer.assign(&assignment).unwrap();
+    let mut letters = 0;
+    while letters < poisoned {
+        let message = tokio::time::timeout(Duration::from_secs(30), consumer.recv()).await.unwrap().unwrap();
+        let error = message.headers().unwrap().iter().find(|h| h.key == HEADER_ERROR).unwrap().value.unwrap();
+        assert!(String::from_utf8_lossy(error).contains("myspace"), "{}", String::from_utf8_lossy(error));
+        letters += 1;
+    }
+}

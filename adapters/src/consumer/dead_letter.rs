@@ -48,6 +48,12 @@ pub struct DeadLetters {
     producer: FutureProducer,
 }
 
+impl std::fmt::Debug for DeadLetters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeadLetters").field("topic", &self.topic).finish()
+    }
+}
+
 impl DeadLetters {
     /// Creates the topic if needed. Call before fetching starts: tansu
     /// (SQLite) is slow to answer admin requests while it serves a large

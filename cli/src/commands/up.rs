@@ -133,6 +133,7 @@ pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     tasks.spawn(super::workers::run_asset_ready(pool.clone(), renderer_kafka, renderer_ids, cancel.clone()));
     tasks.spawn(super::workers::run_publisher(
         pool.clone(),
+        kafka.clone(),
         platforms,
         args.publish.publish_concurrency,
         clips,

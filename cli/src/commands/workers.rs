@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::command_bus::{CommandBus, Policies};
+use wavestack_adapters::consumer::DeadLetters;
 use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_adapters::media::{ClipFiles, RenderQuota, Renderer};
 use wavestack_domain::value::ActorId;
@@ -85,6 +86,7 @@ pub async fn run_retention(
 /// Publishes due publications until cancelled.
 pub async fn run_publisher(
     pool: sqlx::PgPool,
+    kafka: KafkaConfig,
     platforms: Platforms,
     concurrency: usize,
     clips: (String, std::path::PathBuf),
@@ -93,7 +95,8 @@ pub async fn run_publisher(
     let worker = ActorId::parse(format!("svc:publisher-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]))
         .context("naming the publisher")?;
     tracing::info!(%worker, "publisher ready");
-    let config = PublisherConfig { concurrency, clips: Some(clips), ..PublisherConfig::new(worker) };
+    let dead_letters = Some(DeadLetters::open(&kafka, "publisher").await?);
+    let config = PublisherConfig { concurrency, clips: Some(clips), dead_letters, ..PublisherConfig::new(worker) };
     let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
     PublishWorker::new(pool, bus, platforms, config).run(cancel).await
 }

@@ -12,7 +12,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 use wavestack_adapters::postgres::relation_missing;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub(crate) struct DueTarget {
     pub publication_stream: String,
     pub org: String,
@@ -43,6 +43,8 @@ pub(crate) async fn due_targets(
             AND (t.status = 'pending'
                  OR (t.status = 'failed' AND (t.next_retry_at IS NULL OR t.next_retry_at <= now()))
                  OR (t.status = 'attempting' AND t.updated_at <= now() - make_interval(secs => $1)))
+            AND NOT EXISTS (SELECT 1 FROM publisher_dead_letters d
+                             WHERE d.publication_stream = t.publication_stream AND d.platform = t.platform)
           ORDER BY coalesce(t.next_retry_at, p.scheduled_at, p.created_at)
           LIMIT $2"
     ))

@@ -28,6 +28,7 @@ use sqlx::PgPool;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::command_bus::{CommandBus, CommandError};
+use wavestack_adapters::consumer::{DeadLetters, HandlerError, Record, RetryPolicy};
 use wavestack_adapters::publishers::{
     redact, PublishOutcome, PublishRequest, Publisher, TargetRefused, Unsupported, SUPPORTED,
 };
@@ -52,6 +53,13 @@ pub struct PublisherConfig {
     /// Rendered clips: their public URL prefix and the directory behind
     /// it, so that uploading adapters read the file instead of fetching it.
     pub clips: Option<(String, PathBuf)>,
+    /// How often a target whose attempt fails to run (not a platform's
+    /// refusal: that is recorded on the publication) is tried again before
+    /// it is dead-lettered.
+    pub retry: RetryPolicy,
+    /// `wavestack.dlq.publisher`; without it a dead-lettered target is only
+    /// kept out of the due ones (and logged).
+    pub dead_letters: Option<DeadLetters>,
 }
 
 impl PublisherConfig {
@@ -63,6 +71,8 @@ impl PublisherConfig {
             concurrency: 4,
             retry_base: Duration::from_secs(5),
             clips: None,
+            retry: RetryPolicy::default(),
+            dead_letters: None,
         }
     }
 }
@@ -114,11 +124,14 @@ pub struct PublishWorker {
     bus: Arc<CommandBus>,
     platforms: Platforms,
     config: PublisherConfig,
+    /// Targets whose attempt failed to run: how often, and not before when
+    /// to try again.
+    failing: std::sync::Mutex<HashMap<(String, String), (u32, std::time::Instant)>>,
 }
 
 impl PublishWorker {
     pub fn new(pool: PgPool, bus: Arc<CommandBus>, platforms: Platforms, config: PublisherConfig) -> Self {
-        Self { pool, bus, platforms, config }
+        Self { pool, bus, platforms, config, failing: Default::default() }
     }
 
     /// Publishes until cancelled. Attempts in flight when it is cancelled
@@ -140,14 +153,17 @@ impl PublishWorker {
                     Ok(due) => {
                         for target in due {
                             let key = (target.publication_stream.clone(), target.platform.clone());
-                            if attempts.len() >= this.config.concurrency || !in_flight.insert(key.clone()) {
+                            if attempts.len() >= this.config.concurrency
+                                || this.backing_off(&key)
+                                || !in_flight.insert(key.clone())
+                            {
                                 continue;
                             }
                             let this = this.clone();
                             attempts.spawn(async move {
-                                if let Err(error) = this.attempt(&target).await {
-                                    tracing::warn!(publication = %target.publication_id, platform = %target.platform,
-                                        error = format!("{error:#}"), "publish attempt failed to run");
+                                match this.attempt(&target).await {
+                                    Ok(()) => this.succeeded(&key),
+                                    Err(error) => this.failed(&target, &key, HandlerError::from(error)).await,
                                 }
                                 key
                             });
@@ -163,9 +179,73 @@ impl PublishWorker {
         }
     }
 
+    /// A target whose last attempt failed to run, still in its pause.
+    fn backing_off(&self, key: &(String, String)) -> bool {
+        let failing = self.failing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        failing.get(key).is_some_and(|(_, not_before)| std::time::Instant::now() < *not_before)
+    }
+
+    fn succeeded(&self, key: &(String, String)) {
+        self.failing.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(key);
+    }
+
+    /// Pauses a transient failure; dead-letters a permanent one, or the
+    /// last of too many transient ones, so it never holds back the others.
+    async fn failed(&self, due: &DueTarget, key: &(String, String), error: HandlerError) {
+        let tries = {
+            let mut failing = self.failing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let entry = failing.entry(key.clone()).or_insert((0, std::time::Instant::now()));
+            entry.0 += 1;
+            entry.1 = std::time::Instant::now() + self.config.retry.pause(entry.0);
+            entry.0
+        };
+        let why = match &error {
+            HandlerError::Transient(cause) if tries < self.config.retry.attempts => {
+                tracing::warn!(publication = %due.publication_id, platform = %due.platform, attempt = tries,
+                    error = format!("{cause:#}"), "publish attempt failed to run; retrying");
+                return;
+            }
+            HandlerError::Transient(cause) => format!("still failing after {tries} attempts: {cause:#}"),
+            HandlerError::Permanent(cause) => format!("{cause:#}"),
+        };
+        if let Err(error) = self.dead_letter(due, &why).await {
+            tracing::warn!(publication = %due.publication_id, error = format!("{error:#}"), "could not dead-letter a target; retrying");
+            return;
+        }
+        self.succeeded(key);
+    }
+
+    async fn dead_letter(&self, due: &DueTarget, why: &str) -> anyhow::Result<()> {
+        if let Some(dead_letters) = &self.config.dead_letters {
+            let record = Record {
+                topic: format!("{}.rm_publication_targets", self.config.schema),
+                partition: -1,
+                offset: -1,
+                key: Some(due.publication_stream.clone().into_bytes()),
+                payload: serde_json::to_vec(due).context("encoding the target")?,
+            };
+            dead_letters.send(&record, why).await?;
+        } else {
+            tracing::error!(publication = %due.publication_id, platform = %due.platform, error = why, "dead-lettering a publication target");
+        }
+        sqlx::query(
+            "INSERT INTO publisher_dead_letters (publication_stream, platform, error) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&due.publication_stream)
+        .bind(&due.platform)
+        .bind(why)
+        .execute(&self.pool)
+        .await
+        .context("keeping the target out of the due ones")?;
+        metrics::counter!("wavestack_worker_dead_letters_total", "group" => "publisher").increment(1);
+        Ok(())
+    }
+
     async fn attempt(&self, due: &DueTarget) -> anyhow::Result<()> {
-        let platform = TargetPlatform::parse(&due.platform).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let org = OrgId::parse(due.org.as_str()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let platform = TargetPlatform::parse(&due.platform)
+            .map_err(|e| anyhow::anyhow!("the target's platform `{}` {e}", due.platform))?;
+        let org = OrgId::parse(due.org.as_str()).map_err(|e| anyhow::anyhow!("the publication's org: {e}"))?;
         let stream = &due.publication_stream;
         let now = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
         let metadata = EventMetadata {
