@@ -65,6 +65,7 @@ impl LocalBroker {
             }
             LocalBrokerStorage::Sqlite(dir) => {
                 std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                stop_orphan(dir);
                 // tansu resolves the sqlite path against its working directory.
                 let log_path = dir.join("tansu.log");
                 let log = std::fs::OpenOptions::new()
@@ -89,6 +90,10 @@ impl LocalBroker {
                 Self::executable()
             )
         })?;
+        if let LocalBrokerStorage::Sqlite(dir) = &self.storage {
+            // Read by the next start if this process dies without stopping it.
+            let _ = std::fs::write(dir.join(PID_FILE), child.id().to_string());
+        }
         self.child = Some(child);
         self.wait_until_listening(Duration::from_secs(30))?;
         if let LocalBrokerStorage::Sqlite(dir) = &self.storage {
@@ -145,6 +150,27 @@ impl LocalBroker {
 impl Drop for LocalBroker {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// The running broker's pid, in its data directory.
+const PID_FILE: &str = "tansu.pid";
+
+/// A broker whose owner was killed (SIGKILL, OOM) outlives it, holding the
+/// port and the SQLite file; the next start stops it first. Only a process
+/// that is still `tansu` is signalled, so a recycled pid is left alone.
+fn stop_orphan(dir: &Path) {
+    let Ok(pid) = std::fs::read_to_string(dir.join(PID_FILE)) else { return };
+    let pid = pid.trim();
+    let is_tansu = std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "tansu");
+    if !is_tansu {
+        return;
+    }
+    tracing::warn!(pid, "stopping the local Kafka broker a killed WaveStack left running");
+    let _ = Command::new("kill").args(["-KILL", pid]).status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

@@ -44,6 +44,14 @@ impl Stack {
     pub fn log(&self) -> String {
         std::fs::read_to_string(self._dir.path().join("up.log")).unwrap_or_default()
     }
+
+    /// SIGKILLs `wavestack up` (nothing of it runs its shutdown) and keeps
+    /// its directory, config and data, for `relaunch`.
+    pub fn kill(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap())
+    }
 }
 
 pub fn free_port() -> u16 {
@@ -68,7 +76,6 @@ pub async fn start_with(pool: &PgPool, extra: &str) -> Stack {
 
 /// As `start_with`, with more environment for `wavestack up`.
 pub async fn start_with_env(pool: &PgPool, extra: &str, env: &[(&str, &str)]) -> Stack {
-    let serial = ONE_STACK_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let hash = wavestack_adapters::auth::hash_secret("e2e-secret");
     let config = dir.path().join("wavestack.toml");
@@ -82,6 +89,17 @@ pub async fn start_with_env(pool: &PgPool, extra: &str, env: &[(&str, &str)]) ->
         ),
     )
     .unwrap();
+    launch(pool, dir, env).await
+}
+
+/// Starts `wavestack up` again on what a killed one left in `dir`.
+pub async fn relaunch(pool: &PgPool, dir: tempfile::TempDir) -> Stack {
+    launch(pool, dir, &[]).await
+}
+
+async fn launch(pool: &PgPool, dir: tempfile::TempDir, env: &[(&str, &str)]) -> Stack {
+    let serial = ONE_STACK_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let config = dir.path().join("wavestack.toml");
     let (command_port, query_port, kafka_port) = (free_port(), free_port(), free_port());
     let child = Command::new(env!("CARGO_BIN_EXE_wavestack"))
         .args(["up", "--config"])
@@ -95,7 +113,7 @@ pub async fn start_with_env(pool: &PgPool, extra: &str, env: &[(&str, &str)]) ->
         .env_remove("KAFKA_BROKERS")
         .env_remove("SCHEMA_REGISTRY_URL")
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.path().join("up.log")).unwrap())
+        .stderr(std::fs::OpenOptions::new().create(true).append(true).open(dir.path().join("up.log")).unwrap())
         .spawn()
         .expect("starting wavestack up");
     let stack = Stack {
