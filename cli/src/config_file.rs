@@ -29,6 +29,25 @@ pub struct FileConfig {
 /// where that variable is unset. Call before the runtime starts (it sets
 /// process environment variables), then parse the command line again.
 pub fn apply<C: CommandFactory>(path: &Path) -> anyhow::Result<FileConfig> {
+    let (file, keys) = read(path)?;
+    let env_of = flag_env_names(&C::command());
+    for (long, value) in keys {
+        let Some(env) = env_of.get(&long) else {
+            bail!(
+                "unknown key `{long}` in {}; keys are the long flag names of `wavestack <command> --help`",
+                path.display()
+            );
+        };
+        if std::env::var_os(env).is_none() {
+            // Single-threaded here: nothing else reads the environment yet.
+            std::env::set_var(env, value);
+        }
+    }
+    Ok(file)
+}
+
+/// The file's tables, and its other keys as (long flag name, value).
+pub fn read(path: &Path) -> anyhow::Result<(FileConfig, Vec<(String, String)>)> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading the config file {}", path.display()))?;
     let mut table: toml::Table =
         toml::from_str(&text).with_context(|| format!("parsing the config file {}", path.display()))?;
@@ -44,15 +63,9 @@ pub fn apply<C: CommandFactory>(path: &Path) -> anyhow::Result<FileConfig> {
         Some(value) => destinations(value)?,
         None => Vec::new(),
     };
-    let env_of = flag_env_names(&C::command());
+    let mut keys = Vec::with_capacity(table.len());
     for (key, value) in table {
         let long = key.replace('_', "-");
-        let Some(env) = env_of.get(&long) else {
-            bail!(
-                "unknown key `{key}` in {}; keys are the long flag names of `wavestack <command> --help`",
-                path.display()
-            );
-        };
         let value = match value {
             toml::Value::String(s) => s,
             toml::Value::Integer(i) => i.to_string(),
@@ -62,12 +75,9 @@ pub fn apply<C: CommandFactory>(path: &Path) -> anyhow::Result<FileConfig> {
                 bail!("`{key}` in {} must be a string, number or boolean, not {}", path.display(), other.type_str())
             }
         };
-        if std::env::var_os(env).is_none() {
-            // Single-threaded here: nothing else reads the environment yet.
-            std::env::set_var(env, value);
-        }
+        keys.push((long, value));
     }
-    Ok(FileConfig { clients, recordings, destinations })
+    Ok((FileConfig { clients, recordings, destinations }, keys))
 }
 
 /// The `[[destinations]]` tables. They hold secrets, and a parse error
@@ -98,7 +108,7 @@ fn destinations(value: toml::Value) -> anyhow::Result<Vec<DestinationConfig>> {
 }
 
 /// Long flag name → environment variable, over every subcommand.
-fn flag_env_names(command: &clap::Command) -> HashMap<String, String> {
+pub(crate) fn flag_env_names(command: &clap::Command) -> HashMap<String, String> {
     let mut names = HashMap::new();
     let mut stack = vec![command];
     while let Some(command) = stack.pop() {

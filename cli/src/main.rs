@@ -1,9 +1,6 @@
 //! The `wavestack` binary: a thin shell over the crates that do the work.
 
-mod commands;
-mod config;
-mod config_file;
-mod shutdown;
+use wavestack::{commands, config, config_file};
 
 use std::path::PathBuf;
 

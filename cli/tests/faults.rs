@@ -49,7 +49,7 @@ async fn send_chat(stack_api: String, token: String, rate: usize, lasting: Durat
             n += 1;
             let channel = CHANNELS[who % CHANNELS.len()];
             clocks[who] += 61;
-            let at = time::OffsetDateTime::from_unix_timestamp(BASE + (round as i64) * 10_000_000 + clocks[who])
+            let at = time::OffsetDateTime::from_unix_timestamp(BASE + (round as i64) * 100_000 + clocks[who])
                 .unwrap()
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap();
@@ -128,7 +128,7 @@ async fn analytics(http: &reqwest::Client, stack: &Stack, token: &str) -> BTreeM
     };
     let mut seen = BTreeMap::new();
     for channel in CHANNELS {
-        let (from, to) = (rfc3339(BASE - 86_400), rfc3339(BASE + 40_000_000));
+        let (from, to) = (rfc3339(BASE - 86_400), rfc3339(BASE + 2_000_000));
         let series = get_json(
             http,
             stack,
@@ -207,15 +207,12 @@ async fn until_equal(
     }
 }
 
-/// The local broker `wavestack up` runs, other than `not` (its pid
-/// changes when the watchdog restarts it).
+/// The local broker the stack runs, other than `not` (its pid changes
+/// when the watchdog restarts it).
 fn broker_pid_other_than(stack: &Stack, not: Option<u32>) -> u32 {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let out = Command::new("pgrep").args(["-P", &stack.child.id().to_string(), "-x", "tansu"]).output().unwrap();
-        let pids: Vec<u32> =
-            String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect();
-        if let Some(pid) = pids.into_iter().find(|pid| Some(*pid) != not) {
+        if let Some(pid) = stack.broker_pid().filter(|pid| Some(*pid) != not) {
             return pid;
         }
         assert!(Instant::now() < deadline, "no broker running under wavestack up");
@@ -344,14 +341,15 @@ async fn the_whole_stack_killed_ten_times_under_load_ends_exact(pool: PgPool) {
     let mut left: Option<tempfile::TempDir> = None;
     for round in 0..10 {
         let stack = match left.take() {
-            None => start(&pool).await,
+            None => start_binary(&pool).await,
             Some(dir) => relaunch(&pool, dir).await,
         };
         let token = token(&reqwest::Client::new(), &stack).await;
         // Killed while the chat still flows: the sender sees the last
         // second of it refused.
         let alive = Duration::from_millis(rng.u64(1_500..5_000));
-        let chat = tokio::spawn(send_chat(stack.command_api.clone(), token, 300, alive + Duration::from_secs(1), round + 1));
+        let chat =
+            tokio::spawn(send_chat(stack.command_api.clone(), token, 300, alive + Duration::from_secs(1), round + 1));
         tokio::time::sleep(alive).await;
         left = Some(stack.kill());
         let sent = chat.await.unwrap();
@@ -409,7 +407,8 @@ async fn a_broker_whose_storage_panics_is_restarted_and_caught_up_with(pool: PgP
     let stop = Arc::new(AtomicBool::new(false));
     let rogue = rogue_producer(&stack.kafka, stop.clone());
     let stalled: std::sync::Mutex<Option<u32>> = std::sync::Mutex::new(None);
-    let panicked = |stack: &Stack| stack.log().contains("the local Kafka broker its storage panicked; restarting it");
+    let panicked =
+        |stack: &Stack| stack.log().contains("the local Kafka broker panicked in its storage; restarting it");
     under_load(
         &pool,
         &stack,

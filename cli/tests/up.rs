@@ -17,7 +17,8 @@ use support::*;
 
 #[sqlx::test(migrations = false)]
 async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPool) {
-    let stack = start(&pool).await;
+    // The real binary: this test ends with the operator's SIGTERM.
+    let stack = start_binary(&pool).await;
     let http = reqwest::Client::new();
     let token = token(&http, &stack).await;
     let token = token.as_str();
@@ -151,11 +152,12 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
 
     // SIGTERM: a clean exit, with the local broker gone.
     let mut stack = stack;
-    let status = Command::new("kill").args(["-TERM", &stack.child.id().to_string()]).status().unwrap();
+    let child = stack.child.as_mut().unwrap();
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(30);
     let exit = loop {
-        if let Some(exit) = stack.child.try_wait().unwrap() {
+        if let Some(exit) = child.try_wait().unwrap() {
             break exit;
         }
         assert!(Instant::now() < deadline, "wavestack up did not stop on SIGTERM");

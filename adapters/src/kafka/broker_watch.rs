@@ -7,7 +7,7 @@
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -25,11 +25,33 @@ pub struct WatchedBroker {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     bootstrap: String,
+    /// The running process's id (0: none), updated on every restart.
+    pid: Arc<AtomicU32>,
 }
 
 impl WatchedBroker {
     pub fn bootstrap(&self) -> &str {
         &self.bootstrap
+    }
+
+    /// The broker's process id now; it changes when the watch restarts it.
+    pub fn pid(&self) -> Option<u32> {
+        self.process().pid()
+    }
+
+    /// A handle on the broker's process id that outlives borrows of this.
+    pub fn process(&self) -> BrokerProcess {
+        BrokerProcess(self.pid.clone())
+    }
+}
+
+/// The watched broker's current process id, shareable.
+#[derive(Clone, Debug)]
+pub struct BrokerProcess(Arc<AtomicU32>);
+
+impl BrokerProcess {
+    pub fn pid(&self) -> Option<u32> {
+        Some(self.0.load(Ordering::Relaxed)).filter(|pid| *pid != 0)
     }
 }
 
@@ -40,6 +62,8 @@ impl LocalBroker {
         let stop = Arc::new(AtomicBool::new(false));
         let bootstrap = self.bootstrap();
         let flag = stop.clone();
+        let pid = Arc::new(AtomicU32::new(self.pid().unwrap_or(0)));
+        let current = pid.clone();
         let thread = std::thread::spawn(move || {
             let mut log = self.log_path.clone().map(LogTail::from_end);
             while !flag.load(Ordering::Relaxed) {
@@ -50,7 +74,7 @@ impl LocalBroker {
                 if !(exited || panicked) || flag.load(Ordering::Relaxed) {
                     continue;
                 }
-                let why = if exited { "exited" } else { "its storage panicked" };
+                let why = if exited { "exited" } else { "panicked in its storage" };
                 tracing::warn!(bootstrap = %self.bootstrap(), log = ?self.log_path, "the local Kafka broker {why}; restarting it");
                 metrics::counter!("wavestack_local_broker_restarts_total").increment(1);
                 // The old process is gone before the log's end is taken and
@@ -61,10 +85,11 @@ impl LocalBroker {
                 if let Err(error) = self.spawn() {
                     tracing::error!(error = format!("{error:#}"), "restarting the local Kafka broker failed; retrying");
                 }
+                current.store(self.pid().unwrap_or(0), Ordering::Relaxed);
             }
             drop(self);
         });
-        WatchedBroker { stop, thread: Some(thread), bootstrap }
+        WatchedBroker { stop, thread: Some(thread), bootstrap, pid }
     }
 }
 

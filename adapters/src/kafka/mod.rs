@@ -9,7 +9,7 @@ mod resume;
 mod topic_partition;
 mod topics;
 
-pub use broker_watch::WatchedBroker;
+pub use broker_watch::{BrokerProcess, WatchedBroker};
 pub use local_broker::{LocalBroker, LocalBrokerStorage};
 pub use producer::{idempotent_producer, LogProducer};
 pub use resume::{Admit, ResumeGuard};

@@ -6,7 +6,7 @@ pub mod replay;
 pub mod status;
 pub mod token;
 pub mod up;
-mod workers;
+pub(crate) mod workers;
 
 use wavestack_adapters::kafka::{ensure_topics, KafkaConfig};
 use wavestack_adapters::postgres;
@@ -32,7 +32,7 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<()> {
     run_relay(pool, kafka, args.kafka, schema_ids, cancel).await
 }
 
-async fn run_relay(
+pub(crate) async fn run_relay(
     pool: sqlx::PgPool,
     kafka: KafkaConfig,
     args: KafkaArgs,
@@ -47,24 +47,49 @@ async fn run_relay(
 }
 
 /// The ids records carry: an external registry's, or the catalog's.
-async fn schema_ids(args: &KafkaArgs) -> anyhow::Result<SchemaIds> {
+pub(crate) async fn schema_ids(args: &KafkaArgs) -> anyhow::Result<SchemaIds> {
     match &args.schema_registry_url {
         Some(url) => register_catalog(url, std::time::Duration::from_secs(60)).await,
         None => Ok(SchemaIds::catalog()),
     }
 }
 
-async fn connect_and_migrate(args: &DatabaseArgs) -> anyhow::Result<sqlx::PgPool> {
+pub(crate) async fn connect_and_migrate(args: &DatabaseArgs) -> anyhow::Result<sqlx::PgPool> {
     postgres::ensure_database(&args.database_url).await?;
     let pool = postgres::connect(&args.database_url, args.database_max_connections).await?;
     postgres::migrate(&pool).await?;
     Ok(pool)
 }
 
-fn kafka_config(brokers: &str, args: &KafkaArgs) -> KafkaConfig {
+pub(crate) fn kafka_config(brokers: &str, args: &KafkaArgs) -> KafkaConfig {
     KafkaConfig {
         brokers: brokers.to_owned(),
         partitions: args.partitions,
         replication_factor: args.replication_factor,
     }
+}
+
+/// The read models, once the relay has created the topics they read; each
+/// projection is supervised on its own, so one failing does not stall the
+/// others.
+pub(crate) async fn run_projections(
+    pool: sqlx::PgPool,
+    kafka: KafkaConfig,
+    schema_ids: SchemaIds,
+    cancel: tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
+    use wavestack_projections::analytics::Analytics;
+    use wavestack_projections::audit::Audit;
+    use wavestack_projections::leaderboard::Leaderboard;
+    use wavestack_projections::queue::Queue;
+    use wavestack_projections::supervise;
+    let topics: Vec<String> = AggregateKind::ALL.iter().map(|k| k.topic()).collect();
+    ensure_topics(&kafka, &topics).await?;
+    tokio::try_join!(
+        supervise(pool.clone(), kafka.clone(), schema_ids.clone(), Leaderboard, cancel.clone()),
+        supervise(pool.clone(), kafka.clone(), schema_ids.clone(), Analytics, cancel.clone()),
+        supervise(pool.clone(), kafka.clone(), schema_ids.clone(), Queue, cancel.clone()),
+        supervise(pool, kafka, schema_ids, Audit, cancel),
+    )?;
+    Ok(())
 }

@@ -1,5 +1,9 @@
 //! `wavestack render`: one more clip renderer for a running stack.
 
+use std::sync::Arc;
+
+use wavestack_adapters::command_bus::{CommandBus, Policies};
+
 use super::workers::run_renderer;
 use super::{connect_and_migrate, kafka_config, schema_ids};
 use crate::config::RenderArgs;
@@ -12,5 +16,7 @@ pub async fn run(args: RenderArgs) -> anyhow::Result<()> {
     let ids = schema_ids(&args.kafka).await?;
     let renderer = args.media.renderer(&args.data_dir, args.query_api_addr)?;
     let quota = args.media.render_quota(&pool);
-    run_renderer(pool, kafka, ids, renderer, args.media.render_jobs, quota, cancel).await
+    // A process of its own, so a bus of its own.
+    let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
+    run_renderer(pool, bus, kafka, ids, renderer, args.media.render_jobs, quota, cancel).await
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
-use wavestack_adapters::command_bus::{CommandBus, Policies};
+use wavestack_adapters::command_bus::CommandBus;
 use wavestack_adapters::consumer::DeadLetters;
 use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_adapters::media::{ClipFiles, RenderQuota, Renderer};
@@ -19,8 +19,10 @@ use wavestack_workers::renderer::ClipRenderer;
 use wavestack_workers::retention::{ClipRetention, RetentionConfig};
 
 /// Renders clips until cancelled.
+#[allow(clippy::too_many_arguments)]
 pub async fn run_renderer(
     pool: sqlx::PgPool,
+    bus: Arc<CommandBus>,
     kafka: KafkaConfig,
     schema_ids: SchemaIds,
     renderer: Renderer,
@@ -36,7 +38,6 @@ pub async fn run_renderer(
     }
     tracing::info!(%worker, media_root = %renderer.policy.media_root().display(),
         clips_dir = %renderer.files.dir().display(), jobs, "clip renderer ready");
-    let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
     let handler = ClipRenderer::new(bus, renderer, worker, jobs).with_quota(quota);
     run_group(pool, kafka, schema_ids, ClipRenderer::group_config, handler, cancel).await
 }
@@ -44,6 +45,7 @@ pub async fn run_renderer(
 /// Turns `!clip` in chat into clip requests until cancelled.
 pub async fn run_chat_clipper(
     pool: sqlx::PgPool,
+    bus: Arc<CommandBus>,
     kafka: KafkaConfig,
     schema_ids: SchemaIds,
     recordings: Vec<Recording>,
@@ -51,7 +53,6 @@ pub async fn run_chat_clipper(
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     tracing::info!(recordings = recordings.len(), "chat clipper ready");
-    let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
     let handler = ChatClipper::new(bus, recordings).with_quota(quota);
     run_group(pool, kafka, schema_ids, ChatClipper::group_config, handler, cancel).await
 }
@@ -59,17 +60,19 @@ pub async fn run_chat_clipper(
 /// Marks clip publications ready once their clip is rendered.
 pub async fn run_asset_ready(
     pool: sqlx::PgPool,
+    bus: Arc<CommandBus>,
     kafka: KafkaConfig,
     schema_ids: SchemaIds,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
-    let handler = AssetReady::new(pool.clone(), Arc::new(CommandBus::new(pool.clone(), Policies::default())));
+    let handler = AssetReady::new(pool.clone(), bus);
     run_group(pool, kafka, schema_ids, AssetReady::group_config, handler, cancel).await
 }
 
 /// Deletes clips past their retention until cancelled (never, for 0 days).
 pub async fn run_retention(
     pool: sqlx::PgPool,
+    bus: Arc<CommandBus>,
     files: ClipFiles,
     days: u64,
     cancel: CancellationToken,
@@ -79,13 +82,13 @@ pub async fn run_retention(
         return Ok(());
     }
     let config = RetentionConfig::new(Duration::from_secs(days * 86_400));
-    let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
     ClipRetention::new(pool, bus, files, config).run(cancel).await
 }
 
 /// Publishes due publications until cancelled.
 pub async fn run_publisher(
     pool: sqlx::PgPool,
+    bus: Arc<CommandBus>,
     kafka: KafkaConfig,
     platforms: Platforms,
     concurrency: usize,
@@ -97,7 +100,6 @@ pub async fn run_publisher(
     tracing::info!(%worker, "publisher ready");
     let dead_letters = Some(DeadLetters::open(&kafka, "publisher").await?);
     let config = PublisherConfig { concurrency, clips: Some(clips), dead_letters, ..PublisherConfig::new(worker) };
-    let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
     PublishWorker::new(pool, bus, platforms, config).run(cancel).await
 }
 

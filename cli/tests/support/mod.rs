@@ -10,28 +10,46 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 
 pub struct Stack {
-    pub child: Child,
+    /// `wavestack up` as a process of its own (`start_binary`), or `None`
+    /// for a stack built in this process (`Stack::build`).
+    pub child: Option<Child>,
+    in_process: Option<InProcess>,
     pub command_api: String,
     pub query_api: String,
     pub kafka: String,
     pub _dir: tempfile::TempDir,
+    /// Where this stack's log starts in the process's captured log.
+    log_from: usize,
     /// One stack at a time: each runs a broker, four projections and two
     /// APIs, and on two cores two of them at once starve each other (the
     /// live-feed test measures latency).
     _serial: std::sync::MutexGuard<'static, ()>,
 }
 
+struct InProcess {
+    cancel: tokio_util::sync::CancellationToken,
+    run: tokio::task::JoinHandle<anyhow::Result<()>>,
+    broker: Option<wavestack_adapters::kafka::BrokerProcess>,
+}
+
 static ONE_STACK_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Drop for Stack {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some(stack) = self.in_process.take() {
+            // Aborting drops every component and the local broker with it.
+            stack.cancel.cancel();
+            stack.run.abort();
+        }
         // A failing test shows what the stack said.
         if std::thread::panicking() {
             let log = self.log();
             let tail: Vec<&str> = log.lines().rev().take(40).collect();
-            eprintln!("--- the last lines of wavestack up's log ---");
+            eprintln!("--- the last lines of the stack's log ---");
             for line in tail.iter().rev() {
                 eprintln!("{line}");
             }
@@ -40,16 +58,40 @@ impl Drop for Stack {
 }
 
 impl Stack {
-    /// Everything `wavestack up` has logged so far.
+    /// Everything the stack has logged so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self._dir.path().join("up.log")).unwrap_or_default()
+        match &self.child {
+            Some(_) => std::fs::read_to_string(self._dir.path().join("up.log")).unwrap_or_default(),
+            None => log_capture::since(self.log_from),
+        }
+    }
+
+    /// The local broker's process now (the watchdog restarts it).
+    pub fn broker_pid(&self) -> Option<u32> {
+        match (&self.child, &self.in_process) {
+            (Some(child), _) => {
+                let out = Command::new("pgrep").args(["-P", &child.id().to_string(), "-x", "tansu"]).output().ok()?;
+                String::from_utf8_lossy(&out.stdout).lines().next().and_then(|l| l.trim().parse().ok())
+            }
+            (None, Some(stack)) => stack.broker.as_ref().and_then(|b| b.pid()),
+            (None, None) => None,
+        }
+    }
+
+    /// Stops an in-process stack as SIGTERM stops `wavestack up`, and
+    /// waits for it: the APIs finish what they have, the broker stops.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        let stack = self.in_process.take().expect("an in-process stack");
+        stack.cancel.cancel();
+        stack.run.await?
     }
 
     /// SIGKILLs `wavestack up` (nothing of it runs its shutdown) and keeps
     /// its directory, config and data, for `relaunch`.
     pub fn kill(mut self) -> tempfile::TempDir {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let mut child = self.child.take().expect("a stack started with start_binary");
+        let _ = child.kill();
+        let _ = child.wait();
         std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap())
     }
 }
@@ -74,13 +116,25 @@ pub async fn start_with(pool: &PgPool, extra: &str) -> Stack {
     start_with_env(pool, extra, &[]).await
 }
 
-/// As `start_with`, with more environment for `wavestack up`.
+/// As `start_with`, with more settings, named by their environment
+/// variables (`WAVESTACK_ORG_RENDER_CLIPS`, …).
 pub async fn start_with_env(pool: &PgPool, extra: &str, env: &[(&str, &str)]) -> Stack {
+    let dir = configured_dir(extra);
+    build_in_process(pool, dir, env).await
+}
+
+/// `wavestack up` as an operator runs it: the real binary, for what only
+/// a process shows (SIGTERM, SIGKILL).
+pub async fn start_binary(pool: &PgPool) -> Stack {
+    launch(pool, configured_dir(""), &[]).await
+}
+
+/// A directory with the config file every stack of these tests reads.
+fn configured_dir(extra: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let hash = wavestack_adapters::auth::hash_secret("e2e-secret");
-    let config = dir.path().join("wavestack.toml");
     std::fs::write(
-        &config,
+        dir.path().join("wavestack.toml"),
         format!(
             "token-ttl-seconds = 600\n{extra}\n[[clients]]\nid = \"e2e-bot\"\nsecret_hash = \"{hash}\"\n\
              org = \"acme\"\nscopes = [\"chat:write\", \"clips:write\", \"publications:write\", \"read\"]\n\
@@ -89,7 +143,47 @@ pub async fn start_with_env(pool: &PgPool, extra: &str, env: &[(&str, &str)]) ->
         ),
     )
     .unwrap();
-    launch(pool, dir, env).await
+    dir
+}
+
+/// `Stack::build` in this process, every listener on port 0.
+async fn build_in_process(pool: &PgPool, dir: tempfile::TempDir, env: &[(&str, &str)]) -> Stack {
+    let serial = ONE_STACK_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let log_from = log_capture::install_and_mark();
+    let data = dir.path().join("data");
+    let database = database_url(pool);
+    let mut flags: Vec<(String, String)> = vec![
+        ("database-url".into(), database),
+        ("data-dir".into(), data.display().to_string()),
+        ("command-api-addr".into(), "127.0.0.1:0".into()),
+        ("query-api-addr".into(), "127.0.0.1:0".into()),
+        ("local-kafka-port".into(), "0".into()),
+    ];
+    for (variable, value) in env {
+        let long =
+            wavestack::config::UpCli::flag_of_env(variable).unwrap_or_else(|| panic!("no flag reads {variable}"));
+        flags.push((long, (*value).to_owned()));
+    }
+    let config = wavestack::config::UpCli::from_file_and_flags(&dir.path().join("wavestack.toml"), &flags)
+        .expect("the test's configuration parses");
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let built = wavestack::stack::Stack::build(config, cancel.clone()).await.expect("the stack starts");
+    let (command_api, query_api) = (built.command_api(), built.query_api());
+    let kafka = built.brokers().to_owned();
+    let broker = built.local_broker();
+    let run = tokio::spawn(built.run());
+    let stack = Stack {
+        child: None,
+        in_process: Some(InProcess { cancel, run, broker }),
+        command_api: format!("http://{command_api}"),
+        query_api: format!("http://{query_api}"),
+        kafka,
+        _dir: dir,
+        log_from,
+        _serial: serial,
+    };
+    until_ready(&stack).await;
+    stack
 }
 
 /// Starts `wavestack up` again on what a killed one left in `dir`.
@@ -117,13 +211,20 @@ async fn launch(pool: &PgPool, dir: tempfile::TempDir, env: &[(&str, &str)]) -> 
         .spawn()
         .expect("starting wavestack up");
     let stack = Stack {
-        child,
+        child: Some(child),
+        in_process: None,
         command_api: format!("http://127.0.0.1:{command_port}"),
         query_api: format!("http://127.0.0.1:{query_port}"),
         kafka: format!("127.0.0.1:{kafka_port}"),
         _dir: dir,
+        log_from: 0,
         _serial: serial,
     };
+    until_ready(&stack).await;
+    stack
+}
+
+async fn until_ready(stack: &Stack) {
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     for api in [&stack.command_api, &stack.query_api] {
@@ -136,7 +237,44 @@ async fn launch(pool: &PgPool, dir: tempfile::TempDir, env: &[(&str, &str)]) -> 
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-    stack
+}
+
+/// What the stacks of this test process log, captured: one subscriber for
+/// the process (installed by the first stack), each stack reading from
+/// where it started.
+mod log_capture {
+    use std::io::Write;
+    use std::sync::{Mutex, OnceLock};
+
+    static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+
+    struct Capture;
+
+    impl Write for Capture {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            LOG.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Installs the subscriber if needed; where the log is now.
+    pub fn install_and_mark() -> usize {
+        INSTALLED.get_or_init(|| {
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).json().with_writer(|| Capture).try_init();
+        });
+        LOG.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    pub fn since(from: usize) -> String {
+        let log = LOG.lock().unwrap_or_else(|p| p.into_inner());
+        String::from_utf8_lossy(&log[from.min(log.len())..]).into_owned()
+    }
 }
 
 /// Decodes a record the way a registry-aware client does: magic byte, id,
