@@ -10,6 +10,7 @@ pub mod phases;
 pub mod process;
 pub mod report;
 pub mod run;
+pub mod stall;
 pub mod traffic;
 pub mod walls;
 

@@ -228,6 +228,40 @@ pub async fn batch(target: &Target, shape: TrafficShape, seconds: u64, size: usi
     tally.result("batch", started.elapsed(), None)
 }
 
+/// Batches of `batch` messages at `rate` messages per second (open loop,
+/// not waiting for answers) until `stop` is set.
+pub async fn paced_batches(
+    target: &Target,
+    shape: TrafficShape,
+    rate: u64,
+    batch: usize,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> PhaseResult {
+    let http = client();
+    let tally = Tally::new();
+    let mut traffic = Traffic::new(shape, seed());
+    let batch = batch.max(1);
+    let started = Instant::now();
+    let interval = Duration::from_secs_f64(batch as f64 / rate.max(1) as f64);
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut due = started;
+    while !stop.load(Ordering::Relaxed) {
+        tokio::time::sleep_until(due.into()).await;
+        let body = traffic.batch(batch);
+        let (http, target, tally) = (http.clone(), target.clone(), tally.clone());
+        tally.requests.fetch_add(1, Ordering::Relaxed);
+        tasks.spawn(async move {
+            let sent = Instant::now();
+            let outcome = send(&http, &target, &Request::Chat(body)).await;
+            record(&tally, outcome, sent.elapsed());
+        });
+        due += interval;
+        while tasks.try_join_next().is_some() {}
+    }
+    while tasks.join_next().await.is_some() {}
+    tally.result(&format!("batches of {batch} at {rate} msg/s"), started.elapsed(), Some(rate as f64))
+}
+
 /// Posts at `rate` per second, each followed by a leaderboard read that
 /// waits for it: command accepted → visible in the query API.
 pub async fn visibility(target: &Target, shape: TrafficShape, seconds: u64, rate: u64, batch: usize) -> PhaseResult {

@@ -2,7 +2,7 @@
 //! and the reader handling its records in order.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -103,6 +103,13 @@ impl PartitionReader {
 
     /// Handles records until cancelled. A record being handled when the
     /// cancel comes is dropped unstored: the next owner handles it.
+    ///
+    /// The offset is stored at most every `STORE_EVERY` (and when the
+    /// partition is given back), not after every record: most records of a
+    /// topic need nothing of a worker (every chat message passes the chat
+    /// clipper), and a Postgres write per record was most of what a worker
+    /// cost under load. A crash re-handles what followed the last store,
+    /// which handlers already make safe.
     pub(super) async fn run<H: Handler>(mut self, handler: H, cancel: CancellationToken) -> anyhow::Result<()> {
         let (topic, partition) = (self.lock.topic.clone(), self.lock.partition);
         let stored = self.lock.next_offset().await?;
@@ -114,10 +121,34 @@ impl PartitionReader {
             resume.expect(&topic, partition, offset);
         }
         let group = self.lock.group.clone();
+        // The offset after the last record handled, once not yet stored.
+        let mut unstored: Option<i64> = None;
+        let mut stored_at = Instant::now();
+        let mut broker_warned: Option<Instant> = None;
         loop {
+            if let Some(next) = unstored.filter(|_| stored_at.elapsed() >= STORE_EVERY) {
+                self.lock.store(next).await?;
+                (unstored, stored_at) = (None, Instant::now());
+            }
             let message = tokio::select! {
-                _ = cancel.cancelled() => return Ok(()),
-                message = self.consumer.recv() => message.context("reading the partition")?,
+                _ = cancel.cancelled() => break,
+                _ = tokio::time::sleep(STORE_EVERY), if unstored.is_some() => continue,
+                message = self.consumer.recv() => message,
+            };
+            let message = match message {
+                Ok(message) => message,
+                // The broker is away (stalled, restarting): librdkafka
+                // reconnects by itself, and the partition stays ours.
+                Err(error) => {
+                    if broker_warned.is_none_or(|at| at.elapsed() >= Duration::from_secs(10)) {
+                        tracing::warn!(%group, %topic, partition, error = %error, "reading the partition failed; waiting for the broker");
+                        broker_warned = Some(Instant::now());
+                    }
+                    tokio::select! {
+                        _ = cancel.cancelled() => break,
+                        _ = tokio::time::sleep(Duration::from_millis(500)) => continue,
+                    }
+                }
             };
             let offset = message.offset();
             match resume.admit(&topic, partition, offset) {
@@ -147,10 +178,18 @@ impl PartitionReader {
                 Handled::DeadLettered => {
                     metrics::counter!("wavestack_worker_dead_letters_total", "group" => group.clone()).increment(1)
                 }
-                Handled::Cancelled => return Ok(()),
+                Handled::Cancelled => break,
             }
-            self.lock.store(offset + 1).await?;
+            unstored = Some(offset + 1);
             metrics::counter!("wavestack_worker_records_total", "group" => group.clone()).increment(1);
         }
+        // Given back or stopping: what was handled is stored now.
+        if let Some(next) = unstored {
+            self.lock.store(next).await?;
+        }
+        Ok(())
     }
 }
+
+/// How long a handled record's offset may wait to be stored.
+const STORE_EVERY: Duration = Duration::from_millis(500);

@@ -57,7 +57,8 @@ pub struct BenchArgs {
     output: PathBuf,
     /// `pipeline`: the phases above, limits lifted. `walls`: a well-behaved
     /// org beside a token flood and beside another org's chat flood, on
-    /// the default limits.
+    /// the default limits. `stall`: chat at --stall-rate while the local
+    /// broker is stopped for --stall-seconds; how long the catch-up takes.
     #[arg(long, value_enum, default_value_t = Scenario::Pipeline)]
     scenario: Scenario,
     /// walls: the well-behaved org's single posts per second.
@@ -70,12 +71,19 @@ pub struct BenchArgs {
     /// stack's batched ingest on 2 cores).
     #[arg(long, default_value_t = 80_000)]
     flood_rate: u64,
+    /// stall: chat messages per second throughout (batches of --visible-batch).
+    #[arg(long, default_value_t = 1000)]
+    stall_rate: u64,
+    /// stall: how long the broker is stopped.
+    #[arg(long, default_value_t = 60)]
+    stall_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Scenario {
     Pipeline,
     Walls,
+    Stall,
 }
 
 /// `wavestack up`, stopped (SIGTERM, then killed) when dropped.
@@ -167,6 +175,39 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         drop(stack);
         std::fs::create_dir_all(&args.output)?;
         let name = format!("walls-{}", report.started_at.replace(':', "-"));
+        std::fs::write(args.output.join(format!("{name}.json")), serde_json::to_string_pretty(&report)?)?;
+        let table = report.table();
+        std::fs::write(args.output.join(format!("{name}.md")), &table)?;
+        println!("{table}");
+        let _ = std::fs::copy(work.join("up.log"), args.output.join(format!("{name}.up.log")));
+        drop_database(&args.database_url, &format!("wavestack_bench_{stamp}")).await;
+        let _ = std::fs::remove_dir_all(&work);
+        return Ok(());
+    }
+    if args.scenario == Scenario::Stall {
+        let target = Target {
+            command_api: command_api.clone(),
+            query_api: query_api.clone(),
+            write_token: token(&exe, &work, &["chat:write"])?,
+            read_token: token(&exe, &work, &["read"])?,
+            kafka_brokers: None,
+            database_url: None,
+        };
+        let config = wavestack_bench::stall::StallConfig {
+            rate: args.stall_rate,
+            batch: args.visible_batch,
+            warmup_seconds: args.seconds,
+            stall_seconds: args.stall_seconds,
+            catch_up_limit_seconds: 600,
+        };
+        eprintln!(
+            "stack up (pid {pid}); chat at {} msg/s, the broker stopped for {} s after {} s",
+            config.rate, config.stall_seconds, config.warmup_seconds
+        );
+        let report = wavestack_bench::stall::run(&target, pid, &work.join("data/kafka/tansu.log"), config).await;
+        drop(stack);
+        std::fs::create_dir_all(&args.output)?;
+        let name = format!("stall-{}", report.started_at.replace(':', "-"));
         std::fs::write(args.output.join(format!("{name}.json")), serde_json::to_string_pretty(&report)?)?;
         let table = report.table();
         std::fs::write(args.output.join(format!("{name}.md")), &table)?;
