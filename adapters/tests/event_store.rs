@@ -115,7 +115,7 @@ async fn a_batch_over_many_viewers_reads_back_exactly(pool: PgPool) {
                         chat_command(fan, &format!("m{n}"), n * 60, "hello")
                     })
                     .collect::<Vec<_>>();
-                (fan.stream_id(&meta.org), commands)
+                (fan.stream_id(&meta.org).into(), commands)
             })
             .collect();
         for (i, (_, commands)) in streams.iter().enumerate() {
@@ -159,7 +159,8 @@ async fn a_stale_cached_state_is_caught_and_decided_again(pool: PgPool) {
     // b writes fan-3 behind a's back, then a batch through a touches all five.
     let behind = chat(&b, "acme", &fans[3], "m1", 60).await;
     assert_eq!(behind.sequence, 4);
-    let streams = fans.iter().map(|fan| (fan.stream_id(&meta.org), vec![chat_command(fan, "m2", 120, "hi")])).collect();
+    let streams =
+        fans.iter().map(|fan| (fan.stream_id(&meta.org).into(), vec![chat_command(fan, "m2", 120, "hi")])).collect();
     let outcomes = a.chat.execute_batch(streams, &meta).await;
     let sequences: Vec<u64> = outcomes.iter().map(|s| s[0].as_ref().unwrap().sequence).collect();
     assert_eq!(sequences, vec![4, 4, 4, 6, 4], "fan-3 continues after b's write");

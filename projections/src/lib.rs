@@ -8,10 +8,12 @@ pub mod analytics;
 pub mod audit;
 mod chat_stream;
 pub mod cursor;
+mod kind;
 pub mod leaderboard;
 pub mod live;
 pub mod queue;
 pub mod replay;
 pub mod runtime;
 
-pub use runtime::{supervise, Projection, ProjectionRunner, RunnerConfig};
+pub use kind::{ProjectionKind, UnknownProjection};
+pub use runtime::{supervise, Projection, ProjectionRunner, RunnerConfig, SchemaName};

@@ -51,7 +51,7 @@ pub async fn replay<P: Projection>(
     let stamp = OffsetDateTime::now_utc().format(format_description!("[year][month][day]_[hour][minute][second]"))?;
     let schema = options.into.clone().unwrap_or_else(|| format!("{live}_replay_{stamp}"));
     check_schema_name(&schema)?;
-    if schema == live {
+    if schema == live.as_str() {
         bail!("replay into a fresh schema, not the live one ({live})");
     }
     if options.swap && options.until.is_some() {

@@ -336,7 +336,7 @@ async fn check_event_log(pool: &PgPool, retried_clip: ClipId) {
 
     let org = OrgId::parse("acme").unwrap();
     let by_aggregate =
-        EventFilter { aggregate_id: Some(clip::stream_id(&org, retried_clip)), ..EventFilter::default() };
+        EventFilter { aggregate_id: Some(clip::stream_id(&org, retried_clip).into()), ..EventFilter::default() };
     let page = audit::read(pool, s, "acme", &by_aggregate, 0, 100).await.unwrap();
     let types: Vec<&str> = page.events.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(

@@ -155,7 +155,7 @@ impl Rig {
             idempotency_key: None,
         });
         bus(&self.pool).publication.execute(&stream, command, &meta).await.unwrap();
-        (id, stream)
+        (id, stream.into())
     }
 
     async fn until(

@@ -78,7 +78,7 @@ async fn request(pool: &PgPool, source: &str) -> (ClipId, String) {
     let stream = clip::stream_id(&meta.org, clip_id);
     let command = ClipCommand::RequestClip(clip_request(clip_id, "shroud", source, 3.0, 4.0));
     bus(pool).clip.execute(&stream, command, &meta).await.unwrap();
-    (clip_id, stream)
+    (clip_id, stream.into())
 }
 
 /// A renderer member, quick to notice others come and go.

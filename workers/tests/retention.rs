@@ -49,7 +49,7 @@ async fn rendered(pool: &PgPool, files: &ClipFiles, days_ago: i64) -> (ClipId, S
     let meta =
         wavestack_domain::metadata::EventMetadata { occurred_at: Timestamp::from_datetime(when), ..metadata("acme") };
     bus.clip.execute(&stream, complete, &meta).await.unwrap();
-    (clip_id, stream)
+    (clip_id, stream.into())
 }
 
 async fn job_status(pool: &PgPool, stream: &str) -> Option<(String, Option<String>)> {

@@ -78,18 +78,10 @@ pub(crate) async fn run_projections(
     schema_ids: SchemaIds,
     cancel: tokio_util::sync::CancellationToken,
 ) -> anyhow::Result<()> {
-    use wavestack_projections::analytics::Analytics;
-    use wavestack_projections::audit::Audit;
-    use wavestack_projections::leaderboard::Leaderboard;
-    use wavestack_projections::queue::Queue;
-    use wavestack_projections::supervise;
     let topics: Vec<String> = AggregateKind::ALL.iter().map(|k| k.topic()).collect();
     ensure_topics(&kafka, &topics).await?;
-    tokio::try_join!(
-        supervise(pool.clone(), kafka.clone(), schema_ids.clone(), Leaderboard, cancel.clone()),
-        supervise(pool.clone(), kafka.clone(), schema_ids.clone(), Analytics, cancel.clone()),
-        supervise(pool.clone(), kafka.clone(), schema_ids.clone(), Queue, cancel.clone()),
-        supervise(pool, kafka, schema_ids, Audit, cancel),
-    )?;
+    let each = wavestack_projections::ProjectionKind::ALL
+        .map(|kind| kind.supervise(pool.clone(), kafka.clone(), schema_ids.clone(), cancel.clone()));
+    futures::future::try_join_all(each).await?;
     Ok(())
 }

@@ -4,14 +4,11 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::Args;
 use wavestack_domain::value::Timestamp;
-use wavestack_projections::analytics::Analytics;
-use wavestack_projections::audit::Audit;
-use wavestack_projections::leaderboard::Leaderboard;
-use wavestack_projections::queue::Queue;
-use wavestack_projections::replay::{replay, ReplayOptions};
+use wavestack_projections::replay::ReplayOptions;
+use wavestack_projections::ProjectionKind;
 
 use super::{connect_and_migrate, kafka_config, schema_ids};
 use crate::config::{DatabaseArgs, KafkaArgs};
@@ -45,6 +42,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
         .as_deref()
         .map(|raw| Timestamp::parse_rfc3339(raw).with_context(|| format!("--until `{raw}`")))
         .transpose()?;
+    let kind = ProjectionKind::parse(&args.projection)?;
     let pool = connect_and_migrate(&args.database).await?;
     let kafka = kafka_config(&args.kafka_brokers, &args.kafka);
     let ids = schema_ids(&args.kafka).await?;
@@ -60,13 +58,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
             let _ = std::io::stderr().flush();
         }
     };
-    let report = match args.projection.as_str() {
-        "leaderboard" => replay(&pool, &kafka, &ids, Leaderboard, options, progress).await?,
-        "analytics" => replay(&pool, &kafka, &ids, Analytics, options, progress).await?,
-        "queue" => replay(&pool, &kafka, &ids, Queue, options, progress).await?,
-        "audit" => replay(&pool, &kafka, &ids, Audit, options, progress).await?,
-        other => bail!("unknown projection `{other}`; known: leaderboard, analytics, queue, audit"),
-    };
+    let report = kind.replay(&pool, &kafka, &ids, options, progress).await?;
     eprintln!();
     let rate = report.records_read as f64 / report.elapsed.as_secs_f64().max(1e-3);
     println!(

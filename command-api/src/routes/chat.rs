@@ -127,7 +127,9 @@ async fn batch(
     for (index, item) in items.into_iter().enumerate() {
         let prefix = format!("messages[{index}]");
         match from_value(item, &prefix).and_then(|body| parse(body, &prefix)) {
-            Ok(command) => streams.entry(command.viewer.stream_id(&metadata.org)).or_default().push((index, command)),
+            Ok(command) => {
+                streams.entry(command.viewer.stream_id(&metadata.org).into()).or_default().push((index, command))
+            }
             Err(error) => results[index] = Some(MessageResult::Refused { error: *error.body }),
         }
     }

@@ -1,6 +1,8 @@
 use serde::{Deserialize, Serialize};
 
-use crate::value::{ChannelId, ChatPlatform, ChatText, DisplayName, MessageId, OrgId, PlatformUserId, Role, Timestamp};
+use crate::value::{
+    ChannelId, ChatPlatform, ChatStreamId, ChatText, DisplayName, MessageId, OrgId, PlatformUserId, Role, Timestamp,
+};
 
 /// Who the chat aggregate is about: one platform user in one channel.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -11,10 +13,9 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    /// The aggregate id within an org. Ids' alphabets exclude `/`, so the
-    /// parts can never run into each other.
-    pub fn stream_id(&self, org: &OrgId) -> String {
-        format!("{org}/{}/{}/{}", self.platform, self.channel, self.user_id)
+    /// The aggregate id within an org.
+    pub fn stream_id(&self, org: &OrgId) -> ChatStreamId {
+        ChatStreamId::new(org, self.platform, &self.channel, &self.user_id)
     }
 }
 

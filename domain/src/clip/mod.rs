@@ -18,6 +18,6 @@ crate::aggregate::cqrs_aggregate!(ClipState, ClipEvent, type = "clip", version =
 
 /// The aggregate id of a clip: scoped by org, so another tenant's clip id
 /// names a stream that does not exist for you.
-pub fn stream_id(org: &crate::value::OrgId, clip: crate::value::ClipId) -> String {
-    format!("{org}/{clip}")
+pub fn stream_id(org: &crate::value::OrgId, clip: crate::value::ClipId) -> crate::value::ClipStreamId {
+    crate::value::ClipStreamId::new(org, clip)
 }

@@ -21,6 +21,9 @@ pub use state::{PublicationPolicy, PublicationState, TargetStatus};
 crate::aggregate::cqrs_aggregate!(PublicationState, PublicationEvent, type = "publication", version = "1");
 
 /// The aggregate id of a publication, scoped by org like a clip's.
-pub fn stream_id(org: &crate::value::OrgId, publication: crate::value::PublicationId) -> String {
-    format!("{org}/{publication}")
+pub fn stream_id(
+    org: &crate::value::OrgId,
+    publication: crate::value::PublicationId,
+) -> crate::value::PublicationStreamId {
+    crate::value::PublicationStreamId::new(org, publication)
 }

@@ -7,6 +7,7 @@ mod media;
 mod newtype;
 mod platform;
 mod publish;
+mod stream_ids;
 mod text;
 mod timestamp;
 
@@ -15,5 +16,6 @@ pub use ids::{ActorId, ChannelId, ClipId, IdempotencyKey, MessageId, OrgId, Plat
 pub use media::{ClipDuration, ClipSource, ClipStart, Container, ContentHash, MediaUri};
 pub use platform::{ChatPlatform, Role};
 pub use publish::{Asset, AssetUrl, Hashtag, Hashtags, TargetPlatform, Targets};
+pub use stream_ids::{ChatStreamId, ClipStreamId, PublicationStreamId};
 pub use text::{Caption, ChatText, DisplayName, FailureReason, PostId, Title};
 pub use timestamp::Timestamp;

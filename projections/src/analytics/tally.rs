@@ -95,7 +95,7 @@ impl Links {
                 }
                 LogEvent::Publication(PublicationEvent::PublicationCreated(c)) => {
                     let clip = match &c.asset {
-                        Asset::Clip(id) => Some(clip::stream_id(&envelope.metadata.org, *id)),
+                        Asset::Clip(id) => Some(clip::stream_id(&envelope.metadata.org, *id).into()),
                         Asset::Url(_) => None,
                     };
                     self.publication_clips.insert(envelope.aggregate_id.clone(), clip);

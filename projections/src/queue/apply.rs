@@ -122,7 +122,9 @@ pub(super) async fn publication_event(
         PublicationEvent::PublicationCreated(c) => {
             let org = &envelope.metadata.org;
             let (clip_stream, clip_id, asset_url) = match &c.asset {
-                Asset::Clip(id) => (Some(wavestack_domain::clip::stream_id(org, *id)), Some(id.as_uuid()), None),
+                Asset::Clip(id) => {
+                    (Some(String::from(wavestack_domain::clip::stream_id(org, *id))), Some(id.as_uuid()), None)
+                }
                 Asset::Url(url) => (None, None, Some(url.as_str())),
             };
             let hashtags: Vec<&str> = c.hashtags.iter().map(|h| h.as_str()).collect();

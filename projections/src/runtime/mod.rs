@@ -10,6 +10,7 @@
 //! offsets live in Postgres, and an advisory lock per schema keeps one runner
 //! per read model. The consumer group id names the projection for tools.
 
+mod schema_name;
 mod store;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use wavestack_schemas::{AggregateKind, Codec, LogEnvelope};
 pub use wavestack_adapters::consumer::{dead_letter_topic, HEADER_ERROR, HEADER_SOURCE};
 use wavestack_adapters::consumer::{is_transient, DeadLetters, Record};
 
+pub use schema_name::SchemaName;
 pub use store::{applied_sequence, applied_sequences, check_schema_name, read_model_missing, ProjectionStore};
 pub use wavestack_adapters::kafka::{Admit, ResumeGuard};
 
@@ -117,14 +119,14 @@ pub async fn high_watermarks(
 }
 
 /// The schema the live read model of `projection` is served from.
-pub fn live_schema(projection: &str) -> String {
-    format!("projection_{projection}")
+pub fn live_schema(projection: &str) -> SchemaName {
+    SchemaName::live(projection)
 }
 
 impl RunnerConfig {
     pub fn for_projection(projection: &impl Projection) -> Self {
         Self {
-            schema: live_schema(projection.name()),
+            schema: live_schema(projection.name()).to_string(),
             max_batch: 2000,
             max_wait: Duration::from_millis(20),
             until: None,

@@ -10,7 +10,7 @@ use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::ApiError;
 use wavestack_domain::value::ChannelId;
 use wavestack_projections::analytics::{self, Bucket, Point};
-use wavestack_projections::runtime::live_schema;
+use wavestack_projections::ProjectionKind;
 
 use super::params::instant;
 use super::read_your_writes::{wait_for, ReadQuery};
@@ -78,7 +78,7 @@ pub(crate) async fn analytics(
         )
         .with_reason("range_too_large"));
     }
-    let schema = live_schema("analytics");
+    let schema = ProjectionKind::Analytics.live_schema();
     wait_for(&waiters, &schema, &principal, &consistency).await?;
     let points = analytics::read(&pool, &schema, principal.org.as_str(), channel.as_str(), bucket, from, to)
         .await

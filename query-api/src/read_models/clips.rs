@@ -8,7 +8,7 @@ use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::ApiError;
 use wavestack_domain::value::ClipId;
 use wavestack_projections::queue::{self, ClipFilter, ClipJob};
-use wavestack_projections::runtime::live_schema;
+use wavestack_projections::ProjectionKind;
 
 use super::params::{channel, cursor, limit, one_of};
 use super::read_your_writes::{caught_up, NoParams, ReadQuery};
@@ -47,7 +47,7 @@ pub(crate) async fn list(
     };
     let limit = limit(params.limit, 50, 500)?;
     let after = cursor(params.cursor.as_deref())?;
-    let schema = live_schema("queue");
+    let schema = ProjectionKind::Queue.live_schema();
     let mut conn = caught_up(&waiters, &schema, &principal, &consistency).await?;
     let page = queue::clips(&mut conn, &schema, principal.org.as_str(), &filter, after, limit)
         .await
@@ -64,8 +64,8 @@ pub(crate) async fn one(
     ReadQuery(NoParams {}, consistency): ReadQuery<NoParams>,
 ) -> Result<Json<ClipJob>, ApiError> {
     let clip_id = ClipId::parse(&raw_id).map_err(|_| ApiError::not_found("no such clip"))?;
-    let schema = live_schema("queue");
-    let consistency = consistency.or_stream(|| wavestack_domain::clip::stream_id(&principal.org, clip_id));
+    let schema = ProjectionKind::Queue.live_schema();
+    let consistency = consistency.or_stream(|| wavestack_domain::clip::stream_id(&principal.org, clip_id).into());
     let mut conn = caught_up(&waiters, &schema, &principal, &consistency).await?;
     queue::clip(&mut conn, &schema, principal.org.as_str(), clip_id.as_uuid())
         .await

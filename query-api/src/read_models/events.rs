@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::{ApiError, ValidQuery};
 use wavestack_projections::audit::{self, EventFilter, LoggedEvent};
-use wavestack_projections::runtime::live_schema;
+use wavestack_projections::ProjectionKind;
 
 use super::params::{after_position, instant, limit};
 
@@ -54,7 +54,7 @@ pub(crate) async fn list(
     };
     let limit = limit(params.limit, 100, 1000)?;
     let after = after_position(params.cursor.as_deref())?;
-    let page = audit::read(&pool, &live_schema("audit"), principal.org.as_str(), &filter, after, limit)
+    let page = audit::read(&pool, &ProjectionKind::Audit.live_schema(), principal.org.as_str(), &filter, after, limit)
         .await
         .map_err(ApiError::internal)?;
     Ok(Json(Page { events: page.events, next_cursor: page.next.map(|p| p.to_string()) }))

@@ -8,7 +8,7 @@ use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::ApiError;
 use wavestack_domain::value::ChannelId;
 use wavestack_projections::leaderboard::{self, Entry, Window};
-use wavestack_projections::runtime::live_schema;
+use wavestack_projections::ProjectionKind;
 
 use super::params::{after_position, limit};
 use super::read_your_writes::{wait_for, ReadQuery};
@@ -56,7 +56,7 @@ pub(crate) async fn leaderboard(
     let limit = limit(params.limit, 50, MAX_LIMIT)?;
     // The cursor is the last rank of the previous page.
     let after = after_position(params.cursor.as_deref())?;
-    let schema = live_schema("leaderboard");
+    let schema = ProjectionKind::Leaderboard.live_schema();
     wait_for(&waiters, &schema, &principal, &consistency).await?;
     let entries = leaderboard::read(&pool, &schema, principal.org.as_str(), channel.as_str(), window, after, limit + 1)
         .await

@@ -9,7 +9,7 @@ use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::ApiError;
 use wavestack_domain::value::{PublicationId, TargetPlatform};
 use wavestack_projections::queue::{self, Publication, PublicationFilter};
-use wavestack_projections::runtime::live_schema;
+use wavestack_projections::ProjectionKind;
 
 use super::params::{channel, cursor, limit, one_of};
 use super::read_your_writes::{caught_up, NoParams, ReadQuery};
@@ -58,7 +58,7 @@ pub(crate) async fn list(
     };
     let limit = limit(params.limit, 50, 500)?;
     let after = cursor(params.cursor.as_deref())?;
-    let schema = live_schema("queue");
+    let schema = ProjectionKind::Queue.live_schema();
     let mut conn = caught_up(&waiters, &schema, &principal, &consistency).await?;
     let page = queue::publications(&mut conn, &schema, principal.org.as_str(), &filter, after, limit)
         .await
@@ -73,8 +73,8 @@ pub(crate) async fn one(
     ReadQuery(NoParams {}, consistency): ReadQuery<NoParams>,
 ) -> Result<Json<Publication>, ApiError> {
     let id = PublicationId::parse(&raw_id).map_err(|_| ApiError::not_found("no such publication"))?;
-    let schema = live_schema("queue");
-    let consistency = consistency.or_stream(|| wavestack_domain::publication::stream_id(&principal.org, id));
+    let schema = ProjectionKind::Queue.live_schema();
+    let consistency = consistency.or_stream(|| wavestack_domain::publication::stream_id(&principal.org, id).into());
     let mut conn = caught_up(&waiters, &schema, &principal, &consistency).await?;
     queue::publication(&mut conn, &schema, principal.org.as_str(), id.as_uuid())
         .await

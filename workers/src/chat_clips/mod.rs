@@ -69,16 +69,11 @@ impl ChatClipper {
     }
 
     async fn clip(&self, envelope: &LogEnvelope, invoked: &ChatCommandInvoked) -> Result<(), HandlerError> {
-        // The chat stream id is `org/platform/channel/user`.
-        let parts: Vec<&str> = envelope.aggregate_id.splitn(4, '/').collect();
-        let [_, platform, channel, user] = parts[..] else {
-            return Err(HandlerError::permanent(anyhow::anyhow!(
-                "`{}` is not a chat stream id",
-                envelope.aggregate_id
-            )));
-        };
+        let stream = ChatStreamId::parse(&envelope.aggregate_id)
+            .map_err(|error| HandlerError::permanent(anyhow::anyhow!("`{}` {error}", envelope.aggregate_id)))?;
+        let (platform, user) = (stream.platform(), stream.user());
         let org = &envelope.metadata.org;
-        let channel = ChannelId::parse(channel).context("the stream's channel")?;
+        let channel = stream.channel().clone();
         let Some(recording) = self.recordings.get(&(org.clone(), channel.clone())) else {
             tracing::info!(%org, %channel, "!clip in a channel with no recording configured; ignored");
             return Ok(());

@@ -64,7 +64,7 @@ impl Handler for AssetReady {
                 let Asset::Clip(clip_id) = &created.asset else { return Ok(()) };
                 let clip_stream = clip::stream_id(&envelope.metadata.org, *clip_id);
                 sqlx::query("INSERT INTO worker_publication_clips VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(&clip_stream)
+                    .bind(clip_stream.as_str())
                     .bind(&envelope.aggregate_id)
                     .execute(&self.pool)
                     .await

@@ -1,0 +1,177 @@
+//! Aggregate ids, built and parsed here and nowhere else. Every part is an
+//! id whose alphabet excludes `/`, so the parts never run into each other,
+//! and the org comes first: another tenant's id names a stream that does
+//! not exist for you.
+
+use std::fmt;
+use std::ops::Deref;
+
+use super::{ChannelId, ChatPlatform, ClipId, OrgId, PlatformUserId, PublicationId, ValueError};
+
+/// A viewer's chat stream: `org/platform/channel/user`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChatStreamId {
+    id: String,
+    org: OrgId,
+    platform: ChatPlatform,
+    channel: ChannelId,
+    user: PlatformUserId,
+}
+
+impl ChatStreamId {
+    pub fn new(org: &OrgId, platform: ChatPlatform, channel: &ChannelId, user: &PlatformUserId) -> Self {
+        Self {
+            id: format!("{org}/{platform}/{channel}/{user}"),
+            org: org.clone(),
+            platform,
+            channel: channel.clone(),
+            user: user.clone(),
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let mut parts = raw.splitn(4, '/');
+        let (Some(org), Some(platform), Some(channel), Some(user)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(ValueError::Invalid("is not a chat stream id (org/platform/channel/user)"));
+        };
+        Ok(Self::new(
+            &OrgId::parse(org)?,
+            ChatPlatform::parse(platform)?,
+            &ChannelId::parse(channel)?,
+            &PlatformUserId::parse(user)?,
+        ))
+    }
+
+    pub fn org(&self) -> &OrgId {
+        &self.org
+    }
+
+    pub fn platform(&self) -> ChatPlatform {
+        self.platform
+    }
+
+    pub fn channel(&self) -> &ChannelId {
+        &self.channel
+    }
+
+    pub fn user(&self) -> &PlatformUserId {
+        &self.user
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.id
+    }
+}
+
+/// `org/<uuid>` streams: a clip's, a publication's.
+macro_rules! scoped_stream_id {
+    ($(#[$doc:meta])* $name:ident, $id:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name {
+            id: String,
+            org: OrgId,
+            inner: $id,
+        }
+
+        impl $name {
+            pub fn new(org: &OrgId, inner: $id) -> Self {
+                Self { id: format!("{org}/{inner}"), org: org.clone(), inner }
+            }
+
+            pub fn parse(raw: &str) -> Result<Self, ValueError> {
+                let Some((org, inner)) = raw.split_once('/') else {
+                    return Err(ValueError::Invalid(concat!("is not a ", stringify!($name), " (org/uuid)")));
+                };
+                Ok(Self::new(&OrgId::parse(org)?, $id::parse(inner)?))
+            }
+
+            pub fn org(&self) -> &OrgId {
+                &self.org
+            }
+
+            pub fn id(&self) -> $id {
+                self.inner
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.id
+            }
+        }
+    };
+}
+
+scoped_stream_id!(
+    /// A clip's stream: `org/<clip id>`.
+    ClipStreamId,
+    ClipId
+);
+scoped_stream_id!(
+    /// A publication's stream: `org/<publication id>`.
+    PublicationStreamId,
+    PublicationId
+);
+
+macro_rules! as_text {
+    ($($name:ident),*) => {$(
+        impl Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.id
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.id
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.id)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.id
+            }
+        }
+    )*};
+}
+
+as_text!(ChatStreamId, ClipStreamId, PublicationStreamId);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chat_stream_id_round_trips_and_refuses_what_is_not_one() {
+        let id = ChatStreamId::new(
+            &OrgId::parse("acme").unwrap(),
+            ChatPlatform::Twitch,
+            &ChannelId::parse("shroud").unwrap(),
+            &PlatformUserId::parse("ada").unwrap(),
+        );
+        assert_eq!(id.as_str(), "acme/twitch/shroud/ada");
+        assert_eq!(ChatStreamId::parse("acme/twitch/shroud/ada").unwrap(), id);
+        assert!(ChatStreamId::parse("junk").is_err());
+        assert!(ChatStreamId::parse("acme/myspace/shroud/ada").is_err());
+        assert!(ChatStreamId::parse("acme/twitch/shroud/a/b").is_err(), "a user id has no `/`");
+    }
+
+    #[test]
+    fn clip_and_publication_stream_ids_round_trip() {
+        let org = OrgId::parse("acme").unwrap();
+        let clip = ClipId::new_random();
+        let id = ClipStreamId::new(&org, clip);
+        assert_eq!(id.as_str(), format!("acme/{clip}"));
+        assert_eq!(ClipStreamId::parse(&id).unwrap().id(), clip);
+        assert!(PublicationStreamId::parse("acme/not-a-uuid").is_err());
+        assert!(PublicationStreamId::parse("no-slash").is_err());
+    }
+}
