@@ -3,7 +3,8 @@
 //! a warm-up the local broker is stopped (SIGSTOP) for `stall_seconds`,
 //! then resumed, and the command API's `/ready` is sampled until the relay
 //! and every consumer are caught up again: the relay's oldest unrelayed
-//! event under 2 s old, and every consumer less than 2 s of traffic behind.
+//! event under 2 s old, and then every consumer less than 2 s of traffic
+//! behind the refilled log.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -88,7 +89,10 @@ pub async fn run(target: &Target, up_pid: u32, broker_log: &std::path::Path, con
             for (name, behind) in &ready.consumers {
                 peak_consumer_backlog = peak_consumer_backlog.max(behind.unwrap_or(0));
                 let entry = consumers.entry(name.clone()).or_insert(None);
-                if entry.is_none() && behind.is_some_and(|b| b < threshold) {
+                // A consumer is caught up only with a log the relay has
+                // refilled: before that it is level with a log that is
+                // itself behind.
+                if entry.is_none() && relay_caught_up.is_some() && behind.is_some_and(|b| b < threshold) {
                     *entry = Some(at);
                 }
             }
