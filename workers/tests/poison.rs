@@ -183,18 +183,7 @@ async fn the_renderer_dead_letters_poison_and_handles_the_next_request(pool: PgP
     produce(&kafka, AggregateKind::Clip, "junk", b"\x00\x00\x00\x00\x07garbage").await;
     // A request for a clip the store never heard of: no attempt can be claimed.
     let ghost = ClipId::new_random();
-    let r = clip_request(ghost, "shroud", "vods/today.mkv", 1.0, 2.0);
-    let request = ClipRequested {
-        clip_id: r.clip_id,
-        channel: r.channel,
-        source: r.source,
-        start: r.start,
-        duration: r.duration,
-        container: r.container,
-        reencode: r.reencode,
-        title: r.title,
-        requested_by: r.requested_by,
-    };
+    let request = ClipRequested::from(clip_request(ghost, "shroud", "vods/today.mkv", 1.0, 2.0));
     let stream = clip::stream_id(&OrgId::parse("acme").unwrap(), ghost);
     produce(
         &kafka,

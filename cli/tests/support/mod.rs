@@ -23,7 +23,7 @@ pub struct Stack {
     /// One stack at a time: each runs a broker, four projections and two
     /// APIs, and on two cores two of them at once starve each other (the
     /// live-feed test measures latency).
-    _serial: std::sync::MutexGuard<'static, ()>,
+    _serial: tokio::sync::MutexGuard<'static, ()>,
 }
 
 struct InProcess {
@@ -32,7 +32,7 @@ struct InProcess {
     broker: Option<wavestack_adapters::kafka::BrokerProcess>,
 }
 
-static ONE_STACK_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static ONE_STACK_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 impl Drop for Stack {
     fn drop(&mut self) {
@@ -148,7 +148,7 @@ fn configured_dir(extra: &str) -> tempfile::TempDir {
 
 /// `Stack::build` in this process, every listener on port 0.
 async fn build_in_process(pool: &PgPool, dir: tempfile::TempDir, env: &[(&str, &str)]) -> Stack {
-    let serial = ONE_STACK_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let serial = ONE_STACK_AT_A_TIME.lock().await;
     let log_from = log_capture::install_and_mark();
     let data = dir.path().join("data");
     let database = database_url(pool);
@@ -192,7 +192,7 @@ pub async fn relaunch(pool: &PgPool, dir: tempfile::TempDir) -> Stack {
 }
 
 async fn launch(pool: &PgPool, dir: tempfile::TempDir, env: &[(&str, &str)]) -> Stack {
-    let serial = ONE_STACK_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let serial = ONE_STACK_AT_A_TIME.lock().await;
     let config = dir.path().join("wavestack.toml");
     let (command_port, query_port, kafka_port) = (free_port(), free_port(), free_port());
     let child = Command::new(env!("CARGO_BIN_EXE_wavestack"))

@@ -68,15 +68,22 @@ impl Decider for ClipState {
 }
 
 fn requested(r: RequestClip) -> ClipEvent {
-    ClipEvent::ClipRequested(ClipRequested {
-        clip_id: r.clip_id,
-        channel: r.channel,
-        source: r.source,
-        start: r.start,
-        duration: r.duration,
-        container: r.container,
-        reencode: r.reencode,
-        title: r.title,
-        requested_by: r.requested_by,
-    })
+    ClipEvent::ClipRequested(ClipRequested::from(r))
+}
+
+/// What a request records: all of it.
+impl From<RequestClip> for ClipRequested {
+    fn from(r: RequestClip) -> Self {
+        Self {
+            clip_id: r.clip_id,
+            channel: r.channel,
+            source: r.source,
+            start: r.start,
+            duration: r.duration,
+            container: r.container,
+            reencode: r.reencode,
+            title: r.title,
+            requested_by: r.requested_by,
+        }
+    }
 }

@@ -22,18 +22,7 @@ fn request() -> RequestClip {
 }
 
 fn requested() -> ClipEvent {
-    let r = request();
-    ClipEvent::ClipRequested(ClipRequested {
-        clip_id: r.clip_id,
-        channel: r.channel,
-        source: r.source,
-        start: r.start,
-        duration: r.duration,
-        container: r.container,
-        reencode: r.reencode,
-        title: r.title,
-        requested_by: r.requested_by,
-    })
+    ClipEvent::ClipRequested(ClipRequested::from(request()))
 }
 
 fn worker() -> ActorId {

@@ -173,16 +173,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         };
         let report = wavestack_bench::walls::run(&quiet, &noisy, pid, config).await;
         drop(stack);
-        std::fs::create_dir_all(&args.output)?;
         let name = format!("walls-{}", report.started_at.replace(':', "-"));
-        std::fs::write(args.output.join(format!("{name}.json")), serde_json::to_string_pretty(&report)?)?;
-        let table = report.table();
-        std::fs::write(args.output.join(format!("{name}.md")), &table)?;
-        println!("{table}");
-        let _ = std::fs::copy(work.join("up.log"), args.output.join(format!("{name}.up.log")));
+        let written = write_results(&args.output, &name, &report, &report.table(), &work);
         drop_database(&args.database_url, &format!("wavestack_bench_{stamp}")).await;
         let _ = std::fs::remove_dir_all(&work);
-        return Ok(());
+        return written;
     }
     if args.scenario == Scenario::Stall {
         let target = Target {
@@ -206,16 +201,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         );
         let report = wavestack_bench::stall::run(&target, pid, &work.join("data/kafka/tansu.log"), config).await;
         drop(stack);
-        std::fs::create_dir_all(&args.output)?;
         let name = format!("stall-{}", report.started_at.replace(':', "-"));
-        std::fs::write(args.output.join(format!("{name}.json")), serde_json::to_string_pretty(&report)?)?;
-        let table = report.table();
-        std::fs::write(args.output.join(format!("{name}.md")), &table)?;
-        println!("{table}");
-        let _ = std::fs::copy(work.join("up.log"), args.output.join(format!("{name}.up.log")));
+        let written = write_results(&args.output, &name, &report, &report.table(), &work);
         drop_database(&args.database_url, &format!("wavestack_bench_{stamp}")).await;
         let _ = std::fs::remove_dir_all(&work);
-        return Ok(());
+        return written;
     }
     let target = Target {
         command_api,
@@ -266,6 +256,23 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let _ = std::fs::copy(work.join("up.log"), args.output.join(format!("{name}.up.log")));
     drop_database(&args.database_url, &format!("wavestack_bench_{stamp}")).await;
     let _ = std::fs::remove_dir_all(&work);
+    Ok(())
+}
+
+/// `<name>.json`, `<name>.md` (also printed) and the stack's log, for what
+/// the numbers do not say.
+fn write_results(
+    output: &std::path::Path,
+    name: &str,
+    report: &impl serde::Serialize,
+    table: &str,
+    work: &std::path::Path,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(output)?;
+    std::fs::write(output.join(format!("{name}.json")), serde_json::to_string_pretty(report)?)?;
+    std::fs::write(output.join(format!("{name}.md")), table)?;
+    println!("{table}");
+    let _ = std::fs::copy(work.join("up.log"), output.join(format!("{name}.up.log")));
     Ok(())
 }
 
