@@ -229,6 +229,25 @@ fn signal(pid: u32, signal: &str) {
     assert!(status.success(), "kill {signal} {pid}");
 }
 
+/// Both APIs' `/ready`: (status, body) of the command API, then the query API's.
+async fn readiness(stack: &Stack) -> [(u16, Value); 2] {
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let mut answers = Vec::new();
+    for api in [&stack.command_api, &stack.query_api] {
+        let response = http.get(format!("{api}/ready")).send().await.unwrap();
+        let status = response.status().as_u16();
+        answers.push((status, response.json().await.unwrap()));
+    }
+    answers.try_into().unwrap()
+}
+
+/// What the faults left of the tests' run: how long the read models took,
+/// and what `/ready` said in the middle of the fault.
+struct Healed {
+    took: Duration,
+    ready_during: [(u16, Value); 2],
+}
+
 /// Runs chat at 500 messages/s for `before + fault + after` seconds, with
 /// `fault` started after `before` seconds and ended by `heal` after
 /// `fault` more; then every read model must be exact within 60 s of the
@@ -239,14 +258,16 @@ async fn under_load(
     (before, fault, after): (u64, u64, u64),
     start_fault: impl FnOnce(&Stack),
     heal: impl FnOnce(&Stack),
-) -> Duration {
+) -> Healed {
     let http = reqwest::Client::new();
     let token = token(&http, stack).await;
     let lasting = Duration::from_secs(before + fault + after);
     let chat = tokio::spawn(send_chat(stack.command_api.clone(), token.clone(), 500, lasting, 0));
     tokio::time::sleep(Duration::from_secs(before)).await;
     start_fault(stack);
-    tokio::time::sleep(Duration::from_secs(fault)).await;
+    tokio::time::sleep(Duration::from_secs(fault / 2)).await;
+    let ready_during = readiness(stack).await;
+    tokio::time::sleep(Duration::from_secs(fault - fault / 2)).await;
     heal(stack);
     let healed = Instant::now();
     let sent = chat.await.unwrap();
@@ -259,7 +280,26 @@ async fn under_load(
         sent.per_viewer.values().sum::<i64>(),
         sent.batches
     );
-    took
+    // Caught up, and `/ready` comes to say so: nothing behind anywhere (the
+    // workers, which the read models do not wait for, shortly after).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let answers = readiness(stack).await;
+        let settled = answers.iter().all(|(status, body)| {
+            let consumers = body["consumers"].as_array().cloned().unwrap_or_default();
+            *status == 200
+                && body["status"] == "ready"
+                && body["relay"]["events_behind"] == 0
+                && consumers.iter().any(|c| c["name"] == "projection.leaderboard")
+                && consumers.iter().all(|c| c["records_behind"] == 0)
+        });
+        if settled {
+            break;
+        }
+        assert!(Instant::now() < deadline, "/ready never said caught up: {answers:?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Healed { took, ready_during }
 }
 
 fn broker_log(stack: &Stack) -> String {
@@ -270,7 +310,7 @@ fn broker_log(stack: &Stack) -> String {
 async fn a_broker_stalled_for_a_minute_is_caught_up_with(pool: PgPool) {
     let stack = start(&pool).await;
     let stalled: std::sync::Mutex<Option<u32>> = std::sync::Mutex::new(None);
-    under_load(
+    let healed = under_load(
         &pool,
         &stack,
         (15, 60, 10),
@@ -282,6 +322,18 @@ async fn a_broker_stalled_for_a_minute_is_caught_up_with(pool: PgPool) {
         |_| signal(stalled.lock().unwrap().unwrap(), "-CONT"),
     )
     .await;
+    // Mid-stall `/ready` told the truth: the command API still takes
+    // commands (degraded), the query API's read models cannot move (503);
+    // both name the broker and the events waiting for it.
+    assert!(healed.took <= Duration::from_secs(60));
+    let [(command_status, command), (query_status, query)] = &healed.ready_during;
+    assert_eq!((*command_status, command["status"].as_str()), (200, Some("degraded")), "{command}");
+    assert_eq!((*query_status, query["status"].as_str()), (503, Some("unavailable")), "{query}");
+    for body in [command, query] {
+        assert_eq!(body["broker"]["reachable"], false, "{body}");
+        assert!(body["relay"]["events_behind"].as_i64().unwrap() > 1_000, "{body}");
+        assert!(body["relay"]["oldest_seconds"].as_f64().unwrap() > 10.0, "{body}");
+    }
     let panics = broker_log(&stack).matches("panicked at").count();
     assert_eq!(panics, 0, "the stall made the broker panic:\n{}", broker_log(&stack));
 }

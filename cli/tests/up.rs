@@ -150,6 +150,29 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
     assert_eq!(missing.status(), 404);
     assert_eq!(missing.json::<Value>().await.unwrap()["error"]["code"], "not_found");
 
+    // `wavestack status` reads what `/ready` reports, for an operator.
+    let status = Command::new(env!("CARGO_BIN_EXE_wavestack"))
+        .args(["status", "--json"])
+        .env("DATABASE_URL", database_url(&pool))
+        .env("KAFKA_BROKERS", &stack.kafka)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let report: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(report["broker"]["reachable"], true, "{report}");
+    let names: Vec<&str> = report["consumers"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    for projection in ["projection.leaderboard", "projection.analytics", "projection.queue", "projection.audit"] {
+        assert!(names.contains(&projection), "{report}");
+    }
+    let table = Command::new(env!("CARGO_BIN_EXE_wavestack"))
+        .arg("status")
+        .env("DATABASE_URL", database_url(&pool))
+        .env("KAFKA_BROKERS", &stack.kafka)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    assert!(table.contains("reachable") && table.contains("projection.leaderboard"), "{table}");
+
     // SIGTERM: a clean exit, with the local broker gone.
     let mut stack = stack;
     let child = stack.child.as_mut().unwrap();
