@@ -14,6 +14,7 @@
 
 mod bucket;
 mod query;
+mod sql;
 mod tally;
 
 pub use bucket::Bucket;
@@ -132,24 +133,19 @@ impl Projection for Analytics {
 
 async fn store_links(conn: &mut PgConnection, s: &str, links: &Links) -> anyhow::Result<()> {
     let (clips, channels): (Vec<&String>, Vec<&String>) = links.clip_channels.iter().unzip();
-    sqlx::query(&format!(
-        "INSERT INTO {s}.analytics_clip_channels SELECT * FROM UNNEST($1::text[], $2::text[]) ON CONFLICT DO NOTHING"
-    ))
-    .bind(&clips)
-    .bind(&channels)
-    .execute(&mut *conn)
-    .await
-    .context("remembering clip channels")?;
+    sqlx::query(&sql::remembering_clip_channels(s))
+        .bind(&clips)
+        .bind(&channels)
+        .execute(&mut *conn)
+        .await
+        .context("remembering clip channels")?;
     let (publications, clips): (Vec<&String>, Vec<&Option<String>>) = links.publication_clips.iter().unzip();
-    sqlx::query(&format!(
-        "INSERT INTO {s}.analytics_publication_clips SELECT * FROM UNNEST($1::text[], $2::text[])
-         ON CONFLICT DO NOTHING"
-    ))
-    .bind(&publications)
-    .bind(&clips)
-    .execute(&mut *conn)
-    .await
-    .context("remembering publication clips")?;
+    sqlx::query(&sql::remembering_publication_clips(s))
+        .bind(&publications)
+        .bind(&clips)
+        .execute(&mut *conn)
+        .await
+        .context("remembering publication clips")?;
     Ok(())
 }
 
@@ -162,14 +158,11 @@ async fn load_links(conn: &mut PgConnection, s: &str, events: &[LogEnvelope], li
         .filter(|id| !links.publication_clips.contains_key(*id))
         .collect();
     if !publications.is_empty() {
-        let rows: Vec<(String, Option<String>)> = sqlx::query_as(&format!(
-            "SELECT publication_stream, clip_stream FROM {s}.analytics_publication_clips
-              WHERE publication_stream = ANY($1)"
-        ))
-        .bind(&publications)
-        .fetch_all(&mut *conn)
-        .await
-        .context("reading publication clips")?;
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(&sql::reading_publication_clips(s))
+            .bind(&publications)
+            .fetch_all(&mut *conn)
+            .await
+            .context("reading publication clips")?;
         links.publication_clips.extend(rows);
     }
     let clips: Vec<&str> = events
@@ -180,13 +173,11 @@ async fn load_links(conn: &mut PgConnection, s: &str, events: &[LogEnvelope], li
         .filter(|id| !links.clip_channels.contains_key(*id))
         .collect();
     if !clips.is_empty() {
-        let rows: Vec<(String, String)> = sqlx::query_as(&format!(
-            "SELECT clip_stream, channel FROM {s}.analytics_clip_channels WHERE clip_stream = ANY($1)"
-        ))
-        .bind(&clips)
-        .fetch_all(&mut *conn)
-        .await
-        .context("reading clip channels")?;
+        let rows: Vec<(String, String)> = sqlx::query_as(&sql::reading_clip_channels(s))
+            .bind(&clips)
+            .fetch_all(&mut *conn)
+            .await
+            .context("reading clip channels")?;
         links.clip_channels.extend(rows);
     }
     Ok(())
@@ -201,18 +192,15 @@ async fn store_waiting(conn: &mut PgConnection, s: &str, waiting: &[(String, Fac
     let counters: Vec<&str> = waiting.iter().map(|(_, f)| f.counter.as_str()).collect();
     let ats: Vec<OffsetDateTime> = waiting.iter().map(|(_, f)| f.at).collect();
     let counts: Vec<i64> = waiting.iter().map(|(_, f)| f.count).collect();
-    sqlx::query(&format!(
-        "INSERT INTO {s}.analytics_waiting (org, clip_stream, counter, at, count)
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[])"
-    ))
-    .bind(&orgs)
-    .bind(&clips)
-    .bind(&counters)
-    .bind(&ats)
-    .bind(&counts)
-    .execute(conn)
-    .await
-    .context("keeping counts until their clip is known")?;
+    sqlx::query(&sql::keeping_counts_until_their_clip_is_known(s))
+        .bind(&orgs)
+        .bind(&clips)
+        .bind(&counters)
+        .bind(&ats)
+        .bind(&counts)
+        .execute(conn)
+        .await
+        .context("keeping counts until their clip is known")?;
     Ok(())
 }
 
@@ -221,14 +209,11 @@ async fn release_waiting(conn: &mut PgConnection, s: &str, clips: &[&str]) -> an
     if clips.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<(String, String, String, OffsetDateTime, i64)> = sqlx::query_as(&format!(
-        "DELETE FROM {s}.analytics_waiting WHERE clip_stream = ANY($1)
-         RETURNING org, clip_stream, counter, at, count"
-    ))
-    .bind(clips)
-    .fetch_all(conn)
-    .await
-    .context("releasing waiting counts")?;
+    let rows: Vec<(String, String, String, OffsetDateTime, i64)> = sqlx::query_as(&sql::releasing_waiting_counts(s))
+        .bind(clips)
+        .fetch_all(conn)
+        .await
+        .context("releasing waiting counts")?;
     rows.into_iter()
         .map(|(org, clip, counter, at, count)| {
             let counter = Counter::parse(&counter).with_context(|| format!("unknown counter `{counter}`"))?;
@@ -257,21 +242,16 @@ async fn new_chatters(
         platforms.push(platform);
         users.push(user);
     }
-    let rows: Vec<(String, String, String, OffsetDateTime)> = sqlx::query_as(&format!(
-        "INSERT INTO {s}.rm_channel_chatters
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
-         ON CONFLICT DO NOTHING
-         RETURNING org, channel, bucket, bucket_start"
-    ))
-    .bind(&columns.0)
-    .bind(&columns.1)
-    .bind(&columns.2)
-    .bind(&columns.3)
-    .bind(&platforms)
-    .bind(&users)
-    .fetch_all(conn)
-    .await
-    .context("updating rm_channel_chatters")?;
+    let rows: Vec<(String, String, String, OffsetDateTime)> = sqlx::query_as(&sql::updating_rm_channel_chatters(s))
+        .bind(&columns.0)
+        .bind(&columns.1)
+        .bind(&columns.2)
+        .bind(&columns.3)
+        .bind(&platforms)
+        .bind(&users)
+        .fetch_all(conn)
+        .await
+        .context("updating rm_channel_chatters")?;
     rows.into_iter()
         .map(|(org, channel, bucket, start)| {
             let bucket = Bucket::parse(&bucket).with_context(|| format!("unknown bucket `{bucket}`"))?;
@@ -298,14 +278,7 @@ async fn upsert_counts(conn: &mut PgConnection, s: &str, counts: HashMap<BucketK
     let names: Vec<&str> = Counter::ALL.iter().map(|c| c.as_str()).chain(["unique_chatters"]).collect();
     let arrays: Vec<String> = (5..5 + names.len()).map(|n| format!("${n}::bigint[]")).collect();
     let updates: Vec<String> = names.iter().map(|n| format!("{n} = r.{n} + EXCLUDED.{n}")).collect();
-    let sql = format!(
-        "INSERT INTO {s}.rm_channel_analytics AS r (org, channel, bucket, bucket_start, {columns})
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::timestamptz[], {arrays})
-         ON CONFLICT (org, channel, bucket, bucket_start) DO UPDATE SET {updates}",
-        columns = names.join(", "),
-        arrays = arrays.join(", "),
-        updates = updates.join(", "),
-    );
+    let sql = sql::upserting_buckets(s, &names.join(", "), &arrays.join(", "), &updates.join(", "));
     let mut query = sqlx::query(&sql).bind(&keys.0).bind(&keys.1).bind(&keys.2).bind(&keys.3);
     for column in &values {
         query = query.bind(column);

@@ -1,6 +1,7 @@
 //! Reading a channel's analytics as a dense series: one point per bucket
 //! of the range, zero where nothing happened.
 
+use super::sql;
 use std::collections::HashMap;
 
 use anyhow::Context;
@@ -54,21 +55,16 @@ pub async fn read(
 ) -> anyhow::Result<Vec<Point>> {
     check_schema_name(schema)?;
     let first = bucket.start_of(from);
-    let rows: Vec<Point> = sqlx::query_as(&format!(
-        "SELECT bucket_start, messages, unique_chatters, commands, clips_requested, clips_rendered, clips_failed,
-                publications_queued, publications_published, publications_failed
-           FROM {schema}.rm_channel_analytics
-          WHERE org = $1 AND channel = $2 AND bucket = $3 AND bucket_start >= $4 AND bucket_start < $5"
-    ))
-    .bind(org)
-    .bind(channel)
-    .bind(bucket.as_str())
-    .bind(first)
-    .bind(to)
-    .fetch_all(pool)
-    .await
-    .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
-    .context("reading channel analytics")?;
+    let rows: Vec<Point> = sqlx::query_as(&sql::reading_channel_analytics(schema))
+        .bind(org)
+        .bind(channel)
+        .bind(bucket.as_str())
+        .bind(first)
+        .bind(to)
+        .fetch_all(pool)
+        .await
+        .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
+        .context("reading channel analytics")?;
     let mut by_start: HashMap<OffsetDateTime, Point> = rows.into_iter().map(|p| (p.bucket_start, p)).collect();
     let series = (0..bucket.count_between(from, to))
         .map(|n| {

@@ -4,6 +4,7 @@
 //! them (`position`), queryable by aggregate, actor, type and time range.
 
 mod query;
+mod sql;
 
 pub use query::{read, EventFilter, EventPage, LoggedEvent};
 
@@ -52,29 +53,23 @@ impl Projection for Audit {
         for envelope in events {
             rows.push(envelope)?;
         }
-        sqlx::query(&format!(
-            "INSERT INTO {s}.rm_event_log (org, event_id, aggregate_type, aggregate_id, sequence, event_type, actor,
-                correlation_id, causation_id, request_id, occurred_at, hash, payload)
-             SELECT * FROM UNNEST($1::text[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[],
-                $7::text[], $8::uuid[], $9::uuid[], $10::text[], $11::timestamptz[], $12::text[], $13::jsonb[])
-             ON CONFLICT (event_id) DO NOTHING"
-        ))
-        .bind(&rows.org)
-        .bind(&rows.event_id)
-        .bind(&rows.aggregate_type)
-        .bind(&rows.aggregate_id)
-        .bind(&rows.sequence)
-        .bind(&rows.event_type)
-        .bind(&rows.actor)
-        .bind(&rows.correlation_id)
-        .bind(&rows.causation_id)
-        .bind(&rows.request_id)
-        .bind(&rows.occurred_at)
-        .bind(&rows.hash)
-        .bind(&rows.payload)
-        .execute(conn)
-        .await
-        .context("appending to rm_event_log")?;
+        sqlx::query(&sql::appending_to_rm_event_log(s))
+            .bind(&rows.org)
+            .bind(&rows.event_id)
+            .bind(&rows.aggregate_type)
+            .bind(&rows.aggregate_id)
+            .bind(&rows.sequence)
+            .bind(&rows.event_type)
+            .bind(&rows.actor)
+            .bind(&rows.correlation_id)
+            .bind(&rows.causation_id)
+            .bind(&rows.request_id)
+            .bind(&rows.occurred_at)
+            .bind(&rows.hash)
+            .bind(&rows.payload)
+            .execute(conn)
+            .await
+            .context("appending to rm_event_log")?;
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! following the cursor sees every event exactly once, including those
 //! appended while it reads.
 
+use super::sql;
 use anyhow::Context;
 use sqlx::PgPool;
 use time::OffsetDateTime;
@@ -58,28 +59,19 @@ pub async fn read(
     limit: i64,
 ) -> anyhow::Result<EventPage> {
     check_schema_name(s)?;
-    let mut events: Vec<LoggedEvent> = sqlx::query_as(&format!(
-        "SELECT position, event_id, aggregate_type, aggregate_id, sequence, event_type, actor, correlation_id,
-                causation_id, request_id, occurred_at, hash, payload
-           FROM {s}.rm_event_log
-          WHERE org = $1 AND position > $2
-            AND ($3::text IS NULL OR aggregate_id = $3) AND ($4::text IS NULL OR actor = $4)
-            AND ($5::text IS NULL OR event_type = $5)
-            AND ($6::timestamptz IS NULL OR occurred_at >= $6) AND ($7::timestamptz IS NULL OR occurred_at < $7)
-          ORDER BY position LIMIT $8"
-    ))
-    .bind(org)
-    .bind(after)
-    .bind(&filter.aggregate_id)
-    .bind(&filter.actor)
-    .bind(&filter.event_type)
-    .bind(filter.from)
-    .bind(filter.to)
-    .bind(limit + 1)
-    .fetch_all(pool)
-    .await
-    .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
-    .context("reading the event log")?;
+    let mut events: Vec<LoggedEvent> = sqlx::query_as(&sql::reading_the_event_log(s))
+        .bind(org)
+        .bind(after)
+        .bind(&filter.aggregate_id)
+        .bind(&filter.actor)
+        .bind(&filter.event_type)
+        .bind(filter.from)
+        .bind(filter.to)
+        .bind(limit + 1)
+        .fetch_all(pool)
+        .await
+        .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
+        .context("reading the event log")?;
     let next = if events.len() as i64 > limit {
         events.truncate(limit as usize);
         events.last().map(|e| e.position)

@@ -4,6 +4,7 @@
 //! broken by messages, then platform and user id.
 
 mod query;
+mod sql;
 
 pub use query::{read, Entry, Window};
 
@@ -118,29 +119,18 @@ async fn upsert_all(conn: &mut PgConnection, s: &str, all: HashMap<Viewer, Total
         messages.push(totals.messages);
         seen.push(totals.last_seen);
     }
-    sqlx::query_as::<_, Change>(&format!(
-        "INSERT INTO {s}.rm_leaderboard AS r (org, platform, channel, user_id, author, points, messages, last_seen)
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
-                              $7::bigint[], $8::timestamptz[])
-         ON CONFLICT (org, channel, platform, user_id) DO UPDATE SET
-            points = r.points + EXCLUDED.points,
-            messages = r.messages + EXCLUDED.messages,
-            author = CASE WHEN EXCLUDED.last_seen >= r.last_seen OR r.last_seen IS NULL
-                          THEN COALESCE(EXCLUDED.author, r.author) ELSE r.author END,
-            last_seen = GREATEST(r.last_seen, EXCLUDED.last_seen)
-         RETURNING org, channel, platform, user_id, author, points, messages"
-    ))
-    .bind(&columns.0)
-    .bind(&columns.1)
-    .bind(&columns.2)
-    .bind(&columns.3)
-    .bind(&authors)
-    .bind(&points)
-    .bind(&messages)
-    .bind(&seen)
-    .fetch_all(conn)
-    .await
-    .context("updating rm_leaderboard")
+    sqlx::query_as::<_, Change>(&sql::updating_rm_leaderboard(s))
+        .bind(&columns.0)
+        .bind(&columns.1)
+        .bind(&columns.2)
+        .bind(&columns.3)
+        .bind(&authors)
+        .bind(&points)
+        .bind(&messages)
+        .bind(&seen)
+        .fetch_all(conn)
+        .await
+        .context("updating rm_leaderboard")
 }
 
 /// One announcement per (org, channel) changed by the batch.
@@ -174,21 +164,16 @@ async fn upsert_daily(
         points.push(p);
         messages.push(m);
     }
-    sqlx::query(&format!(
-        "INSERT INTO {s}.rm_leaderboard_daily AS r (org, platform, channel, user_id, day, points, messages)
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::bigint[], $7::bigint[])
-         ON CONFLICT (org, channel, day, platform, user_id) DO UPDATE SET
-            points = r.points + EXCLUDED.points, messages = r.messages + EXCLUDED.messages"
-    ))
-    .bind(&columns.0)
-    .bind(&columns.1)
-    .bind(&columns.2)
-    .bind(&columns.3)
-    .bind(&days)
-    .bind(&points)
-    .bind(&messages)
-    .execute(conn)
-    .await
-    .context("updating rm_leaderboard_daily")?;
+    sqlx::query(&sql::updating_rm_leaderboard_daily(s))
+        .bind(&columns.0)
+        .bind(&columns.1)
+        .bind(&columns.2)
+        .bind(&columns.3)
+        .bind(&days)
+        .bind(&points)
+        .bind(&messages)
+        .execute(conn)
+        .await
+        .context("updating rm_leaderboard_daily")?;
     Ok(())
 }

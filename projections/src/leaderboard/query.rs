@@ -38,34 +38,19 @@ pub async fn read(
 ) -> anyhow::Result<Vec<Entry>> {
     check_schema_name(schema)?;
     let ranked = match window {
-        Window::AllTime => format!(
-            "SELECT platform, user_id, author, points, messages, last_seen FROM {schema}.rm_leaderboard
-              WHERE org = $1 AND channel = $2"
-        ),
-        Window::LastSevenDays => format!(
-            "SELECT d.platform, d.user_id, a.author, sum(d.points)::bigint AS points,
-                    sum(d.messages)::bigint AS messages, a.last_seen
-               FROM {schema}.rm_leaderboard_daily d
-               JOIN {schema}.rm_leaderboard a USING (org, channel, platform, user_id)
-              WHERE d.org = $1 AND d.channel = $2 AND d.day >= $5
-              GROUP BY d.platform, d.user_id, a.author, a.last_seen"
-        ),
+        Window::AllTime => super::sql::totals_all_time(schema),
+        Window::LastSevenDays => super::sql::totals_last_seven_days(schema),
     };
     let since = (OffsetDateTime::now_utc() - Duration::days(6)).date();
-    sqlx::query_as(&format!(
-        "SELECT * FROM (
-            SELECT row_number() OVER (ORDER BY points DESC, messages DESC, platform, user_id) AS rank, *
-              FROM ({ranked}) w) ranked
-          WHERE rank > $3 ORDER BY rank LIMIT $4"
-    ))
-    .bind(org)
-    .bind(channel)
-    .bind(after_rank)
-    .bind(limit)
-    .bind(since)
-    .fetch_all(pool)
-    .await
-    // The projection has not started yet: nothing to rank.
-    .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
-    .context("reading the leaderboard")
+    sqlx::query_as(&super::sql::ranked(&ranked))
+        .bind(org)
+        .bind(channel)
+        .bind(after_rank)
+        .bind(limit)
+        .bind(since)
+        .fetch_all(pool)
+        .await
+        // The projection has not started yet: nothing to rank.
+        .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
+        .context("reading the leaderboard")
 }

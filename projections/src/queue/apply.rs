@@ -1,5 +1,6 @@
 //! One clip or publication event applied to the queue-state rows.
 
+use super::sql;
 use anyhow::Context;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -18,93 +19,73 @@ pub(super) async fn clip_event(
     let at = envelope.metadata.occurred_at.as_datetime();
     match event {
         ClipEvent::ClipRequested(r) => {
-            sqlx::query(&format!(
-                "INSERT INTO {s}.rm_clip_jobs (clip_stream, org, clip_id, channel, title, source, start_ms,
-                    duration_ms, container, reencode, requested_by, status, requested_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'requested', $12, $12)
-                 ON CONFLICT DO NOTHING"
-            ))
-            .bind(stream)
-            .bind(envelope.metadata.org.as_str())
-            .bind(r.clip_id.as_uuid())
-            .bind(r.channel.as_str())
-            .bind(r.title.as_str())
-            .bind(r.source.as_str())
-            .bind(r.start.millis() as i64)
-            .bind(r.duration.millis() as i64)
-            .bind(r.container.to_string())
-            .bind(r.reencode)
-            .bind(r.requested_by.as_str())
-            .bind(at)
-            .execute(&mut *conn)
-            .await
-            .context("inserting a clip job")?;
+            sqlx::query(&sql::inserting_a_clip_job(s))
+                .bind(stream)
+                .bind(envelope.metadata.org.as_str())
+                .bind(r.clip_id.as_uuid())
+                .bind(r.channel.as_str())
+                .bind(r.title.as_str())
+                .bind(r.source.as_str())
+                .bind(r.start.millis() as i64)
+                .bind(r.duration.millis() as i64)
+                .bind(r.container.to_string())
+                .bind(r.reencode)
+                .bind(r.requested_by.as_str())
+                .bind(at)
+                .execute(&mut *conn)
+                .await
+                .context("inserting a clip job")?;
             // Publications of this clip read before its request learn their channel.
-            sqlx::query(&format!(
-                "UPDATE {s}.rm_publications SET channel = $2 WHERE clip_stream = $1 AND channel IS NULL"
-            ))
-            .bind(stream)
-            .bind(r.channel.as_str())
-            .execute(&mut *conn)
-            .await
-            .context("giving publications their clip's channel")?;
+            sqlx::query(&sql::giving_publications_their_clips_channel(s))
+                .bind(stream)
+                .bind(r.channel.as_str())
+                .execute(&mut *conn)
+                .await
+                .context("giving publications their clip's channel")?;
         }
         ClipEvent::ClipRenderingStarted(started) => {
-            sqlx::query(&format!(
-                "UPDATE {s}.rm_clip_jobs SET status = 'rendering', attempts = $2, worker = $3, error = NULL,
-                    retryable = NULL, updated_at = $4 WHERE clip_stream = $1"
-            ))
-            .bind(stream)
-            .bind(started.attempt as i32)
-            .bind(started.worker.as_str())
-            .bind(at)
-            .execute(&mut *conn)
-            .await
-            .context("marking a clip rendering")?;
+            sqlx::query(&sql::marking_a_clip_rendering(s))
+                .bind(stream)
+                .bind(started.attempt as i32)
+                .bind(started.worker.as_str())
+                .bind(at)
+                .execute(&mut *conn)
+                .await
+                .context("marking a clip rendering")?;
         }
         ClipEvent::ClipRendered(rendered) => {
-            sqlx::query(&format!(
-                "UPDATE {s}.rm_clip_jobs SET status = 'rendered', error = NULL, retryable = NULL, media_uri = $2,
-                    thumbnail_uri = $3, rendered_duration_ms = $4, size_bytes = $5, sha256 = $6, updated_at = $7
-                 WHERE clip_stream = $1"
-            ))
-            .bind(stream)
-            .bind(rendered.uri.as_str())
-            .bind(rendered.thumbnail_uri.as_str())
-            .bind(rendered.duration_ms as i64)
-            .bind(rendered.size_bytes as i64)
-            .bind(rendered.sha256.as_str())
-            .bind(at)
-            .execute(&mut *conn)
-            .await
-            .context("marking a clip rendered")?;
+            sqlx::query(&sql::marking_a_clip_rendered(s))
+                .bind(stream)
+                .bind(rendered.uri.as_str())
+                .bind(rendered.thumbnail_uri.as_str())
+                .bind(rendered.duration_ms as i64)
+                .bind(rendered.size_bytes as i64)
+                .bind(rendered.sha256.as_str())
+                .bind(at)
+                .execute(&mut *conn)
+                .await
+                .context("marking a clip rendered")?;
         }
         ClipEvent::ClipRenderingFailed(failed) => {
-            sqlx::query(&format!(
-                "UPDATE {s}.rm_clip_jobs SET status = 'failed', attempts = GREATEST(attempts, $2), error = $3,
-                    retryable = $4, updated_at = $5 WHERE clip_stream = $1"
-            ))
-            .bind(stream)
-            .bind(failed.attempt as i32)
-            .bind(failed.reason.as_str())
-            .bind(failed.retryable)
-            .bind(at)
-            .execute(&mut *conn)
-            .await
-            .context("marking a clip failed")?;
+            sqlx::query(&sql::marking_a_clip_failed(s))
+                .bind(stream)
+                .bind(failed.attempt as i32)
+                .bind(failed.reason.as_str())
+                .bind(failed.retryable)
+                .bind(at)
+                .execute(&mut *conn)
+                .await
+                .context("marking a clip failed")?;
         }
         ClipEvent::ClipDeleted(deleted) => {
             // The job stays, its files are gone: no URL to hand out.
-            sqlx::query(&format!(
-                "UPDATE {s}.rm_clip_jobs SET status = 'deleted', error = $2, media_uri = NULL, thumbnail_uri = NULL,
-                    updated_at = $3 WHERE clip_stream = $1"
-            ))
-            .bind(stream)
-            .bind(deleted.reason.as_str())
-            .bind(at)
-            .execute(&mut *conn)
-            .await
-            .context("marking a clip deleted")?;
+            sqlx::query(&sql::marking_a_clip_deleted(s))
+                .bind(stream)
+                .bind(deleted.reason.as_str())
+                .bind(at)
+                .execute(&mut *conn)
+                .await
+                .context("marking a clip deleted")?;
         }
     }
     Ok(())
@@ -128,42 +109,31 @@ pub(super) async fn publication_event(
                 Asset::Url(url) => (None, None, Some(url.as_str())),
             };
             let hashtags: Vec<&str> = c.hashtags.iter().map(|h| h.as_str()).collect();
-            sqlx::query(&format!(
-                "INSERT INTO {s}.rm_publications (publication_stream, org, publication_id, channel, clip_stream,
-                    clip_id, asset_url, title, caption, hashtags, scheduled_at, waiting_for_asset, created_at,
-                    updated_at)
-                 VALUES ($1, $2, $3, (SELECT channel FROM {s}.rm_clip_jobs WHERE clip_stream = $4), $4, $5, $6, $7,
-                    $8, $9, $10, $11, $12, $12)
-                 ON CONFLICT DO NOTHING"
-            ))
-            .bind(stream)
-            .bind(org.as_str())
-            .bind(c.publication_id.as_uuid())
-            .bind(&clip_stream)
-            .bind(clip_id)
-            .bind(asset_url)
-            .bind(c.title.as_str())
-            .bind(c.caption.as_str())
-            .bind(&hashtags)
-            .bind(c.scheduled_at.map(|t| t.as_datetime()))
-            .bind(c.waiting_for_asset)
-            .bind(at)
-            .execute(&mut *conn)
-            .await
-            .context("inserting a publication")?;
+            sqlx::query(&sql::inserting_a_publication(s))
+                .bind(stream)
+                .bind(org.as_str())
+                .bind(c.publication_id.as_uuid())
+                .bind(&clip_stream)
+                .bind(clip_id)
+                .bind(asset_url)
+                .bind(c.title.as_str())
+                .bind(c.caption.as_str())
+                .bind(&hashtags)
+                .bind(c.scheduled_at.map(|t| t.as_datetime()))
+                .bind(c.waiting_for_asset)
+                .bind(at)
+                .execute(&mut *conn)
+                .await
+                .context("inserting a publication")?;
             let platforms: Vec<String> = c.targets.iter().map(|t| t.to_string()).collect();
-            sqlx::query(&format!(
-                "INSERT INTO {s}.rm_publication_targets (publication_stream, platform, org, status, updated_at)
-                 SELECT $1, platform, $2, 'pending', $3 FROM UNNEST($4::text[]) AS platform
-                 ON CONFLICT DO NOTHING"
-            ))
-            .bind(stream)
-            .bind(org.as_str())
-            .bind(at)
-            .bind(&platforms)
-            .execute(&mut *conn)
-            .await
-            .context("inserting publication targets")?;
+            sqlx::query(&sql::inserting_publication_targets(s))
+                .bind(stream)
+                .bind(org.as_str())
+                .bind(at)
+                .bind(&platforms)
+                .execute(&mut *conn)
+                .await
+                .context("inserting publication targets")?;
         }
         PublicationEvent::PublicationAssetReady(ready) => {
             update_publication(
@@ -181,61 +151,47 @@ pub(super) async fn publication_event(
         }
         PublicationEvent::PublicationCancelled(_) => {
             update_publication(conn, s, stream, "cancelled = $3", at, true).await?;
-            sqlx::query(&format!(
-                "UPDATE {s}.rm_publication_targets SET status = 'cancelled', next_retry_at = NULL, updated_at = $2
-                  WHERE publication_stream = $1 AND status NOT IN ('published', 'gave_up')"
-            ))
-            .bind(stream)
-            .bind(at)
-            .execute(&mut *conn)
-            .await
-            .context("cancelling publication targets")?;
+            sqlx::query(&sql::cancelling_publication_targets(s))
+                .bind(stream)
+                .bind(at)
+                .execute(&mut *conn)
+                .await
+                .context("cancelling publication targets")?;
         }
         PublicationEvent::PublishAttemptStarted(e) => {
-            sqlx::query(&format!(
-                "UPDATE {s}.rm_publication_targets SET status = 'attempting', attempts = $3, next_retry_at = NULL,
-                    updated_at = $4 WHERE publication_stream = $1 AND platform = $2"
-            ))
-            .bind(stream)
-            .bind(e.target.to_string())
-            .bind(e.attempt as i32)
-            .bind(at)
-            .execute(&mut *conn)
-            .await
-            .context("marking a target attempting")?;
+            sqlx::query(&sql::marking_a_target_attempting(s))
+                .bind(stream)
+                .bind(e.target.to_string())
+                .bind(e.attempt as i32)
+                .bind(at)
+                .execute(&mut *conn)
+                .await
+                .context("marking a target attempting")?;
         }
         PublicationEvent::TargetPublished(e) => {
-            sqlx::query(&format!(
-                "UPDATE {s}.rm_publication_targets SET status = 'published', attempts = GREATEST(attempts, $3),
-                    post_id = $4, post_url = $5, next_retry_at = NULL, updated_at = $6
-                  WHERE publication_stream = $1 AND platform = $2"
-            ))
-            .bind(stream)
-            .bind(e.target.to_string())
-            .bind(e.attempt as i32)
-            .bind(e.post_id.as_str())
-            .bind(e.url.as_ref().map(|u| u.as_str()))
-            .bind(at)
-            .execute(&mut *conn)
-            .await
-            .context("marking a target published")?;
+            sqlx::query(&sql::marking_a_target_published(s))
+                .bind(stream)
+                .bind(e.target.to_string())
+                .bind(e.attempt as i32)
+                .bind(e.post_id.as_str())
+                .bind(e.url.as_ref().map(|u| u.as_str()))
+                .bind(at)
+                .execute(&mut *conn)
+                .await
+                .context("marking a target published")?;
         }
         PublicationEvent::TargetPublishFailed(e) => {
-            sqlx::query(&format!(
-                "UPDATE {s}.rm_publication_targets SET status = $3, attempts = GREATEST(attempts, $4),
-                    last_error = $5, next_retry_at = $6, updated_at = $7
-                  WHERE publication_stream = $1 AND platform = $2"
-            ))
-            .bind(stream)
-            .bind(e.target.to_string())
-            .bind(if e.gave_up { "gave_up" } else { "failed" })
-            .bind(e.attempt as i32)
-            .bind(e.error.as_str())
-            .bind(e.next_retry_at.map(|t| t.as_datetime()))
-            .bind(at)
-            .execute(&mut *conn)
-            .await
-            .context("marking a target failed")?;
+            sqlx::query(&sql::marking_a_target_failed(s))
+                .bind(stream)
+                .bind(e.target.to_string())
+                .bind(if e.gave_up { "gave_up" } else { "failed" })
+                .bind(e.attempt as i32)
+                .bind(e.error.as_str())
+                .bind(e.next_retry_at.map(|t| t.as_datetime()))
+                .bind(at)
+                .execute(&mut *conn)
+                .await
+                .context("marking a target failed")?;
         }
     }
     Ok(())
@@ -253,7 +209,7 @@ async fn update_publication<V>(
 where
     V: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + 'static,
 {
-    sqlx::query(&format!("UPDATE {s}.rm_publications SET {assignment}, updated_at = $2 WHERE publication_stream = $1"))
+    sqlx::query(&sql::setting_a_publication_column(s, assignment))
         .bind(stream)
         .bind(at)
         .bind(value)

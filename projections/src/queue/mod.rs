@@ -8,6 +8,7 @@
 
 mod apply;
 mod query;
+mod sql;
 
 pub use query::{
     clip, clips, publication, publications, ClipFilter, ClipJob, ClipPage, Publication, PublicationFilter,

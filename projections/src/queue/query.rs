@@ -1,6 +1,7 @@
 //! Reading queue state: one clip job or publication, or a page of them,
 //! newest first, filtered.
 
+use super::sql;
 use anyhow::Context;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -120,25 +121,14 @@ fn empty_if_missing<T: Default>(result: Result<T, sqlx::Error>) -> Result<T, sql
     result.or_else(|e| if read_model_missing(&e) { Ok(T::default()) } else { Err(e) })
 }
 
-const CLIP_COLUMNS: &str = "org, clip_id, clip_stream, channel, title, source, start_ms, duration_ms, container, \
-    reencode, requested_by, status, attempts, worker, error, retryable, media_uri, thumbnail_uri, \
-    rendered_duration_ms, size_bytes, sha256, requested_at, updated_at";
-
-const PUBLICATION_COLUMNS: &str = "org, publication_id, publication_stream, channel, clip_id, asset_url, title, \
-    caption, hashtags, scheduled_at, waiting_for_asset, media_uri, cancelled, created_at, updated_at";
-
 pub async fn clip(conn: &mut PgConnection, s: &str, org: &str, clip_id: Uuid) -> anyhow::Result<Option<ClipJob>> {
     check_schema_name(s)?;
-    let row = sqlx::query_as(&format!("SELECT {CLIP_COLUMNS} FROM {s}.rm_clip_jobs WHERE org = $1 AND clip_id = $2"))
-        .bind(org)
-        .bind(clip_id)
-        .fetch_optional(conn)
-        .await;
+    let row = sqlx::query_as(&sql::reading_a_clip_job(s)).bind(org).bind(clip_id).fetch_optional(conn).await;
     empty_if_missing(row).context("reading a clip job")
 }
 
 pub(crate) async fn clip_by_stream(conn: &mut PgConnection, s: &str, stream: &str) -> anyhow::Result<Option<ClipJob>> {
-    sqlx::query_as(&format!("SELECT {CLIP_COLUMNS} FROM {s}.rm_clip_jobs WHERE clip_stream = $1"))
+    sqlx::query_as(&sql::reading_a_clip_job_by_stream(s))
         .bind(stream)
         .fetch_optional(conn)
         .await
@@ -156,20 +146,15 @@ pub async fn clips(
 ) -> anyhow::Result<ClipPage> {
     check_schema_name(s)?;
     let rows: Vec<ClipJob> = empty_if_missing(
-        sqlx::query_as(&format!(
-            "SELECT {CLIP_COLUMNS} FROM {s}.rm_clip_jobs
-              WHERE org = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR channel = $3)
-                AND ($4::timestamptz IS NULL OR (requested_at, clip_id) < ($4, $5))
-              ORDER BY requested_at DESC, clip_id DESC LIMIT $6"
-        ))
-        .bind(org)
-        .bind(&filter.status)
-        .bind(&filter.channel)
-        .bind(after.map(|c| c.at))
-        .bind(after.map(|c| c.id))
-        .bind(limit + 1)
-        .fetch_all(conn)
-        .await,
+        sqlx::query_as(&sql::listing_clip_jobs(s))
+            .bind(org)
+            .bind(&filter.status)
+            .bind(&filter.channel)
+            .bind(after.map(|c| c.at))
+            .bind(after.map(|c| c.id))
+            .bind(limit + 1)
+            .fetch_all(conn)
+            .await,
     )
     .context("listing clip jobs")?;
     let (clips, next) = page(rows, limit, |c| Cursor { at: c.requested_at, id: c.clip_id });
@@ -184,13 +169,7 @@ pub async fn publication(
 ) -> anyhow::Result<Option<Publication>> {
     check_schema_name(s)?;
     let row: Option<Publication> = empty_if_missing(
-        sqlx::query_as(&format!(
-            "SELECT {PUBLICATION_COLUMNS} FROM {s}.rm_publications WHERE org = $1 AND publication_id = $2"
-        ))
-        .bind(org)
-        .bind(publication_id)
-        .fetch_optional(&mut *conn)
-        .await,
+        sqlx::query_as(&sql::reading_a_publication(s)).bind(org).bind(publication_id).fetch_optional(&mut *conn).await,
     )
     .context("reading a publication")?;
     with_targets(conn, s, row, &PublicationFilter::default()).await
@@ -201,12 +180,11 @@ pub(crate) async fn publication_by_stream(
     s: &str,
     stream: &str,
 ) -> anyhow::Result<Option<Publication>> {
-    let row: Option<Publication> =
-        sqlx::query_as(&format!("SELECT {PUBLICATION_COLUMNS} FROM {s}.rm_publications WHERE publication_stream = $1"))
-            .bind(stream)
-            .fetch_optional(&mut *conn)
-            .await
-            .context("reading a publication")?;
+    let row: Option<Publication> = sqlx::query_as(&sql::reading_a_publication_by_stream(s))
+        .bind(stream)
+        .fetch_optional(&mut *conn)
+        .await
+        .context("reading a publication")?;
     with_targets(conn, s, row, &PublicationFilter::default()).await
 }
 
@@ -232,24 +210,16 @@ pub async fn publications(
 ) -> anyhow::Result<PublicationPage> {
     check_schema_name(s)?;
     let rows: Vec<Publication> = empty_if_missing(
-        sqlx::query_as(&format!(
-            "SELECT {PUBLICATION_COLUMNS} FROM {s}.rm_publications p
-              WHERE org = $1 AND ($2::text IS NULL OR channel = $2)
-                AND ($3::timestamptz IS NULL OR (created_at, publication_id) < ($3, $4))
-                AND EXISTS (SELECT 1 FROM {s}.rm_publication_targets t
-                             WHERE t.publication_stream = p.publication_stream
-                               AND ($5::text IS NULL OR t.status = $5) AND ($6::text IS NULL OR t.platform = $6))
-              ORDER BY created_at DESC, publication_id DESC LIMIT $7"
-        ))
-        .bind(org)
-        .bind(&filter.channel)
-        .bind(after.map(|c| c.at))
-        .bind(after.map(|c| c.id))
-        .bind(&filter.status)
-        .bind(&filter.platform)
-        .bind(limit + 1)
-        .fetch_all(&mut *conn)
-        .await,
+        sqlx::query_as(&sql::listing_publications(s))
+            .bind(org)
+            .bind(&filter.channel)
+            .bind(after.map(|c| c.at))
+            .bind(after.map(|c| c.id))
+            .bind(&filter.status)
+            .bind(&filter.platform)
+            .bind(limit + 1)
+            .fetch_all(&mut *conn)
+            .await,
     )
     .context("listing publications")?;
     let (rows, next) = page(rows, limit, |p| Cursor { at: p.created_at, id: p.publication_id });
@@ -267,19 +237,13 @@ async fn attach_targets(
         return Ok(publications);
     }
     let streams: Vec<&str> = publications.iter().map(|p| p.aggregate_id.as_str()).collect();
-    let targets: Vec<Target> = sqlx::query_as(&format!(
-        "SELECT publication_stream, platform, status, attempts, last_error, next_retry_at, post_id, post_url, updated_at
-           FROM {s}.rm_publication_targets
-          WHERE publication_stream = ANY($1) AND ($2::text IS NULL OR status = $2)
-            AND ($3::text IS NULL OR platform = $3)
-          ORDER BY publication_stream, platform"
-    ))
-    .bind(&streams)
-    .bind(&filter.status)
-    .bind(&filter.platform)
-    .fetch_all(conn)
-    .await
-    .context("reading publication targets")?;
+    let targets: Vec<Target> = sqlx::query_as(&sql::reading_publication_targets(s))
+        .bind(&streams)
+        .bind(&filter.status)
+        .bind(&filter.platform)
+        .fetch_all(conn)
+        .await
+        .context("reading publication targets")?;
     for target in targets {
         if let Some(p) = publications.iter_mut().find(|p| p.aggregate_id == target.publication_stream) {
             p.targets.push(target);

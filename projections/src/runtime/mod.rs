@@ -11,6 +11,7 @@
 //! per read model. The consumer group id names the projection for tools.
 
 mod schema_name;
+mod sql;
 mod store;
 
 use std::collections::HashMap;

@@ -2,6 +2,7 @@
 //! per schema, the consumed offsets and the last sequence applied per
 //! aggregate, written with the read model in one transaction.
 
+use super::sql;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -25,13 +26,12 @@ pub use wavestack_adapters::postgres::check_identifier as check_schema_name;
 /// `schema` (0 if none, or if the read model does not exist yet).
 pub async fn applied_sequence(pool: &PgPool, schema: &str, aggregate_id: &str) -> anyhow::Result<u64> {
     check_schema_name(schema)?;
-    let seq: Option<i64> =
-        sqlx::query_scalar(&format!("SELECT last_sequence FROM {schema}.positions WHERE aggregate_id = $1"))
-            .bind(aggregate_id)
-            .fetch_optional(pool)
-            .await
-            .or_else(|e| if read_model_missing(&e) { Ok(None) } else { Err(e) })
-            .context("reading the applied sequence")?;
+    let seq: Option<i64> = sqlx::query_scalar(&sql::reading_the_applied_sequence(schema))
+        .bind(aggregate_id)
+        .fetch_optional(pool)
+        .await
+        .or_else(|e| if read_model_missing(&e) { Ok(None) } else { Err(e) })
+        .context("reading the applied sequence")?;
     Ok(seq.unwrap_or(0) as u64)
 }
 
@@ -43,14 +43,12 @@ pub async fn applied_sequences(
     aggregate_ids: &[String],
 ) -> anyhow::Result<HashMap<String, u64>> {
     check_schema_name(schema)?;
-    let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "SELECT aggregate_id, last_sequence FROM {schema}.positions WHERE aggregate_id = ANY($1)"
-    ))
-    .bind(aggregate_ids)
-    .fetch_all(pool)
-    .await
-    .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
-    .context("reading the applied sequences")?;
+    let rows: Vec<(String, i64)> = sqlx::query_as(&sql::reading_the_applied_sequences(schema))
+        .bind(aggregate_ids)
+        .fetch_all(pool)
+        .await
+        .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
+        .context("reading the applied sequences")?;
     Ok(rows.into_iter().map(|(id, seq)| (id, seq as u64)).collect())
 }
 
@@ -103,11 +101,10 @@ impl ProjectionStore {
 
     /// Next offset to read per (topic, partition).
     pub async fn offsets(&mut self) -> anyhow::Result<HashMap<(String, i32), i64>> {
-        let rows: Vec<(String, i32, i64)> =
-            sqlx::query_as(&format!("SELECT topic, partition, next_offset FROM {}.offsets", self.schema))
-                .fetch_all(&mut self.conn)
-                .await
-                .context("reading the projection's offsets")?;
+        let rows: Vec<(String, i32, i64)> = sqlx::query_as(&sql::reading_offsets(&self.schema))
+            .fetch_all(&mut self.conn)
+            .await
+            .context("reading the projection's offsets")?;
         Ok(rows.into_iter().map(|(t, p, o)| ((t, p), o)).collect())
     }
 
@@ -117,14 +114,11 @@ impl ProjectionStore {
         let mut ids: Vec<&str> = events.iter().map(|e| e.aggregate_id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
-        let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
-            "SELECT aggregate_id, last_sequence FROM {}.positions WHERE aggregate_id = ANY($1)",
-            self.schema
-        ))
-        .bind(&ids)
-        .fetch_all(&mut self.conn)
-        .await
-        .context("reading the projection's positions")?;
+        let rows: Vec<(String, i64)> = sqlx::query_as(&sql::reading_the_applied_sequences(&self.schema))
+            .bind(&ids)
+            .fetch_all(&mut self.conn)
+            .await
+            .context("reading the projection's positions")?;
         let mut last: HashMap<String, u64> = rows.into_iter().map(|(id, seq)| (id, seq as u64)).collect();
         let mut fresh = Vec::with_capacity(events.len());
         for (index, event) in events.iter().enumerate() {
@@ -162,16 +156,12 @@ impl ProjectionStore {
                 *seq = (*seq).max(event.sequence as i64);
             }
             let (ids, seqs): (Vec<&str>, Vec<i64>) = positions.into_iter().unzip();
-            sqlx::query(&format!(
-                "INSERT INTO {s}.positions (aggregate_id, last_sequence) SELECT * FROM UNNEST($1::text[], $2::bigint[])
-                 ON CONFLICT (aggregate_id) DO UPDATE
-                    SET last_sequence = GREATEST({s}.positions.last_sequence, EXCLUDED.last_sequence)"
-            ))
-            .bind(&ids)
-            .bind(&seqs)
-            .execute(&mut *tx)
-            .await
-            .context("storing positions")?;
+            sqlx::query(&sql::storing_positions(&s))
+                .bind(&ids)
+                .bind(&seqs)
+                .execute(&mut *tx)
+                .await
+                .context("storing positions")?;
         }
         if !next_offsets.is_empty() {
             let mut topics = Vec::new();
@@ -182,18 +172,13 @@ impl ProjectionStore {
                 partitions.push(*partition);
                 offsets.push(*offset);
             }
-            sqlx::query(&format!(
-                "INSERT INTO {s}.offsets (topic, partition, next_offset)
-                 SELECT * FROM UNNEST($1::text[], $2::integer[], $3::bigint[])
-                 ON CONFLICT (topic, partition) DO UPDATE
-                    SET next_offset = GREATEST({s}.offsets.next_offset, EXCLUDED.next_offset)"
-            ))
-            .bind(&topics)
-            .bind(&partitions)
-            .bind(&offsets)
-            .execute(&mut *tx)
-            .await
-            .context("storing offsets")?;
+            sqlx::query(&sql::storing_offsets(&s))
+                .bind(&topics)
+                .bind(&partitions)
+                .bind(&offsets)
+                .execute(&mut *tx)
+                .await
+                .context("storing offsets")?;
         }
         tx.commit().await.context("committing the batch")?;
         Ok(())
