@@ -228,6 +228,25 @@ pub async fn batch(target: &Target, shape: TrafficShape, seconds: u64, size: usi
     tally.result("batch", started.elapsed(), None)
 }
 
+/// Open loop: a request every `batch / rate` seconds (`rate` counts
+/// messages) for as long as `more(due)` says, each spawned so that a slow
+/// answer never delays the next; then waits for all of them.
+async fn paced<F>(rate: u64, batch: usize, mut more: impl FnMut(Instant) -> bool, mut request: impl FnMut() -> F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let interval = Duration::from_secs_f64(batch.max(1) as f64 / rate.max(1) as f64);
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut due = Instant::now();
+    while more(due) {
+        tokio::time::sleep_until(due.into()).await;
+        tasks.spawn(request());
+        due += interval;
+        while tasks.try_join_next().is_some() {}
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
 /// Batches of `batch` messages at `rate` messages per second (open loop,
 /// not waiting for answers) until `stop` is set.
 pub async fn paced_batches(
@@ -242,23 +261,22 @@ pub async fn paced_batches(
     let mut traffic = Traffic::new(shape, seed());
     let batch = batch.max(1);
     let started = Instant::now();
-    let interval = Duration::from_secs_f64(batch as f64 / rate.max(1) as f64);
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut due = started;
-    while !stop.load(Ordering::Relaxed) {
-        tokio::time::sleep_until(due.into()).await;
-        let body = traffic.batch(batch);
-        let (http, target, tally) = (http.clone(), target.clone(), tally.clone());
-        tally.requests.fetch_add(1, Ordering::Relaxed);
-        tasks.spawn(async move {
-            let sent = Instant::now();
-            let outcome = send(&http, &target, &Request::Chat(body)).await;
-            record(&tally, outcome, sent.elapsed());
-        });
-        due += interval;
-        while tasks.try_join_next().is_some() {}
-    }
-    while tasks.join_next().await.is_some() {}
+    paced(
+        rate,
+        batch,
+        |_| !stop.load(Ordering::Relaxed),
+        || {
+            let body = traffic.batch(batch);
+            let (http, target, tally) = (http.clone(), target.clone(), tally.clone());
+            tally.requests.fetch_add(1, Ordering::Relaxed);
+            async move {
+                let sent = Instant::now();
+                let outcome = send(&http, &target, &Request::Chat(body)).await;
+                record(&tally, outcome, sent.elapsed());
+            }
+        },
+    )
+    .await;
     tally.result(&format!("batches of {batch} at {rate} msg/s"), started.elapsed(), Some(rate as f64))
 }
 
@@ -270,30 +288,29 @@ pub async fn visibility(target: &Target, shape: TrafficShape, seconds: u64, rate
     let mut traffic = Traffic::new(shape, seed());
     let batch = batch.max(1);
     let started = Instant::now();
-    // `rate` is messages per second: a request every `batch` messages.
-    let interval = Duration::from_secs_f64(batch as f64 / rate.max(1) as f64);
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut due = started;
-    while due < started + Duration::from_secs(seconds) {
-        tokio::time::sleep_until(due.into()).await;
-        let messages: Vec<Value> = (0..batch).map(|_| traffic.next_message()).collect();
-        let (http, target, tally) = (http.clone(), target.clone(), tally.clone());
-        tally.requests.fetch_add(1, Ordering::Relaxed);
-        tasks.spawn(async move {
-            let seen = if batch == 1 {
-                visible(&http, &target, &messages[0]).await
-            } else {
-                visible_batch(&http, &target, messages).await
-            };
-            match seen {
-                Ok(latency) => record(&tally, Ok(batch as u64), latency),
-                Err(why) => record(&tally, Err(why), Duration::ZERO),
+    let end = started + Duration::from_secs(seconds);
+    paced(
+        rate,
+        batch,
+        |due| due < end,
+        || {
+            let messages: Vec<Value> = (0..batch).map(|_| traffic.next_message()).collect();
+            let (http, target, tally) = (http.clone(), target.clone(), tally.clone());
+            tally.requests.fetch_add(1, Ordering::Relaxed);
+            async move {
+                let seen = if batch == 1 {
+                    visible(&http, &target, &messages[0]).await
+                } else {
+                    visible_batch(&http, &target, messages).await
+                };
+                match seen {
+                    Ok(latency) => record(&tally, Ok(batch as u64), latency),
+                    Err(why) => record(&tally, Err(why), Duration::ZERO),
+                }
             }
-        });
-        due += interval;
-        while tasks.try_join_next().is_some() {}
-    }
-    while tasks.join_next().await.is_some() {}
+        },
+    )
+    .await;
     let name = if batch == 1 { "visibility".to_owned() } else { format!("visibility, batches of {batch}") };
     tally.result(&name, started.elapsed(), Some(rate as f64))
 }
