@@ -1,11 +1,10 @@
 //! Process managers that react to events: the ffmpeg clip renderer, the
 //! chat clipper (`!clip`), the asset-ready marker (worker groups reading the
-//! log through `partitions`) and the publisher (which polls the queue read
+//! log through the consumer core's worker groups, `wavestack_adapters::consumer::group`) and the publisher (which polls the queue read
 //! model for due targets) and clip retention (which deletes clips past
 //! their age). All act through the command bus.
 
 pub mod chat_clips;
-pub mod partitions;
 pub mod publisher;
 pub mod renderer;
 pub mod retention;

@@ -15,6 +15,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use sqlx::PgPool;
 use support::{bus, chat_saying, clip_request, drain, metadata, relay, topics, viewer};
 use tokio_util::sync::CancellationToken;
+use wavestack_adapters::consumer::group::{self as partitions, GroupConfig, Handler};
 use wavestack_adapters::consumer::{dead_letter_topic, RetryPolicy, HEADER_ERROR, HEADER_SOURCE};
 use wavestack_adapters::kafka::{ensure_topics, KafkaConfig, LocalBroker, LocalBrokerStorage};
 use wavestack_adapters::media::{ClipFiles, Ffmpeg, FileKey, Renderer, SourcePolicy};
@@ -23,7 +24,6 @@ use wavestack_domain::clip::{self, ClipCommand, ClipEvent, ClipRequested, ClipSt
 use wavestack_domain::value::*;
 use wavestack_schemas::{AggregateKind, Codec, LogEnvelope, LogEvent};
 use wavestack_workers::chat_clips::{ChatClipper, Recording};
-use wavestack_workers::partitions::{self, GroupConfig, Handler};
 use wavestack_workers::publisher::AssetReady;
 use wavestack_workers::renderer::ClipRenderer;
 

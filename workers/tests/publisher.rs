@@ -18,6 +18,7 @@ use axum::Router;
 use sqlx::PgPool;
 use support::{bus, clip_request, memory_broker, metadata, relay};
 use tokio_util::sync::CancellationToken;
+use wavestack_adapters::consumer::group::{self as partitions, GroupConfig};
 use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_adapters::publishers::{sign, WebhookPublisher, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use wavestack_domain::clip::{self, ClipCommand, RenderedClip};
@@ -26,7 +27,6 @@ use wavestack_domain::value::*;
 use wavestack_projections::queue::Queue;
 use wavestack_projections::{ProjectionRunner, RunnerConfig};
 use wavestack_schemas::Codec;
-use wavestack_workers::partitions::{self, GroupConfig};
 use wavestack_workers::publisher::{AssetReady, Platforms, PublishWorker, PublisherConfig};
 
 const SECRET: &[u8] = b"receiver-secret";

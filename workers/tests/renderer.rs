@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 use sqlx::PgPool;
 use support::{bus, clip_request, drain, memory_broker, metadata, relay};
 use tokio_util::sync::CancellationToken;
+use wavestack_adapters::consumer::group::{self as partitions, GroupConfig};
 use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_adapters::media::{ClipFiles, Ffmpeg, FileKey, Renderer, SourcePolicy};
 use wavestack_domain::clip::{self, ClipCommand, ClipState, ClipStatus};
 use wavestack_domain::value::*;
 use wavestack_schemas::Codec;
-use wavestack_workers::partitions::{self, GroupConfig};
 use wavestack_workers::renderer::ClipRenderer;
 
 struct Studio {

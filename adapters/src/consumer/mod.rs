@@ -4,11 +4,18 @@
 //! for what cannot be handled, so that a poison record never stops a
 //! partition. Resuming at a stored offset (tansu's quirk) is
 //! `kafka::ResumeGuard`; each consumer stores its offsets with what it
-//! writes.
+//! writes. Partition ownership: a worker group (`group`) shares its topics'
+//! partitions among its members, one Postgres advisory lock per partition;
+//! a projection owns all of its topics under one lock per read model
+//! (`wavestack_projections::runtime::ProjectionStore`), because its offsets
+//! commit with its read model.
 
+mod batch;
 mod dead_letter;
+pub mod group;
 mod verdict;
 
+pub use batch::BatchReader;
 pub use dead_letter::{dead_letter_topic, DeadLetters, Record, HEADER_ERROR, HEADER_SOURCE};
 pub use verdict::{is_transient, HandlerError, RetryPolicy};
 

@@ -28,7 +28,7 @@ use wavestack_domain::value::Timestamp;
 use wavestack_schemas::{AggregateKind, Codec, LogEnvelope};
 
 pub use wavestack_adapters::consumer::{dead_letter_topic, HEADER_ERROR, HEADER_SOURCE};
-use wavestack_adapters::consumer::{is_transient, DeadLetters, Record};
+use wavestack_adapters::consumer::{is_transient, BatchReader, DeadLetters, Record};
 
 pub use schema_name::SchemaName;
 pub use store::{applied_sequence, applied_sequences, check_schema_name, read_model_missing, ProjectionStore};
@@ -139,10 +139,9 @@ pub struct ProjectionRunner<P: Projection> {
     projection: P,
     config: RunnerConfig,
     store: ProjectionStore,
-    consumer: StreamConsumer,
+    reader: BatchReader,
     dead_letters: DeadLetters,
     codec: Codec,
-    resume: ResumeGuard,
 }
 
 impl<P: Projection> ProjectionRunner<P> {
@@ -190,14 +189,15 @@ impl<P: Projection> ProjectionRunner<P> {
         }
         consumer.assign(&assignment).context("assigning partitions")?;
         tracing::info!(projection = projection.name(), schema = %config.schema, "projection started");
-        Ok(Some(Self { projection, config, store, consumer, dead_letters, codec, resume }))
+        let reader = BatchReader::new(consumer, resume);
+        Ok(Some(Self { projection, config, store, reader, dead_letters, codec }))
     }
 
     /// Applies batches until cancelled; returns after the batch in hand.
     pub async fn run(mut self, cancel: CancellationToken) -> anyhow::Result<()> {
         let name = self.projection.name();
         while !cancel.is_cancelled() {
-            let records = self.poll_batch(&cancel).await;
+            let records = self.poll_batch().await;
             if !records.is_empty() {
                 let applied = self.apply_batch(records).await?;
                 metrics::counter!("wavestack_projection_events_applied_total", "projection" => name)
@@ -211,11 +211,10 @@ impl<P: Projection> ProjectionRunner<P> {
     /// Applies whatever is on the log now, then returns how many events
     /// were applied; for replay and tests.
     pub async fn catch_up(&mut self, idle: Duration) -> anyhow::Result<usize> {
-        let cancel = CancellationToken::new();
         let mut total = 0;
         let mut idle_since = Instant::now();
         while idle_since.elapsed() < idle {
-            let records = self.poll_batch(&cancel).await;
+            let records = self.poll_batch().await;
             if records.is_empty() {
                 continue;
             }
@@ -238,7 +237,6 @@ impl<P: Projection> ProjectionRunner<P> {
         let total_records: i64 = targets.values().sum();
         let mut read: HashMap<(String, i32), i64> = HashMap::new();
         let mut applied = 0u64;
-        let cancel = CancellationToken::new();
         let mut quiet_deadline: Option<Instant> = None;
         loop {
             let reached = targets.iter().all(|(key, high)| read.get(key).copied().unwrap_or(0) >= *high);
@@ -248,7 +246,7 @@ impl<P: Projection> ProjectionRunner<P> {
                     break;
                 }
             }
-            let records = self.poll_batch(&cancel).await;
+            let records = self.poll_batch().await;
             if records.is_empty() && reached {
                 break;
             }
@@ -265,43 +263,8 @@ impl<P: Projection> ProjectionRunner<P> {
         Ok(applied)
     }
 
-    async fn poll_batch(&mut self, cancel: &CancellationToken) -> Vec<Record> {
-        let mut records = Vec::new();
-        let mut first_at: Option<Instant> = None;
-        while records.len() < self.config.max_batch {
-            let wait = match first_at {
-                None => Duration::from_millis(100),
-                Some(at) => match self.config.max_wait.checked_sub(at.elapsed()) {
-                    Some(left) => left,
-                    None => break,
-                },
-            };
-            let polled = tokio::time::timeout(wait, self.consumer.recv()).await.ok();
-            match polled.map(|r| r.map(|m| Record::from_message(&m))) {
-                Some(Ok(record)) => match self.resume.admit(&record.topic, record.partition, record.offset) {
-                    Admit::Process => {
-                        first_at.get_or_insert_with(Instant::now);
-                        records.push(record);
-                    }
-                    Admit::Drop => {}
-                    Admit::Rewind(offset) => {
-                        tracing::info!(topic = %record.topic, partition = record.partition, offset, "broker resumed past the stored offset; seeking back");
-                        if let Err(error) = self.consumer.seek(
-                            &record.topic,
-                            record.partition,
-                            Offset::Offset(offset),
-                            Duration::from_secs(5),
-                        ) {
-                            tracing::warn!(error = %error, "seek failed");
-                        }
-                    }
-                },
-                Some(Err(error)) => tracing::warn!(error = %error, "consumer error"),
-                None if first_at.is_some() || cancel.is_cancelled() => break,
-                None => break,
-            }
-        }
-        records
+    async fn poll_batch(&mut self) -> Vec<Record> {
+        self.reader.poll(self.config.max_batch, self.config.max_wait).await
     }
 
     /// One batch: dead letters first (at least once), then read model,

@@ -28,7 +28,7 @@ use wavestack_domain::publication::{self, CreatePublication, PublicationCommand,
 use wavestack_domain::value::*;
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
-use crate::partitions::{GroupConfig, Handler, HandlerError};
+use wavestack_adapters::consumer::group::{GroupConfig, Handler, HandlerError};
 
 /// What a channel is recording now.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

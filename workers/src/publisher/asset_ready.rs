@@ -20,7 +20,7 @@ use wavestack_domain::publication::{PublicationCommand, PublicationError, Public
 use wavestack_domain::value::{ActorId, Asset, MediaUri, Timestamp};
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
-use crate::partitions::{GroupConfig, Handler, HandlerError};
+use wavestack_adapters::consumer::group::{GroupConfig, Handler, HandlerError};
 
 #[derive(Clone)]
 pub struct AssetReady {

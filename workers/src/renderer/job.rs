@@ -10,8 +10,8 @@ use wavestack_domain::value::{FailureReason, Timestamp};
 use wavestack_schemas::LogEnvelope;
 
 use super::ClipRenderer;
-use crate::partitions::HandlerError;
 use crate::retry::{backoff, truncate};
+use wavestack_adapters::consumer::group::HandlerError;
 
 /// The longest pause between attempts.
 const MAX_PAUSE: Duration = Duration::from_secs(60);

@@ -18,7 +18,7 @@ use wavestack_domain::clip::ClipEvent;
 use wavestack_domain::value::{ActorId, ClipId};
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
-use crate::partitions::{GroupConfig, Handler, HandlerError};
+use wavestack_adapters::consumer::group::{GroupConfig, Handler, HandlerError};
 
 #[derive(Clone)]
 pub struct ClipRenderer {

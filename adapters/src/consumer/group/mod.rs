@@ -25,13 +25,13 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
 
+pub use super::HandlerError;
+use crate::consumer::{DeadLetters, RetryPolicy};
+use crate::kafka::KafkaConfig;
 use anyhow::Context;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
-pub use wavestack_adapters::consumer::HandlerError;
-use wavestack_adapters::consumer::{DeadLetters, RetryPolicy};
-use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_schemas::{AggregateKind, Codec, LogEnvelope};
 
 /// What a group does with each record of its partitions.
@@ -206,7 +206,7 @@ async fn rebalance<H: Handler>(
 /// Every (topic, partition) of the topics, created if they are missing.
 async fn partitions_of(kafka: &KafkaConfig, topics: &[AggregateKind]) -> anyhow::Result<Vec<PartitionKey>> {
     let topics: Vec<String> = topics.iter().map(|k| k.topic()).collect();
-    wavestack_adapters::kafka::ensure_topics(kafka, &topics).await?;
-    let partitions = wavestack_adapters::kafka::partitions_of(kafka, &topics).await?;
+    crate::kafka::ensure_topics(kafka, &topics).await?;
+    let partitions = crate::kafka::partitions_of(kafka, &topics).await?;
     Ok(partitions.into_iter().map(|tp| (tp.topic, tp.partition)).collect())
 }

@@ -4,14 +4,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::consumer::{handle_record, BatchReader, DeadLetters, Handled, RetryPolicy};
+use crate::kafka::{KafkaConfig, ResumeGuard};
 use anyhow::Context;
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
-use wavestack_adapters::consumer::{handle_record, DeadLetters, Handled, Record, RetryPolicy};
-use wavestack_adapters::kafka::{Admit, KafkaConfig, ResumeGuard};
 use wavestack_schemas::Codec;
 
 use super::Handler;
@@ -120,68 +119,41 @@ impl PartitionReader {
         if let Some(offset) = stored {
             resume.expect(&topic, partition, offset);
         }
+        let mut reader = BatchReader::new(self.consumer, resume);
         let group = self.lock.group.clone();
         // The offset after the last record handled, once not yet stored.
         let mut unstored: Option<i64> = None;
         let mut stored_at = Instant::now();
-        let mut broker_warned: Option<Instant> = None;
-        loop {
+        'partition: while !cancel.is_cancelled() {
             if let Some(next) = unstored.filter(|_| stored_at.elapsed() >= STORE_EVERY) {
                 self.lock.store(next).await?;
                 (unstored, stored_at) = (None, Instant::now());
             }
-            let message = tokio::select! {
-                _ = cancel.cancelled() => break,
-                _ = tokio::time::sleep(STORE_EVERY), if unstored.is_some() => continue,
-                message = self.consumer.recv() => message,
-            };
-            let message = match message {
-                Ok(message) => message,
-                // The broker is away (stalled, restarting): librdkafka
-                // reconnects by itself, and the partition stays ours.
-                Err(error) => {
-                    if broker_warned.is_none_or(|at| at.elapsed() >= Duration::from_secs(10)) {
-                        tracing::warn!(%group, %topic, partition, error = %error, "reading the partition failed; waiting for the broker");
-                        broker_warned = Some(Instant::now());
-                    }
-                    tokio::select! {
-                        _ = cancel.cancelled() => break,
-                        _ = tokio::time::sleep(Duration::from_millis(500)) => continue,
-                    }
-                }
-            };
-            let offset = message.offset();
-            match resume.admit(&topic, partition, offset) {
-                Admit::Process => {}
-                Admit::Drop => continue,
-                Admit::Rewind(to) => {
-                    self.consumer.seek(&topic, partition, Offset::Offset(to), Duration::from_secs(10))?;
-                    continue;
-                }
-            }
-            let record = Record::from_message(&message);
-            drop(message);
-            let handled = match self.codec.decode(&record.payload) {
-                Ok(envelope) => {
-                    let handler = &handler;
-                    handle_record(&record, &self.dead_letters, self.retry, &cancel, || handler.handle(envelope.clone()))
+            for record in reader.poll(BATCH, BATCH_WAIT).await {
+                let handled = match self.codec.decode(&record.payload) {
+                    Ok(envelope) => {
+                        let handler = &handler;
+                        handle_record(&record, &self.dead_letters, self.retry, &cancel, || {
+                            handler.handle(envelope.clone())
+                        })
                         .await?
+                    }
+                    // No retry can make these bytes decode.
+                    Err(error) => {
+                        self.dead_letters.send(&record, &format!("undecodable record: {error}")).await?;
+                        Handled::DeadLettered
+                    }
+                };
+                match handled {
+                    Handled::Done => {}
+                    Handled::DeadLettered => {
+                        metrics::counter!("wavestack_worker_dead_letters_total", "group" => group.clone()).increment(1)
+                    }
+                    Handled::Cancelled => break 'partition,
                 }
-                // No retry can make these bytes decode.
-                Err(error) => {
-                    self.dead_letters.send(&record, &format!("undecodable record: {error}")).await?;
-                    Handled::DeadLettered
-                }
-            };
-            match handled {
-                Handled::Done => {}
-                Handled::DeadLettered => {
-                    metrics::counter!("wavestack_worker_dead_letters_total", "group" => group.clone()).increment(1)
-                }
-                Handled::Cancelled => break,
+                unstored = Some(record.offset + 1);
+                metrics::counter!("wavestack_worker_records_total", "group" => group.clone()).increment(1);
             }
-            unstored = Some(offset + 1);
-            metrics::counter!("wavestack_worker_records_total", "group" => group.clone()).increment(1);
         }
         // Given back or stopping: what was handled is stored now.
         if let Some(next) = unstored {
@@ -193,3 +165,7 @@ impl PartitionReader {
 
 /// How long a handled record's offset may wait to be stored.
 const STORE_EVERY: Duration = Duration::from_millis(500);
+/// Records read at a time, and how long a batch waits to fill: a worker
+/// handles them one by one, so small and quick.
+const BATCH: usize = 100;
+const BATCH_WAIT: Duration = Duration::from_millis(20);
