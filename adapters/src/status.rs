@@ -183,32 +183,9 @@ async fn stored_offsets(pool: &PgPool) -> anyhow::Result<Vec<(String, HashMap<To
     Ok(consumers)
 }
 
-/// (low, high) of every partition of WaveStack's topics.
+/// (low, high) of every partition of WaveStack's topics (dead letters
+/// aside: nothing consumes them).
 async fn watermarks(kafka: &KafkaConfig) -> anyhow::Result<HashMap<TopicPartition, (i64, i64)>> {
-    let kafka = kafka.clone();
-    tokio::task::spawn_blocking(move || {
-        use rdkafka::consumer::{BaseConsumer, Consumer};
-        let consumer: BaseConsumer = kafka
-            .client_config()
-            .set("socket.timeout.ms", "2000")
-            .create()
-            .context("creating a client for watermarks")?;
-        let metadata = consumer.fetch_metadata(None, BROKER_TIMEOUT).context("asking the broker for its topics")?;
-        let mut marks = HashMap::new();
-        for topic in metadata
-            .topics()
-            .iter()
-            .filter(|t| t.name().starts_with("wavestack.") && !t.name().starts_with("wavestack.dlq."))
-        {
-            for partition in topic.partitions() {
-                let (low, high) = consumer
-                    .fetch_watermarks(topic.name(), partition.id(), BROKER_TIMEOUT)
-                    .with_context(|| format!("reading the watermarks of {}/{}", topic.name(), partition.id()))?;
-                marks.insert(TopicPartition::new(topic.name(), partition.id()), (low, high));
-            }
-        }
-        Ok(marks)
-    })
-    .await
-    .context("the watermark reader panicked")?
+    let ours = |topic: &str| topic.starts_with("wavestack.") && !topic.starts_with("wavestack.dlq.");
+    crate::kafka::watermarks(kafka, ours, BROKER_TIMEOUT).await
 }

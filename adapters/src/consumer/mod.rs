@@ -57,20 +57,18 @@ where
         };
         let error = match outcome {
             Ok(()) => return Ok(Handled::Done),
-            Err(HandlerError::Transient(error)) if tries < policy.attempts => {
-                let pause = policy.pause(tries);
-                tracing::warn!(topic = %record.topic, partition = record.partition, offset = record.offset,
-                    attempt = tries, retry_in = ?pause, error = format!("{error:#}"), "handling a record failed; retrying");
-                tokio::select! {
-                    _ = cancel.cancelled() => return Ok(Handled::Cancelled),
-                    _ = tokio::time::sleep(pause) => {}
-                }
-                continue;
-            }
-            Err(HandlerError::Transient(error)) => format!("still failing after {tries} attempts: {error:#}"),
-            Err(HandlerError::Permanent(error)) => format!("{error:#}"),
+            Err(error) => error,
         };
-        dead_letters.send(record, &error).await?;
-        return Ok(Handled::DeadLettered);
+        if let Some(why) = policy.give_up(tries, &error) {
+            dead_letters.send(record, &why).await?;
+            return Ok(Handled::DeadLettered);
+        }
+        let pause = policy.pause(tries);
+        tracing::warn!(topic = %record.topic, partition = record.partition, offset = record.offset,
+            attempt = tries, retry_in = ?pause, error = %error, "handling a record failed; retrying");
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok(Handled::Cancelled),
+            _ = tokio::time::sleep(pause) => {}
+        }
     }
 }

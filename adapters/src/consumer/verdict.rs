@@ -85,6 +85,17 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// After the `tries`-th failure: `None` to try again, or why the record
+    /// goes to the dead-letter topic (a permanent failure, or the last
+    /// transient one).
+    pub fn give_up(&self, tries: u32, error: &HandlerError) -> Option<String> {
+        match error {
+            HandlerError::Transient(_) if tries < self.attempts => None,
+            HandlerError::Transient(cause) => Some(format!("still failing after {tries} attempts: {cause:#}")),
+            HandlerError::Permanent(cause) => Some(format!("{cause:#}")),
+        }
+    }
+
     /// The pause after the `attempt`-th failure (1-based).
     pub fn pause(&self, attempt: u32) -> Duration {
         self.first_pause.saturating_mul(1 << attempt.saturating_sub(1).min(16)).min(self.max_pause)

@@ -14,7 +14,7 @@ pub use local_broker::{LocalBroker, LocalBrokerStorage};
 pub use producer::{idempotent_producer, LogProducer};
 pub use resume::{Admit, ResumeGuard};
 pub use topic_partition::TopicPartition;
-pub use topics::{ensure_topics, partitions_of};
+pub use topics::{ensure_topics, partitions_of, watermarks};
 
 use rdkafka::ClientConfig;
 

@@ -41,21 +41,15 @@ pub fn idempotent_producer(config: &KafkaConfig) -> anyhow::Result<FutureProduce
 pub struct LogProducer {
     kafka: KafkaConfig,
     producer: FutureProducer,
-    renewals: u64,
 }
 
 impl LogProducer {
     pub fn new(kafka: &KafkaConfig) -> anyhow::Result<Self> {
-        Ok(Self { kafka: kafka.clone(), producer: idempotent_producer(kafka)?, renewals: 0 })
+        Ok(Self { kafka: kafka.clone(), producer: idempotent_producer(kafka)? })
     }
 
     pub fn producer(&self) -> &FutureProducer {
         &self.producer
-    }
-
-    /// How many times the producer was replaced.
-    pub fn renewals(&self) -> u64 {
-        self.renewals
     }
 
     /// Puts a fresh producer in place of this one. The old one is destroyed
@@ -65,7 +59,6 @@ impl LogProducer {
     pub fn renew(&mut self) -> anyhow::Result<()> {
         let fresh = idempotent_producer(&self.kafka)?;
         let old = std::mem::replace(&mut self.producer, fresh);
-        self.renewals += 1;
         tokio::task::spawn_blocking(move || drop(old));
         Ok(())
     }

@@ -55,3 +55,36 @@ pub async fn partitions_of(config: &KafkaConfig, topics: &[String]) -> anyhow::R
     .await
     .context("the metadata reader panicked")?
 }
+
+/// (low, high) watermarks of every partition of the topics `select` picks,
+/// asked on a blocking thread, each request within `timeout`. A broker that
+/// does not answer is an error.
+pub async fn watermarks(
+    config: &KafkaConfig,
+    select: impl Fn(&str) -> bool + Send + 'static,
+    timeout: Duration,
+) -> anyhow::Result<std::collections::HashMap<super::TopicPartition, (i64, i64)>> {
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || {
+        use rdkafka::consumer::{BaseConsumer, Consumer};
+        let timeout_ms = timeout.as_millis().to_string();
+        let consumer: BaseConsumer = config
+            .client_config()
+            .set("socket.timeout.ms", &timeout_ms)
+            .create()
+            .context("creating a client for watermarks")?;
+        let metadata = consumer.fetch_metadata(None, timeout).context("asking the broker for its topics")?;
+        let mut marks = std::collections::HashMap::new();
+        for topic in metadata.topics().iter().filter(|t| select(t.name())) {
+            for partition in topic.partitions() {
+                let marks_of = consumer
+                    .fetch_watermarks(topic.name(), partition.id(), timeout)
+                    .with_context(|| format!("reading the watermarks of {}/{}", topic.name(), partition.id()))?;
+                marks.insert(super::TopicPartition::new(topic.name(), partition.id()), marks_of);
+            }
+        }
+        Ok(marks)
+    })
+    .await
+    .context("the watermark reader panicked")?
+}

@@ -39,11 +39,18 @@ pub(crate) async fn run_relay(
     schema_ids: SchemaIds,
     cancel: tokio_util::sync::CancellationToken,
 ) -> anyhow::Result<()> {
-    let topics: Vec<String> = AggregateKind::ALL.iter().map(|k| k.topic()).collect();
-    ensure_topics(&kafka, &topics).await?;
+    let topics = ensure_aggregate_topics(&kafka).await?;
     tracing::info!(brokers = %kafka.brokers, ?topics, "topics ready; relaying events");
     let config = RelayConfig { batch_size: args.relay_batch_size, schema_ids, ..RelayConfig::default() };
     relay::supervise(pool, kafka, config, cancel).await
+}
+
+/// Every aggregate's topic, created if missing (the relay and the
+/// projections start together, and either may be first).
+async fn ensure_aggregate_topics(kafka: &KafkaConfig) -> anyhow::Result<Vec<String>> {
+    let topics: Vec<String> = AggregateKind::ALL.iter().map(|k| k.topic()).collect();
+    ensure_topics(kafka, &topics).await?;
+    Ok(topics)
 }
 
 /// The ids records carry: an external registry's, or the catalog's.
@@ -78,8 +85,7 @@ pub(crate) async fn run_projections(
     schema_ids: SchemaIds,
     cancel: tokio_util::sync::CancellationToken,
 ) -> anyhow::Result<()> {
-    let topics: Vec<String> = AggregateKind::ALL.iter().map(|k| k.topic()).collect();
-    ensure_topics(&kafka, &topics).await?;
+    ensure_aggregate_topics(&kafka).await?;
     let each = wavestack_projections::ProjectionKind::ALL
         .map(|kind| kind.supervise(pool.clone(), kafka.clone(), schema_ids.clone(), cancel.clone()));
     futures::future::try_join_all(each).await?;

@@ -78,14 +78,6 @@ impl Stack {
         }
     }
 
-    /// Stops an in-process stack as SIGTERM stops `wavestack up`, and
-    /// waits for it: the APIs finish what they have, the broker stops.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
-        let stack = self.in_process.take().expect("an in-process stack");
-        stack.cancel.cancel();
-        stack.run.await?
-    }
-
     /// SIGKILLs `wavestack up` (nothing of it runs its shutdown) and keeps
     /// its directory, config and data, for `relaunch`.
     pub fn kill(mut self) -> tempfile::TempDir {

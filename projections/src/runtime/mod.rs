@@ -99,24 +99,14 @@ pub async fn high_watermarks(
     kafka: &KafkaConfig,
     kinds: &[AggregateKind],
 ) -> anyhow::Result<HashMap<(String, i32), i64>> {
-    let kafka = kafka.clone();
-    let kinds = kinds.to_vec();
-    tokio::task::spawn_blocking(move || {
-        let consumer: rdkafka::consumer::BaseConsumer =
-            kafka.client_config().create().context("creating a client for watermarks")?;
-        let mut marks = HashMap::new();
-        for kind in kinds {
-            let topic = kind.topic();
-            let metadata = consumer.fetch_metadata(Some(&topic), Duration::from_secs(10))?;
-            let partitions = metadata.topics().first().map(|t| t.partitions().len()).unwrap_or(0);
-            for partition in 0..partitions as i32 {
-                let (_, high) = consumer.fetch_watermarks(&topic, partition, Duration::from_secs(10))?;
-                marks.insert((topic.clone(), partition), high);
-            }
-        }
-        Ok(marks)
-    })
-    .await?
+    let topics: Vec<String> = kinds.iter().map(|k| k.topic()).collect();
+    let marks = wavestack_adapters::kafka::watermarks(
+        kafka,
+        move |t| topics.iter().any(|ours| ours == t),
+        Duration::from_secs(10),
+    )
+    .await?;
+    Ok(marks.into_iter().map(|(tp, (_, high))| ((tp.topic, tp.partition), high)).collect())
 }
 
 /// The schema the live read model of `projection` is served from.

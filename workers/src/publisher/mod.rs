@@ -199,14 +199,10 @@ impl PublishWorker {
             entry.1 = std::time::Instant::now() + self.config.retry.pause(entry.0);
             entry.0
         };
-        let why = match &error {
-            HandlerError::Transient(cause) if tries < self.config.retry.attempts => {
-                tracing::warn!(publication = %due.publication_id, platform = %due.platform, attempt = tries,
-                    error = format!("{cause:#}"), "publish attempt failed to run; retrying");
-                return;
-            }
-            HandlerError::Transient(cause) => format!("still failing after {tries} attempts: {cause:#}"),
-            HandlerError::Permanent(cause) => format!("{cause:#}"),
+        let Some(why) = self.config.retry.give_up(tries, &error) else {
+            tracing::warn!(publication = %due.publication_id, platform = %due.platform, attempt = tries,
+                error = %error, "publish attempt failed to run; retrying");
+            return;
         };
         if let Err(error) = self.dead_letter(due, &why).await {
             tracing::warn!(publication = %due.publication_id, error = format!("{error:#}"), "could not dead-letter a target; retrying");
