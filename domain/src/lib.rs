@@ -3,7 +3,9 @@
 //! raw input into these types at the edge and persist the resulting events.
 
 pub mod aggregate;
+pub mod channel;
 pub mod chat;
+pub mod chat_command;
 pub mod clip;
 pub mod metadata;
 pub mod publication;

@@ -1,7 +1,9 @@
 use serde::{Deserialize, Serialize};
 
+use super::invocation::Invocation;
 use crate::value::{
-    ChannelId, ChatPlatform, ChatStreamId, ChatText, DisplayName, MessageId, OrgId, PlatformUserId, Role, Timestamp,
+    ChannelId, ChatPlatform, ChatStreamId, ChatText, CommandName, DisplayName, MessageId, OrgId, PlatformUserId,
+    PointsPolicy, Role, Timestamp,
 };
 
 /// Who the chat aggregate is about: one platform user in one channel.
@@ -22,6 +24,12 @@ impl Viewer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChatCommand {
     ReceiveChatMessage(ReceiveChatMessage),
+    /// The credit half of a `!give`, from the process manager (or the API's
+    /// fast path): once per transfer id.
+    ReceivePoints(ReceivePoints),
+    /// Gives back what a command's use took when the use was refused:
+    /// once per message.
+    RefundSpend { message_id: MessageId },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,4 +42,30 @@ pub struct ReceiveChatMessage {
     /// The platform's timestamp: cooldowns run on platform time, so a bot
     /// that forwards a backlog late awards exactly what live delivery would.
     pub sent_at: Timestamp,
+    /// The channel's points policy, at the settings' version the bot read.
+    pub points: PointsPolicy,
+    /// The command the message invokes, as the channel's settings resolve
+    /// it (a built-in by its own name, whatever the channel renamed it to).
+    pub invocation: Option<Invocation>,
+    /// What the command asks of the viewer's points, if anything.
+    pub points_request: Option<PointsRequest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PointsRequest {
+    /// A custom command's price.
+    Spend { command: CommandName, cost: u64 },
+    /// `!give`: the debit half; the credit follows in the receiver's stream.
+    Give { to: PlatformUserId, points: u64 },
+    /// `!daily`: once per UTC day.
+    Daily,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivePoints {
+    pub viewer: Viewer,
+    pub transfer_id: uuid::Uuid,
+    pub from: PlatformUserId,
+    pub points: u64,
+    pub received_at: Timestamp,
 }

@@ -1,12 +1,21 @@
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
-use crate::value::{ChannelId, ChatPlatform, ChatText, DisplayName, MessageId, PlatformUserId, Role, Timestamp};
+use crate::value::{
+    ChannelId, ChatPlatform, ChatText, CommandName, DisplayName, MessageId, PlatformUserId, Role, Timestamp,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChatEvent {
     ChatMessageReceived(ChatMessageReceived),
     PointsAwarded(PointsAwarded),
     ChatCommandInvoked(ChatCommandInvoked),
+    PointsSpent(PointsSpent),
+    PointsSent(PointsSent),
+    PointsReceived(PointsReceived),
+    PointsRefunded(PointsRefunded),
+    DailyBonusClaimed(DailyBonusClaimed),
+    PointsRequestRefused(PointsRequestRefused),
 }
 
 impl ChatEvent {
@@ -15,6 +24,26 @@ impl ChatEvent {
             ChatEvent::ChatMessageReceived(_) => "ChatMessageReceived",
             ChatEvent::PointsAwarded(_) => "PointsAwarded",
             ChatEvent::ChatCommandInvoked(_) => "ChatCommandInvoked",
+            ChatEvent::PointsSpent(_) => "PointsSpent",
+            ChatEvent::PointsSent(_) => "PointsSent",
+            ChatEvent::PointsReceived(_) => "PointsReceived",
+            ChatEvent::PointsRefunded(_) => "PointsRefunded",
+            ChatEvent::DailyBonusClaimed(_) => "DailyBonusClaimed",
+            ChatEvent::PointsRequestRefused(_) => "PointsRequestRefused",
+        }
+    }
+
+    /// How the event moves the viewer's balance, and the balance after it.
+    pub fn balance_change(&self) -> Option<(i64, u64)> {
+        let signed = |points: u64| i64::try_from(points).unwrap_or(i64::MAX);
+        match self {
+            ChatEvent::PointsAwarded(e) => Some((signed(e.points), e.balance)),
+            ChatEvent::PointsSpent(e) => Some((-signed(e.points), e.balance)),
+            ChatEvent::PointsSent(e) => Some((-signed(e.points), e.balance)),
+            ChatEvent::PointsReceived(e) => Some((signed(e.points), e.balance)),
+            ChatEvent::PointsRefunded(e) => Some((signed(e.points), e.balance)),
+            ChatEvent::DailyBonusClaimed(e) => Some((signed(e.points), e.balance)),
+            _ => None,
         }
     }
 }
@@ -44,8 +73,70 @@ pub struct PointsAwarded {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatCommandInvoked {
     pub message_id: MessageId,
-    /// Lowercased, without the `!`.
+    /// Lowercased, without the prefix; a built-in by its own name.
     pub name: String,
     pub args: String,
     pub invoked_at: Timestamp,
 }
+
+/// A command's price, taken before its use is decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointsSpent {
+    pub message_id: MessageId,
+    pub command: CommandName,
+    pub points: u64,
+    pub balance: u64,
+}
+
+/// The debit half of a transfer; `transfer_id` joins it to its credit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointsSent {
+    pub transfer_id: Uuid,
+    pub message_id: MessageId,
+    pub to_user_id: PlatformUserId,
+    pub points: u64,
+    pub balance: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointsReceived {
+    pub transfer_id: Uuid,
+    pub from_user_id: PlatformUserId,
+    pub points: u64,
+    pub balance: u64,
+}
+
+/// A refused use's price given back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointsRefunded {
+    pub message_id: MessageId,
+    pub points: u64,
+    pub balance: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyBonusClaimed {
+    pub message_id: MessageId,
+    pub points: u64,
+    pub balance: u64,
+    pub claimed_at: Timestamp,
+}
+
+/// Why a command's request on the viewer's points moved nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointsRequestRefused {
+    pub message_id: MessageId,
+    pub reason: PointsRefusal,
+    /// What was asked for.
+    pub points: u64,
+    pub balance: u64,
+}
+
+crate::value::closed_enum!(
+    PointsRefusal {
+        Insufficient => "insufficient",
+        DailyClaimed => "daily_claimed",
+        DailyOff => "daily_off",
+        SelfTransfer => "self_transfer",
+    }
+);

@@ -11,7 +11,12 @@ pub const MAX_COMMAND_NAME: usize = 32;
 /// `!clip 30` → `clip` with args `30`. The name is ASCII letters, digits and
 /// `_`, lowercased; anything else (`! hi`, `!!!`, `!é`) is ordinary chat.
 pub fn parse_invocation(text: &str) -> Option<Invocation> {
-    let rest = text.trim_start().strip_prefix('!')?;
+    parse_invocation_with("!", text)
+}
+
+/// The same with a channel's own prefix.
+pub fn parse_invocation_with(prefix: &str, text: &str) -> Option<Invocation> {
+    let rest = text.trim_start().strip_prefix(prefix)?;
     let name_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
     if name_len == 0 || name_len > MAX_COMMAND_NAME {
         return None;

@@ -2,6 +2,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 use time::Duration;
+use uuid::Uuid;
 
 use super::command::Viewer;
 use super::event::ChatEvent;
@@ -12,19 +13,9 @@ use crate::value::{MessageId, Timestamp};
 /// from one viewer spans hours, and the bound keeps snapshots small.
 pub const REMEMBERED_MESSAGE_IDS: usize = 1000;
 
-/// How points are earned. One deployment-wide policy for now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PointsPolicy {
-    pub points_per_award: u64,
-    /// Minimum platform time between two awards to one viewer.
-    pub cooldown: Duration,
-}
-
-impl Default for PointsPolicy {
-    fn default() -> Self {
-        Self { points_per_award: 1, cooldown: Duration::seconds(60) }
-    }
-}
+/// Transfers received, and command prices not yet settled, remembered
+/// for exactly-once credits and refunds: the same bound as message ids.
+pub const REMEMBERED_POINT_MOVES: usize = 1000;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatState {
@@ -33,6 +24,14 @@ pub struct ChatState {
     pub(crate) messages: u64,
     pub(crate) last_award_at: Option<Timestamp>,
     pub(crate) recent_message_ids: VecDeque<MessageId>,
+    // Defaults: snapshots written before the points economy lack them.
+    #[serde(default)]
+    pub(crate) received_transfers: VecDeque<Uuid>,
+    /// Prices taken and not refunded: (message, points).
+    #[serde(default)]
+    pub(crate) open_spends: VecDeque<(MessageId, u64)>,
+    #[serde(default)]
+    pub(crate) last_daily_at: Option<Timestamp>,
 }
 
 impl ChatState {
@@ -54,10 +53,10 @@ impl ChatState {
         self.recent_message_ids.contains(id)
     }
 
-    pub(crate) fn cooldown_over(&self, at: Timestamp, cooldown: Duration) -> bool {
+    pub(crate) fn cooldown_over(&self, at: Timestamp, cooldown_seconds: u32) -> bool {
         match self.last_award_at {
             None => true,
-            Some(last) => at.as_datetime() - last.as_datetime() >= cooldown,
+            Some(last) => at.as_datetime() - last.as_datetime() >= Duration::seconds(i64::from(cooldown_seconds)),
         }
     }
 
@@ -78,7 +77,31 @@ impl ChatState {
                 self.balance = e.balance;
                 self.last_award_at = Some(e.awarded_at);
             }
-            ChatEvent::ChatCommandInvoked(_) => {}
+            ChatEvent::ChatCommandInvoked(_) | ChatEvent::PointsRequestRefused(_) => {}
+            ChatEvent::PointsSpent(e) => {
+                self.balance = e.balance;
+                bounded_push(&mut self.open_spends, (e.message_id.clone(), e.points));
+            }
+            ChatEvent::PointsSent(e) => self.balance = e.balance,
+            ChatEvent::PointsReceived(e) => {
+                self.balance = e.balance;
+                bounded_push(&mut self.received_transfers, e.transfer_id);
+            }
+            ChatEvent::PointsRefunded(e) => {
+                self.balance = e.balance;
+                self.open_spends.retain(|(m, _)| *m != e.message_id);
+            }
+            ChatEvent::DailyBonusClaimed(e) => {
+                self.balance = e.balance;
+                self.last_daily_at = Some(e.claimed_at);
+            }
         }
     }
+}
+
+fn bounded_push<T>(queue: &mut VecDeque<T>, item: T) {
+    if queue.len() == REMEMBERED_POINT_MOVES {
+        queue.pop_front();
+    }
+    queue.push_back(item);
 }

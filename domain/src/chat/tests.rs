@@ -1,7 +1,6 @@
 //! Given/when/then: every rule and refusal of the chat aggregate.
 
 use cqrs_es::test::TestFramework;
-use time::Duration;
 
 use super::*;
 use crate::value::*;
@@ -28,6 +27,9 @@ fn message(id: &str, text: &str, sent_at: Timestamp) -> ReceiveChatMessage {
         role: Role::Subscriber,
         text: ChatText::parse(text).unwrap(),
         sent_at,
+        points: PointsPolicy::default(),
+        invocation: parse_invocation(text),
+        points_request: None,
     }
 }
 
@@ -51,7 +53,7 @@ fn awarded(balance: u64, at: Timestamp) -> ChatEvent {
 #[test]
 fn a_first_message_is_recorded_and_earns_a_point() {
     let m = message("m1", "hello", at(0));
-    Chat::with(PointsPolicy::default())
+    Chat::with(())
         .given_no_previous_events()
         .when(ChatCommand::ReceiveChatMessage(m.clone()))
         .then_expect_events(vec![received(&m), awarded(1, at(0))]);
@@ -61,7 +63,7 @@ fn a_first_message_is_recorded_and_earns_a_point() {
 fn a_message_within_the_cooldown_earns_nothing() {
     let first = message("m1", "hello", at(0));
     let second = message("m2", "again", at(59));
-    Chat::with(PointsPolicy::default())
+    Chat::with(())
         .given(vec![received(&first), awarded(1, at(0))])
         .when(ChatCommand::ReceiveChatMessage(second.clone()))
         .then_expect_events(vec![received(&second)]);
@@ -71,7 +73,7 @@ fn a_message_within_the_cooldown_earns_nothing() {
 fn a_message_after_the_cooldown_earns_the_next_point() {
     let first = message("m1", "hello", at(0));
     let later = message("m2", "still here", at(60));
-    Chat::with(PointsPolicy::default())
+    Chat::with(())
         .given(vec![received(&first), awarded(1, at(0))])
         .when(ChatCommand::ReceiveChatMessage(later.clone()))
         .then_expect_events(vec![received(&later), awarded(2, at(60))]);
@@ -82,7 +84,7 @@ fn the_cooldown_runs_on_platform_time_not_arrival_order() {
     // A message stamped before the last award (a late backlog) earns nothing.
     let first = message("m1", "hello", at(100));
     let backlog = message("m0", "earlier", at(10));
-    Chat::with(PointsPolicy::default())
+    Chat::with(())
         .given(vec![received(&first), awarded(1, at(100))])
         .when(ChatCommand::ReceiveChatMessage(backlog.clone()))
         .then_expect_events(vec![received(&backlog)]);
@@ -90,10 +92,12 @@ fn the_cooldown_runs_on_platform_time_not_arrival_order() {
 
 #[test]
 fn the_policy_sets_points_and_cooldown() {
-    let policy = PointsPolicy { points_per_award: 5, cooldown: Duration::seconds(10) };
+    let policy = PointsPolicy { points_per_message: 5, cooldown_seconds: 10, ..PointsPolicy::default() };
     let first = message("m1", "hello", at(0));
-    let second = message("m2", "again", at(10));
-    Chat::with(policy)
+    let mut second = message("m2", "again", at(10));
+    second.points = policy;
+    second.role = Role::Viewer;
+    Chat::with(())
         .given(vec![
             received(&first),
             ChatEvent::PointsAwarded(PointsAwarded { points: 5, balance: 5, awarded_at: at(0) }),
@@ -109,7 +113,7 @@ fn the_policy_sets_points_and_cooldown() {
 fn a_redelivered_message_id_changes_nothing() {
     let m = message("m1", "hello", at(0));
     let redelivered = message("m1", "hello", at(120));
-    Chat::with(PointsPolicy::default())
+    Chat::with(())
         .given(vec![received(&m), awarded(1, at(0))])
         .when(ChatCommand::ReceiveChatMessage(redelivered))
         .then_expect_events(vec![]);
@@ -123,11 +127,11 @@ fn only_recent_message_ids_are_remembered() {
     }
     // m0 has been forgotten, m1 has not.
     let forgotten = message("m0", "spam", at(0));
-    Chat::with(PointsPolicy::default())
+    Chat::with(())
         .given(given.clone())
         .when(ChatCommand::ReceiveChatMessage(forgotten.clone()))
         .then_expect_events(vec![received(&forgotten), awarded(1, at(0))]);
-    Chat::with(PointsPolicy::default())
+    Chat::with(())
         .given(given)
         .when(ChatCommand::ReceiveChatMessage(message("m1", "spam", at(0))))
         .then_expect_events(vec![]);
@@ -136,7 +140,7 @@ fn only_recent_message_ids_are_remembered() {
 #[test]
 fn a_bang_command_is_recorded_as_an_invocation() {
     let m = message("m1", "!Clip 30", at(0));
-    Chat::with(PointsPolicy::default())
+    Chat::with(())
         .given_no_previous_events()
         .when(ChatCommand::ReceiveChatMessage(m.clone()))
         .then_expect_events(vec![
@@ -156,7 +160,7 @@ fn a_message_for_another_viewer_is_refused() {
     let first = message("m1", "hello", at(0));
     let mut other = message("m2", "hi", at(90));
     other.viewer.user_id = PlatformUserId::parse("999").unwrap();
-    Chat::with(PointsPolicy::default())
+    Chat::with(())
         .given(vec![received(&first)])
         .when(ChatCommand::ReceiveChatMessage(other))
         .then_expect_error(ChatError::ViewerMismatch);
@@ -169,4 +173,318 @@ fn evolve_tracks_balance_and_message_count() {
         state.evolve(&event);
     }
     assert_eq!((state.balance(), state.messages()), (1, 2));
+}
+
+// The points economy.
+
+fn with_request(id: &str, text: &str, sent_at: Timestamp, request: PointsRequest) -> ReceiveChatMessage {
+    ReceiveChatMessage { points_request: Some(request), ..message(id, text, sent_at) }
+}
+
+fn bob() -> PlatformUserId {
+    PlatformUserId::parse("bob").unwrap()
+}
+
+#[test]
+fn a_price_is_taken_after_the_messages_own_award() {
+    let first = message("m1", "hello", at(0));
+    let m = with_request("m2", "!hug", at(60), PointsRequest::Spend { command: CommandName::parse("hug").unwrap(), cost: 2 });
+    Chat::with(())
+        .given(vec![received(&first), awarded(1, at(0))])
+        .when(ChatCommand::ReceiveChatMessage(m.clone()))
+        .then_expect_events(vec![
+            received(&m),
+            ChatEvent::ChatCommandInvoked(ChatCommandInvoked {
+                message_id: m.message_id.clone(),
+                name: "hug".into(),
+                args: "".into(),
+                invoked_at: at(60),
+            }),
+            awarded(2, at(60)),
+            ChatEvent::PointsSpent(PointsSpent {
+                message_id: m.message_id.clone(),
+                command: CommandName::parse("hug").unwrap(),
+                points: 2,
+                balance: 0,
+            }),
+        ]);
+}
+
+#[test]
+fn a_price_or_gift_beyond_the_balance_moves_nothing() {
+    let first = message("m1", "hello", at(0));
+    let m = with_request("m2", "!give @bob 5", at(1), PointsRequest::Give { to: bob(), points: 5 });
+    let refused = ChatEvent::PointsRequestRefused(PointsRequestRefused {
+        message_id: m.message_id.clone(),
+        reason: PointsRefusal::Insufficient,
+        points: 5,
+        balance: 1,
+    });
+    let mut events = Chat::with(())
+        .given(vec![received(&first), awarded(1, at(0))])
+        .when(ChatCommand::ReceiveChatMessage(m.clone()))
+        .inspect_result()
+        .unwrap();
+    assert_eq!(events.pop(), Some(refused));
+}
+
+#[test]
+fn a_gift_is_a_debit_named_by_its_transfer_and_not_to_oneself() {
+    let first = message("m1", "hello", at(0));
+    let give = with_request("m2", "!give @bob 1", at(1), PointsRequest::Give { to: bob(), points: 1 });
+    let events = Chat::with(())
+        .given(vec![received(&first), awarded(1, at(0))])
+        .when(ChatCommand::ReceiveChatMessage(give.clone()))
+        .inspect_result()
+        .unwrap();
+    assert_eq!(
+        events.last(),
+        Some(&ChatEvent::PointsSent(PointsSent {
+            transfer_id: transfer_id(&give.viewer, &give.message_id),
+            message_id: give.message_id.clone(),
+            to_user_id: bob(),
+            points: 1,
+            balance: 0,
+        }))
+    );
+    let to_self = with_request("m3", "!give me", at(2), PointsRequest::Give { to: viewer().user_id, points: 1 });
+    let events = Chat::with(())
+        .given(vec![received(&first), awarded(1, at(0))])
+        .when(ChatCommand::ReceiveChatMessage(to_self))
+        .inspect_result()
+        .unwrap();
+    assert!(matches!(
+        events.last(),
+        Some(ChatEvent::PointsRequestRefused(PointsRequestRefused { reason: PointsRefusal::SelfTransfer, .. }))
+    ));
+}
+
+#[test]
+fn a_transfer_is_credited_once() {
+    let credit = ReceivePoints {
+        viewer: Viewer { user_id: bob(), ..viewer() },
+        transfer_id: uuid::Uuid::from_u128(7),
+        from: viewer().user_id,
+        points: 3,
+        received_at: at(0),
+    };
+    let received = ChatEvent::PointsReceived(PointsReceived {
+        transfer_id: credit.transfer_id,
+        from_user_id: viewer().user_id,
+        points: 3,
+        balance: 3,
+    });
+    Chat::with(()).given_no_previous_events().when(ChatCommand::ReceivePoints(credit.clone())).then_expect_events(
+        vec![received.clone()],
+    );
+    Chat::with(()).given(vec![received]).when(ChatCommand::ReceivePoints(credit)).then_expect_events(vec![]);
+}
+
+#[test]
+fn a_refund_gives_back_a_price_once() {
+    let spent = ChatEvent::PointsSpent(PointsSpent {
+        message_id: MessageId::parse("m2").unwrap(),
+        command: CommandName::parse("hug").unwrap(),
+        points: 4,
+        balance: 1,
+    });
+    let refunded =
+        ChatEvent::PointsRefunded(PointsRefunded { message_id: MessageId::parse("m2").unwrap(), points: 4, balance: 5 });
+    let refund = ChatCommand::RefundSpend { message_id: MessageId::parse("m2").unwrap() };
+    Chat::with(()).given(vec![spent.clone()]).when(refund.clone()).then_expect_events(vec![refunded.clone()]);
+    Chat::with(()).given(vec![spent, refunded]).when(refund.clone()).then_expect_events(vec![]);
+    Chat::with(()).given_no_previous_events().when(refund).then_expect_events(vec![]);
+}
+
+#[test]
+fn the_daily_bonus_is_once_per_utc_day() {
+    let claimed = |at| {
+        ChatEvent::DailyBonusClaimed(DailyBonusClaimed {
+            message_id: MessageId::parse("d1").unwrap(),
+            points: 50,
+            balance: 50,
+            claimed_at: at,
+        })
+    };
+    let again = with_request("d2", "!daily", at(3_600), PointsRequest::Daily);
+    let events = Chat::with(())
+        .given(vec![claimed(at(0))])
+        .when(ChatCommand::ReceiveChatMessage(again))
+        .inspect_result()
+        .unwrap();
+    assert!(matches!(
+        events.last(),
+        Some(ChatEvent::PointsRequestRefused(PointsRequestRefused { reason: PointsRefusal::DailyClaimed, .. }))
+    ));
+    let tomorrow = with_request("d3", "!daily", at(86_400), PointsRequest::Daily);
+    let events = Chat::with(())
+        .given(vec![claimed(at(0))])
+        .when(ChatCommand::ReceiveChatMessage(tomorrow))
+        .inspect_result()
+        .unwrap();
+    assert!(matches!(events.last(), Some(ChatEvent::DailyBonusClaimed(d)) if d.balance == 101));
+}
+
+#[test]
+fn subscribers_earn_their_percentage() {
+    let mut m = message("m1", "hi", at(0));
+    m.points = PointsPolicy { points_per_message: 10, subscriber_percent: 150, ..PointsPolicy::default() };
+    let events = Chat::with(()).given_no_previous_events().when(ChatCommand::ReceiveChatMessage(m)).inspect_result().unwrap();
+    assert_eq!(events.last(), Some(&awarded_points(15, 15, at(0))));
+}
+
+fn awarded_points(points: u64, balance: u64, at: Timestamp) -> ChatEvent {
+    ChatEvent::PointsAwarded(PointsAwarded { points, balance, awarded_at: at })
+}
+
+mod conservation {
+    //! Random gives and spends among a few viewers, with the process
+    //! killed at random between a debit and its credit (or between a
+    //! refused use and its refund), then the process manager finishing the
+    //! work from the log, redelivering as it likes. No point is ever minted
+    //! or lost: the balances add up to what was awarded minus what was
+    //! spent, and none is negative.
+
+    use std::collections::VecDeque;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::aggregate::Decider;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Chat { who: usize },
+        Give { from: usize, to: usize, points: u64, killed: bool },
+        Spend { who: usize, cost: u64, refused: bool, killed: bool },
+        /// The process manager works off one pending settlement, maybe twice.
+        Settle { redeliver: bool },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0..4usize).prop_map(|who| Op::Chat { who }),
+            (0..4usize, 0..4usize, 0..6u64, any::<bool>())
+                .prop_map(|(from, to, points, killed)| Op::Give { from, to, points, killed }),
+            (0..4usize, 0..6u64, any::<bool>(), any::<bool>())
+                .prop_map(|(who, cost, refused, killed)| Op::Spend { who, cost, refused, killed }),
+            any::<bool>().prop_map(|redeliver| Op::Settle { redeliver }),
+        ]
+    }
+
+    fn apply(state: &mut ChatState, command: ChatCommand) -> Vec<ChatEvent> {
+        let events = state.decide(command, &()).expect("never refused as a command");
+        for event in &events {
+            state.evolve(event);
+        }
+        events
+    }
+
+    proptest! {
+        #[test]
+        fn no_point_is_minted_or_lost(ops in proptest::collection::vec(op(), 1..120)) {
+            let users: Vec<Viewer> = (0..4)
+                .map(|i| Viewer { user_id: PlatformUserId::parse(format!("u{i}")).unwrap(), ..viewer() })
+                .collect();
+            let mut states = vec![ChatState::default(); 4];
+            let (mut awarded, mut spent) = (0u64, 0u64);
+            // What a killed process left for the process manager: from the log.
+            let mut pending: VecDeque<ChatEvent> = VecDeque::new();
+            for (n, op) in ops.into_iter().enumerate() {
+                let id = format!("m{n}");
+                let m = |who: usize, request| ReceiveChatMessage {
+                    viewer: users[who].clone(),
+                    points_request: request,
+                    ..message(&id, "x", at(n as i64 * 61))
+                };
+                match op {
+                    Op::Chat { who } => {
+                        for e in apply(&mut states[who], ChatCommand::ReceiveChatMessage(m(who, None))) {
+                            if let ChatEvent::PointsAwarded(a) = e { awarded += a.points; }
+                        }
+                    }
+                    Op::Give { from, to, points, killed } => {
+                        let request = PointsRequest::Give { to: users[to].user_id.clone(), points };
+                        for e in apply(&mut states[from], ChatCommand::ReceiveChatMessage(m(from, Some(request)))) {
+                            match e {
+                                ChatEvent::PointsAwarded(a) => awarded += a.points,
+                                ChatEvent::PointsSent(_) if killed => pending.push_back(e),
+                                ChatEvent::PointsSent(sent) => {
+                                    // The API's fast path; the log still redelivers it later.
+                                    settle(&mut states, &users, &ChatEvent::PointsSent(sent.clone()), from);
+                                    pending.push_back(ChatEvent::PointsSent(sent));
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    Op::Spend { who, cost, refused, killed } => {
+                        let request = PointsRequest::Spend { command: CommandName::parse("c").unwrap(), cost };
+                        for e in apply(&mut states[who], ChatCommand::ReceiveChatMessage(m(who, Some(request)))) {
+                            match e {
+                                ChatEvent::PointsAwarded(a) => awarded += a.points,
+                                ChatEvent::PointsSpent(s) if refused && !killed => {
+                                    let refund = ChatCommand::RefundSpend { message_id: s.message_id.clone() };
+                                    apply(&mut states[who], refund);
+                                }
+                                ChatEvent::PointsSpent(s) if refused => pending.push_back(ChatEvent::PointsSpent(s)),
+                                ChatEvent::PointsSpent(s) => spent += s.points,
+                                _ => {}
+                            }
+                        }
+                    }
+                    Op::Settle { redeliver } => {
+                        if let Some(e) = pending.pop_front() {
+                            let owner = owner_of(&states, &e);
+                            settle(&mut states, &users, &e, owner);
+                            if redeliver { settle(&mut states, &users, &e, owner); }
+                        }
+                    }
+                }
+            }
+            // The process manager catches up with everything left.
+            while let Some(e) = pending.pop_front() {
+                let owner = owner_of(&states, &e);
+                settle(&mut states, &users, &e, owner);
+            }
+            let total: u64 = states.iter().map(|s| s.balance()).sum();
+            prop_assert_eq!(total, awarded - spent);
+        }
+    }
+
+    /// Which viewer's stream wrote a pending debit (it still holds it).
+    fn owner_of(states: &[ChatState], event: &ChatEvent) -> usize {
+        match event {
+            ChatEvent::PointsSpent(s) => {
+                states.iter().position(|st| st.open_spends.iter().any(|(m, _)| *m == s.message_id)).unwrap_or(0)
+            }
+            ChatEvent::PointsSent(s) => states
+                .iter()
+                .position(|st| st.recent_message_ids.contains(&s.message_id))
+                .expect("the sender saw the message"),
+            _ => 0,
+        }
+    }
+
+    /// The process manager's step for one event of the log.
+    fn settle(states: &mut [ChatState], users: &[Viewer], event: &ChatEvent, owner: usize) {
+        match event {
+            ChatEvent::PointsSent(sent) => {
+                let to = users.iter().position(|u| u.user_id == sent.to_user_id).unwrap();
+                let credit = ReceivePoints {
+                    viewer: users[to].clone(),
+                    transfer_id: sent.transfer_id,
+                    from: users[owner].user_id.clone(),
+                    points: sent.points,
+                    received_at: at(0),
+                };
+                apply(&mut states[to], ChatCommand::ReceivePoints(credit));
+            }
+            // The use was never decided: abandoned, so refunded.
+            ChatEvent::PointsSpent(s) => {
+                apply(&mut states[owner], ChatCommand::RefundSpend { message_id: s.message_id.clone() });
+            }
+            _ => {}
+        }
+    }
 }

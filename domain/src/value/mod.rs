@@ -3,6 +3,7 @@
 
 mod error;
 mod ids;
+mod level;
 mod media;
 mod newtype;
 mod platform;
@@ -12,7 +13,9 @@ mod text;
 mod timestamp;
 
 pub use error::ValueError;
+pub(crate) use platform::closed_enum;
 pub use ids::{ActorId, ChannelId, ClipId, IdempotencyKey, MessageId, OrgId, PlatformUserId, PublicationId};
+pub use level::{Builtin, CommandName, CommandPrefix, PointsPolicy, UserLevel};
 pub use media::{ClipDuration, ClipSource, ClipStart, Container, ContentHash, MediaUri};
 pub use platform::{ChatPlatform, Role};
 pub use publish::{Asset, AssetUrl, Hashtag, Hashtags, TargetPlatform, Targets};

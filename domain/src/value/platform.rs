@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+#[cfg(test)]
 use super::error::ValueError;
 
 macro_rules! closed_enum {
@@ -15,10 +16,10 @@ macro_rules! closed_enum {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
             const ALLOWED: &'static str = concat!($($text, " "),+);
 
-            pub fn parse(raw: &str) -> Result<Self, ValueError> {
+            pub fn parse(raw: &str) -> Result<Self, $crate::value::ValueError> {
                 match raw {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(ValueError::UnknownVariant { allowed: Self::ALLOWED.trim_end() }),
+                    _ => Err($crate::value::ValueError::UnknownVariant { allowed: Self::ALLOWED.trim_end() }),
                 }
             }
 
@@ -59,6 +60,29 @@ closed_enum!(
     }
 );
 
+impl ChatPlatform {
+    /// The longest message the platform's chat takes, in characters.
+    pub fn message_limit(self) -> usize {
+        match self {
+            ChatPlatform::Twitch => 500,
+            ChatPlatform::Discord => 2_000,
+            ChatPlatform::Slack => 4_000,
+            ChatPlatform::Youtube => 200,
+        }
+    }
+
+    /// `text` as the platform can post it: cut with an ellipsis when longer.
+    pub fn fit_message(self, text: &str) -> String {
+        let limit = self.message_limit();
+        if text.chars().count() <= limit {
+            return text.to_owned();
+        }
+        let mut cut: String = text.chars().take(limit - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +94,10 @@ mod tests {
             ChatPlatform::parse("myspace"),
             Err(ValueError::UnknownVariant { allowed: "twitch discord slack youtube" })
         );
+        assert_eq!(ChatPlatform::Twitch.fit_message(&"a".repeat(500)).chars().count(), 500);
+        let cut = ChatPlatform::Twitch.fit_message(&"é".repeat(501));
+        assert_eq!((cut.chars().count(), cut.ends_with('…')), (500, true));
+        assert_eq!(ChatPlatform::Discord.fit_message(&"b".repeat(2_001)).chars().count(), 2_000);
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Ok(*role));
         }

@@ -1,0 +1,130 @@
+use super::command::ChannelCommand;
+use super::error::ChannelError;
+use super::event::{BuiltinConfigured, ChannelEvent, CommandDefinition};
+use super::state::{ChannelState, MAX_COMMANDS, MAX_COOLDOWN_SECONDS, MAX_COST};
+use crate::aggregate::Decider;
+use crate::value::{Builtin, CommandName, PointsPolicy};
+
+impl Decider for ChannelState {
+    type Command = ChannelCommand;
+    type Event = ChannelEvent;
+    type Error = ChannelError;
+    type Policy = ();
+
+    fn decide(&self, command: ChannelCommand, _: &()) -> Result<Vec<ChannelEvent>, ChannelError> {
+        match command {
+            ChannelCommand::AddCommand(definition) => {
+                if self.commands.contains_key(&definition.name) {
+                    return Err(ChannelError::CommandExists(definition.name));
+                }
+                if self.builtin_named(&definition.name).is_some() {
+                    return Err(ChannelError::NameTaken(definition.name));
+                }
+                if self.commands.len() >= MAX_COMMANDS {
+                    return Err(ChannelError::TooManyCommands { max: MAX_COMMANDS });
+                }
+                self.check(&definition)?;
+                Ok(vec![ChannelEvent::CommandAdded(definition)])
+            }
+            ChannelCommand::EditCommand(edit) => {
+                let current =
+                    self.commands.get(&edit.name).ok_or_else(|| ChannelError::UnknownCommand(edit.name.clone()))?;
+                let edited = edit.apply_to(current);
+                if edited == *current {
+                    return Ok(vec![]);
+                }
+                self.check(&edited)?;
+                Ok(vec![ChannelEvent::CommandEdited(edited)])
+            }
+            ChannelCommand::DeleteCommand { name } => {
+                if !self.commands.contains_key(&name) {
+                    return Err(ChannelError::UnknownCommand(name));
+                }
+                let alias = self.aliases_of(&name).next().cloned();
+                if let Some(alias) = alias {
+                    return Err(ChannelError::AliasedBy { alias, name });
+                }
+                Ok(vec![ChannelEvent::CommandDeleted { name }])
+            }
+            ChannelCommand::SetPointsPolicy(policy) => {
+                if let Some((field, _)) = policy.out_of_range() {
+                    let max = match field {
+                        "cooldown_seconds" => u64::from(PointsPolicy::MAX_COOLDOWN_SECONDS),
+                        "subscriber_percent" => u64::from(PointsPolicy::MAX_SUBSCRIBER_PERCENT),
+                        _ => PointsPolicy::MAX_POINTS,
+                    };
+                    return Err(ChannelError::OutOfRange { field, max });
+                }
+                Ok(if policy == self.points { vec![] } else { vec![ChannelEvent::PointsPolicyChanged(policy)] })
+            }
+            ChannelCommand::SetPrefix(prefix) => {
+                Ok(if prefix == self.prefix { vec![] } else { vec![ChannelEvent::PrefixChanged { prefix }] })
+            }
+            ChannelCommand::AddRegular { user_id } => {
+                Ok(if self.regulars.contains(&user_id) { vec![] } else { vec![ChannelEvent::RegularAdded { user_id }] })
+            }
+            ChannelCommand::RemoveRegular { user_id } => Ok(if self.regulars.contains(&user_id) {
+                vec![ChannelEvent::RegularRemoved { user_id }]
+            } else {
+                vec![]
+            }),
+            ChannelCommand::ConfigureBuiltin { builtin, name, enabled } => {
+                if self.builtin(builtin) == (name.clone(), enabled) {
+                    return Ok(vec![]);
+                }
+                let other_builtin = Builtin::ALL.iter().any(|b| *b != builtin && self.builtin(*b).0 == name);
+                if enabled && (other_builtin || self.commands.contains_key(&name)) {
+                    return Err(ChannelError::NameTaken(name));
+                }
+                Ok(vec![ChannelEvent::BuiltinConfigured(BuiltinConfigured { builtin, name, enabled })])
+            }
+        }
+    }
+
+    fn evolve(&mut self, event: &ChannelEvent) {
+        ChannelState::evolve(self, event);
+    }
+}
+
+impl ChannelState {
+    /// What every added or edited definition must satisfy.
+    fn check(&self, definition: &CommandDefinition) -> Result<(), ChannelError> {
+        for (field, value) in [
+            ("cooldown_seconds", definition.cooldown_seconds),
+            ("user_cooldown_seconds", definition.user_cooldown_seconds),
+        ] {
+            if value > MAX_COOLDOWN_SECONDS {
+                return Err(ChannelError::OutOfRange { field, max: u64::from(MAX_COOLDOWN_SECONDS) });
+            }
+        }
+        if definition.cost > MAX_COST {
+            return Err(ChannelError::OutOfRange { field: "cost", max: MAX_COST });
+        }
+        match &definition.alias_of {
+            None if definition.response.is_empty() => Err(ChannelError::EmptyResponse),
+            None => Ok(()),
+            Some(target) => self.check_alias(&definition.name, target),
+        }
+    }
+
+    /// An alias must reach a command of its own by following aliases, never
+    /// come back to itself.
+    fn check_alias(&self, name: &CommandName, target: &CommandName) -> Result<(), ChannelError> {
+        let mut path = vec![name.clone()];
+        let mut next = target.clone();
+        loop {
+            if path.contains(&next) {
+                path.push(next);
+                return Err(ChannelError::AliasLoop(path));
+            }
+            let Some(definition) = self.commands.get(&next) else {
+                return Err(ChannelError::AliasTargetMissing { name: name.clone(), target: target.clone() });
+            };
+            path.push(next);
+            match &definition.alias_of {
+                Some(further) => next = further.clone(),
+                None => return Ok(()),
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+use thiserror::Error;
+
+use crate::value::CommandName;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ChannelError {
+    #[error("{0} already exists")]
+    CommandExists(CommandName),
+    #[error("{0} is a built-in command's name in this channel")]
+    NameTaken(CommandName),
+    #[error("{0} does not exist")]
+    UnknownCommand(CommandName),
+    #[error("a channel holds at most {max} commands")]
+    TooManyCommands { max: usize },
+    #[error("{name} would be an alias of {target}, which does not exist")]
+    AliasTargetMissing { name: CommandName, target: CommandName },
+    #[error("aliases would loop: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join(" → "))]
+    AliasLoop(Vec<CommandName>),
+    #[error("{name} is still the target of {alias}; delete or edit that alias first")]
+    AliasedBy { name: CommandName, alias: CommandName },
+    #[error("{field} must be between 0 and {max}")]
+    OutOfRange { field: &'static str, max: u64 },
+    #[error("a command needs a response unless it is an alias")]
+    EmptyResponse,
+}
+
+impl ChannelError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ChannelError::CommandExists(_) => "command_exists",
+            ChannelError::NameTaken(_) => "name_taken",
+            ChannelError::UnknownCommand(_) => "command_not_found",
+            ChannelError::TooManyCommands { .. } => "too_many_commands",
+            ChannelError::AliasTargetMissing { .. } => "alias_target_missing",
+            ChannelError::AliasLoop(_) => "alias_loop",
+            ChannelError::AliasedBy { .. } => "command_aliased",
+            ChannelError::OutOfRange { .. } => "out_of_range",
+            ChannelError::EmptyResponse => "empty",
+        }
+    }
+
+    /// The request field at fault, as the HTTP API names it.
+    pub fn field(&self) -> &'static str {
+        match self {
+            ChannelError::CommandExists(_)
+            | ChannelError::NameTaken(_)
+            | ChannelError::UnknownCommand(_)
+            | ChannelError::TooManyCommands { .. }
+            | ChannelError::AliasedBy { .. } => "name",
+            ChannelError::AliasTargetMissing { .. } | ChannelError::AliasLoop(_) => "alias_of",
+            ChannelError::OutOfRange { field, .. } => field,
+            ChannelError::EmptyResponse => "response",
+        }
+    }
+}

@@ -1,0 +1,58 @@
+use serde::{Deserialize, Serialize};
+
+use super::template::ResponseTemplate;
+use crate::value::{Builtin, CommandName, CommandPrefix, PlatformUserId, PointsPolicy, UserLevel};
+
+/// A custom command as the channel keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandDefinition {
+    pub name: CommandName,
+    /// What the bot says; for an alias, text put before the invoker's
+    /// arguments (Nightbot's `-a=`).
+    pub response: ResponseTemplate,
+    /// Runs that command instead, with its cooldowns and cost.
+    pub alias_of: Option<CommandName>,
+    pub min_level: UserLevel,
+    /// Between two answers to anyone.
+    pub cooldown_seconds: u32,
+    /// Between two answers to the same viewer.
+    pub user_cooldown_seconds: u32,
+    /// Points the invoker pays for an answer.
+    pub cost: u64,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuiltinConfigured {
+    pub builtin: Builtin,
+    pub name: CommandName,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChannelEvent {
+    CommandAdded(CommandDefinition),
+    /// The whole definition after the edit.
+    CommandEdited(CommandDefinition),
+    CommandDeleted { name: CommandName },
+    PointsPolicyChanged(PointsPolicy),
+    PrefixChanged { prefix: CommandPrefix },
+    RegularAdded { user_id: PlatformUserId },
+    RegularRemoved { user_id: PlatformUserId },
+    BuiltinConfigured(BuiltinConfigured),
+}
+
+impl ChannelEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ChannelEvent::CommandAdded(_) => "CommandAdded",
+            ChannelEvent::CommandEdited(_) => "CommandEdited",
+            ChannelEvent::CommandDeleted { .. } => "CommandDeleted",
+            ChannelEvent::PointsPolicyChanged(_) => "PointsPolicyChanged",
+            ChannelEvent::PrefixChanged { .. } => "PrefixChanged",
+            ChannelEvent::RegularAdded { .. } => "RegularAdded",
+            ChannelEvent::RegularRemoved { .. } => "RegularRemoved",
+            ChannelEvent::BuiltinConfigured(_) => "BuiltinConfigured",
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! What a chat message asks of the channel: a built-in, a custom command
+//! (through its aliases), or nothing.
+
+use super::event::CommandDefinition;
+use super::state::ChannelState;
+use crate::chat::parse_invocation_with;
+use crate::value::{Builtin, CommandName, UserLevel};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Builtin(Builtin),
+    /// The command that answers: the end of the alias chain.
+    Custom(CommandDefinition),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The name as typed (lowercased).
+    pub invoked: CommandName,
+    pub target: Target,
+    /// The invoker's arguments, after the aliases' own text.
+    pub args: String,
+    /// The highest level any command on the alias chain asks for.
+    pub min_level: UserLevel,
+}
+
+impl Resolved {
+    /// The key of the stream that records this command's uses: the custom
+    /// command's name, or `builtin.<name>` (a `.` no custom name can hold,
+    /// and stable when the built-in is renamed).
+    pub fn use_key(&self) -> String {
+        match &self.target {
+            Target::Builtin(builtin) => format!("builtin.{}", builtin.as_str()),
+            Target::Custom(definition) => definition.name.as_str().to_owned(),
+        }
+    }
+}
+
+impl ChannelState {
+    /// Built-ins first, then custom commands; a disabled command is
+    /// ordinary chat, as is an unknown one.
+    pub fn resolve(&self, text: &str) -> Option<Resolved> {
+        let invocation = parse_invocation_with(self.prefix.as_str(), text)?;
+        let invoked = CommandName::parse(invocation.name).ok()?;
+        if let Some(builtin) = self.builtin_named(&invoked) {
+            return Some(Resolved {
+                invoked,
+                target: Target::Builtin(builtin),
+                args: invocation.args,
+                min_level: UserLevel::Everyone,
+            });
+        }
+        let mut definition = self.commands.get(&invoked)?;
+        let mut args = invocation.args;
+        let mut min_level = definition.min_level;
+        // Loops are refused when aliases are defined; the bound is a guard.
+        for _ in 0..=self.commands.len() {
+            if !definition.enabled {
+                return None;
+            }
+            min_level = min_level.max(definition.min_level);
+            let Some(target) = &definition.alias_of else {
+                return Some(Resolved { invoked, target: Target::Custom(definition.clone()), args, min_level });
+            };
+            let prefix = definition.response.as_str().trim();
+            if !prefix.is_empty() {
+                args = if args.is_empty() { prefix.to_owned() } else { format!("{prefix} {args}") };
+            }
+            definition = self.commands.get(target)?;
+        }
+        None
+    }
+}

@@ -1,0 +1,180 @@
+//! Given/when/then: every rule and refusal of a channel's settings.
+
+use cqrs_es::test::TestFramework;
+
+use super::*;
+use crate::value::*;
+
+type Channel = TestFramework<ChannelState>;
+
+fn name(n: &str) -> CommandName {
+    CommandName::parse(n).unwrap()
+}
+
+fn command(n: &str, response: &str) -> CommandDefinition {
+    CommandDefinition {
+        name: name(n),
+        response: ResponseTemplate::parse(response).unwrap(),
+        alias_of: None,
+        min_level: UserLevel::Everyone,
+        cooldown_seconds: 5,
+        user_cooldown_seconds: 0,
+        cost: 0,
+        enabled: true,
+    }
+}
+
+fn alias(n: &str, of: &str) -> CommandDefinition {
+    CommandDefinition { alias_of: Some(name(of)), ..command(n, "") }
+}
+
+fn added(d: CommandDefinition) -> ChannelEvent {
+    ChannelEvent::CommandAdded(d)
+}
+
+#[test]
+fn a_command_is_added_once() {
+    Channel::with(()).given_no_previous_events().when(ChannelCommand::AddCommand(command("hug", "hi"))).then_expect_events(
+        vec![added(command("hug", "hi"))],
+    );
+    Channel::with(())
+        .given(vec![added(command("hug", "hi"))])
+        .when(ChannelCommand::AddCommand(command("hug", "again")))
+        .then_expect_error(ChannelError::CommandExists(name("hug")));
+}
+
+#[test]
+fn a_builtin_name_is_taken_until_the_builtin_is_disabled_or_renamed() {
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::AddCommand(command("points", "mine")))
+        .then_expect_error(ChannelError::NameTaken(name("points")));
+    let renamed = ChannelEvent::BuiltinConfigured(BuiltinConfigured {
+        builtin: Builtin::Points,
+        name: name("bank"),
+        enabled: true,
+    });
+    Channel::with(())
+        .given(vec![renamed])
+        .when(ChannelCommand::AddCommand(command("points", "mine")))
+        .then_expect_events(vec![added(command("points", "mine"))]);
+}
+
+#[test]
+fn a_channel_holds_at_most_200_commands() {
+    let given: Vec<_> = (0..MAX_COMMANDS).map(|i| added(command(&format!("c{i}"), "x"))).collect();
+    Channel::with(())
+        .given(given)
+        .when(ChannelCommand::AddCommand(command("one_more", "x")))
+        .then_expect_error(ChannelError::TooManyCommands { max: 200 });
+}
+
+#[test]
+fn an_alias_needs_a_target_and_may_not_loop() {
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::AddCommand(alias("a", "b")))
+        .then_expect_error(ChannelError::AliasTargetMissing { name: name("a"), target: name("b") });
+    // !a → !b exists; making !b an alias of !a closes a loop.
+    let mut edit = CommandEdit::of(name("b"));
+    edit.alias_of = Some(Some(name("a")));
+    Channel::with(())
+        .given(vec![added(command("b", "bee")), added(alias("a", "b"))])
+        .when(ChannelCommand::EditCommand(edit))
+        .then_expect_error(ChannelError::AliasLoop(vec![name("b"), name("a"), name("b")]));
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::AddCommand(alias("self", "self")))
+        .then_expect_error(ChannelError::AliasLoop(vec![name("self"), name("self")]));
+}
+
+#[test]
+fn an_aliased_command_is_not_deleted_from_under_its_alias() {
+    Channel::with(())
+        .given(vec![added(command("b", "bee")), added(alias("a", "b"))])
+        .when(ChannelCommand::DeleteCommand { name: name("b") })
+        .then_expect_error(ChannelError::AliasedBy { name: name("b"), alias: name("a") });
+    Channel::with(())
+        .given(vec![added(command("b", "bee"))])
+        .when(ChannelCommand::DeleteCommand { name: name("b") })
+        .then_expect_events(vec![ChannelEvent::CommandDeleted { name: name("b") }]);
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::DeleteCommand { name: name("b") })
+        .then_expect_error(ChannelError::UnknownCommand(name("b")));
+}
+
+#[test]
+fn an_edit_records_the_whole_definition_and_a_no_op_records_nothing() {
+    let mut edit = CommandEdit::of(name("hug"));
+    edit.cooldown_seconds = Some(30);
+    Channel::with(())
+        .given(vec![added(command("hug", "hi"))])
+        .when(ChannelCommand::EditCommand(edit.clone()))
+        .then_expect_events(vec![ChannelEvent::CommandEdited(CommandDefinition {
+            cooldown_seconds: 30,
+            ..command("hug", "hi")
+        })]);
+    edit.cooldown_seconds = Some(5);
+    Channel::with(())
+        .given(vec![added(command("hug", "hi"))])
+        .when(ChannelCommand::EditCommand(edit))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn limits_are_enforced_in_the_domain_too() {
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::AddCommand(CommandDefinition { cooldown_seconds: 86_401, ..command("x", "y") }))
+        .then_expect_error(ChannelError::OutOfRange { field: "cooldown_seconds", max: 86_400 });
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::AddCommand(command("x", " ")))
+        .then_expect_error(ChannelError::EmptyResponse);
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::SetPointsPolicy(PointsPolicy { subscriber_percent: 5_000, ..PointsPolicy::default() }))
+        .then_expect_error(ChannelError::OutOfRange { field: "subscriber_percent", max: 1_000 });
+}
+
+#[test]
+fn regulars_prefix_and_policy_change_only_when_they_differ() {
+    let bob = PlatformUserId::parse("bob").unwrap();
+    Channel::with(())
+        .given(vec![ChannelEvent::RegularAdded { user_id: bob.clone() }])
+        .when(ChannelCommand::AddRegular { user_id: bob.clone() })
+        .then_expect_events(vec![]);
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::SetPrefix(CommandPrefix::parse("!").unwrap()))
+        .then_expect_events(vec![]);
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::SetPointsPolicy(PointsPolicy::default()))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn resolution_follows_aliases_and_skips_disabled_commands() {
+    let mut state = ChannelState::default();
+    for event in [
+        added(CommandDefinition { min_level: UserLevel::Vip, ..command("songrequest", "queued $(query)") }),
+        added(CommandDefinition { response: ResponseTemplate::parse("spotify").unwrap(), ..alias("sr", "songrequest") }),
+        added(CommandDefinition { enabled: false, ..command("off", "x") }),
+        ChannelEvent::PrefixChanged { prefix: CommandPrefix::parse("?").unwrap() },
+    ] {
+        state.evolve(&event);
+    }
+    assert_eq!(state.version(), 4);
+    let resolved = state.resolve("?SR never gonna").unwrap();
+    assert_eq!(resolved.invoked, name("sr"));
+    assert_eq!(resolved.args, "spotify never gonna");
+    assert_eq!(resolved.min_level, UserLevel::Vip);
+    assert_eq!(resolved.use_key(), "songrequest");
+    assert_eq!(state.resolve("?points").map(|r| r.target), Some(Target::Builtin(Builtin::Points)));
+    assert_eq!(state.resolve("?points").unwrap().use_key(), "builtin.points");
+    assert_eq!(state.resolve("?off"), None);
+    assert_eq!(state.resolve("!points"), None, "the prefix is the channel's");
+    assert_eq!(state.resolve("?nothing"), None);
+}
