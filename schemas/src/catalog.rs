@@ -11,10 +11,18 @@ pub enum AggregateKind {
     Chat,
     Clip,
     Publication,
+    Channel,
+    CommandUse,
 }
 
 impl AggregateKind {
-    pub const ALL: [AggregateKind; 3] = [AggregateKind::Chat, AggregateKind::Clip, AggregateKind::Publication];
+    pub const ALL: [AggregateKind; 5] = [
+        AggregateKind::Chat,
+        AggregateKind::Clip,
+        AggregateKind::Publication,
+        AggregateKind::Channel,
+        AggregateKind::CommandUse,
+    ];
 
     /// The cqrs-es aggregate type, as stored in the `events` table.
     pub fn aggregate_type(self) -> &'static str {
@@ -22,6 +30,8 @@ impl AggregateKind {
             AggregateKind::Chat => "chat",
             AggregateKind::Clip => "clip",
             AggregateKind::Publication => "publication",
+            AggregateKind::Channel => "channel",
+            AggregateKind::CommandUse => "command_use",
         }
     }
 
@@ -67,6 +77,15 @@ pub static CATALOG: &[SchemaEntry] = &[
     },
     // v2: ClipDeleted (retention).
     SchemaEntry { id: 4, aggregate: AggregateKind::Clip, version: 2, text: include_str!("../avro/clip/v2.avsc") },
+    // v2: the points economy (spend, give, receive, refund, daily).
+    SchemaEntry { id: 5, aggregate: AggregateKind::Chat, version: 2, text: include_str!("../avro/chat/v2.avsc") },
+    SchemaEntry { id: 6, aggregate: AggregateKind::Channel, version: 1, text: include_str!("../avro/channel/v1.avsc") },
+    SchemaEntry {
+        id: 7,
+        aggregate: AggregateKind::CommandUse,
+        version: 1,
+        text: include_str!("../avro/command_use/v1.avsc"),
+    },
 ];
 
 impl SchemaEntry {
@@ -121,13 +140,18 @@ impl Default for SchemaIds {
 mod tests {
     use super::*;
     use cqrs_es::Aggregate;
-    use wavestack_domain::{chat::ChatState, clip::ClipState, publication::PublicationState};
+    use wavestack_domain::{
+        channel::ChannelState, chat::ChatState, chat_command::CommandUseState, clip::ClipState,
+        publication::PublicationState,
+    };
 
     #[test]
     fn kinds_name_the_aggregate_types_the_event_store_writes() {
         assert_eq!(AggregateKind::Chat.aggregate_type(), ChatState::TYPE);
         assert_eq!(AggregateKind::Clip.aggregate_type(), ClipState::TYPE);
         assert_eq!(AggregateKind::Publication.aggregate_type(), PublicationState::TYPE);
+        assert_eq!(AggregateKind::Channel.aggregate_type(), ChannelState::TYPE);
+        assert_eq!(AggregateKind::CommandUse.aggregate_type(), CommandUseState::TYPE);
         assert_eq!(AggregateKind::Chat.subject(), "wavestack.chat.events.v1-value");
     }
 

@@ -2,7 +2,9 @@
 
 use apache_avro::types::Value;
 use uuid::Uuid;
+use wavestack_domain::channel::ChannelEvent;
 use wavestack_domain::chat::ChatEvent;
+use wavestack_domain::chat_command::CommandUseEvent;
 use wavestack_domain::clip::ClipEvent;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::publication::PublicationEvent;
@@ -19,6 +21,8 @@ pub enum LogEvent {
     Chat(ChatEvent),
     Clip(ClipEvent),
     Publication(PublicationEvent),
+    Channel(ChannelEvent),
+    CommandUse(CommandUseEvent),
 }
 
 impl LogEvent {
@@ -27,6 +31,8 @@ impl LogEvent {
             LogEvent::Chat(_) => AggregateKind::Chat,
             LogEvent::Clip(_) => AggregateKind::Clip,
             LogEvent::Publication(_) => AggregateKind::Publication,
+            LogEvent::Channel(_) => AggregateKind::Channel,
+            LogEvent::CommandUse(_) => AggregateKind::CommandUse,
         }
     }
 
@@ -35,6 +41,8 @@ impl LogEvent {
             LogEvent::Chat(e) => e.name(),
             LogEvent::Clip(e) => e.name(),
             LogEvent::Publication(e) => e.name(),
+            LogEvent::Channel(e) => e.name(),
+            LogEvent::CommandUse(e) => e.name(),
         }
     }
 }
@@ -59,6 +67,8 @@ impl LogEnvelope {
             LogEvent::Chat(e) => payload::chat::to_avro(e),
             LogEvent::Clip(e) => payload::clip::to_avro(e),
             LogEvent::Publication(e) => payload::publication::to_avro(e),
+            LogEvent::Channel(e) => payload::channel::to_avro(e),
+            LogEvent::CommandUse(e) => payload::command_use::to_avro(e),
         };
         record([
             ("event_id", Value::Uuid(self.event_id)),
@@ -82,6 +92,8 @@ impl LogEnvelope {
             AggregateKind::Chat => LogEvent::Chat(payload::chat::from_avro(payload)?),
             AggregateKind::Clip => LogEvent::Clip(payload::clip::from_avro(payload)?),
             AggregateKind::Publication => LogEvent::Publication(payload::publication::from_avro(payload)?),
+            AggregateKind::Channel => LogEvent::Channel(payload::channel::from_avro(payload)?),
+            AggregateKind::CommandUse => LogEvent::CommandUse(payload::command_use::from_avro(payload)?),
         };
         let causation_id = f
             .optional_string("causation_id")?

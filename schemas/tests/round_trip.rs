@@ -2,7 +2,9 @@
 
 use proptest::prelude::*;
 use uuid::Uuid;
+use wavestack_domain::channel::*;
 use wavestack_domain::chat::*;
+use wavestack_domain::chat_command::*;
 use wavestack_domain::clip::*;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::publication::*;
@@ -56,6 +58,124 @@ fn chat_event() -> impl Strategy<Value = ChatEvent> {
                 invoked_at,
             })
         }),
+    ]
+}
+
+fn points() -> impl Strategy<Value = u64> {
+    0u64..i64::MAX as u64
+}
+
+fn command_name() -> impl Strategy<Value = CommandName> {
+    "[a-z0-9_]{1,32}".prop_map(|n| CommandName::parse(n).unwrap())
+}
+
+fn economy_event() -> impl Strategy<Value = ChatEvent> {
+    let message = || ident().prop_map(|m| MessageId::parse(m).unwrap());
+    let user = || ident().prop_map(|u| PlatformUserId::parse(u).unwrap());
+    prop_oneof![
+        (message(), command_name(), points(), points()).prop_map(|(message_id, command, points, balance)| {
+            ChatEvent::PointsSpent(PointsSpent { message_id, command, points, balance })
+        }),
+        (uuid(), message(), user(), points(), points()).prop_map(|(transfer_id, message_id, to_user_id, points, balance)| {
+            ChatEvent::PointsSent(PointsSent { transfer_id, message_id, to_user_id, points, balance })
+        }),
+        (uuid(), user(), points(), points()).prop_map(|(transfer_id, from_user_id, points, balance)| {
+            ChatEvent::PointsReceived(PointsReceived { transfer_id, from_user_id, points, balance })
+        }),
+        (message(), points(), points())
+            .prop_map(|(message_id, points, balance)| ChatEvent::PointsRefunded(PointsRefunded { message_id, points, balance })),
+        (message(), points(), points(), ts()).prop_map(|(message_id, points, balance, claimed_at)| {
+            ChatEvent::DailyBonusClaimed(DailyBonusClaimed { message_id, points, balance, claimed_at })
+        }),
+        (message(), pick(PointsRefusal::ALL), points(), points()).prop_map(|(message_id, reason, points, balance)| {
+            ChatEvent::PointsRequestRefused(PointsRequestRefused { message_id, reason, points, balance })
+        }),
+    ]
+}
+
+fn definition() -> impl Strategy<Value = CommandDefinition> {
+    (
+        command_name(),
+        "[a-z $()]{0,40}",
+        proptest::option::of(command_name()),
+        pick(UserLevel::ALL),
+        (any::<u32>(), any::<u32>(), points(), any::<bool>()),
+    )
+        .prop_filter_map("a valid template", |(name, response, alias_of, min_level, (cd, ucd, cost, enabled))| {
+            Some(CommandDefinition {
+                name,
+                response: ResponseTemplate::parse(response).ok()?,
+                alias_of,
+                min_level,
+                cooldown_seconds: cd,
+                user_cooldown_seconds: ucd,
+                cost,
+                enabled,
+            })
+        })
+}
+
+fn channel_event() -> impl Strategy<Value = ChannelEvent> {
+    prop_oneof![
+        definition().prop_map(ChannelEvent::CommandAdded),
+        definition().prop_map(ChannelEvent::CommandEdited),
+        command_name().prop_map(|name| ChannelEvent::CommandDeleted { name }),
+        (points(), any::<u32>(), points(), any::<u32>()).prop_map(|(p, cd, daily, pct)| {
+            ChannelEvent::PointsPolicyChanged(PointsPolicy {
+                points_per_message: p,
+                cooldown_seconds: cd,
+                daily_bonus: daily,
+                subscriber_percent: pct,
+            })
+        }),
+        "[!?#~]{1,3}".prop_map(|p| ChannelEvent::PrefixChanged { prefix: CommandPrefix::parse(p).unwrap() }),
+        ident().prop_map(|u| ChannelEvent::RegularAdded { user_id: PlatformUserId::parse(u).unwrap() }),
+        ident().prop_map(|u| ChannelEvent::RegularRemoved { user_id: PlatformUserId::parse(u).unwrap() }),
+        (pick(Builtin::ALL), command_name(), any::<bool>()).prop_map(|(builtin, name, enabled)| {
+            ChannelEvent::BuiltinConfigured(BuiltinConfigured { builtin, name, enabled })
+        }),
+    ]
+}
+
+fn invoker() -> impl Strategy<Value = Invoker> {
+    (ident(), pick(ChatPlatform::ALL), ident(), ident(), text(64)).prop_map(
+        |(message, platform, channel, user, author)| Invoker {
+            message_id: MessageId::parse(message).unwrap(),
+            platform,
+            channel: ChannelId::parse(channel).unwrap(),
+            user_id: PlatformUserId::parse(user).unwrap(),
+            author: DisplayName::parse(author).unwrap(),
+        },
+    )
+}
+
+fn command_use_event() -> impl Strategy<Value = CommandUseEvent> {
+    prop_oneof![
+        (invoker(), command_name(), text(500), points(), points(), points(), ts()).prop_map(
+            |(invoker, command, reply, count, cost, settings_version, answered_at)| {
+                CommandUseEvent::CommandAnswered(CommandAnswered {
+                    invoker,
+                    command,
+                    reply,
+                    count,
+                    cost,
+                    settings_version,
+                    answered_at,
+                })
+            }
+        ),
+        (invoker(), command_name(), pick(RefusalReason::ALL), text(80), proptest::option::of(text(80)), points(), ts())
+            .prop_map(|(invoker, command, reason, detail, reply, settings_version, refused_at)| {
+                CommandUseEvent::CommandRefused(CommandRefused {
+                    invoker,
+                    command,
+                    reason,
+                    detail,
+                    reply,
+                    settings_version,
+                    refused_at,
+                })
+            }),
     ]
 }
 
@@ -193,6 +313,9 @@ fn metadata() -> impl Strategy<Value = EventMetadata> {
 fn envelope() -> impl Strategy<Value = LogEnvelope> {
     let event = prop_oneof![
         chat_event().prop_map(LogEvent::Chat),
+        economy_event().prop_map(LogEvent::Chat),
+        channel_event().prop_map(LogEvent::Channel),
+        command_use_event().prop_map(LogEvent::CommandUse),
         clip_event().prop_map(LogEvent::Clip),
         publication_event().prop_map(LogEvent::Publication),
     ];

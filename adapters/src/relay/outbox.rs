@@ -68,6 +68,10 @@ impl OutboxEvent {
             AggregateKind::Publication => {
                 LogEvent::Publication(Deserialize::deserialize(&self.payload).with_context(context)?)
             }
+            AggregateKind::Channel => LogEvent::Channel(Deserialize::deserialize(&self.payload).with_context(context)?),
+            AggregateKind::CommandUse => {
+                LogEvent::CommandUse(Deserialize::deserialize(&self.payload).with_context(context)?)
+            }
         };
         let map: HashMap<String, String> = Deserialize::deserialize(&self.metadata).with_context(context)?;
         Ok(LogEnvelope {

@@ -1,5 +1,5 @@
 use apache_avro::types::Value;
-use wavestack_domain::chat::{ChatCommandInvoked, ChatEvent, ChatMessageReceived, PointsAwarded};
+use wavestack_domain::chat::*;
 use wavestack_domain::value::*;
 
 use super::closed_enum;
@@ -34,6 +34,60 @@ pub(crate) fn to_avro(event: &ChatEvent) -> Value {
                 ("invoked_at", timestamp(e.invoked_at)),
             ]),
         ),
+        ChatEvent::PointsSpent(e) => (
+            3,
+            record([
+                ("message_id", string(e.message_id.as_str())),
+                ("command", string(e.command.as_str())),
+                ("points", long(e.points)),
+                ("balance", long(e.balance)),
+            ]),
+        ),
+        ChatEvent::PointsSent(e) => (
+            4,
+            record([
+                ("transfer_id", Value::Uuid(e.transfer_id)),
+                ("message_id", string(e.message_id.as_str())),
+                ("to_user_id", string(e.to_user_id.as_str())),
+                ("points", long(e.points)),
+                ("balance", long(e.balance)),
+            ]),
+        ),
+        ChatEvent::PointsReceived(e) => (
+            5,
+            record([
+                ("transfer_id", Value::Uuid(e.transfer_id)),
+                ("from_user_id", string(e.from_user_id.as_str())),
+                ("points", long(e.points)),
+                ("balance", long(e.balance)),
+            ]),
+        ),
+        ChatEvent::PointsRefunded(e) => (
+            6,
+            record([
+                ("message_id", string(e.message_id.as_str())),
+                ("points", long(e.points)),
+                ("balance", long(e.balance)),
+            ]),
+        ),
+        ChatEvent::DailyBonusClaimed(e) => (
+            7,
+            record([
+                ("message_id", string(e.message_id.as_str())),
+                ("points", long(e.points)),
+                ("balance", long(e.balance)),
+                ("claimed_at", timestamp(e.claimed_at)),
+            ]),
+        ),
+        ChatEvent::PointsRequestRefused(e) => (
+            8,
+            record([
+                ("message_id", string(e.message_id.as_str())),
+                ("reason", closed_enum(PointsRefusal::ALL, e.reason, e.reason.as_str())),
+                ("points", long(e.points)),
+                ("balance", long(e.balance)),
+            ]),
+        ),
     };
     Value::Union(index, Box::new(value))
 }
@@ -62,6 +116,42 @@ pub(crate) fn from_avro(payload: Value) -> Result<ChatEvent, CodecError> {
             name: f.string("name")?,
             args: f.string("args")?,
             invoked_at: f.timestamp("invoked_at")?,
+        }),
+        3 => ChatEvent::PointsSpent(PointsSpent {
+            message_id: f.parsed("message_id", MessageId::parse)?,
+            command: f.parsed("command", CommandName::parse)?,
+            points: f.long("points")?,
+            balance: f.long("balance")?,
+        }),
+        4 => ChatEvent::PointsSent(PointsSent {
+            transfer_id: f.uuid("transfer_id")?,
+            message_id: f.parsed("message_id", MessageId::parse)?,
+            to_user_id: f.parsed("to_user_id", PlatformUserId::parse)?,
+            points: f.long("points")?,
+            balance: f.long("balance")?,
+        }),
+        5 => ChatEvent::PointsReceived(PointsReceived {
+            transfer_id: f.uuid("transfer_id")?,
+            from_user_id: f.parsed("from_user_id", PlatformUserId::parse)?,
+            points: f.long("points")?,
+            balance: f.long("balance")?,
+        }),
+        6 => ChatEvent::PointsRefunded(PointsRefunded {
+            message_id: f.parsed("message_id", MessageId::parse)?,
+            points: f.long("points")?,
+            balance: f.long("balance")?,
+        }),
+        7 => ChatEvent::DailyBonusClaimed(DailyBonusClaimed {
+            message_id: f.parsed("message_id", MessageId::parse)?,
+            points: f.long("points")?,
+            balance: f.long("balance")?,
+            claimed_at: f.timestamp("claimed_at")?,
+        }),
+        8 => ChatEvent::PointsRequestRefused(PointsRequestRefused {
+            message_id: f.parsed("message_id", MessageId::parse)?,
+            reason: f.symbol_parsed("reason", PointsRefusal::parse)?,
+            points: f.long("points")?,
+            balance: f.long("balance")?,
         }),
         _ => return Err(CodecError::Shape { field: "payload", expected: "a known chat event" }),
     })

@@ -2,8 +2,10 @@
 //! Written by hand rather than derived, so the Avro contract is exactly the
 //! `.avsc` files and a Rust rename can never silently change the log.
 
+pub(crate) mod channel;
 pub(crate) mod chat;
 pub(crate) mod clip;
+pub(crate) mod command_use;
 pub(crate) mod publication;
 
 use apache_avro::types::Value;
