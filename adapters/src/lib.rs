@@ -9,6 +9,7 @@ pub mod http;
 pub mod idempotency;
 pub mod kafka;
 pub mod media;
+pub mod points_settlement;
 pub mod postgres;
 pub mod publishers;
 pub mod registry;

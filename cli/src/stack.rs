@@ -159,6 +159,13 @@ impl Stack {
                 quota,
                 c.clone(),
             )),
+            Box::pin(workers::run_points_settler(
+                pool.clone(),
+                bus.clone(),
+                kafka.clone(),
+                schema_ids.clone(),
+                c.clone(),
+            )),
             Box::pin(workers::run_asset_ready(pool.clone(), bus.clone(), kafka.clone(), schema_ids, c.clone())),
             Box::pin(workers::run_publisher(
                 pool.clone(),

@@ -6,7 +6,9 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use wavestack_adapters::command_bus::CommandError;
 use wavestack_adapters::http::ApiError;
+use wavestack_domain::channel::ChannelError;
 use wavestack_domain::chat::ChatError;
+use wavestack_domain::chat_command::CommandUseError;
 use wavestack_domain::clip::ClipError;
 use wavestack_domain::publication::PublicationError;
 
@@ -36,6 +38,26 @@ impl Refusal for PublicationError {
             PublicationError::UnknownTarget { .. } => error.with_field("target"),
             _ => error,
         }
+    }
+}
+
+impl Refusal for ChannelError {
+    fn to_api_error(&self) -> ApiError {
+        let status = match self {
+            ChannelError::UnknownCommand(_) => StatusCode::NOT_FOUND,
+            ChannelError::CommandExists(_) | ChannelError::NameTaken(_) | ChannelError::AliasedBy { .. } => {
+                StatusCode::CONFLICT
+            }
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError::new(status, self.code(), self.to_string()).with_field(self.field())
+    }
+}
+
+impl Refusal for CommandUseError {
+    fn to_api_error(&self) -> ApiError {
+        // Uses are decided, never refused as commands.
+        ApiError::internal(anyhow::anyhow!("command use refused: {self}"))
     }
 }
 

@@ -7,6 +7,7 @@
 //! rate limit (per caller and org) → per route: scope → idempotency →
 //! handler.
 
+mod brain;
 mod command_error;
 mod edge;
 mod idempotency;

@@ -5,6 +5,7 @@
 //! their age). All act through the command bus.
 
 pub mod chat_clips;
+pub mod points_settler;
 pub mod publisher;
 pub mod renderer;
 pub mod retention;

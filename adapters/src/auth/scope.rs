@@ -13,6 +13,9 @@ pub enum Scope {
     PublicationsWork,
     Read,
     AuditRead,
+    /// Channel managers: a channel's commands, points policy, prefix,
+    /// regulars and built-ins.
+    ChannelsWrite,
     Admin,
 }
 
@@ -21,7 +24,7 @@ pub enum Scope {
 pub struct UnknownScope(pub String);
 
 impl Scope {
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Scope::ChatWrite,
         Scope::ClipsWrite,
         Scope::ClipsWork,
@@ -29,6 +32,7 @@ impl Scope {
         Scope::PublicationsWork,
         Scope::Read,
         Scope::AuditRead,
+        Scope::ChannelsWrite,
         Scope::Admin,
     ];
 
@@ -41,6 +45,7 @@ impl Scope {
             Scope::PublicationsWork => "publications:work",
             Scope::Read => "read",
             Scope::AuditRead => "audit:read",
+            Scope::ChannelsWrite => "channels:write",
             Scope::Admin => "admin",
         }
     }

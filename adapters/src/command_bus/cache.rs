@@ -9,7 +9,9 @@
 
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
+use wavestack_domain::channel::ChannelState;
 use wavestack_domain::chat::ChatState;
+use wavestack_domain::chat_command::CommandUseState;
 use wavestack_domain::clip::ClipState;
 use wavestack_domain::publication::PublicationState;
 
@@ -24,6 +26,18 @@ pub trait Footprint {
 impl Footprint for ChatState {
     fn footprint(&self) -> u64 {
         1 + self.remembered_message_ids() as u64
+    }
+}
+
+impl Footprint for ChannelState {
+    fn footprint(&self) -> u64 {
+        1 + self.commands().count() as u64
+    }
+}
+
+impl Footprint for CommandUseState {
+    fn footprint(&self) -> u64 {
+        1 + self.remembered() as u64
     }
 }
 

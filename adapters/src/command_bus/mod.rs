@@ -26,7 +26,9 @@ use cqrs_es::{Aggregate, AggregateError, DomainEvent, EventStore};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use postgres_es::PostgresEventRepository;
 use sqlx::PgPool;
-use wavestack_domain::chat::{ChatState, PointsPolicy};
+use wavestack_domain::channel::ChannelState;
+use wavestack_domain::chat::ChatState;
+use wavestack_domain::chat_command::CommandUseState;
 use wavestack_domain::clip::{ClipPolicy, ClipState};
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::publication::{PublicationPolicy, PublicationState};
@@ -41,6 +43,13 @@ pub use self::store_error::StoreError;
 /// Chat streams grow with every message; a snapshot every 100 events keeps
 /// loading a viewer cheap.
 const CHAT_SNAPSHOT_EVERY: usize = 100;
+
+/// Settings are read on every chat command: a snapshot every 20 changes
+/// keeps that one short read.
+const CHANNEL_SNAPSHOT_EVERY: usize = 20;
+
+/// A popular command is used thousands of times a stream.
+const COMMAND_USE_SNAPSHOT_EVERY: usize = 100;
 
 /// Two processes writing one stream at once: the loser reloads and decides
 /// again. Within a process, `StreamLocks` keeps writers from racing at all.
@@ -87,6 +96,17 @@ impl<E: std::error::Error> CommandError<E> {
 /// What a command came to.
 pub type Outcome<A> = Result<Accepted, CommandError<<A as Aggregate>::Error>>;
 
+/// A command the store accepted, with the events it wrote: for callers
+/// that act on what was decided (the bot's brain answering chat).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written<E> {
+    pub accepted: Accepted,
+    pub events: Vec<E>,
+}
+
+/// What a command came to, with its events.
+pub type WrittenOutcome<A> = Result<Written<<A as Aggregate>::Event>, CommandError<<A as Aggregate>::Error>>;
+
 /// The command path of one aggregate type.
 pub struct AggregateBus<A: Aggregate + Decider + Footprint + Clone> {
     store: PersistedEventStore<PostgresEventRepository, A>,
@@ -104,7 +124,7 @@ struct Decided<A: Aggregate> {
     after: Loaded<A>,
     events: Vec<EventRow>,
     snapshot: Option<SnapshotRow>,
-    outcomes: Vec<Outcome<A>>,
+    outcomes: Vec<WrittenOutcome<A>>,
 }
 
 enum Decision<A: Aggregate> {
@@ -136,7 +156,17 @@ where
         command: <A as Decider>::Command,
         metadata: &EventMetadata,
     ) -> Outcome<A> {
-        let mut outcomes = self.execute_batch(vec![(aggregate_id.to_owned(), vec![command])], metadata).await;
+        self.execute_written(aggregate_id, command, metadata).await.map(|written| written.accepted)
+    }
+
+    /// `execute`, answering with the events written too.
+    pub async fn execute_written(
+        &self,
+        aggregate_id: &str,
+        command: <A as Decider>::Command,
+        metadata: &EventMetadata,
+    ) -> WrittenOutcome<A> {
+        let mut outcomes = self.execute_batch_written(vec![(aggregate_id.to_owned(), vec![command])], metadata).await;
         match outcomes.pop().and_then(|mut stream| stream.pop()) {
             Some(outcome) => outcome,
             None => Err(CommandError::Store(StoreError::NoOutcome)),
@@ -146,12 +176,22 @@ where
     /// Many streams' commands, each stream's in order, written together: all
     /// of them or (on a store failure) none. The outcomes come back in the
     /// order given, one per command.
-    #[tracing::instrument(skip_all, fields(aggregate = A::TYPE, streams = streams.len()))]
     pub async fn execute_batch(
         &self,
         streams: Vec<(String, Vec<<A as Decider>::Command>)>,
         metadata: &EventMetadata,
     ) -> Vec<Vec<Outcome<A>>> {
+        let written = self.execute_batch_written(streams, metadata).await;
+        written.into_iter().map(|stream| stream.into_iter().map(|o| o.map(|w| w.accepted)).collect()).collect()
+    }
+
+    /// `execute_batch`, answering with each command's events too.
+    #[tracing::instrument(skip_all, fields(aggregate = A::TYPE, streams = streams.len()))]
+    pub async fn execute_batch_written(
+        &self,
+        streams: Vec<(String, Vec<<A as Decider>::Command>)>,
+        metadata: &EventMetadata,
+    ) -> Vec<Vec<WrittenOutcome<A>>> {
         let stripes = StreamLocks::stripes(streams.iter().map(|(id, _)| id.as_str()));
         let _serialized = self.locks.lock_all(stripes).await;
         let metadata = match serde_json::to_string(&metadata.to_map()) {
@@ -261,10 +301,10 @@ where
                         });
                         loaded.state.evolve(event);
                     }
-                    outcomes.push(Ok(accepted(current + new.len(), new.len())));
+                    outcomes.push(Ok(Written { accepted: accepted(current + new.len(), new.len()), events: new }));
                 }
                 _ if !loaded.fresh => return Ok(Decision::Recheck),
-                Ok(_) => outcomes.push(Ok(accepted(current, 0))),
+                Ok(_) => outcomes.push(Ok(Written { accepted: accepted(current, 0), events: vec![] })),
                 Err(refused) => outcomes.push(Err(CommandError::Rejected(refused))),
             }
         }
@@ -308,10 +348,10 @@ where
     }
 }
 
-fn fail_all<C, E: std::error::Error>(
+fn fail_all<C, T, E: std::error::Error>(
     streams: &[(String, Vec<C>)],
     error: impl Fn() -> CommandError<E>,
-) -> Vec<Vec<Result<Accepted, CommandError<E>>>> {
+) -> Vec<Vec<Result<T, CommandError<E>>>> {
     streams.iter().map(|(_, commands)| commands.iter().map(|_| Err(error())).collect()).collect()
 }
 
@@ -323,16 +363,28 @@ fn store_error<E: std::error::Error>(stream: &str, err: AggregateError<E>) -> Co
     }
 }
 
+/// A stream's state as the store holds it, for read routes that show an
+/// aggregate whole (a channel's settings: small, and read rarely).
+pub async fn read_state<A: Aggregate>(pool: &PgPool, aggregate_id: &str) -> Result<A, StoreError> {
+    let repo = PostgresEventRepository::new(pool.clone());
+    // The snapshot size only matters to writes; reads take any snapshot.
+    let store: PersistedEventStore<PostgresEventRepository, A> = PersistedEventStore::new_snapshot_store(repo, 1);
+    let context = store.load_aggregate(aggregate_id).await.map_err(|e| StoreError::load(aggregate_id, e))?;
+    Ok(context.aggregate)
+}
+
 /// Every command family's path, sharing one pool.
 pub struct CommandBus {
     pub chat: AggregateBus<ChatState>,
     pub clip: AggregateBus<ClipState>,
     pub publication: AggregateBus<PublicationState>,
+    pub channel: AggregateBus<ChannelState>,
+    pub command_use: AggregateBus<CommandUseState>,
 }
 
+/// Deployment-wide rules. Points are the channel's own (its settings).
 #[derive(Debug, Clone, Default)]
 pub struct Policies {
-    pub points: PointsPolicy,
     pub clip: ClipPolicy,
     pub publication: PublicationPolicy,
 }
@@ -340,9 +392,11 @@ pub struct Policies {
 impl CommandBus {
     pub fn new(pool: PgPool, policies: Policies) -> Self {
         Self {
-            chat: AggregateBus::new(pool.clone(), Some(CHAT_SNAPSHOT_EVERY), policies.points),
+            chat: AggregateBus::new(pool.clone(), Some(CHAT_SNAPSHOT_EVERY), ()),
             clip: AggregateBus::new(pool.clone(), None, policies.clip),
-            publication: AggregateBus::new(pool, None, policies.publication),
+            publication: AggregateBus::new(pool.clone(), None, policies.publication),
+            channel: AggregateBus::new(pool.clone(), Some(CHANNEL_SNAPSHOT_EVERY), ()),
+            command_use: AggregateBus::new(pool, Some(COMMAND_USE_SNAPSHOT_EVERY), ()),
         }
     }
 }

@@ -111,6 +111,10 @@ pub fn chat_command(viewer: &Viewer, message_id: &str, second: i64, text: &str) 
         role: Role::Viewer,
         text: ChatText::parse(text).unwrap(),
         sent_at: platform_time(second),
+        // The defaults a channel has before anyone changes its settings.
+        points: wavestack_domain::chat::PointsPolicy::default(),
+        invocation: wavestack_domain::chat::parse_invocation(text),
+        points_request: None,
     })
 }
 

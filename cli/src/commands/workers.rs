@@ -14,6 +14,7 @@ use wavestack_adapters::media::{ClipFiles, RenderQuota, Renderer};
 use wavestack_domain::value::ActorId;
 use wavestack_schemas::{Codec, SchemaIds};
 use wavestack_workers::chat_clips::{ChatClipper, Recording};
+use wavestack_workers::points_settler::PointsSettler;
 use wavestack_workers::publisher::{AssetReady, Platforms, PublishWorker, PublisherConfig};
 use wavestack_workers::renderer::ClipRenderer;
 use wavestack_workers::retention::{ClipRetention, RetentionConfig};
@@ -55,6 +56,19 @@ pub async fn run_chat_clipper(
     tracing::info!(recordings = recordings.len(), "chat clipper ready");
     let handler = ChatClipper::new(bus, recordings).with_quota(quota);
     run_group(pool, kafka, schema_ids, ChatClipper::group_config, handler, cancel).await
+}
+
+/// Finishes the points moves the API began (gifts credited, prices of
+/// refused uses refunded), exactly once, from the log.
+pub async fn run_points_settler(
+    pool: sqlx::PgPool,
+    bus: Arc<CommandBus>,
+    kafka: KafkaConfig,
+    schema_ids: SchemaIds,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let handler = PointsSettler::new(bus);
+    run_group(pool, kafka, schema_ids, PointsSettler::group_config, handler, cancel).await
 }
 
 /// Marks clip publications ready once their clip is rendered.

@@ -5,8 +5,6 @@
 //! recognised as duplicates). The accepted messages of a batch are written
 //! in one transaction.
 
-use std::collections::HashMap;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -15,13 +13,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::{from_value, ApiError, ErrorBody, ValidJson};
-use wavestack_domain::chat::{ChatCommand, ReceiveChatMessage, Viewer};
+use wavestack_domain::chat::{PointsPolicy, ReceiveChatMessage, Viewer};
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{
     ChannelId, ChatPlatform, ChatText, DisplayName, MessageId, PlatformUserId, Role, Timestamp,
 };
 
-use crate::command_error::command_error;
+use crate::brain::{self, Heard, Reply};
 use crate::edge::{field, now, AcceptedBody, Caller};
 use crate::idempotency::NotFinal;
 use crate::state::AppState;
@@ -60,12 +58,20 @@ pub(crate) async fn post_messages(
         }
         single => {
             let command = parse(from_value(single, "")?, "")?;
-            let id = command.viewer.stream_id(&metadata.org);
-            let accepted = state.bus.chat.execute(&id, ChatCommand::ReceiveChatMessage(command), &metadata).await;
-            let accepted = accepted.map_err(command_error)?;
-            Ok((StatusCode::ACCEPTED, Json(AcceptedBody::from(accepted))).into_response())
+            let heard = brain::hear(&state, &metadata, vec![command]).await.pop();
+            let heard = heard.ok_or_else(|| ApiError::internal(anyhow::anyhow!("a message without an outcome")))??;
+            let body = HeardBody { accepted: AcceptedBody::from(heard.accepted), replies: heard.replies };
+            Ok((StatusCode::ACCEPTED, Json(body)).into_response())
         }
     }
+}
+
+/// A message's `202`: what was written, and what the bot should say.
+#[derive(Debug, Serialize)]
+struct HeardBody {
+    #[serde(flatten)]
+    accepted: AcceptedBody,
+    replies: Vec<Reply>,
 }
 
 #[derive(Debug, Serialize)]
@@ -96,6 +102,7 @@ enum MessageResult {
 struct AcceptedFields {
     aggregate_id: String,
     sequence: u64,
+    replies: Vec<Reply>,
 }
 
 async fn batch(
@@ -122,31 +129,21 @@ async fn batch(
         return Err(ApiError::too_many_requests(wait));
     }
     let mut results: Vec<Option<MessageResult>> = (0..items.len()).map(|_| None).collect();
-    // Per viewer, in the batch's order.
-    let mut streams: HashMap<String, Vec<(usize, ReceiveChatMessage)>> = HashMap::new();
+    let mut indices = Vec::with_capacity(items.len());
+    let mut messages = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
         let prefix = format!("messages[{index}]");
         match from_value(item, &prefix).and_then(|body| parse(body, &prefix)) {
-            Ok(command) => {
-                streams.entry(command.viewer.stream_id(&metadata.org).into()).or_default().push((index, command))
+            Ok(message) => {
+                indices.push(index);
+                messages.push(message);
             }
             Err(error) => results[index] = Some(MessageResult::Refused { error: *error.body }),
         }
     }
     // One write for the whole batch; each viewer's messages in the batch's order.
-    let (indices, commands): (Vec<Vec<usize>>, Vec<_>) = streams
-        .into_iter()
-        .map(|(stream_id, messages)| {
-            let (indices, commands) =
-                messages.into_iter().map(|(index, message)| (index, ChatCommand::ReceiveChatMessage(message))).unzip();
-            (indices, (stream_id, commands))
-        })
-        .unzip();
-    let outcomes = state.bus.chat.execute_batch(commands, metadata).await;
-    for (indices, outcomes) in indices.into_iter().zip(outcomes) {
-        for (index, executed) in indices.into_iter().zip(outcomes) {
-            results[index] = Some(outcome(executed.map_err(command_error)));
-        }
+    for (index, heard) in indices.into_iter().zip(brain::hear(state, metadata, messages).await) {
+        results[index] = Some(outcome(heard));
     }
     let results: Vec<MessageResult> = results.into_iter().map(|r| r.expect("every message has a result")).collect();
     let count = |f: fn(&MessageResult) -> bool| results.iter().filter(|r| f(r)).count();
@@ -167,10 +164,11 @@ async fn batch(
     Ok(response)
 }
 
-fn outcome(executed: Result<wavestack_adapters::command_bus::Accepted, ApiError>) -> MessageResult {
-    match executed {
-        Ok(accepted) => {
-            let fields = AcceptedFields { aggregate_id: accepted.aggregate_id, sequence: accepted.sequence };
+fn outcome(heard: Result<Heard, ApiError>) -> MessageResult {
+    match heard {
+        Ok(Heard { accepted, replies }) => {
+            let fields =
+                AcceptedFields { aggregate_id: accepted.aggregate_id, sequence: accepted.sequence, replies };
             if accepted.events_written == 0 {
                 MessageResult::Duplicate(fields)
             } else {
@@ -200,5 +198,9 @@ fn parse(body: ChatMessageBody, prefix: &str) -> Result<ReceiveChatMessage, ApiE
             Some(raw) => field(at("sent_at"), Timestamp::parse_rfc3339(&raw))?,
             None => now(),
         },
+        // The brain fills these in from the channel's settings.
+        points: PointsPolicy::default(),
+        invocation: None,
+        points_request: None,
     })
 }

@@ -1,13 +1,15 @@
 //! Routes and the scope each needs.
 
+mod channels;
 mod chat;
 mod clips;
 mod jwks;
 mod publications;
+mod replies;
 mod token;
 
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post, put};
 use axum::Router;
 use wavestack_adapters::auth::Scope;
 use wavestack_adapters::http::require_scope;
@@ -18,7 +20,28 @@ use crate::state::AppState;
 /// Routes that need a bearer token.
 pub(crate) fn commands(state: &AppState) -> Router {
     Router::new()
-        .merge(scoped(state, Scope::ChatWrite, Router::new().route("/v1/chat/messages", post(chat::post_messages))))
+        .merge(scoped(
+            state,
+            Scope::ChatWrite,
+            Router::new().route("/v1/chat/messages", post(chat::post_messages)).route("/v1/bots/replies", get(replies::feed)),
+        ))
+        .merge(scoped(
+            state,
+            Scope::ChannelsWrite,
+            Router::new()
+                .route("/v1/channels/{platform}/{channel}/commands", post(channels::add_command))
+                .route(
+                    "/v1/channels/{platform}/{channel}/commands/{name}",
+                    patch(channels::edit_command).delete(channels::delete_command),
+                )
+                .route("/v1/channels/{platform}/{channel}/points-policy", put(channels::set_points_policy))
+                .route("/v1/channels/{platform}/{channel}/prefix", put(channels::set_prefix))
+                .route(
+                    "/v1/channels/{platform}/{channel}/regulars/{user_id}",
+                    put(channels::add_regular).delete(channels::remove_regular),
+                )
+                .route("/v1/channels/{platform}/{channel}/builtins/{builtin}", put(channels::configure_builtin)),
+        ))
         .merge(scoped(state, Scope::ClipsWrite, Router::new().route("/v1/clips", post(clips::request))))
         .merge(scoped(
             state,

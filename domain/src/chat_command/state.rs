@@ -28,6 +28,11 @@ impl CommandUseState {
         self.count
     }
 
+    /// Decisions and viewers held: what keeping the state in memory costs.
+    pub fn remembered(&self) -> usize {
+        self.decided.len() + self.last_answer_by_viewer.len()
+    }
+
     /// `Some(true)` answered, `Some(false)` refused, `None` not decided (or
     /// forgotten).
     pub fn decision_of(&self, message: &MessageId) -> Option<bool> {

@@ -208,6 +208,7 @@ impl fmt::Display for CommandPrefix {
 /// How a channel's viewers earn points. Integers throughout: points are
 /// never fractional, and the subscriber bonus is a percentage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PointsPolicy {
     pub points_per_message: u64,
     /// Minimum platform time between two message awards to one viewer.

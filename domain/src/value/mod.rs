@@ -19,6 +19,6 @@ pub use level::{Builtin, CommandName, CommandPrefix, PointsPolicy, UserLevel};
 pub use media::{ClipDuration, ClipSource, ClipStart, Container, ContentHash, MediaUri};
 pub use platform::{ChatPlatform, Role};
 pub use publish::{Asset, AssetUrl, Hashtag, Hashtags, TargetPlatform, Targets};
-pub use stream_ids::{ChatStreamId, ClipStreamId, PublicationStreamId};
+pub use stream_ids::{ChannelStreamId, ChatStreamId, ClipStreamId, CommandUseStreamId, PublicationStreamId};
 pub use text::{Caption, ChatText, DisplayName, FailureReason, PostId, Title};
 pub use timestamp::Timestamp;

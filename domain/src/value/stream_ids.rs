@@ -65,6 +65,44 @@ impl ChatStreamId {
     }
 }
 
+/// A channel's settings: `org/platform/channel`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChannelStreamId {
+    id: String,
+}
+
+impl ChannelStreamId {
+    pub fn new(org: &OrgId, platform: ChatPlatform, channel: &ChannelId) -> Self {
+        Self { id: format!("{org}/{platform}/{channel}") }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.id
+    }
+}
+
+/// One command's uses in a channel: `org/platform/channel/key`, the key
+/// being a custom command's name or `builtin.<name>` (`Resolved::use_key`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CommandUseStreamId {
+    id: String,
+}
+
+impl CommandUseStreamId {
+    pub fn new(org: &OrgId, platform: ChatPlatform, channel: &ChannelId, key: &str) -> Self {
+        Self { id: format!("{org}/{platform}/{channel}/{key}") }
+    }
+
+    /// Where a channel's use streams start: `org/platform/channel/`.
+    pub fn channel_prefix(org: &OrgId, platform: ChatPlatform, channel: &ChannelId) -> String {
+        format!("{org}/{platform}/{channel}/")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.id
+    }
+}
+
 /// `org/<uuid>` streams: a clip's, a publication's.
 macro_rules! scoped_stream_id {
     ($(#[$doc:meta])* $name:ident, $id:ident) => {
@@ -143,7 +181,7 @@ macro_rules! as_text {
     )*};
 }
 
-as_text!(ChatStreamId, ClipStreamId, PublicationStreamId);
+as_text!(ChatStreamId, ClipStreamId, PublicationStreamId, ChannelStreamId, CommandUseStreamId);
 
 #[cfg(test)]
 mod tests {

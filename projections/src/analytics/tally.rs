@@ -130,7 +130,9 @@ pub(crate) fn facts_of(envelope: &LogEnvelope, links: &Links) -> anyhow::Result<
             let (_, _, channel, _) = viewer_of(envelope)?;
             vec![fact(Place::Channel(channel), Counter::Commands, c.invoked_at.as_datetime(), 1)]
         }
-        LogEvent::Chat(ChatEvent::PointsAwarded(_)) => vec![],
+        // Balances are the leaderboard's; answers and refusals are the
+        // command uses' own topic, not counted here yet.
+        LogEvent::Chat(_) | LogEvent::Channel(_) | LogEvent::CommandUse(_) => vec![],
         LogEvent::Clip(ClipEvent::ClipRequested(r)) => {
             vec![fact(Place::Channel(r.channel.to_string()), Counter::ClipsRequested, occurred, 1)]
         }

@@ -118,6 +118,8 @@ fn payload_of(event: &LogEvent) -> anyhow::Result<serde_json::Value> {
         LogEvent::Chat(e) => serde_json::to_value(e),
         LogEvent::Clip(e) => serde_json::to_value(e),
         LogEvent::Publication(e) => serde_json::to_value(e),
+        LogEvent::Channel(e) => serde_json::to_value(e),
+        LogEvent::CommandUse(e) => serde_json::to_value(e),
     }
     .context("serialising an event payload")?;
     Ok(match tagged {

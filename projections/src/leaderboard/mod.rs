@@ -75,12 +75,17 @@ impl Projection for Leaderboard {
                     }
                     daily.entry((viewer, at.date())).or_default().1 += 1;
                 }
-                ChatEvent::PointsAwarded(p) => {
-                    let points = i64::try_from(p.points).context("points out of range")?;
-                    all.entry(viewer.clone()).or_default().points += points;
-                    daily.entry((viewer, p.awarded_at.as_datetime().date())).or_default().0 += points;
+                // Every move of a balance (awards, prices, gifts, refunds,
+                // daily bonuses): the leaderboard's points are balances.
+                other => {
+                    let Some((change, _)) = other.balance_change() else { continue };
+                    let day = match other {
+                        ChatEvent::PointsAwarded(p) => p.awarded_at,
+                        _ => envelope.metadata.occurred_at,
+                    };
+                    all.entry(viewer.clone()).or_default().points += change;
+                    daily.entry((viewer, day.as_datetime().date())).or_default().0 += change;
                 }
-                ChatEvent::ChatCommandInvoked(_) => {}
             }
         }
         let changed = upsert_all(conn, s, all).await?;

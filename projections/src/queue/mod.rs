@@ -82,7 +82,7 @@ impl Projection for Queue {
                     apply::publication_event(conn, s, envelope, event).await?;
                     publications.insert(envelope.aggregate_id.as_str());
                 }
-                LogEvent::Chat(_) => {}
+                LogEvent::Chat(_) | LogEvent::Channel(_) | LogEvent::CommandUse(_) => {}
             }
         }
         for stream in clips {

@@ -3,6 +3,7 @@
 
 mod analytics;
 mod clips;
+mod commands;
 mod events;
 mod leaderboard;
 mod params;
@@ -43,6 +44,7 @@ pub(crate) fn routes(pool: PgPool, max_waits_per_caller: usize) -> Router {
     let read = Router::new()
         .route("/v1/channels/{channel}/leaderboard", get(leaderboard::leaderboard))
         .route("/v1/channels/{channel}/analytics", get(analytics::analytics))
+        .route("/v1/channels/{platform}/{channel}/commands", get(commands::commands))
         .route("/v1/clips", get(clips::list))
         .route("/v1/clips/{id}", get(clips::one))
         .route("/v1/publications", get(publications::list))

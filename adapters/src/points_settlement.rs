@@ -1,0 +1,95 @@
+//! The second halves of the points economy, run by the API at once (the
+//! fast path) and again by the `points-settler` process manager from the
+//! log, which finishes what a killed process left: both steps are exactly
+//! once, so running them twice is harmless.
+//!
+//! - A `!give`'s debit (`PointsSent`) is credited to the receiver
+//!   (`PointsReceived`, once per transfer id).
+//! - A command's price (`PointsSpent`) stays spent only if the use was
+//!   answered. A use never decided (the API died in between) is settled as
+//!   refused (`Abandon`), and a refused use's price is refunded (once per
+//!   message).
+
+use wavestack_domain::chat::{ChatCommand, PointsSent, PointsSpent, ReceivePoints, Viewer};
+use wavestack_domain::chat_command::{AbandonUse, CommandUse, Invoker};
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::value::{ChatStreamId, CommandUseStreamId, DisplayName, Timestamp};
+
+use crate::command_bus::{CommandBus, CommandError};
+
+/// Credits a transfer to its receiver. `sender` is the debit's stream.
+pub async fn credit_transfer(
+    bus: &CommandBus,
+    sender: &ChatStreamId,
+    sent: &PointsSent,
+    at: Timestamp,
+    metadata: &EventMetadata,
+) -> Result<(), SettlementError> {
+    let receiver = Viewer { platform: sender.platform(), channel: sender.channel().clone(), user_id: sent.to_user_id.clone() };
+    let credit = ReceivePoints {
+        viewer: receiver.clone(),
+        transfer_id: sent.transfer_id,
+        from: sender.user().clone(),
+        points: sent.points,
+        received_at: at,
+    };
+    let stream = receiver.stream_id(sender.org());
+    bus.chat.execute(&stream, ChatCommand::ReceivePoints(credit), metadata).await.map_err(SettlementError::Chat)?;
+    Ok(())
+}
+
+/// Settles a price: refunded unless its use was answered. Decides the use
+/// as interrupted first if nothing decided it.
+pub async fn settle_spend(
+    bus: &CommandBus,
+    spender: &ChatStreamId,
+    spent: &PointsSpent,
+    at: Timestamp,
+    metadata: &EventMetadata,
+) -> Result<(), SettlementError> {
+    let uses = CommandUseStreamId::new(
+        spender.org(),
+        spender.platform(),
+        spender.channel(),
+        spent.command.as_str(),
+    );
+    let abandon = CommandUse::Abandon(AbandonUse {
+        invoker: Invoker {
+            message_id: spent.message_id.clone(),
+            platform: spender.platform(),
+            channel: spender.channel().clone(),
+            user_id: spender.user().clone(),
+            author: DisplayName::parse(spender.user().as_str()).map_err(|_| SettlementError::Invalid)?,
+        },
+        command: spent.command.clone(),
+        at,
+    });
+    bus.command_use.execute(&uses, abandon, metadata).await.map_err(SettlementError::Use)?;
+    let state = bus.command_use.load(&uses).await.map_err(SettlementError::Use)?;
+    if state.decision_of(&spent.message_id) == Some(true) {
+        return Ok(());
+    }
+    let refund = ChatCommand::RefundSpend { message_id: spent.message_id.clone() };
+    bus.chat.execute(spender, refund, metadata).await.map_err(SettlementError::Chat)?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettlementError {
+    #[error("the viewer's stream")]
+    Chat(#[source] CommandError<wavestack_domain::chat::ChatError>),
+    #[error("the command's uses")]
+    Use(#[source] CommandError<wavestack_domain::chat_command::CommandUseError>),
+    #[error("a viewer id that is no display name")]
+    Invalid,
+}
+
+impl SettlementError {
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SettlementError::Chat(e) => e.is_transient(),
+            SettlementError::Use(e) => e.is_transient(),
+            SettlementError::Invalid => false,
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! `/v1/channels/{platform}/{channel}/…`: a channel's settings, changed by
+//! its managers (`channels:write`). Every change is an event whose actor is
+//! the token's subject; the same changes come from chat with Nightbot's
+//! syntax (moderators, see `brain`).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use wavestack_adapters::http::{ApiError, ValidJson};
+use wavestack_domain::channel::{
+    nightbot::DEFAULT_COOLDOWN_SECONDS, ChannelCommand, CommandDefinition, CommandEdit, ResponseTemplate,
+};
+use wavestack_domain::value::{
+    Builtin, ChannelId, ChannelStreamId, ChatPlatform, CommandName, CommandPrefix, PlatformUserId, PointsPolicy,
+    UserLevel,
+};
+
+use crate::command_error::command_error;
+use crate::edge::{field, AcceptedBody, Caller};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CommandBody {
+    name: String,
+    #[serde(default)]
+    response: String,
+    #[serde(default)]
+    alias_of: Option<String>,
+    #[serde(default)]
+    min_level: Option<String>,
+    #[serde(default)]
+    cooldown_seconds: Option<u32>,
+    #[serde(default)]
+    user_cooldown_seconds: Option<u32>,
+    #[serde(default)]
+    cost: Option<u64>,
+    #[serde(default)]
+    enabled: Option<bool>,
+}
+
+/// An edit: only the fields given change. `alias_of: null` ends an alias.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EditBody {
+    #[serde(default)]
+    response: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    alias_of: Option<Option<String>>,
+    #[serde(default)]
+    min_level: Option<String>,
+    #[serde(default)]
+    cooldown_seconds: Option<u32>,
+    #[serde(default)]
+    user_cooldown_seconds: Option<u32>,
+    #[serde(default)]
+    cost: Option<u64>,
+    #[serde(default)]
+    enabled: Option<bool>,
+}
+
+/// `"alias_of": null` is `Some(None)`; a missing field stays `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PrefixBody {
+    prefix: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BuiltinBody {
+    name: Option<String>,
+    enabled: bool,
+}
+
+fn template(raw: String) -> Result<ResponseTemplate, ApiError> {
+    ResponseTemplate::parse(raw).map_err(|e| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), format!("response {e}")).with_field("response")
+    })
+}
+
+fn level(raw: Option<String>) -> Result<Option<UserLevel>, ApiError> {
+    raw.map(|l| field("min_level", UserLevel::parse(&l))).transpose()
+}
+
+fn stream(caller: &Caller, platform: &str, channel: String) -> Result<(ChannelStreamId, ChatPlatform), ApiError> {
+    let platform = field("platform", ChatPlatform::parse(platform))?;
+    let channel = field("channel", ChannelId::parse(channel))?;
+    Ok((ChannelStreamId::new(&caller.metadata.org, platform, &channel), platform))
+}
+
+async fn change(state: &AppState, caller: &Caller, stream: &ChannelStreamId, command: ChannelCommand) -> Result<Response, ApiError> {
+    let accepted = state.bus.channel.execute(stream.as_str(), command, &caller.metadata).await.map_err(command_error)?;
+    Ok((StatusCode::ACCEPTED, Json(AcceptedBody::from(accepted))).into_response())
+}
+
+pub(crate) async fn add_command(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((platform, channel)): Path<(String, String)>,
+    ValidJson(body): ValidJson<CommandBody>,
+) -> Result<Response, ApiError> {
+    let (stream, _) = stream(&caller, &platform, channel)?;
+    let definition = CommandDefinition {
+        name: field("name", CommandName::parse(body.name))?,
+        response: template(body.response)?,
+        alias_of: body.alias_of.map(|a| field("alias_of", CommandName::parse(a))).transpose()?,
+        min_level: level(body.min_level)?.unwrap_or(UserLevel::Everyone),
+        cooldown_seconds: body.cooldown_seconds.unwrap_or(DEFAULT_COOLDOWN_SECONDS),
+        user_cooldown_seconds: body.user_cooldown_seconds.unwrap_or(0),
+        cost: body.cost.unwrap_or(0),
+        enabled: body.enabled.unwrap_or(true),
+    };
+    change(&state, &caller, &stream, ChannelCommand::AddCommand(definition)).await
+}
+
+pub(crate) async fn edit_command(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((platform, channel, name)): Path<(String, String, String)>,
+    ValidJson(body): ValidJson<EditBody>,
+) -> Result<Response, ApiError> {
+    let (stream, _) = stream(&caller, &platform, channel)?;
+    let mut edit = CommandEdit::of(field("name", CommandName::parse(name))?);
+    edit.response = body.response.map(template).transpose()?;
+    edit.alias_of = match body.alias_of {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(target)) => Some(Some(field("alias_of", CommandName::parse(target))?)),
+    };
+    edit.min_level = level(body.min_level)?;
+    edit.cooldown_seconds = body.cooldown_seconds;
+    edit.user_cooldown_seconds = body.user_cooldown_seconds;
+    edit.cost = body.cost;
+    edit.enabled = body.enabled;
+    change(&state, &caller, &stream, ChannelCommand::EditCommand(edit)).await
+}
+
+pub(crate) async fn delete_command(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((platform, channel, name)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let (stream, _) = stream(&caller, &platform, channel)?;
+    let name = field("name", CommandName::parse(name))?;
+    change(&state, &caller, &stream, ChannelCommand::DeleteCommand { name }).await
+}
+
+pub(crate) async fn set_points_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((platform, channel)): Path<(String, String)>,
+    ValidJson(policy): ValidJson<PointsPolicy>,
+) -> Result<Response, ApiError> {
+    let (stream, _) = stream(&caller, &platform, channel)?;
+    if let Some((name, error)) = policy.out_of_range() {
+        return Err(ApiError::invalid_value(name, &error));
+    }
+    change(&state, &caller, &stream, ChannelCommand::SetPointsPolicy(policy)).await
+}
+
+pub(crate) async fn set_prefix(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((platform, channel)): Path<(String, String)>,
+    ValidJson(body): ValidJson<PrefixBody>,
+) -> Result<Response, ApiError> {
+    let (stream, _) = stream(&caller, &platform, channel)?;
+    let prefix = field("prefix", CommandPrefix::parse(body.prefix))?;
+    change(&state, &caller, &stream, ChannelCommand::SetPrefix(prefix)).await
+}
+
+pub(crate) async fn add_regular(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((platform, channel, user_id)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let (stream, _) = stream(&caller, &platform, channel)?;
+    let user_id = field("user_id", PlatformUserId::parse(user_id))?;
+    change(&state, &caller, &stream, ChannelCommand::AddRegular { user_id }).await
+}
+
+pub(crate) async fn remove_regular(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((platform, channel, user_id)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let (stream, _) = stream(&caller, &platform, channel)?;
+    let user_id = field("user_id", PlatformUserId::parse(user_id))?;
+    change(&state, &caller, &stream, ChannelCommand::RemoveRegular { user_id }).await
+}
+
+pub(crate) async fn configure_builtin(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((platform, channel, builtin)): Path<(String, String, String)>,
+    ValidJson(body): ValidJson<BuiltinBody>,
+) -> Result<Response, ApiError> {
+    let (stream, _) = stream(&caller, &platform, channel)?;
+    let builtin = field("builtin", Builtin::parse(&builtin))?;
+    let name = match body.name {
+        Some(name) => field("name", CommandName::parse(name))?,
+        None => builtin.default_name(),
+    };
+    change(&state, &caller, &stream, ChannelCommand::ConfigureBuiltin { builtin, name, enabled: body.enabled }).await
+}

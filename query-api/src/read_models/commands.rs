@@ -1,0 +1,114 @@
+//! `GET /v1/channels/{platform}/{channel}/commands`: the channel's
+//! "commands page" streamers link to: every built-in and custom command,
+//! with its aliases, level, cooldowns, price and use count, and the
+//! channel's prefix, points policy and regulars.
+//!
+//! Read from the event store (the channel's settings stream and its
+//! commands' latest answers), not from a projection: a channel's settings
+//! are a few hundred events at most, and the page then never lags a change.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::{Extension, Json};
+use serde::Serialize;
+use sqlx::PgPool;
+use wavestack_adapters::auth::Principal;
+use wavestack_adapters::command_bus::read_state;
+use wavestack_adapters::http::ApiError;
+use wavestack_domain::channel::ChannelState;
+use wavestack_domain::value::{Builtin, ChannelId, ChannelStreamId, ChatPlatform, CommandUseStreamId, PointsPolicy};
+
+const USE_COUNTS: &str = "
+SELECT DISTINCT ON (aggregate_id) aggregate_id, (payload->'CommandAnswered'->>'count')::bigint AS uses
+  FROM events
+ WHERE aggregate_type = 'command_use' AND starts_with(aggregate_id, $1) AND event_type = 'CommandAnswered'
+ ORDER BY aggregate_id, sequence DESC";
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Page {
+    platform: ChatPlatform,
+    channel: String,
+    prefix: String,
+    /// How many changes made these settings.
+    settings_version: u64,
+    points_policy: PointsPolicy,
+    builtins: Vec<BuiltinRow>,
+    commands: Vec<CommandRow>,
+    regulars: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct BuiltinRow {
+    builtin: Builtin,
+    name: String,
+    enabled: bool,
+    uses: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct CommandRow {
+    name: String,
+    response: String,
+    alias_of: Option<String>,
+    aliases: Vec<String>,
+    min_level: String,
+    cooldown_seconds: u32,
+    user_cooldown_seconds: u32,
+    cost: u64,
+    enabled: bool,
+    uses: i64,
+}
+
+pub(crate) async fn commands(
+    State(pool): State<PgPool>,
+    Extension(principal): Extension<Principal>,
+    Path((platform, channel)): Path<(String, String)>,
+) -> Result<Json<Page>, ApiError> {
+    let platform = ChatPlatform::parse(&platform).map_err(|e| ApiError::invalid_value("platform", &e))?;
+    let channel = ChannelId::parse(channel).map_err(|e| ApiError::invalid_value("channel", &e))?;
+    let stream = ChannelStreamId::new(&principal.org, platform, &channel);
+    let settings: ChannelState = read_state(&pool, stream.as_str())
+        .await
+        .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("reading a channel's settings")))?;
+    let prefix = CommandUseStreamId::channel_prefix(&principal.org, platform, &channel);
+    let counts: Vec<(String, i64)> = sqlx::query_as(USE_COUNTS)
+        .bind(&prefix)
+        .fetch_all(&pool)
+        .await
+        .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("counting command uses")))?;
+    let uses: HashMap<String, i64> =
+        counts.into_iter().map(|(id, n)| (id.strip_prefix(&prefix).unwrap_or(&id).to_owned(), n)).collect();
+    let count = |key: &str| uses.get(key).copied().unwrap_or(0);
+    let show = |name: &str| format!("{}{name}", settings.prefix());
+    Ok(Json(Page {
+        platform,
+        channel: channel.to_string(),
+        prefix: settings.prefix().to_string(),
+        settings_version: settings.version(),
+        points_policy: *settings.points(),
+        builtins: Builtin::ALL
+            .iter()
+            .map(|b| {
+                let (name, enabled) = settings.builtin(*b);
+                BuiltinRow { builtin: *b, name: show(name.as_str()), enabled, uses: count(&format!("builtin.{b}")) }
+            })
+            .collect(),
+        commands: settings
+            .commands()
+            .map(|c| CommandRow {
+                name: show(c.name.as_str()),
+                response: c.response.to_string(),
+                alias_of: c.alias_of.as_ref().map(|a| show(a.as_str())),
+                aliases: settings.aliases_of(&c.name).map(|a| show(a.as_str())).collect(),
+                min_level: c.min_level.to_string(),
+                cooldown_seconds: c.cooldown_seconds,
+                user_cooldown_seconds: c.user_cooldown_seconds,
+                cost: c.cost,
+                enabled: c.enabled,
+                uses: count(c.name.as_str()),
+            })
+            .collect(),
+        regulars: settings.regulars().map(ToString::to_string).collect(),
+    }))
+}

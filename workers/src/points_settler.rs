@@ -1,0 +1,73 @@
+//! The process manager of the points economy (`points-settler`, a worker
+//! group on the chat topic): finishes from the log what the API began, so
+//! that a process killed between the two halves of a points move never
+//! mints or loses a point. A `PointsSent` is credited to its receiver; a
+//! `PointsSpent` is refunded unless its use was answered (a use never
+//! decided is settled as interrupted first). Both steps are exactly once,
+//! so the API's own fast path and a redelivery change nothing more.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use wavestack_adapters::command_bus::CommandBus;
+use wavestack_adapters::consumer::group::{GroupConfig, Handler, HandlerError};
+use wavestack_adapters::points_settlement::{self, SettlementError};
+use wavestack_domain::chat::ChatEvent;
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::value::{ActorId, ChatStreamId, Timestamp};
+use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
+
+#[derive(Clone)]
+pub struct PointsSettler {
+    bus: Arc<CommandBus>,
+}
+
+impl PointsSettler {
+    pub fn new(bus: Arc<CommandBus>) -> Self {
+        Self { bus }
+    }
+
+    pub fn group_config() -> GroupConfig {
+        GroupConfig::new("points-settler", vec![AggregateKind::Chat])
+    }
+
+    fn metadata(envelope: &LogEnvelope) -> Result<EventMetadata, HandlerError> {
+        Ok(EventMetadata {
+            actor: ActorId::parse("svc:points-settler").context("the settler's actor id")?,
+            causation_id: Some(envelope.event_id),
+            request_id: None,
+            occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
+            ..envelope.metadata.clone()
+        })
+    }
+}
+
+fn verdict(error: SettlementError) -> HandlerError {
+    if error.is_transient() {
+        HandlerError::Transient(error.into())
+    } else {
+        HandlerError::permanent(error)
+    }
+}
+
+impl Handler for PointsSettler {
+    async fn handle(&self, envelope: LogEnvelope) -> Result<(), HandlerError> {
+        let LogEvent::Chat(event) = &envelope.event else { return Ok(()) };
+        if !matches!(event, ChatEvent::PointsSent(_) | ChatEvent::PointsSpent(_)) {
+            return Ok(());
+        }
+        let stream = ChatStreamId::parse(&envelope.aggregate_id)
+            .map_err(|error| HandlerError::permanent(anyhow::anyhow!("`{}` {error}", envelope.aggregate_id)))?;
+        let metadata = Self::metadata(&envelope)?;
+        let at = envelope.metadata.occurred_at;
+        match event {
+            ChatEvent::PointsSent(sent) => {
+                points_settlement::credit_transfer(&self.bus, &stream, sent, at, &metadata).await.map_err(verdict)
+            }
+            ChatEvent::PointsSpent(spent) => {
+                points_settlement::settle_spend(&self.bus, &stream, spent, at, &metadata).await.map_err(verdict)
+            }
+            _ => Ok(()),
+        }
+    }
+}
