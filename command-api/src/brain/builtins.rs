@@ -29,6 +29,10 @@ pub(super) async fn gift(
         Ok(points) if points > 0 => points,
         _ => return Err(format!("@{}, the points to give must be a whole number above 0", m.author)),
     };
+    if name.trim_start_matches('@').eq_ignore_ascii_case(m.author.as_str()) {
+        // Refused by the viewer's stream, with its reason.
+        return Ok(PointsRequest::Give { to: m.viewer.user_id.clone(), points });
+    }
     let found = lookup::viewer_named(&state.pool, &metadata.org, m.viewer.platform, &m.viewer.channel, name).await;
     match found {
         Ok(Some(to)) => Ok(PointsRequest::Give { to, points }),
