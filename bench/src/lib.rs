@@ -4,6 +4,7 @@
 //! rates from its metrics, and the process's peak memory and CPU.
 
 pub mod baselines;
+pub mod bot;
 pub mod latency;
 pub mod metrics;
 pub mod phases;

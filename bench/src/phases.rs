@@ -231,7 +231,7 @@ pub async fn batch(target: &Target, shape: TrafficShape, seconds: u64, size: usi
 /// Open loop: a request every `batch / rate` seconds (`rate` counts
 /// messages) for as long as `more(due)` says, each spawned so that a slow
 /// answer never delays the next; then waits for all of them.
-async fn paced<F>(rate: u64, batch: usize, mut more: impl FnMut(Instant) -> bool, mut request: impl FnMut() -> F)
+pub(crate) async fn paced<F>(rate: u64, batch: usize, mut more: impl FnMut(Instant) -> bool, mut request: impl FnMut() -> F)
 where
     F: std::future::Future<Output = ()> + Send + 'static,
 {
@@ -394,6 +394,6 @@ fn record(tally: &Tally, outcome: Result<u64, String>, latency: Duration) {
 }
 
 /// A different seed per phase and run, so message ids never repeat.
-fn seed() -> u64 {
+pub(crate) fn seed() -> u64 {
     time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
 }

@@ -220,7 +220,8 @@ async fn the_leaderboard_and_analytics_equal_what_was_sent(pool: PgPool) {
                 totals.0 += 1;
             }
             let sent_at = time::OffsetDateTime::from_unix_timestamp(base + *now).unwrap();
-            let text = if rng.u8(..10) == 0 { "!so pokimane" } else { "gg" };
+            // A built-in: an unknown `!word` is chat, not a command.
+            let text = if rng.u8(..10) == 0 { "!points" } else { "gg" };
             analytics.count(channel, &user, sent_at, text.starts_with('!'));
             messages.push(json!({
                 "platform": "twitch", "channel": channel, "user_id": user, "message_id": format!("b{batch}-{n}"),

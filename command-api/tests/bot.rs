@@ -246,3 +246,27 @@ async fn bad_settings_are_refused_naming_the_field(pool: sqlx::PgPool) {
     assert_eq!(response.unwrap().status(), 422);
     assert_eq!(app.events_in("channel").await, 0, "nothing refused was written");
 }
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn the_feed_is_pushed_over_a_websocket(pool: sqlx::PgPool) {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let app = spawn_app(pool).await;
+    let bot = app.token("acme", "chat:write");
+    let mut request = app.url("/v1/bots/replies/socket?after=0.0").replacen("http", "ws", 1).into_client_request().unwrap();
+    request.headers_mut().insert("authorization", format!("Bearer {bot}").parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("the socket opens");
+    let answered = replies(&app, &bot, said("viewer-1", "Vic", "viewer", "w1", "!points")).await;
+    assert_eq!(answered, ["@Vic, you have 1 points"]);
+    let frame = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+        .await
+        .expect("a reply is pushed")
+        .unwrap()
+        .unwrap();
+    let pushed: Value = serde_json::from_str(frame.to_text().unwrap()).unwrap();
+    assert_eq!((pushed["text"].as_str(), pushed["in_reply_to"].as_str()), (Some("@Vic, you have 1 points"), Some("w1")));
+    // Without a token there is no socket.
+    let refused = tokio_tungstenite::connect_async(app.url("/v1/bots/replies/socket").replacen("http", "ws", 1)).await;
+    assert!(refused.is_err());
+}

@@ -23,7 +23,8 @@ pub(crate) fn commands(state: &AppState) -> Router {
         .merge(scoped(
             state,
             Scope::ChatWrite,
-            Router::new().route("/v1/chat/messages", post(chat::post_messages)).route("/v1/bots/replies", get(replies::feed)),
+            Router::new().route("/v1/chat/messages", post(chat::post_messages)).route("/v1/bots/replies", get(replies::feed))
+                .route("/v1/bots/replies/socket", get(replies::socket)),
         ))
         .merge(scoped(
             state,

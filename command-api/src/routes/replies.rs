@@ -4,11 +4,14 @@
 //! caused elsewhere. At least once, in commit order: the cursor is the
 //! (transaction, position) of the last reply read, and a row becomes
 //! visible only below the snapshot's xmin horizon, as for the outbox
-//! relay, so a slow transaction's reply is never skipped.
+//! relay, so a slow transaction's reply is never skipped. The same feed
+//! is pushed over a WebSocket (`socket`).
 
 use std::time::{Duration, Instant};
 
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
@@ -50,7 +53,7 @@ pub(crate) struct FeedBody {
 }
 
 #[derive(Debug, Serialize)]
-struct FeedReply {
+pub(crate) struct FeedReply {
     cursor: String,
     text: String,
     in_reply_to: String,
@@ -68,8 +71,8 @@ struct Row {
 }
 
 /// `<transaction>.<position>`; `0.0` is the beginning.
-fn parse_cursor(raw: Option<&str>) -> Result<(i64, i64), ApiError> {
-    let Some(raw) = raw else { return Ok((0, 0)) };
+fn parse_cursor(raw: Option<&str>) -> Result<Cursor, ApiError> {
+    let Some(raw) = raw else { return Ok(Cursor { transaction: 0, position: 0 }) };
     let invalid = || ApiError::invalid_field("after", "must be a cursor from this feed (`<transaction>.<position>`)");
     let (transaction, position) = raw.split_once('.').ok_or_else(invalid)?;
     let transaction: i64 = transaction.parse().map_err(|_| invalid())?;
@@ -77,7 +80,62 @@ fn parse_cursor(raw: Option<&str>) -> Result<(i64, i64), ApiError> {
     if transaction < 0 || position < 0 {
         return Err(invalid());
     }
-    Ok((transaction, position))
+    Ok(Cursor { transaction, position })
+}
+
+/// Where a reader of the feed is: the (transaction, position) of the last
+/// row it read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cursor {
+    transaction: i64,
+    position: i64,
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.transaction, self.position)
+    }
+}
+
+/// The replies after `cursor`, at most `limit` rows read, and the cursor
+/// after them; rows without a reply (silent refusals) move it too.
+async fn read_after(
+    pool: &sqlx::PgPool,
+    org_prefix: &str,
+    mut cursor: Cursor,
+    limit: i64,
+) -> Result<(Vec<FeedReply>, Cursor, bool), ApiError> {
+    let rows: Vec<Row> = sqlx::query_as(REPLIES_AFTER)
+        .bind(org_prefix)
+        .bind(cursor.transaction)
+        .bind(cursor.position)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+        .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("reading the bots' feed")))?;
+    let full = rows.len() as i64 == limit;
+    let mut replies = Vec::new();
+    for row in rows {
+        cursor = Cursor { transaction: row.transaction_id, position: row.position };
+        let event: CommandUseEvent = serde_json::from_value(row.payload)
+            .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("decoding a command use")))?;
+        let Some(text) = event.reply().filter(|t| !t.is_empty()) else { continue };
+        let invoker = event.invoker();
+        let command = match &event {
+            CommandUseEvent::CommandAnswered(e) => e.command.to_string(),
+            CommandUseEvent::CommandRefused(e) => e.command.to_string(),
+        };
+        replies.push(FeedReply {
+            cursor: cursor.to_string(),
+            text: text.to_owned(),
+            in_reply_to: invoker.message_id.to_string(),
+            platform: invoker.platform.to_string(),
+            channel: invoker.channel.to_string(),
+            user_id: invoker.user_id.to_string(),
+            command,
+        });
+    }
+    Ok((replies, cursor, full))
 }
 
 pub(crate) async fn feed(
@@ -85,51 +143,88 @@ pub(crate) async fn feed(
     caller: Caller,
     ValidQuery(query): ValidQuery<FeedQuery>,
 ) -> Result<Json<FeedBody>, ApiError> {
-    let (mut transaction, mut position) = parse_cursor(query.after.as_deref())?;
+    let mut cursor = parse_cursor(query.after.as_deref())?;
     let wait = match query.wait_seconds.unwrap_or(0) {
         s if s <= MAX_WAIT_SECONDS => Duration::from_secs(s),
         _ => return Err(ApiError::invalid_field("wait_seconds", format!("must be from 0 to {MAX_WAIT_SECONDS}"))),
     };
-    let limit = match query.limit.unwrap_or(100) {
-        l if (1..=MAX_LIMIT).contains(&l) => l,
-        _ => return Err(ApiError::invalid_field("limit", format!("must be from 1 to {MAX_LIMIT}"))),
-    };
+    let limit = limit(query.limit)?;
     let org_prefix = format!("{}/", caller.metadata.org);
     let deadline = Instant::now() + wait;
     loop {
-        let rows: Vec<Row> = sqlx::query_as(REPLIES_AFTER)
-            .bind(&org_prefix)
-            .bind(transaction)
-            .bind(position)
-            .bind(limit)
-            .fetch_all(&state.pool)
-            .await
-            .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("reading the bots' feed")))?;
-        let mut replies = Vec::new();
-        for row in &rows {
-            (transaction, position) = (row.transaction_id, row.position);
-            let event: CommandUseEvent = serde_json::from_value(row.payload.clone())
-                .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("decoding a command use")))?;
-            let Some(text) = event.reply().filter(|t| !t.is_empty()) else { continue };
-            let invoker = event.invoker();
-            let command = match &event {
-                CommandUseEvent::CommandAnswered(e) => e.command.to_string(),
-                CommandUseEvent::CommandRefused(e) => e.command.to_string(),
-            };
-            replies.push(FeedReply {
-                cursor: format!("{transaction}.{position}"),
-                text: text.to_owned(),
-                in_reply_to: invoker.message_id.to_string(),
-                platform: invoker.platform.to_string(),
-                channel: invoker.channel.to_string(),
-                user_id: invoker.user_id.to_string(),
-                command,
-            });
-        }
-        // Rows without a reply (silent refusals) still move the cursor.
-        if !replies.is_empty() || (rows.len() as i64) == limit || Instant::now() >= deadline {
-            return Ok(Json(FeedBody { replies, next: format!("{transaction}.{position}") }));
+        let (replies, after, full) = read_after(&state.pool, &org_prefix, cursor, limit).await?;
+        cursor = after;
+        if !replies.is_empty() || full || Instant::now() >= deadline {
+            return Ok(Json(FeedBody { replies, next: cursor.to_string() }));
         }
         tokio::time::sleep(POLL_EVERY).await;
+    }
+}
+
+fn limit(raw: Option<i64>) -> Result<i64, ApiError> {
+    match raw.unwrap_or(100) {
+        l if (1..=MAX_LIMIT).contains(&l) => Ok(l),
+        _ => Err(ApiError::invalid_field("limit", format!("must be from 1 to {MAX_LIMIT}"))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SocketQuery {
+    #[serde(default)]
+    after: Option<String>,
+}
+
+/// `GET /v1/bots/replies/socket?after=<cursor>`: the same feed pushed over
+/// a WebSocket, one JSON text frame per reply (with its cursor), as they
+/// commit. Closed with code 4001 when the token expires: reconnect with a
+/// fresh token and the last cursor.
+pub(crate) async fn socket(
+    State(state): State<AppState>,
+    caller: Caller,
+    ValidQuery(query): ValidQuery<SocketQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let cursor = parse_cursor(query.after.as_deref())?;
+    let org_prefix = format!("{}/", caller.metadata.org);
+    let expires_at = caller.principal.expires_at;
+    Ok(upgrade.on_upgrade(move |socket| push(socket, state.pool, org_prefix, cursor, expires_at)))
+}
+
+async fn push(mut socket: WebSocket, pool: sqlx::PgPool, org_prefix: String, mut cursor: Cursor, expires_at: i64) {
+    loop {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if now >= expires_at {
+            let close = CloseFrame { code: 4001, reason: "token expired".into() };
+            let _ = socket.send(Message::Close(Some(close))).await;
+            return;
+        }
+        match read_after(&pool, &org_prefix, cursor, MAX_LIMIT).await {
+            Ok((replies, after, full)) => {
+                cursor = after;
+                for reply in replies {
+                    let Ok(text) = serde_json::to_string(&reply) else { continue };
+                    if socket.send(Message::Text(text.into())).await.is_err() {
+                        return;
+                    }
+                }
+                if full {
+                    continue;
+                }
+            }
+            Err(_) => {
+                let close = CloseFrame { code: 1011, reason: "the feed is unavailable; reconnect".into() };
+                let _ = socket.send(Message::Close(Some(close))).await;
+                return;
+            }
+        }
+        // Wait for the next poll, or for the client to go.
+        tokio::select! {
+            _ = tokio::time::sleep(POLL_EVERY) => {}
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            },
+        }
     }
 }

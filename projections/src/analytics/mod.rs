@@ -37,8 +37,8 @@ pub struct Analytics;
 type BucketKey = (String, String, Bucket, OffsetDateTime);
 
 /// The counters in `Counter::ALL` order, then unique chatters.
-type Counts = [i64; 9];
-const UNIQUE_CHATTERS: usize = 8;
+type Counts = [i64; Counter::ALL.len() + 1];
+const UNIQUE_CHATTERS: usize = Counter::ALL.len();
 
 impl Projection for Analytics {
     fn name(&self) -> &'static str {
@@ -46,7 +46,7 @@ impl Projection for Analytics {
     }
 
     fn topics(&self) -> Vec<AggregateKind> {
-        vec![AggregateKind::Chat, AggregateKind::Clip, AggregateKind::Publication]
+        vec![AggregateKind::Chat, AggregateKind::Clip, AggregateKind::Publication, AggregateKind::CommandUse]
     }
 
     fn create_tables(&self, s: &str) -> Vec<String> {
@@ -79,6 +79,15 @@ impl Projection for Analytics {
                     at timestamptz NOT NULL, count bigint NOT NULL)"
             ),
             format!("CREATE INDEX IF NOT EXISTS analytics_waiting_clip ON {s}.analytics_waiting (clip_stream)"),
+            // Counters added since the table was first made.
+            format!(
+                "ALTER TABLE {s}.rm_channel_analytics {}",
+                Counter::ALL
+                    .iter()
+                    .map(|c| format!("ADD COLUMN IF NOT EXISTS {} bigint NOT NULL DEFAULT 0", c.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ]
     }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use time::OffsetDateTime;
 use wavestack_domain::chat::ChatEvent;
+use wavestack_domain::chat_command::{CommandUseEvent, RefusalReason};
 use wavestack_domain::clip::{self, ClipEvent};
 use wavestack_domain::publication::PublicationEvent;
 use wavestack_domain::value::Asset;
@@ -15,7 +16,17 @@ use crate::chat_stream::viewer_of;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Counter {
     Messages,
+    /// Invocations recorded in the viewer's stream (answered or not).
     Commands,
+    CommandsAnswered,
+    /// Refused: below the command's level.
+    CommandsRefusedLevel,
+    /// Refused: a global or per-viewer cooldown.
+    CommandsRefusedCooldown,
+    /// Refused: not enough points.
+    CommandsRefusedCost,
+    /// Refused otherwise: arguments not understood, an interrupted use.
+    CommandsRefusedOther,
     ClipsRequested,
     ClipsRendered,
     /// Final failures only: a retryable one is followed by another attempt.
@@ -28,9 +39,14 @@ pub(crate) enum Counter {
 }
 
 impl Counter {
-    pub(crate) const ALL: [Counter; 8] = [
+    pub(crate) const ALL: [Counter; 13] = [
         Counter::Messages,
         Counter::Commands,
+        Counter::CommandsAnswered,
+        Counter::CommandsRefusedLevel,
+        Counter::CommandsRefusedCooldown,
+        Counter::CommandsRefusedCost,
+        Counter::CommandsRefusedOther,
         Counter::ClipsRequested,
         Counter::ClipsRendered,
         Counter::ClipsFailed,
@@ -44,6 +60,11 @@ impl Counter {
         match self {
             Counter::Messages => "messages",
             Counter::Commands => "commands",
+            Counter::CommandsAnswered => "commands_answered",
+            Counter::CommandsRefusedLevel => "commands_refused_level",
+            Counter::CommandsRefusedCooldown => "commands_refused_cooldown",
+            Counter::CommandsRefusedCost => "commands_refused_cost",
+            Counter::CommandsRefusedOther => "commands_refused_other",
             Counter::ClipsRequested => "clips_requested",
             Counter::ClipsRendered => "clips_rendered",
             Counter::ClipsFailed => "clips_failed",
@@ -130,9 +151,23 @@ pub(crate) fn facts_of(envelope: &LogEnvelope, links: &Links) -> anyhow::Result<
             let (_, _, channel, _) = viewer_of(envelope)?;
             vec![fact(Place::Channel(channel), Counter::Commands, c.invoked_at.as_datetime(), 1)]
         }
-        // Balances are the leaderboard's; answers and refusals are the
-        // command uses' own topic, not counted here yet.
-        LogEvent::Chat(_) | LogEvent::Channel(_) | LogEvent::CommandUse(_) => vec![],
+        LogEvent::CommandUse(CommandUseEvent::CommandAnswered(a)) => vec![fact(
+            Place::Channel(a.invoker.channel.to_string()),
+            Counter::CommandsAnswered,
+            a.answered_at.as_datetime(),
+            1,
+        )],
+        LogEvent::CommandUse(CommandUseEvent::CommandRefused(r)) => {
+            let counter = match r.reason {
+                RefusalReason::Level => Counter::CommandsRefusedLevel,
+                RefusalReason::Cooldown | RefusalReason::UserCooldown => Counter::CommandsRefusedCooldown,
+                RefusalReason::Cost => Counter::CommandsRefusedCost,
+                RefusalReason::Invalid | RefusalReason::Interrupted => Counter::CommandsRefusedOther,
+            };
+            vec![fact(Place::Channel(r.invoker.channel.to_string()), counter, r.refused_at.as_datetime(), 1)]
+        }
+        // Balances are the leaderboard's; settings changes count nothing.
+        LogEvent::Chat(_) | LogEvent::Channel(_) => vec![],
         LogEvent::Clip(ClipEvent::ClipRequested(r)) => {
             vec![fact(Place::Channel(r.channel.to_string()), Counter::ClipsRequested, occurred, 1)]
         }

@@ -59,6 +59,8 @@ pub struct BenchArgs {
     /// org beside a token flood and beside another org's chat flood, on
     /// the default limits. `stall`: chat at --stall-rate while the local
     /// broker is stopped for --stall-seconds; how long the catch-up takes.
+    /// `bot`: single posts at --bot-rate, plain chat then with commands; the
+    /// latency of the reply in the 202.
     #[arg(long, value_enum, default_value_t = Scenario::Pipeline)]
     scenario: Scenario,
     /// walls: the well-behaved org's single posts per second.
@@ -77,6 +79,12 @@ pub struct BenchArgs {
     /// stall: how long the broker is stopped.
     #[arg(long, default_value_t = 60)]
     stall_seconds: u64,
+    /// bot: chat messages per second, one POST each.
+    #[arg(long, default_value_t = 500)]
+    bot_rate: u64,
+    /// bot: the share of messages that are commands.
+    #[arg(long, default_value_t = 0.10)]
+    bot_command_share: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -84,6 +92,7 @@ enum Scenario {
     Pipeline,
     Walls,
     Stall,
+    Bot,
 }
 
 /// `wavestack up`, stopped (SIGTERM, then killed) when dropped.
@@ -175,6 +184,34 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         drop(stack);
         let name = format!("walls-{}", report.started_at.replace(':', "-"));
         let written = write_results(&args.output, &name, &report, &report.table(), &work);
+        drop_database(&args.database_url, &format!("wavestack_bench_{stamp}")).await;
+        let _ = std::fs::remove_dir_all(&work);
+        return written;
+    }
+    if args.scenario == Scenario::Bot {
+        let target = Target {
+            command_api: command_api.clone(),
+            query_api: query_api.clone(),
+            write_token: token(&exe, &work, &["chat:write"])?,
+            read_token: token(&exe, &work, &["read"])?,
+            kafka_brokers: None,
+            database_url: None,
+        };
+        let config = wavestack_bench::bot::BotConfig {
+            seconds: args.seconds,
+            rate: args.bot_rate,
+            command_share: args.bot_command_share,
+            channels: args.channels,
+            viewers: args.viewers,
+            manager_token: token(&exe, &work, &["channels:write"])?,
+        };
+        eprintln!("stack up (pid {pid}); {} msg/s, plain then with commands, {} s each", config.rate, config.seconds);
+        let report = wavestack_bench::bot::run(&target, config).await;
+        drop(stack);
+        let written = report.and_then(|report| {
+            let name = format!("bot-{}", report.started_at.replace(':', "-"));
+            write_results(&args.output, &name, &report, &report.table(), &work)
+        });
         drop_database(&args.database_url, &format!("wavestack_bench_{stamp}")).await;
         let _ = std::fs::remove_dir_all(&work);
         return written;
