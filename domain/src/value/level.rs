@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::error::ValueError;
+use super::newtype::string_newtype;
 use super::platform::{closed_enum, Role};
 
 closed_enum!(
@@ -174,10 +175,6 @@ impl CommandPrefix {
         }
         Ok(Self(raw))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 impl Default for CommandPrefix {
@@ -186,24 +183,7 @@ impl Default for CommandPrefix {
     }
 }
 
-impl TryFrom<String> for CommandPrefix {
-    type Error = ValueError;
-    fn try_from(raw: String) -> Result<Self, ValueError> {
-        Self::parse(raw)
-    }
-}
-
-impl From<CommandPrefix> for String {
-    fn from(value: CommandPrefix) -> String {
-        value.0
-    }
-}
-
-impl fmt::Display for CommandPrefix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype!(CommandPrefix);
 
 /// How a channel's viewers earn points. Integers throughout: points are
 /// never fractional, and the subscriber bonus is a percentage.

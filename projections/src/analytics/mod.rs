@@ -274,7 +274,7 @@ async fn upsert_counts(conn: &mut PgConnection, s: &str, counts: HashMap<BucketK
         return Ok(());
     }
     let mut keys: (Vec<String>, Vec<String>, Vec<&str>, Vec<OffsetDateTime>) = Default::default();
-    let mut values: Vec<Vec<i64>> = (0..9).map(|_| Vec::with_capacity(counts.len())).collect();
+    let mut values: Vec<Vec<i64>> = (0..=UNIQUE_CHATTERS).map(|_| Vec::with_capacity(counts.len())).collect();
     for ((org, channel, bucket, start), row) in counts {
         keys.0.push(org);
         keys.1.push(channel);

@@ -190,3 +190,80 @@ pub(crate) fn facts_of(envelope: &LogEnvelope, links: &Links) -> anyhow::Result<
         LogEvent::Publication(_) => vec![],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use wavestack_domain::chat_command::{CommandAnswered, CommandRefused, Invoker};
+    use wavestack_domain::metadata::EventMetadata;
+    use wavestack_domain::value::*;
+
+    use super::*;
+
+    fn envelope(event: CommandUseEvent) -> LogEnvelope {
+        let at = Timestamp::parse_rfc3339("2026-11-22T10:00:00Z").unwrap();
+        LogEnvelope {
+            event_id: uuid::Uuid::from_u128(1),
+            aggregate_id: "acme/twitch/shroud/hug".into(),
+            sequence: 1,
+            hash: String::new(),
+            metadata: EventMetadata {
+                org: OrgId::parse("acme").unwrap(),
+                actor: ActorId::parse("svc:test").unwrap(),
+                correlation_id: uuid::Uuid::from_u128(2),
+                causation_id: None,
+                request_id: None,
+                occurred_at: at,
+            },
+            event: LogEvent::CommandUse(event),
+        }
+    }
+
+    fn invoker() -> Invoker {
+        Invoker {
+            message_id: MessageId::parse("m1").unwrap(),
+            platform: ChatPlatform::Twitch,
+            channel: ChannelId::parse("shroud").unwrap(),
+            user_id: PlatformUserId::parse("u1").unwrap(),
+            author: DisplayName::parse("Ada").unwrap(),
+        }
+    }
+
+    fn counted(event: CommandUseEvent) -> Vec<(Place, Counter)> {
+        facts_of(&envelope(event), &Links::default()).unwrap().into_iter().map(|f| (f.place, f.counter)).collect()
+    }
+
+    #[test]
+    fn answers_and_refusals_count_by_reason_in_their_channel() {
+        let at = Timestamp::parse_rfc3339("2026-11-22T10:00:00Z").unwrap();
+        let answered = CommandUseEvent::CommandAnswered(CommandAnswered {
+            invoker: invoker(),
+            command: CommandName::parse("hug").unwrap(),
+            reply: "hi".into(),
+            count: 1,
+            cost: 0,
+            settings_version: 1,
+            answered_at: at,
+        });
+        let shroud = || Place::Channel("shroud".into());
+        assert_eq!(counted(answered), [(shroud(), Counter::CommandsAnswered)]);
+        for (reason, counter) in [
+            (RefusalReason::Level, Counter::CommandsRefusedLevel),
+            (RefusalReason::Cooldown, Counter::CommandsRefusedCooldown),
+            (RefusalReason::UserCooldown, Counter::CommandsRefusedCooldown),
+            (RefusalReason::Cost, Counter::CommandsRefusedCost),
+            (RefusalReason::Invalid, Counter::CommandsRefusedOther),
+            (RefusalReason::Interrupted, Counter::CommandsRefusedOther),
+        ] {
+            let refused = CommandUseEvent::CommandRefused(CommandRefused {
+                invoker: invoker(),
+                command: CommandName::parse("hug").unwrap(),
+                reason,
+                detail: String::new(),
+                reply: None,
+                settings_version: 1,
+                refused_at: at,
+            });
+            assert_eq!(counted(refused), [(shroud(), counter)], "{reason}");
+        }
+    }
+}
