@@ -72,7 +72,7 @@ pub(crate) fn now() -> Timestamp {
 }
 
 /// The body of every `202`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct AcceptedBody {
     pub outcome: Outcome,
     pub aggregate_id: String,
@@ -80,7 +80,7 @@ pub(crate) struct AcceptedBody {
     pub events_written: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Outcome {
     Accepted,

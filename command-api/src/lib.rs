@@ -25,8 +25,13 @@ use axum::middleware::from_fn_with_state;
 use axum::Router;
 pub use wavestack_adapters::http::Readiness;
 use wavestack_adapters::http::{
-    authenticate, health_routes, limit_per_caller, metrics_route, request_context, shed_load, ApiError, ApiName,
+    authenticate, health_routes, limit_per_caller, metrics_route, openapi_route, request_context, shed_load, ApiError, ApiName,
 };
+
+/// The OpenAPI 3.1 document this API serves at `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    wavestack_adapters::http::document(<routes::CommandApiDoc as utoipa::OpenApi>::openapi())
+}
 
 pub fn router(state: AppState) -> Router {
     let commands = routes::commands(&state)
@@ -37,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::auth(&state))
         .merge(health_routes(state.readiness.clone()))
         .merge(metrics_route())
+        .merge(openapi_route(openapi()))
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")

@@ -22,7 +22,8 @@ pub use wavestack_adapters::http::{LoadLimits, RateLimits};
 
 pub use wavestack_adapters::http::Readiness;
 use wavestack_adapters::http::{
-    authenticate, health_routes, limit_per_caller, metrics_route, request_context, shed_load, ApiError, ApiName,
+    authenticate, health_routes, limit_per_caller, metrics_route, openapi_route, request_context, shed_load, ApiError,
+    ApiName, ErrorEnvelope,
     LoadShedder, RateLimiter,
 };
 
@@ -67,6 +68,40 @@ impl QueryConfig {
     }
 }
 
+/// Rendered clips and thumbnails, by their capability names.
+#[utoipa::path(
+    get,
+    path = "/files/{file}",
+    tag = "files",
+    params(("file" = String, Path, description = "The file's path as the clip's `media_uri` or `thumbnail_uri` gives it")),
+    responses(
+        (status = 200, description = "The file (video or JPEG), with range requests"),
+        (status = "default", description = "No such file", body = ErrorEnvelope)
+    )
+)]
+#[allow(dead_code)]
+fn files() {}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "WaveStack query API", description = "Read models, the live feed, rendered files and the read-only schema registry."),
+    paths(files)
+)]
+struct QueryApiDoc;
+
+/// The OpenAPI 3.1 document this API serves at `/openapi.json`: the
+/// registry's routes only where it serves them.
+pub fn openapi(serve_registry: bool) -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    let mut document = QueryApiDoc::openapi();
+    document.merge(read_models::ReadModelsDoc::openapi());
+    document.merge(live::LiveDoc::openapi());
+    if serve_registry {
+        document.merge(registry::RegistryDoc::openapi());
+    }
+    wavestack_adapters::http::document(document)
+}
+
 pub fn router(config: QueryConfig) -> Router {
     let limiter = Arc::new(RateLimiter::new(config.rate_limits));
     let read_models = read_models::routes(config.pool.clone(), config.max_waits_per_caller)
@@ -82,7 +117,8 @@ pub fn router(config: QueryConfig) -> Router {
         .merge(read_models)
         .merge(live)
         .merge(health_routes(config.readiness.clone().unwrap_or_else(|| Readiness::new(config.pool.clone()))))
-        .merge(metrics_route());
+        .merge(metrics_route())
+        .merge(openapi_route(openapi(config.serve_registry)));
     if config.serve_registry {
         router = router.merge(registry::routes());
     }

@@ -11,16 +11,27 @@ use axum::Json;
 use serde::Serialize;
 use wavestack_domain::value::ValueError;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
+    /// Stable, machine-readable.
+    #[schema(value_type = String)]
     pub code: &'static str,
     pub message: String,
+    /// The request field at fault (`messages[2].text`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Why the field was refused (`too_long`, `empty`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub reason: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+}
+
+/// Every refusal and failure of both APIs: `{"error": {...}}`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
 }
 
 #[derive(Debug, Clone)]

@@ -28,7 +28,7 @@ use crate::command_error::command_error;
 use crate::state::AppState;
 
 /// Something the bot should post, in answer to a message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub(crate) struct Reply {
     pub text: String,
     /// The platform message it answers.

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use wavestack_adapters::http::{ApiError, ValidJson};
+use wavestack_adapters::http::{ApiError, ErrorEnvelope, ValidJson};
 use wavestack_domain::channel::{
     nightbot::DEFAULT_COOLDOWN_SECONDS, ChannelCommand, CommandDefinition, CommandEdit, ResponseTemplate,
 };
@@ -21,7 +21,7 @@ use crate::command_error::command_error;
 use crate::edge::{field, AcceptedBody, Caller};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CommandBody {
     name: String,
@@ -42,12 +42,13 @@ pub(crate) struct CommandBody {
 }
 
 /// An edit: only the fields given change. `alias_of: null` ends an alias.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EditBody {
     #[serde(default)]
     response: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     alias_of: Option<Option<String>>,
     #[serde(default)]
     min_level: Option<String>,
@@ -66,13 +67,27 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Option::<String>::deserialize(d).map(Some)
 }
 
-#[derive(Debug, Deserialize)]
+/// A channel's points policy, every field required.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PointsPolicyBody {
+    /// 0 to 1,000,000.
+    points_per_message: u64,
+    /// 0 to 86,400.
+    cooldown_seconds: u32,
+    /// 0 (off) to 1,000,000.
+    daily_bonus: u64,
+    /// 0 to 1,000.
+    subscriber_percent: u32,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PrefixBody {
     prefix: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BuiltinBody {
     name: Option<String>,
@@ -100,6 +115,15 @@ async fn change(state: &AppState, caller: &Caller, stream: &ChannelStreamId, com
     Ok((StatusCode::ACCEPTED, Json(AcceptedBody::from(accepted))).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/channels/{platform}/{channel}/commands",
+    tag = "channels",
+    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id")),
+    request_body = CommandBody,
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn add_command(
     State(state): State<AppState>,
     caller: Caller,
@@ -120,6 +144,15 @@ pub(crate) async fn add_command(
     change(&state, &caller, &stream, ChannelCommand::AddCommand(definition)).await
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/channels/{platform}/{channel}/commands/{name}",
+    tag = "channels",
+    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id"), ("name" = String, Path, description = "The command, with or without its `!`")),
+    request_body = EditBody,
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn edit_command(
     State(state): State<AppState>,
     caller: Caller,
@@ -142,6 +175,14 @@ pub(crate) async fn edit_command(
     change(&state, &caller, &stream, ChannelCommand::EditCommand(edit)).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/channels/{platform}/{channel}/commands/{name}",
+    tag = "channels",
+    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id"), ("name" = String, Path, description = "The command, with or without its `!`")),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn delete_command(
     State(state): State<AppState>,
     caller: Caller,
@@ -152,19 +193,43 @@ pub(crate) async fn delete_command(
     change(&state, &caller, &stream, ChannelCommand::DeleteCommand { name }).await
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/channels/{platform}/{channel}/points-policy",
+    tag = "channels",
+    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id")),
+    request_body = PointsPolicyBody,
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn set_points_policy(
     State(state): State<AppState>,
     caller: Caller,
     Path((platform, channel)): Path<(String, String)>,
-    ValidJson(policy): ValidJson<PointsPolicy>,
+    ValidJson(body): ValidJson<PointsPolicyBody>,
 ) -> Result<Response, ApiError> {
     let (stream, _) = stream(&caller, &platform, channel)?;
+    let policy = PointsPolicy {
+        points_per_message: body.points_per_message,
+        cooldown_seconds: body.cooldown_seconds,
+        daily_bonus: body.daily_bonus,
+        subscriber_percent: body.subscriber_percent,
+    };
     if let Some((name, error)) = policy.out_of_range() {
         return Err(ApiError::invalid_value(name, &error));
     }
     change(&state, &caller, &stream, ChannelCommand::SetPointsPolicy(policy)).await
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/channels/{platform}/{channel}/prefix",
+    tag = "channels",
+    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id")),
+    request_body = PrefixBody,
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn set_prefix(
     State(state): State<AppState>,
     caller: Caller,
@@ -176,6 +241,14 @@ pub(crate) async fn set_prefix(
     change(&state, &caller, &stream, ChannelCommand::SetPrefix(prefix)).await
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/channels/{platform}/{channel}/regulars/{user_id}",
+    tag = "channels",
+    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id"), ("user_id" = String, Path, description = "The platform's user id")),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn add_regular(
     State(state): State<AppState>,
     caller: Caller,
@@ -186,6 +259,14 @@ pub(crate) async fn add_regular(
     change(&state, &caller, &stream, ChannelCommand::AddRegular { user_id }).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/channels/{platform}/{channel}/regulars/{user_id}",
+    tag = "channels",
+    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id"), ("user_id" = String, Path, description = "The platform's user id")),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn remove_regular(
     State(state): State<AppState>,
     caller: Caller,
@@ -196,6 +277,15 @@ pub(crate) async fn remove_regular(
     change(&state, &caller, &stream, ChannelCommand::RemoveRegular { user_id }).await
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/channels/{platform}/{channel}/builtins/{builtin}",
+    tag = "channels",
+    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id"), ("builtin" = String, Path, description = "points, give, daily, leaderboard, commands or clip")),
+    request_body = BuiltinBody,
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn configure_builtin(
     State(state): State<AppState>,
     caller: Caller,

@@ -12,7 +12,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{from_value, ApiError, ErrorBody, ValidJson};
+use wavestack_adapters::http::{from_value, ApiError, ErrorBody, ErrorEnvelope, ValidJson};
 use wavestack_domain::chat::{PointsPolicy, ReceiveChatMessage, Viewer};
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{
@@ -24,22 +24,33 @@ use crate::edge::{field, now, AcceptedBody, Caller};
 use crate::idempotency::NotFinal;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ChatMessageBody {
+pub(crate) struct ChatMessageBody {
+    #[schema(example = "twitch")]
     platform: String,
     channel: String,
     user_id: String,
     message_id: String,
     author: String,
+    /// viewer, subscriber, vip, moderator or broadcaster; viewer if absent.
     #[serde(default)]
     role: Option<String>,
+    /// 1 to 500 characters.
     text: String,
     /// When the platform says it was sent; now if absent.
     #[serde(default)]
     sent_at: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/chat/messages",
+    tag = "chat",
+    request_body = ChatPost,
+    responses((status = 202, description = "Written; per message, what the bot should say", body = ChatAnswer), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn post_messages(
     State(state): State<AppState>,
     Caller { principal, metadata }: Caller,
@@ -67,15 +78,15 @@ pub(crate) async fn post_messages(
 }
 
 /// A message's `202`: what was written, and what the bot should say.
-#[derive(Debug, Serialize)]
-struct HeardBody {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct HeardBody {
     #[serde(flatten)]
     accepted: AcceptedBody,
     replies: Vec<Reply>,
 }
 
-#[derive(Debug, Serialize)]
-struct BatchBody {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct BatchBody {
     accepted: usize,
     duplicates: usize,
     refused: usize,
@@ -83,9 +94,9 @@ struct BatchBody {
     results: Vec<MessageResult>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-enum MessageResult {
+pub(crate) enum MessageResult {
     Accepted(AcceptedFields),
     Duplicate(AcceptedFields),
     /// Refused by validation: the client's mistake; do not retry as is.
@@ -98,8 +109,8 @@ enum MessageResult {
     },
 }
 
-#[derive(Debug, Serialize)]
-struct AcceptedFields {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct AcceptedFields {
     aggregate_id: String,
     sequence: u64,
     replies: Vec<Reply>,
@@ -203,4 +214,31 @@ fn parse(body: ChatMessageBody, prefix: &str) -> Result<ReceiveChatMessage, ApiE
         invocation: None,
         points_request: None,
     })
+}
+
+/// One message, or a batch of them (for the document: the handler reads
+/// the body as JSON first, to tell the two apart and name fields in order).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub(crate) enum ChatPost {
+    Single(ChatMessageBody),
+    Batch(BatchPost),
+}
+
+/// Up to the batch limit (500) messages, written together.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct BatchPost {
+    messages: Vec<ChatMessageBody>,
+}
+
+/// The answer to one message, or to a batch.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub(crate) enum ChatAnswer {
+    Single(HeardBody),
+    Batch(BatchBody),
 }

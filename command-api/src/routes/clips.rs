@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use wavestack_adapters::http::{ApiError, ValidJson};
+use wavestack_adapters::http::{ApiError, ErrorEnvelope, ValidJson};
 use wavestack_adapters::media::{Reservation, SourceRefused};
 use wavestack_domain::clip::{self, ClipCommand, RenderedClip, RequestClip};
 use wavestack_domain::value::{
@@ -21,7 +21,7 @@ use crate::edge::{field, no_fields, AcceptedBody, Caller};
 use crate::idempotency::UsedKey;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RequestClipBody {
     channel: String,
@@ -37,13 +37,23 @@ pub(crate) struct RequestClipBody {
     title: String,
 }
 
-#[derive(Debug, Serialize)]
-struct ClipAccepted {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct ClipAccepted {
+    #[schema(value_type = String, format = Uuid)]
     clip_id: ClipId,
     #[serde(flatten)]
     accepted: AcceptedBody,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/clips",
+    tag = "clips",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe; the clip id derives from it")),
+    request_body = RequestClipBody,
+    responses((status = 202, description = "The clip requested", body = ClipAccepted), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn request(
     State(state): State<AppState>,
     caller: Caller,
@@ -114,6 +124,14 @@ async fn reserve(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/clips/{clip_id}/start",
+    tag = "clips",
+    params(("clip_id" = String, Path, description = "The clip's UUID")),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn start(
     State(state): State<AppState>,
     caller: Caller,
@@ -125,7 +143,7 @@ pub(crate) async fn start(
     execute(&state, &caller, &clip_id, command).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CompleteBody {
     uri: String,
@@ -135,6 +153,15 @@ pub(crate) struct CompleteBody {
     sha256: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/clips/{clip_id}/complete",
+    tag = "clips",
+    params(("clip_id" = String, Path, description = "The clip's UUID")),
+    request_body = CompleteBody,
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn complete(
     State(state): State<AppState>,
     caller: Caller,
@@ -151,7 +178,7 @@ pub(crate) async fn complete(
     execute(&state, &caller, &clip_id, ClipCommand::CompleteRendering(rendered)).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FailBody {
     reason: String,
@@ -159,6 +186,15 @@ pub(crate) struct FailBody {
     retryable: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/clips/{clip_id}/fail",
+    tag = "clips",
+    params(("clip_id" = String, Path, description = "The clip's UUID")),
+    request_body = FailBody,
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn fail(
     State(state): State<AppState>,
     caller: Caller,

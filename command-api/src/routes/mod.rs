@@ -17,6 +17,39 @@ use wavestack_adapters::http::require_scope;
 use crate::idempotency::idempotent;
 use crate::state::AppState;
 
+/// The command API's OpenAPI document, from its handlers' attributes.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "WaveStack command API", description = "Chat, clips, publications, channel settings and tokens: commands in, events out."),
+    paths(
+        chat::post_messages,
+        replies::feed,
+        replies::socket,
+        channels::add_command,
+        channels::edit_command,
+        channels::delete_command,
+        channels::set_points_policy,
+        channels::set_prefix,
+        channels::add_regular,
+        channels::remove_regular,
+        channels::configure_builtin,
+        clips::request,
+        clips::start,
+        clips::complete,
+        clips::fail,
+        publications::create,
+        publications::reschedule,
+        publications::cancel,
+        publications::asset_ready,
+        publications::start_attempt,
+        publications::published,
+        publications::failed,
+        token::issue,
+        jwks::jwks,
+    )
+)]
+pub(crate) struct CommandApiDoc;
+
 /// Routes that need a bearer token.
 pub(crate) fn commands(state: &AppState) -> Router {
     Router::new()

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use wavestack_adapters::http::{ApiError, ValidJson};
+use wavestack_adapters::http::{ApiError, ErrorEnvelope, ValidJson};
 use wavestack_domain::clip;
 use wavestack_domain::publication::{self, CreatePublication, PublicationCommand};
 use wavestack_domain::value::{
@@ -22,7 +22,7 @@ use crate::edge::{field, no_fields, now, optional_timestamp, AcceptedBody, Calle
 use crate::idempotency::UsedKey;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AssetBody {
     #[serde(default)]
@@ -31,7 +31,7 @@ pub(crate) struct AssetBody {
     url: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateBody {
     /// `{"clip_id": "…"}` or `{"url": "https://…"}`.
@@ -47,13 +47,23 @@ pub(crate) struct CreateBody {
     scheduled_at: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct PublicationAccepted {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct PublicationAccepted {
+    #[schema(value_type = String, format = Uuid)]
     publication_id: PublicationId,
     #[serde(flatten)]
     accepted: AcceptedBody,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/publications",
+    tag = "publications",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe; the publication id derives from it")),
+    request_body = CreateBody,
+    responses((status = 202, description = "The publication queued", body = PublicationAccepted), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -132,12 +142,21 @@ async fn check_asset(state: &AppState, org: &OrgId, asset: &Asset) -> Result<(),
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RescheduleBody {
     scheduled_at: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/publications/{publication_id}/reschedule",
+    tag = "publications",
+    params(("publication_id" = String, Path, description = "The publication's UUID")),
+    request_body = RescheduleBody,
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn reschedule(
     State(state): State<AppState>,
     caller: Caller,
@@ -149,6 +168,14 @@ pub(crate) async fn reschedule(
     execute(&state, &caller, &id, command).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/publications/{publication_id}/cancel",
+    tag = "publications",
+    params(("publication_id" = String, Path, description = "The publication's UUID")),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
@@ -159,12 +186,21 @@ pub(crate) async fn cancel(
     execute(&state, &caller, &id, PublicationCommand::Cancel).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AssetReadyBody {
     media_uri: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/publications/{publication_id}/asset-ready",
+    tag = "publications",
+    params(("publication_id" = String, Path, description = "The publication's UUID")),
+    request_body = AssetReadyBody,
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn asset_ready(
     State(state): State<AppState>,
     caller: Caller,
@@ -176,7 +212,7 @@ pub(crate) async fn asset_ready(
     execute(&state, &caller, &id, command).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AttemptBody {
     target: String,
@@ -185,6 +221,15 @@ pub(crate) struct AttemptBody {
     at: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/publications/{publication_id}/attempts",
+    tag = "publications",
+    params(("publication_id" = String, Path, description = "The publication's UUID")),
+    request_body = AttemptBody,
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn start_attempt(
     State(state): State<AppState>,
     caller: Caller,
@@ -198,7 +243,7 @@ pub(crate) async fn start_attempt(
     execute(&state, &caller, &id, command).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PublishedBody {
     target: String,
@@ -207,6 +252,15 @@ pub(crate) struct PublishedBody {
     url: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/publications/{publication_id}/published",
+    tag = "publications",
+    params(("publication_id" = String, Path, description = "The publication's UUID")),
+    request_body = PublishedBody,
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn published(
     State(state): State<AppState>,
     caller: Caller,
@@ -221,7 +275,7 @@ pub(crate) async fn published(
     execute(&state, &caller, &id, command).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FailedBody {
     target: String,
@@ -232,6 +286,15 @@ pub(crate) struct FailedBody {
     next_retry_at: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/publications/{publication_id}/failed",
+    tag = "publications",
+    params(("publication_id" = String, Path, description = "The publication's UUID")),
+    request_body = FailedBody,
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn failed(
     State(state): State<AppState>,
     caller: Caller,

@@ -9,13 +9,15 @@
 
 use std::time::{Duration, Instant};
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::StatusCode;
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
-use wavestack_adapters::http::{ApiError, ValidQuery};
+use wavestack_adapters::http::{ApiError, ErrorEnvelope, ValidQuery};
 use wavestack_domain::chat_command::CommandUseEvent;
 
 use crate::edge::Caller;
@@ -34,25 +36,30 @@ SELECT transaction_id::text::bigint AS transaction_id, position, payload
  ORDER BY transaction_id, position
  LIMIT $4";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FeedQuery {
+    /// `next` of the previous answer; the beginning if absent.
     #[serde(default)]
     after: Option<String>,
+    /// Wait up to this long (0 to 30) for a reply after the cursor.
     #[serde(default)]
     wait_seconds: Option<u64>,
+    /// Rows read at most (1 to 500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     #[serde(default)]
     limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct FeedBody {
     replies: Vec<FeedReply>,
     /// Where to read on from: the last reply's cursor, or the one given.
     next: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct FeedReply {
     cursor: String,
     text: String,
@@ -138,6 +145,14 @@ async fn read_after(
     Ok((replies, cursor, full))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/bots/replies",
+    tag = "bots",
+    params(FeedQuery),
+    responses((status = 200, description = "The replies after the cursor, and the cursor to read on from", body = FeedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn feed(
     State(state): State<AppState>,
     caller: Caller,
@@ -168,7 +183,8 @@ fn limit(raw: Option<i64>) -> Result<i64, ApiError> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SocketQuery {
     #[serde(default)]
@@ -179,13 +195,25 @@ pub(crate) struct SocketQuery {
 /// a WebSocket, one JSON text frame per reply (with its cursor), as they
 /// commit. Closed with code 4001 when the token expires: reconnect with a
 /// fresh token and the last cursor.
+#[utoipa::path(
+    get,
+    path = "/v1/bots/replies/socket",
+    tag = "bots",
+    params(SocketQuery),
+    responses((status = 101, description = "A WebSocket of replies: one JSON `FeedReply` per text frame"), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn socket(
     State(state): State<AppState>,
     caller: Caller,
     ValidQuery(query): ValidQuery<SocketQuery>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let cursor = parse_cursor(query.after.as_deref())?;
+    // Said in this API's error shape, not axum's plain text.
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::new(StatusCode::UPGRADE_REQUIRED, "websocket_required", rejection.body_text())
+    })?;
     let org_prefix = format!("{}/", caller.metadata.org);
     let expires_at = caller.principal.expires_at;
     Ok(upgrade.on_upgrade(move |socket| push(socket, state.pool, org_prefix, cursor, expires_at)))

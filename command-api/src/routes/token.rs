@@ -16,12 +16,14 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::json;
 use wavestack_adapters::auth::ScopeSet;
-use wavestack_adapters::http::{parse_json, ApiError};
+use wavestack_adapters::http::{parse_json, ApiError, ErrorEnvelope};
 
 use crate::state::AppState;
 
-#[derive(Debug, Default, Deserialize)]
-struct TokenRequest {
+/// The OAuth 2.0 client-credentials grant, as a form or as JSON; the
+/// client may also authenticate with HTTP Basic instead of the body.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub(crate) struct TokenRequest {
     grant_type: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
@@ -38,6 +40,13 @@ pub(crate) async fn admit(State(state): State<AppState>, request: Request, next:
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/auth/token",
+    tag = "auth",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "A bearer token", body = TokenResponse), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+)]
 pub(crate) async fn issue(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -91,6 +100,19 @@ pub(crate) async fn issue(
         "scope": issued.scopes.to_string(),
     });
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
+}
+
+/// RFC 6749 §5.1.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct TokenResponse {
+    access_token: String,
+    /// Always `Bearer`.
+    token_type: String,
+    /// Seconds.
+    expires_in: u64,
+    /// Space-separated.
+    scope: String,
 }
 
 fn parse_request(headers: &HeaderMap, body: &[u8]) -> Result<TokenRequest, ApiError> {

@@ -31,7 +31,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use wavestack_adapters::auth::{Principal, Scope, Tokens};
-use wavestack_adapters::http::{ApiError, RateLimiter, ValidQuery};
+use wavestack_adapters::http::{ApiError, ErrorEnvelope, RateLimiter, ValidQuery};
 use wavestack_domain::value::ChannelId;
 
 use super::hub::LiveHub;
@@ -58,13 +58,30 @@ pub(crate) struct LiveState {
     pub sockets: Arc<CallerSlots>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Params {
     #[serde(default)]
     access_token: Option<String>,
 }
 
+/// The live feed, in this API's document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(live))]
+pub(crate) struct LiveDoc;
+
+#[utoipa::path(
+    get,
+    path = "/v1/live",
+    tag = "live",
+    params(Params),
+    responses(
+        (status = 101, description = "A WebSocket of read-model changes for the token's org"),
+        (status = "default", description = "A refusal: the status says which (401, 403, 426, 429)", body = ErrorEnvelope)
+    ),
+    security(("bearer" = []))
+)]
 pub(crate) async fn live(
     State(state): State<LiveState>,
     headers: HeaderMap,

@@ -7,19 +7,20 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::ApiError;
+use wavestack_adapters::http::{ApiError, ErrorEnvelope};
 use wavestack_domain::value::ChannelId;
 use wavestack_projections::analytics::{self, Bucket, Point};
 use wavestack_projections::ProjectionKind;
 
 use super::params::instant;
-use super::read_your_writes::{wait_for, ReadQuery};
+use super::read_your_writes::{wait_for, Consistency, ReadQuery};
 use super::waiters::Waiters;
 
 /// A week of minutes.
 const MAX_POINTS: i64 = 10_080;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Params {
     #[serde(default)]
@@ -33,17 +34,28 @@ pub(crate) struct Params {
     to: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct Series {
     channel: String,
     bucket: &'static str,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     from: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     to: OffsetDateTime,
+    #[schema(value_type = Vec<Object>)]
     points: Vec<Point>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/channels/{channel}/analytics",
+    tag = "read models",
+    params(("channel" = String, Path, description = "The channel id"), Params, Consistency),
+    responses((status = 200, description = "A dense series of buckets: messages, chatters, commands answered and refused, clips, publications", body = Series), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn analytics(
     State(pool): State<PgPool>,
     State(waiters): State<Waiters>,

@@ -5,18 +5,19 @@ use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::ApiError;
+use wavestack_adapters::http::{ApiError, ErrorEnvelope};
 use wavestack_domain::value::ClipId;
 use wavestack_projections::queue::{self, ClipFilter, ClipJob};
 use wavestack_projections::ProjectionKind;
 
 use super::params::{channel, cursor, limit, one_of};
-use super::read_your_writes::{caught_up, NoParams, ReadQuery};
+use super::read_your_writes::{caught_up, Consistency, NoParams, ReadQuery};
 use super::waiters::Waiters;
 
 pub(crate) const STATUSES: [&str; 5] = ["requested", "rendering", "rendered", "failed", "deleted"];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListParams {
     #[serde(default)]
@@ -29,13 +30,22 @@ pub(crate) struct ListParams {
     cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct Page {
+    #[schema(value_type = Vec<Object>)]
     clips: Vec<ClipJob>,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/clips",
+    tag = "read models",
+    params(ListParams, Consistency),
+    responses((status = 200, description = "Clip jobs, newest first", body = Page), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn list(
     State(waiters): State<Waiters>,
     Extension(principal): Extension<Principal>,
@@ -57,6 +67,14 @@ pub(crate) async fn list(
 
 /// With `min_sequence`, waits for the read model to reach that sequence of
 /// this clip (the aggregate id is the clip's own).
+#[utoipa::path(
+    get,
+    path = "/v1/clips/{id}",
+    tag = "read models",
+    params(("id" = String, Path, description = "The clip's UUID"), Consistency),
+    responses((status = 200, description = "One clip job", body = Object), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn one(
     State(waiters): State<Waiters>,
     Extension(principal): Extension<Principal>,

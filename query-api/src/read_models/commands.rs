@@ -15,7 +15,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
 use wavestack_adapters::command_bus::read_state;
-use wavestack_adapters::http::ApiError;
+use wavestack_adapters::http::{ApiError, ErrorEnvelope};
 use wavestack_domain::channel::ChannelState;
 use wavestack_domain::value::{Builtin, ChannelId, ChannelStreamId, ChatPlatform, CommandUseStreamId, PointsPolicy};
 
@@ -25,28 +25,31 @@ SELECT DISTINCT ON (aggregate_id) aggregate_id, (payload->'CommandAnswered'->>'c
  WHERE aggregate_type = 'command_use' AND starts_with(aggregate_id, $1) AND event_type = 'CommandAnswered'
  ORDER BY aggregate_id, sequence DESC";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct Page {
+    #[schema(value_type = String)]
     platform: ChatPlatform,
     channel: String,
     prefix: String,
     /// How many changes made these settings.
     settings_version: u64,
+    #[schema(value_type = Object)]
     points_policy: PointsPolicy,
     builtins: Vec<BuiltinRow>,
     commands: Vec<CommandRow>,
     regulars: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct BuiltinRow {
+    #[schema(value_type = String)]
     builtin: Builtin,
     name: String,
     enabled: bool,
     uses: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct CommandRow {
     name: String,
     response: String,
@@ -60,6 +63,14 @@ struct CommandRow {
     uses: i64,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/channels/{platform}/{channel}/commands",
+    tag = "read models",
+    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The channel id")),
+    responses((status = 200, description = "The channel's commands page", body = Page), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn commands(
     State(pool): State<PgPool>,
     Extension(principal): Extension<Principal>,

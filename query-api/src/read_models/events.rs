@@ -8,13 +8,14 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{ApiError, ValidQuery};
+use wavestack_adapters::http::{ApiError, ErrorEnvelope, ValidQuery};
 use wavestack_projections::audit::{self, EventFilter, LoggedEvent};
 use wavestack_projections::ProjectionKind;
 
 use super::params::{after_position, instant, limit};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Params {
     #[serde(default)]
@@ -33,13 +34,22 @@ pub(crate) struct Params {
     cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct Page {
+    #[schema(value_type = Vec<Object>)]
     events: Vec<LoggedEvent>,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/events",
+    tag = "audit",
+    params(Params),
+    responses((status = 200, description = "The org's events in log order (`audit:read`)", body = Page), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn list(
     State(pool): State<PgPool>,
     Extension(principal): Extension<Principal>,

@@ -5,18 +5,19 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::ApiError;
+use wavestack_adapters::http::{ApiError, ErrorEnvelope};
 use wavestack_domain::value::ChannelId;
 use wavestack_projections::leaderboard::{self, Entry, Window};
 use wavestack_projections::ProjectionKind;
 
 use super::params::{after_position, limit};
-use super::read_your_writes::{wait_for, ReadQuery};
+use super::read_your_writes::{wait_for, Consistency, ReadQuery};
 use super::waiters::Waiters;
 
 const MAX_LIMIT: i64 = 500;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Params {
     #[serde(default)]
@@ -28,16 +29,25 @@ pub(crate) struct Params {
     cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct Page {
     channel: String,
     window: &'static str,
+    #[schema(value_type = Vec<Object>)]
     entries: Vec<Entry>,
     /// Pass as `cursor` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     next_cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/channels/{channel}/leaderboard",
+    tag = "read models",
+    params(("channel" = String, Path, description = "The channel id"), Params, Consistency),
+    responses((status = 200, description = "Ranks, points (balances) and messages, a page at a time", body = Page), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn leaderboard(
     State(pool): State<PgPool>,
     State(waiters): State<Waiters>,

@@ -40,6 +40,20 @@ impl FromRef<ReadState> for waiters::Waiters {
     }
 }
 
+/// The read routes, from their handlers' attributes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    leaderboard::leaderboard,
+    analytics::analytics,
+    commands::commands,
+    clips::list,
+    clips::one,
+    publications::list,
+    publications::one,
+    events::list,
+))]
+pub(crate) struct ReadModelsDoc;
+
 pub(crate) fn routes(pool: PgPool, max_waits_per_caller: usize) -> Router {
     let read = Router::new()
         .route("/v1/channels/{channel}/leaderboard", get(leaderboard::leaderboard))

@@ -6,19 +6,20 @@ use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::ApiError;
+use wavestack_adapters::http::{ApiError, ErrorEnvelope};
 use wavestack_domain::value::{PublicationId, TargetPlatform};
 use wavestack_projections::queue::{self, Publication, PublicationFilter};
 use wavestack_projections::ProjectionKind;
 
 use super::params::{channel, cursor, limit, one_of};
-use super::read_your_writes::{caught_up, NoParams, ReadQuery};
+use super::read_your_writes::{caught_up, Consistency, NoParams, ReadQuery};
 use super::waiters::Waiters;
 
 /// Of a target.
 pub(crate) const STATUSES: [&str; 6] = ["pending", "attempting", "failed", "published", "gave_up", "cancelled"];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListParams {
     #[serde(default)]
@@ -33,13 +34,22 @@ pub(crate) struct ListParams {
     cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct Page {
+    #[schema(value_type = Vec<Object>)]
     publications: Vec<Publication>,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/publications",
+    tag = "read models",
+    params(ListParams, Consistency),
+    responses((status = 200, description = "Publications with their targets", body = Page), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn list(
     State(waiters): State<Waiters>,
     Extension(principal): Extension<Principal>,
@@ -66,6 +76,14 @@ pub(crate) async fn list(
     Ok(Json(Page { publications: page.publications, next_cursor: page.next.map(|c| c.encode()) }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/publications/{id}",
+    tag = "read models",
+    params(("id" = String, Path, description = "The publication's UUID"), Consistency),
+    responses((status = 200, description = "One publication", body = Object), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn one(
     State(waiters): State<Waiters>,
     Extension(principal): Extension<Principal>,

@@ -26,7 +26,8 @@ const MAX_WAIT_MS: u64 = 30_000;
 /// Longer than any stream id WaveStack writes (`org/platform/channel/user`).
 const MAX_AGGREGATE_ID_BYTES: usize = 512;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Consistency {
     /// The aggregate id from the command API's 202.

@@ -31,11 +31,54 @@ pub(crate) fn routes() -> Router {
         .route("/schemas/ids/{id}/schema", get(raw_schema_by_id))
         .route("/schemas/ids/{id}/versions", get(versions_of_id))
         .route("/schemas/ids/{id}/subjects", get(subjects_of_id))
-        .route("/schemas/types", get(|| async { ok(json!(["AVRO"])) }))
-        .route("/config", get(|| async { ok(compatibility()) }))
+        .route("/schemas/types", get(schema_types))
+        .route("/config", get(config))
         .route("/config/{subject}", get(subject_config))
-        .route("/mode", get(|| async { ok(json!({ "mode": "READONLY" })) }))
+        .route("/mode", get(mode))
 }
+
+#[utoipa::path(
+    get,
+    path = "/schemas/types",
+    tag = "schema registry",
+    responses((status = 200, description = "The schema types served: AVRO", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
+async fn schema_types() -> Response {
+    ok(json!(["AVRO"]))
+}
+
+#[utoipa::path(
+    get,
+    path = "/config",
+    tag = "schema registry",
+    responses((status = 200, description = "The compatibility every subject keeps", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
+async fn config() -> Response {
+    ok(compatibility())
+}
+
+#[utoipa::path(
+    get,
+    path = "/mode",
+    tag = "schema registry",
+    responses((status = 200, description = "`READONLY`", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
+async fn mode() -> Response {
+    ok(json!({ "mode": "READONLY" }))
+}
+
+/// The registry's error shape (Confluent's).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct RegistryErrorBody {
+    error_code: u32,
+    message: String,
+}
+
+/// The registry endpoints, from their handlers' attributes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(subjects, versions, version, version_schema, schema_by_id, raw_schema_by_id, versions_of_id, subjects_of_id, subject_config, lookup, register, schema_types, config, mode))]
+pub(crate) struct RegistryDoc;
 
 fn ok(body: Value) -> Response {
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], body.to_string()).into_response()
@@ -62,11 +105,24 @@ fn described(entry: &SchemaEntry) -> Value {
     json!({ "subject": entry.subject(), "version": entry.version, "id": entry.id, "schema": entry.text })
 }
 
+#[utoipa::path(
+    get,
+    path = "/subjects",
+    tag = "schema registry",
+    responses((status = 200, description = "Every subject", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
 async fn subjects() -> Response {
     let subjects: Vec<String> = AggregateKind::ALL.iter().map(|k| k.subject()).collect();
     ok(json!(subjects))
 }
 
+#[utoipa::path(
+    get,
+    path = "/subjects/{subject}/versions",
+    tag = "schema registry",
+    params(("subject" = String, Path, description = "`<topic>-value`")),
+    responses((status = 200, description = "The subject's versions", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
 async fn versions(Path(subject): Path<String>) -> Result<Response, RegistryError> {
     let versions: Vec<u32> = subject_entries(&subject)?.iter().map(|e| e.version).collect();
     Ok(ok(json!(versions)))
@@ -85,37 +141,86 @@ fn find_version(subject: &str, version: &str) -> Result<&'static SchemaEntry, Re
     found.ok_or_else(|| RegistryError::version_not_found(version))
 }
 
+#[utoipa::path(
+    get,
+    path = "/subjects/{subject}/versions/{version}",
+    tag = "schema registry",
+    params(("subject" = String, Path, description = "`<topic>-value`"), ("version" = String, Path, description = "A version number, `latest` or -1")),
+    responses((status = 200, description = "One version: subject, version, id, schema", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
 async fn version(Path((subject, version)): Path<(String, String)>) -> Result<Response, RegistryError> {
     Ok(ok(described(find_version(&subject, &version)?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/subjects/{subject}/versions/{version}/schema",
+    tag = "schema registry",
+    params(("subject" = String, Path, description = "`<topic>-value`"), ("version" = String, Path, description = "A version number, `latest` or -1")),
+    responses((status = 200, description = "The version's schema itself", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
 async fn version_schema(Path((subject, version)): Path<(String, String)>) -> Result<Response, RegistryError> {
     Ok(ok(serde_json::from_str(find_version(&subject, &version)?.text).expect("catalog schemas are JSON")))
 }
 
+#[utoipa::path(
+    get,
+    path = "/schemas/ids/{id}",
+    tag = "schema registry",
+    params(("id" = String, Path, description = "A schema id")),
+    responses((status = 200, description = "The schema, as a string under `schema`", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
 async fn schema_by_id(Path(id): Path<String>) -> Result<Response, RegistryError> {
     Ok(ok(json!({ "schema": by_id(&id)?.text })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/schemas/ids/{id}/schema",
+    tag = "schema registry",
+    params(("id" = String, Path, description = "A schema id")),
+    responses((status = 200, description = "The schema itself", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
 async fn raw_schema_by_id(Path(id): Path<String>) -> Result<Response, RegistryError> {
     Ok(ok(serde_json::from_str(by_id(&id)?.text).expect("catalog schemas are JSON")))
 }
 
+#[utoipa::path(
+    get,
+    path = "/schemas/ids/{id}/versions",
+    tag = "schema registry",
+    params(("id" = String, Path, description = "A schema id")),
+    responses((status = 200, description = "Where the schema is registered", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
 async fn versions_of_id(Path(id): Path<String>) -> Result<Response, RegistryError> {
     let entry = by_id(&id)?;
     Ok(ok(json!([{ "subject": entry.subject(), "version": entry.version }])))
 }
 
+#[utoipa::path(
+    get,
+    path = "/schemas/ids/{id}/subjects",
+    tag = "schema registry",
+    params(("id" = String, Path, description = "A schema id")),
+    responses((status = 200, description = "The subjects holding the schema", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
 async fn subjects_of_id(Path(id): Path<String>) -> Result<Response, RegistryError> {
     Ok(ok(json!([by_id(&id)?.subject()])))
 }
 
+#[utoipa::path(
+    get,
+    path = "/config/{subject}",
+    tag = "schema registry",
+    params(("subject" = String, Path, description = "`<topic>-value`")),
+    responses((status = 200, description = "The subject's compatibility", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
 async fn subject_config(Path(subject): Path<String>) -> Result<Response, RegistryError> {
     subject_entries(&subject)?;
     Ok(ok(compatibility()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct SchemaRequest {
     schema: String,
     #[serde(default, rename = "schemaType")]
@@ -135,12 +240,28 @@ fn matching(subject: &str, body: &[u8]) -> Result<&'static SchemaEntry, Registry
 }
 
 /// `POST /subjects/{subject}`: is this schema registered under the subject?
+#[utoipa::path(
+    post,
+    path = "/subjects/{subject}",
+    tag = "schema registry",
+    params(("subject" = String, Path, description = "`<topic>-value`")),
+    request_body = SchemaRequest,
+    responses((status = 200, description = "The version that holds the schema", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
 async fn lookup(Path(subject): Path<String>, body: Bytes) -> Result<Response, RegistryError> {
     Ok(ok(described(matching(&subject, &body)?)))
 }
 
 /// `POST /subjects/{subject}/versions`: read-only; a schema already held is
 /// answered with its id, anything else refused.
+#[utoipa::path(
+    post,
+    path = "/subjects/{subject}/versions",
+    tag = "schema registry",
+    params(("subject" = String, Path, description = "`<topic>-value`")),
+    request_body = SchemaRequest,
+    responses((status = 200, description = "The id of a schema already held (read-only: nothing else is registered)", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+)]
 async fn register(Path(subject): Path<String>, body: Bytes) -> Result<Response, RegistryError> {
     match matching(&subject, &body) {
         Ok(entry) => Ok(ok(json!({ "id": entry.id }))),
