@@ -31,6 +31,7 @@ pub(crate) struct ListParams {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ClipPage)]
 pub(crate) struct Page {
     #[schema(value_type = Vec<Object>)]
     clips: Vec<ClipJob>,

@@ -26,6 +26,7 @@ SELECT DISTINCT ON (aggregate_id) aggregate_id, (payload->'CommandAnswered'->>'c
  ORDER BY aggregate_id, sequence DESC";
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = CommandsPage)]
 pub(crate) struct Page {
     #[schema(value_type = String)]
     platform: ChatPlatform,

@@ -35,6 +35,7 @@ pub(crate) struct Params {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = EventPage)]
 pub(crate) struct Page {
     #[schema(value_type = Vec<Object>)]
     events: Vec<LoggedEvent>,

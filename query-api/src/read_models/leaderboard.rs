@@ -30,6 +30,7 @@ pub(crate) struct Params {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = LeaderboardPage)]
 pub(crate) struct Page {
     channel: String,
     window: &'static str,

@@ -35,6 +35,7 @@ pub(crate) struct ListParams {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PublicationPage)]
 pub(crate) struct Page {
     #[schema(value_type = Vec<Object>)]
     publications: Vec<Publication>,

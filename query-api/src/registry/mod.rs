@@ -41,7 +41,7 @@ pub(crate) fn routes() -> Router {
     get,
     path = "/schemas/types",
     tag = "schema registry",
-    responses((status = 200, description = "The schema types served: AVRO", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+    responses((status = 200, description = "The schema types served: AVRO", body = Vec<String>, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
 )]
 async fn schema_types() -> Response {
     ok(json!(["AVRO"]))
@@ -109,7 +109,7 @@ fn described(entry: &SchemaEntry) -> Value {
     get,
     path = "/subjects",
     tag = "schema registry",
-    responses((status = 200, description = "Every subject", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+    responses((status = 200, description = "Every subject", body = Vec<String>, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
 )]
 async fn subjects() -> Response {
     let subjects: Vec<String> = AggregateKind::ALL.iter().map(|k| k.subject()).collect();
@@ -121,7 +121,7 @@ async fn subjects() -> Response {
     path = "/subjects/{subject}/versions",
     tag = "schema registry",
     params(("subject" = String, Path, description = "`<topic>-value`")),
-    responses((status = 200, description = "The subject's versions", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+    responses((status = 200, description = "The subject's versions", body = Vec<u32>, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
 )]
 async fn versions(Path(subject): Path<String>) -> Result<Response, RegistryError> {
     let versions: Vec<u32> = subject_entries(&subject)?.iter().map(|e| e.version).collect();
@@ -190,7 +190,7 @@ async fn raw_schema_by_id(Path(id): Path<String>) -> Result<Response, RegistryEr
     path = "/schemas/ids/{id}/versions",
     tag = "schema registry",
     params(("id" = String, Path, description = "A schema id")),
-    responses((status = 200, description = "Where the schema is registered", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+    responses((status = 200, description = "Where the schema is registered", body = Vec<Object>, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
 )]
 async fn versions_of_id(Path(id): Path<String>) -> Result<Response, RegistryError> {
     let entry = by_id(&id)?;
@@ -202,7 +202,7 @@ async fn versions_of_id(Path(id): Path<String>) -> Result<Response, RegistryErro
     path = "/schemas/ids/{id}/subjects",
     tag = "schema registry",
     params(("id" = String, Path, description = "A schema id")),
-    responses((status = 200, description = "The subjects holding the schema", body = Object, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
+    responses((status = 200, description = "The subjects holding the schema", body = Vec<String>, content_type = "application/vnd.schemaregistry.v1+json"), (status = "default", description = "The registry's own error shape (40401 subject, 40402 version, 40403 schema not found, 42202 invalid version, 42201 invalid schema, 42205 read-only)", body = RegistryErrorBody, content_type = "application/vnd.schemaregistry.v1+json"))
 )]
 async fn subjects_of_id(Path(id): Path<String>) -> Result<Response, RegistryError> {
     Ok(ok(json!([by_id(&id)?.subject()])))
