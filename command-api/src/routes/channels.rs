@@ -24,12 +24,17 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CommandBody {
+    #[schema(pattern = "^!?[A-Za-z0-9_]{1,32}$", example = "!hug")]
     name: String,
+    /// The response template, at most 500 characters (see the README for its variables).
     #[serde(default)]
+    #[schema(max_length = 500, example = "$(user) hugs $(touser)")]
     response: String,
     #[serde(default)]
+    #[schema(pattern = "^!?[A-Za-z0-9_]{1,32}$")]
     alias_of: Option<String>,
     #[serde(default)]
+    #[schema(pattern = "^(everyone|subscriber|vip|regular|moderator|broadcaster)$")]
     min_level: Option<String>,
     #[serde(default)]
     cooldown_seconds: Option<u32>,
@@ -94,6 +99,19 @@ pub(crate) struct BuiltinBody {
     enabled: bool,
 }
 
+/// A channel, as the routes under `/v1/channels/{platform}/{channel}` name it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub(crate) struct ChannelPath {
+    /// twitch, discord, slack or youtube.
+    #[param(pattern = "^(twitch|discord|slack|youtube)$")]
+    platform: String,
+    /// The platform's channel id.
+    #[param(pattern = "^[A-Za-z0-9._:@-]{1,128}$")]
+    channel: String,
+}
+
 fn template(raw: String) -> Result<ResponseTemplate, ApiError> {
     ResponseTemplate::parse(raw).map_err(|e| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), format!("response {e}")).with_field("response")
@@ -119,7 +137,7 @@ async fn change(state: &AppState, caller: &Caller, stream: &ChannelStreamId, com
     post,
     path = "/v1/channels/{platform}/{channel}/commands",
     tag = "channels",
-    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id")),
+    params(ChannelPath),
     request_body = CommandBody,
     responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
     security(("bearer" = [])),
@@ -148,7 +166,7 @@ pub(crate) async fn add_command(
     patch,
     path = "/v1/channels/{platform}/{channel}/commands/{name}",
     tag = "channels",
-    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id"), ("name" = String, Path, description = "The command, with or without its `!`")),
+    params(ChannelPath, ("name" = String, Path, description = "The command, with or without its `!`")),
     request_body = EditBody,
     responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
     security(("bearer" = [])),
@@ -179,7 +197,7 @@ pub(crate) async fn edit_command(
     delete,
     path = "/v1/channels/{platform}/{channel}/commands/{name}",
     tag = "channels",
-    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id"), ("name" = String, Path, description = "The command, with or without its `!`")),
+    params(ChannelPath, ("name" = String, Path, description = "The command, with or without its `!`")),
     responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
     security(("bearer" = [])),
 )]
@@ -197,7 +215,7 @@ pub(crate) async fn delete_command(
     put,
     path = "/v1/channels/{platform}/{channel}/points-policy",
     tag = "channels",
-    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id")),
+    params(ChannelPath),
     request_body = PointsPolicyBody,
     responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
     security(("bearer" = [])),
@@ -225,7 +243,7 @@ pub(crate) async fn set_points_policy(
     put,
     path = "/v1/channels/{platform}/{channel}/prefix",
     tag = "channels",
-    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id")),
+    params(ChannelPath),
     request_body = PrefixBody,
     responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
     security(("bearer" = [])),
@@ -245,7 +263,7 @@ pub(crate) async fn set_prefix(
     put,
     path = "/v1/channels/{platform}/{channel}/regulars/{user_id}",
     tag = "channels",
-    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id"), ("user_id" = String, Path, description = "The platform's user id")),
+    params(ChannelPath, ("user_id" = String, Path, description = "The platform's user id")),
     responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
     security(("bearer" = [])),
 )]
@@ -263,7 +281,7 @@ pub(crate) async fn add_regular(
     delete,
     path = "/v1/channels/{platform}/{channel}/regulars/{user_id}",
     tag = "channels",
-    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id"), ("user_id" = String, Path, description = "The platform's user id")),
+    params(ChannelPath, ("user_id" = String, Path, description = "The platform's user id")),
     responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
     security(("bearer" = [])),
 )]
@@ -281,7 +299,7 @@ pub(crate) async fn remove_regular(
     put,
     path = "/v1/channels/{platform}/{channel}/builtins/{builtin}",
     tag = "channels",
-    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The platform's channel id"), ("builtin" = String, Path, description = "points, give, daily, leaderboard, commands or clip")),
+    params(ChannelPath, ("builtin" = String, Path, description = "points, give, daily, leaderboard, commands or clip")),
     request_body = BuiltinBody,
     responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
     security(("bearer" = [])),

@@ -27,19 +27,26 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ChatMessageBody {
-    #[schema(example = "twitch")]
+    #[schema(example = "twitch", pattern = "^(twitch|discord|slack|youtube)$")]
     platform: String,
+    #[schema(pattern = "^[A-Za-z0-9._:@-]{1,128}$")]
     channel: String,
+    #[schema(pattern = "^[A-Za-z0-9._:@-]{1,128}$")]
     user_id: String,
+    #[schema(pattern = "^[A-Za-z0-9._:@-]{1,128}$")]
     message_id: String,
+    #[schema(min_length = 1, max_length = 64)]
     author: String,
     /// viewer, subscriber, vip, moderator or broadcaster; viewer if absent.
     #[serde(default)]
+    #[schema(pattern = "^(viewer|subscriber|vip|moderator|broadcaster)$")]
     role: Option<String>,
     /// 1 to 500 characters.
+    #[schema(min_length = 1, max_length = 500)]
     text: String,
     /// When the platform says it was sent; now if absent.
     #[serde(default)]
+    #[schema(format = DateTime)]
     sent_at: Option<String>,
 }
 
