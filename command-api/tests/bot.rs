@@ -277,3 +277,25 @@ async fn the_feed_is_pushed_over_a_websocket(pool: sqlx::PgPool) {
     let refused = tokio_tungstenite::connect_async(app.url("/v1/bots/replies/socket").replacen("http", "ws", 1)).await;
     assert!(refused.is_err());
 }
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn the_dashboard_says_something_and_bots_read_it_on_the_feed(pool: sqlx::PgPool) {
+    let app = spawn_app(pool).await;
+    let manager = app.token_for("mod-dashboard", "acme", "channels:write");
+    let said = app.post("/v1/channels/discord/9876/say", &manager, &json!({"text": "Stream starts in 5 minutes!"})).await;
+    assert_eq!(said.status, 202, "{said:?}");
+    let empty = app.post("/v1/channels/discord/9876/say", &manager, &json!({"text": ""})).await;
+    assert_eq!((empty.status, empty.field()), (422, "text"));
+    let bot = app.token("acme", "chat:write");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let reply = loop {
+        let page = feed(&app, &bot, "0.0&wait_seconds=2").await;
+        if let Some(reply) = page["replies"].as_array().and_then(|r| r.first()).cloned() {
+            break reply;
+        }
+        assert!(std::time::Instant::now() < deadline, "the say never reached the feed");
+    };
+    assert_eq!(reply["text"], "Stream starts in 5 minutes!");
+    assert_eq!((reply["platform"].as_str(), reply["channel"].as_str()), (Some("discord"), Some("9876")));
+    assert_eq!(reply["user_id"], "mod-dashboard", "the actor said it");
+}

@@ -12,13 +12,14 @@ use wavestack_adapters::http::{ApiError, ErrorEnvelope, ValidJson};
 use wavestack_domain::channel::{
     nightbot::DEFAULT_COOLDOWN_SECONDS, ChannelCommand, CommandDefinition, CommandEdit, ResponseTemplate,
 };
+use wavestack_domain::chat_command::{CommandUse, Invoker, Prepared, UseCommand};
 use wavestack_domain::value::{
-    Builtin, ChannelId, ChannelStreamId, ChatPlatform, CommandName, CommandPrefix, PlatformUserId, PointsPolicy,
-    UserLevel,
+    Builtin, ChannelId, ChannelStreamId, ChatPlatform, ChatText, CommandName, CommandPrefix, CommandUseStreamId,
+    DisplayName, MessageId, PlatformUserId, PointsPolicy, UserLevel,
 };
 
 use crate::command_error::command_error;
-use crate::edge::{field, AcceptedBody, Caller};
+use crate::edge::{field, now, AcceptedBody, Caller};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -317,4 +318,56 @@ pub(crate) async fn configure_builtin(
         None => builtin.default_name(),
     };
     change(&state, &caller, &stream, ChannelCommand::ConfigureBuiltin { builtin, name, enabled: body.enabled }).await
+}
+
+/// What the dashboard has the bot say.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SayBody {
+    /// 1 to 500 characters; cut to the platform's length.
+    #[schema(min_length = 1, max_length = 500)]
+    text: String,
+}
+
+/// The bot says something in the channel on its managers' behalf (the
+/// dashboard's "say"): a `CommandAnswered` of the `dashboard.say` stream,
+/// which bots read on the feed like every reply. The actor is the caller.
+#[utoipa::path(
+    post,
+    path = "/v1/channels/{platform}/{channel}/say",
+    tag = "channels",
+    params(ChannelPath),
+    request_body = SayBody,
+    responses((status = 202, description = "Recorded; on the bots' feed", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn say(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((platform, channel)): Path<(String, String)>,
+    ValidJson(body): ValidJson<SayBody>,
+) -> Result<Response, ApiError> {
+    let platform = field("platform", ChatPlatform::parse(&platform))?;
+    let channel = field("channel", ChannelId::parse(channel))?;
+    let text = field("text", ChatText::parse(body.text))?;
+    let actor = caller.metadata.actor.as_str();
+    let invoker = Invoker {
+        // Not a chat message: an id of its own, so that each say is one.
+        message_id: field("message_id", MessageId::parse(format!("say-{}", uuid::Uuid::new_v4())))?,
+        platform,
+        channel: channel.clone(),
+        user_id: field("actor", PlatformUserId::parse(actor))?,
+        author: field("actor", DisplayName::parse(actor))?,
+    };
+    let stream = CommandUseStreamId::new(&caller.metadata.org, platform, &channel, "dashboard.say");
+    let say = CommandUse::Decide(UseCommand {
+        invoker,
+        command: field("command", CommandName::parse("say"))?,
+        level: UserLevel::Broadcaster,
+        settings_version: 0,
+        at: now(),
+        prepared: Prepared::Answer { reply: text.to_string() },
+    });
+    let accepted = state.bus.command_use.execute(stream.as_str(), say, &caller.metadata).await.map_err(command_error)?;
+    Ok((StatusCode::ACCEPTED, Json(AcceptedBody::from(accepted))).into_response())
 }

@@ -33,6 +33,7 @@ use crate::state::AppState;
         channels::add_regular,
         channels::remove_regular,
         channels::configure_builtin,
+        channels::say,
         clips::request,
         clips::start,
         clips::complete,
@@ -74,7 +75,8 @@ pub(crate) fn commands(state: &AppState) -> Router {
                     "/v1/channels/{platform}/{channel}/regulars/{user_id}",
                     put(channels::add_regular).delete(channels::remove_regular),
                 )
-                .route("/v1/channels/{platform}/{channel}/builtins/{builtin}", put(channels::configure_builtin)),
+                .route("/v1/channels/{platform}/{channel}/builtins/{builtin}", put(channels::configure_builtin))
+                .route("/v1/channels/{platform}/{channel}/say", post(channels::say)),
         ))
         .merge(scoped(state, Scope::ClipsWrite, Router::new().route("/v1/clips", post(clips::request))))
         .merge(scoped(

@@ -9,6 +9,7 @@ mod leaderboard;
 mod params;
 mod publications;
 mod read_your_writes;
+mod viewer;
 mod waiters;
 
 pub use waiters::MAX_WAITS_PER_CALLER;
@@ -46,6 +47,7 @@ impl FromRef<ReadState> for waiters::Waiters {
     leaderboard::leaderboard,
     analytics::analytics,
     commands::commands,
+    viewer::viewer,
     clips::list,
     clips::one,
     publications::list,
@@ -59,6 +61,7 @@ pub(crate) fn routes(pool: PgPool, max_waits_per_caller: usize) -> Router {
         .route("/v1/channels/{channel}/leaderboard", get(leaderboard::leaderboard))
         .route("/v1/channels/{channel}/analytics", get(analytics::analytics))
         .route("/v1/channels/{platform}/{channel}/commands", get(commands::commands))
+        .route("/v1/channels/{platform}/{channel}/viewers/{user_id}", get(viewer::viewer))
         .route("/v1/clips", get(clips::list))
         .route("/v1/clips/{id}", get(clips::one))
         .route("/v1/publications", get(publications::list))
