@@ -25,7 +25,8 @@ pub async fn credit_transfer(
     at: Timestamp,
     metadata: &EventMetadata,
 ) -> Result<(), SettlementError> {
-    let receiver = Viewer { platform: sender.platform(), channel: sender.channel().clone(), user_id: sent.to_user_id.clone() };
+    let receiver =
+        Viewer { platform: sender.platform(), channel: sender.channel().clone(), user_id: sent.to_user_id.clone() };
     let credit = ReceivePoints {
         viewer: receiver.clone(),
         transfer_id: sent.transfer_id,
@@ -47,12 +48,7 @@ pub async fn settle_spend(
     at: Timestamp,
     metadata: &EventMetadata,
 ) -> Result<(), SettlementError> {
-    let uses = CommandUseStreamId::new(
-        spender.org(),
-        spender.platform(),
-        spender.channel(),
-        spent.command.as_str(),
-    );
+    let uses = CommandUseStreamId::new(spender.org(), spender.platform(), spender.channel(), spent.command.as_str());
     let abandon = CommandUse::Abandon(AbandonUse {
         invoker: Invoker {
             message_id: spent.message_id.clone(),

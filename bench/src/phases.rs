@@ -231,8 +231,12 @@ pub async fn batch(target: &Target, shape: TrafficShape, seconds: u64, size: usi
 /// Open loop: a request every `batch / rate` seconds (`rate` counts
 /// messages) for as long as `more(due)` says, each spawned so that a slow
 /// answer never delays the next; then waits for all of them.
-pub(crate) async fn paced<F>(rate: u64, batch: usize, mut more: impl FnMut(Instant) -> bool, mut request: impl FnMut() -> F)
-where
+pub(crate) async fn paced<F>(
+    rate: u64,
+    batch: usize,
+    mut more: impl FnMut(Instant) -> bool,
+    mut request: impl FnMut() -> F,
+) where
     F: std::future::Future<Output = ()> + Send + 'static,
 {
     let interval = Duration::from_secs_f64(batch.max(1) as f64 / rate.max(1) as f64);

@@ -25,7 +25,8 @@ use axum::middleware::from_fn_with_state;
 use axum::Router;
 pub use wavestack_adapters::http::Readiness;
 use wavestack_adapters::http::{
-    authenticate, health_routes, limit_per_caller, metrics_route, openapi_route, request_context, shed_load, ApiError, ApiName,
+    authenticate, health_routes, limit_per_caller, metrics_route, openapi_route, request_context, shed_load, ApiError,
+    ApiName,
 };
 
 /// The OpenAPI 3.1 document this API serves at `/openapi.json`.

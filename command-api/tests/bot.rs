@@ -63,12 +63,11 @@ async fn a_conversation_defines_uses_edits_aliases_and_deletes_a_command(pool: s
     assert_eq!(listed, ["Commands: !points, !give, !daily, !leaderboard, !commands, !clip"]);
 
     // Every change to the settings is an event whose actor is the moderator.
-    let actors: Vec<String> = sqlx::query_scalar(
-        "SELECT metadata->>'actor' FROM events WHERE aggregate_type = 'channel' ORDER BY sequence",
-    )
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
+    let actors: Vec<String> =
+        sqlx::query_scalar("SELECT metadata->>'actor' FROM events WHERE aggregate_type = 'channel' ORDER BY sequence")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(actors, ["twitch:mod-1"; 5]);
 
     // The feed carries the same replies, in order, from the beginning. A
@@ -245,11 +244,18 @@ async fn bad_settings_are_refused_naming_the_field(pool: sqlx::PgPool) {
     let level = add(json!({"name": "!x", "response": "hi", "min_level": "king"})).await;
     assert_eq!((level.status, level.field()), (422, "min_level"));
     let no_scope = app.token("acme", "chat:write");
-    let refused = app.post("/v1/channels/twitch/shroud/commands", &no_scope, &json!({"name": "!x", "response": "y"})).await;
+    let refused =
+        app.post("/v1/channels/twitch/shroud/commands", &no_scope, &json!({"name": "!x", "response": "y"})).await;
     assert_eq!(refused.status, 403);
-    let policy = json!({"points_per_message": 1, "cooldown_seconds": 999999, "daily_bonus": 0, "subscriber_percent": 100});
-    let response =
-        app.http.put(app.url("/v1/channels/twitch/shroud/points-policy")).bearer_auth(&manager).json(&policy).send().await;
+    let policy =
+        json!({"points_per_message": 1, "cooldown_seconds": 999999, "daily_bonus": 0, "subscriber_percent": 100});
+    let response = app
+        .http
+        .put(app.url("/v1/channels/twitch/shroud/points-policy"))
+        .bearer_auth(&manager)
+        .json(&policy)
+        .send()
+        .await;
     assert_eq!(response.unwrap().status(), 422);
     assert_eq!(app.events_in("channel").await, 0, "nothing refused was written");
 }
@@ -261,7 +267,8 @@ async fn the_feed_is_pushed_over_a_websocket(pool: sqlx::PgPool) {
 
     let app = spawn_app(pool).await;
     let bot = app.token("acme", "chat:write");
-    let mut request = app.url("/v1/bots/replies/socket?after=0.0").replacen("http", "ws", 1).into_client_request().unwrap();
+    let mut request =
+        app.url("/v1/bots/replies/socket?after=0.0").replacen("http", "ws", 1).into_client_request().unwrap();
     request.headers_mut().insert("authorization", format!("Bearer {bot}").parse().unwrap());
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("the socket opens");
     let answered = replies(&app, &bot, said("viewer-1", "Vic", "viewer", "w1", "!points")).await;
@@ -272,7 +279,10 @@ async fn the_feed_is_pushed_over_a_websocket(pool: sqlx::PgPool) {
         .unwrap()
         .unwrap();
     let pushed: Value = serde_json::from_str(frame.to_text().unwrap()).unwrap();
-    assert_eq!((pushed["text"].as_str(), pushed["in_reply_to"].as_str()), (Some("@Vic, you have 1 points"), Some("w1")));
+    assert_eq!(
+        (pushed["text"].as_str(), pushed["in_reply_to"].as_str()),
+        (Some("@Vic, you have 1 points"), Some("w1"))
+    );
     // Without a token there is no socket.
     let refused = tokio_tungstenite::connect_async(app.url("/v1/bots/replies/socket").replacen("http", "ws", 1)).await;
     assert!(refused.is_err());
@@ -282,7 +292,8 @@ async fn the_feed_is_pushed_over_a_websocket(pool: sqlx::PgPool) {
 async fn the_dashboard_says_something_and_bots_read_it_on_the_feed(pool: sqlx::PgPool) {
     let app = spawn_app(pool).await;
     let manager = app.token_for("mod-dashboard", "acme", "channels:write");
-    let said = app.post("/v1/channels/discord/9876/say", &manager, &json!({"text": "Stream starts in 5 minutes!"})).await;
+    let said =
+        app.post("/v1/channels/discord/9876/say", &manager, &json!({"text": "Stream starts in 5 minutes!"})).await;
     assert_eq!(said.status, 202, "{said:?}");
     let empty = app.post("/v1/channels/discord/9876/say", &manager, &json!({"text": ""})).await;
     assert_eq!((empty.status, empty.field()), (422, "text"));

@@ -23,8 +23,7 @@ pub use wavestack_adapters::http::{LoadLimits, RateLimits};
 pub use wavestack_adapters::http::Readiness;
 use wavestack_adapters::http::{
     authenticate, health_routes, limit_per_caller, metrics_route, openapi_route, request_context, shed_load, ApiError,
-    ApiName, ErrorEnvelope,
-    LoadShedder, RateLimiter,
+    ApiName, ErrorEnvelope, LoadShedder, RateLimiter,
 };
 
 #[derive(Clone)]
@@ -84,7 +83,10 @@ fn files() {}
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    info(title = "WaveStack query API", description = "Read models, the live feed, rendered files and the read-only schema registry."),
+    info(
+        title = "WaveStack query API",
+        description = "Read models, the live feed, rendered files and the read-only schema registry."
+    ),
     paths(files)
 )]
 struct QueryApiDoc;

@@ -76,9 +76,10 @@ async fn the_commands_page_and_a_viewers_points(pool: PgPool) {
     };
     bus.channel.execute("acme/twitch/shroud", ChannelCommand::AddCommand(hug), &meta).await.unwrap();
     let stream = viewer().stream_id(&meta.org);
-    for (n, request) in [None, None, Some(PointsRequest::Spend { command: CommandName::parse("hug").unwrap(), cost: 5 })]
-        .into_iter()
-        .enumerate()
+    for (n, request) in
+        [None, None, Some(PointsRequest::Spend { command: CommandName::parse("hug").unwrap(), cost: 5 })]
+            .into_iter()
+            .enumerate()
     {
         bus.chat.execute(&stream, message(&format!("m{n}"), n as i64, request), &meta).await.unwrap();
     }
@@ -118,11 +119,13 @@ async fn the_commands_page_and_a_viewers_points(pool: PgPool) {
     let (status, standing) = get(&app, "/v1/channels/twitch/shroud/viewers/ada-1?limit=2", &token("acme")).await;
     assert_eq!(status, 200, "{standing}");
     assert_eq!(standing["balance"], 25, "three awards of 10, less a price of 5");
-    let events: Vec<&str> = standing["history"].as_array().unwrap().iter().map(|m| m["event"].as_str().unwrap()).collect();
+    let events: Vec<&str> =
+        standing["history"].as_array().unwrap().iter().map(|m| m["event"].as_str().unwrap()).collect();
     assert_eq!(events, ["PointsSpent", "PointsAwarded"]);
     assert_eq!(standing["history"][0]["change"], -5);
     let cursor = standing["next_cursor"].as_str().unwrap();
-    let (_, older) = get(&app, &format!("/v1/channels/twitch/shroud/viewers/ada-1?limit=2&before={cursor}"), &token("acme")).await;
+    let (_, older) =
+        get(&app, &format!("/v1/channels/twitch/shroud/viewers/ada-1?limit=2&before={cursor}"), &token("acme")).await;
     assert_eq!(older["balance"], 25);
     assert_eq!(older["history"].as_array().unwrap().len(), 2);
 

@@ -76,14 +76,17 @@ fn economy_event() -> impl Strategy<Value = ChatEvent> {
         (message(), command_name(), points(), points()).prop_map(|(message_id, command, points, balance)| {
             ChatEvent::PointsSpent(PointsSpent { message_id, command, points, balance })
         }),
-        (uuid(), message(), user(), points(), points()).prop_map(|(transfer_id, message_id, to_user_id, points, balance)| {
-            ChatEvent::PointsSent(PointsSent { transfer_id, message_id, to_user_id, points, balance })
-        }),
+        (uuid(), message(), user(), points(), points()).prop_map(
+            |(transfer_id, message_id, to_user_id, points, balance)| {
+                ChatEvent::PointsSent(PointsSent { transfer_id, message_id, to_user_id, points, balance })
+            }
+        ),
         (uuid(), user(), points(), points()).prop_map(|(transfer_id, from_user_id, points, balance)| {
             ChatEvent::PointsReceived(PointsReceived { transfer_id, from_user_id, points, balance })
         }),
-        (message(), points(), points())
-            .prop_map(|(message_id, points, balance)| ChatEvent::PointsRefunded(PointsRefunded { message_id, points, balance })),
+        (message(), points(), points()).prop_map(|(message_id, points, balance)| ChatEvent::PointsRefunded(
+            PointsRefunded { message_id, points, balance }
+        )),
         (message(), points(), points(), ts()).prop_map(|(message_id, points, balance, claimed_at)| {
             ChatEvent::DailyBonusClaimed(DailyBonusClaimed { message_id, points, balance, claimed_at })
         }),

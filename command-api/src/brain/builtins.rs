@@ -139,9 +139,11 @@ pub(super) async fn prepare(
                 let to = resolved.args.split_whitespace().next().unwrap_or("").trim_start_matches('@');
                 answer(format!("{who} gave {to_points} points to {to} ({who} has {balance} left)"))
             }
-            (None, Some(r)) if r.reason == PointsRefusal::SelfTransfer => {
-                refuse(RefusalReason::Invalid, "a gift to oneself", Some(format!("@{who}, you cannot give points to yourself")))
-            }
+            (None, Some(r)) if r.reason == PointsRefusal::SelfTransfer => refuse(
+                RefusalReason::Invalid,
+                "a gift to oneself",
+                Some(format!("@{who}, you cannot give points to yourself")),
+            ),
             (None, Some(r)) => refuse(
                 RefusalReason::Cost,
                 "not enough points",
@@ -153,9 +155,11 @@ pub(super) async fn prepare(
             (Some((points, balance)), _) => {
                 answer(format!("@{who}, here are your {points} daily points; you have {balance}"))
             }
-            (None, Some(r)) if r.reason == PointsRefusal::DailyOff => {
-                refuse(RefusalReason::Invalid, "the daily bonus is off", Some("The daily bonus is off in this channel".into()))
-            }
+            (None, Some(r)) if r.reason == PointsRefusal::DailyOff => refuse(
+                RefusalReason::Invalid,
+                "the daily bonus is off",
+                Some("The daily bonus is off in this channel".into()),
+            ),
             (None, _) => refuse(
                 RefusalReason::Cooldown,
                 "claimed today",
@@ -205,7 +209,11 @@ async fn manage(
     let request = match parse_manage(&resolved.args) {
         Ok(request) => request,
         Err(_) if level < UserLevel::Moderator => {
-            return Ok(Some(Prepared::Refuse { reason: RefusalReason::Level, detail: "needs moderator".into(), reply: None }))
+            return Ok(Some(Prepared::Refuse {
+                reason: RefusalReason::Level,
+                detail: "needs moderator".into(),
+                reply: None,
+            }))
         }
         Err(error) => {
             return Ok(Some(Prepared::Refuse {
@@ -234,7 +242,11 @@ async fn manage(
             return Ok(Some(Prepared::Answer { reply: format!("Commands: {}", names.join(", ")) }));
         }
         _ if level < UserLevel::Moderator => {
-            return Ok(Some(Prepared::Refuse { reason: RefusalReason::Level, detail: "needs moderator".into(), reply: None }))
+            return Ok(Some(Prepared::Refuse {
+                reason: RefusalReason::Level,
+                detail: "needs moderator".into(),
+                reply: None,
+            }))
         }
         ManageRequest::Add(definition) => {
             let done = format!("@{who}, {} added", definition.name);

@@ -129,8 +129,14 @@ fn stream(caller: &Caller, platform: &str, channel: String) -> Result<(ChannelSt
     Ok((ChannelStreamId::new(&caller.metadata.org, platform, &channel), platform))
 }
 
-async fn change(state: &AppState, caller: &Caller, stream: &ChannelStreamId, command: ChannelCommand) -> Result<Response, ApiError> {
-    let accepted = state.bus.channel.execute(stream.as_str(), command, &caller.metadata).await.map_err(command_error)?;
+async fn change(
+    state: &AppState,
+    caller: &Caller,
+    stream: &ChannelStreamId,
+    command: ChannelCommand,
+) -> Result<Response, ApiError> {
+    let accepted =
+        state.bus.channel.execute(stream.as_str(), command, &caller.metadata).await.map_err(command_error)?;
     Ok((StatusCode::ACCEPTED, Json(AcceptedBody::from(accepted))).into_response())
 }
 
@@ -368,6 +374,7 @@ pub(crate) async fn say(
         at: now(),
         prepared: Prepared::Answer { reply: text.to_string() },
     });
-    let accepted = state.bus.command_use.execute(stream.as_str(), say, &caller.metadata).await.map_err(command_error)?;
+    let accepted =
+        state.bus.command_use.execute(stream.as_str(), say, &caller.metadata).await.map_err(command_error)?;
     Ok((StatusCode::ACCEPTED, Json(AcceptedBody::from(accepted))).into_response())
 }

@@ -185,8 +185,7 @@ async fn batch(
 fn outcome(heard: Result<Heard, ApiError>) -> MessageResult {
     match heard {
         Ok(Heard { accepted, replies }) => {
-            let fields =
-                AcceptedFields { aggregate_id: accepted.aggregate_id, sequence: accepted.sequence, replies };
+            let fields = AcceptedFields { aggregate_id: accepted.aggregate_id, sequence: accepted.sequence, replies };
             if accepted.events_written == 0 {
                 MessageResult::Duplicate(fields)
             } else {

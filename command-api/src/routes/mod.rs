@@ -20,7 +20,10 @@ use crate::state::AppState;
 /// The command API's OpenAPI document, from its handlers' attributes.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    info(title = "WaveStack command API", description = "Chat, clips, publications, channel settings and tokens: commands in, events out."),
+    info(
+        title = "WaveStack command API",
+        description = "Chat, clips, publications, channel settings and tokens: commands in, events out."
+    ),
     paths(
         chat::post_messages,
         replies::feed,
@@ -57,7 +60,9 @@ pub(crate) fn commands(state: &AppState) -> Router {
         .merge(scoped(
             state,
             Scope::ChatWrite,
-            Router::new().route("/v1/chat/messages", post(chat::post_messages)).route("/v1/bots/replies", get(replies::feed))
+            Router::new()
+                .route("/v1/chat/messages", post(chat::post_messages))
+                .route("/v1/bots/replies", get(replies::feed))
                 .route("/v1/bots/replies/socket", get(replies::socket)),
         ))
         .merge(scoped(

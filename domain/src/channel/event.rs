@@ -34,11 +34,19 @@ pub enum ChannelEvent {
     CommandAdded(CommandDefinition),
     /// The whole definition after the edit.
     CommandEdited(CommandDefinition),
-    CommandDeleted { name: CommandName },
+    CommandDeleted {
+        name: CommandName,
+    },
     PointsPolicyChanged(PointsPolicy),
-    PrefixChanged { prefix: CommandPrefix },
-    RegularAdded { user_id: PlatformUserId },
-    RegularRemoved { user_id: PlatformUserId },
+    PrefixChanged {
+        prefix: CommandPrefix,
+    },
+    RegularAdded {
+        user_id: PlatformUserId,
+    },
+    RegularRemoved {
+        user_id: PlatformUserId,
+    },
     BuiltinConfigured(BuiltinConfigured),
 }
 

@@ -128,18 +128,16 @@ fn options(mut rest: &str) -> Result<(Options, &str), ManageError> {
             "cd" => options.cooldown = Some(seconds("-cd", value)?),
             "ucd" => options.user_cooldown = Some(seconds("-ucd", value)?),
             "cost" => {
-                options.cost = Some(
-                    value
-                        .parse::<u64>()
-                        .ok()
-                        .filter(|c| *c <= MAX_COST)
-                        .ok_or_else(|| error(format!("-cost: `{value}` is not a whole number from 0 to {MAX_COST}")))?,
-                )
+                options.cost =
+                    Some(
+                        value.parse::<u64>().ok().filter(|c| *c <= MAX_COST).ok_or_else(|| {
+                            error(format!("-cost: `{value}` is not a whole number from 0 to {MAX_COST}"))
+                        })?,
+                    )
             }
             "a" => {
-                options.alias_of = Some(
-                    CommandName::parse(value).map_err(|_| error(format!("-a: `{value}` is not a command name")))?,
-                )
+                options.alias_of =
+                    Some(CommandName::parse(value).map_err(|_| error(format!("-a: `{value}` is not a command name")))?)
             }
             other => return Err(error(format!("unknown option -{other}; options are -ul, -cd, -ucd, -cost, -a"))),
         }
@@ -148,11 +146,9 @@ fn options(mut rest: &str) -> Result<(Options, &str), ManageError> {
 }
 
 fn seconds(option: &str, value: &str) -> Result<u32, ManageError> {
-    value
-        .parse::<u32>()
-        .ok()
-        .filter(|s| *s <= MAX_COOLDOWN_SECONDS)
-        .ok_or_else(|| error(format!("{option}: `{value}` is not a number of seconds from 0 to {MAX_COOLDOWN_SECONDS}")))
+    value.parse::<u32>().ok().filter(|s| *s <= MAX_COOLDOWN_SECONDS).ok_or_else(|| {
+        error(format!("{option}: `{value}` is not a number of seconds from 0 to {MAX_COOLDOWN_SECONDS}"))
+    })
 }
 
 fn split_word(text: &str) -> (&str, &str) {
@@ -180,7 +176,10 @@ mod tests {
         };
         assert_eq!(d.name, name("hug"));
         assert_eq!(d.response.as_str(), "$(user) hugs $(touser) -gently");
-        assert_eq!((d.min_level, d.cooldown_seconds, d.user_cooldown_seconds, d.cost), (UserLevel::Subscriber, 30, 120, 10));
+        assert_eq!(
+            (d.min_level, d.cooldown_seconds, d.user_cooldown_seconds, d.cost),
+            (UserLevel::Subscriber, 30, 120, 10)
+        );
         assert!(d.enabled && d.alias_of.is_none());
     }
 

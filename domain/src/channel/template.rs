@@ -92,10 +92,8 @@ impl ResponseTemplate {
         let mut i = 0;
         while i < chars.len() {
             if chars[i] == '$' && chars.get(i + 1) == Some(&'(') {
-                let close = chars[i + 2..]
-                    .iter()
-                    .position(|c| *c == ')')
-                    .ok_or(TemplateError::Unclosed { position: i })?;
+                let close =
+                    chars[i + 2..].iter().position(|c| *c == ')').ok_or(TemplateError::Unclosed { position: i })?;
                 let inner: String = chars[i + 2..i + 2 + close].iter().collect();
                 let variable = variable(inner.trim(), i)?;
                 if !text.is_empty() {
@@ -201,7 +199,9 @@ impl fmt::Display for ResponseTemplate {
 /// fixed here (std's hashers may change between Rust releases, and a replay
 /// must render the same text years later).
 pub fn seed_of(message_id: &str) -> u64 {
-    message_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
+    message_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Vigna's SplitMix64: small, fixed, and good enough for dice.
@@ -228,8 +228,10 @@ mod tests {
 
     #[test]
     fn renders_every_variable() {
-        let t = ResponseTemplate::parse("$(user) hugs $(touser) [$(query)] $(1)/$(2)/$(9) #$(count) $(points) in $(channel)")
-            .unwrap();
+        let t = ResponseTemplate::parse(
+            "$(user) hugs $(touser) [$(query)] $(1)/$(2)/$(9) #$(count) $(points) in $(channel)",
+        )
+        .unwrap();
         assert_eq!(t.render(&context("@Bob tightly", 1)), "Ada hugs Bob [@Bob tightly] @Bob/tightly/ #7 120 in shroud");
         assert_eq!(t.render(&context("", 1)), "Ada hugs Ada [] // #7 120 in shroud");
     }

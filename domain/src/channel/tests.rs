@@ -34,9 +34,10 @@ fn added(d: CommandDefinition) -> ChannelEvent {
 
 #[test]
 fn a_command_is_added_once() {
-    Channel::with(()).given_no_previous_events().when(ChannelCommand::AddCommand(command("hug", "hi"))).then_expect_events(
-        vec![added(command("hug", "hi"))],
-    );
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::AddCommand(command("hug", "hi")))
+        .then_expect_events(vec![added(command("hug", "hi"))]);
     Channel::with(())
         .given(vec![added(command("hug", "hi"))])
         .when(ChannelCommand::AddCommand(command("hug", "again")))
@@ -160,7 +161,10 @@ fn resolution_follows_aliases_and_skips_disabled_commands() {
     let mut state = ChannelState::default();
     for event in [
         added(CommandDefinition { min_level: UserLevel::Vip, ..command("songrequest", "queued $(query)") }),
-        added(CommandDefinition { response: ResponseTemplate::parse("spotify").unwrap(), ..alias("sr", "songrequest") }),
+        added(CommandDefinition {
+            response: ResponseTemplate::parse("spotify").unwrap(),
+            ..alias("sr", "songrequest")
+        }),
         added(CommandDefinition { enabled: false, ..command("off", "x") }),
         ChannelEvent::PrefixChanged { prefix: CommandPrefix::parse("?").unwrap() },
     ] {

@@ -29,7 +29,9 @@ pub enum ChatCommand {
     ReceivePoints(ReceivePoints),
     /// Gives back what a command's use took when the use was refused:
     /// once per message.
-    RefundSpend { message_id: MessageId },
+    RefundSpend {
+        message_id: MessageId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -57,7 +57,12 @@ fn receive(state: &ChatState, m: ReceiveChatMessage) -> Result<Vec<ChatEvent>, C
         events.push(ChatEvent::PointsAwarded(PointsAwarded { points: award, balance, awarded_at: m.sent_at }));
     }
     let refused = |reason, points, balance| {
-        ChatEvent::PointsRequestRefused(PointsRequestRefused { message_id: m.message_id.clone(), reason, points, balance })
+        ChatEvent::PointsRequestRefused(PointsRequestRefused {
+            message_id: m.message_id.clone(),
+            reason,
+            points,
+            balance,
+        })
     };
     match m.points_request {
         None => {}

@@ -10,13 +10,13 @@ mod state;
 #[cfg(test)]
 mod tests;
 
+/// The channel's points policy, now a value of the channel's settings.
+pub use crate::value::PointsPolicy;
 pub use command::{ChatCommand, PointsRequest, ReceiveChatMessage, ReceivePoints, Viewer};
 pub use decide::transfer_id;
 pub use error::ChatError;
 pub use event::*;
 pub use invocation::{parse_invocation, parse_invocation_with, Invocation};
 pub use state::{ChatState, REMEMBERED_MESSAGE_IDS, REMEMBERED_POINT_MOVES};
-/// The channel's points policy, now a value of the channel's settings.
-pub use crate::value::PointsPolicy;
 
 crate::aggregate::cqrs_aggregate!(ChatState, ChatEvent, type = "chat", version = "1");

@@ -140,10 +140,8 @@ fn only_recent_message_ids_are_remembered() {
 #[test]
 fn a_bang_command_is_recorded_as_an_invocation() {
     let m = message("m1", "!Clip 30", at(0));
-    Chat::with(())
-        .given_no_previous_events()
-        .when(ChatCommand::ReceiveChatMessage(m.clone()))
-        .then_expect_events(vec![
+    Chat::with(()).given_no_previous_events().when(ChatCommand::ReceiveChatMessage(m.clone())).then_expect_events(
+        vec![
             received(&m),
             ChatEvent::ChatCommandInvoked(ChatCommandInvoked {
                 message_id: m.message_id.clone(),
@@ -152,7 +150,8 @@ fn a_bang_command_is_recorded_as_an_invocation() {
                 invoked_at: at(0),
             }),
             awarded(1, at(0)),
-        ]);
+        ],
+    );
 }
 
 #[test]
@@ -188,7 +187,12 @@ fn bob() -> PlatformUserId {
 #[test]
 fn a_price_is_taken_after_the_messages_own_award() {
     let first = message("m1", "hello", at(0));
-    let m = with_request("m2", "!hug", at(60), PointsRequest::Spend { command: CommandName::parse("hug").unwrap(), cost: 2 });
+    let m = with_request(
+        "m2",
+        "!hug",
+        at(60),
+        PointsRequest::Spend { command: CommandName::parse("hug").unwrap(), cost: 2 },
+    );
     Chat::with(())
         .given(vec![received(&first), awarded(1, at(0))])
         .when(ChatCommand::ReceiveChatMessage(m.clone()))
@@ -274,9 +278,10 @@ fn a_transfer_is_credited_once() {
         points: 3,
         balance: 3,
     });
-    Chat::with(()).given_no_previous_events().when(ChatCommand::ReceivePoints(credit.clone())).then_expect_events(
-        vec![received.clone()],
-    );
+    Chat::with(())
+        .given_no_previous_events()
+        .when(ChatCommand::ReceivePoints(credit.clone()))
+        .then_expect_events(vec![received.clone()]);
     Chat::with(()).given(vec![received]).when(ChatCommand::ReceivePoints(credit)).then_expect_events(vec![]);
 }
 
@@ -288,8 +293,11 @@ fn a_refund_gives_back_a_price_once() {
         points: 4,
         balance: 1,
     });
-    let refunded =
-        ChatEvent::PointsRefunded(PointsRefunded { message_id: MessageId::parse("m2").unwrap(), points: 4, balance: 5 });
+    let refunded = ChatEvent::PointsRefunded(PointsRefunded {
+        message_id: MessageId::parse("m2").unwrap(),
+        points: 4,
+        balance: 5,
+    });
     let refund = ChatCommand::RefundSpend { message_id: MessageId::parse("m2").unwrap() };
     Chat::with(()).given(vec![spent.clone()]).when(refund.clone()).then_expect_events(vec![refunded.clone()]);
     Chat::with(()).given(vec![spent, refunded]).when(refund.clone()).then_expect_events(vec![]);
@@ -329,7 +337,8 @@ fn the_daily_bonus_is_once_per_utc_day() {
 fn subscribers_earn_their_percentage() {
     let mut m = message("m1", "hi", at(0));
     m.points = PointsPolicy { points_per_message: 10, subscriber_percent: 150, ..PointsPolicy::default() };
-    let events = Chat::with(()).given_no_previous_events().when(ChatCommand::ReceiveChatMessage(m)).inspect_result().unwrap();
+    let events =
+        Chat::with(()).given_no_previous_events().when(ChatCommand::ReceiveChatMessage(m)).inspect_result().unwrap();
     assert_eq!(events.last(), Some(&awarded_points(15, 15, at(0))));
 }
 
@@ -354,20 +363,42 @@ mod conservation {
 
     #[derive(Debug, Clone)]
     enum Op {
-        Chat { who: usize },
-        Give { from: usize, to: usize, points: u64, killed: bool },
-        Spend { who: usize, cost: u64, refused: bool, killed: bool },
+        Chat {
+            who: usize,
+        },
+        Give {
+            from: usize,
+            to: usize,
+            points: u64,
+            killed: bool,
+        },
+        Spend {
+            who: usize,
+            cost: u64,
+            refused: bool,
+            killed: bool,
+        },
         /// The process manager works off one pending settlement, maybe twice.
-        Settle { redeliver: bool },
+        Settle {
+            redeliver: bool,
+        },
     }
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             (0..4usize).prop_map(|who| Op::Chat { who }),
-            (0..4usize, 0..4usize, 0..6u64, any::<bool>())
-                .prop_map(|(from, to, points, killed)| Op::Give { from, to, points, killed }),
-            (0..4usize, 0..6u64, any::<bool>(), any::<bool>())
-                .prop_map(|(who, cost, refused, killed)| Op::Spend { who, cost, refused, killed }),
+            (0..4usize, 0..4usize, 0..6u64, any::<bool>()).prop_map(|(from, to, points, killed)| Op::Give {
+                from,
+                to,
+                points,
+                killed
+            }),
+            (0..4usize, 0..6u64, any::<bool>(), any::<bool>()).prop_map(|(who, cost, refused, killed)| Op::Spend {
+                who,
+                cost,
+                refused,
+                killed
+            }),
             any::<bool>().prop_map(|redeliver| Op::Settle { redeliver }),
         ]
     }

@@ -13,10 +13,10 @@ mod text;
 mod timestamp;
 
 pub use error::ValueError;
-pub(crate) use platform::closed_enum;
 pub use ids::{ActorId, ChannelId, ClipId, IdempotencyKey, MessageId, OrgId, PlatformUserId, PublicationId};
 pub use level::{Builtin, CommandName, CommandPrefix, PointsPolicy, UserLevel};
 pub use media::{ClipDuration, ClipSource, ClipStart, Container, ContentHash, MediaUri};
+pub(crate) use platform::closed_enum;
 pub use platform::{ChatPlatform, Role};
 pub use publish::{Asset, AssetUrl, Hashtag, Hashtags, TargetPlatform, Targets};
 pub use stream_ids::{ChannelStreamId, ChatStreamId, ClipStreamId, CommandUseStreamId, PublicationStreamId};

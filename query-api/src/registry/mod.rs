@@ -77,7 +77,22 @@ pub(crate) struct RegistryErrorBody {
 
 /// The registry endpoints, from their handlers' attributes.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(subjects, versions, version, version_schema, schema_by_id, raw_schema_by_id, versions_of_id, subjects_of_id, subject_config, lookup, register, schema_types, config, mode))]
+#[openapi(paths(
+    subjects,
+    versions,
+    version,
+    version_schema,
+    schema_by_id,
+    raw_schema_by_id,
+    versions_of_id,
+    subjects_of_id,
+    subject_config,
+    lookup,
+    register,
+    schema_types,
+    config,
+    mode
+))]
 pub(crate) struct RegistryDoc;
 
 fn ok(body: Value) -> Response {

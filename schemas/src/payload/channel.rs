@@ -58,9 +58,11 @@ fn definition_of(value: Value) -> Result<CommandDefinition, CodecError> {
         name: f.parsed("name", CommandName::parse)?,
         response: ResponseTemplate::parse(f.string("response")?)
             .map_err(|_| CodecError::Shape { field: "response", expected: "a valid response template" })?,
-        alias_of: f.optional_string("alias_of")?.map(CommandName::parse).transpose().map_err(|error| {
-            CodecError::Value { field: "alias_of", error }
-        })?,
+        alias_of: f
+            .optional_string("alias_of")?
+            .map(CommandName::parse)
+            .transpose()
+            .map_err(|error| CodecError::Value { field: "alias_of", error })?,
         min_level: f.symbol_parsed("min_level", UserLevel::parse)?,
         cooldown_seconds: seconds(&mut f, "cooldown_seconds")?,
         user_cooldown_seconds: seconds(&mut f, "user_cooldown_seconds")?,
