@@ -20,7 +20,7 @@ pub use error::{ApiError, ErrorBody, ErrorEnvelope};
 pub use health::{health_routes, Readiness};
 pub use json::{from_value, parse_json, ValidJson};
 pub use metrics::{metrics_handle, metrics_route};
-pub use openapi::{document, openapi_route, BearerAuth};
+pub use openapi::{document, openapi_route, BearerAuth, Refused};
 pub use query::{parse_query, ValidQuery};
 pub use rate_limit::{limit_per_caller, KeyedLimiter, RateLimit, RateLimiter, RateLimits};
 pub use request_context::{request_context, ApiName, RequestId};

@@ -26,6 +26,18 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Every route's refusals and failures, in one place: `responses((status =
+/// 202, …), Refused)`.
+#[derive(Debug, utoipa::IntoResponses)]
+#[response(
+    status = "default",
+    description = "A refusal or failure, as `{\"error\": {...}}`; the status says which: 400 malformed, 401 token, \
+                   403 scope, 404 not found (another org's too), 409 conflict, 413 too large, 415 not JSON, \
+                   422 a field refused (named in `field`), 429 too many (`Retry-After`), 503 unavailable, \
+                   504 not caught up"
+)]
+pub struct Refused(#[to_schema] pub ErrorEnvelope);
+
 #[derive(OpenApi)]
 #[openapi(paths(health, ready, metrics, openapi_json), components(schemas(ErrorBody, ErrorEnvelope)))]
 struct Shared;

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use wavestack_adapters::http::{ApiError, ErrorEnvelope, ValidJson};
+use wavestack_adapters::http::{ApiError, Refused, ValidJson};
 use wavestack_domain::channel::{
     nightbot::DEFAULT_COOLDOWN_SECONDS, ChannelCommand, CommandDefinition, CommandEdit, ResponseTemplate,
 };
@@ -146,7 +146,7 @@ async fn change(
     tag = "channels",
     params(ChannelPath),
     request_body = CommandBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn add_command(
@@ -175,7 +175,7 @@ pub(crate) async fn add_command(
     tag = "channels",
     params(ChannelPath, ("name" = String, Path, description = "The command, with or without its `!`")),
     request_body = EditBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn edit_command(
@@ -205,7 +205,7 @@ pub(crate) async fn edit_command(
     path = "/v1/channels/{platform}/{channel}/commands/{name}",
     tag = "channels",
     params(ChannelPath, ("name" = String, Path, description = "The command, with or without its `!`")),
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn delete_command(
@@ -224,7 +224,7 @@ pub(crate) async fn delete_command(
     tag = "channels",
     params(ChannelPath),
     request_body = PointsPolicyBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn set_points_policy(
@@ -252,7 +252,7 @@ pub(crate) async fn set_points_policy(
     tag = "channels",
     params(ChannelPath),
     request_body = PrefixBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn set_prefix(
@@ -271,7 +271,7 @@ pub(crate) async fn set_prefix(
     path = "/v1/channels/{platform}/{channel}/regulars/{user_id}",
     tag = "channels",
     params(ChannelPath, ("user_id" = String, Path, description = "The platform's user id")),
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn add_regular(
@@ -289,7 +289,7 @@ pub(crate) async fn add_regular(
     path = "/v1/channels/{platform}/{channel}/regulars/{user_id}",
     tag = "channels",
     params(ChannelPath, ("user_id" = String, Path, description = "The platform's user id")),
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn remove_regular(
@@ -308,7 +308,7 @@ pub(crate) async fn remove_regular(
     tag = "channels",
     params(ChannelPath, ("builtin" = String, Path, description = "points, give, daily, leaderboard, commands or clip")),
     request_body = BuiltinBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn configure_builtin(
@@ -344,7 +344,7 @@ pub(crate) struct SayBody {
     tag = "channels",
     params(ChannelPath),
     request_body = SayBody,
-    responses((status = 202, description = "Recorded; on the bots' feed", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Recorded; on the bots' feed", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn say(

@@ -12,7 +12,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{from_value, ApiError, ErrorBody, ErrorEnvelope, ValidJson};
+use wavestack_adapters::http::{from_value, ApiError, ErrorBody, Refused, ValidJson};
 use wavestack_domain::chat::{PointsPolicy, ReceiveChatMessage, Viewer};
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{
@@ -55,7 +55,7 @@ pub(crate) struct ChatMessageBody {
     path = "/v1/chat/messages",
     tag = "chat",
     request_body = ChatPost,
-    responses((status = 202, description = "Written; per message, what the bot should say", body = ChatAnswer), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Written; per message, what the bot should say", body = ChatAnswer), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn post_messages(

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use wavestack_adapters::http::{ApiError, ErrorEnvelope, ValidJson};
+use wavestack_adapters::http::{ApiError, Refused, ValidJson};
 use wavestack_adapters::media::{Reservation, SourceRefused};
 use wavestack_domain::clip::{self, ClipCommand, RenderedClip, RequestClip};
 use wavestack_domain::value::{
@@ -51,7 +51,7 @@ pub(crate) struct ClipAccepted {
     tag = "clips",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe; the clip id derives from it")),
     request_body = RequestClipBody,
-    responses((status = 202, description = "The clip requested", body = ClipAccepted), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "The clip requested", body = ClipAccepted), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn request(
@@ -129,7 +129,7 @@ async fn reserve(
     path = "/v1/clips/{clip_id}/start",
     tag = "clips",
     params(("clip_id" = String, Path, description = "The clip's UUID")),
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn start(
@@ -159,7 +159,7 @@ pub(crate) struct CompleteBody {
     tag = "clips",
     params(("clip_id" = String, Path, description = "The clip's UUID")),
     request_body = CompleteBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn complete(
@@ -192,7 +192,7 @@ pub(crate) struct FailBody {
     tag = "clips",
     params(("clip_id" = String, Path, description = "The clip's UUID")),
     request_body = FailBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn fail(

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use wavestack_adapters::http::{ApiError, ErrorEnvelope, ValidJson};
+use wavestack_adapters::http::{ApiError, Refused, ValidJson};
 use wavestack_domain::clip;
 use wavestack_domain::publication::{self, CreatePublication, PublicationCommand};
 use wavestack_domain::value::{
@@ -61,7 +61,7 @@ pub(crate) struct PublicationAccepted {
     tag = "publications",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe; the publication id derives from it")),
     request_body = CreateBody,
-    responses((status = 202, description = "The publication queued", body = PublicationAccepted), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "The publication queued", body = PublicationAccepted), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn create(
@@ -154,7 +154,7 @@ pub(crate) struct RescheduleBody {
     tag = "publications",
     params(("publication_id" = String, Path, description = "The publication's UUID")),
     request_body = RescheduleBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn reschedule(
@@ -173,7 +173,7 @@ pub(crate) async fn reschedule(
     path = "/v1/publications/{publication_id}/cancel",
     tag = "publications",
     params(("publication_id" = String, Path, description = "The publication's UUID")),
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn cancel(
@@ -198,7 +198,7 @@ pub(crate) struct AssetReadyBody {
     tag = "publications",
     params(("publication_id" = String, Path, description = "The publication's UUID")),
     request_body = AssetReadyBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn asset_ready(
@@ -227,7 +227,7 @@ pub(crate) struct AttemptBody {
     tag = "publications",
     params(("publication_id" = String, Path, description = "The publication's UUID")),
     request_body = AttemptBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn start_attempt(
@@ -258,7 +258,7 @@ pub(crate) struct PublishedBody {
     tag = "publications",
     params(("publication_id" = String, Path, description = "The publication's UUID")),
     request_body = PublishedBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn published(
@@ -292,7 +292,7 @@ pub(crate) struct FailedBody {
     tag = "publications",
     params(("publication_id" = String, Path, description = "The publication's UUID")),
     request_body = FailedBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn failed(

@@ -17,7 +17,7 @@ use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
-use wavestack_adapters::http::{ApiError, ErrorEnvelope, ValidQuery};
+use wavestack_adapters::http::{ApiError, Refused, ValidQuery};
 use wavestack_domain::chat_command::CommandUseEvent;
 
 use crate::edge::Caller;
@@ -150,7 +150,7 @@ async fn read_after(
     path = "/v1/bots/replies",
     tag = "bots",
     params(FeedQuery),
-    responses((status = 200, description = "The replies after the cursor, and the cursor to read on from", body = FeedBody), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 200, description = "The replies after the cursor, and the cursor to read on from", body = FeedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn feed(
@@ -200,7 +200,7 @@ pub(crate) struct SocketQuery {
     path = "/v1/bots/replies/socket",
     tag = "bots",
     params(SocketQuery),
-    responses((status = 101, description = "A WebSocket of replies: one JSON `FeedReply` per text frame"), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 101, description = "A WebSocket of replies: one JSON `FeedReply` per text frame"), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn socket(

@@ -16,7 +16,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::json;
 use wavestack_adapters::auth::ScopeSet;
-use wavestack_adapters::http::{parse_json, ApiError, ErrorEnvelope};
+use wavestack_adapters::http::{parse_json, ApiError, Refused};
 
 use crate::state::AppState;
 
@@ -45,7 +45,7 @@ pub(crate) async fn admit(State(state): State<AppState>, request: Request, next:
     path = "/v1/auth/token",
     tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "A bearer token", body = TokenResponse), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)", body = ErrorEnvelope)),
+    responses((status = 200, description = "A bearer token", body = TokenResponse), Refused),
 )]
 pub(crate) async fn issue(
     State(state): State<AppState>,

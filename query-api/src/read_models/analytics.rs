@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{ApiError, ErrorEnvelope};
+use wavestack_adapters::http::{ApiError, Refused};
 use wavestack_domain::value::ChannelId;
 use wavestack_projections::analytics::{self, Bucket, Point};
 use wavestack_projections::ProjectionKind;
@@ -53,7 +53,7 @@ pub(crate) struct Series {
     path = "/v1/channels/{channel}/analytics",
     tag = "read models",
     params(("channel" = String, Path, description = "The channel id"), Params, Consistency),
-    responses((status = 200, description = "A dense series of buckets: messages, chatters, commands answered and refused, clips, publications", body = Series), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    responses((status = 200, description = "A dense series of buckets: messages, chatters, commands answered and refused, clips, publications", body = Series), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn analytics(

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{ApiError, ErrorEnvelope};
+use wavestack_adapters::http::{ApiError, Refused};
 use wavestack_domain::value::ClipId;
 use wavestack_projections::queue::{self, ClipFilter, ClipJob};
 use wavestack_projections::ProjectionKind;
@@ -44,7 +44,7 @@ pub(crate) struct Page {
     path = "/v1/clips",
     tag = "read models",
     params(ListParams, Consistency),
-    responses((status = 200, description = "Clip jobs, newest first", body = Page), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    responses((status = 200, description = "Clip jobs, newest first", body = Page), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list(
@@ -73,7 +73,7 @@ pub(crate) async fn list(
     path = "/v1/clips/{id}",
     tag = "read models",
     params(("id" = String, Path, description = "The clip's UUID"), Consistency),
-    responses((status = 200, description = "One clip job", body = Object), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    responses((status = 200, description = "One clip job", body = Object), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn one(

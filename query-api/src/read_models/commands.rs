@@ -15,7 +15,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
 use wavestack_adapters::command_bus::read_state;
-use wavestack_adapters::http::{ApiError, ErrorEnvelope};
+use wavestack_adapters::http::{ApiError, Refused};
 use wavestack_domain::channel::ChannelState;
 use wavestack_domain::value::{Builtin, ChannelId, ChannelStreamId, ChatPlatform, CommandUseStreamId, PointsPolicy};
 
@@ -69,7 +69,7 @@ struct CommandRow {
     path = "/v1/channels/{platform}/{channel}/commands",
     tag = "read models",
     params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The channel id")),
-    responses((status = 200, description = "The channel's commands page", body = Page), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    responses((status = 200, description = "The channel's commands page", body = Page), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn commands(

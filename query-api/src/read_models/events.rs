@@ -8,7 +8,7 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{ApiError, ErrorEnvelope, ValidQuery};
+use wavestack_adapters::http::{ApiError, Refused, ValidQuery};
 use wavestack_projections::audit::{self, EventFilter, LoggedEvent};
 use wavestack_projections::ProjectionKind;
 
@@ -48,7 +48,7 @@ pub(crate) struct Page {
     path = "/v1/events",
     tag = "audit",
     params(Params),
-    responses((status = 200, description = "The org's events in log order (`audit:read`)", body = Page), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    responses((status = 200, description = "The org's events in log order (`audit:read`)", body = Page), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list(

@@ -5,7 +5,7 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{ApiError, ErrorEnvelope};
+use wavestack_adapters::http::{ApiError, Refused};
 use wavestack_domain::value::ChannelId;
 use wavestack_projections::leaderboard::{self, Entry, Window};
 use wavestack_projections::ProjectionKind;
@@ -46,7 +46,7 @@ pub(crate) struct Page {
     path = "/v1/channels/{channel}/leaderboard",
     tag = "read models",
     params(("channel" = String, Path, description = "The channel id"), Params, Consistency),
-    responses((status = 200, description = "Ranks, points (balances) and messages, a page at a time", body = Page), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    responses((status = 200, description = "Ranks, points (balances) and messages, a page at a time", body = Page), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn leaderboard(

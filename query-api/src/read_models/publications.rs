@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{ApiError, ErrorEnvelope};
+use wavestack_adapters::http::{ApiError, Refused};
 use wavestack_domain::value::{PublicationId, TargetPlatform};
 use wavestack_projections::queue::{self, Publication, PublicationFilter};
 use wavestack_projections::ProjectionKind;
@@ -48,7 +48,7 @@ pub(crate) struct Page {
     path = "/v1/publications",
     tag = "read models",
     params(ListParams, Consistency),
-    responses((status = 200, description = "Publications with their targets", body = Page), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    responses((status = 200, description = "Publications with their targets", body = Page), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn list(
@@ -82,7 +82,7 @@ pub(crate) async fn list(
     path = "/v1/publications/{id}",
     tag = "read models",
     params(("id" = String, Path, description = "The publication's UUID"), Consistency),
-    responses((status = 200, description = "One publication", body = Object), (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 404, 422, 429, 503, 504 not caught up)", body = ErrorEnvelope)),
+    responses((status = 200, description = "One publication", body = Object), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn one(

@@ -8,7 +8,7 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{ApiError, ErrorEnvelope, ValidQuery};
+use wavestack_adapters::http::{ApiError, Refused, ValidQuery};
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::value::{ChannelId, ChatPlatform, ChatStreamId, PlatformUserId};
 
@@ -80,7 +80,7 @@ struct Row {
     ),
     responses(
         (status = 200, description = "The viewer's balance and its history, newest first", body = Standing),
-        (status = "default", description = "A refusal or failure: the status says which (400, 401, 403, 422, 429, 503)", body = ErrorEnvelope)
+        Refused
     ),
     security(("bearer" = [])),
 )]
