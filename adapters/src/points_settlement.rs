@@ -55,7 +55,10 @@ pub async fn settle_spend(
             platform: spender.platform(),
             channel: spender.channel().clone(),
             user_id: spender.user().clone(),
-            author: DisplayName::parse(spender.user().as_str()).map_err(|_| SettlementError::Invalid)?,
+            // The price event does not repeat the author's name; the user id
+            // stands in, cut to a display name's length.
+            author: DisplayName::parse(spender.user().as_str().chars().take(DisplayName::MAX_LEN).collect::<String>())
+                .map_err(|_| SettlementError::Invalid)?,
         },
         command: spent.command.clone(),
         at,
