@@ -176,6 +176,17 @@ async fn many_reads_waiting_for_their_writes_are_answered_when_applied(pool: PgP
     .execute(&pool)
     .await
     .unwrap();
+    // Every stream waited on is written up to sequence 2 in the event store
+    // (a wait for a sequence never written is refused at once, not waited for).
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         SELECT 'chat', 'acme/twitch/shroud/' || p || i, s, 'ChatMessageReceived', '1', '{}', '{}'
+           FROM unnest(ARRAY['u', 'g']) AS p, generate_series(0, 299) AS i, generate_series(1, 2) AS s
+          ORDER BY 2, 3",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     // 300 readers, each waiting for its own viewer's sequence 2.
     let readers: Vec<_> = (0..300)
         .map(|i| {
@@ -229,4 +240,8 @@ async fn many_reads_waiting_for_their_writes_are_answered_when_applied(pool: PgP
     }
     assert!(statuses[..299].iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
     assert_eq!(statuses[299], StatusCode::GATEWAY_TIMEOUT, "the one never applied times out");
+    // A sequence its stream never reached is no write of the caller's.
+    let beyond = "/v1/channels/shroud/leaderboard?aggregate_id=acme/twitch/shroud/u1&min_sequence=3";
+    let (status, body) = app.get(beyond, Some(&greedy)).await;
+    assert_eq!((status, body["error"]["reason"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("not_written")));
 }

@@ -72,7 +72,7 @@ pub(crate) async fn list(
     get,
     path = "/v1/clips/{id}",
     tag = "read models",
-    params(("id" = String, Path, description = "The clip's UUID"), Consistency),
+    params(("id" = uuid::Uuid, Path, description = "The clip's UUID"), Consistency),
     responses((status = 200, description = "One clip job", body = Object), Refused),
     security(("bearer" = [])),
 )]

@@ -81,7 +81,7 @@ pub(crate) async fn list(
     get,
     path = "/v1/publications/{id}",
     tag = "read models",
-    params(("id" = String, Path, description = "The publication's UUID"), Consistency),
+    params(("id" = uuid::Uuid, Path, description = "The publication's UUID"), Consistency),
     responses((status = 200, description = "One publication", body = Object), Refused),
     security(("bearer" = [])),
 )]

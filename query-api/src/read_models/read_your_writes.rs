@@ -114,6 +114,17 @@ pub(crate) async fn wait_for(
             ApiError::invalid_field("wait_ms", format!("must be at most {MAX_WAIT_MS}")).with_reason("out_of_range")
         );
     }
+    // A sequence its stream has not reached in the event store is no write
+    // of the caller's (a 202 only names sequences already written): refused
+    // at once rather than waited for until the deadline.
+    let written = written_up_to(waiters.pool(), aggregate_id).await?;
+    if i64::try_from(sequence).map_or(true, |sequence| sequence > written) {
+        return Err(ApiError::invalid_field(
+            "min_sequence",
+            format!("{aggregate_id} is written up to {written}; no answer of the command API names a later sequence"),
+        )
+        .with_reason("not_written"));
+    }
     let _permit = waiters.admit(&format!("{}/{}", caller.org, caller.subject)).ok_or_else(|| {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -131,4 +142,18 @@ pub(crate) async fn wait_for(
             format!("the read model has applied {aggregate_id} up to {applied}, not yet {sequence}; retry"),
         )),
     }
+}
+
+/// The last sequence written to the stream, of whichever aggregate type
+/// (0 for none); the type list lets the events' primary key answer it.
+async fn written_up_to(pool: &sqlx::PgPool, aggregate_id: &str) -> Result<i64, ApiError> {
+    let types: Vec<&str> = wavestack_schemas::AggregateKind::ALL.iter().map(|k| k.aggregate_type()).collect();
+    let written: Option<i64> =
+        sqlx::query_scalar("SELECT max(sequence) FROM events WHERE aggregate_type = ANY($1) AND aggregate_id = $2")
+            .bind(&types)
+            .bind(aggregate_id)
+            .fetch_one(pool)
+            .await
+            .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("reading how far a stream is written")))?;
+    Ok(written.unwrap_or(0))
 }
