@@ -13,7 +13,7 @@
 use wavestack_domain::chat::{ChatCommand, PointsSent, PointsSpent, ReceivePoints, Viewer};
 use wavestack_domain::chat_command::{AbandonUse, CommandUse, Invoker};
 use wavestack_domain::metadata::EventMetadata;
-use wavestack_domain::value::{ChatStreamId, CommandUseStreamId, DisplayName, Timestamp};
+use wavestack_domain::value::{ChatStreamId, CommandUseStreamId, DisplayName, MessageId, Timestamp};
 
 use crate::command_bus::{CommandBus, CommandError};
 
@@ -63,12 +63,27 @@ pub async fn settle_spend(
         command: spent.command.clone(),
         at,
     });
-    bus.command_use.execute(&uses, abandon, metadata).await.map_err(SettlementError::Use)?;
-    let state = bus.command_use.load(&uses).await.map_err(SettlementError::Use)?;
-    if state.decision_of(&spent.message_id) == Some(true) {
-        return Ok(());
+    let abandoned = bus.command_use.execute_written(&uses, abandon, metadata).await.map_err(SettlementError::Use)?;
+    // Written: nothing had decided the use, so it is refused now. Not
+    // written: it was decided; only an answer keeps the price.
+    if abandoned.events.is_empty() {
+        let state = bus.command_use.load(&uses).await.map_err(SettlementError::Use)?;
+        if state.decision_of(&spent.message_id) == Some(true) {
+            return Ok(());
+        }
     }
-    let refund = ChatCommand::RefundSpend { message_id: spent.message_id.clone() };
+    refund_spend(bus, spender, &spent.message_id, metadata).await
+}
+
+/// Gives back the price a refused use took (once per message: a second
+/// refund of the same message writes nothing).
+pub async fn refund_spend(
+    bus: &CommandBus,
+    spender: &ChatStreamId,
+    message_id: &MessageId,
+    metadata: &EventMetadata,
+) -> Result<(), SettlementError> {
+    let refund = ChatCommand::RefundSpend { message_id: message_id.clone() };
     bus.chat.execute(spender, refund, metadata).await.map_err(SettlementError::Chat)?;
     Ok(())
 }

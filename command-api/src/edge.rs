@@ -80,6 +80,13 @@ pub(crate) struct AcceptedBody {
     pub events_written: usize,
 }
 
+/// The `202` of a command route, as the OpenAPI documents give it (a type
+/// for the document only: its field is never read).
+#[derive(Debug, utoipa::IntoResponses)]
+#[response(status = 202, description = "Accepted: the aggregate and its sequence after the command")]
+#[allow(dead_code)]
+pub(crate) struct AcceptedResponse(#[to_schema] pub AcceptedBody);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Outcome {

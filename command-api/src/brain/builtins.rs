@@ -3,7 +3,7 @@
 
 use wavestack_adapters::command_bus::CommandError;
 use wavestack_domain::channel::nightbot::{parse_manage, ManageRequest};
-use wavestack_domain::channel::{ChannelCommand, ChannelError, Resolved, Target};
+use wavestack_domain::channel::{ChannelCommand, Resolved, Target};
 use wavestack_domain::chat::{ChatEvent, PointsRefusal, PointsRequest, ReceiveChatMessage};
 use wavestack_domain::chat_command::{Prepared, RefusalReason};
 use wavestack_domain::metadata::EventMetadata;
@@ -269,12 +269,8 @@ async fn manage(
         Err(CommandError::Rejected(refused)) => Ok(Some(Prepared::Refuse {
             reason: RefusalReason::Invalid,
             detail: refused.code().to_owned(),
-            reply: Some(format!("@{who}, {}", describe(&refused))),
+            reply: Some(format!("@{who}, {refused}")),
         })),
         Err(error) => Err(error.into()),
     }
-}
-
-fn describe(error: &ChannelError) -> String {
-    error.to_string()
 }

@@ -194,10 +194,12 @@ async fn answer(
     // The fast path of the settlements; the points settler repeats them.
     for event in events {
         match event {
+            // Decided just now: a refusal gives the price back. (Nothing
+            // written means the settler abandoned the use first; it refunds.)
             ChatEvent::PointsSpent(spent) => {
-                let answered = decided.events.iter().any(|e| matches!(e, CommandUseEvent::CommandAnswered(_)));
-                if !answered {
-                    points_settlement::settle_spend(&state.bus, &chat_stream, spent, m.sent_at, metadata).await?;
+                let refused = decided.events.iter().any(|e| matches!(e, CommandUseEvent::CommandRefused(_)));
+                if refused {
+                    points_settlement::refund_spend(&state.bus, &chat_stream, &spent.message_id, metadata).await?;
                 }
             }
             ChatEvent::PointsSent(sent) => {

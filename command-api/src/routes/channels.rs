@@ -19,7 +19,7 @@ use wavestack_domain::value::{
 };
 
 use crate::command_error::command_error;
-use crate::edge::{field, now, AcceptedBody, Caller};
+use crate::edge::{field, now, AcceptedBody, AcceptedResponse, Caller};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -123,10 +123,15 @@ fn level(raw: Option<String>) -> Result<Option<UserLevel>, ApiError> {
     raw.map(|l| field("min_level", UserLevel::parse(&l))).transpose()
 }
 
-fn stream(caller: &Caller, platform: &str, channel: String) -> Result<(ChannelStreamId, ChatPlatform), ApiError> {
-    let platform = field("platform", ChatPlatform::parse(platform))?;
-    let channel = field("channel", ChannelId::parse(channel))?;
-    Ok((ChannelStreamId::new(&caller.metadata.org, platform, &channel), platform))
+/// The channel a route's path names.
+fn channel_at(platform: &str, channel: String) -> Result<(ChatPlatform, ChannelId), ApiError> {
+    Ok((field("platform", ChatPlatform::parse(platform))?, field("channel", ChannelId::parse(channel))?))
+}
+
+/// … as the stream of its settings, in the caller's org.
+fn stream(caller: &Caller, platform: &str, channel: String) -> Result<ChannelStreamId, ApiError> {
+    let (platform, channel) = channel_at(platform, channel)?;
+    Ok(ChannelStreamId::new(&caller.metadata.org, platform, &channel))
 }
 
 async fn change(
@@ -146,7 +151,7 @@ async fn change(
     tag = "channels",
     params(ChannelPath),
     request_body = CommandBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn add_command(
@@ -155,7 +160,7 @@ pub(crate) async fn add_command(
     Path((platform, channel)): Path<(String, String)>,
     ValidJson(body): ValidJson<CommandBody>,
 ) -> Result<Response, ApiError> {
-    let (stream, _) = stream(&caller, &platform, channel)?;
+    let stream = stream(&caller, &platform, channel)?;
     let definition = CommandDefinition {
         name: field("name", CommandName::parse(body.name))?,
         response: template(body.response)?,
@@ -175,7 +180,7 @@ pub(crate) async fn add_command(
     tag = "channels",
     params(ChannelPath, ("name" = String, Path, description = "The command, with or without its `!`")),
     request_body = EditBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn edit_command(
@@ -184,7 +189,7 @@ pub(crate) async fn edit_command(
     Path((platform, channel, name)): Path<(String, String, String)>,
     ValidJson(body): ValidJson<EditBody>,
 ) -> Result<Response, ApiError> {
-    let (stream, _) = stream(&caller, &platform, channel)?;
+    let stream = stream(&caller, &platform, channel)?;
     let mut edit = CommandEdit::of(field("name", CommandName::parse(name))?);
     edit.response = body.response.map(template).transpose()?;
     edit.alias_of = match body.alias_of {
@@ -205,7 +210,7 @@ pub(crate) async fn edit_command(
     path = "/v1/channels/{platform}/{channel}/commands/{name}",
     tag = "channels",
     params(ChannelPath, ("name" = String, Path, description = "The command, with or without its `!`")),
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn delete_command(
@@ -213,7 +218,7 @@ pub(crate) async fn delete_command(
     caller: Caller,
     Path((platform, channel, name)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let (stream, _) = stream(&caller, &platform, channel)?;
+    let stream = stream(&caller, &platform, channel)?;
     let name = field("name", CommandName::parse(name))?;
     change(&state, &caller, &stream, ChannelCommand::DeleteCommand { name }).await
 }
@@ -224,7 +229,7 @@ pub(crate) async fn delete_command(
     tag = "channels",
     params(ChannelPath),
     request_body = PointsPolicyBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn set_points_policy(
@@ -233,7 +238,7 @@ pub(crate) async fn set_points_policy(
     Path((platform, channel)): Path<(String, String)>,
     ValidJson(body): ValidJson<PointsPolicyBody>,
 ) -> Result<Response, ApiError> {
-    let (stream, _) = stream(&caller, &platform, channel)?;
+    let stream = stream(&caller, &platform, channel)?;
     let policy = PointsPolicy {
         points_per_message: body.points_per_message,
         cooldown_seconds: body.cooldown_seconds,
@@ -252,7 +257,7 @@ pub(crate) async fn set_points_policy(
     tag = "channels",
     params(ChannelPath),
     request_body = PrefixBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn set_prefix(
@@ -261,7 +266,7 @@ pub(crate) async fn set_prefix(
     Path((platform, channel)): Path<(String, String)>,
     ValidJson(body): ValidJson<PrefixBody>,
 ) -> Result<Response, ApiError> {
-    let (stream, _) = stream(&caller, &platform, channel)?;
+    let stream = stream(&caller, &platform, channel)?;
     let prefix = field("prefix", CommandPrefix::parse(body.prefix))?;
     change(&state, &caller, &stream, ChannelCommand::SetPrefix(prefix)).await
 }
@@ -271,7 +276,7 @@ pub(crate) async fn set_prefix(
     path = "/v1/channels/{platform}/{channel}/regulars/{user_id}",
     tag = "channels",
     params(ChannelPath, ("user_id" = String, Path, description = "The platform's user id")),
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn add_regular(
@@ -279,7 +284,7 @@ pub(crate) async fn add_regular(
     caller: Caller,
     Path((platform, channel, user_id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let (stream, _) = stream(&caller, &platform, channel)?;
+    let stream = stream(&caller, &platform, channel)?;
     let user_id = field("user_id", PlatformUserId::parse(user_id))?;
     change(&state, &caller, &stream, ChannelCommand::AddRegular { user_id }).await
 }
@@ -289,7 +294,7 @@ pub(crate) async fn add_regular(
     path = "/v1/channels/{platform}/{channel}/regulars/{user_id}",
     tag = "channels",
     params(ChannelPath, ("user_id" = String, Path, description = "The platform's user id")),
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn remove_regular(
@@ -297,7 +302,7 @@ pub(crate) async fn remove_regular(
     caller: Caller,
     Path((platform, channel, user_id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let (stream, _) = stream(&caller, &platform, channel)?;
+    let stream = stream(&caller, &platform, channel)?;
     let user_id = field("user_id", PlatformUserId::parse(user_id))?;
     change(&state, &caller, &stream, ChannelCommand::RemoveRegular { user_id }).await
 }
@@ -308,7 +313,7 @@ pub(crate) async fn remove_regular(
     tag = "channels",
     params(ChannelPath, ("builtin" = String, Path, description = "points, give, daily, leaderboard, commands or clip")),
     request_body = BuiltinBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn configure_builtin(
@@ -317,7 +322,7 @@ pub(crate) async fn configure_builtin(
     Path((platform, channel, builtin)): Path<(String, String, String)>,
     ValidJson(body): ValidJson<BuiltinBody>,
 ) -> Result<Response, ApiError> {
-    let (stream, _) = stream(&caller, &platform, channel)?;
+    let stream = stream(&caller, &platform, channel)?;
     let builtin = field("builtin", Builtin::parse(&builtin))?;
     let name = match body.name {
         Some(name) => field("name", CommandName::parse(name))?,
@@ -353,8 +358,7 @@ pub(crate) async fn say(
     Path((platform, channel)): Path<(String, String)>,
     ValidJson(body): ValidJson<SayBody>,
 ) -> Result<Response, ApiError> {
-    let platform = field("platform", ChatPlatform::parse(&platform))?;
-    let channel = field("channel", ChannelId::parse(channel))?;
+    let (platform, channel) = channel_at(&platform, channel)?;
     let text = field("text", ChatText::parse(body.text))?;
     let actor = caller.metadata.actor.as_str();
     let invoker = Invoker {

@@ -17,7 +17,7 @@ use wavestack_domain::value::{
 };
 
 use crate::command_error::command_error;
-use crate::edge::{field, no_fields, AcceptedBody, Caller};
+use crate::edge::{field, no_fields, AcceptedBody, AcceptedResponse, Caller};
 use crate::idempotency::UsedKey;
 use crate::state::AppState;
 
@@ -129,7 +129,7 @@ async fn reserve(
     path = "/v1/clips/{clip_id}/start",
     tag = "clips",
     params(("clip_id" = uuid::Uuid, Path, description = "The clip's UUID")),
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn start(
@@ -159,7 +159,7 @@ pub(crate) struct CompleteBody {
     tag = "clips",
     params(("clip_id" = uuid::Uuid, Path, description = "The clip's UUID")),
     request_body = CompleteBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn complete(
@@ -192,7 +192,7 @@ pub(crate) struct FailBody {
     tag = "clips",
     params(("clip_id" = uuid::Uuid, Path, description = "The clip's UUID")),
     request_body = FailBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn fail(

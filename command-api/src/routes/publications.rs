@@ -18,7 +18,7 @@ use wavestack_domain::value::{
 
 use super::clips::derived_id;
 use crate::command_error::command_error;
-use crate::edge::{field, no_fields, now, optional_timestamp, AcceptedBody, Caller};
+use crate::edge::{field, no_fields, now, optional_timestamp, AcceptedBody, AcceptedResponse, Caller};
 use crate::idempotency::UsedKey;
 use crate::state::AppState;
 
@@ -154,7 +154,7 @@ pub(crate) struct RescheduleBody {
     tag = "publications",
     params(("publication_id" = uuid::Uuid, Path, description = "The publication's UUID")),
     request_body = RescheduleBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn reschedule(
@@ -173,7 +173,7 @@ pub(crate) async fn reschedule(
     path = "/v1/publications/{publication_id}/cancel",
     tag = "publications",
     params(("publication_id" = uuid::Uuid, Path, description = "The publication's UUID")),
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn cancel(
@@ -198,7 +198,7 @@ pub(crate) struct AssetReadyBody {
     tag = "publications",
     params(("publication_id" = uuid::Uuid, Path, description = "The publication's UUID")),
     request_body = AssetReadyBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn asset_ready(
@@ -227,7 +227,7 @@ pub(crate) struct AttemptBody {
     tag = "publications",
     params(("publication_id" = uuid::Uuid, Path, description = "The publication's UUID")),
     request_body = AttemptBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn start_attempt(
@@ -258,7 +258,7 @@ pub(crate) struct PublishedBody {
     tag = "publications",
     params(("publication_id" = uuid::Uuid, Path, description = "The publication's UUID")),
     request_body = PublishedBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn published(
@@ -292,7 +292,7 @@ pub(crate) struct FailedBody {
     tag = "publications",
     params(("publication_id" = uuid::Uuid, Path, description = "The publication's UUID")),
     request_body = FailedBody,
-    responses((status = 202, description = "Accepted: the aggregate and its sequence after the command", body = AcceptedBody), Refused),
+    responses(AcceptedResponse, Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn failed(

@@ -104,11 +104,26 @@ pub(crate) async fn viewer(
     };
     // The org is the token's: another org's viewer is a stream that does not exist.
     let stream = ChatStreamId::new(&principal.org, platform, &channel, &user);
+    let (history, full) = moves(&pool, stream.as_str(), before, limit).await?;
+    // The newest move's balance is the balance, on the first page; a later
+    // page reads the stream's newest move for it.
+    let balance = if before == i64::MAX {
+        history.first().map_or(0, |m| m.balance)
+    } else {
+        moves(&pool, stream.as_str(), i64::MAX, 1).await?.0.first().map_or(0, |m| m.balance)
+    };
+    let next_cursor = if full { history.last().map(|m| m.sequence.to_string()) } else { None };
+    Ok(Json(Standing { user_id: user.to_string(), balance, history, next_cursor }))
+}
+
+/// Up to `limit` moves of the stream below sequence `before`, newest
+/// first, and whether the page is full (more may follow).
+async fn moves(pool: &PgPool, stream: &str, before: i64, limit: i64) -> Result<(Vec<Move>, bool), ApiError> {
     let rows: Vec<Row> = sqlx::query_as(BALANCE_MOVES)
-        .bind(stream.as_str())
+        .bind(stream)
         .bind(before)
         .bind(limit)
-        .fetch_all(&pool)
+        .fetch_all(pool)
         .await
         .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("reading a viewer's points")))?;
     let full = rows.len() as i64 == limit;
@@ -125,27 +140,5 @@ pub(crate) async fn viewer(
             sequence: row.sequence,
         });
     }
-    // The newest move's balance is the balance, on the first page; a later
-    // page reads it from the stream's last move.
-    let balance = if before == i64::MAX {
-        history.first().map_or(0, |m| m.balance)
-    } else {
-        latest_balance(&pool, stream.as_str()).await?
-    };
-    let next_cursor = if full { history.last().map(|m| m.sequence.to_string()) } else { None };
-    Ok(Json(Standing { user_id: user.to_string(), balance, history, next_cursor }))
-}
-
-async fn latest_balance(pool: &PgPool, stream: &str) -> Result<u64, ApiError> {
-    let rows: Vec<Row> = sqlx::query_as(BALANCE_MOVES)
-        .bind(stream)
-        .bind(i64::MAX)
-        .bind(1_i64)
-        .fetch_all(pool)
-        .await
-        .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("reading a viewer's balance")))?;
-    let Some(row) = rows.into_iter().next() else { return Ok(0) };
-    let event: ChatEvent = serde_json::from_value(row.payload)
-        .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("decoding a chat event")))?;
-    Ok(event.balance_change().map_or(0, |(_, balance)| balance))
+    Ok((history, full))
 }

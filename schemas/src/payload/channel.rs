@@ -48,8 +48,9 @@ fn definition(d: &CommandDefinition) -> Value {
     ])
 }
 
-fn seconds(f: &mut Fields, field: &'static str) -> Result<u32, CodecError> {
-    u32::try_from(f.long(field)?).map_err(|_| CodecError::Shape { field, expected: "seconds within a u32" })
+/// A `long` field that the domain holds as a `u32` (seconds, a percentage).
+fn small(f: &mut Fields, field: &'static str) -> Result<u32, CodecError> {
+    u32::try_from(f.long(field)?).map_err(|_| CodecError::Shape { field, expected: "a whole number within a u32" })
 }
 
 fn definition_of(value: Value) -> Result<CommandDefinition, CodecError> {
@@ -64,8 +65,8 @@ fn definition_of(value: Value) -> Result<CommandDefinition, CodecError> {
             .transpose()
             .map_err(|error| CodecError::Value { field: "alias_of", error })?,
         min_level: f.symbol_parsed("min_level", UserLevel::parse)?,
-        cooldown_seconds: seconds(&mut f, "cooldown_seconds")?,
-        user_cooldown_seconds: seconds(&mut f, "user_cooldown_seconds")?,
+        cooldown_seconds: small(&mut f, "cooldown_seconds")?,
+        user_cooldown_seconds: small(&mut f, "user_cooldown_seconds")?,
         cost: f.long("cost")?,
         enabled: f.boolean("enabled")?,
     })
@@ -80,9 +81,9 @@ pub(crate) fn from_avro(payload: Value) -> Result<ChannelEvent, CodecError> {
         2 => ChannelEvent::CommandDeleted { name: f.parsed("name", CommandName::parse)? },
         3 => ChannelEvent::PointsPolicyChanged(PointsPolicy {
             points_per_message: f.long("points_per_message")?,
-            cooldown_seconds: seconds(&mut f, "cooldown_seconds")?,
+            cooldown_seconds: small(&mut f, "cooldown_seconds")?,
             daily_bonus: f.long("daily_bonus")?,
-            subscriber_percent: seconds(&mut f, "subscriber_percent")?,
+            subscriber_percent: small(&mut f, "subscriber_percent")?,
         }),
         4 => ChannelEvent::PrefixChanged { prefix: f.parsed("prefix", CommandPrefix::parse)? },
         5 => ChannelEvent::RegularAdded { user_id: f.parsed("user_id", PlatformUserId::parse)? },

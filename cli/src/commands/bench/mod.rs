@@ -161,6 +161,17 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         (format!("http://127.0.0.1:{command_port}"), format!("http://127.0.0.1:{query_port}"));
     // Tokens only once the stack is up: it holds the signing key by then.
     wait_ready(&[&command_api, &query_api], &work).await?;
+    // The scenarios that only chat: a writer and a reader of the bench org.
+    let chat_target = || -> anyhow::Result<Target> {
+        Ok(Target {
+            command_api: command_api.clone(),
+            query_api: query_api.clone(),
+            write_token: token(&exe, &work, &["chat:write"])?,
+            read_token: token(&exe, &work, &["read"])?,
+            kafka_brokers: None,
+            database_url: None,
+        })
+    };
     if args.scenario == Scenario::Walls {
         let target_of = |org: &str| -> anyhow::Result<Target> {
             Ok(Target {
@@ -184,19 +195,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         drop(stack);
         let name = format!("walls-{}", report.started_at.replace(':', "-"));
         let written = write_results(&args.output, &name, &report, &report.table(), &work);
-        drop_database(&args.database_url, &format!("wavestack_bench_{stamp}")).await;
-        let _ = std::fs::remove_dir_all(&work);
+        clean_up(&args.database_url, stamp, &work).await;
         return written;
     }
     if args.scenario == Scenario::Bot {
-        let target = Target {
-            command_api: command_api.clone(),
-            query_api: query_api.clone(),
-            write_token: token(&exe, &work, &["chat:write"])?,
-            read_token: token(&exe, &work, &["read"])?,
-            kafka_brokers: None,
-            database_url: None,
-        };
+        let target = chat_target()?;
         let config = wavestack_bench::bot::BotConfig {
             seconds: args.seconds,
             rate: args.bot_rate,
@@ -212,19 +215,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let name = format!("bot-{}", report.started_at.replace(':', "-"));
             write_results(&args.output, &name, &report, &report.table(), &work)
         });
-        drop_database(&args.database_url, &format!("wavestack_bench_{stamp}")).await;
-        let _ = std::fs::remove_dir_all(&work);
+        clean_up(&args.database_url, stamp, &work).await;
         return written;
     }
     if args.scenario == Scenario::Stall {
-        let target = Target {
-            command_api: command_api.clone(),
-            query_api: query_api.clone(),
-            write_token: token(&exe, &work, &["chat:write"])?,
-            read_token: token(&exe, &work, &["read"])?,
-            kafka_brokers: None,
-            database_url: None,
-        };
+        let target = chat_target()?;
         let config = wavestack_bench::stall::StallConfig {
             rate: args.stall_rate,
             batch: args.visible_batch,
@@ -240,8 +235,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         drop(stack);
         let name = format!("stall-{}", report.started_at.replace(':', "-"));
         let written = write_results(&args.output, &name, &report, &report.table(), &work);
-        drop_database(&args.database_url, &format!("wavestack_bench_{stamp}")).await;
-        let _ = std::fs::remove_dir_all(&work);
+        clean_up(&args.database_url, stamp, &work).await;
         return written;
     }
     let target = Target {
@@ -291,9 +285,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     println!("written to {}", json.display());
     // The stack's log, for what the numbers do not say.
     let _ = std::fs::copy(work.join("up.log"), args.output.join(format!("{name}.up.log")));
-    drop_database(&args.database_url, &format!("wavestack_bench_{stamp}")).await;
-    let _ = std::fs::remove_dir_all(&work);
+    clean_up(&args.database_url, stamp, &work).await;
     Ok(())
+}
+
+/// The throwaway stack's database and directory, gone.
+async fn clean_up(server_url: &str, stamp: i64, work: &std::path::Path) {
+    drop_database(server_url, &format!("wavestack_bench_{stamp}")).await;
+    let _ = std::fs::remove_dir_all(work);
 }
 
 /// `<name>.json`, `<name>.md` (also printed) and the stack's log, for what
