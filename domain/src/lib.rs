@@ -8,6 +8,7 @@ pub mod chat;
 pub mod chat_command;
 pub mod clip;
 pub mod metadata;
+pub mod moderation;
 pub mod publication;
 pub mod value;
 

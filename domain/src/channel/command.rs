@@ -1,5 +1,6 @@
 use super::event::CommandDefinition;
 use super::template::ResponseTemplate;
+use crate::moderation::{Escalation, FilterSettings};
 use crate::value::{Builtin, CommandName, CommandPrefix, PlatformUserId, PointsPolicy, UserLevel};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +13,9 @@ pub enum ChannelCommand {
     AddRegular { user_id: PlatformUserId },
     RemoveRegular { user_id: PlatformUserId },
     ConfigureBuiltin { builtin: Builtin, name: CommandName, enabled: bool },
+    /// Replaces one filter's settings (its kind is the rule's).
+    SetFilter(FilterSettings),
+    SetEscalation(Escalation),
 }
 
 /// The fields an edit changes; `None` keeps the current value.

@@ -78,6 +78,16 @@ impl Decider for ChannelState {
                 }
                 Ok(vec![ChannelEvent::BuiltinConfigured(BuiltinConfigured { builtin, name, enabled })])
             }
+            ChannelCommand::SetFilter(filter) => {
+                let filter = filter.checked()?;
+                let unchanged = self.moderation.filter(filter.kind()) == filter;
+                Ok(if unchanged { vec![] } else { vec![ChannelEvent::FilterConfigured(filter)] })
+            }
+            ChannelCommand::SetEscalation(escalation) => {
+                let escalation = escalation.checked()?;
+                let unchanged = *self.moderation.escalation() == escalation;
+                Ok(if unchanged { vec![] } else { vec![ChannelEvent::EscalationChanged(escalation)] })
+            }
         }
     }
 

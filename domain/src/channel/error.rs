@@ -1,5 +1,6 @@
 use thiserror::Error;
 
+use crate::moderation::FilterError;
 use crate::value::CommandName;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -22,6 +23,8 @@ pub enum ChannelError {
     OutOfRange { field: &'static str, max: u64 },
     #[error("a command needs a response unless it is an alias")]
     EmptyResponse,
+    #[error(transparent)]
+    Filter(#[from] FilterError),
 }
 
 impl ChannelError {
@@ -37,6 +40,7 @@ impl ChannelError {
             ChannelError::AliasedBy { .. } => "command_aliased",
             ChannelError::OutOfRange { .. } => "out_of_range",
             ChannelError::EmptyResponse => "empty",
+            ChannelError::Filter(error) => error.code(),
         }
     }
 
@@ -51,6 +55,7 @@ impl ChannelError {
             ChannelError::AliasTargetMissing { .. } | ChannelError::AliasLoop(_) => "alias_of",
             ChannelError::OutOfRange { field, .. } => field,
             ChannelError::EmptyResponse => "response",
+            ChannelError::Filter(error) => error.field(),
         }
     }
 }

@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::template::ResponseTemplate;
+use crate::moderation::{Escalation, FilterSettings};
 use crate::value::{Builtin, CommandName, CommandPrefix, PlatformUserId, PointsPolicy, UserLevel};
 
 /// A custom command as the channel keeps it.
@@ -48,6 +49,9 @@ pub enum ChannelEvent {
         user_id: PlatformUserId,
     },
     BuiltinConfigured(BuiltinConfigured),
+    /// One filter's whole settings after the change.
+    FilterConfigured(FilterSettings),
+    EscalationChanged(Escalation),
 }
 
 impl ChannelEvent {
@@ -61,6 +65,8 @@ impl ChannelEvent {
             ChannelEvent::RegularAdded { .. } => "RegularAdded",
             ChannelEvent::RegularRemoved { .. } => "RegularRemoved",
             ChannelEvent::BuiltinConfigured(_) => "BuiltinConfigured",
+            ChannelEvent::FilterConfigured(_) => "FilterConfigured",
+            ChannelEvent::EscalationChanged(_) => "EscalationChanged",
         }
     }
 }

@@ -3,6 +3,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::event::{ChannelEvent, CommandDefinition};
+use crate::moderation::ModerationSettings;
 use crate::value::{Builtin, CommandName, CommandPrefix, PlatformUserId, PointsPolicy};
 
 /// Most custom commands (aliases included) one channel holds.
@@ -20,6 +21,8 @@ pub struct ChannelState {
     pub(crate) regulars: BTreeSet<PlatformUserId>,
     /// Only the built-ins a channel renamed or disabled.
     pub(crate) builtins: BTreeMap<Builtin, (CommandName, bool)>,
+    #[serde(default)]
+    pub(crate) moderation: ModerationSettings,
     /// How many changes made these settings: recorded on every chat
     /// decision taken under them.
     pub(crate) version: u64,
@@ -48,6 +51,11 @@ impl ChannelState {
 
     pub fn regulars(&self) -> impl Iterator<Item = &PlatformUserId> {
         self.regulars.iter()
+    }
+
+    /// The filters and the escalation ladder.
+    pub fn moderation(&self) -> &ModerationSettings {
+        &self.moderation
     }
 
     pub fn version(&self) -> u64 {
@@ -96,6 +104,10 @@ impl ChannelState {
                     self.builtins.insert(c.builtin, (c.name.clone(), c.enabled));
                 }
             }
+            ChannelEvent::FilterConfigured(filter) => {
+                self.moderation.filters.insert(filter.kind(), filter.clone());
+            }
+            ChannelEvent::EscalationChanged(escalation) => self.moderation.escalation = escalation.clone(),
         }
     }
 }

@@ -1,9 +1,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::invocation::Invocation;
+use crate::moderation::{ModerationRules, ModeratorAction};
 use crate::value::{
-    ChannelId, ChatPlatform, ChatStreamId, ChatText, CommandName, DisplayName, MessageId, OrgId, PlatformUserId,
-    PointsPolicy, Role, Timestamp,
+    ActorId, ChannelId, ChatPlatform, ChatStreamId, ChatText, CommandName, DisplayName, MessageId, OrgId,
+    PlatformUserId, PointsPolicy, Role, Timestamp, UserLevel,
 };
 
 /// Who the chat aggregate is about: one platform user in one channel.
@@ -32,6 +33,21 @@ pub enum ChatCommand {
     RefundSpend {
         message_id: MessageId,
     },
+    /// A moderator's action on this viewer, from chat or over HTTP.
+    Moderate(ModerateViewer),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModerateViewer {
+    pub action: ModeratorAction,
+    /// A timeout's or a permit's length; 0 otherwise.
+    pub seconds: u32,
+    pub reason: String,
+    /// The moderator.
+    pub by: ActorId,
+    /// The moderator's chat message (`!timeout …`), when it came from chat.
+    pub message_id: Option<MessageId>,
+    pub at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +67,12 @@ pub struct ReceiveChatMessage {
     pub invocation: Option<Invocation>,
     /// What the command asks of the viewer's points, if anything.
     pub points_request: Option<PointsRequest>,
+    /// The author's level in the channel (role and regulars list).
+    pub level: UserLevel,
+    /// Emotes the platform reported in the message, for the emote filter.
+    pub emotes: u32,
+    /// The channel's filters and ladder, at the settings' version read.
+    pub moderation: ModerationRules,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,9 +1,12 @@
-use super::command::{ChatCommand, PointsRequest, ReceiveChatMessage, ReceivePoints};
+use super::command::{ChatCommand, ModerateViewer, PointsRequest, ReceiveChatMessage, ReceivePoints};
 use super::error::ChatError;
 use super::event::*;
 use super::state::ChatState;
 use crate::aggregate::Decider;
-use crate::value::{MessageId, Timestamp};
+use crate::moderation::{
+    ActionKind, Cause, Incoming, ModeratorAction, Verdict, DEFAULT_PERMIT_SECONDS, MAX_PERMIT_SECONDS, MAX_SECONDS,
+};
+use crate::value::{MessageId, Timestamp, UserLevel};
 
 impl Decider for ChatState {
     type Command = ChatCommand;
@@ -17,6 +20,7 @@ impl Decider for ChatState {
             ChatCommand::ReceiveChatMessage(message) => receive(self, message),
             ChatCommand::ReceivePoints(credit) => Ok(receive_points(self, credit)?.into_iter().collect()),
             ChatCommand::RefundSpend { message_id } => Ok(refund(self, &message_id).into_iter().collect()),
+            ChatCommand::Moderate(action) => Ok(moderate_viewer(self, action)?.into_iter().collect()),
         }
     }
 
@@ -32,6 +36,8 @@ fn receive(state: &ChatState, m: ReceiveChatMessage) -> Result<Vec<ChatEvent>, C
     if state.has_seen(&m.message_id) {
         return Ok(vec![]);
     }
+    // Moderation first: a moderated message earns nothing and runs nothing.
+    let moderation = moderate(state, &m);
     let mut events = vec![ChatEvent::ChatMessageReceived(ChatMessageReceived {
         platform: m.viewer.platform,
         channel: m.viewer.channel.clone(),
@@ -42,6 +48,16 @@ fn receive(state: &ChatState, m: ReceiveChatMessage) -> Result<Vec<ChatEvent>, C
         text: m.text,
         sent_at: m.sent_at,
     })];
+    match moderation {
+        Moderation::Moderated(event) => {
+            events.push(ChatEvent::MessageModerated(event));
+            return Ok(events);
+        }
+        Moderation::Permitted(link) => {
+            events.push(ChatEvent::PermitUsed(PermitUsed { message_id: m.message_id.clone(), link }));
+        }
+        Moderation::Clean => {}
+    }
     if let Some(invocation) = m.invocation {
         events.push(ChatEvent::ChatCommandInvoked(ChatCommandInvoked {
             message_id: m.message_id.clone(),
@@ -106,6 +122,111 @@ fn receive(state: &ChatState, m: ReceiveChatMessage) -> Result<Vec<ChatEvent>, C
         }
     }
     Ok(events)
+}
+
+enum Moderation {
+    Clean,
+    Permitted(String),
+    Moderated(MessageModerated),
+}
+
+/// The viewer's standing, then the channel's filters; a violation is a
+/// strike, and the strike's rung of the ladder is the action.
+fn moderate(state: &ChatState, m: &ReceiveChatMessage) -> Moderation {
+    if m.level >= UserLevel::Moderator {
+        return Moderation::Clean;
+    }
+    let standing = |cause, evidence: String| {
+        Moderation::Moderated(MessageModerated {
+            message_id: m.message_id.clone(),
+            cause,
+            evidence,
+            strikes: state.strikes_at(m.sent_at),
+            action: ActionKind::Delete,
+            seconds: 0,
+            reply: String::new(),
+            strike_expires_at: None,
+            decided_at: m.sent_at,
+        })
+    };
+    if state.banned {
+        return standing(Cause::Banned, "banned until unbanned".into());
+    }
+    if let Some(until) = state.timed_out_at(m.sent_at) {
+        return standing(Cause::TimedOut, format!("timed out until {until}"));
+    }
+    let incoming = Incoming { text: m.text.as_str(), level: m.level, emotes: m.emotes, at: m.sent_at };
+    let violation = match m.moderation.check(&incoming, &state.recent, state.permit_at(m.sent_at)) {
+        Verdict::Clean => return Moderation::Clean,
+        Verdict::Permitted { link } => return Moderation::Permitted(link),
+        Verdict::Violation(violation) => violation,
+    };
+    let escalation = m.moderation.escalation();
+    let strikes = state.strikes_at(m.sent_at) + 1;
+    let step = escalation.step(strikes);
+    let cause = Cause::from(violation.filter);
+    let reply = match step.action {
+        ActionKind::Delete => format!("@{}, {} (warning)", m.author, cause.warning()),
+        _ => String::new(),
+    };
+    Moderation::Moderated(MessageModerated {
+        message_id: m.message_id.clone(),
+        cause,
+        evidence: violation.evidence,
+        strikes,
+        action: step.action,
+        seconds: step.seconds,
+        reply,
+        strike_expires_at: Some(
+            m.sent_at.plus(time::Duration::seconds(i64::from(escalation.strike_expiry_seconds))),
+        ),
+        decided_at: m.sent_at,
+    })
+}
+
+/// A moderator's action; one that would change nothing (banning the
+/// banned, pardoning no strikes) records nothing.
+fn moderate_viewer(state: &ChatState, a: ModerateViewer) -> Result<Option<ChatEvent>, ChatError> {
+    let (min, max) = match a.action {
+        ModeratorAction::Timeout => (1, MAX_SECONDS),
+        ModeratorAction::Permit => (1, MAX_PERMIT_SECONDS),
+        _ => (0, 0),
+    };
+    if !(min..=max).contains(&a.seconds) {
+        return Err(ChatError::OutOfRange { field: "seconds", min, max });
+    }
+    let strikes = state.strikes_at(a.at);
+    let changes = match a.action {
+        ModeratorAction::Timeout | ModeratorAction::Permit => true,
+        ModeratorAction::Ban => !state.banned,
+        ModeratorAction::Unban => state.banned || state.timed_out_at(a.at).is_some() || strikes > 0,
+        ModeratorAction::Pardon => strikes > 0,
+    };
+    if !changes {
+        return Ok(None);
+    }
+    let strikes_cleared = match a.action {
+        ModeratorAction::Unban | ModeratorAction::Pardon => strikes,
+        _ => 0,
+    };
+    Ok(Some(ChatEvent::ModeratorActed(ModeratorActed {
+        action: a.action,
+        seconds: a.seconds,
+        reason: a.reason,
+        by: a.by,
+        message_id: a.message_id,
+        at: a.at,
+        strikes_cleared,
+    })))
+}
+
+/// The seconds a moderator's action takes when none are given.
+pub fn default_seconds(action: ModeratorAction) -> u32 {
+    match action {
+        ModeratorAction::Timeout => crate::moderation::DEFAULT_TIMEOUT_SECONDS,
+        ModeratorAction::Permit => DEFAULT_PERMIT_SECONDS,
+        _ => 0,
+    }
 }
 
 fn receive_points(state: &ChatState, credit: ReceivePoints) -> Result<Option<ChatEvent>, ChatError> {

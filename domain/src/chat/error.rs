@@ -6,4 +6,15 @@ pub enum ChatError {
     /// a routing bug, never a client's mistake.
     #[error("message is for a different viewer than this stream")]
     ViewerMismatch,
+    #[error("{field} must be from {min} to {max}")]
+    OutOfRange { field: &'static str, min: u32, max: u32 },
+}
+
+impl ChatError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ChatError::ViewerMismatch => "viewer_mismatch",
+            ChatError::OutOfRange { .. } => "out_of_range",
+        }
+    }
 }

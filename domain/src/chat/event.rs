@@ -1,8 +1,9 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::moderation::{ActionKind, Cause, ModeratorAction};
 use crate::value::{
-    ChannelId, ChatPlatform, ChatText, CommandName, DisplayName, MessageId, PlatformUserId, Role, Timestamp,
+    ActorId, ChannelId, ChatPlatform, ChatText, CommandName, DisplayName, MessageId, PlatformUserId, Role, Timestamp,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +17,9 @@ pub enum ChatEvent {
     PointsRefunded(PointsRefunded),
     DailyBonusClaimed(DailyBonusClaimed),
     PointsRequestRefused(PointsRequestRefused),
+    MessageModerated(MessageModerated),
+    ModeratorActed(ModeratorActed),
+    PermitUsed(PermitUsed),
 }
 
 impl ChatEvent {
@@ -30,6 +34,9 @@ impl ChatEvent {
             ChatEvent::PointsRefunded(_) => "PointsRefunded",
             ChatEvent::DailyBonusClaimed(_) => "DailyBonusClaimed",
             ChatEvent::PointsRequestRefused(_) => "PointsRequestRefused",
+            ChatEvent::MessageModerated(_) => "MessageModerated",
+            ChatEvent::ModeratorActed(_) => "ModeratorActed",
+            ChatEvent::PermitUsed(_) => "PermitUsed",
         }
     }
 
@@ -140,3 +147,46 @@ crate::value::closed_enum!(
         SelfTransfer => "self_transfer",
     }
 );
+
+/// A filter (or the viewer's ban or timeout) caught a message: it earns
+/// nothing and runs nothing. Decided by the filters, never a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageModerated {
+    pub message_id: MessageId,
+    pub cause: Cause,
+    /// What was found: the matched term, the caps percentage, the count.
+    pub evidence: String,
+    /// The viewer's live strikes after this decision.
+    pub strikes: u32,
+    /// What the gateway does: delete the message, time out, ban.
+    pub action: ActionKind,
+    /// A timeout's length; 0 otherwise.
+    pub seconds: u32,
+    /// The warning the bot posts (a first-strike delete), or empty.
+    pub reply: String,
+    /// When the strike this decision gave stops counting; none when it gave
+    /// none (a banned or timed-out viewer's message).
+    pub strike_expires_at: Option<Timestamp>,
+    pub decided_at: Timestamp,
+}
+
+/// A moderator acted on this viewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModeratorActed {
+    pub action: ModeratorAction,
+    pub seconds: u32,
+    pub reason: String,
+    pub by: ActorId,
+    /// The moderator's chat message, when the action came from chat.
+    pub message_id: Option<MessageId>,
+    pub at: Timestamp,
+    /// Live strikes a pardon or an unban cleared.
+    pub strikes_cleared: u32,
+}
+
+/// A `!permit` let this message's link through; it is spent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermitUsed {
+    pub message_id: MessageId,
+    pub link: String,
+}

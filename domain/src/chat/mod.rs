@@ -12,8 +12,8 @@ mod tests;
 
 /// The channel's points policy, now a value of the channel's settings.
 pub use crate::value::PointsPolicy;
-pub use command::{ChatCommand, PointsRequest, ReceiveChatMessage, ReceivePoints, Viewer};
-pub use decide::transfer_id;
+pub use command::{ChatCommand, ModerateViewer, PointsRequest, ReceiveChatMessage, ReceivePoints, Viewer};
+pub use decide::{default_seconds, transfer_id};
 pub use error::ChatError;
 pub use event::*;
 pub use invocation::{parse_invocation, parse_invocation_with, Invocation};

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::command::Viewer;
 use super::event::ChatEvent;
+use crate::moderation::{digest, ActionKind, ModeratorAction, RecentMessage, REMEMBERED_RECENT};
 use crate::value::{MessageId, Timestamp};
 
 /// How many recent platform message ids a viewer remembers for dropping
@@ -32,6 +33,19 @@ pub struct ChatState {
     pub(crate) open_spends: VecDeque<(MessageId, u64)>,
     #[serde(default)]
     pub(crate) last_daily_at: Option<Timestamp>,
+    // Moderation: defaults for snapshots written before it.
+    /// The latest messages, for the flood and same-message filters.
+    #[serde(default)]
+    pub(crate) recent: VecDeque<RecentMessage>,
+    /// When each strike stops counting.
+    #[serde(default)]
+    pub(crate) strikes: VecDeque<Timestamp>,
+    #[serde(default)]
+    pub(crate) banned: bool,
+    #[serde(default)]
+    pub(crate) timed_out_until: Option<Timestamp>,
+    #[serde(default)]
+    pub(crate) permit_until: Option<Timestamp>,
 }
 
 impl ChatState {
@@ -47,6 +61,24 @@ impl ChatState {
     /// keeping it in memory costs, mostly.
     pub fn remembered_message_ids(&self) -> usize {
         self.recent_message_ids.len()
+    }
+
+    pub fn banned(&self) -> bool {
+        self.banned
+    }
+
+    /// The end of the viewer's timeout, if one runs at `at`.
+    pub fn timed_out_at(&self, at: Timestamp) -> Option<Timestamp> {
+        self.timed_out_until.filter(|until| *until > at)
+    }
+
+    /// Strikes still counting at `at`.
+    pub fn strikes_at(&self, at: Timestamp) -> u32 {
+        self.strikes.iter().filter(|expires| **expires > at).count() as u32
+    }
+
+    pub(crate) fn permit_at(&self, at: Timestamp) -> bool {
+        self.permit_until.is_some_and(|until| at <= until)
     }
 
     pub(crate) fn has_seen(&self, id: &MessageId) -> bool {
@@ -72,6 +104,10 @@ impl ChatState {
                     self.recent_message_ids.pop_front();
                 }
                 self.recent_message_ids.push_back(e.message_id.clone());
+                if self.recent.len() == REMEMBERED_RECENT {
+                    self.recent.pop_front();
+                }
+                self.recent.push_back(RecentMessage { at: e.sent_at, digest: digest(e.text.as_str()) });
             }
             ChatEvent::PointsAwarded(e) => {
                 self.balance = e.balance;
@@ -95,8 +131,34 @@ impl ChatState {
                 self.balance = e.balance;
                 self.last_daily_at = Some(e.claimed_at);
             }
+            ChatEvent::MessageModerated(e) => {
+                if let Some(expires) = e.strike_expires_at {
+                    bounded_push(&mut self.strikes, expires);
+                }
+                match e.action {
+                    ActionKind::Ban => self.banned = true,
+                    ActionKind::Timeout => self.timed_out_until = Some(after(e.decided_at, e.seconds)),
+                    ActionKind::Delete | ActionKind::Unban => {}
+                }
+            }
+            ChatEvent::ModeratorActed(e) => match e.action {
+                ModeratorAction::Timeout => self.timed_out_until = Some(after(e.at, e.seconds)),
+                ModeratorAction::Ban => self.banned = true,
+                ModeratorAction::Unban => {
+                    self.banned = false;
+                    self.timed_out_until = None;
+                    self.strikes.clear();
+                }
+                ModeratorAction::Pardon => self.strikes.clear(),
+                ModeratorAction::Permit => self.permit_until = Some(after(e.at, e.seconds)),
+            },
+            ChatEvent::PermitUsed(_) => self.permit_until = None,
         }
     }
+}
+
+fn after(at: Timestamp, seconds: u32) -> Timestamp {
+    at.plus(Duration::seconds(i64::from(seconds)))
 }
 
 fn bounded_push<T>(queue: &mut VecDeque<T>, item: T) {

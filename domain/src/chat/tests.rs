@@ -30,6 +30,9 @@ fn message(id: &str, text: &str, sent_at: Timestamp) -> ReceiveChatMessage {
         points: PointsPolicy::default(),
         invocation: parse_invocation(text),
         points_request: None,
+        level: UserLevel::Subscriber,
+        emotes: 0,
+        moderation: crate::moderation::ModerationRules::default(),
     }
 }
 
@@ -517,5 +520,133 @@ mod conservation {
             }
             _ => {}
         }
+    }
+}
+
+mod moderation {
+    use super::*;
+    use crate::aggregate::Decider;
+    use crate::moderation::*;
+
+    fn links_filtered(m: ReceiveChatMessage) -> ReceiveChatMessage {
+        let links = FilterSettings { enabled: true, ..FilterSettings::default_for(FilterKind::Links) };
+        let settings = ModerationSettings::default().with_filter(links);
+        ReceiveChatMessage { level: UserLevel::Everyone, moderation: ModerationRules::compile(&settings), ..m }
+    }
+
+    fn decide(state: &ChatState, command: ChatCommand) -> Vec<ChatEvent> {
+        let events = state.decide(command, &()).unwrap();
+        events
+    }
+
+    fn apply(state: &mut ChatState, command: ChatCommand) -> Vec<ChatEvent> {
+        let events = decide(state, command);
+        for e in &events {
+            state.evolve(e);
+        }
+        events
+    }
+
+    fn moderated(events: &[ChatEvent]) -> Option<&MessageModerated> {
+        events.iter().find_map(|e| match e {
+            ChatEvent::MessageModerated(m) => Some(m),
+            _ => None,
+        })
+    }
+
+    fn mod_action(action: ModeratorAction, seconds: u32, when: Timestamp) -> ChatCommand {
+        ChatCommand::Moderate(ModerateViewer {
+            action,
+            seconds,
+            reason: "test".into(),
+            by: ActorId::parse("twitch:mod1").unwrap(),
+            message_id: None,
+            at: when,
+        })
+    }
+
+    #[test]
+    fn strikes_climb_the_ladder_to_a_ban_and_a_banned_viewer_stays_moderated() {
+        let mut state = ChatState::default();
+        let spam = |n: i64| links_filtered(message(&format!("s{n}"), "go to spam.com", at(n * 1000)));
+        let steps: Vec<(ActionKind, u32, u32)> = (0..5)
+            .map(|n| {
+                let events = apply(&mut state, ChatCommand::ReceiveChatMessage(spam(n)));
+                assert!(!events.iter().any(|e| matches!(e, ChatEvent::PointsAwarded(_))), "{events:?}");
+                let m = moderated(&events).unwrap();
+                (m.action, m.seconds, m.strikes)
+            })
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (ActionKind::Delete, 0, 1),
+                (ActionKind::Timeout, 60, 2),
+                (ActionKind::Timeout, 600, 3),
+                (ActionKind::Ban, 0, 4),
+                // Banned: deleted, no strike; the first strike (at 0) has expired.
+                (ActionKind::Delete, 0, 3),
+            ]
+        );
+        let clean = links_filtered(message("c1", "hello", at(6000)));
+        let events = apply(&mut state, ChatCommand::ReceiveChatMessage(clean));
+        assert_eq!(moderated(&events).unwrap().cause, Cause::Banned);
+        apply(&mut state, mod_action(ModeratorAction::Unban, 0, at(6001)));
+        assert!(!state.banned() && state.strikes_at(at(6001)) == 0);
+        let events = apply(&mut state, ChatCommand::ReceiveChatMessage(links_filtered(message("c2", "hi", at(6002)))));
+        assert!(moderated(&events).is_none() && events.iter().any(|e| matches!(e, ChatEvent::PointsAwarded(_))));
+    }
+
+    #[test]
+    fn strikes_expire_and_a_pardon_clears_them() {
+        let mut state = ChatState::default();
+        let spam = |id: &str, s: i64| links_filtered(message(id, "go to spam.com", at(s)));
+        apply(&mut state, ChatCommand::ReceiveChatMessage(spam("a", 0)));
+        // An hour later the first strike no longer counts: a warning again.
+        let events = apply(&mut state, ChatCommand::ReceiveChatMessage(spam("b", 3600)));
+        assert_eq!((moderated(&events).unwrap().strikes, moderated(&events).unwrap().action), (1, ActionKind::Delete));
+        let events = apply(&mut state, mod_action(ModeratorAction::Pardon, 0, at(3601)));
+        assert!(matches!(&events[..], [ChatEvent::ModeratorActed(a)] if a.strikes_cleared == 1));
+        assert!(apply(&mut state, mod_action(ModeratorAction::Pardon, 0, at(3602))).is_empty());
+        let events = apply(&mut state, ChatCommand::ReceiveChatMessage(spam("c", 3603)));
+        assert_eq!(moderated(&events).unwrap().strikes, 1);
+    }
+
+    #[test]
+    fn a_permit_lets_one_link_through_within_its_window() {
+        let mut state = ChatState::default();
+        apply(&mut state, mod_action(ModeratorAction::Permit, 60, at(0)));
+        let link = |id: &str, s: i64| links_filtered(message(id, "my clip: spam.com/x", at(s)));
+        let events = apply(&mut state, ChatCommand::ReceiveChatMessage(link("a", 30)));
+        assert!(events.iter().any(|e| matches!(e, ChatEvent::PermitUsed(p) if p.link == "spam.com")), "{events:?}");
+        let events = apply(&mut state, ChatCommand::ReceiveChatMessage(link("b", 31)));
+        assert_eq!(moderated(&events).unwrap().cause, Cause::Links);
+        apply(&mut state, mod_action(ModeratorAction::Permit, 10, at(100)));
+        let events = apply(&mut state, ChatCommand::ReceiveChatMessage(link("c", 111)));
+        assert!(moderated(&events).is_some(), "the permit ran out at 110");
+    }
+
+    #[test]
+    fn a_timed_out_viewer_is_moderated_until_the_timeout_ends() {
+        let mut state = ChatState::default();
+        apply(&mut state, mod_action(ModeratorAction::Timeout, 60, at(0)));
+        let events = apply(&mut state, ChatCommand::ReceiveChatMessage(links_filtered(message("a", "hi", at(59)))));
+        assert_eq!(moderated(&events).unwrap().cause, Cause::TimedOut);
+        let events = apply(&mut state, ChatCommand::ReceiveChatMessage(links_filtered(message("b", "hi", at(60)))));
+        assert!(moderated(&events).is_none());
+    }
+
+    #[test]
+    fn moderator_actions_out_of_range_are_refused() {
+        let error = ChatState::default().decide(mod_action(ModeratorAction::Timeout, 0, at(0)), &()).unwrap_err();
+        assert_eq!((error.code(), error.to_string().as_str()), ("out_of_range", "seconds must be from 1 to 1209600"));
+        assert!(ChatState::default().decide(mod_action(ModeratorAction::Ban, 5, at(0)), &()).is_err());
+    }
+
+    #[test]
+    fn moderators_are_never_moderated() {
+        let m = ReceiveChatMessage { level: UserLevel::Moderator, ..links_filtered(message("a", "spam.com", at(0))) };
+        let events = decide(&ChatState { banned: true, ..ChatState::default() }, ChatCommand::ReceiveChatMessage(m));
+        assert!(moderated(&events).is_none());
     }
 }

@@ -144,6 +144,11 @@ closed_enum!(
         Leaderboard => "leaderboard",
         Commands => "commands",
         Clip => "clip",
+        Permit => "permit",
+        Timeout => "timeout",
+        Ban => "ban",
+        Unban => "unban",
+        Pardon => "pardon",
     }
 );
 

@@ -1,0 +1,114 @@
+//! Finding URL-like text: schemes (`https://`, `hxxp://`), `www.`, and bare
+//! domains under a known top-level domain, including the usual disguises
+//! (`example dot com`, `example(.)com`, `example [dot] com`, full-width
+//! dots, which folding already made ASCII), and any `name.name/path`
+//! whatever its ending. Linear time: the `regex`
+//! crate's automata never backtrack.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Top-level domains that spam and self-promotion use, and the common
+/// country codes. A bare `word.word` counts as a link only under one of
+/// these, so `e.g.`, `1.5` and `lol.jk` stay chat.
+const TLDS: &[&str] = &[
+    "com", "net", "org", "info", "biz", "io", "gg", "tv", "me", "co", "ly", "xyz", "app", "dev", "live", "stream",
+    "link", "site", "online", "shop", "store", "club", "top", "fun", "vip", "pro", "ws", "cc", "to", "sh", "ai", "gl",
+    "fm", "am", "be", "us", "uk", "de", "fr", "ru", "ca", "au", "in", "jp", "cn", "br", "es", "it", "nl", "pl", "se",
+    "ch", "at", "eu", "tk", "ml", "ga", "cf", "gq", "cz", "dk", "fi", "no", "pt", "gr", "tr", "ua", "kr", "mx", "ar",
+    "nz", "za", "sg", "hk", "tw", "id", "ph", "vn", "th", "my", "ir", "is", "ie", "lt", "lv", "ee", "ro", "hu", "sk",
+    "su", "gov", "edu", "mobi", "name", "tech", "space", "website", "today", "world", "news", "click", "win", "bid",
+    "loan", "money", "cash", "sale", "gift", "codes", "chat", "social", "email", "page", "ly", "bit", "gd", "nu",
+    "ms", "ps", "onion",
+];
+
+/// The top-level domains a disguised dot must lead to: ones that are not
+/// also English words (`the dot is here` is chat, `cheap dot com` a link).
+const DISGUISED_TLDS: &[&str] = &[
+    "com", "net", "org", "info", "biz", "io", "gg", "tv", "xyz", "ru", "ly", "live", "shop", "site", "online", "store",
+    "club", "top", "link", "click", "stream", "tk", "ml", "cc", "ws",
+];
+
+static SCHEME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:\bh[tx]{2}ps?|\bftp|\bwww)(?::/+|\.)([^\s/?#\\]*)").expect("valid"));
+/// `(dot)`, `[.]`, `{dot}`, ` dot `, ` .`: a dot. Not `. ` alone, which ends
+/// sentences ("hi. to be honest" is not `hi.to`).
+static DISGUISED_DOT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+dot\s+|\s+\.\s*").expect("valid"));
+static DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})(?:[^a-z0-9-]|$)").expect("valid")
+});
+static WHOLE_DOMAIN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$").expect("valid"));
+
+/// Whether `text` (already lowercase) is a domain name like `example.com`.
+pub fn is_domain(text: &str) -> bool {
+    text.len() <= 253 && WHOLE_DOMAIN.is_match(text)
+}
+
+/// The hosts of the links in a folded message, in order.
+pub fn hosts(folded: &str) -> Vec<String> {
+    let mut hosts = Vec::new();
+    for found in SCHEME.captures_iter(folded) {
+        let host = found.get(1).map_or("", |h| h.as_str());
+        let host = host.split(['@', ':']).next_back().unwrap_or(host);
+        let host = DISGUISED_DOT.replace_all(host, ".").trim_matches('.').to_owned();
+        // `www.` itself is the host's first label.
+        let whole = found.get(0).map_or("", |m| m.as_str());
+        hosts.push(if whole.starts_with("www.") { format!("www.{host}") } else { host });
+    }
+    let plain = SCHEME.replace_all(folded, " ");
+    push_domains(&plain, TLDS, &mut hosts);
+    let undisguised = DISGUISED_DOT.replace_all(&plain, ".");
+    if undisguised != plain {
+        push_domains(&undisguised, DISGUISED_TLDS, &mut hosts);
+    }
+    hosts
+}
+
+fn push_domains(text: &str, tlds: &[&str], hosts: &mut Vec<String>) {
+    for found in DOMAIN.captures_iter(text) {
+        let tld = found.get(1).map_or("", |t| t.as_str());
+        let whole = found.get(0).map_or("", |m| m.as_str());
+        let host = whole.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+        let with_path = whole.ends_with('/');
+        if (with_path || tlds.contains(&tld)) && !hosts.iter().any(|h| h == host) {
+            hosts.push(host.to_owned());
+        }
+    }
+}
+
+/// Whether `host` is `domain` or under it.
+pub fn allowed_by(host: &str, domain: &str) -> bool {
+    host == domain || host.strip_suffix(domain).is_some_and(|rest| rest.ends_with('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_links_and_their_disguises() {
+        assert_eq!(hosts("see https://spam.example/cheap now"), ["spam.example"]);
+        assert_eq!(hosts("hxxp://evil.test/x"), ["evil.test"]);
+        assert_eq!(hosts("www.cheap.biz"), ["www.cheap.biz"]);
+        assert_eq!(hosts("buy at spam.com/cheap"), ["spam.com"]);
+        assert_eq!(hosts("BUY at spam.example/cheap".to_lowercase().as_str()), ["spam.example"]);
+        assert_eq!(hosts("example dot com"), ["example.com"]);
+        assert_eq!(hosts("example(dot)com"), ["example.com"]);
+        assert_eq!(hosts("example [.] net"), ["example.net"]);
+        assert_eq!(hosts("example . org"), ["example.org"]);
+        for chat in ["e.g. 1.5 lol.jk", "hi. to be honest", "i said so. me too", "the dot is here"] {
+            assert!(hosts(chat).is_empty(), "{chat}: {:?}", hosts(chat));
+        }
+    }
+
+    #[test]
+    fn subdomains_are_allowed_with_their_domain() {
+        assert!(allowed_by("clips.twitch.tv", "twitch.tv"));
+        assert!(allowed_by("twitch.tv", "twitch.tv"));
+        assert!(!allowed_by("nottwitch.tv", "twitch.tv"));
+        assert!(is_domain("example.com") && !is_domain("example") && !is_domain("exa mple.com"));
+    }
+}
