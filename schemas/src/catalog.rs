@@ -86,6 +86,10 @@ pub static CATALOG: &[SchemaEntry] = &[
         version: 1,
         text: include_str!("../avro/command_use/v1.avsc"),
     },
+    // v2: moderation filters and the strike ladder; the moderators' built-ins.
+    SchemaEntry { id: 8, aggregate: AggregateKind::Channel, version: 2, text: include_str!("../avro/channel/v2.avsc") },
+    // v3: moderation decisions, moderators' actions, permits.
+    SchemaEntry { id: 9, aggregate: AggregateKind::Chat, version: 3, text: include_str!("../avro/chat/v3.avsc") },
 ];
 
 impl SchemaEntry {

@@ -7,6 +7,7 @@ use wavestack_domain::chat::*;
 use wavestack_domain::chat_command::*;
 use wavestack_domain::clip::*;
 use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::moderation::*;
 use wavestack_domain::publication::*;
 use wavestack_domain::value::*;
 use wavestack_schemas::{unframe, Codec, LogEnvelope, LogEvent};
@@ -136,6 +137,74 @@ fn channel_event() -> impl Strategy<Value = ChannelEvent> {
         ident().prop_map(|u| ChannelEvent::RegularRemoved { user_id: PlatformUserId::parse(u).unwrap() }),
         (pick(Builtin::ALL), command_name(), any::<bool>()).prop_map(|(builtin, name, enabled)| {
             ChannelEvent::BuiltinConfigured(BuiltinConfigured { builtin, name, enabled })
+        }),
+    ]
+}
+
+fn small() -> impl Strategy<Value = u32> {
+    0u32..=u32::MAX
+}
+
+fn filter_rule() -> impl Strategy<Value = FilterRule> {
+    let words = || proptest::collection::vec(text(20), 0..4);
+    prop_oneof![
+        (small(), small()).prop_map(|(min_length, max_percent)| FilterRule::Caps { min_length, max_percent }),
+        words().prop_map(|allowed_domains| FilterRule::Links { allowed_domains }),
+        (words(), words()).prop_map(|(terms, patterns)| FilterRule::BannedTerms { terms, patterns }),
+        (small(), small()).prop_map(|(min_length, max_percent)| FilterRule::Symbols { min_length, max_percent }),
+        (small(), small(), small()).prop_map(|(max_char_run, max_word_repeats, same_message_seconds)| {
+            FilterRule::Repetition { max_char_run, max_word_repeats, same_message_seconds }
+        }),
+        (small(), small()).prop_map(|(max_emotes, max_mentions)| FilterRule::Emotes { max_emotes, max_mentions }),
+        small().prop_map(|max_length| FilterRule::Length { max_length }),
+        (small(), small()).prop_map(|(max_messages, per_seconds)| FilterRule::Flood { max_messages, per_seconds }),
+    ]
+}
+
+fn moderation_settings_event() -> impl Strategy<Value = ChannelEvent> {
+    prop_oneof![
+        (any::<bool>(), proptest::collection::vec(pick(UserLevel::ALL), 0..3), filter_rule()).prop_map(
+            |(enabled, exempt, rule)| ChannelEvent::FilterConfigured(FilterSettings { enabled, exempt, rule })
+        ),
+        (proptest::collection::vec((pick(ActionKind::ALL), small()), 0..5), small()).prop_map(
+            |(ladder, strike_expiry_seconds)| {
+                let ladder = ladder.into_iter().map(|(action, seconds)| Penalty { action, seconds }).collect();
+                ChannelEvent::EscalationChanged(Escalation { ladder, strike_expiry_seconds })
+            }
+        ),
+    ]
+}
+
+fn moderation_event() -> impl Strategy<Value = ChatEvent> {
+    prop_oneof![
+        (ident(), pick(Cause::ALL), text(80), small(), pick(ActionKind::ALL), small(), ".{0,80}", proptest::option::of(ts()), ts())
+            .prop_map(|(msg, cause, evidence, strikes, action, seconds, reply, strike_expires_at, decided_at)| {
+                ChatEvent::MessageModerated(MessageModerated {
+                    message_id: MessageId::parse(msg).unwrap(),
+                    cause,
+                    evidence,
+                    strikes,
+                    action,
+                    seconds,
+                    reply,
+                    strike_expires_at,
+                    decided_at,
+                })
+            }),
+        (pick(ModeratorAction::ALL), small(), ".{0,80}", ident(), proptest::option::of(ident()), ts(), small())
+            .prop_map(|(action, seconds, reason, by, msg, at, strikes_cleared)| {
+                ChatEvent::ModeratorActed(ModeratorActed {
+                    action,
+                    seconds,
+                    reason,
+                    by: ActorId::parse(by).unwrap(),
+                    message_id: msg.map(|m| MessageId::parse(m).unwrap()),
+                    at,
+                    strikes_cleared,
+                })
+            }),
+        (ident(), text(40)).prop_map(|(msg, link)| {
+            ChatEvent::PermitUsed(PermitUsed { message_id: MessageId::parse(msg).unwrap(), link })
         }),
     ]
 }
@@ -318,6 +387,8 @@ fn envelope() -> impl Strategy<Value = LogEnvelope> {
         chat_event().prop_map(LogEvent::Chat),
         economy_event().prop_map(LogEvent::Chat),
         channel_event().prop_map(LogEvent::Channel),
+        moderation_settings_event().prop_map(LogEvent::Channel),
+        moderation_event().prop_map(LogEvent::Chat),
         command_use_event().prop_map(LogEvent::CommandUse),
         clip_event().prop_map(LogEvent::Clip),
         publication_event().prop_map(LogEvent::Publication),

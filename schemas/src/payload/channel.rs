@@ -1,10 +1,11 @@
 use apache_avro::types::Value;
 use wavestack_domain::channel::{BuiltinConfigured, ChannelEvent, CommandDefinition, ResponseTemplate};
+use wavestack_domain::moderation::{ActionKind, Escalation, FilterRule, FilterSettings, Penalty};
 use wavestack_domain::value::*;
 
-use super::closed_enum;
+use super::{closed_enum, small};
 use crate::error::CodecError;
-use crate::fields::{branch, long, nullable, record, string, Fields};
+use crate::fields::{branch, long, nullable, record, string, symbol_of, Fields};
 
 pub(crate) fn to_avro(event: &ChannelEvent) -> Value {
     let (index, value) = match event {
@@ -31,8 +32,125 @@ pub(crate) fn to_avro(event: &ChannelEvent) -> Value {
                 ("enabled", Value::Boolean(c.enabled)),
             ]),
         ),
+        ChannelEvent::FilterConfigured(filter) => (8, filter_to_avro(filter)),
+        ChannelEvent::EscalationChanged(e) => (
+            9,
+            record([
+                (
+                    "ladder",
+                    Value::Array(
+                        e.ladder
+                            .iter()
+                            .map(|p| {
+                                record([
+                                    ("action", closed_enum(ActionKind::ALL, p.action, p.action.as_str())),
+                                    ("seconds", long(u64::from(p.seconds))),
+                                ])
+                            })
+                            .collect(),
+                    ),
+                ),
+                ("strike_expiry_seconds", long(u64::from(e.strike_expiry_seconds))),
+            ]),
+        ),
     };
     Value::Union(index, Box::new(value))
+}
+
+fn strings(items: &[String]) -> Value {
+    Value::Array(items.iter().map(|s| string(s.as_str())).collect())
+}
+
+fn filter_to_avro(filter: &FilterSettings) -> Value {
+    let n = |v: u32| long(u64::from(v));
+    let (index, rule) = match &filter.rule {
+        FilterRule::Caps { min_length, max_percent } => {
+            (0, record([("min_length", n(*min_length)), ("max_percent", n(*max_percent))]))
+        }
+        FilterRule::Links { allowed_domains } => (1, record([("allowed_domains", strings(allowed_domains))])),
+        FilterRule::BannedTerms { terms, patterns } => {
+            (2, record([("terms", strings(terms)), ("patterns", strings(patterns))]))
+        }
+        FilterRule::Symbols { min_length, max_percent } => {
+            (3, record([("min_length", n(*min_length)), ("max_percent", n(*max_percent))]))
+        }
+        FilterRule::Repetition { max_char_run, max_word_repeats, same_message_seconds } => (
+            4,
+            record([
+                ("max_char_run", n(*max_char_run)),
+                ("max_word_repeats", n(*max_word_repeats)),
+                ("same_message_seconds", n(*same_message_seconds)),
+            ]),
+        ),
+        FilterRule::Emotes { max_emotes, max_mentions } => {
+            (5, record([("max_emotes", n(*max_emotes)), ("max_mentions", n(*max_mentions))]))
+        }
+        FilterRule::Length { max_length } => (6, record([("max_length", n(*max_length))])),
+        FilterRule::Flood { max_messages, per_seconds } => {
+            (7, record([("max_messages", n(*max_messages)), ("per_seconds", n(*per_seconds))]))
+        }
+    };
+    record([
+        ("enabled", Value::Boolean(filter.enabled)),
+        (
+            "exempt",
+            Value::Array(filter.exempt.iter().map(|l| closed_enum(UserLevel::ALL, *l, l.as_str())).collect()),
+        ),
+        ("rule", Value::Union(index, Box::new(rule))),
+    ])
+}
+
+fn strings_of(f: &mut Fields, field: &'static str) -> Result<Vec<String>, CodecError> {
+    f.array(field)?
+        .into_iter()
+        .map(|v| match v {
+            Value::String(s) => Ok(s),
+            _ => Err(CodecError::Shape { field, expected: "an array of strings" }),
+        })
+        .collect()
+}
+
+fn filter_of(mut f: Fields) -> Result<FilterSettings, CodecError> {
+    let enabled = f.boolean("enabled")?;
+    let exempt = f
+        .array("exempt")?
+        .into_iter()
+        .map(|v| UserLevel::parse(&symbol_of(v, "exempt")?).map_err(|error| CodecError::Value { field: "exempt", error }))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (index, rule) = branch(f.take("rule")?, "rule")?;
+    let mut r = Fields::of(rule, "rule")?;
+    let rule = match index {
+        0 => FilterRule::Caps { min_length: small(&mut r, "min_length")?, max_percent: small(&mut r, "max_percent")? },
+        1 => FilterRule::Links { allowed_domains: strings_of(&mut r, "allowed_domains")? },
+        2 => FilterRule::BannedTerms { terms: strings_of(&mut r, "terms")?, patterns: strings_of(&mut r, "patterns")? },
+        3 => {
+            FilterRule::Symbols { min_length: small(&mut r, "min_length")?, max_percent: small(&mut r, "max_percent")? }
+        }
+        4 => FilterRule::Repetition {
+            max_char_run: small(&mut r, "max_char_run")?,
+            max_word_repeats: small(&mut r, "max_word_repeats")?,
+            same_message_seconds: small(&mut r, "same_message_seconds")?,
+        },
+        5 => FilterRule::Emotes { max_emotes: small(&mut r, "max_emotes")?, max_mentions: small(&mut r, "max_mentions")? },
+        6 => FilterRule::Length { max_length: small(&mut r, "max_length")? },
+        7 => {
+            FilterRule::Flood { max_messages: small(&mut r, "max_messages")?, per_seconds: small(&mut r, "per_seconds")? }
+        }
+        _ => return Err(CodecError::Shape { field: "rule", expected: "a known filter" }),
+    };
+    Ok(FilterSettings { enabled, exempt, rule })
+}
+
+fn escalation_of(mut f: Fields) -> Result<Escalation, CodecError> {
+    let ladder = f
+        .array("ladder")?
+        .into_iter()
+        .map(|step| {
+            let mut s = Fields::of(step, "ladder")?;
+            Ok(Penalty { action: s.symbol_parsed("action", ActionKind::parse)?, seconds: small(&mut s, "seconds")? })
+        })
+        .collect::<Result<Vec<_>, CodecError>>()?;
+    Ok(Escalation { ladder, strike_expiry_seconds: small(&mut f, "strike_expiry_seconds")? })
 }
 
 fn definition(d: &CommandDefinition) -> Value {
@@ -46,11 +164,6 @@ fn definition(d: &CommandDefinition) -> Value {
         ("cost", long(d.cost)),
         ("enabled", Value::Boolean(d.enabled)),
     ])
-}
-
-/// A `long` field that the domain holds as a `u32` (seconds, a percentage).
-fn small(f: &mut Fields, field: &'static str) -> Result<u32, CodecError> {
-    u32::try_from(f.long(field)?).map_err(|_| CodecError::Shape { field, expected: "a whole number within a u32" })
 }
 
 fn definition_of(value: Value) -> Result<CommandDefinition, CodecError> {
@@ -93,6 +206,8 @@ pub(crate) fn from_avro(payload: Value) -> Result<ChannelEvent, CodecError> {
             name: f.parsed("name", CommandName::parse)?,
             enabled: f.boolean("enabled")?,
         }),
+        8 => ChannelEvent::FilterConfigured(filter_of(f)?),
+        9 => ChannelEvent::EscalationChanged(escalation_of(f)?),
         _ => return Err(CodecError::Shape { field: "payload", expected: "a known channel event" }),
     })
 }

@@ -1,10 +1,11 @@
 use apache_avro::types::Value;
 use wavestack_domain::chat::*;
+use wavestack_domain::moderation::{ActionKind, Cause, ModeratorAction};
 use wavestack_domain::value::*;
 
-use super::closed_enum;
+use super::{closed_enum, small};
 use crate::error::CodecError;
-use crate::fields::{branch, long, record, string, timestamp, Fields};
+use crate::fields::{branch, long, nullable, record, string, timestamp, Fields};
 
 pub(crate) fn to_avro(event: &ChatEvent) -> Value {
     let (index, value) = match event {
@@ -88,6 +89,35 @@ pub(crate) fn to_avro(event: &ChatEvent) -> Value {
                 ("balance", long(e.balance)),
             ]),
         ),
+        ChatEvent::MessageModerated(e) => (
+            9,
+            record([
+                ("message_id", string(e.message_id.as_str())),
+                ("cause", closed_enum(Cause::ALL, e.cause, e.cause.as_str())),
+                ("evidence", string(e.evidence.as_str())),
+                ("strikes", long(u64::from(e.strikes))),
+                ("action", closed_enum(ActionKind::ALL, e.action, e.action.as_str())),
+                ("seconds", long(u64::from(e.seconds))),
+                ("reply", string(e.reply.as_str())),
+                ("strike_expires_at", nullable(e.strike_expires_at.map(timestamp))),
+                ("decided_at", timestamp(e.decided_at)),
+            ]),
+        ),
+        ChatEvent::ModeratorActed(e) => (
+            10,
+            record([
+                ("action", closed_enum(ModeratorAction::ALL, e.action, e.action.as_str())),
+                ("seconds", long(u64::from(e.seconds))),
+                ("reason", string(e.reason.as_str())),
+                ("by", string(e.by.as_str())),
+                ("message_id", nullable(e.message_id.as_ref().map(|m| string(m.as_str())))),
+                ("at", timestamp(e.at)),
+                ("strikes_cleared", long(u64::from(e.strikes_cleared))),
+            ]),
+        ),
+        ChatEvent::PermitUsed(e) => {
+            (11, record([("message_id", string(e.message_id.as_str())), ("link", string(e.link.as_str()))]))
+        }
     };
     Value::Union(index, Box::new(value))
 }
@@ -152,6 +182,34 @@ pub(crate) fn from_avro(payload: Value) -> Result<ChatEvent, CodecError> {
             reason: f.symbol_parsed("reason", PointsRefusal::parse)?,
             points: f.long("points")?,
             balance: f.long("balance")?,
+        }),
+        9 => ChatEvent::MessageModerated(MessageModerated {
+            message_id: f.parsed("message_id", MessageId::parse)?,
+            cause: f.symbol_parsed("cause", Cause::parse)?,
+            evidence: f.string("evidence")?,
+            strikes: small(&mut f, "strikes")?,
+            action: f.symbol_parsed("action", ActionKind::parse)?,
+            seconds: small(&mut f, "seconds")?,
+            reply: f.string("reply")?,
+            strike_expires_at: f.optional_timestamp("strike_expires_at")?,
+            decided_at: f.timestamp("decided_at")?,
+        }),
+        10 => ChatEvent::ModeratorActed(ModeratorActed {
+            action: f.symbol_parsed("action", ModeratorAction::parse)?,
+            seconds: small(&mut f, "seconds")?,
+            reason: f.string("reason")?,
+            by: f.parsed("by", ActorId::parse)?,
+            message_id: f
+                .optional_string("message_id")?
+                .map(MessageId::parse)
+                .transpose()
+                .map_err(|error| CodecError::Value { field: "message_id", error })?,
+            at: f.timestamp("at")?,
+            strikes_cleared: small(&mut f, "strikes_cleared")?,
+        }),
+        11 => ChatEvent::PermitUsed(PermitUsed {
+            message_id: f.parsed("message_id", MessageId::parse)?,
+            link: f.string("link")?,
         }),
         _ => return Err(CodecError::Shape { field: "payload", expected: "a known chat event" }),
     })
