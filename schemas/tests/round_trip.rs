@@ -177,20 +177,39 @@ fn moderation_settings_event() -> impl Strategy<Value = ChannelEvent> {
 
 fn moderation_event() -> impl Strategy<Value = ChatEvent> {
     prop_oneof![
-        (ident(), pick(Cause::ALL), text(80), small(), pick(ActionKind::ALL), small(), ".{0,80}", proptest::option::of(ts()), ts())
-            .prop_map(|(msg, cause, evidence, strikes, action, seconds, reply, strike_expires_at, decided_at)| {
-                ChatEvent::MessageModerated(MessageModerated {
-                    message_id: MessageId::parse(msg).unwrap(),
-                    cause,
-                    evidence,
-                    strikes,
-                    action,
-                    seconds,
-                    reply,
-                    strike_expires_at,
-                    decided_at,
-                })
-            }),
+        (
+            (ident(), text(64), text(500)),
+            (
+                pick(Cause::ALL),
+                text(80),
+                small(),
+                pick(ActionKind::ALL),
+                small(),
+                ".{0,80}",
+                proptest::option::of(ts()),
+                ts()
+            )
+        )
+            .prop_map(
+                |(
+                    (msg, author, text),
+                    (cause, evidence, strikes, action, seconds, reply, strike_expires_at, decided_at),
+                )| {
+                    ChatEvent::MessageModerated(MessageModerated {
+                        message_id: MessageId::parse(msg).unwrap(),
+                        author: DisplayName::parse(author).unwrap(),
+                        text: ChatText::parse(text).unwrap(),
+                        cause,
+                        evidence,
+                        strikes,
+                        action,
+                        seconds,
+                        reply,
+                        strike_expires_at,
+                        decided_at,
+                    })
+                }
+            ),
         (pick(ModeratorAction::ALL), small(), ".{0,80}", ident(), proptest::option::of(ident()), ts(), small())
             .prop_map(|(action, seconds, reason, by, msg, at, strikes_cleared)| {
                 ChatEvent::ModeratorActed(ModeratorActed {

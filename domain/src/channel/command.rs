@@ -7,12 +7,22 @@ use crate::value::{Builtin, CommandName, CommandPrefix, PlatformUserId, PointsPo
 pub enum ChannelCommand {
     AddCommand(CommandDefinition),
     EditCommand(CommandEdit),
-    DeleteCommand { name: CommandName },
+    DeleteCommand {
+        name: CommandName,
+    },
     SetPointsPolicy(PointsPolicy),
     SetPrefix(CommandPrefix),
-    AddRegular { user_id: PlatformUserId },
-    RemoveRegular { user_id: PlatformUserId },
-    ConfigureBuiltin { builtin: Builtin, name: CommandName, enabled: bool },
+    AddRegular {
+        user_id: PlatformUserId,
+    },
+    RemoveRegular {
+        user_id: PlatformUserId,
+    },
+    ConfigureBuiltin {
+        builtin: Builtin,
+        name: CommandName,
+        enabled: bool,
+    },
     /// Replaces one filter's settings (its kind is the rule's).
     SetFilter(FilterSettings),
     SetEscalation(Escalation),

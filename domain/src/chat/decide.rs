@@ -139,6 +139,8 @@ fn moderate(state: &ChatState, m: &ReceiveChatMessage) -> Moderation {
     let standing = |cause, evidence: String| {
         Moderation::Moderated(MessageModerated {
             message_id: m.message_id.clone(),
+            author: m.author.clone(),
+            text: m.text.clone(),
             cause,
             evidence,
             strikes: state.strikes_at(m.sent_at),
@@ -171,15 +173,15 @@ fn moderate(state: &ChatState, m: &ReceiveChatMessage) -> Moderation {
     };
     Moderation::Moderated(MessageModerated {
         message_id: m.message_id.clone(),
+        author: m.author.clone(),
+        text: m.text.clone(),
         cause,
         evidence: violation.evidence,
         strikes,
         action: step.action,
         seconds: step.seconds,
         reply,
-        strike_expires_at: Some(
-            m.sent_at.plus(time::Duration::seconds(i64::from(escalation.strike_expiry_seconds))),
-        ),
+        strike_expires_at: Some(m.sent_at.plus(time::Duration::seconds(i64::from(escalation.strike_expiry_seconds)))),
         decided_at: m.sent_at,
     })
 }

@@ -153,6 +153,10 @@ crate::value::closed_enum!(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageModerated {
     pub message_id: MessageId,
+    /// The message as the viewer wrote it, so that the decision reads on
+    /// its own in the moderation log and in an audit.
+    pub author: DisplayName,
+    pub text: ChatText,
     pub cause: Cause,
     /// What was found: the matched term, the caps percentage, the count.
     pub evidence: String,

@@ -40,11 +40,8 @@ pub fn words(folded: &str) -> impl Iterator<Item = &str> {
 pub fn digest(text: &str) -> u64 {
     let folded = fold(text);
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let tokens: Vec<&str> = if words(&folded).next().is_some() {
-        words(&folded).collect()
-    } else {
-        folded.split_whitespace().collect()
-    };
+    let tokens: Vec<&str> =
+        if words(&folded).next().is_some() { words(&folded).collect() } else { folded.split_whitespace().collect() };
     for word in tokens {
         for byte in word.bytes().chain([b' ']) {
             hash ^= u64::from(byte);

@@ -19,8 +19,8 @@ const TLDS: &[&str] = &[
     "ch", "at", "eu", "tk", "ml", "ga", "cf", "gq", "cz", "dk", "fi", "no", "pt", "gr", "tr", "ua", "kr", "mx", "ar",
     "nz", "za", "sg", "hk", "tw", "id", "ph", "vn", "th", "my", "ir", "is", "ie", "lt", "lv", "ee", "ro", "hu", "sk",
     "su", "gov", "edu", "mobi", "name", "tech", "space", "website", "today", "world", "news", "click", "win", "bid",
-    "loan", "money", "cash", "sale", "gift", "codes", "chat", "social", "email", "page", "ly", "bit", "gd", "nu",
-    "ms", "ps", "onion",
+    "loan", "money", "cash", "sale", "gift", "codes", "chat", "social", "email", "page", "ly", "bit", "gd", "nu", "ms",
+    "ps", "onion",
 ];
 
 /// The top-level domains a disguised dot must lead to: ones that are not

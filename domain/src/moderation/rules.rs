@@ -48,7 +48,9 @@ pub struct Violation {
 pub enum Verdict {
     Clean,
     /// Clean because the viewer's permit covers this link: the permit is used.
-    Permitted { link: String },
+    Permitted {
+        link: String,
+    },
     Violation(Violation),
 }
 

@@ -178,7 +178,10 @@ impl FilterSettings {
                 }
                 for term in terms.iter_mut() {
                     if term.chars().count() > MAX_TERM_CHARS {
-                        return Err(FilterError::invalid("terms", format!("a term is at most {MAX_TERM_CHARS} characters")));
+                        return Err(FilterError::invalid(
+                            "terms",
+                            format!("a term is at most {MAX_TERM_CHARS} characters"),
+                        ));
                     }
                     let folded = fold_term(term);
                     if folded.is_empty() {
@@ -289,7 +292,9 @@ impl Escalation {
                 ActionKind::Delete | ActionKind::Ban => {
                     return Err(FilterError::invalid("ladder.seconds", "only a timeout takes seconds"))
                 }
-                ActionKind::Unban => return Err(FilterError::invalid("ladder.action", "must be delete, timeout or ban")),
+                ActionKind::Unban => {
+                    return Err(FilterError::invalid("ladder.action", "must be delete, timeout or ban"))
+                }
             }
         }
         range("strike_expiry_seconds", self.strike_expiry_seconds, 1, MAX_SECONDS)?;

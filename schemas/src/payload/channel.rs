@@ -92,10 +92,7 @@ fn filter_to_avro(filter: &FilterSettings) -> Value {
     };
     record([
         ("enabled", Value::Boolean(filter.enabled)),
-        (
-            "exempt",
-            Value::Array(filter.exempt.iter().map(|l| closed_enum(UserLevel::ALL, *l, l.as_str())).collect()),
-        ),
+        ("exempt", Value::Array(filter.exempt.iter().map(|l| closed_enum(UserLevel::ALL, *l, l.as_str())).collect())),
         ("rule", Value::Union(index, Box::new(rule))),
     ])
 }
@@ -115,7 +112,9 @@ fn filter_of(mut f: Fields) -> Result<FilterSettings, CodecError> {
     let exempt = f
         .array("exempt")?
         .into_iter()
-        .map(|v| UserLevel::parse(&symbol_of(v, "exempt")?).map_err(|error| CodecError::Value { field: "exempt", error }))
+        .map(|v| {
+            UserLevel::parse(&symbol_of(v, "exempt")?).map_err(|error| CodecError::Value { field: "exempt", error })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let (index, rule) = branch(f.take("rule")?, "rule")?;
     let mut r = Fields::of(rule, "rule")?;
@@ -131,11 +130,15 @@ fn filter_of(mut f: Fields) -> Result<FilterSettings, CodecError> {
             max_word_repeats: small(&mut r, "max_word_repeats")?,
             same_message_seconds: small(&mut r, "same_message_seconds")?,
         },
-        5 => FilterRule::Emotes { max_emotes: small(&mut r, "max_emotes")?, max_mentions: small(&mut r, "max_mentions")? },
+        5 => FilterRule::Emotes {
+            max_emotes: small(&mut r, "max_emotes")?,
+            max_mentions: small(&mut r, "max_mentions")?,
+        },
         6 => FilterRule::Length { max_length: small(&mut r, "max_length")? },
-        7 => {
-            FilterRule::Flood { max_messages: small(&mut r, "max_messages")?, per_seconds: small(&mut r, "per_seconds")? }
-        }
+        7 => FilterRule::Flood {
+            max_messages: small(&mut r, "max_messages")?,
+            per_seconds: small(&mut r, "per_seconds")?,
+        },
         _ => return Err(CodecError::Shape { field: "rule", expected: "a known filter" }),
     };
     Ok(FilterSettings { enabled, exempt, rule })

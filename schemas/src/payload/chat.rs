@@ -93,6 +93,8 @@ pub(crate) fn to_avro(event: &ChatEvent) -> Value {
             9,
             record([
                 ("message_id", string(e.message_id.as_str())),
+                ("author", string(e.author.as_str())),
+                ("text", string(e.text.as_str())),
                 ("cause", closed_enum(Cause::ALL, e.cause, e.cause.as_str())),
                 ("evidence", string(e.evidence.as_str())),
                 ("strikes", long(u64::from(e.strikes))),
@@ -185,6 +187,8 @@ pub(crate) fn from_avro(payload: Value) -> Result<ChatEvent, CodecError> {
         }),
         9 => ChatEvent::MessageModerated(MessageModerated {
             message_id: f.parsed("message_id", MessageId::parse)?,
+            author: f.parsed("author", DisplayName::parse)?,
+            text: f.parsed("text", ChatText::parse)?,
             cause: f.symbol_parsed("cause", Cause::parse)?,
             evidence: f.string("evidence")?,
             strikes: small(&mut f, "strikes")?,
