@@ -63,8 +63,13 @@ impl Refusal for CommandUseError {
 
 impl Refusal for ChatError {
     fn to_api_error(&self) -> ApiError {
-        // Only a routing bug can send a message to another viewer's stream.
-        ApiError::internal(anyhow::anyhow!("chat command refused: {self}"))
+        match self {
+            ChatError::OutOfRange { field, .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, self.code(), self.to_string()).with_field(*field)
+            }
+            // Only a routing bug can send a message to another viewer's stream.
+            ChatError::ViewerMismatch => ApiError::internal(anyhow::anyhow!("chat command refused: {self}")),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use wavestack_adapters::publishers::ConfiguredTargets;
 
 use wavestack_adapters::http::{LoadLimits, LoadShedder, RateLimiter, RateLimits, Readiness};
 
+use crate::brain::RulesCache;
 use crate::token_gate::{TokenGate, TokenLimits};
 
 /// Stated limits of the API; the README lists them.
@@ -62,6 +63,8 @@ pub struct AppState {
     pub(crate) rate_limiter: Arc<RateLimiter>,
     pub(crate) shedder: LoadShedder,
     pub(crate) token_gate: Arc<TokenGate>,
+    /// Each channel's filters, compiled once per settings version.
+    pub(crate) moderation_rules: Arc<RulesCache>,
     /// What `/ready` checks: Postgres, and the pipeline once `with_readiness` says where it is.
     pub readiness: Readiness,
 }
@@ -87,6 +90,7 @@ impl AppState {
             rate_limiter: Arc::new(RateLimiter::new(rate_limits)),
             shedder: LoadShedder::new(LoadLimits::default()),
             token_gate: Arc::new(TokenGate::new(TokenLimits::default())),
+            moderation_rules: Arc::new(RulesCache::default()),
         }
     }
 

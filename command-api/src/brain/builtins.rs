@@ -178,6 +178,8 @@ pub(super) async fn prepare(
             answer(format!("Top {}: {}", ranks.len(), ranks.join(", ")))
         }
         Builtin::Commands => manage(state, metadata, m, resolved, level).await,
+        // Moderators' commands are answered by `moderators`, before this.
+        Builtin::Permit | Builtin::Timeout | Builtin::Ban | Builtin::Unban | Builtin::Pardon => Ok(None),
     }
 }
 

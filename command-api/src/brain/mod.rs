@@ -2,15 +2,24 @@
 //!
 //! In the order DESIGN.md gives: the channel's settings (read fresh, their
 //! version recorded on every decision) resolve the message to a built-in, a
-//! custom command or nothing; the viewer's stream records the message,
-//! awards points under the channel's policy and takes what the command asks
-//! of the viewer's points; then the command's own stream decides the use
-//! (level, cooldowns, count, text) and records the reply. A price whose use
+//! custom command or nothing; the viewer's stream moderates the message
+//! (the channel's filters over the viewer's own history: a moderated
+//! message earns nothing and runs nothing, and its action goes back to the
+//! bot), records it, awards points under the channel's policy and takes
+//! what the command asks of the viewer's points; then the command's own
+//! stream decides the use (level, cooldowns, count, text) and records the
+//! reply. A price whose use
 //! was refused is refunded, and a gift is credited, at once here and again,
 //! exactly once, by the `points-settler` process manager from the log.
 
+mod actions;
 mod builtins;
 mod lookup;
+pub(crate) mod moderators;
+mod rules_cache;
+
+pub(crate) use actions::{action_of, Action};
+pub(crate) use rules_cache::RulesCache;
 
 use std::collections::HashMap;
 
@@ -22,6 +31,7 @@ use wavestack_domain::channel::{ChannelState, Resolved, Target};
 use wavestack_domain::chat::{ChatCommand, ChatEvent, Invocation, PointsRequest, ReceiveChatMessage};
 use wavestack_domain::chat_command::{CommandUse, CommandUseEvent, Invoker, UseCommand};
 use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::moderation::ModerationRules;
 use wavestack_domain::value::{Builtin, ChannelId, ChannelStreamId, ChatPlatform, CommandUseStreamId, UserLevel};
 
 use crate::command_error::command_error;
@@ -33,15 +43,26 @@ pub(crate) struct Reply {
     pub text: String,
     /// The platform message it answers.
     pub in_reply_to: String,
-    /// The command, as invoked.
+    /// The command, as invoked; `moderation` for a filter's warning.
     pub command: String,
 }
 
-/// A message written, and what the bot says about it.
+/// What a filter's warning is filed under, where a reply names its command.
+pub(crate) const MODERATION_REPLY: &str = "moderation";
+
+/// A message written, and what the bot says and does about it.
 #[derive(Debug)]
 pub(crate) struct Heard {
     pub accepted: Accepted,
     pub replies: Vec<Reply>,
+    pub actions: Vec<Action>,
+}
+
+/// What answering a message came to.
+#[derive(Debug, Default)]
+struct Said {
+    replies: Vec<Reply>,
+    actions: Vec<Action>,
 }
 
 /// What one message asks, worked out before anything is written.
@@ -60,7 +81,7 @@ pub(crate) async fn hear(
     metadata: &EventMetadata,
     mut messages: Vec<ReceiveChatMessage>,
 ) -> Vec<Result<Heard, ApiError>> {
-    let mut channels: HashMap<(ChatPlatform, ChannelId), ChannelState> = HashMap::new();
+    let mut channels: HashMap<(ChatPlatform, ChannelId), (ChannelState, ModerationRules)> = HashMap::new();
     for m in &messages {
         let key = (m.viewer.platform, m.viewer.channel.clone());
         if channels.contains_key(&key) {
@@ -69,7 +90,8 @@ pub(crate) async fn hear(
         let stream = ChannelStreamId::new(&metadata.org, key.0, &key.1);
         match state.bus.channel.load(stream.as_str()).await {
             Ok(settings) => {
-                channels.insert(key, settings);
+                let rules = state.moderation_rules.rules(&stream, &settings);
+                channels.insert(key, (settings, rules));
             }
             Err(error) => {
                 let error = command_error(error);
@@ -79,7 +101,8 @@ pub(crate) async fn hear(
     }
     let mut plans = Vec::with_capacity(messages.len());
     for m in &mut messages {
-        let settings = &channels[&(m.viewer.platform, m.viewer.channel.clone())];
+        let (settings, rules) = &channels[&(m.viewer.platform, m.viewer.channel.clone())];
+        m.moderation = rules.clone();
         plans.push(plan(state, metadata, settings, m).await);
     }
     // One write for every viewer's messages, each viewer's in order.
@@ -109,26 +132,48 @@ pub(crate) async fn hear(
         heard.push(match outcome {
             Err(error) => Err(command_error(error)),
             Ok(Written { accepted, events }) => {
-                let replies = if events.is_empty() {
-                    Vec::new()
-                } else {
-                    answer(state, metadata, m, plan, &events).await.unwrap_or_else(|error| {
+                let stream = m.viewer.stream_id(&metadata.org);
+                let mut said = Said {
+                    replies: events.iter().filter_map(|e| warning(m, e)).collect(),
+                    actions: events.iter().filter_map(|e| action_of(&stream, e)).collect(),
+                };
+                let moderated = events.iter().any(|e| matches!(e, ChatEvent::MessageModerated(_)));
+                if !events.is_empty() && !moderated {
+                    match answer(state, metadata, m, plan, &events).await {
+                        Ok(answered) => {
+                            said.replies.extend(answered.replies);
+                            said.actions.extend(answered.actions);
+                        }
                         // The message is recorded; the points settler finishes
                         // what the answer left (a refund, a credit).
-                        tracing::warn!(error = %error, "answering a chat command failed; its message is recorded");
-                        Vec::new()
-                    })
-                };
-                Ok(Heard { accepted, replies })
+                        Err(error) => {
+                            tracing::warn!(error = %error, "answering a chat command failed; its message is recorded")
+                        }
+                    }
+                }
+                Ok(Heard { accepted, replies: said.replies, actions: said.actions })
             }
         });
     }
     heard
 }
 
+/// A filter's warning to the viewer, as a reply to the message.
+fn warning(m: &ReceiveChatMessage, event: &ChatEvent) -> Option<Reply> {
+    match event {
+        ChatEvent::MessageModerated(e) if !e.reply.is_empty() => Some(Reply {
+            text: m.viewer.platform.fit_message(&e.reply),
+            in_reply_to: m.message_id.to_string(),
+            command: MODERATION_REPLY.to_owned(),
+        }),
+        _ => None,
+    }
+}
+
 /// Fills in what the channel's settings make of the message.
 async fn plan(state: &AppState, metadata: &EventMetadata, settings: &ChannelState, m: &mut ReceiveChatMessage) -> Plan {
     let level = UserLevel::of(m.role, settings.is_regular(&m.viewer.user_id));
+    m.level = level;
     m.points = *settings.points();
     let resolved = settings.resolve(m.text.as_str());
     let mut unusable = None;
@@ -159,18 +204,28 @@ async fn plan(state: &AppState, metadata: &EventMetadata, settings: &ChannelStat
 }
 
 /// Decides the use of the command the message invoked, and settles its
-/// points; the replies to post.
+/// points; the replies to post and, for a moderator's command, the actions.
 async fn answer(
     state: &AppState,
     metadata: &EventMetadata,
     m: &ReceiveChatMessage,
     plan: Plan,
     events: &[ChatEvent],
-) -> anyhow::Result<Vec<Reply>> {
-    let Some(resolved) = plan.resolved else { return Ok(Vec::new()) };
-    let prepared = match builtins::prepare(state, metadata, m, &resolved, plan.level, plan.unusable, events).await? {
-        Some(prepared) => prepared,
-        None => return Ok(Vec::new()),
+) -> anyhow::Result<Said> {
+    let Some(resolved) = plan.resolved else { return Ok(Said::default()) };
+    let mut actions = Vec::new();
+    let prepared = match &resolved.target {
+        Target::Builtin(builtin) if moderators::moderator_action(*builtin).is_some() => {
+            let action = moderators::moderator_action(*builtin).expect("checked");
+            let (prepared, acted) =
+                moderators::from_chat(state, metadata, m, action, &resolved.args, plan.level).await?;
+            actions = acted;
+            prepared
+        }
+        _ => match builtins::prepare(state, metadata, m, &resolved, plan.level, plan.unusable, events).await? {
+            Some(prepared) => prepared,
+            None => return Ok(Said::default()),
+        },
     };
     let invoker = Invoker {
         message_id: m.message_id.clone(),
@@ -208,7 +263,7 @@ async fn answer(
             _ => {}
         }
     }
-    Ok(decided
+    let replies = decided
         .events
         .iter()
         .filter_map(|e| e.reply())
@@ -218,5 +273,6 @@ async fn answer(
             in_reply_to: m.message_id.to_string(),
             command: resolved.invoked.to_string(),
         })
-        .collect())
+        .collect();
+    Ok(Said { replies, actions })
 }

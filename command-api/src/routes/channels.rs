@@ -124,17 +124,17 @@ fn level(raw: Option<String>) -> Result<Option<UserLevel>, ApiError> {
 }
 
 /// The channel a route's path names.
-fn channel_at(platform: &str, channel: String) -> Result<(ChatPlatform, ChannelId), ApiError> {
+pub(super) fn channel_at(platform: &str, channel: String) -> Result<(ChatPlatform, ChannelId), ApiError> {
     Ok((field("platform", ChatPlatform::parse(platform))?, field("channel", ChannelId::parse(channel))?))
 }
 
 /// … as the stream of its settings, in the caller's org.
-fn stream(caller: &Caller, platform: &str, channel: String) -> Result<ChannelStreamId, ApiError> {
+pub(super) fn stream(caller: &Caller, platform: &str, channel: String) -> Result<ChannelStreamId, ApiError> {
     let (platform, channel) = channel_at(platform, channel)?;
     Ok(ChannelStreamId::new(&caller.metadata.org, platform, &channel))
 }
 
-async fn change(
+pub(super) async fn change(
     state: &AppState,
     caller: &Caller,
     stream: &ChannelStreamId,

@@ -15,11 +15,15 @@ use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::{from_value, ApiError, ErrorBody, Refused, ValidJson};
 use wavestack_domain::chat::{PointsPolicy, ReceiveChatMessage, Viewer};
 use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::moderation::ModerationRules;
 use wavestack_domain::value::{
-    ChannelId, ChatPlatform, ChatText, DisplayName, MessageId, PlatformUserId, Role, Timestamp,
+    ChannelId, ChatPlatform, ChatText, DisplayName, MessageId, PlatformUserId, Role, Timestamp, UserLevel,
 };
 
-use crate::brain::{self, Heard, Reply};
+/// Most emotes a message can report: one per character of the longest text.
+const MAX_EMOTES: u32 = 500;
+
+use crate::brain::{self, Action, Heard, Reply};
 use crate::edge::{field, now, AcceptedBody, Caller};
 use crate::idempotency::NotFinal;
 use crate::state::AppState;
@@ -48,6 +52,11 @@ pub(crate) struct ChatMessageBody {
     #[serde(default)]
     #[schema(format = DateTime)]
     sent_at: Option<String>,
+    /// Emotes the platform reported in the message (Twitch's `emotes` tag),
+    /// for the emote filter, besides the emoji in the text; 0 if absent.
+    #[serde(default)]
+    #[schema(maximum = 500)]
+    emotes: Option<u32>,
 }
 
 #[utoipa::path(
@@ -78,18 +87,24 @@ pub(crate) async fn post_messages(
             let command = parse(from_value(single, "")?, "")?;
             let heard = brain::hear(&state, &metadata, vec![command]).await.pop();
             let heard = heard.ok_or_else(|| ApiError::internal(anyhow::anyhow!("a message without an outcome")))??;
-            let body = HeardBody { accepted: AcceptedBody::from(heard.accepted), replies: heard.replies };
+            let body = HeardBody {
+                accepted: AcceptedBody::from(heard.accepted),
+                replies: heard.replies,
+                actions: heard.actions,
+            };
             Ok((StatusCode::ACCEPTED, Json(body)).into_response())
         }
     }
 }
 
-/// A message's `202`: what was written, and what the bot should say.
+/// A message's `202`: what was written, what the bot should say and what
+/// its gateway should do (delete, timeout, ban).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct HeardBody {
     #[serde(flatten)]
     accepted: AcceptedBody,
     replies: Vec<Reply>,
+    actions: Vec<Action>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -121,6 +136,7 @@ pub(crate) struct AcceptedFields {
     aggregate_id: String,
     sequence: u64,
     replies: Vec<Reply>,
+    actions: Vec<Action>,
 }
 
 async fn batch(
@@ -184,8 +200,9 @@ async fn batch(
 
 fn outcome(heard: Result<Heard, ApiError>) -> MessageResult {
     match heard {
-        Ok(Heard { accepted, replies }) => {
-            let fields = AcceptedFields { aggregate_id: accepted.aggregate_id, sequence: accepted.sequence, replies };
+        Ok(Heard { accepted, replies, actions }) => {
+            let fields =
+                AcceptedFields { aggregate_id: accepted.aggregate_id, sequence: accepted.sequence, replies, actions };
             if accepted.events_written == 0 {
                 MessageResult::Duplicate(fields)
             } else {
@@ -219,6 +236,14 @@ fn parse(body: ChatMessageBody, prefix: &str) -> Result<ReceiveChatMessage, ApiE
         points: PointsPolicy::default(),
         invocation: None,
         points_request: None,
+        level: UserLevel::Everyone,
+        moderation: ModerationRules::default(),
+        emotes: match body.emotes {
+            Some(emotes) if emotes > MAX_EMOTES => {
+                return Err(ApiError::invalid_field(at("emotes"), format!("must be from 0 to {MAX_EMOTES}")))
+            }
+            emotes => emotes.unwrap_or(0),
+        },
     })
 }
 

@@ -4,6 +4,7 @@ mod channels;
 mod chat;
 mod clips;
 mod jwks;
+mod moderation;
 mod publications;
 mod replies;
 mod token;
@@ -37,6 +38,9 @@ use crate::state::AppState;
         channels::remove_regular,
         channels::configure_builtin,
         channels::say,
+        moderation::set_filter,
+        moderation::set_escalation,
+        moderation::moderate,
         clips::request,
         clips::start,
         clips::complete,
@@ -81,7 +85,10 @@ pub(crate) fn commands(state: &AppState) -> Router {
                     put(channels::add_regular).delete(channels::remove_regular),
                 )
                 .route("/v1/channels/{platform}/{channel}/builtins/{builtin}", put(channels::configure_builtin))
-                .route("/v1/channels/{platform}/{channel}/say", post(channels::say)),
+                .route("/v1/channels/{platform}/{channel}/say", post(channels::say))
+                .route("/v1/channels/{platform}/{channel}/filters/{filter}", put(moderation::set_filter))
+                .route("/v1/channels/{platform}/{channel}/escalation", put(moderation::set_escalation))
+                .route("/v1/channels/{platform}/{channel}/viewers/{user_id}/moderation", post(moderation::moderate)),
         ))
         .merge(scoped(state, Scope::ClipsWrite, Router::new().route("/v1/clips", post(clips::request))))
         .merge(scoped(

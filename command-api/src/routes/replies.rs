@@ -1,7 +1,8 @@
 //! `GET /v1/bots/replies?after=<cursor>&wait_seconds=<0-30>&limit=<1-500>`:
-//! everything the bot said for the caller's org, for bots that did not
-//! post the replies from the `202` themselves, or that want the ones
-//! caused elsewhere. At least once, in commit order: the cursor is the
+//! everything the bot said and every moderation action (delete, timeout,
+//! ban, unban) for the caller's org, for bots that did not act on the `202`
+//! themselves, or that want what was caused elsewhere (a moderator's
+//! action over HTTP). At least once, in commit order: the cursor is the
 //! (transaction, position) of the last reply read, and a row becomes
 //! visible only below the snapshot's xmin horizon, as for the outbox
 //! relay, so a slow transaction's reply is never skipped. The same feed
@@ -18,7 +19,11 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use wavestack_adapters::http::{ApiError, Refused, ValidQuery};
+use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::chat_command::CommandUseEvent;
+use wavestack_domain::value::ChatStreamId;
+
+use crate::brain::{action_of, Action, MODERATION_REPLY};
 
 use crate::edge::Caller;
 use crate::state::AppState;
@@ -28,9 +33,11 @@ const MAX_LIMIT: i64 = 500;
 const POLL_EVERY: Duration = Duration::from_millis(200);
 
 const REPLIES_AFTER: &str = "
-SELECT transaction_id::text::bigint AS transaction_id, position, payload
+SELECT transaction_id::text::bigint AS transaction_id, position, aggregate_type, aggregate_id, payload
   FROM events
- WHERE aggregate_type = 'command_use' AND starts_with(aggregate_id, $1)
+ WHERE (aggregate_type = 'command_use'
+        OR (aggregate_type = 'chat' AND event_type IN ('MessageModerated', 'ModeratorActed')))
+   AND starts_with(aggregate_id, $1)
    AND (transaction_id, position) > ($2::bigint::text::xid8, $3)
    AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
  ORDER BY transaction_id, position
@@ -55,12 +62,24 @@ pub(crate) struct FeedQuery {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct FeedBody {
     replies: Vec<FeedReply>,
-    /// Where to read on from: the last reply's cursor, or the one given.
+    /// Moderation actions for the gateway to execute, in the same order.
+    actions: Vec<FeedAction>,
+    /// Where to read on from: the last row's cursor, or the one given.
     next: String,
+}
+
+/// One row of the feed, as the socket sends it.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum FeedItem {
+    Reply(FeedReply),
+    Action(FeedAction),
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct FeedReply {
+    /// `reply`.
+    kind: &'static str,
     cursor: String,
     text: String,
     in_reply_to: String,
@@ -70,10 +89,22 @@ pub(crate) struct FeedReply {
     command: String,
 }
 
+/// A moderation action, with where it is on the feed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct FeedAction {
+    /// `action`.
+    kind: &'static str,
+    cursor: String,
+    #[serde(flatten)]
+    action: Action,
+}
+
 #[derive(FromRow)]
 struct Row {
     transaction_id: i64,
     position: i64,
+    aggregate_type: String,
+    aggregate_id: String,
     payload: serde_json::Value,
 }
 
@@ -104,14 +135,15 @@ impl std::fmt::Display for Cursor {
     }
 }
 
-/// The replies after `cursor`, at most `limit` rows read, and the cursor
-/// after them; rows without a reply (silent refusals) move it too.
+/// The replies and actions after `cursor`, at most `limit` rows read, and
+/// the cursor after them; rows that say nothing (silent refusals, pardons)
+/// move it too.
 async fn read_after(
     pool: &sqlx::PgPool,
     org_prefix: &str,
     mut cursor: Cursor,
     limit: i64,
-) -> Result<(Vec<FeedReply>, Cursor, bool), ApiError> {
+) -> Result<(Vec<FeedItem>, Cursor, bool), ApiError> {
     let rows: Vec<Row> = sqlx::query_as(REPLIES_AFTER)
         .bind(org_prefix)
         .bind(cursor.transaction)
@@ -121,18 +153,42 @@ async fn read_after(
         .await
         .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("reading the bots' feed")))?;
     let full = rows.len() as i64 == limit;
-    let mut replies = Vec::new();
+    let mut items = Vec::new();
     for row in rows {
         cursor = Cursor { transaction: row.transaction_id, position: row.position };
-        let event: CommandUseEvent = serde_json::from_value(row.payload)
-            .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("decoding a command use")))?;
+        let decoding = |e: serde_json::Error| ApiError::internal(anyhow::Error::new(e).context("decoding the feed"));
+        if row.aggregate_type == "chat" {
+            let event: ChatEvent = serde_json::from_value(row.payload).map_err(decoding)?;
+            let stream = ChatStreamId::parse(&row.aggregate_id)
+                .map_err(|e| ApiError::internal(anyhow::anyhow!("a chat stream id in the store: {e}")))?;
+            if let ChatEvent::MessageModerated(m) = &event {
+                if !m.reply.is_empty() {
+                    items.push(FeedItem::Reply(FeedReply {
+                        kind: "reply",
+                        cursor: cursor.to_string(),
+                        text: stream.platform().fit_message(&m.reply),
+                        in_reply_to: m.message_id.to_string(),
+                        platform: stream.platform().to_string(),
+                        channel: stream.channel().to_string(),
+                        user_id: stream.user().to_string(),
+                        command: MODERATION_REPLY.to_owned(),
+                    }));
+                }
+            }
+            if let Some(action) = action_of(&stream, &event) {
+                items.push(FeedItem::Action(FeedAction { kind: "action", cursor: cursor.to_string(), action }));
+            }
+            continue;
+        }
+        let event: CommandUseEvent = serde_json::from_value(row.payload).map_err(decoding)?;
         let Some(text) = event.reply().filter(|t| !t.is_empty()) else { continue };
         let invoker = event.invoker();
         let command = match &event {
             CommandUseEvent::CommandAnswered(e) => e.command.to_string(),
             CommandUseEvent::CommandRefused(e) => e.command.to_string(),
         };
-        replies.push(FeedReply {
+        items.push(FeedItem::Reply(FeedReply {
+            kind: "reply",
             cursor: cursor.to_string(),
             text: text.to_owned(),
             in_reply_to: invoker.message_id.to_string(),
@@ -140,9 +196,9 @@ async fn read_after(
             channel: invoker.channel.to_string(),
             user_id: invoker.user_id.to_string(),
             command,
-        });
+        }));
     }
-    Ok((replies, cursor, full))
+    Ok((items, cursor, full))
 }
 
 #[utoipa::path(
@@ -167,10 +223,17 @@ pub(crate) async fn feed(
     let org_prefix = format!("{}/", caller.metadata.org);
     let deadline = Instant::now() + wait;
     loop {
-        let (replies, after, full) = read_after(&state.pool, &org_prefix, cursor, limit).await?;
+        let (items, after, full) = read_after(&state.pool, &org_prefix, cursor, limit).await?;
         cursor = after;
-        if !replies.is_empty() || full || Instant::now() >= deadline {
-            return Ok(Json(FeedBody { replies, next: cursor.to_string() }));
+        if !items.is_empty() || full || Instant::now() >= deadline {
+            let (mut replies, mut actions) = (Vec::new(), Vec::new());
+            for item in items {
+                match item {
+                    FeedItem::Reply(reply) => replies.push(reply),
+                    FeedItem::Action(action) => actions.push(action),
+                }
+            }
+            return Ok(Json(FeedBody { replies, actions, next: cursor.to_string() }));
         }
         tokio::time::sleep(POLL_EVERY).await;
     }
@@ -200,7 +263,7 @@ pub(crate) struct SocketQuery {
     path = "/v1/bots/replies/socket",
     tag = "bots",
     params(SocketQuery),
-    responses((status = 101, description = "A WebSocket of replies: one JSON `FeedReply` per text frame"), Refused),
+    responses((status = 101, description = "A WebSocket of the feed: one JSON `FeedReply` (`kind: reply`) or `FeedAction` (`kind: action`) per text frame"), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn socket(
@@ -228,10 +291,10 @@ async fn push(mut socket: WebSocket, pool: sqlx::PgPool, org_prefix: String, mut
             return;
         }
         match read_after(&pool, &org_prefix, cursor, MAX_LIMIT).await {
-            Ok((replies, after, full)) => {
+            Ok((items, after, full)) => {
                 cursor = after;
-                for reply in replies {
-                    let Ok(text) = serde_json::to_string(&reply) else { continue };
+                for item in items {
+                    let Ok(text) = serde_json::to_string(&item) else { continue };
                     if socket.send(Message::Text(text.into())).await.is_err() {
                         return;
                     }

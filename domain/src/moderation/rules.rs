@@ -58,7 +58,7 @@ pub enum Verdict {
 /// equal when their settings are.
 #[derive(Debug, Clone, Default)]
 pub struct ModerationRules {
-    settings: ModerationSettings,
+    settings: Arc<ModerationSettings>,
     terms: Option<Arc<TermMatcher>>,
 }
 
@@ -78,7 +78,7 @@ impl ModerationRules {
             }
             _ => None,
         };
-        Self { settings: settings.clone(), terms }
+        Self { settings: Arc::new(settings.clone()), terms }
     }
 
     pub fn settings(&self) -> &ModerationSettings {

@@ -1,0 +1,256 @@
+//! A channel's moderation over HTTP (`channels:write`): each filter's
+//! settings, the strike ladder, and moderators' actions on a viewer. Every
+//! change is an event whose actor is the token's subject.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use wavestack_adapters::http::{ApiError, Refused, ValidJson};
+use wavestack_domain::channel::ChannelCommand;
+use wavestack_domain::chat::Viewer;
+use wavestack_domain::moderation::{ActionKind, Escalation, FilterKind, FilterRule, ModeratorAction, Penalty};
+use wavestack_domain::value::{PlatformUserId, UserLevel};
+
+use super::channels::{change, channel_at, stream, ChannelPath};
+use crate::brain::{moderators, Action};
+use crate::command_error::command_error;
+use crate::edge::{field, now, AcceptedBody, AcceptedResponse, Caller};
+use crate::state::AppState;
+
+/// Longest reason a moderator gives.
+const MAX_REASON_CHARS: usize = 500;
+
+/// One filter's settings. Fields not given keep their current value (the
+/// default while the filter was never set); a field another filter has is
+/// refused. See the README for each filter's fields and defaults.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FilterBody {
+    enabled: Option<bool>,
+    /// Among subscriber, vip and regular; moderators and the broadcaster
+    /// are always exempt.
+    exempt: Option<Vec<String>>,
+    /// caps, symbols.
+    min_length: Option<u32>,
+    /// caps, symbols: 1 to 100.
+    max_percent: Option<u32>,
+    /// links: domains whose links (and their subdomains') pass.
+    allowed_domains: Option<Vec<String>>,
+    /// banned_terms: words and phrases.
+    terms: Option<Vec<String>>,
+    /// banned_terms: regular expressions (Rust `regex` syntax).
+    patterns: Option<Vec<String>>,
+    /// repetition.
+    max_char_run: Option<u32>,
+    /// repetition.
+    max_word_repeats: Option<u32>,
+    /// repetition: 0 turns the same-message check off.
+    same_message_seconds: Option<u32>,
+    /// emotes.
+    max_emotes: Option<u32>,
+    /// emotes.
+    max_mentions: Option<u32>,
+    /// length.
+    max_length: Option<u32>,
+    /// flood.
+    max_messages: Option<u32>,
+    /// flood.
+    per_seconds: Option<u32>,
+}
+
+/// `given` replaces `current` where given.
+fn take<T>(current: &mut T, given: &mut Option<T>) {
+    if let Some(value) = given.take() {
+        *current = value;
+    }
+}
+
+impl FilterBody {
+    /// The rule with the given fields applied; a field left over belongs
+    /// to another filter.
+    fn apply(mut self, mut rule: FilterRule) -> Result<FilterRule, ApiError> {
+        match &mut rule {
+            FilterRule::Caps { min_length, max_percent } | FilterRule::Symbols { min_length, max_percent } => {
+                take(min_length, &mut self.min_length);
+                take(max_percent, &mut self.max_percent);
+            }
+            FilterRule::Links { allowed_domains } => take(allowed_domains, &mut self.allowed_domains),
+            FilterRule::BannedTerms { terms, patterns } => {
+                take(terms, &mut self.terms);
+                take(patterns, &mut self.patterns);
+            }
+            FilterRule::Repetition { max_char_run, max_word_repeats, same_message_seconds } => {
+                take(max_char_run, &mut self.max_char_run);
+                take(max_word_repeats, &mut self.max_word_repeats);
+                take(same_message_seconds, &mut self.same_message_seconds);
+            }
+            FilterRule::Emotes { max_emotes, max_mentions } => {
+                take(max_emotes, &mut self.max_emotes);
+                take(max_mentions, &mut self.max_mentions);
+            }
+            FilterRule::Length { max_length } => take(max_length, &mut self.max_length),
+            FilterRule::Flood { max_messages, per_seconds } => {
+                take(max_messages, &mut self.max_messages);
+                take(per_seconds, &mut self.per_seconds);
+            }
+        }
+        let left = [
+            ("min_length", self.min_length.is_some()),
+            ("max_percent", self.max_percent.is_some()),
+            ("allowed_domains", self.allowed_domains.is_some()),
+            ("terms", self.terms.is_some()),
+            ("patterns", self.patterns.is_some()),
+            ("max_char_run", self.max_char_run.is_some()),
+            ("max_word_repeats", self.max_word_repeats.is_some()),
+            ("same_message_seconds", self.same_message_seconds.is_some()),
+            ("max_emotes", self.max_emotes.is_some()),
+            ("max_mentions", self.max_mentions.is_some()),
+            ("max_length", self.max_length.is_some()),
+            ("max_messages", self.max_messages.is_some()),
+            ("per_seconds", self.per_seconds.is_some()),
+        ];
+        match left.iter().find(|(_, given)| *given) {
+            Some((name, _)) => {
+                Err(ApiError::invalid_field(*name, format!("is not a setting of the {} filter", rule.kind())))
+            }
+            None => Ok(rule),
+        }
+    }
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/channels/{platform}/{channel}/filters/{filter}",
+    tag = "moderation",
+    params(ChannelPath, ("filter" = String, Path, description = "banned_terms, links, flood, length, caps, symbols, repetition or emotes")),
+    request_body = FilterBody,
+    responses(AcceptedResponse, Refused),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn set_filter(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((platform, channel, filter)): Path<(String, String, String)>,
+    ValidJson(mut body): ValidJson<FilterBody>,
+) -> Result<Response, ApiError> {
+    let stream = stream(&caller, &platform, channel)?;
+    let kind = field("filter", FilterKind::parse(&filter))?;
+    let mut settings = state.bus.channel.load(stream.as_str()).await.map_err(command_error)?.moderation().filter(kind);
+    take(&mut settings.enabled, &mut body.enabled);
+    if let Some(exempt) = body.exempt.take() {
+        settings.exempt = exempt.iter().map(|l| field("exempt", UserLevel::parse(l))).collect::<Result<_, _>>()?;
+    }
+    settings.rule = body.apply(settings.rule)?;
+    change(&state, &caller, &stream, ChannelCommand::SetFilter(settings)).await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EscalationBody {
+    /// 1 to 10 steps: the n-th live strike takes the n-th; later strikes the last.
+    ladder: Vec<StepBody>,
+    /// How long a strike counts: 1 s to 14 days; 3600 if absent.
+    strike_expiry_seconds: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StepBody {
+    /// delete, timeout or ban.
+    #[schema(pattern = "^(delete|timeout|ban)$")]
+    action: String,
+    /// A timeout's length (1 s to 14 days); nothing for delete and ban.
+    seconds: Option<u32>,
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/channels/{platform}/{channel}/escalation",
+    tag = "moderation",
+    params(ChannelPath),
+    request_body = EscalationBody,
+    responses(AcceptedResponse, Refused),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn set_escalation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((platform, channel)): Path<(String, String)>,
+    ValidJson(body): ValidJson<EscalationBody>,
+) -> Result<Response, ApiError> {
+    let stream = stream(&caller, &platform, channel)?;
+    let ladder = body
+        .ladder
+        .into_iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let action = field(format!("ladder[{i}].action"), ActionKind::parse(&step.action))?;
+            Ok(Penalty { action, seconds: step.seconds.unwrap_or(0) })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let escalation = Escalation {
+        ladder,
+        strike_expiry_seconds: body.strike_expiry_seconds.unwrap_or(Escalation::default().strike_expiry_seconds),
+    };
+    change(&state, &caller, &stream, ChannelCommand::SetEscalation(escalation)).await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ModerateBody {
+    /// timeout, ban, unban, pardon (clears strikes) or permit (one link).
+    #[schema(pattern = "^(timeout|ban|unban|pardon|permit)$")]
+    action: String,
+    /// A timeout's length (default 600, at most 14 days) or a permit's
+    /// window (default 60, at most 3600); nothing for the others.
+    seconds: Option<u32>,
+    /// Up to 500 characters, for the moderation log and the platform.
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    reason: String,
+}
+
+/// A moderator's `202`: what was written, and what the gateway should do.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct ModeratedBody {
+    #[serde(flatten)]
+    accepted: AcceptedBody,
+    actions: Vec<Action>,
+}
+
+/// A moderator acts on a viewer: the same as `!timeout`, `!ban`, `!unban`,
+/// `!pardon` and `!permit` in chat. An action that changes nothing (banning
+/// the banned) is a `duplicate`.
+#[utoipa::path(
+    post,
+    path = "/v1/channels/{platform}/{channel}/viewers/{user_id}/moderation",
+    tag = "moderation",
+    params(ChannelPath, ("user_id" = String, Path, description = "The platform's user id")),
+    request_body = ModerateBody,
+    responses((status = 202, description = "Recorded; the actions are also on the bots' feed", body = ModeratedBody), Refused),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn moderate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((platform, channel, user_id)): Path<(String, String, String)>,
+    ValidJson(body): ValidJson<ModerateBody>,
+) -> Result<Response, ApiError> {
+    let (platform, channel) = channel_at(&platform, channel)?;
+    let viewer = Viewer { platform, channel, user_id: field("user_id", PlatformUserId::parse(user_id))? };
+    let action = field("action", ModeratorAction::parse(&body.action))?;
+    if body.reason.chars().count() > MAX_REASON_CHARS {
+        return Err(ApiError::invalid_field("reason", format!("must be at most {MAX_REASON_CHARS} characters")));
+    }
+    let takes_seconds = matches!(action, ModeratorAction::Timeout | ModeratorAction::Permit);
+    if body.seconds.is_some() && !takes_seconds {
+        return Err(ApiError::invalid_field("seconds", format!("{action} takes no seconds")));
+    }
+    let acted = moderators::act(&state, &caller.metadata, &viewer, action, body.seconds, body.reason, None, now())
+        .await
+        .map_err(command_error)?;
+    let body = ModeratedBody { accepted: AcceptedBody::from(acted.written.accepted), actions: acted.actions };
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
