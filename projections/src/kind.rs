@@ -13,6 +13,7 @@ use wavestack_schemas::SchemaIds;
 use crate::analytics::Analytics;
 use crate::audit::Audit;
 use crate::leaderboard::Leaderboard;
+use crate::moderation::Moderation;
 use crate::queue::Queue;
 use crate::replay::{replay, ReplayOptions, ReplayReport};
 use crate::runtime::{supervise, SchemaName};
@@ -23,15 +24,16 @@ pub enum ProjectionKind {
     Analytics,
     Queue,
     Audit,
+    Moderation,
 }
 
 /// A name that is no projection's.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown projection `{0}`; known: leaderboard, analytics, queue, audit")]
+#[error("unknown projection `{0}`; known: leaderboard, analytics, queue, audit, moderation")]
 pub struct UnknownProjection(String);
 
 impl ProjectionKind {
-    pub const ALL: [Self; 4] = [Self::Leaderboard, Self::Analytics, Self::Queue, Self::Audit];
+    pub const ALL: [Self; 5] = [Self::Leaderboard, Self::Analytics, Self::Queue, Self::Audit, Self::Moderation];
 
     /// Names the consumer group, the dead-letter topic and the live schema.
     pub fn name(self) -> &'static str {
@@ -40,6 +42,7 @@ impl ProjectionKind {
             Self::Analytics => "analytics",
             Self::Queue => "queue",
             Self::Audit => "audit",
+            Self::Moderation => "moderation",
         }
     }
 
@@ -66,6 +69,7 @@ impl ProjectionKind {
             Self::Analytics => supervise(pool, kafka, schema_ids, Analytics, cancel).await,
             Self::Queue => supervise(pool, kafka, schema_ids, Queue, cancel).await,
             Self::Audit => supervise(pool, kafka, schema_ids, Audit, cancel).await,
+            Self::Moderation => supervise(pool, kafka, schema_ids, Moderation, cancel).await,
         }
     }
 
@@ -83,6 +87,7 @@ impl ProjectionKind {
             Self::Analytics => replay(pool, kafka, schema_ids, Analytics, options, progress).await,
             Self::Queue => replay(pool, kafka, schema_ids, Queue, options, progress).await,
             Self::Audit => replay(pool, kafka, schema_ids, Audit, options, progress).await,
+            Self::Moderation => replay(pool, kafka, schema_ids, Moderation, options, progress).await,
         }
     }
 }
@@ -104,6 +109,7 @@ mod tests {
         assert_eq!(Analytics.name(), ProjectionKind::Analytics.name());
         assert_eq!(Queue.name(), ProjectionKind::Queue.name());
         assert_eq!(Audit.name(), ProjectionKind::Audit.name());
+        assert_eq!(Moderation.name(), ProjectionKind::Moderation.name());
         for kind in ProjectionKind::ALL {
             assert_eq!(ProjectionKind::parse(kind.name()).unwrap(), kind);
         }

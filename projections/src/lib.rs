@@ -11,6 +11,7 @@ pub mod cursor;
 mod kind;
 pub mod leaderboard;
 pub mod live;
+pub mod moderation;
 pub mod queue;
 pub mod replay;
 pub mod runtime;

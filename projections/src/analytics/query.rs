@@ -29,6 +29,12 @@ pub struct Point {
     pub publications_queued: i64,
     pub publications_published: i64,
     pub publications_failed: i64,
+    /// Platform actions (filters' and moderators'), then split by action.
+    pub moderation_actions: i64,
+    pub moderation_deletes: i64,
+    pub moderation_timeouts: i64,
+    pub moderation_bans: i64,
+    pub moderation_unbans: i64,
 }
 
 impl Point {
@@ -49,6 +55,11 @@ impl Point {
             publications_queued: 0,
             publications_published: 0,
             publications_failed: 0,
+            moderation_actions: 0,
+            moderation_deletes: 0,
+            moderation_timeouts: 0,
+            moderation_bans: 0,
+            moderation_unbans: 0,
         }
     }
 }

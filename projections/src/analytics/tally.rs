@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::chat_command::{CommandUseEvent, RefusalReason};
 use wavestack_domain::clip::{self, ClipEvent};
+use wavestack_domain::moderation::ActionKind;
 use wavestack_domain::publication::PublicationEvent;
 use wavestack_domain::value::Asset;
 use wavestack_schemas::{LogEnvelope, LogEvent};
@@ -36,10 +37,17 @@ pub(crate) enum Counter {
     PublicationsPublished,
     /// Targets that gave up (permanent failure or attempts exhausted).
     PublicationsFailed,
+    /// Every platform action, by a filter or a moderator …
+    ModerationActions,
+    /// … split by action.
+    ModerationDeletes,
+    ModerationTimeouts,
+    ModerationBans,
+    ModerationUnbans,
 }
 
 impl Counter {
-    pub(crate) const ALL: [Counter; 13] = [
+    pub(crate) const ALL: [Counter; 18] = [
         Counter::Messages,
         Counter::Commands,
         Counter::CommandsAnswered,
@@ -53,6 +61,11 @@ impl Counter {
         Counter::PublicationsQueued,
         Counter::PublicationsPublished,
         Counter::PublicationsFailed,
+        Counter::ModerationActions,
+        Counter::ModerationDeletes,
+        Counter::ModerationTimeouts,
+        Counter::ModerationBans,
+        Counter::ModerationUnbans,
     ];
 
     /// Also the read model's column name.
@@ -71,6 +84,11 @@ impl Counter {
             Counter::PublicationsQueued => "publications_queued",
             Counter::PublicationsPublished => "publications_published",
             Counter::PublicationsFailed => "publications_failed",
+            Counter::ModerationActions => "moderation_actions",
+            Counter::ModerationDeletes => "moderation_deletes",
+            Counter::ModerationTimeouts => "moderation_timeouts",
+            Counter::ModerationBans => "moderation_bans",
+            Counter::ModerationUnbans => "moderation_unbans",
         }
     }
 
@@ -166,6 +184,17 @@ pub(crate) fn facts_of(envelope: &LogEnvelope, links: &Links) -> anyhow::Result<
             };
             vec![fact(Place::Channel(r.invoker.channel.to_string()), counter, r.refused_at.as_datetime(), 1)]
         }
+        LogEvent::Chat(ChatEvent::MessageModerated(m)) => {
+            let (_, _, channel, _) = viewer_of(envelope)?;
+            moderation(&fact, channel, m.action, m.decided_at.as_datetime())
+        }
+        LogEvent::Chat(ChatEvent::ModeratorActed(a)) => match a.action.platform_action() {
+            Some(action) => {
+                let (_, _, channel, _) = viewer_of(envelope)?;
+                moderation(&fact, channel, action, a.at.as_datetime())
+            }
+            None => vec![],
+        },
         // Balances are the leaderboard's; settings changes count nothing.
         LogEvent::Chat(_) | LogEvent::Channel(_) => vec![],
         LogEvent::Clip(ClipEvent::ClipRequested(r)) => {
@@ -189,6 +218,25 @@ pub(crate) fn facts_of(envelope: &LogEnvelope, links: &Links) -> anyhow::Result<
         }
         LogEvent::Publication(_) => vec![],
     })
+}
+
+/// A platform action counts once in all, and once under its kind.
+fn moderation(
+    fact: &dyn Fn(Place, Counter, OffsetDateTime, i64) -> Fact,
+    channel: String,
+    action: ActionKind,
+    at: OffsetDateTime,
+) -> Vec<Fact> {
+    let kind = match action {
+        ActionKind::Delete => Counter::ModerationDeletes,
+        ActionKind::Timeout => Counter::ModerationTimeouts,
+        ActionKind::Ban => Counter::ModerationBans,
+        ActionKind::Unban => Counter::ModerationUnbans,
+    };
+    vec![
+        fact(Place::Channel(channel.clone()), Counter::ModerationActions, at, 1),
+        fact(Place::Channel(channel), kind, at, 1),
+    ]
 }
 
 #[cfg(test)]

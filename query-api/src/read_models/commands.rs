@@ -1,7 +1,7 @@
 //! `GET /v1/channels/{platform}/{channel}/commands`: the channel's
 //! "commands page" streamers link to: every built-in and custom command,
 //! with its aliases, level, cooldowns, price and use count, and the
-//! channel's prefix, points policy and regulars.
+//! channel's prefix, points policy, regulars and moderation filters.
 //!
 //! Read from the event store (the channel's settings stream and its
 //! commands' latest answers), not from a projection: a channel's settings
@@ -17,6 +17,7 @@ use wavestack_adapters::auth::Principal;
 use wavestack_adapters::command_bus::read_state;
 use wavestack_adapters::http::{ApiError, Refused};
 use wavestack_domain::channel::ChannelState;
+use wavestack_domain::moderation::{Escalation, FilterSettings};
 use wavestack_domain::value::{Builtin, ChannelId, ChannelStreamId, ChatPlatform, CommandUseStreamId, PointsPolicy};
 
 const USE_COUNTS: &str = "
@@ -39,6 +40,12 @@ pub(crate) struct Page {
     builtins: Vec<BuiltinRow>,
     commands: Vec<CommandRow>,
     regulars: Vec<String>,
+    /// Every moderation filter, at its settings (defaults, off, when never set).
+    #[schema(value_type = Vec<Object>)]
+    filters: Vec<FilterSettings>,
+    /// The strike ladder.
+    #[schema(value_type = Object)]
+    escalation: Escalation,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -122,5 +129,7 @@ pub(crate) async fn commands(
             })
             .collect(),
         regulars: settings.regulars().map(ToString::to_string).collect(),
+        filters: settings.moderation().filters().collect(),
+        escalation: settings.moderation().escalation().clone(),
     }))
 }

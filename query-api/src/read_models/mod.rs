@@ -6,6 +6,7 @@ mod clips;
 mod commands;
 mod events;
 mod leaderboard;
+mod moderation;
 mod params;
 mod publications;
 mod read_your_writes;
@@ -48,6 +49,8 @@ impl FromRef<ReadState> for waiters::Waiters {
     analytics::analytics,
     commands::commands,
     viewer::viewer,
+    moderation::log,
+    moderation::standing,
     clips::list,
     clips::one,
     publications::list,
@@ -62,6 +65,8 @@ pub(crate) fn routes(pool: PgPool, max_waits_per_caller: usize) -> Router {
         .route("/v1/channels/{channel}/analytics", get(analytics::analytics))
         .route("/v1/channels/{platform}/{channel}/commands", get(commands::commands))
         .route("/v1/channels/{platform}/{channel}/viewers/{user_id}", get(viewer::viewer))
+        .route("/v1/channels/{platform}/{channel}/moderation", get(moderation::log))
+        .route("/v1/channels/{platform}/{channel}/viewers/{user_id}/standing", get(moderation::standing))
         .route("/v1/clips", get(clips::list))
         .route("/v1/clips/{id}", get(clips::one))
         .route("/v1/publications", get(publications::list))
