@@ -49,6 +49,9 @@ fn message(id: &str, second: i64, request: Option<PointsRequest>) -> ChatCommand
         points: PointsPolicy { points_per_message: 10, cooldown_seconds: 0, ..PointsPolicy::default() },
         invocation: None,
         points_request: request,
+        level: wavestack_domain::value::UserLevel::Everyone,
+        emotes: 0,
+        moderation: wavestack_domain::moderation::ModerationRules::default(),
     })
 }
 

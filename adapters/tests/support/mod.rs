@@ -115,6 +115,9 @@ pub fn chat_command(viewer: &Viewer, message_id: &str, second: i64, text: &str) 
         points: wavestack_domain::chat::PointsPolicy::default(),
         invocation: wavestack_domain::chat::parse_invocation(text),
         points_request: None,
+        level: wavestack_domain::value::UserLevel::Everyone,
+        emotes: 0,
+        moderation: wavestack_domain::moderation::ModerationRules::default(),
     })
 }
 
