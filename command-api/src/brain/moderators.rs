@@ -32,18 +32,25 @@ pub(crate) struct Acted {
     pub actions: Vec<Action>,
 }
 
-/// Records `action` on `viewer`'s stream; `metadata.actor` is the moderator.
+/// What a moderator asked for; `seconds` falls back to the action's default.
+pub(crate) struct Request {
+    pub action: ModeratorAction,
+    pub seconds: Option<u32>,
+    pub reason: String,
+    /// The moderator's chat message, when the action came from chat.
+    pub message_id: Option<MessageId>,
+    pub at: Timestamp,
+}
+
+/// Records the request on `viewer`'s stream; `metadata.actor` is the moderator.
 pub(crate) async fn act(
     state: &AppState,
     metadata: &EventMetadata,
     viewer: &Viewer,
-    action: ModeratorAction,
-    seconds: Option<u32>,
-    reason: String,
-    message_id: Option<MessageId>,
-    at: Timestamp,
+    request: Request,
 ) -> Result<Acted, CommandError<ChatError>> {
     let stream = viewer.stream_id(&metadata.org);
+    let Request { action, seconds, reason, message_id, at } = request;
     let command = ChatCommand::Moderate(ModerateViewer {
         action,
         seconds: seconds.unwrap_or_else(|| default_seconds(action)),
@@ -103,8 +110,8 @@ pub(super) async fn from_chat(
     let target = Viewer { user_id, ..m.viewer.clone() };
     let actor = ActorId::parse(format!("{}:{}", m.viewer.platform, m.viewer.user_id))?;
     let by_moderator = EventMetadata { actor, ..metadata.clone() };
-    let acted =
-        act(state, &by_moderator, &target, action, seconds, reason, Some(m.message_id.clone()), m.sent_at).await;
+    let request = Request { action, seconds, reason, message_id: Some(m.message_id.clone()), at: m.sent_at };
+    let acted = act(state, &by_moderator, &target, request).await;
     let acted = match acted {
         Ok(acted) => acted,
         Err(CommandError::Rejected(refused)) => {

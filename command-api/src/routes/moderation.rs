@@ -248,9 +248,9 @@ pub(crate) async fn moderate(
     if body.seconds.is_some() && !takes_seconds {
         return Err(ApiError::invalid_field("seconds", format!("{action} takes no seconds")));
     }
-    let acted = moderators::act(&state, &caller.metadata, &viewer, action, body.seconds, body.reason, None, now())
-        .await
-        .map_err(command_error)?;
+    let request =
+        moderators::Request { action, seconds: body.seconds, reason: body.reason, message_id: None, at: now() };
+    let acted = moderators::act(&state, &caller.metadata, &viewer, request).await.map_err(command_error)?;
     let body = ModeratedBody { accepted: AcceptedBody::from(acted.written.accepted), actions: acted.actions };
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }

@@ -535,8 +535,7 @@ mod moderation {
     }
 
     fn decide(state: &ChatState, command: ChatCommand) -> Vec<ChatEvent> {
-        let events = state.decide(command, &()).unwrap();
-        events
+        state.decide(command, &()).unwrap()
     }
 
     fn apply(state: &mut ChatState, command: ChatCommand) -> Vec<ChatEvent> {

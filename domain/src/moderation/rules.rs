@@ -155,11 +155,7 @@ impl ModerationRules {
 }
 
 fn percent(part: usize, whole: usize) -> usize {
-    if whole == 0 {
-        0
-    } else {
-        part * 100 / whole
-    }
+    (part * 100).checked_div(whole).unwrap_or(0)
 }
 
 /// Checked from `min_length` letters: digits and spaces neither shout

@@ -40,8 +40,12 @@ struct Row<'a> {
 
 /// How one event changes a viewer's standing.
 enum StandingChange {
-    Strike { expires_at: OffsetDateTime },
-    TimedOut { until: OffsetDateTime },
+    Strike {
+        expires_at: OffsetDateTime,
+    },
+    TimedOut {
+        until: OffsetDateTime,
+    },
     Banned,
     /// Unban: ban, timeout and strikes lifted.
     Cleared,
