@@ -6,9 +6,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{spawn_app, TestApp};
-use wavestack_projections::runtime::live_schema;
-use wavestack_projections::Projection;
+use support::{known_viewer, spawn_app, TestApp};
 
 fn said(user: &str, author: &str, role: &str, id: &str, text: &str) -> Value {
     json!({
@@ -89,25 +87,6 @@ async fn a_conversation_defines_uses_edits_aliases_and_deletes_a_command(pool: s
     assert_eq!(feed(&app, &rival, "0.0&wait_seconds=1").await["replies"], json!([]));
     let bad = app.http.get(app.url("/v1/bots/replies?after=yesterday")).bearer_auth(&bot).send().await.unwrap();
     assert_eq!(bad.status(), 422);
-}
-
-/// The leaderboard projection's table, holding a viewer as it would once
-/// it has applied their first message: how `!give @name` finds them.
-async fn known_viewer(pool: &sqlx::PgPool, user: &str, author: &str) {
-    let schema = live_schema("leaderboard");
-    sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(pool).await.unwrap();
-    for statement in wavestack_projections::leaderboard::Leaderboard.create_tables(&schema) {
-        sqlx::query(&statement).execute(pool).await.unwrap();
-    }
-    sqlx::query(&format!(
-        "INSERT INTO {schema}.rm_leaderboard (org, platform, channel, user_id, author, points, messages, last_seen)
-         VALUES ('acme', 'twitch', 'shroud', $1, $2, 0, 1, now())"
-    ))
-    .bind(user)
-    .bind(author)
-    .execute(pool)
-    .await
-    .unwrap();
 }
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]

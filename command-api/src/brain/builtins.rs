@@ -231,6 +231,7 @@ async fn manage(
             let prefix = settings.prefix().as_str().to_owned();
             let mut names: Vec<String> = Builtin::ALL
                 .iter()
+                .filter(|b| b.min_level() <= level)
                 .map(|b| settings.builtin(*b))
                 .filter(|(_, enabled)| *enabled)
                 .map(|(name, _)| format!("{prefix}{}", name.as_str()))

@@ -153,6 +153,11 @@ impl TestApp {
         Answer::read(response).await
     }
 
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Answer {
+        let response = self.http.put(self.url(path)).bearer_auth(token).json(body).send().await.unwrap();
+        Answer::read(response).await
+    }
+
     pub async fn events_in(&self, aggregate_type: &str) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = $1")
             .bind(aggregate_type)
@@ -191,6 +196,26 @@ impl Answer {
     pub fn field(&self) -> &str {
         self.body["error"]["field"].as_str().unwrap_or("<no field>")
     }
+}
+
+/// The leaderboard projection's table, holding a viewer as it would once
+/// it has applied their first message: how `!give @name` finds them.
+pub async fn known_viewer(pool: &sqlx::PgPool, user: &str, author: &str) {
+    let schema = wavestack_projections::runtime::live_schema("leaderboard");
+    sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(pool).await.unwrap();
+    let leaderboard = wavestack_projections::leaderboard::Leaderboard;
+    for statement in wavestack_projections::Projection::create_tables(&leaderboard, &schema) {
+        sqlx::query(&statement).execute(pool).await.unwrap();
+    }
+    sqlx::query(&format!(
+        "INSERT INTO {schema}.rm_leaderboard (org, platform, channel, user_id, author, points, messages, last_seen)
+         VALUES ('acme', 'twitch', 'shroud', $1, $2, 0, 1, now())"
+    ))
+    .bind(user)
+    .bind(author)
+    .execute(pool)
+    .await
+    .unwrap();
 }
 
 pub fn chat_message(message_id: &str, text: &str) -> Value {

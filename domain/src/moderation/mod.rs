@@ -21,8 +21,6 @@ pub use settings::{
 };
 pub use terms::{compile_pattern, PATTERN_SIZE_LIMIT};
 
-use serde::{Deserialize, Serialize};
-
 use crate::value::closed_enum;
 
 closed_enum!(

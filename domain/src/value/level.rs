@@ -157,6 +157,17 @@ impl Builtin {
     pub fn default_name(self) -> CommandName {
         CommandName(self.as_str().to_owned())
     }
+
+    /// Who may use it: everyone, but moderators' own actions (a viewer's
+    /// `!commands` does not list those).
+    pub fn min_level(self) -> UserLevel {
+        match self {
+            Builtin::Permit | Builtin::Timeout | Builtin::Ban | Builtin::Unban | Builtin::Pardon => {
+                UserLevel::Moderator
+            }
+            _ => UserLevel::Everyone,
+        }
+    }
 }
 
 /// What starts a command in chat: `!` unless the channel chose another

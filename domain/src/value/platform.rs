@@ -1,13 +1,10 @@
-use serde::{Deserialize, Serialize};
-
 #[cfg(test)]
 use super::error::ValueError;
 
 macro_rules! closed_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "lowercase")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name {
             $($variant),+
         }
@@ -33,6 +30,26 @@ macro_rules! closed_enum {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        /// Its text, as everywhere else (the API, Avro, the read models).
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        /// Its text; or, for events stored before the text was used here,
+        /// the variant's name in lower case (`usercooldown`).
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let raw = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                Self::ALL
+                    .iter()
+                    .find(|v| v.as_str() == raw || v.as_str().replace('_', "") == raw)
+                    .copied()
+                    .ok_or_else(|| serde::de::Error::unknown_variant(&raw, &[$($text),+]))
             }
         }
     };
