@@ -81,6 +81,13 @@ async fn bad_parameters_are_refused_with_the_field_at_fault(pool: PgPool) {
         ("/v1/events?cursor=-4", "cursor"),
         ("/v1/events?limit=1001", "limit"),
         ("/v1/events?kind=x", "kind"),
+        ("/v1/channels/twitch/shroud/moderation?action=kick", "action"),
+        ("/v1/channels/twitch/shroud/moderation?filter=nsfw", "filter"),
+        ("/v1/channels/twitch/shroud/moderation?cursor=yesterday", "cursor"),
+        ("/v1/channels/twitch/shroud/moderation?limit=501", "limit"),
+        ("/v1/channels/twitch/shroud/moderation?user_id=", "user_id"),
+        ("/v1/channels/myspace/shroud/moderation", "platform"),
+        ("/v1/channels/twitch/shroud/viewers/v-1/standing?verbose=1", "verbose"),
     ];
     for (uri, field) in cases {
         let (status, body) = app.get(uri, Some(&token)).await;
@@ -123,7 +130,14 @@ async fn read_models_not_built_yet_read_as_empty(pool: PgPool) {
         series["points"].as_array().unwrap().iter().map(|p| p["bucket_start"].as_str().unwrap()).collect();
     assert_eq!(starts, ["2026-11-22T00:00:00Z", "2026-11-22T01:00:00Z", "2026-11-22T02:00:00Z"]);
     assert!(series["points"].as_array().unwrap().iter().all(|p| p["messages"] == 0 && p["unique_chatters"] == 0));
-    for (uri, key) in [("/v1/clips", "clips"), ("/v1/publications", "publications"), ("/v1/events", "events")] {
+    let (status, standing) = app.get("/v1/channels/twitch/shroud/viewers/v-1/standing", Some(&token)).await;
+    assert_eq!((status, standing["strikes"].as_u64()), (StatusCode::OK, Some(0)), "{standing}");
+    for (uri, key) in [
+        ("/v1/clips", "clips"),
+        ("/v1/publications", "publications"),
+        ("/v1/events", "events"),
+        ("/v1/channels/twitch/shroud/moderation", "entries"),
+    ] {
         let (status, page) = app.get(uri, Some(&token)).await;
         assert_eq!((status, page[key].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "{uri}: {page}");
     }
