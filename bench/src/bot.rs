@@ -42,6 +42,8 @@ pub struct BotPhase {
     pub command_latency: Summary,
     pub commands_sent: u64,
     pub replies: u64,
+    /// Moderation actions the `202`s asked of the gateway.
+    pub actions: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -82,8 +84,10 @@ pub async fn run(target: &Target, config: BotConfig) -> anyhow::Result<BotReport
         clip_every: 0,
         ..TrafficShape::default()
     };
-    let baseline = phase(target, "plain chat (baseline)", shape(0.0), &config).await;
-    let bot = phase(target, "chat with commands", shape(config.command_share), &config).await;
+    let mut plain = Traffic::new(shape(0.0), crate::phases::seed());
+    let baseline = phase(target, "plain chat (baseline)", config.rate, config.seconds, || plain.next_message()).await;
+    let mut commands = Traffic::new(shape(config.command_share), crate::phases::seed());
+    let bot = phase(target, "chat with commands", config.rate, config.seconds, || commands.next_message()).await;
     let accepted_ratio = bot.accepted_per_second / baseline.accepted_per_second.max(f64::MIN_POSITIVE);
     Ok(BotReport { started_at, rate: config.rate, seconds: config.seconds, baseline, bot, accepted_ratio })
 }
@@ -94,22 +98,29 @@ struct Tally {
     errors: AtomicU64,
     commands: AtomicU64,
     replies: AtomicU64,
+    actions: AtomicU64,
     latency: Mutex<Latencies>,
     command_latency: Mutex<Latencies>,
 }
 
-async fn phase(target: &Target, name: &str, shape: TrafficShape, config: &BotConfig) -> BotPhase {
+/// Single chat posts of `next_message` at `rate` for `seconds`, open loop.
+pub(crate) async fn phase(
+    target: &Target,
+    name: &str,
+    rate: u64,
+    seconds: u64,
+    mut next_message: impl FnMut() -> Value,
+) -> BotPhase {
     let http = client();
     let tally = Arc::new(Tally::default());
-    let mut traffic = Traffic::new(shape, crate::phases::seed());
-    let end = Instant::now() + Duration::from_secs(config.seconds);
+    let end = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     paced(
-        config.rate,
+        rate,
         1,
         |due| due < end,
         || {
-            let message = traffic.next_message();
+            let message = next_message();
             let (http, target, tally) = (http.clone(), target.clone(), tally.clone());
             async move {
                 let command = message["text"].as_str().is_some_and(|t| t.starts_with('!'));
@@ -130,6 +141,8 @@ async fn phase(target: &Target, name: &str, shape: TrafficShape, config: &BotCon
                     return;
                 };
                 tally.accepted.fetch_add(1, Ordering::Relaxed);
+                let actions = body["actions"].as_array().map_or(0, Vec::len) as u64;
+                tally.actions.fetch_add(actions, Ordering::Relaxed);
                 tally.latency.lock().expect("not poisoned").record(took);
                 if command {
                     tally.commands.fetch_add(1, Ordering::Relaxed);
@@ -146,13 +159,14 @@ async fn phase(target: &Target, name: &str, shape: TrafficShape, config: &BotCon
     let command_latency = tally.command_latency.lock().expect("not poisoned").summary();
     BotPhase {
         name: name.to_owned(),
-        offered_per_second: config.rate as f64,
+        offered_per_second: rate as f64,
         accepted_per_second: tally.accepted.load(Ordering::Relaxed) as f64 / seconds,
         errors: tally.errors.load(Ordering::Relaxed),
         latency,
         command_latency,
         commands_sent: tally.commands.load(Ordering::Relaxed),
         replies: tally.replies.load(Ordering::Relaxed),
+        actions: tally.actions.load(Ordering::Relaxed),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod baselines;
 pub mod bot;
 pub mod latency;
 pub mod metrics;
+pub mod moderation;
 pub mod phases;
 pub mod process;
 pub mod report;

@@ -60,7 +60,9 @@ pub struct BenchArgs {
     /// the default limits. `stall`: chat at --stall-rate while the local
     /// broker is stopped for --stall-seconds; how long the catch-up takes.
     /// `bot`: single posts at --bot-rate, plain chat then with commands; the
-    /// latency of the reply in the 202.
+    /// latency of the reply in the 202. `moderation`: single posts at
+    /// --moderation-rate, no filters then every filter on (200 terms, 20
+    /// regexes); the decision's share of the latency, adversarial messages.
     #[arg(long, value_enum, default_value_t = Scenario::Pipeline)]
     scenario: Scenario,
     /// walls: the well-behaved org's single posts per second.
@@ -85,6 +87,12 @@ pub struct BenchArgs {
     /// bot: the share of messages that are commands.
     #[arg(long, default_value_t = 0.10)]
     bot_command_share: f64,
+    /// moderation: chat messages per second, one POST each.
+    #[arg(long, default_value_t = 1000)]
+    moderation_rate: u64,
+    /// moderation: the share of messages that are spam.
+    #[arg(long, default_value_t = 0.05)]
+    spam_share: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -93,6 +101,7 @@ enum Scenario {
     Walls,
     Stall,
     Bot,
+    Moderation,
 }
 
 /// `wavestack up`, stopped (SIGTERM, then killed) when dropped.
@@ -213,6 +222,30 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         drop(stack);
         let written = report.and_then(|report| {
             let name = format!("bot-{}", report.started_at.replace(':', "-"));
+            write_results(&args.output, &name, &report, &report.table(), &work)
+        });
+        clean_up(&args.database_url, stamp, &work).await;
+        return written;
+    }
+    if args.scenario == Scenario::Moderation {
+        let target = chat_target()?;
+        let config = wavestack_bench::moderation::ModerationConfig {
+            seconds: args.seconds,
+            rate: args.moderation_rate,
+            spam_share: args.spam_share,
+            command_share: args.bot_command_share,
+            channels: args.channels,
+            viewers: args.viewers,
+            manager_token: token(&exe, &work, &["channels:write"])?,
+        };
+        eprintln!(
+            "stack up (pid {pid}); {} msg/s, no filters then every filter, {} s each",
+            config.rate, config.seconds
+        );
+        let report = wavestack_bench::moderation::run(&target, config).await;
+        drop(stack);
+        let written = report.and_then(|report| {
+            let name = format!("moderation-{}", report.started_at.replace(':', "-"));
             write_results(&args.output, &name, &report, &report.table(), &work)
         });
         clean_up(&args.database_url, stamp, &work).await;
