@@ -17,6 +17,7 @@ use wavestack_domain::moderation::{
     ActionKind, Escalation, FilterKind, FilterSettings, ModerationRules, ModerationSettings, ModeratorAction, Penalty,
 };
 use wavestack_domain::value::ActorId;
+use wavestack_projections::analytics::{self, Analytics, Bucket};
 use wavestack_projections::moderation::{self, LogFilter, Moderation};
 use wavestack_projections::{ProjectionRunner, RunnerConfig};
 use wavestack_schemas::Codec;
@@ -92,6 +93,14 @@ async fn the_log_and_each_viewers_standing_follow_the_decisions(pool: PgPool) {
         .unwrap()
         .expect("the runner gets its lock");
     runner.catch_up(Duration::from_secs(1)).await.unwrap();
+    let config = RunnerConfig::for_projection(&Analytics);
+    let codec = Codec::from_catalog().unwrap();
+    let mut analytics_runner =
+        ProjectionRunner::start(&pool, &kafka, codec, Analytics, config, &CancellationToken::new())
+            .await
+            .unwrap()
+            .expect("the runner gets its lock");
+    analytics_runner.catch_up(Duration::from_secs(1)).await.unwrap();
 
     let everything = LogFilter::default();
     let log = moderation::log(&pool, SCHEMA, "acme", "twitch", "shroud", &everything, 100).await.unwrap();
@@ -130,6 +139,23 @@ async fn the_log_and_each_viewers_standing_follow_the_decisions(pool: PgPool) {
     assert_eq!(moderation::log(&pool, SCHEMA, "acme", "twitch", "shroud", &bans, 10).await.unwrap().len(), 1);
     let links = LogFilter { cause: Some("links".into()), user_id: Some("spammer-1".into()), ..LogFilter::default() };
     assert_eq!(moderation::log(&pool, SCHEMA, "acme", "twitch", "shroud", &links, 10).await.unwrap().len(), 3);
+
+    // Analytics count the platform actions, in all and by kind (a permit
+    // asks nothing of the platform).
+    let day = time::Duration::days(1);
+    let (from, to) = (platform_time(t).as_datetime() - day, platform_time(t).as_datetime() + day);
+    let points = analytics::read(&pool, "projection_analytics", "acme", "shroud", Bucket::Day, from, to).await.unwrap();
+    let total = |f: fn(&analytics::Point) -> i64| points.iter().map(f).sum::<i64>();
+    assert_eq!(
+        [
+            total(|p| p.moderation_actions),
+            total(|p| p.moderation_deletes),
+            total(|p| p.moderation_timeouts),
+            total(|p| p.moderation_bans),
+            total(|p| p.moderation_unbans),
+        ],
+        [6, 2, 2, 1, 1]
+    );
 
     let standing = moderation::standing(&pool, SCHEMA, "acme", "twitch", "shroud", "spammer-1").await.unwrap().unwrap();
     assert!(!standing.banned, "unbanned");
