@@ -85,9 +85,10 @@ pub async fn run(target: &Target, config: BotConfig) -> anyhow::Result<BotReport
         ..TrafficShape::default()
     };
     let mut plain = Traffic::new(shape(0.0), crate::phases::seed());
-    let baseline = phase(target, "plain chat (baseline)", config.rate, config.seconds, || plain.next_message()).await;
+    let baseline =
+        phase(target, "plain chat (baseline)", config.rate, config.seconds, 1, || plain.next_message()).await;
     let mut commands = Traffic::new(shape(config.command_share), crate::phases::seed());
-    let bot = phase(target, "chat with commands", config.rate, config.seconds, || commands.next_message()).await;
+    let bot = phase(target, "chat with commands", config.rate, config.seconds, 1, || commands.next_message()).await;
     let accepted_ratio = bot.accepted_per_second / baseline.accepted_per_second.max(f64::MIN_POSITIVE);
     Ok(BotReport { started_at, rate: config.rate, seconds: config.seconds, baseline, bot, accepted_ratio })
 }
@@ -103,27 +104,33 @@ struct Tally {
     command_latency: Mutex<Latencies>,
 }
 
-/// Single chat posts of `next_message` at `rate` for `seconds`, open loop.
+/// Chat of `next_message` at `rate` messages/s for `seconds`, open loop:
+/// single posts, or `{"messages": [...]}` of `batch` (each message of a
+/// batch counts the batch's latency).
 pub(crate) async fn phase(
     target: &Target,
     name: &str,
     rate: u64,
     seconds: u64,
+    batch: usize,
     mut next_message: impl FnMut() -> Value,
 ) -> BotPhase {
+    let batch = batch.max(1);
     let http = client();
     let tally = Arc::new(Tally::default());
     let end = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     paced(
         rate,
-        1,
+        batch,
         |due| due < end,
         || {
-            let message = next_message();
+            let messages: Vec<Value> = (0..batch).map(|_| next_message()).collect();
             let (http, target, tally) = (http.clone(), target.clone(), tally.clone());
             async move {
-                let command = message["text"].as_str().is_some_and(|t| t.starts_with('!'));
+                let commands = messages.iter().filter(|m| m["text"].as_str().is_some_and(|t| t.starts_with('!')));
+                let commands = commands.count() as u64;
+                let message = if batch == 1 { messages[0].clone() } else { json!({ "messages": messages }) };
                 let sent = Instant::now();
                 let answer = http
                     .post(format!("{}/v1/chat/messages", target.command_api))
@@ -137,18 +144,25 @@ pub(crate) async fn phase(
                 };
                 let took = sent.elapsed();
                 let Some(body) = body else {
-                    tally.errors.fetch_add(1, Ordering::Relaxed);
+                    tally.errors.fetch_add(batch as u64, Ordering::Relaxed);
                     return;
                 };
-                tally.accepted.fetch_add(1, Ordering::Relaxed);
-                let actions = body["actions"].as_array().map_or(0, Vec::len) as u64;
-                tally.actions.fetch_add(actions, Ordering::Relaxed);
-                tally.latency.lock().expect("not poisoned").record(took);
-                if command {
-                    tally.commands.fetch_add(1, Ordering::Relaxed);
-                    tally.command_latency.lock().expect("not poisoned").record(took);
-                    let replies = body["replies"].as_array().map_or(0, Vec::len) as u64;
-                    tally.replies.fetch_add(replies, Ordering::Relaxed);
+                // A single post's answer, or each message's in a batch's `results`.
+                let answers = match body["results"].as_array() {
+                    Some(results) => results.clone(),
+                    None => vec![body],
+                };
+                let count = |key: &str| answers.iter().map(|a| a[key].as_array().map_or(0, Vec::len) as u64).sum();
+                tally.accepted.fetch_add(batch as u64, Ordering::Relaxed);
+                tally.actions.fetch_add(count("actions"), Ordering::Relaxed);
+                tally.replies.fetch_add(count("replies"), Ordering::Relaxed);
+                let mut latency = tally.latency.lock().expect("not poisoned");
+                (0..batch).for_each(|_| latency.record(took));
+                drop(latency);
+                if commands > 0 {
+                    tally.commands.fetch_add(commands, Ordering::Relaxed);
+                    let mut latency = tally.command_latency.lock().expect("not poisoned");
+                    (0..commands).for_each(|_| latency.record(took));
                 }
             }
         },

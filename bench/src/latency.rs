@@ -6,7 +6,12 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-pub struct Latencies(Histogram<u64>);
+/// A histogram of durations in `unit_ns` steps: microseconds for requests,
+/// nanoseconds for what takes a few microseconds.
+pub struct Latencies {
+    histogram: Histogram<u64>,
+    unit_ns: u64,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Summary {
@@ -21,28 +26,35 @@ pub struct Summary {
 impl Default for Latencies {
     fn default() -> Self {
         // 1 µs to 10 min, three significant figures.
-        Self(Histogram::new_with_bounds(1, 600_000_000, 3).expect("valid bounds"))
+        Self { histogram: Histogram::new_with_bounds(1, 600_000_000, 3).expect("valid bounds"), unit_ns: 1000 }
     }
 }
 
 impl Latencies {
+    /// In nanoseconds, 1 ns to 10 s.
+    pub fn fine() -> Self {
+        Self { histogram: Histogram::new_with_bounds(1, 10_000_000_000, 3).expect("valid bounds"), unit_ns: 1 }
+    }
+
     pub fn record(&mut self, latency: Duration) {
-        self.0.saturating_record(latency.as_micros().max(1) as u64);
+        let units = latency.as_nanos() / u128::from(self.unit_ns);
+        self.histogram.saturating_record(units.max(1) as u64);
     }
 
     pub fn merge(&mut self, other: &Latencies) {
-        self.0.add(&other.0).expect("same bounds");
+        assert_eq!(self.unit_ns, other.unit_ns, "histograms of one unit");
+        self.histogram.add(&other.histogram).expect("same bounds");
     }
 
     pub fn summary(&self) -> Summary {
-        let ms = |q: f64| self.0.value_at_quantile(q) as f64 / 1000.0;
+        let ms = |units: u64| (units * self.unit_ns) as f64 / 1_000_000.0;
         Summary {
-            count: self.0.len(),
-            p50_ms: ms(0.5),
-            p90_ms: ms(0.9),
-            p99_ms: ms(0.99),
-            p999_ms: ms(0.999),
-            max_ms: self.0.max() as f64 / 1000.0,
+            count: self.histogram.len(),
+            p50_ms: ms(self.histogram.value_at_quantile(0.5)),
+            p90_ms: ms(self.histogram.value_at_quantile(0.9)),
+            p99_ms: ms(self.histogram.value_at_quantile(0.99)),
+            p999_ms: ms(self.histogram.value_at_quantile(0.999)),
+            max_ms: ms(self.histogram.max()),
         }
     }
 }
@@ -62,5 +74,16 @@ mod tests {
         assert!((summary.p50_ms - 500.0).abs() < 1.0, "{summary:?}");
         assert!((summary.p99_ms - 990.0).abs() < 1.0, "{summary:?}");
         assert!((summary.max_ms - 1000.0).abs() < 1.0, "{summary:?}");
+    }
+
+    #[test]
+    fn fine_latencies_keep_nanoseconds() {
+        let mut latencies = Latencies::fine();
+        for ns in 1..=1000 {
+            latencies.record(Duration::from_nanos(ns * 10));
+        }
+        let summary = latencies.summary();
+        assert!((summary.p50_ms - 0.005).abs() < 0.00001, "{summary:?}");
+        assert!((summary.max_ms - 0.01).abs() < 0.00001, "{summary:?}");
     }
 }

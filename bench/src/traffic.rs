@@ -17,11 +17,14 @@ pub struct TrafficShape {
     pub command_share: f64,
     /// One clip request per this many messages (0: none).
     pub clip_every: u64,
+    /// Chat of 1 to 6 words instead of one of a few phrases: what a filter
+    /// for repeated messages sees of real chat.
+    pub sentences: bool,
 }
 
 impl Default for TrafficShape {
     fn default() -> Self {
-        Self { channels: 50, viewers: 20_000, skew: 1.1, command_share: 0.08, clip_every: 500 }
+        Self { channels: 50, viewers: 20_000, skew: 1.1, command_share: 0.08, clip_every: 500, sentences: false }
     }
 }
 
@@ -63,9 +66,12 @@ impl Traffic {
         self.sent += 1;
         let (viewer, channel) = self.speaker();
         let text = if self.rng.gen_bool(self.shape.command_share) {
-            COMMANDS[self.rng.gen_range(0..COMMANDS.len())]
+            COMMANDS[self.rng.gen_range(0..COMMANDS.len())].to_owned()
+        } else if self.shape.sentences {
+            let words = self.rng.gen_range(1..=6);
+            (0..words).map(|_| WORDS[self.rng.gen_range(0..WORDS.len())]).collect::<Vec<_>>().join(" ")
         } else {
-            WORDS[self.rng.gen_range(0..WORDS.len())]
+            WORDS[self.rng.gen_range(0..WORDS.len())].to_owned()
         };
         json!({
             "platform": "twitch",

@@ -90,6 +90,9 @@ pub struct BenchArgs {
     /// moderation: chat messages per second, one POST each.
     #[arg(long, default_value_t = 1000)]
     moderation_rate: u64,
+    /// moderation: messages per POST (1: single posts).
+    #[arg(long, default_value_t = 10)]
+    moderation_batch: usize,
     /// moderation: the share of messages that are spam.
     #[arg(long, default_value_t = 0.05)]
     spam_share: f64,
@@ -232,6 +235,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         let config = wavestack_bench::moderation::ModerationConfig {
             seconds: args.seconds,
             rate: args.moderation_rate,
+            batch: args.moderation_batch,
             spam_share: args.spam_share,
             command_share: args.bot_command_share,
             channels: args.channels,
