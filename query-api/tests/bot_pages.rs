@@ -117,7 +117,12 @@ async fn the_commands_page_and_a_viewers_points(pool: PgPool) {
     let hug = &page["commands"][0];
     assert_eq!((hug["name"].as_str(), hug["cost"].as_u64(), hug["uses"].as_i64()), (Some("!hug"), Some(5), Some(1)));
     assert_eq!(hug["min_level"], "subscriber");
-    assert_eq!(page["builtins"].as_array().unwrap().len(), 6);
+    assert_eq!(page["builtins"].as_array().unwrap().len(), 11, "moderators' five included");
+    let filters = page["filters"].as_array().unwrap();
+    assert_eq!(filters.len(), 8, "every filter, each off until turned on: {page}");
+    assert!(filters.iter().all(|f| f["enabled"] == false));
+    assert_eq!(page["escalation"]["ladder"].as_array().unwrap().len(), 4, "{page}");
+    assert_eq!(page["escalation"]["strike_expiry_seconds"], 3600);
 
     let (status, standing) = get(&app, "/v1/channels/twitch/shroud/viewers/ada-1?limit=2", &token("acme")).await;
     assert_eq!(status, 200, "{standing}");
