@@ -90,7 +90,7 @@ pub(crate) async fn hear(
         let stream = ChannelStreamId::new(&metadata.org, key.0, &key.1);
         match state.bus.channel.load(stream.as_str()).await {
             Ok(settings) => {
-                let rules = state.moderation_rules.rules(&stream, &settings);
+                let rules = state.moderation_rules.rules(&stream, &settings).await;
                 channels.insert(key, (settings, rules));
             }
             Err(error) => {
