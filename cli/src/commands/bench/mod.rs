@@ -204,11 +204,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             flood_messages_per_second: args.flood_rate,
         };
         let report = wavestack_bench::walls::run(&quiet, &noisy, pid, config).await;
-        drop(stack);
-        let name = format!("walls-{}", report.started_at.replace(':', "-"));
-        let written = write_results(&args.output, &name, &report, &report.table(), &work);
-        clean_up(&args.database_url, stamp, &work).await;
-        return written;
+        return finish(stack, &args, stamp, &work, "walls", Ok(report)).await;
     }
     if args.scenario == Scenario::Bot {
         let target = chat_target()?;
@@ -222,13 +218,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         };
         eprintln!("stack up (pid {pid}); {} msg/s, plain then with commands, {} s each", config.rate, config.seconds);
         let report = wavestack_bench::bot::run(&target, config).await;
-        drop(stack);
-        let written = report.and_then(|report| {
-            let name = format!("bot-{}", report.started_at.replace(':', "-"));
-            write_results(&args.output, &name, &report, &report.table(), &work)
-        });
-        clean_up(&args.database_url, stamp, &work).await;
-        return written;
+        return finish(stack, &args, stamp, &work, "bot", report).await;
     }
     if args.scenario == Scenario::Moderation {
         let target = chat_target()?;
@@ -247,13 +237,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             config.rate, config.seconds
         );
         let report = wavestack_bench::moderation::run(&target, config).await;
-        drop(stack);
-        let written = report.and_then(|report| {
-            let name = format!("moderation-{}", report.started_at.replace(':', "-"));
-            write_results(&args.output, &name, &report, &report.table(), &work)
-        });
-        clean_up(&args.database_url, stamp, &work).await;
-        return written;
+        return finish(stack, &args, stamp, &work, "moderation", report).await;
     }
     if args.scenario == Scenario::Stall {
         let target = chat_target()?;
@@ -269,11 +253,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             config.rate, config.stall_seconds, config.warmup_seconds
         );
         let report = wavestack_bench::stall::run(&target, pid, &work.join("data/kafka/tansu.log"), config).await;
-        drop(stack);
-        let name = format!("stall-{}", report.started_at.replace(':', "-"));
-        let written = write_results(&args.output, &name, &report, &report.table(), &work);
-        clean_up(&args.database_url, stamp, &work).await;
-        return written;
+        return finish(stack, &args, stamp, &work, "stall", Ok(report)).await;
     }
     let target = Target {
         command_api,
@@ -324,6 +304,52 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let _ = std::fs::copy(work.join("up.log"), args.output.join(format!("{name}.up.log")));
     clean_up(&args.database_url, stamp, &work).await;
     Ok(())
+}
+
+/// A scenario's report as the files name and show it.
+trait ScenarioReport: serde::Serialize {
+    fn started_at(&self) -> &str;
+    fn table(&self) -> String;
+}
+
+macro_rules! scenario_reports {
+    ($($report:ty),+) => {$(
+        impl ScenarioReport for $report {
+            fn started_at(&self) -> &str {
+                &self.started_at
+            }
+
+            fn table(&self) -> String {
+                <$report>::table(self)
+            }
+        }
+    )+};
+}
+
+scenario_reports!(
+    wavestack_bench::walls::WallsReport,
+    wavestack_bench::bot::BotReport,
+    wavestack_bench::moderation::ModerationReport,
+    wavestack_bench::stall::StallReport
+);
+
+/// After a scenario: the stack stopped, its results written as
+/// `<kind>-<started at>`, the throwaway database and directory gone.
+async fn finish(
+    stack: Stack,
+    args: &BenchArgs,
+    stamp: i64,
+    work: &std::path::Path,
+    kind: &str,
+    report: anyhow::Result<impl ScenarioReport>,
+) -> anyhow::Result<()> {
+    drop(stack);
+    let written = report.and_then(|report| {
+        let name = format!("{kind}-{}", report.started_at().replace(':', "-"));
+        write_results(&args.output, &name, &report, &ScenarioReport::table(&report), work)
+    });
+    clean_up(&args.database_url, stamp, work).await;
+    written
 }
 
 /// The throwaway stack's database and directory, gone.
