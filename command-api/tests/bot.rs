@@ -6,13 +6,10 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{known_viewer, spawn_app, TestApp};
+use support::{known_viewer, said_at, spawn_app, TestApp};
 
 fn said(user: &str, author: &str, role: &str, id: &str, text: &str) -> Value {
-    json!({
-        "platform": "twitch", "channel": "shroud", "user_id": user, "message_id": id,
-        "author": author, "role": role, "text": text, "sent_at": "2026-11-22T10:00:00Z",
-    })
+    said_at(user, author, role, id, text, "10:00:00")
 }
 
 /// The texts the bot answered a message with.
@@ -20,13 +17,6 @@ async fn replies(app: &TestApp, token: &str, message: Value) -> Vec<String> {
     let answer = app.post("/v1/chat/messages", token, &message).await;
     assert_eq!(answer.status, 202, "{answer:?}");
     answer.body["replies"].as_array().unwrap().iter().map(|r| r["text"].as_str().unwrap().to_owned()).collect()
-}
-
-async fn feed(app: &TestApp, token: &str, after: &str) -> Value {
-    let url = app.url(&format!("/v1/bots/replies?after={after}"));
-    let response = app.http.get(url).bearer_auth(token).send().await.unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
 }
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
@@ -75,16 +65,16 @@ async fn a_conversation_defines_uses_edits_aliases_and_deletes_a_command(pool: s
     let mut next = "0.0".to_owned();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while texts.len() < heard.len() && std::time::Instant::now() < deadline {
-        let page = feed(&app, &bot, &format!("{next}&wait_seconds=2")).await;
+        let page = app.feed(&bot, &format!("{next}&wait_seconds=2")).await;
         texts.extend(page["replies"].as_array().unwrap().iter().map(|r| r["text"].as_str().unwrap().to_owned()));
         next = page["next"].as_str().unwrap().to_owned();
     }
     assert_eq!(texts, heard);
     // Read on from its cursor: nothing new (and no wait asked for).
-    assert_eq!(feed(&app, &bot, &next).await["replies"], json!([]));
+    assert_eq!(app.feed(&bot, &next).await["replies"], json!([]));
     // Another org's bot sees none of it.
     let rival = app.token("rival", "chat:write");
-    assert_eq!(feed(&app, &rival, "0.0&wait_seconds=1").await["replies"], json!([]));
+    assert_eq!(app.feed(&rival, "0.0&wait_seconds=1").await["replies"], json!([]));
     let bad = app.http.get(app.url("/v1/bots/replies?after=yesterday")).bearer_auth(&bot).send().await.unwrap();
     assert_eq!(bad.status(), 422);
 }
@@ -279,7 +269,7 @@ async fn the_dashboard_says_something_and_bots_read_it_on_the_feed(pool: sqlx::P
     let bot = app.token("acme", "chat:write");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let reply = loop {
-        let page = feed(&app, &bot, "0.0&wait_seconds=2").await;
+        let page = app.feed(&bot, "0.0&wait_seconds=2").await;
         if let Some(reply) = page["replies"].as_array().and_then(|r| r.first()).cloned() {
             break reply;
         }

@@ -7,14 +7,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{known_viewer, spawn_app, TestApp};
-
-fn said(user: &str, author: &str, role: &str, id: &str, text: &str, at: &str) -> Value {
-    json!({
-        "platform": "twitch", "channel": "shroud", "user_id": user, "message_id": id,
-        "author": author, "role": role, "text": text, "sent_at": format!("2026-11-22T{at}Z"),
-    })
-}
+use support::{known_viewer, said_at as said, spawn_app, TestApp};
 
 /// The spammer of the issue.
 fn spammer(id: &str, text: &str, at: &str) -> Value {
@@ -181,8 +174,7 @@ async fn the_actions_reach_the_bots_feed(pool: sqlx::PgPool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let (mut replies, mut actions, mut next) = (Vec::new(), Vec::new(), "0.0".to_owned());
     while actions.is_empty() && std::time::Instant::now() < deadline {
-        let url = app.url(&format!("/v1/bots/replies?after={next}&wait_seconds=2"));
-        let page: Value = app.http.get(url).bearer_auth(&bot).send().await.unwrap().json().await.unwrap();
+        let page = app.feed(&bot, &format!("{next}&wait_seconds=2")).await;
         replies.extend(page["replies"].as_array().unwrap().clone());
         actions.extend(page["actions"].as_array().unwrap().clone());
         next = page["next"].as_str().unwrap().to_owned();
@@ -196,8 +188,7 @@ async fn the_actions_reach_the_bots_feed(pool: sqlx::PgPool) {
     assert_eq!(replies[0]["command"], "moderation");
 
     let rival = app.token("rival", "chat:write");
-    let url = app.url("/v1/bots/replies?after=0.0&wait_seconds=1");
-    let page: Value = app.http.get(url).bearer_auth(&rival).send().await.unwrap().json().await.unwrap();
+    let page = app.feed(&rival, "0.0&wait_seconds=1").await;
     assert_eq!((&page["replies"], &page["actions"]), (&json!([]), &json!([])), "another org sees none of it");
 }
 

@@ -158,6 +158,15 @@ impl TestApp {
         Answer::read(response).await
     }
 
+    /// A page of the bots' feed; `after` may carry more of the query
+    /// (`0.0&wait_seconds=2`).
+    pub async fn feed(&self, token: &str, after: &str) -> Value {
+        let url = self.url(&format!("/v1/bots/replies?after={after}"));
+        let response = self.http.get(url).bearer_auth(token).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
     pub async fn events_in(&self, aggregate_type: &str) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = $1")
             .bind(aggregate_type)
@@ -216,6 +225,14 @@ pub async fn known_viewer(pool: &sqlx::PgPool, user: &str, author: &str) {
     .execute(pool)
     .await
     .unwrap();
+}
+
+/// A message on twitch/shroud from `user` at `at` (`HH:MM:SS`) on 2026-11-22.
+pub fn said_at(user: &str, author: &str, role: &str, id: &str, text: &str, at: &str) -> Value {
+    serde_json::json!({
+        "platform": "twitch", "channel": "shroud", "user_id": user, "message_id": id,
+        "author": author, "role": role, "text": text, "sent_at": format!("2026-11-22T{at}Z"),
+    })
 }
 
 pub fn chat_message(message_id: &str, text: &str) -> Value {
