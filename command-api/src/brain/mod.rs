@@ -214,15 +214,17 @@ async fn answer(
 ) -> anyhow::Result<Said> {
     let Some(resolved) = plan.resolved else { return Ok(Said::default()) };
     let mut actions = Vec::new();
-    let prepared = match &resolved.target {
-        Target::Builtin(builtin) if moderators::moderator_action(*builtin).is_some() => {
-            let action = moderators::moderator_action(*builtin).expect("checked");
-            let (prepared, acted) =
-                moderators::from_chat(state, metadata, m, action, &resolved.args, plan.level).await?;
+    let moderators_action = match &resolved.target {
+        Target::Builtin(builtin) => moderators::moderator_action(*builtin),
+        Target::Custom(_) => None,
+    };
+    let prepared = match moderators_action {
+        Some(action) => {
+            let (prepared, acted) = moderators::from_chat(state, metadata, m, action, &resolved, plan.level).await?;
             actions = acted;
             prepared
         }
-        _ => match builtins::prepare(state, metadata, m, &resolved, plan.level, plan.unusable, events).await? {
+        None => match builtins::prepare(state, metadata, m, &resolved, plan.level, plan.unusable, events).await? {
             Some(prepared) => prepared,
             None => return Ok(Said::default()),
         },

@@ -4,6 +4,7 @@
 //! of the viewer's stream whose actor, and `by`, is the moderator.
 
 use wavestack_adapters::command_bus::{CommandError, Written};
+use wavestack_domain::channel::Resolved;
 use wavestack_domain::chat::{default_seconds, ChatCommand, ChatError, ModerateViewer, ReceiveChatMessage, Viewer};
 use wavestack_domain::chat_command::{Prepared, RefusalReason};
 use wavestack_domain::metadata::EventMetadata;
@@ -71,14 +72,14 @@ pub(super) async fn from_chat(
     metadata: &EventMetadata,
     m: &ReceiveChatMessage,
     action: ModeratorAction,
-    args: &str,
+    resolved: &Resolved,
     level: UserLevel,
 ) -> anyhow::Result<(Prepared, Vec<Action>)> {
     let who = &m.author;
     let refuse = |reason, detail: &str, reply: Option<String>| {
         Ok((Prepared::Refuse { reason, detail: detail.to_owned(), reply }, Vec::new()))
     };
-    if level < UserLevel::Moderator {
+    if level < resolved.min_level {
         return refuse(RefusalReason::Level, "needs moderator", None);
     }
     let usage = match action {
@@ -88,7 +89,7 @@ pub(super) async fn from_chat(
         ModeratorAction::Pardon => "!pardon @viewer",
         ModeratorAction::Permit => "!permit @viewer [seconds]",
     };
-    let mut words = args.split_whitespace();
+    let mut words = resolved.args.split_whitespace();
     let Some(name) = words.next().map(|n| n.trim_start_matches('@')).filter(|n| !n.is_empty()) else {
         return refuse(RefusalReason::Invalid, "no viewer named", Some(format!("@{who}, usage: {usage}")));
     };

@@ -47,7 +47,7 @@ impl ChannelState {
                 invoked,
                 target: Target::Builtin(builtin),
                 args: invocation.args,
-                min_level: UserLevel::Everyone,
+                min_level: builtin.min_level(),
             });
         }
         let mut definition = self.commands.get(&invoked)?;
