@@ -156,13 +156,10 @@ pub(crate) async fn phase(
                 tally.accepted.fetch_add(batch as u64, Ordering::Relaxed);
                 tally.actions.fetch_add(count("actions"), Ordering::Relaxed);
                 tally.replies.fetch_add(count("replies"), Ordering::Relaxed);
-                let mut latency = tally.latency.lock().expect("not poisoned");
-                (0..batch).for_each(|_| latency.record(took));
-                drop(latency);
+                tally.latency.lock().expect("not poisoned").record_n(took, batch as u64);
                 if commands > 0 {
                     tally.commands.fetch_add(commands, Ordering::Relaxed);
-                    let mut latency = tally.command_latency.lock().expect("not poisoned");
-                    (0..commands).for_each(|_| latency.record(took));
+                    tally.command_latency.lock().expect("not poisoned").record_n(took, commands);
                 }
             }
         },

@@ -37,8 +37,13 @@ impl Latencies {
     }
 
     pub fn record(&mut self, latency: Duration) {
+        self.record_n(latency, 1);
+    }
+
+    /// `count` requests that took `latency` each (the messages of one batch).
+    pub fn record_n(&mut self, latency: Duration, count: u64) {
         let units = latency.as_nanos() / u128::from(self.unit_ns);
-        self.histogram.saturating_record(units.max(1) as u64);
+        self.histogram.saturating_record_n(units.max(1) as u64, count);
     }
 
     pub fn merge(&mut self, other: &Latencies) {

@@ -15,7 +15,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use serde_json::{json, Value};
-use wavestack_domain::chat::{parse_invocation, ChatCommand, ChatState, PointsPolicy, ReceiveChatMessage, Viewer};
+use wavestack_domain::chat::{
+    parse_invocation, ChatCommand, ChatEvent, ChatState, PointsPolicy, ReceiveChatMessage, Viewer,
+};
 use wavestack_domain::moderation::{Escalation, FilterRule, FilterSettings, ModerationRules, ModerationSettings};
 use wavestack_domain::value::{ChannelId, ChatPlatform, ChatText, DisplayName, MessageId, PlatformUserId, Role};
 use wavestack_domain::value::{Timestamp, UserLevel};
@@ -392,10 +394,10 @@ async fn time_adversarial(target: &Target) -> anyhow::Result<Vec<Adversarial>> {
             let began = Instant::now();
             let events = state.decide(command, &());
             latencies.record(began.elapsed());
-            if let Some(wavestack_domain::chat::ChatEvent::MessageModerated(m)) =
-                events.iter().flatten().find(|e| matches!(e, wavestack_domain::chat::ChatEvent::MessageModerated(_)))
-            {
-                verdict = m.cause.to_string();
+            for event in events.iter().flatten() {
+                if let ChatEvent::MessageModerated(m) = event {
+                    verdict = m.cause.to_string();
+                }
             }
         }
         let summary = latencies.summary();
@@ -522,7 +524,7 @@ mod tests {
             let command = command(&who, n as u64, message["text"].as_str().unwrap(), at, &rules).unwrap();
             let state = states.entry(format!("{}/{}", message["channel"], message["user_id"])).or_default();
             for event in state.decide(command, &()).unwrap() {
-                moderated += u32::from(matches!(event, wavestack_domain::chat::ChatEvent::MessageModerated(_)));
+                moderated += u32::from(matches!(event, ChatEvent::MessageModerated(_)));
                 state.evolve(&event);
             }
         }
@@ -530,7 +532,7 @@ mod tests {
         for spam in SPAM {
             let command = command(&who, 1, spam, Timestamp::from_unix_micros(0).unwrap(), &rules).unwrap();
             let events = ChatState::default().decide(command, &()).unwrap();
-            let moderated = events.iter().any(|e| matches!(e, wavestack_domain::chat::ChatEvent::MessageModerated(_)));
+            let moderated = events.iter().any(|e| matches!(e, ChatEvent::MessageModerated(_)));
             assert!(moderated, "{spam}");
         }
     }
