@@ -4,6 +4,8 @@
 //! through two API instances is counted exactly, and bad settings are
 //! refused naming the field.
 
+#[path = "../../adapters/tests/support/mod.rs"]
+mod log_support;
 mod support;
 
 use serde_json::{json, Value};
@@ -115,6 +117,34 @@ async fn a_spammer_is_warned_timed_out_banned_unbanned_and_their_strikes_expire(
     .await
     .unwrap();
     assert_eq!(actors, ["streamer"; 3], "filter, ladder and unban each name who changed them");
+
+    // The same story relayed through a real broker into the moderation log.
+    let (_broker, kafka) = log_support::memory_broker().await;
+    let mut relay = log_support::relay(&app.pool, &kafka).await;
+    log_support::drain(&mut relay).await;
+    let projection = wavestack_projections::moderation::Moderation;
+    let config = wavestack_projections::RunnerConfig::for_projection(&projection);
+    let codec = wavestack_schemas::Codec::from_catalog().unwrap();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let mut runner =
+        wavestack_projections::ProjectionRunner::start(&app.pool, &kafka, codec, projection, config, &cancel)
+            .await
+            .unwrap()
+            .expect("the runner gets its lock");
+    runner.catch_up(std::time::Duration::from_secs(1)).await.unwrap();
+    let filter = wavestack_projections::moderation::LogFilter::default();
+    let schema = "projection_moderation";
+    let log = wavestack_projections::moderation::log(&app.pool, schema, "acme", "twitch", "shroud", &filter, 50)
+        .await
+        .unwrap();
+    let mut logged: Vec<(String, Option<String>)> = log.iter().map(|e| (e.action.clone(), e.cause.clone())).collect();
+    logged.reverse();
+    let mut expected_log: Vec<(String, Option<String>)> =
+        expected.iter().map(|(cause, action, _)| (action.clone(), Some(cause.clone()))).collect();
+    // The log orders by time: the messages were sent on 2026-11-22, the
+    // moderator's unban over HTTP happened now.
+    expected_log.push(("unban".to_owned(), None));
+    assert_eq!(logged, expected_log, "every decision and the unban, in time order, through the log");
 }
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
