@@ -124,6 +124,14 @@ uuid_id!(
     /// A publication, derived from the org and idempotency key when one is given.
     PublicationId
 );
+uuid_id!(
+    /// A giveaway, chosen when it opens.
+    GiveawayId
+);
+uuid_id!(
+    /// A poll, chosen when it opens.
+    PollId
+);
 
 #[cfg(test)]
 mod tests {

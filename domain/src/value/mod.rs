@@ -1,6 +1,7 @@
 //! Value types. Each has a private field and a fallible constructor, so the
 //! domain never sees an unchecked string or number.
 
+mod account;
 mod error;
 mod ids;
 mod level;
@@ -12,13 +13,19 @@ mod stream_ids;
 mod text;
 mod timestamp;
 
+pub use account::{Account, ChannelRef};
 pub use error::ValueError;
-pub use ids::{ActorId, ChannelId, ClipId, IdempotencyKey, MessageId, OrgId, PlatformUserId, PublicationId};
+pub use ids::{
+    ActorId, ChannelId, ClipId, GiveawayId, IdempotencyKey, MessageId, OrgId, PlatformUserId, PollId, PublicationId,
+};
 pub use level::{Builtin, CommandName, CommandPrefix, PointsPolicy, UserLevel};
 pub use media::{ClipDuration, ClipSource, ClipStart, Container, ContentHash, MediaUri};
 pub(crate) use platform::closed_enum;
 pub use platform::{ChatPlatform, Role};
 pub use publish::{Asset, AssetUrl, Hashtag, Hashtags, TargetPlatform, Targets};
-pub use stream_ids::{ChannelStreamId, ChatStreamId, ClipStreamId, CommandUseStreamId, PublicationStreamId};
+pub use stream_ids::{
+    ChannelStreamId, ChatStreamId, ClipStreamId, CommandUseStreamId, GiveawayStreamId, IdentityStreamId, PollStreamId,
+    PublicationStreamId,
+};
 pub use text::{Caption, ChatText, DisplayName, FailureReason, PostId, Title};
 pub use timestamp::Timestamp;

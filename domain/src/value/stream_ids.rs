@@ -6,7 +6,9 @@
 use std::fmt;
 use std::ops::Deref;
 
-use super::{ChannelId, ChatPlatform, ClipId, OrgId, PlatformUserId, PublicationId, ValueError};
+use super::{
+    Account, ChannelId, ChatPlatform, ClipId, GiveawayId, OrgId, PlatformUserId, PollId, PublicationId, ValueError,
+};
 
 /// A viewer's chat stream: `org/platform/channel/user`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -151,6 +153,51 @@ scoped_stream_id!(
     PublicationStreamId,
     PublicationId
 );
+scoped_stream_id!(
+    /// A giveaway's stream: `org/<giveaway id>`.
+    GiveawayStreamId,
+    GiveawayId
+);
+scoped_stream_id!(
+    /// A poll's stream: `org/<poll id>`.
+    PollStreamId,
+    PollId
+);
+
+/// One account's identity stream: `org/platform:user`. It says which
+/// person the account belongs to and, for the account a person is rooted
+/// at, the person's accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IdentityStreamId {
+    id: String,
+    org: OrgId,
+    account: Account,
+}
+
+impl IdentityStreamId {
+    pub fn new(org: &OrgId, account: &Account) -> Self {
+        Self { id: format!("{org}/{account}"), org: org.clone(), account: account.clone() }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let Some((org, account)) = raw.split_once('/') else {
+            return Err(ValueError::Invalid("is not an identity stream id (org/platform:user)"));
+        };
+        Ok(Self::new(&OrgId::parse(org)?, &Account::parse(account)?))
+    }
+
+    pub fn org(&self) -> &OrgId {
+        &self.org
+    }
+
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.id
+    }
+}
 
 macro_rules! as_text {
     ($($name:ident),*) => {$(
@@ -181,7 +228,16 @@ macro_rules! as_text {
     )*};
 }
 
-as_text!(ChatStreamId, ClipStreamId, PublicationStreamId, ChannelStreamId, CommandUseStreamId);
+as_text!(
+    ChatStreamId,
+    ClipStreamId,
+    PublicationStreamId,
+    ChannelStreamId,
+    CommandUseStreamId,
+    GiveawayStreamId,
+    PollStreamId,
+    IdentityStreamId
+);
 
 #[cfg(test)]
 mod tests {
