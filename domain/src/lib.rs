@@ -8,8 +8,10 @@ pub mod chat;
 pub mod chat_command;
 pub mod clip;
 pub mod giveaway;
+pub mod identity;
 pub mod metadata;
 pub mod moderation;
+pub mod poll;
 pub mod publication;
 pub mod value;
 

@@ -1,7 +1,7 @@
 use super::event::CommandDefinition;
 use super::template::ResponseTemplate;
 use crate::moderation::{Escalation, FilterSettings};
-use crate::value::{Builtin, CommandName, CommandPrefix, PlatformUserId, PointsPolicy, UserLevel};
+use crate::value::{Builtin, CommandName, CommandPrefix, GiveawayId, PlatformUserId, PointsPolicy, PollId, UserLevel};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChannelCommand {
@@ -26,6 +26,22 @@ pub enum ChannelCommand {
     /// Replaces one filter's settings (its kind is the rule's).
     SetFilter(FilterSettings),
     SetEscalation(Escalation),
+    /// Refused while another giveaway runs here: the caller ends a
+    /// finished one first.
+    StartGiveaway {
+        giveaway_id: GiveawayId,
+        keyword: CommandName,
+    },
+    /// Changes nothing unless that giveaway is the one running.
+    EndGiveaway {
+        giveaway_id: GiveawayId,
+    },
+    StartPoll {
+        poll_id: PollId,
+    },
+    EndPoll {
+        poll_id: PollId,
+    },
 }
 
 /// The fields an edit changes; `None` keeps the current value.

@@ -88,6 +88,26 @@ impl Decider for ChannelState {
                 let unchanged = *self.moderation.escalation() == escalation;
                 Ok(if unchanged { vec![] } else { vec![ChannelEvent::EscalationChanged(escalation)] })
             }
+            ChannelCommand::StartGiveaway { giveaway_id, keyword } => match &self.giveaway {
+                Some((running, _)) if *running == giveaway_id => Ok(vec![]),
+                Some(_) => Err(ChannelError::GiveawayRunning),
+                None if self.builtin_named(&keyword).is_some() || self.commands.contains_key(&keyword) => {
+                    Err(ChannelError::KeywordTaken(keyword))
+                }
+                None => Ok(vec![ChannelEvent::GiveawayStarted { giveaway_id, keyword }]),
+            },
+            ChannelCommand::EndGiveaway { giveaway_id } => {
+                let running = self.giveaway.as_ref().is_some_and(|(id, _)| *id == giveaway_id);
+                Ok(if running { vec![ChannelEvent::GiveawayEnded { giveaway_id }] } else { vec![] })
+            }
+            ChannelCommand::StartPoll { poll_id } => match self.poll {
+                Some(running) if running == poll_id => Ok(vec![]),
+                Some(_) => Err(ChannelError::PollRunning),
+                None => Ok(vec![ChannelEvent::PollStarted { poll_id }]),
+            },
+            ChannelCommand::EndPoll { poll_id } => {
+                Ok(if self.poll == Some(poll_id) { vec![ChannelEvent::PollEnded { poll_id }] } else { vec![] })
+            }
         }
     }
 

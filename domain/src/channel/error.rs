@@ -25,6 +25,12 @@ pub enum ChannelError {
     EmptyResponse,
     #[error(transparent)]
     Filter(#[from] FilterError),
+    #[error("another giveaway is running in this channel; close, draw or cancel it first")]
+    GiveawayRunning,
+    #[error("another poll is running in this channel; close or cancel it first")]
+    PollRunning,
+    #[error("{0} is a command in this channel; pick another keyword")]
+    KeywordTaken(CommandName),
 }
 
 impl ChannelError {
@@ -41,6 +47,9 @@ impl ChannelError {
             ChannelError::OutOfRange { .. } => "out_of_range",
             ChannelError::EmptyResponse => "empty",
             ChannelError::Filter(error) => error.code(),
+            ChannelError::GiveawayRunning => "giveaway_running",
+            ChannelError::PollRunning => "poll_running",
+            ChannelError::KeywordTaken(_) => "keyword_taken",
         }
     }
 
@@ -56,6 +65,8 @@ impl ChannelError {
             ChannelError::OutOfRange { field, .. } => field,
             ChannelError::EmptyResponse => "response",
             ChannelError::Filter(error) => error.field(),
+            ChannelError::GiveawayRunning | ChannelError::PollRunning => "channels",
+            ChannelError::KeywordTaken(_) => "keyword",
         }
     }
 }

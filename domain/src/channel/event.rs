@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 
 use super::template::ResponseTemplate;
 use crate::moderation::{Escalation, FilterSettings};
-use crate::value::{Builtin, CommandName, CommandPrefix, PlatformUserId, PointsPolicy, UserLevel};
+use crate::value::{Builtin, CommandName, CommandPrefix, GiveawayId, PlatformUserId, PointsPolicy, PollId, UserLevel};
 
 /// A custom command as the channel keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +52,21 @@ pub enum ChannelEvent {
     /// One filter's whole settings after the change.
     FilterConfigured(FilterSettings),
     EscalationChanged(Escalation),
+    /// A giveaway takes entries here with its keyword.
+    GiveawayStarted {
+        giveaway_id: GiveawayId,
+        keyword: CommandName,
+    },
+    GiveawayEnded {
+        giveaway_id: GiveawayId,
+    },
+    /// A poll takes `!vote` here.
+    PollStarted {
+        poll_id: PollId,
+    },
+    PollEnded {
+        poll_id: PollId,
+    },
 }
 
 impl ChannelEvent {
@@ -67,6 +82,10 @@ impl ChannelEvent {
             ChannelEvent::BuiltinConfigured(_) => "BuiltinConfigured",
             ChannelEvent::FilterConfigured(_) => "FilterConfigured",
             ChannelEvent::EscalationChanged(_) => "EscalationChanged",
+            ChannelEvent::GiveawayStarted { .. } => "GiveawayStarted",
+            ChannelEvent::GiveawayEnded { .. } => "GiveawayEnded",
+            ChannelEvent::PollStarted { .. } => "PollStarted",
+            ChannelEvent::PollEnded { .. } => "PollEnded",
         }
     }
 }

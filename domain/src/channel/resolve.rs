@@ -42,7 +42,10 @@ impl ChannelState {
     pub fn resolve(&self, text: &str) -> Option<Resolved> {
         let invocation = parse_invocation_with(self.prefix.as_str(), text)?;
         let invoked = CommandName::parse(invocation.name).ok()?;
-        if let Some(builtin) = self.builtin_named(&invoked) {
+        // Built-ins added after a channel may have made a custom command of
+        // the same name leave that command answering.
+        let builtin = self.builtin_named(&invoked).filter(|b| !(b.is_newer() && self.commands.contains_key(&invoked)));
+        if let Some(builtin) = builtin {
             return Some(Resolved {
                 invoked,
                 target: Target::Builtin(builtin),
@@ -50,7 +53,16 @@ impl ChannelState {
                 min_level: builtin.min_level(),
             });
         }
-        let mut definition = self.commands.get(&invoked)?;
+        let Some(mut definition) = self.commands.get(&invoked) else {
+            // The running giveaway's keyword, after every command.
+            let (_, keyword) = self.giveaway.as_ref().filter(|(_, keyword)| *keyword == invoked)?;
+            return Some(Resolved {
+                invoked: keyword.clone(),
+                target: Target::Builtin(Builtin::Join),
+                args: invocation.args,
+                min_level: UserLevel::Everyone,
+            });
+        };
         let mut args = invocation.args;
         let mut min_level = definition.min_level;
         // Loops are refused when aliases are defined; the bound is a guard.

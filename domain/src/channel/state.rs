@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::event::{ChannelEvent, CommandDefinition};
 use crate::moderation::ModerationSettings;
-use crate::value::{Builtin, CommandName, CommandPrefix, PlatformUserId, PointsPolicy};
+use crate::value::{Builtin, CommandName, CommandPrefix, GiveawayId, PlatformUserId, PointsPolicy, PollId};
 
 /// Most custom commands (aliases included) one channel holds.
 pub const MAX_COMMANDS: usize = 200;
@@ -23,6 +23,11 @@ pub struct ChannelState {
     pub(crate) builtins: BTreeMap<Builtin, (CommandName, bool)>,
     #[serde(default)]
     pub(crate) moderation: ModerationSettings,
+    /// The giveaway taking entries here, and its keyword.
+    #[serde(default)]
+    pub(crate) giveaway: Option<(GiveawayId, CommandName)>,
+    #[serde(default)]
+    pub(crate) poll: Option<PollId>,
     /// How many changes made these settings: recorded on every chat
     /// decision taken under them.
     pub(crate) version: u64,
@@ -58,6 +63,15 @@ impl ChannelState {
         &self.moderation
     }
 
+    /// The giveaway taking entries here, with its keyword.
+    pub fn giveaway(&self) -> Option<&(GiveawayId, CommandName)> {
+        self.giveaway.as_ref()
+    }
+
+    pub fn poll(&self) -> Option<PollId> {
+        self.poll
+    }
+
     pub fn version(&self) -> u64 {
         self.version
     }
@@ -67,9 +81,10 @@ impl ChannelState {
         self.builtins.get(&builtin).cloned().unwrap_or_else(|| (builtin.default_name(), true))
     }
 
-    /// The enabled built-in that answers to `name`, if any.
+    /// The enabled built-in that answers to `name`, if any. `join` answers
+    /// only to the running giveaway's keyword (`resolve`).
     pub fn builtin_named(&self, name: &CommandName) -> Option<Builtin> {
-        Builtin::ALL.iter().copied().find(|b| {
+        Builtin::ALL.iter().copied().filter(|b| *b != Builtin::Join).find(|b| {
             let (current, enabled) = self.builtin(*b);
             enabled && current == *name
         })
@@ -108,6 +123,12 @@ impl ChannelState {
                 self.moderation.filters.insert(filter.kind(), filter.clone());
             }
             ChannelEvent::EscalationChanged(escalation) => self.moderation.escalation = escalation.clone(),
+            ChannelEvent::GiveawayStarted { giveaway_id, keyword } => {
+                self.giveaway = Some((*giveaway_id, keyword.clone()))
+            }
+            ChannelEvent::GiveawayEnded { .. } => self.giveaway = None,
+            ChannelEvent::PollStarted { poll_id } => self.poll = Some(*poll_id),
+            ChannelEvent::PollEnded { .. } => self.poll = None,
         }
     }
 }

@@ -182,3 +182,50 @@ fn resolution_follows_aliases_and_skips_disabled_commands() {
     assert_eq!(state.resolve("!points"), None, "the prefix is the channel's");
     assert_eq!(state.resolve("?nothing"), None);
 }
+
+#[test]
+fn a_running_giveaways_keyword_resolves_to_join_after_every_command() {
+    let giveaway = GiveawayId::from_uuid(uuid::Uuid::from_u128(1));
+    let keyword = CommandName::parse("enter").unwrap();
+    let started = ChannelEvent::GiveawayStarted { giveaway_id: giveaway, keyword: keyword.clone() };
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::StartGiveaway { giveaway_id: giveaway, keyword: keyword.clone() })
+        .then_expect_events(vec![started.clone()]);
+    Channel::with(())
+        .given(vec![started.clone()])
+        .when(ChannelCommand::StartGiveaway { giveaway_id: GiveawayId::new_random(), keyword: keyword.clone() })
+        .then_expect_error(ChannelError::GiveawayRunning);
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::StartGiveaway { giveaway_id: giveaway, keyword: CommandName::parse("points").unwrap() })
+        .then_expect_error(ChannelError::KeywordTaken(CommandName::parse("points").unwrap()));
+    let mut state = ChannelState::default();
+    assert_eq!(state.resolve("!enter"), None);
+    state.evolve(&started);
+    let resolved = state.resolve("!enter now").unwrap();
+    assert_eq!(
+        (resolved.target, resolved.invoked, resolved.args.as_str()),
+        (Target::Builtin(Builtin::Join), keyword, "now")
+    );
+    assert_eq!(state.resolve("!join"), None, "join answers only to the keyword");
+    state.evolve(&ChannelEvent::GiveawayEnded { giveaway_id: giveaway });
+    assert_eq!(state.resolve("!enter"), None);
+}
+
+#[test]
+fn a_custom_command_older_than_a_community_builtin_keeps_answering() {
+    let mut state = ChannelState::default();
+    assert_eq!(state.resolve("!vote 1").map(|r| r.target), Some(Target::Builtin(Builtin::Vote)));
+    state.evolve(&ChannelEvent::CommandAdded(CommandDefinition {
+        name: CommandName::parse("vote").unwrap(),
+        response: ResponseTemplate::parse("go vote at example.org").unwrap(),
+        alias_of: None,
+        min_level: UserLevel::Everyone,
+        cooldown_seconds: 0,
+        user_cooldown_seconds: 0,
+        cost: 0,
+        enabled: true,
+    }));
+    assert!(matches!(state.resolve("!vote 1").map(|r| r.target), Some(Target::Custom(_))));
+}

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use super::invocation::Invocation;
 use crate::moderation::{ModerationRules, ModeratorAction};
 use crate::value::{
-    ActorId, ChannelId, ChatPlatform, ChatStreamId, ChatText, CommandName, DisplayName, MessageId, OrgId,
+    ActorId, ChannelId, ChatPlatform, ChatStreamId, ChatText, CommandName, DisplayName, GiveawayId, MessageId, OrgId,
     PlatformUserId, PointsPolicy, Role, Timestamp, UserLevel,
 };
 
@@ -35,6 +35,10 @@ pub enum ChatCommand {
     },
     /// A moderator's action on this viewer, from chat or over HTTP.
     Moderate(ModerateViewer),
+    /// Gives back a giveaway entry's price: once per giveaway.
+    RefundEntry {
+        giveaway_id: GiveawayId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +87,8 @@ pub enum PointsRequest {
     Give { to: PlatformUserId, points: u64 },
     /// `!daily`: once per UTC day.
     Daily,
+    /// A giveaway's entry price, once per giveaway.
+    Enter { giveaway: GiveawayId, cost: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,6 +21,17 @@ impl Decider for ChatState {
             ChatCommand::ReceivePoints(credit) => Ok(receive_points(self, credit)?.into_iter().collect()),
             ChatCommand::RefundSpend { message_id } => Ok(refund(self, &message_id).into_iter().collect()),
             ChatCommand::Moderate(action) => Ok(moderate_viewer(self, action)?.into_iter().collect()),
+            ChatCommand::RefundEntry { giveaway_id } => Ok(self
+                .paid_for(giveaway_id)
+                .map(|points| {
+                    ChatEvent::EntryRefunded(EntryRefunded {
+                        giveaway_id,
+                        points,
+                        balance: self.balance.saturating_add(points),
+                    })
+                })
+                .into_iter()
+                .collect()),
         }
     }
 
@@ -103,6 +114,18 @@ fn receive(state: &ChatState, m: ReceiveChatMessage) -> Result<Vec<ChatEvent>, C
                 to_user_id: to,
                 points,
                 balance: balance - points,
+            })
+        }),
+        Some(PointsRequest::Enter { giveaway, cost }) => events.push(if state.paid_for(giveaway).is_some() {
+            refused(PointsRefusal::AlreadyPaid, cost, balance)
+        } else if cost > balance {
+            refused(PointsRefusal::Insufficient, cost, balance)
+        } else {
+            ChatEvent::EntryPaid(EntryPaid {
+                giveaway_id: giveaway,
+                message_id: m.message_id.clone(),
+                points: cost,
+                balance: balance - cost,
             })
         }),
         Some(PointsRequest::Daily) => {

@@ -3,7 +3,8 @@ use uuid::Uuid;
 
 use crate::moderation::{ActionKind, Cause, ModeratorAction};
 use crate::value::{
-    ActorId, ChannelId, ChatPlatform, ChatText, CommandName, DisplayName, MessageId, PlatformUserId, Role, Timestamp,
+    ActorId, ChannelId, ChatPlatform, ChatText, CommandName, DisplayName, GiveawayId, MessageId, PlatformUserId, Role,
+    Timestamp,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +21,8 @@ pub enum ChatEvent {
     MessageModerated(MessageModerated),
     ModeratorActed(ModeratorActed),
     PermitUsed(PermitUsed),
+    EntryPaid(EntryPaid),
+    EntryRefunded(EntryRefunded),
 }
 
 impl ChatEvent {
@@ -37,6 +40,8 @@ impl ChatEvent {
             ChatEvent::MessageModerated(_) => "MessageModerated",
             ChatEvent::ModeratorActed(_) => "ModeratorActed",
             ChatEvent::PermitUsed(_) => "PermitUsed",
+            ChatEvent::EntryPaid(_) => "EntryPaid",
+            ChatEvent::EntryRefunded(_) => "EntryRefunded",
         }
     }
 
@@ -50,6 +55,8 @@ impl ChatEvent {
             ChatEvent::PointsReceived(e) => Some((signed(e.points), e.balance)),
             ChatEvent::PointsRefunded(e) => Some((signed(e.points), e.balance)),
             ChatEvent::DailyBonusClaimed(e) => Some((signed(e.points), e.balance)),
+            ChatEvent::EntryPaid(e) => Some((-signed(e.points), e.balance)),
+            ChatEvent::EntryRefunded(e) => Some((signed(e.points), e.balance)),
             _ => None,
         }
     }
@@ -145,6 +152,7 @@ crate::value::closed_enum!(
         DailyClaimed => "daily_claimed",
         DailyOff => "daily_off",
         SelfTransfer => "self_transfer",
+        AlreadyPaid => "already_paid",
     }
 );
 
@@ -193,4 +201,24 @@ pub struct ModeratorActed {
 pub struct PermitUsed {
     pub message_id: MessageId,
     pub link: String,
+}
+
+/// A giveaway entry's price, taken before the giveaway decides the entry.
+/// It stays spent only if the entry is accepted and the giveaway is not
+/// cancelled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryPaid {
+    pub giveaway_id: GiveawayId,
+    pub message_id: MessageId,
+    pub points: u64,
+    pub balance: u64,
+}
+
+/// An entry's price given back (refused entry, cancelled giveaway): once
+/// per giveaway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryRefunded {
+    pub giveaway_id: GiveawayId,
+    pub points: u64,
+    pub balance: u64,
 }

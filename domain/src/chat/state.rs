@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::command::Viewer;
 use super::event::ChatEvent;
 use crate::moderation::{digest, ActionKind, ModeratorAction, RecentMessage, REMEMBERED_RECENT};
-use crate::value::{MessageId, Timestamp};
+use crate::value::{GiveawayId, MessageId, Timestamp};
 
 /// How many recent platform message ids a viewer remembers for dropping
 /// redeliveries. Platforms redeliver within minutes; a thousand messages
@@ -46,6 +46,9 @@ pub struct ChatState {
     pub(crate) timed_out_until: Option<Timestamp>,
     #[serde(default)]
     pub(crate) permit_until: Option<Timestamp>,
+    /// Giveaway entries paid and not refunded: (giveaway, points).
+    #[serde(default)]
+    pub(crate) paid_entries: VecDeque<(GiveawayId, u64)>,
 }
 
 impl ChatState {
@@ -75,6 +78,11 @@ impl ChatState {
     /// Strikes still counting at `at`.
     pub fn strikes_at(&self, at: Timestamp) -> u32 {
         self.strikes.iter().filter(|expires| **expires > at).count() as u32
+    }
+
+    /// What the viewer paid to enter a giveaway and has not had back.
+    pub fn paid_for(&self, giveaway: GiveawayId) -> Option<u64> {
+        self.paid_entries.iter().find(|(g, _)| *g == giveaway).map(|(_, points)| *points)
     }
 
     pub(crate) fn permit_at(&self, at: Timestamp) -> bool {
@@ -153,6 +161,14 @@ impl ChatState {
                 ModeratorAction::Permit => self.permit_until = Some(after(e.at, e.seconds)),
             },
             ChatEvent::PermitUsed(_) => self.permit_until = None,
+            ChatEvent::EntryPaid(e) => {
+                self.balance = e.balance;
+                bounded_push(&mut self.paid_entries, (e.giveaway_id, e.points));
+            }
+            ChatEvent::EntryRefunded(e) => {
+                self.balance = e.balance;
+                self.paid_entries.retain(|(g, _)| *g != e.giveaway_id);
+            }
         }
     }
 }

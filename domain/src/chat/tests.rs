@@ -649,3 +649,38 @@ mod moderation {
         assert!(moderated(&events).is_none());
     }
 }
+
+#[test]
+fn a_giveaway_entry_is_paid_once_and_refunded_once() {
+    let giveaway = GiveawayId::from_uuid(uuid::Uuid::from_u128(5));
+    let rich = awarded_points(100, 100, at(0));
+    let enter = with_request("e1", "!join", at(10), PointsRequest::Enter { giveaway, cost: 30 });
+    let events =
+        Chat::with(()).given(vec![rich.clone()]).when(ChatCommand::ReceiveChatMessage(enter)).inspect_result().unwrap();
+    let paid = ChatEvent::EntryPaid(EntryPaid {
+        giveaway_id: giveaway,
+        message_id: MessageId::parse("e1").unwrap(),
+        points: 30,
+        balance: 70,
+    });
+    assert_eq!(events.last(), Some(&paid));
+    let again = with_request("e2", "!join", at(20), PointsRequest::Enter { giveaway, cost: 30 });
+    let events = Chat::with(())
+        .given(vec![rich.clone(), paid.clone()])
+        .when(ChatCommand::ReceiveChatMessage(again))
+        .inspect_result()
+        .unwrap();
+    assert!(matches!(
+        events.last(),
+        Some(ChatEvent::PointsRequestRefused(PointsRequestRefused { reason: PointsRefusal::AlreadyPaid, .. }))
+    ));
+    let refunded = ChatEvent::EntryRefunded(EntryRefunded { giveaway_id: giveaway, points: 30, balance: 100 });
+    Chat::with(())
+        .given(vec![rich.clone(), paid.clone()])
+        .when(ChatCommand::RefundEntry { giveaway_id: giveaway })
+        .then_expect_events(vec![refunded.clone()]);
+    Chat::with(())
+        .given(vec![rich, paid, refunded])
+        .when(ChatCommand::RefundEntry { giveaway_id: giveaway })
+        .then_expect_events(vec![]);
+}

@@ -15,6 +15,7 @@ mod tests;
 mod verify;
 
 pub use command::{EnterGiveaway, GiveawayCommand, OpenGiveaway};
+pub use decide::{MAX_CHANNELS, MAX_TITLE_CHARS};
 pub use draw::Seed;
 pub use error::GiveawayError;
 pub use event::*;

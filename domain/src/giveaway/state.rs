@@ -23,6 +23,8 @@ crate::value::closed_enum!(
     }
 );
 
+// `closed_enum!` writes the enum, so `#[default]` cannot go on a variant.
+#[allow(clippy::derivable_impls)]
 impl Default for Phase {
     fn default() -> Self {
         Phase::New

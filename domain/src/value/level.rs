@@ -149,6 +149,13 @@ closed_enum!(
         Ban => "ban",
         Unban => "unban",
         Pardon => "pardon",
+        Join => "join",
+        Giveaway => "giveaway",
+        Poll => "poll",
+        Vote => "vote",
+        Link => "link",
+        Verify => "verify",
+        Unlink => "unlink",
     }
 );
 
@@ -158,13 +165,32 @@ impl Builtin {
         CommandName(self.as_str().to_owned())
     }
 
+    /// Built-ins of the community features, newer than some channels'
+    /// custom commands: a custom command of the same name keeps answering.
+    pub fn is_newer(self) -> bool {
+        matches!(
+            self,
+            Builtin::Join
+                | Builtin::Giveaway
+                | Builtin::Poll
+                | Builtin::Vote
+                | Builtin::Link
+                | Builtin::Verify
+                | Builtin::Unlink
+        )
+    }
+
     /// Who may use it: everyone, but moderators' own actions (a viewer's
     /// `!commands` does not list those).
     pub fn min_level(self) -> UserLevel {
         match self {
-            Builtin::Permit | Builtin::Timeout | Builtin::Ban | Builtin::Unban | Builtin::Pardon => {
-                UserLevel::Moderator
-            }
+            Builtin::Permit
+            | Builtin::Timeout
+            | Builtin::Ban
+            | Builtin::Unban
+            | Builtin::Pardon
+            | Builtin::Giveaway
+            | Builtin::Poll => UserLevel::Moderator,
             _ => UserLevel::Everyone,
         }
     }
