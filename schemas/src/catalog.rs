@@ -13,15 +13,21 @@ pub enum AggregateKind {
     Publication,
     Channel,
     CommandUse,
+    Giveaway,
+    Poll,
+    Identity,
 }
 
 impl AggregateKind {
-    pub const ALL: [AggregateKind; 5] = [
+    pub const ALL: [AggregateKind; 8] = [
         AggregateKind::Chat,
         AggregateKind::Clip,
         AggregateKind::Publication,
         AggregateKind::Channel,
         AggregateKind::CommandUse,
+        AggregateKind::Giveaway,
+        AggregateKind::Poll,
+        AggregateKind::Identity,
     ];
 
     /// The cqrs-es aggregate type, as stored in the `events` table.
@@ -32,6 +38,9 @@ impl AggregateKind {
             AggregateKind::Publication => "publication",
             AggregateKind::Channel => "channel",
             AggregateKind::CommandUse => "command_use",
+            AggregateKind::Giveaway => "giveaway",
+            AggregateKind::Poll => "poll",
+            AggregateKind::Identity => "identity",
         }
     }
 
@@ -90,6 +99,28 @@ pub static CATALOG: &[SchemaEntry] = &[
     SchemaEntry { id: 8, aggregate: AggregateKind::Channel, version: 2, text: include_str!("../avro/channel/v2.avsc") },
     // v3: moderation decisions, moderators' actions, permits.
     SchemaEntry { id: 9, aggregate: AggregateKind::Chat, version: 3, text: include_str!("../avro/chat/v3.avsc") },
+    // v4: giveaway entry prices and their refunds.
+    SchemaEntry { id: 10, aggregate: AggregateKind::Chat, version: 4, text: include_str!("../avro/chat/v4.avsc") },
+    // v3: the running giveaway and poll; the community built-ins.
+    SchemaEntry {
+        id: 11,
+        aggregate: AggregateKind::Channel,
+        version: 3,
+        text: include_str!("../avro/channel/v3.avsc"),
+    },
+    SchemaEntry {
+        id: 12,
+        aggregate: AggregateKind::Giveaway,
+        version: 1,
+        text: include_str!("../avro/giveaway/v1.avsc"),
+    },
+    SchemaEntry { id: 13, aggregate: AggregateKind::Poll, version: 1, text: include_str!("../avro/poll/v1.avsc") },
+    SchemaEntry {
+        id: 14,
+        aggregate: AggregateKind::Identity,
+        version: 1,
+        text: include_str!("../avro/identity/v1.avsc"),
+    },
 ];
 
 impl SchemaEntry {
@@ -146,7 +177,7 @@ mod tests {
     use cqrs_es::Aggregate;
     use wavestack_domain::{
         channel::ChannelState, chat::ChatState, chat_command::CommandUseState, clip::ClipState,
-        publication::PublicationState,
+        giveaway::GiveawayState, identity::IdentityState, poll::PollState, publication::PublicationState,
     };
 
     #[test]
@@ -156,6 +187,9 @@ mod tests {
         assert_eq!(AggregateKind::Publication.aggregate_type(), PublicationState::TYPE);
         assert_eq!(AggregateKind::Channel.aggregate_type(), ChannelState::TYPE);
         assert_eq!(AggregateKind::CommandUse.aggregate_type(), CommandUseState::TYPE);
+        assert_eq!(AggregateKind::Giveaway.aggregate_type(), GiveawayState::TYPE);
+        assert_eq!(AggregateKind::Poll.aggregate_type(), PollState::TYPE);
+        assert_eq!(AggregateKind::Identity.aggregate_type(), IdentityState::TYPE);
         assert_eq!(AggregateKind::Chat.subject(), "wavestack.chat.events.v1-value");
     }
 

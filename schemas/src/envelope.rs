@@ -6,7 +6,10 @@ use wavestack_domain::channel::ChannelEvent;
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::chat_command::CommandUseEvent;
 use wavestack_domain::clip::ClipEvent;
+use wavestack_domain::giveaway::GiveawayEvent;
+use wavestack_domain::identity::IdentityEvent;
 use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::poll::PollEvent;
 use wavestack_domain::publication::PublicationEvent;
 use wavestack_domain::value::{ActorId, OrgId};
 
@@ -23,6 +26,9 @@ pub enum LogEvent {
     Publication(PublicationEvent),
     Channel(ChannelEvent),
     CommandUse(CommandUseEvent),
+    Giveaway(GiveawayEvent),
+    Poll(PollEvent),
+    Identity(IdentityEvent),
 }
 
 impl LogEvent {
@@ -33,6 +39,9 @@ impl LogEvent {
             LogEvent::Publication(_) => AggregateKind::Publication,
             LogEvent::Channel(_) => AggregateKind::Channel,
             LogEvent::CommandUse(_) => AggregateKind::CommandUse,
+            LogEvent::Giveaway(_) => AggregateKind::Giveaway,
+            LogEvent::Poll(_) => AggregateKind::Poll,
+            LogEvent::Identity(_) => AggregateKind::Identity,
         }
     }
 
@@ -43,6 +52,9 @@ impl LogEvent {
             LogEvent::Publication(e) => e.name(),
             LogEvent::Channel(e) => e.name(),
             LogEvent::CommandUse(e) => e.name(),
+            LogEvent::Giveaway(e) => e.name(),
+            LogEvent::Poll(e) => e.name(),
+            LogEvent::Identity(e) => e.name(),
         }
     }
 }
@@ -69,6 +81,9 @@ impl LogEnvelope {
             LogEvent::Publication(e) => payload::publication::to_avro(e),
             LogEvent::Channel(e) => payload::channel::to_avro(e),
             LogEvent::CommandUse(e) => payload::command_use::to_avro(e),
+            LogEvent::Giveaway(e) => payload::giveaway::to_avro(e),
+            LogEvent::Poll(e) => payload::poll::to_avro(e),
+            LogEvent::Identity(e) => payload::identity::to_avro(e),
         };
         record([
             ("event_id", Value::Uuid(self.event_id)),
@@ -94,6 +109,9 @@ impl LogEnvelope {
             AggregateKind::Publication => LogEvent::Publication(payload::publication::from_avro(payload)?),
             AggregateKind::Channel => LogEvent::Channel(payload::channel::from_avro(payload)?),
             AggregateKind::CommandUse => LogEvent::CommandUse(payload::command_use::from_avro(payload)?),
+            AggregateKind::Giveaway => LogEvent::Giveaway(payload::giveaway::from_avro(payload)?),
+            AggregateKind::Poll => LogEvent::Poll(payload::poll::from_avro(payload)?),
+            AggregateKind::Identity => LogEvent::Identity(payload::identity::from_avro(payload)?),
         };
         let causation_id = f
             .optional_string("causation_id")?

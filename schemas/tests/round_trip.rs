@@ -6,8 +6,11 @@ use wavestack_domain::channel::*;
 use wavestack_domain::chat::*;
 use wavestack_domain::chat_command::*;
 use wavestack_domain::clip::*;
+use wavestack_domain::giveaway::*;
+use wavestack_domain::identity::*;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::moderation::*;
+use wavestack_domain::poll::*;
 use wavestack_domain::publication::*;
 use wavestack_domain::value::*;
 use wavestack_schemas::{unframe, Codec, LogEnvelope, LogEvent};
@@ -388,6 +391,178 @@ fn publication_event() -> impl Strategy<Value = PublicationEvent> {
     ]
 }
 
+fn account() -> impl Strategy<Value = Account> {
+    (pick(ChatPlatform::ALL), ident())
+        .prop_map(|(platform, user)| Account::new(platform, PlatformUserId::parse(user).unwrap()))
+}
+
+fn channel_ref() -> impl Strategy<Value = ChannelRef> {
+    (pick(ChatPlatform::ALL), ident())
+        .prop_map(|(platform, channel)| ChannelRef::new(platform, ChannelId::parse(channel).unwrap()))
+}
+
+fn community_chat_event() -> impl Strategy<Value = ChatEvent> {
+    prop_oneof![
+        (uuid(), ident(), points(), points()).prop_map(|(g, msg, points, balance)| ChatEvent::EntryPaid(EntryPaid {
+            giveaway_id: GiveawayId::from_uuid(g),
+            message_id: MessageId::parse(msg).unwrap(),
+            points,
+            balance,
+        })),
+        (uuid(), points(), points()).prop_map(|(g, points, balance)| ChatEvent::EntryRefunded(EntryRefunded {
+            giveaway_id: GiveawayId::from_uuid(g),
+            points,
+            balance,
+        })),
+        (ident(), pick(PointsRefusal::ALL), points(), points()).prop_map(|(msg, reason, points, balance)| {
+            ChatEvent::PointsRequestRefused(PointsRequestRefused {
+                message_id: MessageId::parse(msg).unwrap(),
+                reason,
+                points,
+                balance,
+            })
+        }),
+    ]
+}
+
+fn community_channel_event() -> impl Strategy<Value = ChannelEvent> {
+    prop_oneof![
+        (uuid(), command_name())
+            .prop_map(|(g, keyword)| ChannelEvent::GiveawayStarted { giveaway_id: GiveawayId::from_uuid(g), keyword }),
+        uuid().prop_map(|g| ChannelEvent::GiveawayEnded { giveaway_id: GiveawayId::from_uuid(g) }),
+        uuid().prop_map(|p| ChannelEvent::PollStarted { poll_id: PollId::from_uuid(p) }),
+        uuid().prop_map(|p| ChannelEvent::PollEnded { poll_id: PollId::from_uuid(p) }),
+        (pick(Builtin::ALL), command_name(), any::<bool>()).prop_map(|(builtin, name, enabled)| {
+            ChannelEvent::BuiltinConfigured(BuiltinConfigured { builtin, name, enabled })
+        }),
+    ]
+}
+
+fn giveaway_event() -> impl Strategy<Value = GiveawayEvent> {
+    let opened = (
+        uuid(),
+        text(80),
+        proptest::collection::vec(channel_ref(), 1..4),
+        (command_name(), points(), pick(UserLevel::ALL), 1u32..=10, proptest::option::of(ts())),
+        "[0-9a-f]{64}",
+        ts(),
+    )
+        .prop_map(
+            |(g, title, channels, (keyword, cost, min_level, subscriber_luck, closes_at), commitment, opened_at)| {
+                GiveawayEvent::GiveawayOpened(GiveawayOpened {
+                    giveaway_id: GiveawayId::from_uuid(g),
+                    title,
+                    channels,
+                    rules: GiveawayRules { keyword, cost, min_level, subscriber_luck, closes_at },
+                    commitment,
+                    opened_at,
+                })
+            },
+        );
+    let winner = (0u32..100_000, account(), account(), text(30)).prop_map(|(entry, person, account, author)| Winner {
+        entry,
+        person,
+        account,
+        author: DisplayName::parse(author).unwrap(),
+    });
+    prop_oneof![
+        opened,
+        (account(), account(), channel_ref(), text(30), ident(), 1u32..=10, points(), ts()).prop_map(
+            |(person, account, channel, author, msg, weight, paid, entered_at)| {
+                GiveawayEvent::EntryAccepted(EntryAccepted {
+                    person,
+                    account,
+                    channel,
+                    author: DisplayName::parse(author).unwrap(),
+                    message_id: MessageId::parse(msg).unwrap(),
+                    weight,
+                    paid,
+                    entered_at,
+                })
+            }
+        ),
+        (ident(), account(), ts()).prop_map(|(msg, account, at)| GiveawayEvent::EntryAbandoned(EntryAbandoned {
+            message_id: MessageId::parse(msg).unwrap(),
+            account,
+            at
+        })),
+        (0u32..100_000, ts())
+            .prop_map(|(entries, closed_at)| GiveawayEvent::GiveawayClosed(GiveawayClosed { entries, closed_at })),
+        (0u32..50, "[0-9a-f]{64}", proptest::option::of(account()), proptest::collection::vec(winner, 0..5), ts())
+            .prop_map(|(round, seed, replaces, winners, drawn_at)| GiveawayEvent::WinnersDrawn(WinnersDrawn {
+                round,
+                seed,
+                replaces,
+                winners,
+                drawn_at
+            })),
+        (0u32..1000, ts()).prop_map(|(refunds, cancelled_at)| GiveawayEvent::GiveawayCancelled(GiveawayCancelled {
+            refunds,
+            cancelled_at
+        })),
+    ]
+}
+
+fn poll_event() -> impl Strategy<Value = PollEvent> {
+    prop_oneof![
+        (
+            uuid(),
+            text(100),
+            proptest::collection::vec(text(20), 2..10),
+            proptest::collection::vec(channel_ref(), 1..3),
+            any::<bool>(),
+            ts(),
+            ts()
+        )
+            .prop_map(|(p, question, options, channels, allow_change, opened_at, closes_at)| {
+                PollEvent::PollOpened(PollOpened {
+                    poll_id: PollId::from_uuid(p),
+                    question,
+                    options,
+                    channels,
+                    allow_change,
+                    opened_at,
+                    closes_at,
+                })
+            }),
+        (account(), account(), 0u32..10, proptest::option::of(0u32..10), ts()).prop_map(
+            |(person, account, option, previous, at)| PollEvent::VoteCast(VoteCast {
+                person,
+                account,
+                option,
+                previous,
+                at
+            })
+        ),
+        (proptest::collection::vec(points(), 2..10), ts())
+            .prop_map(|(counts, closed_at)| PollEvent::PollClosed(PollClosed { counts, closed_at })),
+        ts().prop_map(|cancelled_at| PollEvent::PollCancelled(PollCancelled { cancelled_at })),
+    ]
+}
+
+fn identity_event() -> impl Strategy<Value = IdentityEvent> {
+    let accounts = || proptest::collection::vec(account(), 0..4);
+    prop_oneof![
+        (account(), "[0-9a-f]{64}", ts(), ts()).prop_map(|(issued_by, code_digest, expires_at, issued_at)| {
+            IdentityEvent::LinkCodeIssued(LinkCodeIssued { issued_by, code_digest, expires_at, issued_at })
+        }),
+        ts().prop_map(|at| IdentityEvent::LinkAttemptFailed(LinkAttemptFailed { at })),
+        (uuid(), account(), accounts(), ts()).prop_map(|(merge_id, from_root, accounts, redeemed_at)| {
+            IdentityEvent::CodeRedeemed(CodeRedeemed { merge_id, from_root, accounts, redeemed_at })
+        }),
+        (account(), account(), uuid(), ts()).prop_map(|(root, from_root, merge_id, at)| IdentityEvent::PersonJoined(
+            PersonJoined { root, from_root, merge_id, at }
+        )),
+        (uuid(), accounts(), ts()).prop_map(|(merge_id, accounts, at)| IdentityEvent::AccountsJoined(AccountsJoined {
+            merge_id,
+            accounts,
+            at
+        })),
+        (account(), ts()).prop_map(|(account, at)| IdentityEvent::AccountUnlinked(AccountUnlinked { account, at })),
+        (account(), ts()).prop_map(|(root, at)| IdentityEvent::PersonLeft(PersonLeft { root, at })),
+    ]
+}
+
 fn metadata() -> impl Strategy<Value = EventMetadata> {
     ("[a-z0-9_-]{1,20}", ident(), uuid(), proptest::option::of(uuid()), proptest::option::of(".{0,30}"), ts()).prop_map(
         |(org, actor, correlation_id, causation_id, request_id, occurred_at)| EventMetadata {
@@ -411,6 +586,11 @@ fn envelope() -> impl Strategy<Value = LogEnvelope> {
         command_use_event().prop_map(LogEvent::CommandUse),
         clip_event().prop_map(LogEvent::Clip),
         publication_event().prop_map(LogEvent::Publication),
+        community_chat_event().prop_map(LogEvent::Chat),
+        community_channel_event().prop_map(LogEvent::Channel),
+        giveaway_event().prop_map(LogEvent::Giveaway),
+        poll_event().prop_map(LogEvent::Poll),
+        identity_event().prop_map(LogEvent::Identity),
     ];
     (uuid(), ident(), 1u64..i64::MAX as u64, "[0-9a-f]{64}", metadata(), event).prop_map(
         |(event_id, aggregate_id, sequence, hash, metadata, event)| LogEnvelope {

@@ -53,6 +53,14 @@ pub(crate) fn to_avro(event: &ChannelEvent) -> Value {
                 ("strike_expiry_seconds", long(u64::from(e.strike_expiry_seconds))),
             ]),
         ),
+        ChannelEvent::GiveawayStarted { giveaway_id, keyword } => {
+            (10, record([("giveaway_id", Value::Uuid(giveaway_id.as_uuid())), ("keyword", string(keyword.as_str()))]))
+        }
+        ChannelEvent::GiveawayEnded { giveaway_id } => {
+            (11, record([("giveaway_id", Value::Uuid(giveaway_id.as_uuid()))]))
+        }
+        ChannelEvent::PollStarted { poll_id } => (12, record([("poll_id", Value::Uuid(poll_id.as_uuid()))])),
+        ChannelEvent::PollEnded { poll_id } => (13, record([("poll_id", Value::Uuid(poll_id.as_uuid()))])),
     };
     Value::Union(index, Box::new(value))
 }
@@ -211,6 +219,13 @@ pub(crate) fn from_avro(payload: Value) -> Result<ChannelEvent, CodecError> {
         }),
         8 => ChannelEvent::FilterConfigured(filter_of(f)?),
         9 => ChannelEvent::EscalationChanged(escalation_of(f)?),
+        10 => ChannelEvent::GiveawayStarted {
+            giveaway_id: GiveawayId::from_uuid(f.uuid("giveaway_id")?),
+            keyword: f.parsed("keyword", CommandName::parse)?,
+        },
+        11 => ChannelEvent::GiveawayEnded { giveaway_id: GiveawayId::from_uuid(f.uuid("giveaway_id")?) },
+        12 => ChannelEvent::PollStarted { poll_id: PollId::from_uuid(f.uuid("poll_id")?) },
+        13 => ChannelEvent::PollEnded { poll_id: PollId::from_uuid(f.uuid("poll_id")?) },
         _ => return Err(CodecError::Shape { field: "payload", expected: "a known channel event" }),
     })
 }

@@ -120,6 +120,23 @@ pub(crate) fn to_avro(event: &ChatEvent) -> Value {
         ChatEvent::PermitUsed(e) => {
             (11, record([("message_id", string(e.message_id.as_str())), ("link", string(e.link.as_str()))]))
         }
+        ChatEvent::EntryPaid(e) => (
+            12,
+            record([
+                ("giveaway_id", Value::Uuid(e.giveaway_id.as_uuid())),
+                ("message_id", string(e.message_id.as_str())),
+                ("points", long(e.points)),
+                ("balance", long(e.balance)),
+            ]),
+        ),
+        ChatEvent::EntryRefunded(e) => (
+            13,
+            record([
+                ("giveaway_id", Value::Uuid(e.giveaway_id.as_uuid())),
+                ("points", long(e.points)),
+                ("balance", long(e.balance)),
+            ]),
+        ),
     };
     Value::Union(index, Box::new(value))
 }
@@ -214,6 +231,17 @@ pub(crate) fn from_avro(payload: Value) -> Result<ChatEvent, CodecError> {
         11 => ChatEvent::PermitUsed(PermitUsed {
             message_id: f.parsed("message_id", MessageId::parse)?,
             link: f.string("link")?,
+        }),
+        12 => ChatEvent::EntryPaid(EntryPaid {
+            giveaway_id: GiveawayId::from_uuid(f.uuid("giveaway_id")?),
+            message_id: f.parsed("message_id", MessageId::parse)?,
+            points: f.long("points")?,
+            balance: f.long("balance")?,
+        }),
+        13 => ChatEvent::EntryRefunded(EntryRefunded {
+            giveaway_id: GiveawayId::from_uuid(f.uuid("giveaway_id")?),
+            points: f.long("points")?,
+            balance: f.long("balance")?,
         }),
         _ => return Err(CodecError::Shape { field: "payload", expected: "a known chat event" }),
     })
