@@ -4,6 +4,8 @@
 
 pub mod auth;
 pub mod command_bus;
+pub mod community_secrets;
+pub mod community_settlement;
 pub mod consumer;
 pub mod http;
 pub mod idempotency;

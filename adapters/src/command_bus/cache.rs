@@ -13,6 +13,9 @@ use wavestack_domain::channel::ChannelState;
 use wavestack_domain::chat::ChatState;
 use wavestack_domain::chat_command::CommandUseState;
 use wavestack_domain::clip::ClipState;
+use wavestack_domain::giveaway::GiveawayState;
+use wavestack_domain::identity::IdentityState;
+use wavestack_domain::poll::PollState;
 use wavestack_domain::publication::PublicationState;
 
 /// What a state costs to keep, in rough units of one remembered id (about
@@ -41,6 +44,19 @@ impl Footprint for CommandUseState {
     }
 }
 
+impl Footprint for GiveawayState {
+    fn footprint(&self) -> u64 {
+        1 + self.entries().len() as u64
+    }
+}
+
+impl Footprint for PollState {
+    fn footprint(&self) -> u64 {
+        1 + self.counts().iter().sum::<u64>()
+    }
+}
+
+impl Footprint for IdentityState {}
 impl Footprint for ClipState {}
 impl Footprint for PublicationState {}
 

@@ -30,6 +30,9 @@ use wavestack_domain::channel::ChannelState;
 use wavestack_domain::chat::ChatState;
 use wavestack_domain::chat_command::CommandUseState;
 use wavestack_domain::clip::{ClipPolicy, ClipState};
+use wavestack_domain::giveaway::GiveawayState;
+use wavestack_domain::identity::IdentityState;
+use wavestack_domain::poll::PollState;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::publication::{PublicationPolicy, PublicationState};
 use wavestack_domain::Decider;
@@ -50,6 +53,13 @@ const CHANNEL_SNAPSHOT_EVERY: usize = 20;
 
 /// A popular command is used thousands of times a stream.
 const COMMAND_USE_SNAPSHOT_EVERY: usize = 100;
+
+/// A giveaway holds every entry; a snapshot every 100 keeps a
+/// thousand-entrant giveaway one short read.
+const GIVEAWAY_SNAPSHOT_EVERY: usize = 100;
+
+/// A poll holds every person's vote.
+const POLL_SNAPSHOT_EVERY: usize = 100;
 
 /// Two processes writing one stream at once: the loser reloads and decides
 /// again. Within a process, `StreamLocks` keeps writers from racing at all.
@@ -380,6 +390,9 @@ pub struct CommandBus {
     pub publication: AggregateBus<PublicationState>,
     pub channel: AggregateBus<ChannelState>,
     pub command_use: AggregateBus<CommandUseState>,
+    pub giveaway: AggregateBus<GiveawayState>,
+    pub poll: AggregateBus<PollState>,
+    pub identity: AggregateBus<IdentityState>,
 }
 
 /// Deployment-wide rules. Points are the channel's own (its settings).
@@ -396,7 +409,10 @@ impl CommandBus {
             clip: AggregateBus::new(pool.clone(), None, policies.clip),
             publication: AggregateBus::new(pool.clone(), None, policies.publication),
             channel: AggregateBus::new(pool.clone(), Some(CHANNEL_SNAPSHOT_EVERY), ()),
-            command_use: AggregateBus::new(pool, Some(COMMAND_USE_SNAPSHOT_EVERY), ()),
+            command_use: AggregateBus::new(pool.clone(), Some(COMMAND_USE_SNAPSHOT_EVERY), ()),
+            giveaway: AggregateBus::new(pool.clone(), Some(GIVEAWAY_SNAPSHOT_EVERY), ()),
+            poll: AggregateBus::new(pool.clone(), Some(POLL_SNAPSHOT_EVERY), ()),
+            identity: AggregateBus::new(pool, None, ()),
         }
     }
 }

@@ -36,6 +36,7 @@ impl Default for Phase {
 pub struct Entry {
     pub person: Account,
     pub account: Account,
+    pub channel: crate::value::ChannelRef,
     pub author: crate::value::DisplayName,
     pub message_id: MessageId,
     pub weight: u32,
@@ -96,6 +97,7 @@ impl GiveawayState {
                 self.entries.push(Entry {
                     person: e.person.clone(),
                     account: e.account.clone(),
+                    channel: e.channel.clone(),
                     author: e.author.clone(),
                     message_id: e.message_id.clone(),
                     weight: e.weight,

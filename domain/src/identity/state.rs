@@ -43,6 +43,11 @@ impl IdentityState {
         self.members.iter()
     }
 
+    /// The merge that moved this account into its person, if one did.
+    pub fn joined_by(&self) -> Option<Uuid> {
+        self.joined_by
+    }
+
     pub fn code(&self) -> Option<&PendingCode> {
         self.code.as_ref()
     }

@@ -120,6 +120,9 @@ fn payload_of(event: &LogEvent) -> anyhow::Result<serde_json::Value> {
         LogEvent::Publication(e) => serde_json::to_value(e),
         LogEvent::Channel(e) => serde_json::to_value(e),
         LogEvent::CommandUse(e) => serde_json::to_value(e),
+        LogEvent::Giveaway(e) => serde_json::to_value(e),
+        LogEvent::Poll(e) => serde_json::to_value(e),
+        LogEvent::Identity(e) => serde_json::to_value(e),
     }
     .context("serialising an event payload")?;
     Ok(match tagged {

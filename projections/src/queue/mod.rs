@@ -82,7 +82,12 @@ impl Projection for Queue {
                     apply::publication_event(conn, s, envelope, event).await?;
                     publications.insert(envelope.aggregate_id.as_str());
                 }
-                LogEvent::Chat(_) | LogEvent::Channel(_) | LogEvent::CommandUse(_) => {}
+                LogEvent::Chat(_)
+                | LogEvent::Channel(_)
+                | LogEvent::CommandUse(_)
+                | LogEvent::Giveaway(_)
+                | LogEvent::Poll(_)
+                | LogEvent::Identity(_) => {}
             }
         }
         for stream in clips {
