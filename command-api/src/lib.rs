@@ -9,6 +9,7 @@
 
 mod brain;
 mod command_error;
+mod community;
 mod edge;
 mod idempotency;
 mod routes;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sqlx::PgPool;
 use wavestack_adapters::auth::{ClientRegistry, Tokens};
 use wavestack_adapters::command_bus::CommandBus;
+use wavestack_adapters::community_secrets::{GiveawaySeeds, LinkCodes};
 use wavestack_adapters::idempotency::IdempotencyStore;
 use wavestack_adapters::media::{RenderQuota, SourcePolicy};
 use wavestack_adapters::publishers::ConfiguredTargets;
@@ -65,6 +66,10 @@ pub struct AppState {
     pub(crate) token_gate: Arc<TokenGate>,
     /// Each channel's filters, compiled once per settings version.
     pub(crate) moderation_rules: Arc<RulesCache>,
+    /// Giveaway seeds until their draw.
+    pub(crate) seeds: GiveawaySeeds,
+    /// The key link codes are digested with.
+    pub(crate) link_codes: LinkCodes,
     /// What `/ready` checks: Postgres, and the pipeline once `with_readiness` says where it is.
     pub readiness: Readiness,
 }
@@ -80,6 +85,8 @@ impl AppState {
     ) -> Self {
         Self {
             idempotency: IdempotencyStore::new(pool.clone()),
+            seeds: GiveawaySeeds::new(pool.clone()),
+            link_codes: LinkCodes::new(pool.clone()),
             readiness: Readiness::new(pool.clone()),
             pool,
             bus,

@@ -32,8 +32,8 @@ use wavestack_domain::chat_command::CommandUseState;
 use wavestack_domain::clip::{ClipPolicy, ClipState};
 use wavestack_domain::giveaway::GiveawayState;
 use wavestack_domain::identity::IdentityState;
-use wavestack_domain::poll::PollState;
 use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::poll::PollState;
 use wavestack_domain::publication::{PublicationPolicy, PublicationState};
 use wavestack_domain::Decider;
 

@@ -72,9 +72,13 @@ impl OutboxEvent {
             AggregateKind::CommandUse => {
                 LogEvent::CommandUse(Deserialize::deserialize(&self.payload).with_context(context)?)
             }
-            AggregateKind::Giveaway => LogEvent::Giveaway(Deserialize::deserialize(&self.payload).with_context(context)?),
+            AggregateKind::Giveaway => {
+                LogEvent::Giveaway(Deserialize::deserialize(&self.payload).with_context(context)?)
+            }
             AggregateKind::Poll => LogEvent::Poll(Deserialize::deserialize(&self.payload).with_context(context)?),
-            AggregateKind::Identity => LogEvent::Identity(Deserialize::deserialize(&self.payload).with_context(context)?),
+            AggregateKind::Identity => {
+                LogEvent::Identity(Deserialize::deserialize(&self.payload).with_context(context)?)
+            }
         };
         let map: HashMap<String, String> = Deserialize::deserialize(&self.metadata).with_context(context)?;
         Ok(LogEnvelope {

@@ -180,6 +180,14 @@ pub(super) async fn prepare(
         Builtin::Commands => manage(state, metadata, m, resolved, level).await,
         // Moderators' commands are answered by `moderators`, before this.
         Builtin::Permit | Builtin::Timeout | Builtin::Ban | Builtin::Unban | Builtin::Pardon => Ok(None),
+        // The community's are answered by `community::chat`, before this.
+        Builtin::Join
+        | Builtin::Giveaway
+        | Builtin::Poll
+        | Builtin::Vote
+        | Builtin::Link
+        | Builtin::Verify
+        | Builtin::Unlink => Ok(None),
     }
 }
 
@@ -231,7 +239,7 @@ async fn manage(
             let prefix = settings.prefix().as_str().to_owned();
             let mut names: Vec<String> = Builtin::ALL
                 .iter()
-                .filter(|b| b.min_level() <= level)
+                .filter(|b| b.min_level() <= level && **b != Builtin::Join)
                 .map(|b| settings.builtin(*b))
                 .filter(|(_, enabled)| *enabled)
                 .map(|(name, _)| format!("{prefix}{}", name.as_str()))

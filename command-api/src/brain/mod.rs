@@ -35,6 +35,7 @@ use wavestack_domain::moderation::ModerationRules;
 use wavestack_domain::value::{Builtin, ChannelId, ChannelStreamId, ChatPlatform, CommandUseStreamId, UserLevel};
 
 use crate::command_error::command_error;
+use crate::community;
 use crate::state::AppState;
 
 /// Something the bot should post, in answer to a message.
@@ -47,6 +48,17 @@ pub(crate) struct Reply {
     pub command: String,
 }
 
+/// Something only the author should see (a link code): the gateway
+/// whispers it where the platform can, or sends it privately. Never
+/// recorded, so it reaches neither the log nor the bots' feed: only this
+/// answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub(crate) struct Whisper {
+    pub to_user_id: String,
+    pub text: String,
+    pub in_reply_to: String,
+}
+
 /// What a filter's warning is filed under, where a reply names its command.
 pub(crate) const MODERATION_REPLY: &str = "moderation";
 
@@ -56,6 +68,7 @@ pub(crate) struct Heard {
     pub accepted: Accepted,
     pub replies: Vec<Reply>,
     pub actions: Vec<Action>,
+    pub whispers: Vec<Whisper>,
 }
 
 /// What answering a message came to.
@@ -63,6 +76,7 @@ pub(crate) struct Heard {
 struct Said {
     replies: Vec<Reply>,
     actions: Vec<Action>,
+    whispers: Vec<Whisper>,
 }
 
 /// What one message asks, worked out before anything is written.
@@ -72,6 +86,9 @@ struct Plan {
     settings_version: u64,
     /// A built-in's arguments that could not be understood: the reply.
     unusable: Option<String>,
+    /// The settings, kept for the community built-ins (which giveaway or
+    /// poll runs here).
+    settings: Option<ChannelState>,
 }
 
 /// Records the messages (each viewer's in the order given) and answers
@@ -136,6 +153,7 @@ pub(crate) async fn hear(
                 let mut said = Said {
                     replies: events.iter().filter_map(|e| warning(m, e)).collect(),
                     actions: events.iter().filter_map(|e| action_of(&stream, e)).collect(),
+                    whispers: Vec::new(),
                 };
                 let moderated = events.iter().any(|e| matches!(e, ChatEvent::MessageModerated(_)));
                 if !events.is_empty() && !moderated {
@@ -143,6 +161,7 @@ pub(crate) async fn hear(
                         Ok(answered) => {
                             said.replies.extend(answered.replies);
                             said.actions.extend(answered.actions);
+                            said.whispers.extend(answered.whispers);
                         }
                         // The message is recorded; the points settler finishes
                         // what the answer left (a refund, a credit).
@@ -151,7 +170,7 @@ pub(crate) async fn hear(
                         }
                     }
                 }
-                Ok(Heard { accepted, replies: said.replies, actions: said.actions })
+                Ok(Heard { accepted, replies: said.replies, actions: said.actions, whispers: said.whispers })
             }
         });
     }
@@ -190,6 +209,16 @@ async fn plan(state: &AppState, metadata: &EventMetadata, settings: &ChannelStat
                 Some(PointsRequest::Spend { command: d.name.clone(), cost: d.cost })
             }
             Target::Builtin(Builtin::Daily) => Some(PointsRequest::Daily),
+            Target::Builtin(Builtin::Join) => {
+                match community::giveaways::entry_price(state, metadata, settings, m, level).await {
+                    Ok(price) => price.map(|(giveaway, cost)| PointsRequest::Enter { giveaway, cost }),
+                    // The entry decides without a price; the giveaway refuses or takes it.
+                    Err(error) => {
+                        tracing::warn!(error = format!("{error:#}"), "pricing a giveaway entry");
+                        None
+                    }
+                }
+            }
             Target::Builtin(Builtin::Give) => match builtins::gift(state, metadata, m, &r.args).await {
                 Ok(request) => Some(request),
                 Err(reply) => {
@@ -200,7 +229,14 @@ async fn plan(state: &AppState, metadata: &EventMetadata, settings: &ChannelStat
             _ => None,
         };
     }
-    Plan { resolved, level, settings_version: settings.version(), unusable }
+    let community = matches!(&resolved, Some(Resolved { target: Target::Builtin(b), .. }) if b.is_newer());
+    Plan {
+        resolved,
+        level,
+        settings_version: settings.version(),
+        unusable,
+        settings: community.then(|| settings.clone()),
+    }
 }
 
 /// Decides the use of the command the message invoked, and settles its
@@ -214,6 +250,7 @@ async fn answer(
 ) -> anyhow::Result<Said> {
     let Some(resolved) = plan.resolved else { return Ok(Said::default()) };
     let mut actions = Vec::new();
+    let mut whispers = Vec::new();
     let moderators_action = match &resolved.target {
         Target::Builtin(builtin) => moderators::moderator_action(*builtin),
         Target::Custom(_) => None,
@@ -224,9 +261,17 @@ async fn answer(
             actions = acted;
             prepared
         }
-        None => match builtins::prepare(state, metadata, m, &resolved, plan.level, plan.unusable, events).await? {
-            Some(prepared) => prepared,
-            None => return Ok(Said::default()),
+        None => match &plan.settings {
+            Some(settings) => {
+                let (prepared, whispered) =
+                    community::chat::prepare(state, metadata, settings, m, &resolved, plan.level, events).await?;
+                whispers = whispered;
+                prepared
+            }
+            None => match builtins::prepare(state, metadata, m, &resolved, plan.level, plan.unusable, events).await? {
+                Some(prepared) => prepared,
+                None => return Ok(Said::default()),
+            },
         },
     };
     let invoker = Invoker {
@@ -276,5 +321,5 @@ async fn answer(
             command: resolved.invoked.to_string(),
         })
         .collect();
-    Ok(Said { replies, actions })
+    Ok(Said { replies, actions, whispers })
 }

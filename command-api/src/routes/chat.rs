@@ -23,7 +23,7 @@ use wavestack_domain::value::{
 /// Most emotes a message can report: one per character of the longest text.
 const MAX_EMOTES: u32 = 500;
 
-use crate::brain::{self, Action, Heard, Reply};
+use crate::brain::{self, Action, Heard, Reply, Whisper};
 use crate::edge::{field, now, AcceptedBody, Caller};
 use crate::idempotency::NotFinal;
 use crate::state::AppState;
@@ -91,6 +91,7 @@ pub(crate) async fn post_messages(
                 accepted: AcceptedBody::from(heard.accepted),
                 replies: heard.replies,
                 actions: heard.actions,
+                whispers: heard.whispers,
             };
             Ok((StatusCode::ACCEPTED, Json(body)).into_response())
         }
@@ -105,6 +106,9 @@ pub(crate) struct HeardBody {
     accepted: AcceptedBody,
     replies: Vec<Reply>,
     actions: Vec<Action>,
+    /// Only for the author (a link code): whisper it; never said in chat.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    whispers: Vec<Whisper>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -137,6 +141,8 @@ pub(crate) struct AcceptedFields {
     sequence: u64,
     replies: Vec<Reply>,
     actions: Vec<Action>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    whispers: Vec<Whisper>,
 }
 
 async fn batch(
@@ -200,9 +206,14 @@ async fn batch(
 
 fn outcome(heard: Result<Heard, ApiError>) -> MessageResult {
     match heard {
-        Ok(Heard { accepted, replies, actions }) => {
-            let fields =
-                AcceptedFields { aggregate_id: accepted.aggregate_id, sequence: accepted.sequence, replies, actions };
+        Ok(Heard { accepted, replies, actions, whispers }) => {
+            let fields = AcceptedFields {
+                aggregate_id: accepted.aggregate_id,
+                sequence: accepted.sequence,
+                replies,
+                actions,
+                whispers,
+            };
             if accepted.events_written == 0 {
                 MessageResult::Duplicate(fields)
             } else {

@@ -3,6 +3,7 @@
 mod channels;
 mod chat;
 mod clips;
+mod community;
 mod jwks;
 mod moderation;
 mod publications;
@@ -10,7 +11,7 @@ mod replies;
 mod token;
 
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, patch, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 use wavestack_adapters::auth::Scope;
 use wavestack_adapters::http::require_scope;
@@ -41,6 +42,15 @@ use crate::state::AppState;
         moderation::set_filter,
         moderation::set_escalation,
         moderation::moderate,
+        community::open_giveaway,
+        community::close_giveaway,
+        community::draw_giveaway,
+        community::redraw_giveaway,
+        community::cancel_giveaway,
+        community::open_poll,
+        community::close_poll,
+        community::cancel_poll,
+        community::unlink,
         clips::request,
         clips::start,
         clips::complete,
@@ -88,7 +98,16 @@ pub(crate) fn commands(state: &AppState) -> Router {
                 .route("/v1/channels/{platform}/{channel}/say", post(channels::say))
                 .route("/v1/channels/{platform}/{channel}/filters/{filter}", put(moderation::set_filter))
                 .route("/v1/channels/{platform}/{channel}/escalation", put(moderation::set_escalation))
-                .route("/v1/channels/{platform}/{channel}/viewers/{user_id}/moderation", post(moderation::moderate)),
+                .route("/v1/channels/{platform}/{channel}/viewers/{user_id}/moderation", post(moderation::moderate))
+                .route("/v1/giveaways", post(community::open_giveaway))
+                .route("/v1/giveaways/{giveaway_id}/close", post(community::close_giveaway))
+                .route("/v1/giveaways/{giveaway_id}/draw", post(community::draw_giveaway))
+                .route("/v1/giveaways/{giveaway_id}/redraw", post(community::redraw_giveaway))
+                .route("/v1/giveaways/{giveaway_id}/cancel", post(community::cancel_giveaway))
+                .route("/v1/polls", post(community::open_poll))
+                .route("/v1/polls/{poll_id}/close", post(community::close_poll))
+                .route("/v1/polls/{poll_id}/cancel", post(community::cancel_poll))
+                .route("/v1/identities/{account}", delete(community::unlink)),
         ))
         .merge(scoped(state, Scope::ClipsWrite, Router::new().route("/v1/clips", post(clips::request))))
         .merge(scoped(

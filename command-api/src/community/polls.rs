@@ -1,0 +1,214 @@
+//! Polls: open in channels, `!vote N|option`, close with the final counts
+//! announced, cancel.
+
+use axum::http::StatusCode;
+use wavestack_domain::channel::{ChannelCommand, ChannelState};
+use wavestack_domain::chat::ReceiveChatMessage;
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::poll::{CastVote, OpenPoll, PollCommand, PollError, PollEvent, PollState};
+use wavestack_domain::value::{Account, ChannelRef, ChannelStreamId, PollId, PollStreamId, Timestamp};
+
+use super::announce::{announce, Announcement};
+use super::failure::{self, from_command, Failure};
+use super::person_of;
+use crate::state::AppState;
+
+pub(crate) struct Done {
+    pub poll_id: PollId,
+    pub state: PollState,
+    pub sequence: u64,
+    pub events: Vec<PollEvent>,
+}
+
+fn stream(metadata: &EventMetadata, id: PollId) -> PollStreamId {
+    PollStreamId::new(&metadata.org, id)
+}
+
+async fn run(state: &AppState, metadata: &EventMetadata, id: PollId, command: PollCommand) -> Result<Done, Failure> {
+    let stream = stream(metadata, id);
+    let written = state
+        .bus
+        .poll
+        .execute_written(stream.as_str(), command, metadata)
+        .await
+        .map_err(|e| from_command(e, failure::poll))?;
+    let after = state.bus.poll.load(stream.as_str()).await.map_err(|e| from_command(e, failure::poll))?;
+    Ok(Done { poll_id: id, state: after, sequence: written.accepted.sequence, events: written.events })
+}
+
+/// Opens a poll in channels with none running (a finished one is let go).
+pub(crate) async fn open(state: &AppState, metadata: &EventMetadata, mut o: OpenPoll) -> Result<Done, Failure> {
+    o.poll_id = PollId::new_random();
+    for channel in &o.channels {
+        let at = ChannelStreamId::new(&metadata.org, channel.platform, &channel.channel);
+        let settings = state.bus.channel.load(at.as_str()).await.map_err(|e| from_command(e, failure::channel))?;
+        if let Some(running) = settings.poll() {
+            let running_state = state
+                .bus
+                .poll
+                .load(stream(metadata, running).as_str())
+                .await
+                .map_err(|e| from_command(e, failure::poll))?;
+            if running_state.open_at(o.at) {
+                return Err(failure::channel(wavestack_domain::channel::ChannelError::PollRunning));
+            }
+        }
+    }
+    let id = o.poll_id;
+    let channels = o.channels.clone();
+    let done = run(state, metadata, id, PollCommand::Open(o)).await?;
+    for channel in &channels {
+        let at = ChannelStreamId::new(&metadata.org, channel.platform, &channel.channel);
+        let settings = state.bus.channel.load(at.as_str()).await.map_err(|e| from_command(e, failure::channel))?;
+        if let Some(finished) = settings.poll() {
+            let end = ChannelCommand::EndPoll { poll_id: finished };
+            state
+                .bus
+                .channel
+                .execute(at.as_str(), end, metadata)
+                .await
+                .map_err(|e| from_command(e, failure::channel))?;
+        }
+        let start = ChannelCommand::StartPoll { poll_id: id };
+        state.bus.channel.execute(at.as_str(), start, metadata).await.map_err(|e| from_command(e, failure::channel))?;
+    }
+    Ok(done)
+}
+
+/// `Next game? Tetris 3, Doom 5`
+pub(crate) fn results_text(state: &PollState) -> String {
+    let Some(opened) = state.opened() else { return String::new() };
+    let counts: Vec<String> =
+        opened.options.iter().zip(state.counts()).map(|(option, count)| format!("{option} {count}")).collect();
+    format!("{} {}", opened.question, counts.join(", "))
+}
+
+/// Closes with the final counts, announced in the poll's channels but
+/// `quiet`.
+pub(crate) async fn close(
+    state: &AppState,
+    metadata: &EventMetadata,
+    id: PollId,
+    at: Timestamp,
+    quiet: Option<&ChannelRef>,
+) -> Result<Done, Failure> {
+    let done = run(state, metadata, id, PollCommand::Close { at }).await?;
+    if let (Some(opened), false) = (done.state.opened(), done.events.is_empty()) {
+        for channel in opened.channels.iter().filter(|c| Some(*c) != quiet) {
+            let text = format!("Poll closed: {}", results_text(&done.state));
+            let a = Announcement { channel, key: "community.announce", command: "poll", text, at };
+            announce(state, metadata, a).await.map_err(|e| Failure::Broken(e.into()))?;
+        }
+    }
+    Ok(done)
+}
+
+pub(crate) async fn cancel(
+    state: &AppState,
+    metadata: &EventMetadata,
+    id: PollId,
+    at: Timestamp,
+) -> Result<Done, Failure> {
+    run(state, metadata, id, PollCommand::Cancel { at }).await
+}
+
+/// `!vote N|option`: silent when counted; a refusal is a reply. A vote
+/// after the end closes the poll first.
+pub(crate) async fn vote(
+    state: &AppState,
+    metadata: &EventMetadata,
+    settings: &ChannelState,
+    m: &ReceiveChatMessage,
+    args: &str,
+) -> anyhow::Result<Result<(), String>> {
+    let who = &m.author;
+    let Some(id) = settings.poll() else { return Ok(Err(format!("@{who}, there is no poll running"))) };
+    let poll = state.bus.poll.load(stream(metadata, id).as_str()).await?;
+    let Some(option) = poll.option_named(args) else {
+        let options = poll.opened().map(|o| o.options.len()).unwrap_or(0);
+        let given = args.trim().to_owned();
+        return Ok(Err(format!("@{who}, {}", PollError::NoSuchOption { given, options })));
+    };
+    let account = Account::new(m.viewer.platform, m.viewer.user_id.clone());
+    let cast = CastVote {
+        person: person_of(state, &metadata.org, &account).await?,
+        account,
+        channel: ChannelRef::new(m.viewer.platform, m.viewer.channel.clone()),
+        option,
+        at: m.sent_at,
+    };
+    match run(state, metadata, id, PollCommand::Vote(cast)).await {
+        Ok(_) => Ok(Ok(())),
+        Err(failure) => {
+            let late = poll.phase() == wavestack_domain::poll::PollPhase::Open && !poll.open_at(m.sent_at);
+            if late {
+                close(state, metadata, id, m.sent_at, None).await.map_err(|f| anyhow::anyhow!("{f:?}"))?;
+            }
+            Ok(Err(format!("@{who}, {}", failure.reply()?)))
+        }
+    }
+}
+
+/// `!poll open <duration> [-change] question | option | option…`,
+/// `!poll close`, `!poll cancel`; moderators only.
+pub(crate) async fn from_chat(
+    state: &AppState,
+    metadata: &EventMetadata,
+    settings: &ChannelState,
+    m: &ReceiveChatMessage,
+    args: &str,
+) -> anyhow::Result<String> {
+    let who = &m.author;
+    let here = ChannelRef::new(m.viewer.platform, m.viewer.channel.clone());
+    let (verb, rest) = args.trim().split_once(' ').unwrap_or((args.trim(), ""));
+    let usage = "usage: !poll open <seconds|Nm> [-change] question | option | option… , !poll close, !poll cancel";
+    let outcome = match (verb.to_ascii_lowercase().as_str(), settings.poll()) {
+        ("open", _) => match parse_opening(rest, here, m.sent_at) {
+            Some(opening) => open(state, metadata, opening).await.map(|done| {
+                let opened = done.state.opened().expect("just opened");
+                let numbered: Vec<String> =
+                    opened.options.iter().enumerate().map(|(i, o)| format!("{} {o}", i + 1)).collect();
+                format!("Poll: {} Vote with !vote and a number: {}", opened.question, numbered.join(", "))
+            }),
+            None => Err(Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, "invalid", None, usage)),
+        },
+        ("close" | "cancel", None) => {
+            Err(Failure::refused(StatusCode::NOT_FOUND, "unknown_poll", None, "there is no poll here"))
+        }
+        ("close", Some(id)) => close(state, metadata, id, m.sent_at, Some(&here))
+            .await
+            .map(|done| format!("Poll closed: {}", results_text(&done.state))),
+        ("cancel", Some(id)) => {
+            cancel(state, metadata, id, m.sent_at).await.map(|_| "The poll is cancelled".to_owned())
+        }
+        _ => Err(Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, "invalid", None, usage)),
+    };
+    Ok(match outcome {
+        Ok(text) => text,
+        Err(failure) => format!("@{who}, {}", failure.reply()?),
+    })
+}
+
+fn parse_opening(rest: &str, here: ChannelRef, at: Timestamp) -> Option<OpenPoll> {
+    let (duration, rest) = rest.trim().split_once(' ')?;
+    let duration_seconds = match duration.strip_suffix('m') {
+        Some(minutes) => minutes.parse::<u32>().ok()?.checked_mul(60)?,
+        None => duration.trim_end_matches('s').parse::<u32>().ok()?,
+    };
+    let (allow_change, rest) = match rest.trim().strip_prefix("-change") {
+        Some(rest) => (true, rest),
+        None => (false, rest),
+    };
+    let mut parts = rest.split('|').map(str::trim);
+    let question = parts.next()?.to_owned();
+    let options: Vec<String> = parts.map(str::to_owned).collect();
+    Some(OpenPoll {
+        poll_id: PollId::new_random(),
+        question,
+        options,
+        channels: vec![here],
+        duration_seconds,
+        allow_change,
+        at,
+    })
+}

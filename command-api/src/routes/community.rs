@@ -1,0 +1,300 @@
+//! Giveaways, polls and identity links over HTTP (`channels:write`): the
+//! dashboard's way to run what moderators run from chat. Every step is an
+//! event whose actor is the token's subject; a draw is announced in the
+//! giveaway's channels on the bots' feed.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use wavestack_adapters::http::{ApiError, Refused, ValidJson};
+use wavestack_domain::giveaway::{GiveawayEvent, GiveawayRules, GiveawayState};
+use wavestack_domain::poll::{OpenPoll, PollState};
+use wavestack_domain::value::{Account, ChannelRef, CommandName, GiveawayId, PollId, UserLevel};
+
+use crate::community::{giveaways, links, polls};
+use crate::edge::{field, now, optional_timestamp, Caller};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OpenGiveawayBody {
+    /// Up to 200 characters.
+    #[serde(default)]
+    title: String,
+    /// `platform/channel`, 1 to 10.
+    channels: Vec<String>,
+    /// Typed with the channel's prefix; default `join`.
+    keyword: Option<String>,
+    /// Points an entry costs, taken once; default 0.
+    #[serde(default)]
+    cost: u64,
+    /// Default `everyone`.
+    min_level: Option<String>,
+    /// How many times a subscriber's entry weighs, 1 to 10; default 1.
+    subscriber_luck: Option<u32>,
+    /// RFC 3339; entries after it are refused.
+    closes_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Winner {
+    entry: u32,
+    person: String,
+    account: String,
+    author: String,
+}
+
+/// A giveaway after the step: where it is, its commitment, and the last
+/// draw's winners with the revealed seed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct GiveawayBody {
+    giveaway_id: String,
+    aggregate_id: String,
+    sequence: u64,
+    phase: String,
+    entries: usize,
+    commitment: String,
+    seed: Option<String>,
+    winners: Vec<Winner>,
+}
+
+fn giveaway_body(caller: &Caller, done: giveaways::Done) -> GiveawayBody {
+    let state: &GiveawayState = &done.state;
+    let drawn = done.events.iter().find_map(|e| match e {
+        GiveawayEvent::WinnersDrawn(d) => Some(d),
+        _ => None,
+    });
+    GiveawayBody {
+        giveaway_id: done.giveaway_id.to_string(),
+        aggregate_id: format!("{}/{}", caller.metadata.org, done.giveaway_id),
+        sequence: done.sequence,
+        phase: state.phase().to_string(),
+        entries: state.entries().len(),
+        commitment: state.opened().map(|o| o.commitment.clone()).unwrap_or_default(),
+        seed: drawn.map(|d| d.seed.clone()),
+        winners: drawn
+            .map(|d| {
+                d.winners
+                    .iter()
+                    .map(|w| Winner {
+                        entry: w.entry,
+                        person: w.person.to_string(),
+                        account: w.account.to_string(),
+                        author: w.author.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+fn channels(raw: Vec<String>) -> Result<Vec<ChannelRef>, ApiError> {
+    raw.iter().map(|c| field("channels", ChannelRef::parse(c))).collect()
+}
+
+fn giveaway_id(raw: &str) -> Result<GiveawayId, ApiError> {
+    // An id that is no UUID names no giveaway: 404, as for another org's.
+    GiveawayId::parse(raw).map_err(|_| ApiError::not_found("there is no such giveaway"))
+}
+
+fn accepted(body: impl Serialize) -> Response {
+    (StatusCode::ACCEPTED, Json(body)).into_response()
+}
+
+/// Opens a giveaway in one or more of the org's channels; its seed's
+/// SHA-256 is published at once (`commitment`).
+#[utoipa::path(post, path = "/v1/giveaways", tag = "community", request_body = OpenGiveawayBody,
+    responses((status = 202, description = "Opened", body = GiveawayBody), Refused), security(("bearer" = [])))]
+pub(crate) async fn open_giveaway(
+    State(state): State<AppState>,
+    caller: Caller,
+    ValidJson(body): ValidJson<OpenGiveawayBody>,
+) -> Result<Response, ApiError> {
+    let rules = GiveawayRules {
+        keyword: field("keyword", CommandName::parse(body.keyword.unwrap_or_else(|| "join".into())))?,
+        cost: body.cost,
+        min_level: match body.min_level {
+            Some(level) => field("min_level", UserLevel::parse_nightbot(&level))?,
+            None => UserLevel::Everyone,
+        },
+        subscriber_luck: body.subscriber_luck.unwrap_or(1),
+        closes_at: optional_timestamp("closes_at", body.closes_at.as_deref())?,
+    };
+    let opening = giveaways::Opening { title: body.title, channels: channels(body.channels)?, rules, at: now() };
+    let done = giveaways::open(&state, &caller.metadata, opening).await.map_err(|f| f.into_api())?;
+    Ok(accepted(giveaway_body(&caller, done)))
+}
+
+#[utoipa::path(post, path = "/v1/giveaways/{giveaway_id}/close", tag = "community",
+    params(("giveaway_id" = String, Path)), responses((status = 202, body = GiveawayBody), Refused), security(("bearer" = [])))]
+pub(crate) async fn close_giveaway(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let done = giveaways::close(&state, &caller.metadata, giveaway_id(&id)?, now()).await.map_err(|f| f.into_api())?;
+    Ok(accepted(giveaway_body(&caller, done)))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DrawBody {
+    /// Winners to pick, 1 to 100; default 1.
+    count: Option<u32>,
+}
+
+/// Closes if still open and draws: the seed is revealed with the winners.
+#[utoipa::path(post, path = "/v1/giveaways/{giveaway_id}/draw", tag = "community", request_body = DrawBody,
+    params(("giveaway_id" = String, Path)), responses((status = 202, body = GiveawayBody), Refused), security(("bearer" = [])))]
+pub(crate) async fn draw_giveaway(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ValidJson(body): ValidJson<DrawBody>,
+) -> Result<Response, ApiError> {
+    let id = giveaway_id(&id)?;
+    let done = giveaways::draw(&state, &caller.metadata, id, body.count.unwrap_or(1), now(), None)
+        .await
+        .map_err(|f| f.into_api())?;
+    Ok(accepted(giveaway_body(&caller, done)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RedrawBody {
+    /// The winner who did not answer: their person, `platform:user`.
+    replace: String,
+}
+
+#[utoipa::path(post, path = "/v1/giveaways/{giveaway_id}/redraw", tag = "community", request_body = RedrawBody,
+    params(("giveaway_id" = String, Path)), responses((status = 202, body = GiveawayBody), Refused), security(("bearer" = [])))]
+pub(crate) async fn redraw_giveaway(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ValidJson(body): ValidJson<RedrawBody>,
+) -> Result<Response, ApiError> {
+    let id = giveaway_id(&id)?;
+    let replace = field("replace", Account::parse(&body.replace))?;
+    let done = giveaways::redraw(&state, &caller.metadata, id, replace, now(), None).await.map_err(|f| f.into_api())?;
+    Ok(accepted(giveaway_body(&caller, done)))
+}
+
+/// Cancels; every entry's price goes back, exactly once.
+#[utoipa::path(post, path = "/v1/giveaways/{giveaway_id}/cancel", tag = "community",
+    params(("giveaway_id" = String, Path)), responses((status = 202, body = GiveawayBody), Refused), security(("bearer" = [])))]
+pub(crate) async fn cancel_giveaway(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let done = giveaways::cancel(&state, &caller.metadata, giveaway_id(&id)?, now()).await.map_err(|f| f.into_api())?;
+    Ok(accepted(giveaway_body(&caller, done)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OpenPollBody {
+    /// 1 to 200 characters.
+    question: String,
+    /// 2 to 10, each 1 to 50 characters, distinct, not bare numbers.
+    options: Vec<String>,
+    /// `platform/channel`, 1 to 10.
+    channels: Vec<String>,
+    /// 10 to 86,400.
+    duration_seconds: u32,
+    /// Whether a person may change their vote; default false.
+    #[serde(default)]
+    allow_change: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct PollBody {
+    poll_id: String,
+    aggregate_id: String,
+    sequence: u64,
+    phase: String,
+    options: Vec<String>,
+    counts: Vec<u64>,
+}
+
+fn poll_body(caller: &Caller, done: polls::Done) -> PollBody {
+    let state: &PollState = &done.state;
+    PollBody {
+        poll_id: done.poll_id.to_string(),
+        aggregate_id: format!("{}/{}", caller.metadata.org, done.poll_id),
+        sequence: done.sequence,
+        phase: state.phase().to_string(),
+        options: state.opened().map(|o| o.options.clone()).unwrap_or_default(),
+        counts: state.counts().to_vec(),
+    }
+}
+
+fn poll_id(raw: &str) -> Result<PollId, ApiError> {
+    PollId::parse(raw).map_err(|_| ApiError::not_found("there is no such poll"))
+}
+
+#[utoipa::path(post, path = "/v1/polls", tag = "community", request_body = OpenPollBody,
+    responses((status = 202, body = PollBody), Refused), security(("bearer" = [])))]
+pub(crate) async fn open_poll(
+    State(state): State<AppState>,
+    caller: Caller,
+    ValidJson(body): ValidJson<OpenPollBody>,
+) -> Result<Response, ApiError> {
+    let open = OpenPoll {
+        poll_id: PollId::new_random(),
+        question: body.question,
+        options: body.options,
+        channels: channels(body.channels)?,
+        duration_seconds: body.duration_seconds,
+        allow_change: body.allow_change,
+        at: now(),
+    };
+    let done = polls::open(&state, &caller.metadata, open).await.map_err(|f| f.into_api())?;
+    Ok(accepted(poll_body(&caller, done)))
+}
+
+/// Ends voting early; the final counts are announced in its channels.
+#[utoipa::path(post, path = "/v1/polls/{poll_id}/close", tag = "community",
+    params(("poll_id" = String, Path)), responses((status = 202, body = PollBody), Refused), security(("bearer" = [])))]
+pub(crate) async fn close_poll(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let done = polls::close(&state, &caller.metadata, poll_id(&id)?, now(), None).await.map_err(|f| f.into_api())?;
+    Ok(accepted(poll_body(&caller, done)))
+}
+
+#[utoipa::path(post, path = "/v1/polls/{poll_id}/cancel", tag = "community",
+    params(("poll_id" = String, Path)), responses((status = 202, body = PollBody), Refused), security(("bearer" = [])))]
+pub(crate) async fn cancel_poll(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let done = polls::cancel(&state, &caller.metadata, poll_id(&id)?, now()).await.map_err(|f| f.into_api())?;
+    Ok(accepted(poll_body(&caller, done)))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct UnlinkedBody {
+    unlinked: Vec<String>,
+}
+
+/// Takes an account out of its person (the person's root account
+/// dissolves it), as `!unlink` does from chat.
+#[utoipa::path(delete, path = "/v1/identities/{account}", tag = "community",
+    params(("account" = String, Path, description = "platform:user")),
+    responses((status = 202, body = UnlinkedBody), Refused), security(("bearer" = [])))]
+pub(crate) async fn unlink(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(account): Path<String>,
+) -> Result<Response, ApiError> {
+    let account = Account::parse(&account).map_err(|_| ApiError::not_found("there is no such account"))?;
+    let unlinked = links::unlink(&state, &caller.metadata, &account, now()).await.map_err(|f| f.into_api())?;
+    Ok(accepted(UnlinkedBody { unlinked: unlinked.iter().map(ToString::to_string).collect() }))
+}
