@@ -166,6 +166,13 @@ impl Stack {
                 schema_ids.clone(),
                 c.clone(),
             )),
+            Box::pin(workers::run_community_settler(
+                pool.clone(),
+                bus.clone(),
+                kafka.clone(),
+                schema_ids.clone(),
+                c.clone(),
+            )),
             Box::pin(workers::run_asset_ready(pool.clone(), bus.clone(), kafka.clone(), schema_ids, c.clone())),
             Box::pin(workers::run_publisher(
                 pool.clone(),

@@ -12,6 +12,7 @@ use wavestack_schemas::SchemaIds;
 
 use crate::analytics::Analytics;
 use crate::audit::Audit;
+use crate::community::Community;
 use crate::leaderboard::Leaderboard;
 use crate::moderation::Moderation;
 use crate::queue::Queue;
@@ -25,15 +26,17 @@ pub enum ProjectionKind {
     Queue,
     Audit,
     Moderation,
+    Community,
 }
 
 /// A name that is no projection's.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown projection `{0}`; known: leaderboard, analytics, queue, audit, moderation")]
+#[error("unknown projection `{0}`; known: leaderboard, analytics, queue, audit, moderation, community")]
 pub struct UnknownProjection(String);
 
 impl ProjectionKind {
-    pub const ALL: [Self; 5] = [Self::Leaderboard, Self::Analytics, Self::Queue, Self::Audit, Self::Moderation];
+    pub const ALL: [Self; 6] =
+        [Self::Leaderboard, Self::Analytics, Self::Queue, Self::Audit, Self::Moderation, Self::Community];
 
     /// Names the consumer group, the dead-letter topic and the live schema.
     pub fn name(self) -> &'static str {
@@ -43,6 +46,7 @@ impl ProjectionKind {
             Self::Queue => "queue",
             Self::Audit => "audit",
             Self::Moderation => "moderation",
+            Self::Community => "community",
         }
     }
 
@@ -70,6 +74,7 @@ impl ProjectionKind {
             Self::Queue => supervise(pool, kafka, schema_ids, Queue, cancel).await,
             Self::Audit => supervise(pool, kafka, schema_ids, Audit, cancel).await,
             Self::Moderation => supervise(pool, kafka, schema_ids, Moderation, cancel).await,
+            Self::Community => supervise(pool, kafka, schema_ids, Community, cancel).await,
         }
     }
 
@@ -88,6 +93,7 @@ impl ProjectionKind {
             Self::Queue => replay(pool, kafka, schema_ids, Queue, options, progress).await,
             Self::Audit => replay(pool, kafka, schema_ids, Audit, options, progress).await,
             Self::Moderation => replay(pool, kafka, schema_ids, Moderation, options, progress).await,
+            Self::Community => replay(pool, kafka, schema_ids, Community, options, progress).await,
         }
     }
 }
@@ -110,6 +116,7 @@ mod tests {
         assert_eq!(Queue.name(), ProjectionKind::Queue.name());
         assert_eq!(Audit.name(), ProjectionKind::Audit.name());
         assert_eq!(Moderation.name(), ProjectionKind::Moderation.name());
+        assert_eq!(Community.name(), ProjectionKind::Community.name());
         for kind in ProjectionKind::ALL {
             assert_eq!(ProjectionKind::parse(kind.name()).unwrap(), kind);
         }

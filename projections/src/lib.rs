@@ -7,6 +7,7 @@
 pub mod analytics;
 pub mod audit;
 mod chat_stream;
+pub mod community;
 pub mod cursor;
 mod kind;
 pub mod leaderboard;

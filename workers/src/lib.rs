@@ -1,12 +1,14 @@
 //! Process managers that react to events: the ffmpeg clip renderer, the
-//! chat clipper (`!clip`), the asset-ready marker (worker groups reading the
+//! chat clipper (`!clip`), the points and community settlers, the asset-ready marker (worker groups reading the
 //! log through the consumer core's worker groups, `wavestack_adapters::consumer::group`) and the publisher (which polls the queue read
 //! model for due targets) and clip retention (which deletes clips past
 //! their age). All act through the command bus.
 
 pub mod chat_clips;
+pub mod community_settler;
 pub mod points_settler;
 pub mod publisher;
 pub mod renderer;
 pub mod retention;
 mod retry;
+mod settlement;

@@ -8,14 +8,14 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use wavestack_adapters::command_bus::CommandBus;
 use wavestack_adapters::consumer::group::{GroupConfig, Handler, HandlerError};
 use wavestack_adapters::points_settlement::{self, SettlementError};
 use wavestack_domain::chat::ChatEvent;
-use wavestack_domain::metadata::EventMetadata;
-use wavestack_domain::value::{ActorId, ChatStreamId, Timestamp};
+use wavestack_domain::value::ChatStreamId;
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
+
+use crate::settlement;
 
 #[derive(Clone)]
 pub struct PointsSettler {
@@ -30,24 +30,11 @@ impl PointsSettler {
     pub fn group_config() -> GroupConfig {
         GroupConfig::new("points-settler", vec![AggregateKind::Chat])
     }
-
-    fn metadata(envelope: &LogEnvelope) -> Result<EventMetadata, HandlerError> {
-        Ok(EventMetadata {
-            actor: ActorId::parse("svc:points-settler").context("the settler's actor id")?,
-            causation_id: Some(envelope.event_id),
-            request_id: None,
-            occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
-            ..envelope.metadata.clone()
-        })
-    }
 }
 
 fn verdict(error: SettlementError) -> HandlerError {
-    if error.is_transient() {
-        HandlerError::Transient(error.into())
-    } else {
-        HandlerError::permanent(error)
-    }
+    let transient = error.is_transient();
+    settlement::verdict(error, transient)
 }
 
 impl Handler for PointsSettler {
@@ -58,7 +45,7 @@ impl Handler for PointsSettler {
         }
         let stream = ChatStreamId::parse(&envelope.aggregate_id)
             .map_err(|error| HandlerError::permanent(anyhow::anyhow!("`{}` {error}", envelope.aggregate_id)))?;
-        let metadata = Self::metadata(&envelope)?;
+        let metadata = settlement::metadata("points-settler", &envelope)?;
         let at = envelope.metadata.occurred_at;
         match event {
             ChatEvent::PointsSent(sent) => {

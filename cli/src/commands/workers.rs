@@ -14,6 +14,7 @@ use wavestack_adapters::media::{ClipFiles, RenderQuota, Renderer};
 use wavestack_domain::value::ActorId;
 use wavestack_schemas::{Codec, SchemaIds};
 use wavestack_workers::chat_clips::{ChatClipper, Recording};
+use wavestack_workers::community_settler::CommunitySettler;
 use wavestack_workers::points_settler::PointsSettler;
 use wavestack_workers::publisher::{AssetReady, Platforms, PublishWorker, PublisherConfig};
 use wavestack_workers::renderer::ClipRenderer;
@@ -69,6 +70,19 @@ pub async fn run_points_settler(
 ) -> anyhow::Result<()> {
     let handler = PointsSettler::new(bus);
     run_group(pool, kafka, schema_ids, PointsSettler::group_config, handler, cancel).await
+}
+
+/// Finishes the community steps the API began (merges, unlinks, entry
+/// prices, a cancelled giveaway's refunds), exactly once, from the log.
+pub async fn run_community_settler(
+    pool: sqlx::PgPool,
+    bus: Arc<CommandBus>,
+    kafka: KafkaConfig,
+    schema_ids: SchemaIds,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let handler = CommunitySettler::new(bus);
+    run_group(pool, kafka, schema_ids, CommunitySettler::group_config, handler, cancel).await
 }
 
 /// Marks clip publications ready once their clip is rendered.

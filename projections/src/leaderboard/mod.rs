@@ -2,11 +2,18 @@
 //! all-time (`rm_leaderboard`) and per UTC day (`rm_leaderboard_daily`, for
 //! windows such as the last 7 days). Rank is computed when read, with ties
 //! broken by messages, then platform and user id.
+//!
+//! Across platforms (`read_org`): each account's person (`rm_people`, from
+//! each account's own identity stream: `PersonJoined`, `PersonLeft`), so
+//! that linked accounts rank as one person with the points and messages of
+//! all of them, in every channel of the org. An account with no row is a
+//! person of its own.
 
+mod people;
 mod query;
 mod sql;
 
-pub use query::{read, Entry, Window};
+pub use query::{person_of, read, read_org, Entry, PersonEntry, Window};
 
 use std::collections::HashMap;
 
@@ -37,7 +44,7 @@ impl Projection for Leaderboard {
     }
 
     fn topics(&self) -> Vec<AggregateKind> {
-        vec![AggregateKind::Chat]
+        vec![AggregateKind::Chat, AggregateKind::Identity]
     }
 
     fn create_tables(&self, s: &str) -> Vec<String> {
@@ -54,6 +61,11 @@ impl Projection for Leaderboard {
                     day date NOT NULL, points bigint NOT NULL, messages bigint NOT NULL,
                     PRIMARY KEY (org, channel, day, platform, user_id))"
             ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {s}.rm_people (
+                    org text NOT NULL, platform text NOT NULL, user_id text NOT NULL, person text NOT NULL,
+                    PRIMARY KEY (org, platform, user_id))"
+            ),
         ]
     }
 
@@ -62,6 +74,10 @@ impl Projection for Leaderboard {
         let mut all: HashMap<Viewer, Totals> = HashMap::new();
         let mut daily: HashMap<(Viewer, Date), (i64, i64)> = HashMap::new();
         for envelope in events {
+            if let LogEvent::Identity(event) = &envelope.event {
+                people::apply(conn, s, envelope, event).await?;
+                continue;
+            }
             let LogEvent::Chat(event) = &envelope.event else { continue };
             let viewer = viewer_of(envelope)?;
             match event {

@@ -4,6 +4,7 @@
 mod analytics;
 mod clips;
 mod commands;
+mod community;
 mod events;
 mod leaderboard;
 mod moderation;
@@ -46,6 +47,12 @@ impl FromRef<ReadState> for waiters::Waiters {
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
     leaderboard::leaderboard,
+    community::people_leaderboard,
+    community::person,
+    community::giveaways,
+    community::giveaway,
+    community::polls,
+    community::poll,
     analytics::analytics,
     commands::commands,
     viewer::viewer,
@@ -71,6 +78,12 @@ pub(crate) fn routes(pool: PgPool, max_waits_per_caller: usize) -> Router {
         .route("/v1/clips/{id}", get(clips::one))
         .route("/v1/publications", get(publications::list))
         .route("/v1/publications/{id}", get(publications::one))
+        .route("/v1/leaderboard", get(community::people_leaderboard))
+        .route("/v1/people/{account}", get(community::person))
+        .route("/v1/giveaways", get(community::giveaways))
+        .route("/v1/giveaways/{id}", get(community::giveaway))
+        .route("/v1/polls", get(community::polls))
+        .route("/v1/polls/{id}", get(community::poll))
         .route_layer(from_fn_with_state(Scope::Read, require_scope));
     let audit = Router::new()
         .route("/v1/events", get(events::list))

@@ -1,0 +1,207 @@
+//! Giveaways and polls as the dashboard and overlays read them
+//! (`rm_giveaways`, `rm_polls`): where each is, its entry count or vote
+//! counts, a giveaway's commitment, revealed seed and winners. Each change
+//! is announced on the live feed to the channels it runs in, once per
+//! batch: an overlay sees the entries count and the votes move.
+
+mod query;
+mod sql;
+
+pub use query::{giveaway, giveaways, poll, polls, Giveaway, Poll};
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use sqlx::PgConnection;
+use uuid::Uuid;
+use wavestack_domain::giveaway::GiveawayEvent;
+use wavestack_domain::poll::PollEvent;
+use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
+
+use crate::live::announce;
+use crate::runtime::Projection;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Community;
+
+/// What a batch changed, to announce once each.
+#[derive(Default)]
+struct Changed {
+    giveaways: BTreeMap<(String, Uuid), ()>,
+    polls: BTreeMap<(String, Uuid), ()>,
+}
+
+impl Projection for Community {
+    fn name(&self) -> &'static str {
+        "community"
+    }
+
+    fn topics(&self) -> Vec<AggregateKind> {
+        vec![AggregateKind::Giveaway, AggregateKind::Poll]
+    }
+
+    fn create_tables(&self, s: &str) -> Vec<String> {
+        sql::tables(s)
+    }
+
+    async fn apply(&self, conn: &mut PgConnection, s: &str, events: &[LogEnvelope]) -> anyhow::Result<()> {
+        let mut changed = Changed::default();
+        for envelope in events {
+            let org = envelope.metadata.org.to_string();
+            let Some((_, raw_id)) = envelope.aggregate_id.split_once('/') else { continue };
+            let id = Uuid::parse_str(raw_id).with_context(|| format!("`{}` names no uuid", envelope.aggregate_id))?;
+            match &envelope.event {
+                LogEvent::Giveaway(event) => {
+                    apply_giveaway(conn, s, &org, id, event).await?;
+                    changed.giveaways.insert((org, id), ());
+                }
+                LogEvent::Poll(event) => {
+                    apply_poll(conn, s, &org, id, event).await?;
+                    changed.polls.insert((org, id), ());
+                }
+                _ => {}
+            }
+        }
+        for (org, id) in changed.giveaways.into_keys() {
+            if let Some(g) = query::giveaway_in(conn, s, &org, id).await? {
+                for channel in channel_ids(&g.channels) {
+                    announce(conn, "giveaway", &org, Some(channel), &g).await?;
+                }
+            }
+        }
+        for (org, id) in changed.polls.into_keys() {
+            if let Some(p) = query::poll_in(conn, s, &org, id).await? {
+                for channel in channel_ids(&p.channels) {
+                    announce(conn, "poll", &org, Some(channel), &p).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The live feed is subscribed by channel id: `platform/channel` → `channel`.
+fn channel_ids(channels: &[String]) -> impl Iterator<Item = &str> {
+    channels.iter().map(|c| c.split_once('/').map_or(c.as_str(), |(_, channel)| channel))
+}
+
+async fn apply_giveaway(
+    conn: &mut PgConnection,
+    s: &str,
+    org: &str,
+    id: Uuid,
+    event: &GiveawayEvent,
+) -> anyhow::Result<()> {
+    let updating = sql::updating_giveaway(s);
+    let update = |entries: i64, phase: Option<&'static str>, at: time::OffsetDateTime| {
+        sqlx::query(&updating).bind(org).bind(id).bind(entries).bind(phase).bind(at)
+    };
+    match event {
+        GiveawayEvent::GiveawayOpened(o) => {
+            sqlx::query(&sql::inserting_giveaway(s))
+                .bind(org)
+                .bind(id)
+                .bind(&o.title)
+                .bind(o.channels.iter().map(ToString::to_string).collect::<Vec<_>>())
+                .bind(o.rules.keyword.as_str())
+                .bind(i64::try_from(o.rules.cost).unwrap_or(i64::MAX))
+                .bind(o.rules.min_level.as_str())
+                .bind(i32::try_from(o.rules.subscriber_luck).unwrap_or(i32::MAX))
+                .bind(o.rules.closes_at.map(|t| t.as_datetime()))
+                .bind(&o.commitment)
+                .bind(o.opened_at.as_datetime())
+                .execute(&mut *conn)
+                .await
+                .context("inserting a giveaway")?;
+        }
+        GiveawayEvent::EntryAccepted(e) => {
+            update(1, None, e.entered_at.as_datetime()).execute(&mut *conn).await.context("counting an entry")?;
+        }
+        GiveawayEvent::GiveawayClosed(c) => {
+            update(0, Some("closed"), c.closed_at.as_datetime()).execute(&mut *conn).await.context("closing")?;
+        }
+        GiveawayEvent::GiveawayCancelled(c) => {
+            update(0, Some("cancelled"), c.cancelled_at.as_datetime())
+                .execute(&mut *conn)
+                .await
+                .context("cancelling")?;
+        }
+        GiveawayEvent::WinnersDrawn(d) => {
+            let winners: Vec<serde_json::Value> = d
+                .winners
+                .iter()
+                .map(|w| {
+                    serde_json::json!({
+                        "round": d.round, "entry": w.entry, "person": w.person, "account": w.account,
+                        "author": w.author, "replaces": d.replaces,
+                    })
+                })
+                .collect();
+            sqlx::query(&sql::drawing_giveaway(s))
+                .bind(org)
+                .bind(id)
+                .bind(&d.seed)
+                .bind(serde_json::Value::Array(winners))
+                .bind(d.drawn_at.as_datetime())
+                .execute(&mut *conn)
+                .await
+                .context("recording a draw")?;
+        }
+        GiveawayEvent::EntryAbandoned(_) => {}
+    }
+    Ok(())
+}
+
+async fn apply_poll(conn: &mut PgConnection, s: &str, org: &str, id: Uuid, event: &PollEvent) -> anyhow::Result<()> {
+    match event {
+        PollEvent::PollOpened(o) => {
+            sqlx::query(&sql::inserting_poll(s))
+                .bind(org)
+                .bind(id)
+                .bind(&o.question)
+                .bind(&o.options)
+                .bind(o.channels.iter().map(ToString::to_string).collect::<Vec<_>>())
+                .bind(o.allow_change)
+                .bind(vec![0_i64; o.options.len()])
+                .bind(o.opened_at.as_datetime())
+                .bind(o.closes_at.as_datetime())
+                .execute(&mut *conn)
+                .await
+                .context("inserting a poll")?;
+        }
+        PollEvent::VoteCast(v) => {
+            sqlx::query(&sql::counting_vote(s))
+                .bind(org)
+                .bind(id)
+                .bind(i64::from(v.option) + 1)
+                .bind(v.previous.map(|p| i64::from(p) + 1))
+                .execute(&mut *conn)
+                .await
+                .context("counting a vote")?;
+        }
+        PollEvent::PollClosed(c) => {
+            let counts: Vec<i64> = c.counts.iter().map(|n| i64::try_from(*n).unwrap_or(i64::MAX)).collect();
+            sqlx::query(&sql::ending_poll(s))
+                .bind(org)
+                .bind(id)
+                .bind("closed")
+                .bind(Some(counts))
+                .bind(c.closed_at.as_datetime())
+                .execute(&mut *conn)
+                .await
+                .context("closing a poll")?;
+        }
+        PollEvent::PollCancelled(c) => {
+            sqlx::query(&sql::ending_poll(s))
+                .bind(org)
+                .bind(id)
+                .bind("cancelled")
+                .bind(None::<Vec<i64>>)
+                .bind(c.cancelled_at.as_datetime())
+                .execute(&mut *conn)
+                .await
+                .context("cancelling a poll")?;
+        }
+    }
+    Ok(())
+}
