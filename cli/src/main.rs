@@ -50,6 +50,10 @@ enum Command {
     /// Tokens and signing keys.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
+    /// Checks what the log says against what was published: a giveaway's
+    /// draw recomputed from the Kafka log alone.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -74,6 +78,7 @@ fn main() -> anyhow::Result<()> {
             Command::Replay(args) => commands::replay::run(args).await,
             Command::Status(args) => commands::status::run(args).await,
             Command::Token(command) => commands::token::run(command).await,
+            Command::Audit(command) => commands::audit::run(command).await,
         }
     })
 }

@@ -7,6 +7,7 @@ mod local_broker;
 mod producer;
 mod resume;
 mod topic_partition;
+mod topic_reader;
 mod topics;
 
 pub use broker_watch::{BrokerProcess, WatchedBroker};
@@ -14,6 +15,7 @@ pub use local_broker::{LocalBroker, LocalBrokerStorage};
 pub use producer::{idempotent_producer, LogProducer};
 pub use resume::{Admit, ResumeGuard};
 pub use topic_partition::TopicPartition;
+pub use topic_reader::{read_topic, RawRecord};
 pub use topics::{ensure_topics, partitions_of, watermarks};
 
 use rdkafka::ClientConfig;

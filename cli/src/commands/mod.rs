@@ -1,5 +1,6 @@
 //! One module per subcommand; what they share is here.
 
+pub mod audit;
 pub mod bench;
 pub mod render;
 pub mod replay;

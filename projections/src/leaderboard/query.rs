@@ -116,7 +116,8 @@ pub async fn person_of(pool: &PgPool, schema: &str, org: &str, account: &str) ->
         .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
         .context("reading a person's accounts")?;
     if !accounts.contains(&person) {
-        accounts.insert(0, person.clone());
+        accounts.push(person.clone());
+        accounts.sort();
     }
     Ok((person, accounts))
 }

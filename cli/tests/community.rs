@@ -1,0 +1,360 @@
+//! Community features through the whole stack and a real broker: a
+//! giveaway's winners recomputed by `wavestack audit giveaway` from the
+//! Kafka log alone, and tampered copies of its log caught; merges of two
+//! people with points, interrupted after each step as a killed process
+//! leaves them, finished by the community settler, with the cross-platform
+//! leaderboard adding up exactly.
+
+mod support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use support::{get_json, issue_token, post_json, start, Stack};
+use wavestack_adapters::command_bus::{CommandBus, Policies};
+use wavestack_adapters::kafka::{ensure_topics, read_topic, KafkaConfig};
+use wavestack_domain::giveaway::{GiveawayEvent, Seed};
+use wavestack_domain::identity::{IdentityCommand, Redeem};
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::value::{Account, ActorId, IdentityStreamId, OrgId, Timestamp};
+use wavestack_schemas::{Codec, LogEvent};
+
+fn said(platform: &str, channel: &str, user: &str, id: &str, text: &str) -> Value {
+    json!({"platform": platform, "channel": channel, "user_id": user, "message_id": id, "author": user, "text": text})
+}
+
+async fn chat(http: &reqwest::Client, stack: &Stack, bot: &str, messages: Vec<Value>) -> Vec<Value> {
+    let mut results = Vec::new();
+    for chunk in messages.chunks(500) {
+        let answer = post_json(http, stack, bot, "/v1/chat/messages", &json!({"messages": chunk})).await;
+        results.extend(answer["results"].as_array().unwrap_or_else(|| panic!("{answer}")).iter().cloned());
+    }
+    results
+}
+
+/// `wavestack audit giveaway`, run as an auditor runs it: JSON and the exit status.
+fn audit(stack: &Stack, giveaway: &str, topic: Option<&str>) -> (bool, Value) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wavestack"));
+    command.args(["audit", "giveaway", giveaway, "--json"]).env("KAFKA_BROKERS", &stack.kafka);
+    if let Some(topic) = topic {
+        command.args(["--topic", topic]);
+    }
+    let out = command.output().unwrap();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    (out.status.success(), report)
+}
+
+/// Copies the giveaway's records to `topic`, each passed through `tamper`.
+async fn copy_tampered(
+    stack: &Stack,
+    aggregate_id: &str,
+    topic: &str,
+    tamper: impl Fn(&mut Vec<wavestack_schemas::LogEnvelope>),
+) {
+    let kafka = KafkaConfig::new(&stack.kafka);
+    let key = aggregate_id.as_bytes().to_vec();
+    let records =
+        read_topic(&kafka, "wavestack.giveaway.events.v1", move |k| k == Some(key.as_slice()), Duration::from_secs(60))
+            .await
+            .unwrap();
+    let codec = Codec::from_catalog().unwrap();
+    let mut envelopes: Vec<_> = records.iter().map(|r| codec.decode(r.value.as_ref().unwrap()).unwrap()).collect();
+    envelopes.sort_by_key(|e| e.sequence);
+    envelopes.dedup_by_key(|e| e.sequence);
+    tamper(&mut envelopes);
+    ensure_topics(&kafka, &[topic.to_owned()]).await.unwrap();
+    let producer: FutureProducer = kafka.client_config().create().unwrap();
+    for envelope in envelopes {
+        let bytes = codec.encode(&envelope).unwrap();
+        let record = FutureRecord::to(topic).key(aggregate_id).payload(&bytes);
+        producer.send(record, Duration::from_secs(10)).await.map_err(|(e, _)| e).unwrap();
+    }
+}
+
+fn finding_kinds(report: &Value) -> Vec<String> {
+    let kinds = |field: &str| {
+        report[field].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    [kinds("log_findings"), kinds("findings")].concat()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_draw_is_recomputed_from_the_kafka_log_alone_and_a_tampered_log_is_caught(pool: PgPool) {
+    let stack = start(&pool).await;
+    let http = reqwest::Client::new();
+    let manager = issue_token(&stack, "acme", "channels:write");
+    let bot = issue_token(&stack, "acme", "chat:write");
+    let reader = issue_token(&stack, "acme", "read");
+
+    // Ada is one person on Twitch and Discord.
+    let linked = chat(&http, &stack, &bot, vec![said("twitch", "shroud", "ada", "l1", "!link")]).await;
+    let whisper = linked[0]["whispers"][0]["text"].as_str().unwrap().to_owned();
+    let code = whisper.split_whitespace().nth(4).unwrap().trim_end_matches('.').to_owned();
+    let verified =
+        chat(&http, &stack, &bot, vec![said("discord", "42", "ada-d", "v1", &format!("!verify {code}"))]).await;
+    assert_eq!(verified[0]["replies"][0]["text"], "@ada-d, linked: twitch:ada, discord:ada-d");
+
+    let body = json!({"title": "a headset", "channels": ["twitch/shroud", "discord/42"], "subscriber_luck": 2});
+    let opened = post_json(&http, &stack, &manager, "/v1/giveaways", &body).await;
+    let id = opened["giveaway_id"].as_str().unwrap_or_else(|| panic!("{opened}")).to_owned();
+    let aggregate_id = format!("acme/{id}");
+    let mut messages = Vec::new();
+    for i in 0..500 {
+        let mut sub = said("twitch", "shroud", &format!("t{i}"), &format!("tj{i}"), "!join");
+        if i % 5 == 0 {
+            sub["role"] = json!("subscriber");
+        }
+        messages.push(sub);
+        messages.push(said("discord", "42", &format!("d{i}"), &format!("dj{i}"), "!join"));
+    }
+    messages.push(said("twitch", "shroud", "ada", "aj1", "!join"));
+    messages.push(said("discord", "42", "ada-d", "aj2", "!join"));
+    let results = chat(&http, &stack, &bot, messages).await;
+    assert_eq!(results.last().unwrap()["replies"][0]["text"], "@ada-d, you have already entered");
+    let drawn = post_json(&http, &stack, &manager, &format!("/v1/giveaways/{id}/draw"), &json!({"count": 3})).await;
+    assert_eq!(drawn["entries"], 1001, "{drawn}");
+    let first = drawn["winners"][0]["person"].as_str().unwrap().to_owned();
+    let redrawn =
+        post_json(&http, &stack, &manager, &format!("/v1/giveaways/{id}/redraw"), &json!({"replace": first})).await;
+    let last_sequence = redrawn["sequence"].as_u64().unwrap_or_else(|| panic!("{redrawn}"));
+
+    // The auditor reads the log until the relay has put every event on it.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let report = loop {
+        let (held, report) = audit(&stack, &aggregate_id, None);
+        if report["events"].as_u64() == Some(last_sequence) {
+            assert!(held, "{report:#}");
+            break report;
+        }
+        assert!(Instant::now() < deadline, "the log never held the whole giveaway: {report}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(report["entries"], 1001);
+    assert_eq!(report["rounds"], 2);
+    assert_eq!(report["published"], report["winners"]);
+    let published: Vec<&str> =
+        drawn["winners"].as_array().unwrap().iter().map(|w| w["person"].as_str().unwrap()).collect();
+    assert_eq!(report["winners"][0], json!(published));
+    // And the one command the README gives, without --json.
+    let plain = Command::new(env!("CARGO_BIN_EXE_wavestack"))
+        .args(["audit", "giveaway", &id, "--org", "acme"])
+        .env("KAFKA_BROKERS", &stack.kafka)
+        .output()
+        .unwrap();
+    assert!(plain.status.success());
+    assert!(String::from_utf8_lossy(&plain.stdout).contains("the published winners hold"));
+
+    // A seed other than the committed one.
+    copy_tampered(&stack, &aggregate_id, "tampered.seed", |events| {
+        for e in events.iter_mut() {
+            if let LogEvent::Giveaway(GiveawayEvent::WinnersDrawn(d)) = &mut e.event {
+                d.seed = Seed::from_bytes([7; 32]).to_hex();
+            }
+        }
+    })
+    .await;
+    let (held, report) = audit(&stack, &aggregate_id, Some("tampered.seed"));
+    assert!(!held);
+    assert!(finding_kinds(&report).contains(&"seed_mismatch".to_owned()), "{report}");
+
+    // The entry list reordered (two entries' places swapped).
+    copy_tampered(&stack, &aggregate_id, "tampered.order", |events| {
+        let entries: Vec<usize> = events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e.event, LogEvent::Giveaway(GiveawayEvent::EntryAccepted(_))))
+            .map(|(i, _)| i)
+            .collect();
+        for (a, b) in [(entries[0], entries[700]), (entries[3], entries[400])] {
+            let (first, second) = (events[a].event.clone(), events[b].event.clone());
+            events[a].event = second;
+            events[b].event = first;
+        }
+    })
+    .await;
+    let (held, report) = audit(&stack, &aggregate_id, Some("tampered.order"));
+    assert!(!held);
+    assert!(finding_kinds(&report).contains(&"winners_mismatch".to_owned()), "{report}");
+
+    // An entry deleted from the log.
+    copy_tampered(&stack, &aggregate_id, "tampered.deleted", |events| {
+        events.remove(10);
+    })
+    .await;
+    let (held, report) = audit(&stack, &aggregate_id, Some("tampered.deleted"));
+    assert!(!held);
+    assert!(finding_kinds(&report).contains(&"missing_sequence".to_owned()), "{report}");
+
+    // The read model shows the commitment, the revealed seed and every round.
+    let giveaway = get_json(&http, &stack, &reader, &format!("/v1/giveaways/{id}"), &[]).await;
+    assert_eq!((giveaway["entries"].as_i64(), giveaway["rounds"].as_i64()), (Some(1001), Some(2)), "{giveaway}");
+    assert_eq!(
+        Seed::parse_hex(giveaway["seed"].as_str().unwrap()).unwrap().commitment(),
+        giveaway["commitment"].as_str().unwrap()
+    );
+}
+
+/// Ada-t and Ada-d, each a person with points, merged; the merge stopped
+/// after `steps` of the verifier's two accounts joined (0: after the code
+/// was redeemed, nothing more), as a process killed there leaves it.
+async fn interrupted_merge(bus: &CommandBus, steps: usize) {
+    let org = OrgId::parse("acme").unwrap();
+    let root = Account::parse("twitch:ada").unwrap();
+    let verifier = Account::parse("discord:ada-d").unwrap();
+    let verifier_member = Account::parse("youtube:ada-y").unwrap();
+    let at = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
+    let metadata = EventMetadata {
+        org: org.clone(),
+        actor: ActorId::parse("discord:ada-d").unwrap(),
+        correlation_id: uuid::Uuid::new_v4(),
+        causation_id: None,
+        request_id: None,
+        occurred_at: at,
+    };
+    // The verifier's person already holds two accounts (Discord, YouTube).
+    for (stream, command) in [
+        (
+            &verifier,
+            IdentityCommand::IssueCode {
+                this: verifier.clone(),
+                issued_by: verifier.clone(),
+                code_digest: "a".repeat(64),
+                at,
+            },
+        ),
+        (
+            &verifier,
+            IdentityCommand::Redeem(Redeem {
+                this: verifier.clone(),
+                code_digest: "a".repeat(64),
+                from_root: verifier_member.clone(),
+                accounts: vec![verifier_member.clone()],
+                merge_id: uuid::Uuid::from_u128(1),
+                at,
+            }),
+        ),
+        (
+            &verifier_member,
+            IdentityCommand::Join {
+                root: verifier.clone(),
+                from_root: verifier_member.clone(),
+                merge_id: uuid::Uuid::from_u128(1),
+                at,
+            },
+        ),
+        (
+            &verifier,
+            IdentityCommand::CompleteMerge {
+                merge_id: uuid::Uuid::from_u128(1),
+                joined: vec![verifier_member.clone()],
+                at,
+            },
+        ),
+        (
+            &root,
+            IdentityCommand::IssueCode { this: root.clone(), issued_by: root.clone(), code_digest: "b".repeat(64), at },
+        ),
+        (
+            &root,
+            IdentityCommand::Redeem(Redeem {
+                this: root.clone(),
+                code_digest: "b".repeat(64),
+                from_root: verifier.clone(),
+                accounts: vec![verifier.clone(), verifier_member.clone()],
+                merge_id: uuid::Uuid::from_u128(2),
+                at,
+            }),
+        ),
+    ] {
+        bus.identity.execute(IdentityStreamId::new(&org, stream).as_str(), command, &metadata).await.unwrap();
+    }
+    for account in [&verifier, &verifier_member].into_iter().take(steps) {
+        let join = IdentityCommand::Join {
+            root: root.clone(),
+            from_root: verifier.clone(),
+            merge_id: uuid::Uuid::from_u128(2),
+            at,
+        };
+        bus.identity.execute(IdentityStreamId::new(&org, account).as_str(), join, &metadata).await.unwrap();
+    }
+}
+
+async fn people(http: &reqwest::Client, stack: &Stack, reader: &str) -> Vec<Value> {
+    get_json(http, stack, reader, "/v1/leaderboard", &[("limit", "500")]).await["entries"].as_array().unwrap().clone()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_merge_stopped_after_the_code_was_redeemed_is_finished_from_the_log_and_adds_up(pool: PgPool) {
+    merge_scenario(&pool, 0).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_merge_stopped_after_one_account_joined_is_finished_from_the_log_and_adds_up(pool: PgPool) {
+    merge_scenario(&pool, 1).await;
+}
+
+async fn merge_scenario(pool: &PgPool, steps: usize) {
+    let stack = start(pool).await;
+    let http = reqwest::Client::new();
+    let manager = issue_token(&stack, "acme", "channels:write");
+    let bot = issue_token(&stack, "acme", "chat:write");
+    let reader = issue_token(&stack, "acme", "read");
+    let policy = json!({"points_per_message": 10, "cooldown_seconds": 0, "daily_bonus": 0, "subscriber_percent": 100});
+    for channel in ["twitch/shroud", "discord/42", "youtube/yt"] {
+        let put = http.put(format!("{}/v1/channels/{channel}/points-policy", stack.command_api)).bearer_auth(&manager);
+        assert_eq!(put.json(&policy).send().await.unwrap().status(), 202);
+    }
+    // Each of Ada's accounts and Bob earn points in their channels.
+    let mut messages = Vec::new();
+    for (platform, channel, user, count) in [
+        ("twitch", "shroud", "ada", 3),
+        ("discord", "42", "ada-d", 2),
+        ("youtube", "yt", "ada-y", 4),
+        ("twitch", "shroud", "bob", 5),
+    ] {
+        for i in 0..count {
+            messages.push(said(platform, channel, user, &format!("{user}-{i}"), "hello"));
+        }
+    }
+    chat(&http, &stack, &bot, messages).await;
+    let total = 140;
+
+    let bus = CommandBus::new(pool.clone(), Policies::default());
+    interrupted_merge(&bus, steps).await;
+
+    // The settler finishes the merge from the log; the people read model
+    // then ranks Ada as one person with all three accounts' points.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let board = people(&http, &stack, &reader).await;
+        let sum: i64 = board.iter().map(|p| p["points"].as_i64().unwrap()).sum();
+        let accounts: usize = board.iter().map(|p| p["accounts"].as_array().unwrap().len()).sum();
+        // At every moment each account is one person's: nothing counted
+        // twice or lost, whatever the merge's progress.
+        if accounts == 4 {
+            assert_eq!(sum, total, "{board:?}");
+        }
+        let ada = board.iter().find(|p| p["person"] == "twitch:ada");
+        if ada.is_some_and(|a| a["accounts"].as_array().unwrap().len() == 3) {
+            assert_eq!(ada.unwrap()["points"], 90, "{board:?}");
+            assert_eq!(board.len(), 2, "{board:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the merge never finished (after step {steps}): {board:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let by_settler: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE aggregate_type = 'identity' AND metadata->>'actor' = 'svc:community-settler'
+            AND event_type IN ('PersonJoined', 'AccountsJoined')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(by_settler as usize, 2 - steps + 1, "the settler wrote the joins left and the completion");
+    let person = get_json(&http, &stack, &reader, "/v1/people/youtube:ada-y", &[]).await;
+    assert_eq!(person, json!({"person": "twitch:ada", "accounts": ["discord:ada-d", "twitch:ada", "youtube:ada-y"]}));
+}
