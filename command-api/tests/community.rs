@@ -310,3 +310,107 @@ async fn codes_expire_are_single_use_refuse_guesses_alike_and_lock_after_five(po
     let response = app.http.delete(app.url("/v1/identities/discord:ada-d")).bearer_auth(&manager).send().await.unwrap();
     assert_eq!(response.status(), 404);
 }
+
+/// A paid `!join` whose entry never reached the giveaway (the API killed
+/// between the two writes), settled as the community settler does.
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_price_paid_for_an_entry_that_never_arrived_is_refunded_once_and_the_entry_cannot_arrive_late(
+    pool: sqlx::PgPool,
+) {
+    use wavestack_adapters::command_bus::{CommandBus, Policies};
+    use wavestack_adapters::community_settlement::settle_entry;
+    use wavestack_domain::chat::{ChatCommand, PointsRequest, ReceiveChatMessage, Viewer};
+    use wavestack_domain::giveaway::{EnterGiveaway, GiveawayCommand, GiveawayError};
+    use wavestack_domain::metadata::EventMetadata;
+    use wavestack_domain::value::*;
+
+    let app = spawn_app(pool.clone()).await;
+    let manager = app.token_for("streamer", "acme", "channels:write");
+    let bot = app.token("acme", "chat:write");
+    let policy = json!({"points_per_message": 10, "cooldown_seconds": 0, "daily_bonus": 0, "subscriber_percent": 100});
+    assert_eq!(app.put("/v1/channels/twitch/shroud/points-policy", &manager, &policy).await.status, 202);
+    let opened = app.post("/v1/giveaways", &manager, &json!({"channels": ["twitch/shroud"], "cost": 15})).await;
+    let giveaway_id = GiveawayId::parse(opened.body["giveaway_id"].as_str().unwrap()).unwrap();
+    chat(
+        &app,
+        &bot,
+        vec![
+            said("twitch", "shroud", "ada", "h1", "hello", "10:00:00"),
+            said("twitch", "shroud", "ada", "h3", "again", "10:00:00"),
+            said("twitch", "shroud", "bob", "h2", "hi", "10:00:00"),
+        ],
+    )
+    .await;
+    chat(&app, &bot, vec![said("twitch", "shroud", "bob", "bj", "!join", "10:00:01")]).await;
+
+    // Ada's price taken, and then nothing: the process died.
+    let bus = CommandBus::new(pool.clone(), Policies::default());
+    let at = Timestamp::parse_rfc3339("2026-11-22T10:00:02Z").unwrap();
+    let metadata = EventMetadata {
+        org: OrgId::parse("acme").unwrap(),
+        actor: ActorId::parse("svc:test").unwrap(),
+        correlation_id: uuid::Uuid::new_v4(),
+        causation_id: None,
+        request_id: None,
+        occurred_at: at,
+    };
+    let viewer = Viewer {
+        platform: ChatPlatform::Twitch,
+        channel: ChannelId::parse("shroud").unwrap(),
+        user_id: PlatformUserId::parse("ada").unwrap(),
+    };
+    let payer = viewer.stream_id(&metadata.org);
+    let message_id = MessageId::parse("aj").unwrap();
+    let paid = ReceiveChatMessage {
+        viewer: viewer.clone(),
+        message_id: message_id.clone(),
+        author: DisplayName::parse("ada").unwrap(),
+        role: Role::Viewer,
+        text: ChatText::parse("!join").unwrap(),
+        sent_at: at,
+        points: PointsPolicy { points_per_message: 0, cooldown_seconds: 0, daily_bonus: 0, subscriber_percent: 100 },
+        invocation: None,
+        points_request: Some(PointsRequest::Enter { giveaway: giveaway_id, cost: 15 }),
+        level: UserLevel::Everyone,
+        emotes: 0,
+        moderation: Default::default(),
+    };
+    bus.chat.execute(&payer, ChatCommand::ReceiveChatMessage(paid), &metadata).await.unwrap();
+    assert_eq!(bus.chat.load(&payer).await.unwrap().balance(), 5);
+
+    // Settled twice (the fast path and a redelivery): refunded once.
+    for _ in 0..2 {
+        settle_entry(&bus, &payer, giveaway_id, &message_id, at, &metadata).await.unwrap();
+    }
+    assert_eq!(bus.chat.load(&payer).await.unwrap().balance(), 20);
+    // A late delivery of the entry is refused: it was settled as abandoned.
+    let giveaway = GiveawayStreamId::new(&metadata.org, giveaway_id);
+    let late = EnterGiveaway {
+        person: Account::parse("twitch:ada").unwrap(),
+        account: Account::parse("twitch:ada").unwrap(),
+        channel: ChannelRef::parse("twitch/shroud").unwrap(),
+        author: DisplayName::parse("ada").unwrap(),
+        message_id: message_id.clone(),
+        level: UserLevel::Everyone,
+        subscriber: false,
+        paid: 15,
+        at,
+    };
+    let refused = bus.giveaway.execute(giveaway.as_str(), GiveawayCommand::Enter(late), &metadata).await;
+    assert!(
+        matches!(refused, Err(wavestack_adapters::command_bus::CommandError::Rejected(GiveawayError::Closed))),
+        "{refused:?}"
+    );
+
+    // Bob's entry made it: settling it keeps his price.
+    let bob = Viewer { user_id: PlatformUserId::parse("bob").unwrap(), ..viewer };
+    let bob_stream = bob.stream_id(&metadata.org);
+    let before = bus.chat.load(&bob_stream).await.unwrap().balance();
+    settle_entry(&bus, &bob_stream, giveaway_id, &MessageId::parse("bj").unwrap(), at, &metadata).await.unwrap();
+    assert_eq!(bus.chat.load(&bob_stream).await.unwrap().balance(), before);
+    let refunds: (i64,) = sqlx::query_as("SELECT count(*) FROM events WHERE event_type = 'EntryRefunded'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(refunds.0, 1);
+}

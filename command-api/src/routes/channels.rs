@@ -12,13 +12,13 @@ use wavestack_adapters::http::{ApiError, Refused, ValidJson};
 use wavestack_domain::channel::{
     nightbot::DEFAULT_COOLDOWN_SECONDS, ChannelCommand, CommandDefinition, CommandEdit, ResponseTemplate,
 };
-use wavestack_domain::chat_command::{CommandUse, Invoker, Prepared, UseCommand};
 use wavestack_domain::value::{
-    Builtin, ChannelId, ChannelStreamId, ChatPlatform, ChatText, CommandName, CommandPrefix, CommandUseStreamId,
-    DisplayName, MessageId, PlatformUserId, PointsPolicy, UserLevel,
+    Builtin, ChannelId, ChannelRef, ChannelStreamId, ChatPlatform, ChatText, CommandName, CommandPrefix,
+    PlatformUserId, PointsPolicy, UserLevel,
 };
 
 use crate::command_error::command_error;
+use crate::community::announce::{announce, AnnounceError, Announcement};
 use crate::edge::{field, now, AcceptedBody, AcceptedResponse, Caller};
 use crate::state::AppState;
 
@@ -360,25 +360,12 @@ pub(crate) async fn say(
 ) -> Result<Response, ApiError> {
     let (platform, channel) = channel_at(&platform, channel)?;
     let text = field("text", ChatText::parse(body.text))?;
-    let actor = caller.metadata.actor.as_str();
-    let invoker = Invoker {
-        // Not a chat message: an id of its own, so that each say is one.
-        message_id: field("message_id", MessageId::parse(format!("say-{}", uuid::Uuid::new_v4())))?,
-        platform,
-        channel: channel.clone(),
-        user_id: field("actor", PlatformUserId::parse(actor))?,
-        author: field("actor", DisplayName::parse(actor))?,
-    };
-    let stream = CommandUseStreamId::new(&caller.metadata.org, platform, &channel, "dashboard.say");
-    let say = CommandUse::Decide(UseCommand {
-        invoker,
-        command: field("command", CommandName::parse("say"))?,
-        level: UserLevel::Broadcaster,
-        settings_version: 0,
-        at: now(),
-        prepared: Prepared::Answer { reply: text.to_string() },
-    });
-    let accepted =
-        state.bus.command_use.execute(stream.as_str(), say, &caller.metadata).await.map_err(command_error)?;
+    let channel = ChannelRef::new(platform, channel);
+    let said =
+        Announcement { channel: &channel, key: "dashboard.say", command: "say", text: text.to_string(), at: now() };
+    let accepted = announce(&state, &caller.metadata, said).await.map_err(|error| match error {
+        AnnounceError::Value { field, error } => ApiError::invalid_value(field, &error),
+        AnnounceError::Store(error) => command_error(error),
+    })?;
     Ok((StatusCode::ACCEPTED, Json(AcceptedBody::from(accepted))).into_response())
 }
