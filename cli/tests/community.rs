@@ -355,6 +355,93 @@ async fn merge_scenario(pool: &PgPool, steps: usize) {
     .await
     .unwrap();
     assert_eq!(by_settler as usize, 2 - steps + 1, "the settler wrote the joins left and the completion");
+    // The last seven days hold the same (every point was earned today).
+    let week = get_json(&http, &stack, &reader, "/v1/leaderboard", &[("window", "7d")]).await;
+    assert_eq!(
+        (week["entries"][0]["person"].as_str(), week["entries"][0]["points"].as_i64()),
+        (Some("twitch:ada"), Some(90))
+    );
+    let bad =
+        http.get(format!("{}/v1/leaderboard?window=1y", stack.query_api)).bearer_auth(&reader).send().await.unwrap();
+    assert_eq!(bad.status(), 422);
     let person = get_json(&http, &stack, &reader, "/v1/people/youtube:ada-y", &[]).await;
     assert_eq!(person, json!({"person": "twitch:ada", "accounts": ["discord:ada-d", "twitch:ada", "youtube:ada-y"]}));
+}
+
+/// Reads the socket until a message of `kind` satisfies `done`.
+async fn live_until(
+    socket: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    kind: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    use futures::StreamExt;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let message =
+            tokio::time::timeout(left, socket.next()).await.unwrap_or_else(|_| panic!("no {kind} message came"));
+        let message: Value = serde_json::from_str(message.unwrap().unwrap().to_text().unwrap()).unwrap();
+        if message["type"] == kind && done(&message["changes"]) {
+            return message;
+        }
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn polls_and_giveaways_move_live_on_the_feed_and_read_back_final(pool: PgPool) {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::Message as Ws;
+
+    let stack = start(&pool).await;
+    let http = reqwest::Client::new();
+    let manager = issue_token(&stack, "acme", "channels:write");
+    let bot = issue_token(&stack, "acme", "chat:write");
+    let reader = issue_token(&stack, "acme", "read");
+    let ws_url = stack.query_api.replace("http://", "ws://");
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(format!("{ws_url}/v1/live?access_token={reader}")).await.unwrap();
+    socket.send(Ws::text(r#"{"subscribe": ["shroud"]}"#)).await.unwrap();
+
+    let body = json!({"question": "Next game?", "options": ["Tetris", "Doom"], "channels": ["twitch/shroud"],
+                      "duration_seconds": 600, "allow_change": true});
+    let poll = post_json(&http, &stack, &manager, "/v1/polls", &body).await;
+    let poll_id = poll["poll_id"].as_str().unwrap_or_else(|| panic!("{poll}")).to_owned();
+    chat(
+        &http,
+        &stack,
+        &bot,
+        vec![said("twitch", "shroud", "ada", "v1", "!vote 2"), said("twitch", "shroud", "bob", "v2", "!vote doom")],
+    )
+    .await;
+    let live = live_until(&mut socket, "poll", |p| p["counts"] == json!([0, 2])).await;
+    assert_eq!(live["channel"], "shroud");
+    chat(&http, &stack, &bot, vec![said("twitch", "shroud", "ada", "v3", "!vote tetris")]).await;
+    live_until(&mut socket, "poll", |p| p["counts"] == json!([1, 1])).await;
+    let closed = post_json(&http, &stack, &manager, &format!("/v1/polls/{poll_id}/close"), &json!({})).await;
+    assert_eq!(closed["counts"], json!([1, 1]));
+    live_until(&mut socket, "poll", |p| p["phase"] == "closed").await;
+    let read = get_json(&http, &stack, &reader, &format!("/v1/polls/{poll_id}"), &[]).await;
+    assert_eq!((read["phase"].as_str(), &read["counts"]), (Some("closed"), &json!([1, 1])));
+
+    let opened = post_json(&http, &stack, &manager, "/v1/giveaways", &json!({"channels": ["twitch/shroud"]})).await;
+    let id = opened["giveaway_id"].as_str().unwrap().to_owned();
+    live_until(&mut socket, "giveaway", |g| g["phase"] == "open").await;
+    chat(
+        &http,
+        &stack,
+        &bot,
+        (0..5).map(|i| said("twitch", "shroud", &format!("v{i}"), &format!("j{i}"), "!join")).collect(),
+    )
+    .await;
+    live_until(&mut socket, "giveaway", |g| g["entries"] == 5).await;
+    post_json(&http, &stack, &manager, &format!("/v1/giveaways/{id}/draw"), &json!({})).await;
+    let drawn = live_until(&mut socket, "giveaway", |g| g["phase"] == "drawn").await;
+    assert_eq!(drawn["changes"]["winners"].as_array().unwrap().len(), 1);
+    let list = get_json(&http, &stack, &reader, "/v1/giveaways", &[]).await;
+    assert_eq!(list["giveaways"][0]["giveaway_id"], id.as_str());
+    // Another org sees none of it.
+    let rival = issue_token(&stack, "rival", "read");
+    let theirs = http.get(format!("{}/v1/giveaways/{id}", stack.query_api)).bearer_auth(&rival).send().await.unwrap();
+    assert_eq!(theirs.status(), 404);
+    assert_eq!(get_json(&http, &stack, &rival, "/v1/polls", &[]).await["polls"], json!([]));
 }
