@@ -40,7 +40,7 @@ fn stream(metadata: &EventMetadata, id: GiveawayId) -> GiveawayStreamId {
 
 async fn settings(state: &AppState, metadata: &EventMetadata, channel: &ChannelRef) -> Result<ChannelState, Failure> {
     let stream = ChannelStreamId::new(&metadata.org, channel.platform, &channel.channel);
-    Ok(state.bus.channel.load(stream.as_str()).await.map_err(|e| from_command(e, failure::channel))?)
+    state.bus.channel.load(stream.as_str()).await.map_err(|e| from_command(e, failure::channel))
 }
 
 async fn run(
