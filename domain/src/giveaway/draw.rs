@@ -118,6 +118,20 @@ mod tests {
     }
 
     #[test]
+    fn the_readmes_worked_example_holds() {
+        // README, "The draw anyone can check": an independent Python
+        // implementation of the prose gives these.
+        let seed = seed(0x2a);
+        assert_eq!(seed.commitment(), "544e62cee8033709e389e5b2755343d0d0fa8c4850215cfb6331717e80d1aea3");
+        assert_eq!(uniform(&Seed::from_bytes([0; 32]), 0, 0, 10), 1);
+        let weights = [1, 1, 2, 1, 1];
+        let entries: Vec<(u64, bool)> = weights.iter().map(|w| (*w, true)).collect();
+        assert_eq!(pick_winners(&seed, 0, 2, &entries), vec![3, 2]);
+        let after: Vec<(u64, bool)> = weights.iter().enumerate().map(|(i, w)| (*w, i != 3 && i != 2)).collect();
+        assert_eq!(pick_winners(&seed, 1, 1, &after), vec![1]);
+    }
+
+    #[test]
     fn same_inputs_same_winners_and_no_one_wins_twice() {
         let entries = vec![(1, true); 50];
         let a = pick_winners(&seed(1), 0, 10, &entries);
