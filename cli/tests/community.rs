@@ -445,3 +445,135 @@ async fn polls_and_giveaways_move_live_on_the_feed_and_read_back_final(pool: PgP
     assert_eq!(theirs.status(), 404);
     assert_eq!(get_json(&http, &stack, &rival, "/v1/polls", &[]).await["polls"], json!([]));
 }
+
+/// Pairs of accounts linking (`!link` on Twitch, `!verify` on Discord),
+/// each pair from its own sender, those starting before `until`.
+async fn linking_load(api: String, token: String, round: usize, pairs: std::ops::Range<usize>, until: Instant) {
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for pair in pairs {
+        let (api, token, http) = (api.clone(), token.clone(), http.clone());
+        tasks.spawn(async move {
+            if Instant::now() >= until {
+                return;
+            }
+            let link = said("twitch", "shroud", &format!("p{pair}"), &format!("r{round}-l{pair}"), "!link");
+            let Ok(answer) = http.post(format!("{api}/v1/chat/messages")).bearer_auth(&token).json(&link).send().await
+            else {
+                return;
+            };
+            let Ok(body) = answer.json::<Value>().await else { return };
+            let Some(whisper) = body["whispers"][0]["text"].as_str() else { return };
+            let code = whisper.split_whitespace().nth(4).unwrap().trim_end_matches('.').to_owned();
+            let verify =
+                said("discord", "42", &format!("p{pair}-d"), &format!("r{round}-v{pair}"), &format!("!verify {code}"));
+            // The stack may be dying: whatever happens, the log decides.
+            let _ = http.post(format!("{api}/v1/chat/messages")).bearer_auth(&token).json(&verify).send().await;
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// Merges begun (`CodeRedeemed`) and not completed (`AccountsJoined`).
+async fn unfinished_merges(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM events r WHERE r.aggregate_type = 'identity' AND r.event_type = 'CodeRedeemed'
+            AND NOT EXISTS (SELECT 1 FROM events c WHERE c.aggregate_id = r.aggregate_id AND c.event_type = 'AccountsJoined'
+                              AND c.payload->'AccountsJoined'->>'merge_id' = r.payload->'CodeRedeemed'->>'merge_id')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn merges_killed_at_random_moments_finish_and_every_point_is_counted_once(pool: PgPool) {
+    const PAIRS: usize = 160;
+    let mut rng = fastrand::Rng::with_seed(16);
+    let stack = support::start_binary(&pool).await;
+    let http = reqwest::Client::new();
+    let manager = issue_token(&stack, "acme", "channels:write");
+    let policy = json!({"points_per_message": 10, "cooldown_seconds": 0, "daily_bonus": 0, "subscriber_percent": 100});
+    for channel in ["twitch/shroud", "discord/42"] {
+        let put = http.put(format!("{}/v1/channels/{channel}/points-policy", stack.command_api)).bearer_auth(&manager);
+        assert_eq!(put.json(&policy).send().await.unwrap().status(), 202);
+    }
+    let bot = issue_token(&stack, "acme", "chat:write");
+    let mut hello = Vec::new();
+    for pair in 0..PAIRS {
+        hello.push(said("twitch", "shroud", &format!("p{pair}"), &format!("h{pair}"), "hello"));
+        hello.push(said("discord", "42", &format!("p{pair}-d"), &format!("hd{pair}"), "hello"));
+        hello.push(said("discord", "42", &format!("p{pair}-d"), &format!("hd2-{pair}"), "again"));
+    }
+    chat(&http, &stack, &bot, hello).await;
+
+    let mut left = Some(stack.kill());
+    for round in 0..4 {
+        let stack = support::relaunch(&pool, left.take().unwrap()).await;
+        let token = issue_token(&stack, "acme", "chat:write");
+        let alive = Duration::from_millis(rng.u64(300..1_200));
+        let pairs = (round * PAIRS / 4)..((round + 1) * PAIRS / 4);
+        let load =
+            tokio::spawn(linking_load(stack.command_api.clone(), token, round, pairs, Instant::now() + alive * 2));
+        tokio::time::sleep(alive).await;
+        left = Some(stack.kill());
+        load.await.unwrap();
+    }
+    let left_unfinished = unfinished_merges(&pool).await;
+
+    let stack = support::relaunch(&pool, left.take().unwrap()).await;
+    let reader = issue_token(&stack, "acme", "read");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while unfinished_merges(&pool).await > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "merges still unfinished: {}; {}",
+            unfinished_merges(&pool).await,
+            stack.log()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let merged: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = 'AccountsJoined'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    eprintln!("the kills left {left_unfinished} merges unfinished; {merged} merges in all");
+
+    // Every account is one person's, each merged person holds both
+    // accounts' points, and the org's points are all there once: the
+    // balances as the event store (the truth) has them.
+    let balances: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT DISTINCT ON (aggregate_id) aggregate_id, (payload->(event_type)->>'balance')::bigint FROM events
+          WHERE aggregate_type = 'chat' AND (payload::jsonb->(event_type)) ? 'balance'
+          ORDER BY aggregate_id, sequence DESC",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let total: i64 = balances.iter().map(|(_, b)| b).sum();
+    let balance_of = |account: &str| {
+        let (platform, user) = account.split_once(':').unwrap();
+        let channel = if platform == "twitch" { "shroud" } else { "42" };
+        let id = format!("acme/{platform}/{channel}/{user}");
+        balances.iter().find(|(a, _)| *a == id).map_or(0, |(_, b)| *b)
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let board = people(&http, &stack, &reader).await;
+        let sum: i64 = board.iter().map(|p| p["points"].as_i64().unwrap()).sum();
+        let accounts: usize = board.iter().map(|p| p["accounts"].as_array().unwrap().len()).sum();
+        let linked = board.iter().filter(|p| p["accounts"].as_array().unwrap().len() == 2).count();
+        if accounts == PAIRS * 2 && linked as i64 == merged {
+            assert_eq!(sum, total, "{board:?}");
+            for person in &board {
+                let accounts = person["accounts"].as_array().unwrap();
+                let owned: i64 = accounts.iter().map(|a| balance_of(a.as_str().unwrap())).sum();
+                assert_eq!(person["points"].as_i64(), Some(owned), "{person}");
+            }
+            break;
+        }
+        assert!(Instant::now() < deadline, "the people read model never showed {merged} merged: {board:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(merged > 0, "the load linked someone");
+}

@@ -55,18 +55,41 @@ pub struct Poll {
     pub closed_at: Option<OffsetDateTime>,
 }
 
-/// One giveaway of the org, or none.
-pub async fn giveaway(pool: &PgPool, schema: &str, org: &str, id: Uuid) -> anyhow::Result<Option<Giveaway>> {
-    check_schema_name(schema)?;
-    let statement =
-        format!("SELECT {} FROM {schema}.rm_giveaways WHERE org = $1 AND giveaway_id = $2", sql::giveaway_columns());
-    sqlx::query_as(&statement)
+/// One row of the org by its id, or none (none too before the projection
+/// made its tables).
+async fn one<T>(pool: &PgPool, statement: &str, org: &str, id: Uuid, what: &'static str) -> anyhow::Result<Option<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    sqlx::query_as(statement)
         .bind(org)
         .bind(id)
         .fetch_optional(pool)
         .await
         .or_else(|e| if read_model_missing(&e) { Ok(None) } else { Err(e) })
-        .context("reading a giveaway")
+        .with_context(|| format!("reading {what}"))
+}
+
+/// The org's newest rows.
+async fn newest<T>(pool: &PgPool, statement: &str, org: &str, limit: i64, what: &'static str) -> anyhow::Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    sqlx::query_as(statement)
+        .bind(org)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+        .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
+        .with_context(|| format!("reading {what}"))
+}
+
+/// One giveaway of the org, or none.
+pub async fn giveaway(pool: &PgPool, schema: &str, org: &str, id: Uuid) -> anyhow::Result<Option<Giveaway>> {
+    check_schema_name(schema)?;
+    let statement =
+        format!("SELECT {} FROM {schema}.rm_giveaways WHERE org = $1 AND giveaway_id = $2", sql::giveaway_columns());
+    one(pool, &statement, org, id, "a giveaway").await
 }
 
 /// The org's giveaways, newest first.
@@ -76,40 +99,23 @@ pub async fn giveaways(pool: &PgPool, schema: &str, org: &str, limit: i64) -> an
         "SELECT {} FROM {schema}.rm_giveaways WHERE org = $1 ORDER BY opened_at DESC, giveaway_id LIMIT $2",
         sql::giveaway_columns()
     );
-    sqlx::query_as(&statement)
-        .bind(org)
-        .bind(limit)
-        .fetch_all(pool)
-        .await
-        .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
-        .context("reading giveaways")
+    newest(pool, &statement, org, limit, "giveaways").await
 }
 
 pub async fn poll(pool: &PgPool, schema: &str, org: &str, id: Uuid) -> anyhow::Result<Option<Poll>> {
     check_schema_name(schema)?;
     let statement = format!("SELECT {} FROM {schema}.rm_polls WHERE org = $1 AND poll_id = $2", sql::poll_columns());
-    sqlx::query_as(&statement)
-        .bind(org)
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-        .or_else(|e| if read_model_missing(&e) { Ok(None) } else { Err(e) })
-        .context("reading a poll")
+    one(pool, &statement, org, id, "a poll").await
 }
 
+/// The org's polls, newest first.
 pub async fn polls(pool: &PgPool, schema: &str, org: &str, limit: i64) -> anyhow::Result<Vec<Poll>> {
     check_schema_name(schema)?;
     let statement = format!(
         "SELECT {} FROM {schema}.rm_polls WHERE org = $1 ORDER BY opened_at DESC, poll_id LIMIT $2",
         sql::poll_columns()
     );
-    sqlx::query_as(&statement)
-        .bind(org)
-        .bind(limit)
-        .fetch_all(pool)
-        .await
-        .or_else(|e| if read_model_missing(&e) { Ok(Vec::new()) } else { Err(e) })
-        .context("reading polls")
+    newest(pool, &statement, org, limit, "polls").await
 }
 
 /// The same read, inside the projection's transaction (for announcing).
