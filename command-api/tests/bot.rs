@@ -48,7 +48,10 @@ async fn a_conversation_defines_uses_edits_aliases_and_deletes_a_command(pool: s
     assert_eq!(say(moderator("m11", "!commands delete !hug")).await, ["@Mia, !hug deleted"]);
     assert!(say(subscriber("m12", "!hug @Bob")).await.is_empty(), "a deleted command is ordinary chat");
     let listed = say(viewer("m13", "!commands")).await;
-    assert_eq!(listed, ["Commands: !points, !give, !daily, !leaderboard, !commands, !clip"]);
+    assert_eq!(
+        listed,
+        ["Commands: !points, !give, !daily, !leaderboard, !commands, !clip, !vote, !link, !verify, !unlink"]
+    );
 
     // Every change to the settings is an event whose actor is the moderator.
     let actors: Vec<String> =

@@ -106,11 +106,20 @@ pub(crate) async fn commands(
         prefix: settings.prefix().to_string(),
         settings_version: settings.version(),
         points_policy: *settings.points(),
+        // `join` answers to the running giveaway's keyword, and only then.
         builtins: Builtin::ALL
             .iter()
-            .map(|b| {
-                let (name, enabled) = settings.builtin(*b);
-                BuiltinRow { builtin: *b, name: show(name.as_str()), enabled, uses: count(&format!("builtin.{b}")) }
+            .filter_map(|b| {
+                let (name, enabled) = match b {
+                    Builtin::Join => (settings.giveaway()?.1.clone(), true),
+                    _ => settings.builtin(*b),
+                };
+                Some(BuiltinRow {
+                    builtin: *b,
+                    name: show(name.as_str()),
+                    enabled,
+                    uses: count(&format!("builtin.{b}")),
+                })
             })
             .collect(),
         commands: settings
