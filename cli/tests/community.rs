@@ -577,3 +577,59 @@ async fn merges_killed_at_random_moments_finish_and_every_point_is_counted_once(
     }
     assert!(merged > 0, "the load linked someone");
 }
+
+/// A cancel written and nothing more (the API killed before its refunds):
+/// the community settler gives every price back from the log, once.
+#[sqlx::test(migrations = false)]
+async fn a_cancel_whose_refunds_a_kill_cut_short_is_refunded_from_the_log_once(pool: PgPool) {
+    use wavestack_domain::giveaway::GiveawayCommand;
+    use wavestack_domain::value::{GiveawayId, GiveawayStreamId};
+
+    let stack = start(&pool).await;
+    let http = reqwest::Client::new();
+    let manager = issue_token(&stack, "acme", "channels:write");
+    let bot = issue_token(&stack, "acme", "chat:write");
+    let policy = json!({"points_per_message": 10, "cooldown_seconds": 0, "daily_bonus": 0, "subscriber_percent": 100});
+    let put = http.put(format!("{}/v1/channels/twitch/shroud/points-policy", stack.command_api)).bearer_auth(&manager);
+    assert_eq!(put.json(&policy).send().await.unwrap().status(), 202);
+    let opened = post_json(&http, &stack, &manager, "/v1/giveaways", &json!({"channels": ["twitch/shroud"], "cost": 15})).await;
+    let id = GiveawayId::parse(opened["giveaway_id"].as_str().unwrap()).unwrap();
+    let mut messages = Vec::new();
+    for i in 0..10 {
+        messages.push(said("twitch", "shroud", &format!("v{i}"), &format!("h{i}"), "hello"));
+        messages.push(said("twitch", "shroud", &format!("v{i}"), &format!("j{i}"), "!join"));
+    }
+    chat(&http, &stack, &bot, messages).await;
+
+    let bus = CommandBus::new(pool.clone(), Policies::default());
+    let metadata = EventMetadata {
+        org: OrgId::parse("acme").unwrap(),
+        actor: ActorId::parse("svc:test").unwrap(),
+        correlation_id: uuid::Uuid::new_v4(),
+        causation_id: None,
+        request_id: None,
+        occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
+    };
+    let stream = GiveawayStreamId::new(&metadata.org, id);
+    let cancel = GiveawayCommand::Cancel { at: metadata.occurred_at };
+    bus.giveaway.execute(stream.as_str(), cancel, &metadata).await.unwrap();
+
+    let refunded = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM events WHERE event_type = 'EntryRefunded'").fetch_one(&pool).await.unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while refunded().await < 10 {
+        assert!(Instant::now() < deadline, "refunded {} of 10", refunded().await);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // Let a redelivery or a second pass come and go: still once each.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(refunded().await, 10);
+    let by_settler: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE event_type = 'EntryRefunded' AND metadata->>'actor' = 'svc:community-settler'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(by_settler, 10);
+}
