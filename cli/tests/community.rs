@@ -592,7 +592,8 @@ async fn a_cancel_whose_refunds_a_kill_cut_short_is_refunded_from_the_log_once(p
     let policy = json!({"points_per_message": 10, "cooldown_seconds": 0, "daily_bonus": 0, "subscriber_percent": 100});
     let put = http.put(format!("{}/v1/channels/twitch/shroud/points-policy", stack.command_api)).bearer_auth(&manager);
     assert_eq!(put.json(&policy).send().await.unwrap().status(), 202);
-    let opened = post_json(&http, &stack, &manager, "/v1/giveaways", &json!({"channels": ["twitch/shroud"], "cost": 15})).await;
+    let opened =
+        post_json(&http, &stack, &manager, "/v1/giveaways", &json!({"channels": ["twitch/shroud"], "cost": 15})).await;
     let id = GiveawayId::parse(opened["giveaway_id"].as_str().unwrap()).unwrap();
     let mut messages = Vec::new();
     for i in 0..10 {
@@ -615,7 +616,10 @@ async fn a_cancel_whose_refunds_a_kill_cut_short_is_refunded_from_the_log_once(p
     bus.giveaway.execute(stream.as_str(), cancel, &metadata).await.unwrap();
 
     let refunded = || async {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM events WHERE event_type = 'EntryRefunded'").fetch_one(&pool).await.unwrap()
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM events WHERE event_type = 'EntryRefunded'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     while refunded().await < 10 {
