@@ -13,6 +13,7 @@ pub mod metadata;
 pub mod moderation;
 pub mod poll;
 pub mod publication;
+pub mod team;
 pub mod value;
 
 pub use aggregate::Decider;

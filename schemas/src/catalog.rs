@@ -16,10 +16,11 @@ pub enum AggregateKind {
     Giveaway,
     Poll,
     Identity,
+    Team,
 }
 
 impl AggregateKind {
-    pub const ALL: [AggregateKind; 8] = [
+    pub const ALL: [AggregateKind; 9] = [
         AggregateKind::Chat,
         AggregateKind::Clip,
         AggregateKind::Publication,
@@ -28,6 +29,7 @@ impl AggregateKind {
         AggregateKind::Giveaway,
         AggregateKind::Poll,
         AggregateKind::Identity,
+        AggregateKind::Team,
     ];
 
     /// The cqrs-es aggregate type, as stored in the `events` table.
@@ -41,6 +43,7 @@ impl AggregateKind {
             AggregateKind::Giveaway => "giveaway",
             AggregateKind::Poll => "poll",
             AggregateKind::Identity => "identity",
+            AggregateKind::Team => "team",
         }
     }
 
@@ -121,6 +124,8 @@ pub static CATALOG: &[SchemaEntry] = &[
         version: 1,
         text: include_str!("../avro/identity/v1.avsc"),
     },
+    // The dashboard's people and their roles.
+    SchemaEntry { id: 15, aggregate: AggregateKind::Team, version: 1, text: include_str!("../avro/team/v1.avsc") },
 ];
 
 impl SchemaEntry {
@@ -178,6 +183,7 @@ mod tests {
     use wavestack_domain::{
         channel::ChannelState, chat::ChatState, chat_command::CommandUseState, clip::ClipState,
         giveaway::GiveawayState, identity::IdentityState, poll::PollState, publication::PublicationState,
+        team::TeamState,
     };
 
     #[test]
@@ -190,6 +196,7 @@ mod tests {
         assert_eq!(AggregateKind::Giveaway.aggregate_type(), GiveawayState::TYPE);
         assert_eq!(AggregateKind::Poll.aggregate_type(), PollState::TYPE);
         assert_eq!(AggregateKind::Identity.aggregate_type(), IdentityState::TYPE);
+        assert_eq!(AggregateKind::Team.aggregate_type(), TeamState::TYPE);
         assert_eq!(AggregateKind::Chat.subject(), "wavestack.chat.events.v1-value");
     }
 

@@ -11,6 +11,7 @@ use wavestack_domain::identity::IdentityEvent;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::poll::PollEvent;
 use wavestack_domain::publication::PublicationEvent;
+use wavestack_domain::team::TeamEvent;
 use wavestack_domain::value::{ActorId, OrgId};
 
 use crate::catalog::AggregateKind;
@@ -29,6 +30,7 @@ pub enum LogEvent {
     Giveaway(GiveawayEvent),
     Poll(PollEvent),
     Identity(IdentityEvent),
+    Team(TeamEvent),
 }
 
 impl LogEvent {
@@ -42,6 +44,7 @@ impl LogEvent {
             LogEvent::Giveaway(_) => AggregateKind::Giveaway,
             LogEvent::Poll(_) => AggregateKind::Poll,
             LogEvent::Identity(_) => AggregateKind::Identity,
+            LogEvent::Team(_) => AggregateKind::Team,
         }
     }
 
@@ -55,6 +58,7 @@ impl LogEvent {
             LogEvent::Giveaway(e) => e.name(),
             LogEvent::Poll(e) => e.name(),
             LogEvent::Identity(e) => e.name(),
+            LogEvent::Team(e) => e.name(),
         }
     }
 }
@@ -84,6 +88,7 @@ impl LogEnvelope {
             LogEvent::Giveaway(e) => payload::giveaway::to_avro(e),
             LogEvent::Poll(e) => payload::poll::to_avro(e),
             LogEvent::Identity(e) => payload::identity::to_avro(e),
+            LogEvent::Team(e) => payload::team::to_avro(e),
         };
         record([
             ("event_id", Value::Uuid(self.event_id)),
@@ -112,6 +117,7 @@ impl LogEnvelope {
             AggregateKind::Giveaway => LogEvent::Giveaway(payload::giveaway::from_avro(payload)?),
             AggregateKind::Poll => LogEvent::Poll(payload::poll::from_avro(payload)?),
             AggregateKind::Identity => LogEvent::Identity(payload::identity::from_avro(payload)?),
+            AggregateKind::Team => LogEvent::Team(payload::team::from_avro(payload)?),
         };
         let causation_id = f
             .optional_string("causation_id")?

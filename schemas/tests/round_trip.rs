@@ -12,6 +12,7 @@ use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::moderation::*;
 use wavestack_domain::poll::*;
 use wavestack_domain::publication::*;
+use wavestack_domain::team::*;
 use wavestack_domain::value::*;
 use wavestack_schemas::{unframe, Codec, LogEnvelope, LogEvent};
 
@@ -563,6 +564,22 @@ fn identity_event() -> impl Strategy<Value = IdentityEvent> {
     ]
 }
 
+fn team_event() -> impl Strategy<Value = TeamEvent> {
+    let user = || "[a-z0-9_.-]{2,32}".prop_map(|u| Username::parse(u).unwrap());
+    prop_oneof![
+        (user(), pick(MemberRole::ALL), ts()).prop_map(|(username, role, at)| TeamEvent::MemberAdded(MemberAdded {
+            username,
+            role,
+            at
+        })),
+        (user(), pick(MemberRole::ALL), pick(MemberRole::ALL), ts()).prop_map(|(username, role, previous, at)| {
+            TeamEvent::MemberRoleChanged(MemberRoleChanged { username, role, previous, at })
+        }),
+        (user(), ts()).prop_map(|(username, at)| TeamEvent::MemberRemoved(MemberRemoved { username, at })),
+        (user(), ts()).prop_map(|(username, at)| TeamEvent::PasswordSet(PasswordSet { username, at })),
+    ]
+}
+
 fn metadata() -> impl Strategy<Value = EventMetadata> {
     ("[a-z0-9_-]{1,20}", ident(), uuid(), proptest::option::of(uuid()), proptest::option::of(".{0,30}"), ts()).prop_map(
         |(org, actor, correlation_id, causation_id, request_id, occurred_at)| EventMetadata {
@@ -591,6 +608,7 @@ fn envelope() -> impl Strategy<Value = LogEnvelope> {
         giveaway_event().prop_map(LogEvent::Giveaway),
         poll_event().prop_map(LogEvent::Poll),
         identity_event().prop_map(LogEvent::Identity),
+        team_event().prop_map(LogEvent::Team),
     ];
     (uuid(), ident(), 1u64..i64::MAX as u64, "[0-9a-f]{64}", metadata(), event).prop_map(
         |(event_id, aggregate_id, sequence, hash, metadata, event)| LogEnvelope {

@@ -17,6 +17,7 @@ use wavestack_domain::giveaway::GiveawayState;
 use wavestack_domain::identity::IdentityState;
 use wavestack_domain::poll::PollState;
 use wavestack_domain::publication::PublicationState;
+use wavestack_domain::team::TeamState;
 
 /// What a state costs to keep, in rough units of one remembered id (about
 /// 60 bytes with its allocation): the budget below holds about 30 MB.
@@ -57,6 +58,12 @@ impl Footprint for PollState {
 }
 
 impl Footprint for IdentityState {}
+
+impl Footprint for TeamState {
+    fn footprint(&self) -> u64 {
+        1 + self.members().count() as u64
+    }
+}
 impl Footprint for ClipState {}
 impl Footprint for PublicationState {}
 

@@ -35,6 +35,7 @@ use wavestack_domain::identity::IdentityState;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::poll::PollState;
 use wavestack_domain::publication::{PublicationPolicy, PublicationState};
+use wavestack_domain::team::TeamState;
 use wavestack_domain::Decider;
 
 use self::append::{append, AppendError, EventRow, SnapshotRow, StreamRows};
@@ -393,6 +394,7 @@ pub struct CommandBus {
     pub giveaway: AggregateBus<GiveawayState>,
     pub poll: AggregateBus<PollState>,
     pub identity: AggregateBus<IdentityState>,
+    pub team: AggregateBus<TeamState>,
 }
 
 /// Deployment-wide rules. Points are the channel's own (its settings).
@@ -412,7 +414,8 @@ impl CommandBus {
             command_use: AggregateBus::new(pool.clone(), Some(COMMAND_USE_SNAPSHOT_EVERY), ()),
             giveaway: AggregateBus::new(pool.clone(), Some(GIVEAWAY_SNAPSHOT_EVERY), ()),
             poll: AggregateBus::new(pool.clone(), Some(POLL_SNAPSHOT_EVERY), ()),
-            identity: AggregateBus::new(pool, None, ()),
+            identity: AggregateBus::new(pool.clone(), None, ()),
+            team: AggregateBus::new(pool, None, ()),
         }
     }
 }

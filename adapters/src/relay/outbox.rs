@@ -79,6 +79,7 @@ impl OutboxEvent {
             AggregateKind::Identity => {
                 LogEvent::Identity(Deserialize::deserialize(&self.payload).with_context(context)?)
             }
+            AggregateKind::Team => LogEvent::Team(Deserialize::deserialize(&self.payload).with_context(context)?),
         };
         let map: HashMap<String, String> = Deserialize::deserialize(&self.metadata).with_context(context)?;
         Ok(LogEnvelope {

@@ -47,6 +47,18 @@ fn check_org(raw: &str, max: usize) -> Result<(), ValueError> {
     }
 }
 
+fn check_username(raw: &str, max: usize) -> Result<(), ValueError> {
+    check_length(raw, 2, max)?;
+    if raw.chars().count() < 2 {
+        return Err(ValueError::Invalid("must be at least 2 characters"));
+    }
+    if raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')) {
+        Ok(())
+    } else {
+        Err(ValueError::InvalidCharacters)
+    }
+}
+
 fn check_idempotency_key(raw: &str, max: usize) -> Result<(), ValueError> {
     check_length(raw, 1, max)?;
     if raw.bytes().all(|b| b.is_ascii_graphic()) {
@@ -75,6 +87,11 @@ identifier!(
 identifier!(
     /// Who issued a command: a service client, a user, a worker.
     ActorId, max = 128, check = check_identifier
+);
+identifier!(
+    /// A person who logs in to an org's dashboard: 2 to 32 lowercase
+    /// letters, digits and `-_.`.
+    Username, max = 32, check = check_username
 );
 identifier!(
     /// A client-chosen key that makes a create request safe to retry.

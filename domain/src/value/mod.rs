@@ -17,11 +17,12 @@ pub use account::{Account, ChannelRef};
 pub use error::ValueError;
 pub use ids::{
     ActorId, ChannelId, ClipId, GiveawayId, IdempotencyKey, MessageId, OrgId, PlatformUserId, PollId, PublicationId,
+    Username,
 };
 pub use level::{Builtin, CommandName, CommandPrefix, PointsPolicy, UserLevel};
 pub use media::{ClipDuration, ClipSource, ClipStart, Container, ContentHash, MediaUri};
 pub(crate) use platform::closed_enum;
-pub use platform::{ChatPlatform, Role};
+pub use platform::{ChatPlatform, MemberRole, Role};
 pub use publish::{Asset, AssetUrl, Hashtag, Hashtags, TargetPlatform, Targets};
 pub use stream_ids::{
     ChannelStreamId, ChatStreamId, ClipStreamId, CommandUseStreamId, GiveawayStreamId, IdentityStreamId, PollStreamId,

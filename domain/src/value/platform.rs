@@ -77,6 +77,16 @@ closed_enum!(
     }
 );
 
+closed_enum!(
+    /// What a person may do on an org's dashboard: owners everything
+    /// (roles included), moderators run the channels, viewers read.
+    MemberRole {
+        Owner => "owner",
+        Moderator => "moderator",
+        Viewer => "viewer",
+    }
+);
+
 impl ChatPlatform {
     /// The longest message the platform's chat takes, in characters.
     pub fn message_limit(self) -> usize {

@@ -198,7 +198,7 @@ pub(crate) fn facts_of(envelope: &LogEnvelope, links: &Links) -> anyhow::Result<
         // Balances are the leaderboard's; settings changes count nothing.
         LogEvent::Chat(_) | LogEvent::Channel(_) => vec![],
         // Community features are counted by their own read model.
-        LogEvent::Giveaway(_) | LogEvent::Poll(_) | LogEvent::Identity(_) => vec![],
+        LogEvent::Giveaway(_) | LogEvent::Poll(_) | LogEvent::Identity(_) | LogEvent::Team(_) => vec![],
         LogEvent::Clip(ClipEvent::ClipRequested(r)) => {
             vec![fact(Place::Channel(r.channel.to_string()), Counter::ClipsRequested, occurred, 1)]
         }

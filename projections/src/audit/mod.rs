@@ -123,6 +123,7 @@ fn payload_of(event: &LogEvent) -> anyhow::Result<serde_json::Value> {
         LogEvent::Giveaway(e) => serde_json::to_value(e),
         LogEvent::Poll(e) => serde_json::to_value(e),
         LogEvent::Identity(e) => serde_json::to_value(e),
+        LogEvent::Team(e) => serde_json::to_value(e),
     }
     .context("serialising an event payload")?;
     Ok(match tagged {

@@ -87,7 +87,8 @@ impl Projection for Queue {
                 | LogEvent::CommandUse(_)
                 | LogEvent::Giveaway(_)
                 | LogEvent::Poll(_)
-                | LogEvent::Identity(_) => {}
+                | LogEvent::Identity(_)
+                | LogEvent::Team(_) => {}
             }
         }
         for stream in clips {

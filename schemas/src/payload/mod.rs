@@ -10,6 +10,7 @@ pub(crate) mod giveaway;
 pub(crate) mod identity;
 pub(crate) mod poll;
 pub(crate) mod publication;
+pub(crate) mod team;
 
 use apache_avro::types::Value;
 

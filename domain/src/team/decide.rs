@@ -1,0 +1,72 @@
+use super::command::TeamCommand;
+use super::error::TeamError;
+use super::event::*;
+use super::state::{TeamState, MAX_MEMBERS};
+use crate::aggregate::Decider;
+use crate::value::{MemberRole, Username};
+
+impl Decider for TeamState {
+    type Command = TeamCommand;
+    type Event = TeamEvent;
+    type Error = TeamError;
+    type Policy = ();
+
+    fn decide(&self, command: TeamCommand, _: &()) -> Result<Vec<TeamEvent>, TeamError> {
+        match command {
+            TeamCommand::Add { username, role, by, at } => {
+                self.owner_or_operator(by.as_ref())?;
+                if self.members.contains_key(&username) {
+                    return Err(TeamError::Exists(username));
+                }
+                if self.members.len() >= MAX_MEMBERS {
+                    return Err(TeamError::Full { max: MAX_MEMBERS });
+                }
+                Ok(vec![TeamEvent::MemberAdded(MemberAdded { username, role, at })])
+            }
+            TeamCommand::ChangeRole { username, role, by, at } => {
+                self.owner_or_operator(by.as_ref())?;
+                let previous = self.role_of(&username).ok_or_else(|| TeamError::Unknown(username.clone()))?;
+                if previous == role {
+                    return Ok(vec![]);
+                }
+                if previous == MemberRole::Owner && self.owners() == 1 {
+                    return Err(TeamError::LastOwner);
+                }
+                Ok(vec![TeamEvent::MemberRoleChanged(MemberRoleChanged { username, role, previous, at })])
+            }
+            TeamCommand::Remove { username, by, at } => {
+                self.owner_or_operator(by.as_ref())?;
+                let role = self.role_of(&username).ok_or_else(|| TeamError::Unknown(username.clone()))?;
+                if role == MemberRole::Owner && self.owners() == 1 {
+                    return Err(TeamError::LastOwner);
+                }
+                Ok(vec![TeamEvent::MemberRemoved(MemberRemoved { username, at })])
+            }
+            TeamCommand::RecordPasswordSet { username, by, at } => {
+                if self.role_of(&username).is_none() {
+                    return Err(TeamError::Unknown(username));
+                }
+                if by.as_ref() != Some(&username) {
+                    self.owner_or_operator(by.as_ref())?;
+                }
+                Ok(vec![TeamEvent::PasswordSet(PasswordSet { username, at })])
+            }
+        }
+    }
+
+    fn evolve(&mut self, event: &TeamEvent) {
+        TeamState::evolve(self, event);
+    }
+}
+
+impl TeamState {
+    /// The operator (no member: the CLI) or an owner; a moderator never
+    /// changes who may do what.
+    fn owner_or_operator(&self, by: Option<&Username>) -> Result<(), TeamError> {
+        match by {
+            None => Ok(()),
+            Some(member) if self.role_of(member) == Some(MemberRole::Owner) => Ok(()),
+            Some(_) => Err(TeamError::NotOwner),
+        }
+    }
+}

@@ -1,0 +1,55 @@
+use apache_avro::types::Value;
+use wavestack_domain::team::*;
+use wavestack_domain::value::*;
+
+use super::closed_enum;
+use crate::error::CodecError;
+use crate::fields::{branch, record, string, timestamp, Fields};
+
+fn role(r: MemberRole) -> Value {
+    closed_enum(MemberRole::ALL, r, r.as_str())
+}
+
+pub(crate) fn to_avro(event: &TeamEvent) -> Value {
+    let (index, value) = match event {
+        TeamEvent::MemberAdded(e) => {
+            (0, record([("username", string(e.username.as_str())), ("role", role(e.role)), ("at", timestamp(e.at))]))
+        }
+        TeamEvent::MemberRoleChanged(e) => (
+            1,
+            record([
+                ("username", string(e.username.as_str())),
+                ("role", role(e.role)),
+                ("previous", role(e.previous)),
+                ("at", timestamp(e.at)),
+            ]),
+        ),
+        TeamEvent::MemberRemoved(e) => {
+            (2, record([("username", string(e.username.as_str())), ("at", timestamp(e.at))]))
+        }
+        TeamEvent::PasswordSet(e) => (3, record([("username", string(e.username.as_str())), ("at", timestamp(e.at))])),
+    };
+    Value::Union(index, Box::new(value))
+}
+
+pub(crate) fn from_avro(payload: Value) -> Result<TeamEvent, CodecError> {
+    let (index, value) = branch(payload, "payload")?;
+    let mut f = Fields::of(value, "payload")?;
+    let username = f.parsed("username", Username::parse)?;
+    Ok(match index {
+        0 => TeamEvent::MemberAdded(MemberAdded {
+            username,
+            role: f.symbol_parsed("role", MemberRole::parse)?,
+            at: f.timestamp("at")?,
+        }),
+        1 => TeamEvent::MemberRoleChanged(MemberRoleChanged {
+            username,
+            role: f.symbol_parsed("role", MemberRole::parse)?,
+            previous: f.symbol_parsed("previous", MemberRole::parse)?,
+            at: f.timestamp("at")?,
+        }),
+        2 => TeamEvent::MemberRemoved(MemberRemoved { username, at: f.timestamp("at")? }),
+        3 => TeamEvent::PasswordSet(PasswordSet { username, at: f.timestamp("at")? }),
+        _ => return Err(CodecError::Shape { field: "payload", expected: "a known team event" }),
+    })
+}
