@@ -54,6 +54,10 @@ enum Command {
     /// draw recomputed from the Kafka log alone.
     #[command(subcommand)]
     Audit(commands::audit::AuditCommand),
+    /// The dashboard's people: `user add --org … --username … --role owner`
+    /// creates an org's first owner.
+    #[command(subcommand)]
+    User(commands::user::UserCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -79,6 +83,7 @@ fn main() -> anyhow::Result<()> {
             Command::Status(args) => commands::status::run(args).await,
             Command::Token(command) => commands::token::run(command).await,
             Command::Audit(command) => commands::audit::run(command).await,
+            Command::User(command) => commands::user::run(command).await,
         }
     })
 }

@@ -7,6 +7,7 @@ pub mod replay;
 pub mod status;
 pub mod token;
 pub mod up;
+pub mod user;
 pub(crate) mod workers;
 
 use wavestack_adapters::kafka::{ensure_topics, KafkaConfig};
