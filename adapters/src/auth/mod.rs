@@ -6,10 +6,12 @@ mod clients;
 mod keys;
 mod passwords;
 mod scope;
+mod sessions;
 mod tokens;
 
 pub use clients::{generate_secret, hash_secret, ClientConfig, ClientRegistry, ServiceClient};
 pub use keys::{KeyStore, SigningKey};
 pub use passwords::{check_password, MemberPasswords, PasswordError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use scope::{Scope, ScopeSet, UnknownScope};
+pub use sessions::{NewSession, Session, Sessions, IDLE, LIFETIME};
 pub use tokens::{Claims, IssuedToken, Principal, TokenError, TokenSettings, Tokens};

@@ -1,0 +1,166 @@
+//! Dashboard sessions: a random token in an HttpOnly cookie and a CSRF
+//! token the page sends back on every write, both stored only as SHA-256
+//! hashes. A session ends at logout, when revoked (an owner's session
+//! list), after `IDLE` without use, or `LIFETIME` after login.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+use wavestack_domain::value::{OrgId, Username};
+
+/// A session unused this long ends.
+pub const IDLE: Duration = Duration::from_secs(12 * 3600);
+/// And any session ends this long after login.
+pub const LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+
+fn random_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn digest(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// What login hands out: the cookie's value and the CSRF token.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf: String,
+}
+
+/// A live session, as a request finds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Session {
+    /// A public name for the session (for the list and revoking): the
+    /// first 16 hex digits of its hash, which give nothing of the token.
+    pub id: String,
+    pub org: String,
+    pub username: String,
+    pub user_agent: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen_at: OffsetDateTime,
+    #[serde(skip)]
+    pub csrf_hash: Vec<u8>,
+}
+
+impl Session {
+    /// Whether `presented` is this session's CSRF token (constant time).
+    pub fn csrf_matches(&self, presented: &str) -> bool {
+        self.csrf_hash.ct_eq(&digest(presented)).into()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Sessions {
+    pool: PgPool,
+}
+
+const COLUMNS: &str =
+    "substr(encode(id_hash, 'hex'), 1, 16) AS id, org, username, user_agent, created_at, last_seen_at, csrf_hash";
+
+impl Sessions {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub async fn open(&self, org: &OrgId, username: &Username, user_agent: &str) -> anyhow::Result<NewSession> {
+        let (token, csrf) = (random_token(), random_token());
+        let user_agent: String = user_agent.chars().take(200).collect();
+        sqlx::query(
+            "INSERT INTO dashboard_sessions (id_hash, org, username, csrf_hash, user_agent, expires_at)
+             VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 second')",
+        )
+        .bind(digest(&token))
+        .bind(org.as_str())
+        .bind(username.as_str())
+        .bind(digest(&csrf))
+        .bind(user_agent)
+        .bind(LIFETIME.as_secs() as f64)
+        .execute(&self.pool)
+        .await
+        .context("opening a session")?;
+        Ok(NewSession { token, csrf })
+    }
+
+    /// The live session of a cookie's token, marked as used now; none when
+    /// unknown, revoked, idle too long or past its lifetime.
+    pub async fn find(&self, token: &str) -> anyhow::Result<Option<Session>> {
+        sqlx::query_as(&format!(
+            "UPDATE dashboard_sessions SET last_seen_at = now()
+              WHERE id_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+                AND last_seen_at > now() - $2 * interval '1 second'
+              RETURNING {COLUMNS}"
+        ))
+        .bind(digest(token))
+        .bind(IDLE.as_secs() as f64)
+        .fetch_optional(&self.pool)
+        .await
+        .context("finding a session")
+    }
+
+    /// Ends the session of a cookie's token (logout).
+    pub async fn close(&self, token: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE dashboard_sessions SET revoked_at = now() WHERE id_hash = $1 AND revoked_at IS NULL")
+            .bind(digest(token))
+            .execute(&self.pool)
+            .await
+            .context("closing a session")?;
+        Ok(())
+    }
+
+    /// The org's live sessions, newest first.
+    pub async fn list(&self, org: &OrgId) -> anyhow::Result<Vec<Session>> {
+        sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM dashboard_sessions
+              WHERE org = $1 AND revoked_at IS NULL AND expires_at > now()
+                AND last_seen_at > now() - $2 * interval '1 second'
+              ORDER BY created_at DESC"
+        ))
+        .bind(org.as_str())
+        .bind(IDLE.as_secs() as f64)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing sessions")
+    }
+
+    /// Revokes one of the org's sessions by its public id; false when the
+    /// org has no such live session (another org's is never touched).
+    pub async fn revoke(&self, org: &OrgId, id: &str) -> anyhow::Result<bool> {
+        if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(false);
+        }
+        let revoked = sqlx::query(
+            "UPDATE dashboard_sessions SET revoked_at = now()
+              WHERE org = $1 AND substr(encode(id_hash, 'hex'), 1, 16) = lower($2) AND revoked_at IS NULL",
+        )
+        .bind(org.as_str())
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .context("revoking a session")?;
+        Ok(revoked.rows_affected() > 0)
+    }
+
+    /// Ends every session of one person (removed, or their role changed).
+    pub async fn revoke_person(&self, org: &OrgId, username: &Username) -> anyhow::Result<u64> {
+        let revoked = sqlx::query(
+            "UPDATE dashboard_sessions SET revoked_at = now() WHERE org = $1 AND username = $2 AND revoked_at IS NULL",
+        )
+        .bind(org.as_str())
+        .bind(username.as_str())
+        .execute(&self.pool)
+        .await
+        .context("revoking a person's sessions")?;
+        Ok(revoked.rows_affected())
+    }
+}
