@@ -88,15 +88,18 @@ async fn a_socket_closes_when_its_token_expires() {
 
 #[tokio::test]
 async fn a_client_that_re_authenticates_stays_connected() {
-    let live = live(Duration::from_secs(3)).await;
+    // Tokens expire on whole seconds: the first within 3–4 s, the one
+    // issued 2 s later within 5–6 s; 4.5 s in, only the first has expired,
+    // with half a second to spare either way on a loaded machine.
+    let live = live(Duration::from_secs(4)).await;
+    let started = tokio::time::Instant::now();
     let mut socket = live.connect(&live.token("overlay")).await.unwrap();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    // A token issued now lives until a second after the first one expires.
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let fresh = live.token("overlay");
     socket.send(Message::text(serde_json::json!({ "access_token": fresh }).to_string())).await.unwrap();
     assert!(matches!(next_message(&mut socket).await, Some(Message::Text(t)) if t.contains("authenticated")));
     // Past the first token's expiry the socket still answers.
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    tokio::time::sleep_until(started + Duration::from_millis(4_500)).await;
     socket.send(Message::text(r#"{"subscribe": ["shroud"]}"#)).await.unwrap();
     assert!(matches!(next_message(&mut socket).await, Some(Message::Text(t)) if t.contains("subscribed")));
     // Another subject's token does not renew this socket.
