@@ -577,6 +577,22 @@ fn team_event() -> impl Strategy<Value = TeamEvent> {
         }),
         (user(), ts()).prop_map(|(username, at)| TeamEvent::MemberRemoved(MemberRemoved { username, at })),
         (user(), ts()).prop_map(|(username, at)| TeamEvent::PasswordSet(PasswordSet { username, at })),
+        (uuid(), channel_ref(), "[^\\p{Cc}]{1,60}", "[0-9a-f]{64}", ts()).prop_filter_map(
+            "a label is not blank",
+            |(key_id, channel, label, digest, at)| {
+                Some(TeamEvent::OverlayKeyIssued(OverlayKeyIssued {
+                    key_id: OverlayKeyId::from_uuid(key_id),
+                    channel,
+                    label: OverlayLabel::parse(label).ok()?,
+                    digest,
+                    at,
+                }))
+            }
+        ),
+        (uuid(), ts()).prop_map(|(key_id, at)| TeamEvent::OverlayKeyRevoked(OverlayKeyRevoked {
+            key_id: OverlayKeyId::from_uuid(key_id),
+            at
+        })),
     ]
 }
 

@@ -1,4 +1,4 @@
-use crate::value::{MemberRole, Timestamp, Username};
+use crate::value::{ChannelRef, MemberRole, OverlayKeyId, OverlayLabel, Timestamp, Username};
 
 /// Who asks: a member (whose role the rules check), or the operator from
 /// the CLI (who may do anything, e.g. create the first owner).
@@ -24,6 +24,21 @@ pub enum TeamCommand {
     /// The member's own, or an owner's reset.
     RecordPasswordSet {
         username: Username,
+        by: Option<Username>,
+        at: Timestamp,
+    },
+    /// A read-only key for one channel's overlays. The key is made at the
+    /// edge; only its SHA-256 (hex) comes here and goes on the log.
+    IssueOverlayKey {
+        key_id: OverlayKeyId,
+        channel: ChannelRef,
+        label: OverlayLabel,
+        digest: String,
+        by: Option<Username>,
+        at: Timestamp,
+    },
+    RevokeOverlayKey {
+        key_id: OverlayKeyId,
         by: Option<Username>,
         at: Timestamp,
     },

@@ -1,7 +1,7 @@
 use super::command::TeamCommand;
 use super::error::TeamError;
 use super::event::*;
-use super::state::{TeamState, MAX_MEMBERS};
+use super::state::{TeamState, MAX_MEMBERS, MAX_OVERLAY_KEYS};
 use crate::aggregate::Decider;
 use crate::value::{MemberRole, Username};
 
@@ -51,6 +51,29 @@ impl Decider for TeamState {
                 }
                 Ok(vec![TeamEvent::PasswordSet(PasswordSet { username, at })])
             }
+            TeamCommand::IssueOverlayKey { key_id, channel, label, digest, by, at } => {
+                self.moderator_or_operator(by.as_ref())?;
+                if digest.len() != 64 || !digest.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                    return Err(TeamError::InvalidDigest);
+                }
+                // The same id again is a retry of the same issue.
+                if self.overlay_keys.contains_key(&key_id) {
+                    return Ok(vec![]);
+                }
+                let live = self.overlay_keys.values().filter(|k| k.revoked_at.is_none()).count();
+                if live >= MAX_OVERLAY_KEYS {
+                    return Err(TeamError::TooManyOverlayKeys { max: MAX_OVERLAY_KEYS });
+                }
+                Ok(vec![TeamEvent::OverlayKeyIssued(OverlayKeyIssued { key_id, channel, label, digest, at })])
+            }
+            TeamCommand::RevokeOverlayKey { key_id, by, at } => {
+                self.moderator_or_operator(by.as_ref())?;
+                let key = self.overlay_keys.get(&key_id).ok_or(TeamError::UnknownOverlayKey(key_id))?;
+                if key.revoked_at.is_some() {
+                    return Ok(vec![]);
+                }
+                Ok(vec![TeamEvent::OverlayKeyRevoked(OverlayKeyRevoked { key_id, at })])
+            }
         }
     }
 
@@ -67,6 +90,14 @@ impl TeamState {
             None => Ok(()),
             Some(member) if self.role_of(member) == Some(MemberRole::Owner) => Ok(()),
             Some(_) => Err(TeamError::NotOwner),
+        }
+    }
+
+    /// Overlays are part of running a stream: owners and moderators.
+    fn moderator_or_operator(&self, by: Option<&Username>) -> Result<(), TeamError> {
+        match by.map(|member| self.role_of(member)) {
+            None | Some(Some(MemberRole::Owner | MemberRole::Moderator)) => Ok(()),
+            Some(_) => Err(TeamError::NotModerator),
         }
     }
 }

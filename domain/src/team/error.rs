@@ -1,6 +1,6 @@
 use thiserror::Error;
 
-use crate::value::Username;
+use crate::value::{OverlayKeyId, Username};
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TeamError {
@@ -14,6 +14,14 @@ pub enum TeamError {
     LastOwner,
     #[error("a team holds at most {max} members")]
     Full { max: usize },
+    #[error("only an owner or a moderator may do that")]
+    NotModerator,
+    #[error("no overlay key {0}")]
+    UnknownOverlayKey(OverlayKeyId),
+    #[error("an org holds at most {max} live overlay keys")]
+    TooManyOverlayKeys { max: usize },
+    #[error("an overlay key's digest is 64 lowercase hex digits")]
+    InvalidDigest,
 }
 
 impl TeamError {
@@ -24,6 +32,10 @@ impl TeamError {
             TeamError::NotOwner => "forbidden",
             TeamError::LastOwner => "last_owner",
             TeamError::Full { .. } => "too_many_members",
+            TeamError::NotModerator => "forbidden",
+            TeamError::UnknownOverlayKey(_) => "unknown_overlay_key",
+            TeamError::TooManyOverlayKeys { .. } => "too_many_overlay_keys",
+            TeamError::InvalidDigest => "invalid_digest",
         }
     }
 }

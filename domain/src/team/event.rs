@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::value::{MemberRole, Timestamp, Username};
+use crate::value::{ChannelRef, MemberRole, OverlayKeyId, OverlayLabel, Timestamp, Username};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TeamEvent {
@@ -8,6 +8,8 @@ pub enum TeamEvent {
     MemberRoleChanged(MemberRoleChanged),
     MemberRemoved(MemberRemoved),
     PasswordSet(PasswordSet),
+    OverlayKeyIssued(OverlayKeyIssued),
+    OverlayKeyRevoked(OverlayKeyRevoked),
 }
 
 impl TeamEvent {
@@ -17,6 +19,8 @@ impl TeamEvent {
             TeamEvent::MemberRoleChanged(_) => "MemberRoleChanged",
             TeamEvent::MemberRemoved(_) => "MemberRemoved",
             TeamEvent::PasswordSet(_) => "PasswordSet",
+            TeamEvent::OverlayKeyIssued(_) => "OverlayKeyIssued",
+            TeamEvent::OverlayKeyRevoked(_) => "OverlayKeyRevoked",
         }
     }
 }
@@ -46,5 +50,23 @@ pub struct MemberRemoved {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordSet {
     pub username: Username,
+    pub at: Timestamp,
+}
+
+/// A read-only key for one channel's overlays was issued. `digest` is the
+/// hex SHA-256 of the key: 256 random bits, so the digest gives nothing
+/// away, and checking a presented key needs no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverlayKeyIssued {
+    pub key_id: OverlayKeyId,
+    pub channel: ChannelRef,
+    pub label: OverlayLabel,
+    pub digest: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverlayKeyRevoked {
+    pub key_id: OverlayKeyId,
     pub at: Timestamp,
 }

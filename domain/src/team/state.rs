@@ -3,14 +3,28 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::event::TeamEvent;
-use crate::value::{MemberRole, Username};
+use crate::value::{ChannelRef, MemberRole, OverlayKeyId, OverlayLabel, Timestamp, Username};
 
 /// Most members one org holds.
 pub const MAX_MEMBERS: usize = 1_000;
+/// Most live overlay keys one org holds.
+pub const MAX_OVERLAY_KEYS: usize = 200;
+
+/// An overlay key as the team knows it: never the key, only its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverlayKey {
+    pub channel: ChannelRef,
+    pub label: OverlayLabel,
+    pub digest: String,
+    pub issued_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TeamState {
     pub(crate) members: BTreeMap<Username, MemberRole>,
+    #[serde(default)]
+    pub(crate) overlay_keys: BTreeMap<OverlayKeyId, OverlayKey>,
 }
 
 impl TeamState {
@@ -20,6 +34,25 @@ impl TeamState {
 
     pub fn members(&self) -> impl Iterator<Item = (&Username, MemberRole)> {
         self.members.iter().map(|(u, r)| (u, *r))
+    }
+
+    /// Every key ever issued, revoked ones included.
+    pub fn overlay_keys(&self) -> impl Iterator<Item = (&OverlayKeyId, &OverlayKey)> {
+        self.overlay_keys.iter()
+    }
+
+    /// The live key whose digest is `digest` (compared in constant time:
+    /// every live key is compared, whether or not one matched before).
+    pub fn live_overlay_key(&self, digest: &str) -> Option<(&OverlayKeyId, &OverlayKey)> {
+        let mut found = None;
+        for (id, key) in &self.overlay_keys {
+            let same = key.digest.len() == digest.len()
+                && key.digest.bytes().zip(digest.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+            if same && key.revoked_at.is_none() {
+                found = Some((id, key));
+            }
+        }
+        found
     }
 
     pub(crate) fn owners(&self) -> usize {
@@ -38,6 +71,23 @@ impl TeamState {
                 self.members.remove(&e.username);
             }
             TeamEvent::PasswordSet(_) => {}
+            TeamEvent::OverlayKeyIssued(e) => {
+                self.overlay_keys.insert(
+                    e.key_id,
+                    OverlayKey {
+                        channel: e.channel.clone(),
+                        label: e.label.clone(),
+                        digest: e.digest.clone(),
+                        issued_at: e.at,
+                        revoked_at: None,
+                    },
+                );
+            }
+            TeamEvent::OverlayKeyRevoked(e) => {
+                if let Some(key) = self.overlay_keys.get_mut(&e.key_id) {
+                    key.revoked_at = Some(e.at);
+                }
+            }
         }
     }
 }

@@ -102,3 +102,110 @@ fn a_member_sets_their_own_password_and_an_owner_anyones() {
         .when(TeamCommand::RecordPasswordSet { username: user("nobody"), by: None, at: at() })
         .then_expect_error(TeamError::Unknown(user("nobody")));
 }
+
+fn channel() -> ChannelRef {
+    ChannelRef::parse("twitch/shroud").unwrap()
+}
+
+fn digest(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
+
+fn issue(id: OverlayKeyId, by: Option<&str>) -> TeamCommand {
+    TeamCommand::IssueOverlayKey {
+        key_id: id,
+        channel: channel(),
+        label: OverlayLabel::parse("OBS main").unwrap(),
+        digest: digest(1),
+        by: by.map(user),
+        at: at(),
+    }
+}
+
+fn issued(id: OverlayKeyId) -> TeamEvent {
+    TeamEvent::OverlayKeyIssued(OverlayKeyIssued {
+        key_id: id,
+        channel: channel(),
+        label: OverlayLabel::parse("OBS main").unwrap(),
+        digest: digest(1),
+        at: at(),
+    })
+}
+
+#[test]
+fn owners_and_moderators_issue_overlay_keys_and_viewers_may_not() {
+    let team = vec![added("ada", MemberRole::Owner), added("mo", MemberRole::Moderator), added("vi", MemberRole::Viewer)];
+    let id = OverlayKeyId::new_random();
+    for by in ["ada", "mo"] {
+        Team::with(()).given(team.clone()).when(issue(id, Some(by))).then_expect_events(vec![issued(id)]);
+    }
+    for by in ["vi", "stranger"] {
+        Team::with(()).given(team.clone()).when(issue(id, Some(by))).then_expect_error(TeamError::NotModerator);
+    }
+    // The same id again is the same issue, retried.
+    Team::with(()).given(vec![added("ada", MemberRole::Owner), issued(id)]).when(issue(id, Some("ada"))).then_expect_events(vec![]);
+}
+
+#[test]
+fn an_overlay_key_digest_must_be_sha256_hex() {
+    for bad in ["", "ABCD", &"g".repeat(64), &"A".repeat(64), &"a".repeat(63)] {
+        Team::with(())
+            .given(vec![added("ada", MemberRole::Owner)])
+            .when(TeamCommand::IssueOverlayKey {
+                key_id: OverlayKeyId::new_random(),
+                channel: channel(),
+                label: OverlayLabel::parse("x").unwrap(),
+                digest: bad.to_owned(),
+                by: Some(user("ada")),
+                at: at(),
+            })
+            .then_expect_error(TeamError::InvalidDigest);
+    }
+}
+
+#[test]
+fn a_revoked_key_is_found_no_more_and_revoking_twice_changes_nothing() {
+    let id = OverlayKeyId::new_random();
+    let revoked = TeamEvent::OverlayKeyRevoked(OverlayKeyRevoked { key_id: id, at: at() });
+    let given = vec![added("ada", MemberRole::Owner), added("vi", MemberRole::Viewer), issued(id)];
+    Team::with(())
+        .given(given.clone())
+        .when(TeamCommand::RevokeOverlayKey { key_id: id, by: Some(user("ada")), at: at() })
+        .then_expect_events(vec![revoked.clone()]);
+    Team::with(())
+        .given(given.clone())
+        .when(TeamCommand::RevokeOverlayKey { key_id: id, by: Some(user("vi")), at: at() })
+        .then_expect_error(TeamError::NotModerator);
+    let mut after = given.clone();
+    after.push(revoked);
+    Team::with(())
+        .given(after.clone())
+        .when(TeamCommand::RevokeOverlayKey { key_id: id, by: None, at: at() })
+        .then_expect_events(vec![]);
+    let other = OverlayKeyId::new_random();
+    Team::with(())
+        .given(given.clone())
+        .when(TeamCommand::RevokeOverlayKey { key_id: other, by: None, at: at() })
+        .then_expect_error(TeamError::UnknownOverlayKey(other));
+
+    let mut state = TeamState::default();
+    for event in &given {
+        state.evolve(event);
+    }
+    assert_eq!(state.live_overlay_key(&digest(1)).map(|(k, _)| *k), Some(id));
+    assert!(state.live_overlay_key(&digest(2)).is_none());
+    for event in &after[given.len()..] {
+        state.evolve(event);
+    }
+    assert!(state.live_overlay_key(&digest(1)).is_none(), "a revoked key opens nothing");
+}
+
+#[test]
+fn an_org_holds_a_bounded_number_of_live_keys() {
+    let mut given = vec![added("ada", MemberRole::Owner)];
+    given.extend((0..MAX_OVERLAY_KEYS).map(|_| issued(OverlayKeyId::new_random())));
+    Team::with(())
+        .given(given)
+        .when(issue(OverlayKeyId::new_random(), Some("ada")))
+        .then_expect_error(TeamError::TooManyOverlayKeys { max: MAX_OVERLAY_KEYS });
+}

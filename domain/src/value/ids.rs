@@ -59,6 +59,17 @@ fn check_username(raw: &str, max: usize) -> Result<(), ValueError> {
     }
 }
 
+fn check_label(raw: &str, max: usize) -> Result<(), ValueError> {
+    check_length(raw, 1, max)?;
+    if raw.trim().is_empty() {
+        return Err(ValueError::Invalid("must not be blank"));
+    }
+    if raw.chars().any(char::is_control) {
+        return Err(ValueError::InvalidCharacters);
+    }
+    Ok(())
+}
+
 fn check_idempotency_key(raw: &str, max: usize) -> Result<(), ValueError> {
     check_length(raw, 1, max)?;
     if raw.bytes().all(|b| b.is_ascii_graphic()) {
@@ -92,6 +103,11 @@ identifier!(
     /// A person who logs in to an org's dashboard: 2 to 32 lowercase
     /// letters, digits and `-_.`.
     Username, max = 32, check = check_username
+);
+identifier!(
+    /// What people call an overlay key ("OBS main scene"): 1 to 60
+    /// characters, no control characters.
+    OverlayLabel, max = 60, check = check_label
 );
 identifier!(
     /// A client-chosen key that makes a create request safe to retry.
@@ -148,6 +164,10 @@ uuid_id!(
 uuid_id!(
     /// A poll, chosen when it opens.
     PollId
+);
+uuid_id!(
+    /// An overlay key, chosen when it is issued; the key itself is secret.
+    OverlayKeyId
 );
 
 #[cfg(test)]

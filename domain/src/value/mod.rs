@@ -16,8 +16,8 @@ mod timestamp;
 pub use account::{Account, ChannelRef};
 pub use error::ValueError;
 pub use ids::{
-    ActorId, ChannelId, ClipId, GiveawayId, IdempotencyKey, MessageId, OrgId, PlatformUserId, PollId, PublicationId,
-    Username,
+    ActorId, ChannelId, ClipId, GiveawayId, IdempotencyKey, MessageId, OrgId, OverlayKeyId, OverlayLabel,
+    PlatformUserId, PollId, PublicationId, Username,
 };
 pub use level::{Builtin, CommandName, CommandPrefix, PointsPolicy, UserLevel};
 pub use media::{ClipDuration, ClipSource, ClipStart, Container, ContentHash, MediaUri};

@@ -28,6 +28,19 @@ pub(crate) fn to_avro(event: &TeamEvent) -> Value {
             (2, record([("username", string(e.username.as_str())), ("at", timestamp(e.at))]))
         }
         TeamEvent::PasswordSet(e) => (3, record([("username", string(e.username.as_str())), ("at", timestamp(e.at))])),
+        TeamEvent::OverlayKeyIssued(e) => (
+            4,
+            record([
+                ("key_id", Value::Uuid(e.key_id.as_uuid())),
+                ("channel", string(e.channel.to_string())),
+                ("label", string(e.label.as_str())),
+                ("digest", string(e.digest.as_str())),
+                ("at", timestamp(e.at)),
+            ]),
+        ),
+        TeamEvent::OverlayKeyRevoked(e) => {
+            (5, record([("key_id", Value::Uuid(e.key_id.as_uuid())), ("at", timestamp(e.at))]))
+        }
     };
     Value::Union(index, Box::new(value))
 }
@@ -35,21 +48,34 @@ pub(crate) fn to_avro(event: &TeamEvent) -> Value {
 pub(crate) fn from_avro(payload: Value) -> Result<TeamEvent, CodecError> {
     let (index, value) = branch(payload, "payload")?;
     let mut f = Fields::of(value, "payload")?;
-    let username = f.parsed("username", Username::parse)?;
     Ok(match index {
         0 => TeamEvent::MemberAdded(MemberAdded {
-            username,
+            username: f.parsed("username", Username::parse)?,
             role: f.symbol_parsed("role", MemberRole::parse)?,
             at: f.timestamp("at")?,
         }),
         1 => TeamEvent::MemberRoleChanged(MemberRoleChanged {
-            username,
+            username: f.parsed("username", Username::parse)?,
             role: f.symbol_parsed("role", MemberRole::parse)?,
             previous: f.symbol_parsed("previous", MemberRole::parse)?,
             at: f.timestamp("at")?,
         }),
-        2 => TeamEvent::MemberRemoved(MemberRemoved { username, at: f.timestamp("at")? }),
-        3 => TeamEvent::PasswordSet(PasswordSet { username, at: f.timestamp("at")? }),
+        2 => TeamEvent::MemberRemoved(MemberRemoved {
+            username: f.parsed("username", Username::parse)?,
+            at: f.timestamp("at")?,
+        }),
+        3 => TeamEvent::PasswordSet(PasswordSet { username: f.parsed("username", Username::parse)?, at: f.timestamp("at")? }),
+        4 => TeamEvent::OverlayKeyIssued(OverlayKeyIssued {
+            key_id: OverlayKeyId::from_uuid(f.uuid("key_id")?),
+            channel: f.parsed("channel", |raw: String| ChannelRef::parse(&raw))?,
+            label: f.parsed("label", OverlayLabel::parse)?,
+            digest: f.string("digest")?,
+            at: f.timestamp("at")?,
+        }),
+        5 => TeamEvent::OverlayKeyRevoked(OverlayKeyRevoked {
+            key_id: OverlayKeyId::from_uuid(f.uuid("key_id")?),
+            at: f.timestamp("at")?,
+        }),
         _ => return Err(CodecError::Shape { field: "payload", expected: "a known team event" }),
     })
 }
