@@ -64,8 +64,11 @@ async fn run(
 /// (a finished one is let go).
 pub(crate) async fn open(state: &AppState, metadata: &EventMetadata, o: Opening) -> Result<Done, Failure> {
     let id = GiveawayId::new_random();
+    // The finished giveaway each channel lets go, read once here.
+    let mut finished = Vec::with_capacity(o.channels.len());
     for channel in &o.channels {
         let settings = settings(state, metadata, channel).await?;
+        finished.push(settings.giveaway().map(|(running, _)| *running));
         if let Some((running, _)) = settings.giveaway() {
             let running_state = state
                 .bus
@@ -93,11 +96,11 @@ pub(crate) async fn open(state: &AppState, metadata: &EventMetadata, o: Opening)
         at: o.at,
     };
     let done = run(state, metadata, id, GiveawayCommand::Open(opening)).await?;
-    for channel in &o.channels {
+    // Ending one that is no longer running changes nothing (`EndGiveaway`).
+    for (channel, finished) in o.channels.iter().zip(finished) {
         let at = ChannelStreamId::new(&metadata.org, channel.platform, &channel.channel);
-        let settings = settings(state, metadata, channel).await?;
-        if let Some((finished, _)) = settings.giveaway() {
-            let end = ChannelCommand::EndGiveaway { giveaway_id: *finished };
+        if let Some(finished) = finished {
+            let end = ChannelCommand::EndGiveaway { giveaway_id: finished };
             state
                 .bus
                 .channel

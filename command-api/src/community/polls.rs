@@ -39,9 +39,12 @@ async fn run(state: &AppState, metadata: &EventMetadata, id: PollId, command: Po
 /// Opens a poll in channels with none running (a finished one is let go).
 pub(crate) async fn open(state: &AppState, metadata: &EventMetadata, mut o: OpenPoll) -> Result<Done, Failure> {
     o.poll_id = PollId::new_random();
+    // The finished poll each channel lets go, read once here.
+    let mut finished = Vec::with_capacity(o.channels.len());
     for channel in &o.channels {
         let at = ChannelStreamId::new(&metadata.org, channel.platform, &channel.channel);
         let settings = state.bus.channel.load(at.as_str()).await.map_err(|e| from_command(e, failure::channel))?;
+        finished.push(settings.poll());
         if let Some(running) = settings.poll() {
             let running_state = state
                 .bus
@@ -57,10 +60,10 @@ pub(crate) async fn open(state: &AppState, metadata: &EventMetadata, mut o: Open
     let id = o.poll_id;
     let channels = o.channels.clone();
     let done = run(state, metadata, id, PollCommand::Open(o)).await?;
-    for channel in &channels {
+    // Ending one that is no longer running changes nothing (`EndPoll`).
+    for (channel, finished) in channels.iter().zip(finished) {
         let at = ChannelStreamId::new(&metadata.org, channel.platform, &channel.channel);
-        let settings = state.bus.channel.load(at.as_str()).await.map_err(|e| from_command(e, failure::channel))?;
-        if let Some(finished) = settings.poll() {
+        if let Some(finished) = finished {
             let end = ChannelCommand::EndPoll { poll_id: finished };
             state
                 .bus

@@ -9,10 +9,11 @@ mod sql;
 
 pub use query::{giveaway, giveaways, poll, polls, Giveaway, Poll};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context;
 use sqlx::PgConnection;
+use time::OffsetDateTime;
 use uuid::Uuid;
 use wavestack_domain::giveaway::GiveawayEvent;
 use wavestack_domain::poll::PollEvent;
@@ -24,11 +25,14 @@ use crate::runtime::Projection;
 #[derive(Debug, Clone, Copy)]
 pub struct Community;
 
+/// A giveaway or poll: (org, id).
+type Key = (String, Uuid);
+
 /// What a batch changed, to announce once each.
 #[derive(Default)]
 struct Changed {
-    giveaways: BTreeMap<(String, Uuid), ()>,
-    polls: BTreeMap<(String, Uuid), ()>,
+    giveaways: BTreeSet<Key>,
+    polls: BTreeSet<Key>,
 }
 
 impl Projection for Community {
@@ -46,30 +50,45 @@ impl Projection for Community {
 
     async fn apply(&self, conn: &mut PgConnection, s: &str, events: &[LogEnvelope]) -> anyhow::Result<()> {
         let mut changed = Changed::default();
+        // Entries are counted once per giveaway and batch (a popular one
+        // takes hundreds a batch), before its next other event, in order.
+        let mut entries: BTreeMap<Key, (i64, OffsetDateTime)> = BTreeMap::new();
         for envelope in events {
             let org = envelope.metadata.org.to_string();
             let Some((_, raw_id)) = envelope.aggregate_id.split_once('/') else { continue };
             let id = Uuid::parse_str(raw_id).with_context(|| format!("`{}` names no uuid", envelope.aggregate_id))?;
             match &envelope.event {
+                LogEvent::Giveaway(GiveawayEvent::EntryAccepted(e)) => {
+                    let at = e.entered_at.as_datetime();
+                    let counted = entries.entry((org.clone(), id)).or_insert((0, at));
+                    *counted = (counted.0 + 1, at);
+                    changed.giveaways.insert((org, id));
+                }
                 LogEvent::Giveaway(event) => {
+                    if let Some((count, at)) = entries.remove(&(org.clone(), id)) {
+                        count_entries(conn, s, &org, id, count, at).await?;
+                    }
                     apply_giveaway(conn, s, &org, id, event).await?;
-                    changed.giveaways.insert((org, id), ());
+                    changed.giveaways.insert((org, id));
                 }
                 LogEvent::Poll(event) => {
                     apply_poll(conn, s, &org, id, event).await?;
-                    changed.polls.insert((org, id), ());
+                    changed.polls.insert((org, id));
                 }
                 _ => {}
             }
         }
-        for (org, id) in changed.giveaways.into_keys() {
+        for ((org, id), (count, at)) in entries {
+            count_entries(conn, s, &org, id, count, at).await?;
+        }
+        for (org, id) in changed.giveaways {
             if let Some(g) = query::giveaway_in(conn, s, &org, id).await? {
                 for channel in channel_ids(&g.channels) {
                     announce(conn, "giveaway", &org, Some(channel), &g).await?;
                 }
             }
         }
-        for (org, id) in changed.polls.into_keys() {
+        for (org, id) in changed.polls {
             if let Some(p) = query::poll_in(conn, s, &org, id).await? {
                 for channel in channel_ids(&p.channels) {
                     announce(conn, "poll", &org, Some(channel), &p).await?;
@@ -83,6 +102,26 @@ impl Projection for Community {
 /// The live feed is subscribed by channel id: `platform/channel` → `channel`.
 fn channel_ids(channels: &[String]) -> impl Iterator<Item = &str> {
     channels.iter().map(|c| c.split_once('/').map_or(c.as_str(), |(_, channel)| channel))
+}
+
+async fn count_entries(
+    conn: &mut PgConnection,
+    s: &str,
+    org: &str,
+    id: Uuid,
+    count: i64,
+    at: OffsetDateTime,
+) -> anyhow::Result<()> {
+    sqlx::query(&sql::updating_giveaway(s))
+        .bind(org)
+        .bind(id)
+        .bind(count)
+        .bind(None::<&str>)
+        .bind(at)
+        .execute(conn)
+        .await
+        .context("counting entries")?;
+    Ok(())
 }
 
 async fn apply_giveaway(
@@ -114,9 +153,8 @@ async fn apply_giveaway(
                 .await
                 .context("inserting a giveaway")?;
         }
-        GiveawayEvent::EntryAccepted(e) => {
-            update(1, None, e.entered_at.as_datetime()).execute(&mut *conn).await.context("counting an entry")?;
-        }
+        // Counted by the batch (`count_entries`).
+        GiveawayEvent::EntryAccepted(_) => {}
         GiveawayEvent::GiveawayClosed(c) => {
             update(0, Some("closed"), c.closed_at.as_datetime()).execute(&mut *conn).await.context("closing")?;
         }
