@@ -94,6 +94,10 @@ pub struct ApiArgs {
     /// Address the query API (and schema registry endpoints) listens on.
     #[arg(long, env = "WAVESTACK_QUERY_API_ADDR", default_value = "127.0.0.1:8081")]
     pub query_api_addr: SocketAddr,
+    /// Mark dashboard session cookies `Secure` even without
+    /// `X-Forwarded-Proto: https` (set it when TLS ends in front).
+    #[arg(long, env = "WAVESTACK_SECURE_COOKIES")]
+    pub secure_cookies: bool,
     /// Largest request body in bytes; larger is refused with 413.
     #[arg(long, env = "WAVESTACK_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
     pub body_limit_bytes: usize,

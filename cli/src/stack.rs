@@ -23,7 +23,7 @@ use wavestack_adapters::idempotency::IdempotencyStore;
 use wavestack_adapters::kafka::{BrokerProcess, LocalBroker, LocalBrokerStorage, WatchedBroker};
 use wavestack_adapters::publishers::ConfiguredTargets;
 use wavestack_command_api::{AppState, Readiness, Tenancy};
-use wavestack_query_api::{LiveHub, QueryConfig};
+use wavestack_query_api::{LiveHub, PagesConfig, QueryConfig};
 use wavestack_workers::chat_clips::Recording;
 
 use crate::commands::{connect_and_migrate, kafka_config, run_projections, run_relay, schema_ids, workers};
@@ -117,6 +117,10 @@ impl Stack {
             load: args.api.load_limits(),
             max_waits_per_caller: args.api.max_waits_per_caller,
             readiness: Some(Readiness::new(pool.clone()).with_pipeline(kafka.clone(), true)),
+            pages: PagesConfig {
+                command_api: Some(local_url(command_api)?),
+                secure_cookies: args.api.secure_cookies,
+            },
             ..QueryConfig::new(pool.clone(), tokens, live.clone())
         };
 
@@ -286,4 +290,16 @@ async fn purge_idempotency_keys(store: IdempotencyStore, cancel: CancellationTok
             _ = tokio::time::sleep(Duration::from_secs(600)) => {}
         }
     }
+}
+
+/// The URL this process reaches one of its own listeners at (an
+/// unspecified address, `0.0.0.0`, is reached on loopback).
+fn local_url(addr: std::net::SocketAddr) -> anyhow::Result<url::Url> {
+    let ip = match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    let addr = std::net::SocketAddr::new(ip, addr.port());
+    url::Url::parse(&format!("http://{addr}/")).context("the command API's own URL")
 }

@@ -4,10 +4,12 @@
 
 mod caller_slots;
 mod live;
+mod pages;
 mod read_models;
 mod registry;
 
 pub use live::LiveHub;
+pub use pages::PagesConfig;
 
 use caller_slots::CallerSlots;
 
@@ -49,6 +51,8 @@ pub struct QueryConfig {
     pub max_waits_per_caller: usize,
     /// What `/ready` checks; `None`: Postgres only.
     pub readiness: Option<Readiness>,
+    /// The dashboard's and overlays' way to the command API.
+    pub pages: PagesConfig,
 }
 
 impl QueryConfig {
@@ -63,6 +67,7 @@ impl QueryConfig {
             load: LoadLimits::default(),
             max_waits_per_caller: read_models::MAX_WAITS_PER_CALLER,
             readiness: None,
+            pages: PagesConfig::default(),
         }
     }
 }
@@ -118,6 +123,7 @@ pub fn router(config: QueryConfig) -> Router {
     let mut router = Router::new()
         .merge(read_models)
         .merge(live)
+        .merge(pages::routes(config.pool.clone(), config.tokens.clone(), config.live.clone(), config.pages.clone()))
         .merge(health_routes(config.readiness.clone().unwrap_or_else(|| Readiness::new(config.pool.clone()))))
         .merge(metrics_route())
         .merge(openapi_route(openapi(config.serve_registry)));

@@ -7,11 +7,15 @@ mod keys;
 mod passwords;
 mod scope;
 mod sessions;
+mod team;
 mod tokens;
 
 pub use clients::{generate_secret, hash_secret, ClientConfig, ClientRegistry, ServiceClient};
 pub use keys::{KeyStore, SigningKey};
 pub use passwords::{check_password, MemberPasswords, PasswordError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use scope::{Scope, ScopeSet, UnknownScope};
-pub use sessions::{NewSession, Session, Sessions, IDLE, LIFETIME};
+pub use sessions::{csrf_of, NewSession, Session, Sessions, IDLE, LIFETIME};
+pub use team::{
+    add_member, member_of, member_subject, new_overlay_key, overlay_key_digest, role_scopes, AddMemberError,
+};
 pub use tokens::{Claims, IssuedToken, Principal, TokenError, TokenSettings, Tokens};

@@ -16,6 +16,9 @@ pub enum Scope {
     /// Channel managers: a channel's commands, points policy, prefix,
     /// regulars and built-ins.
     ChannelsWrite,
+    /// Owners of the dashboard: who may log in with which role, and the
+    /// overlays' keys.
+    TeamWrite,
     Admin,
 }
 
@@ -24,7 +27,7 @@ pub enum Scope {
 pub struct UnknownScope(pub String);
 
 impl Scope {
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 10] = [
         Scope::ChatWrite,
         Scope::ClipsWrite,
         Scope::ClipsWork,
@@ -33,6 +36,7 @@ impl Scope {
         Scope::Read,
         Scope::AuditRead,
         Scope::ChannelsWrite,
+        Scope::TeamWrite,
         Scope::Admin,
     ];
 
@@ -46,6 +50,7 @@ impl Scope {
             Scope::Read => "read",
             Scope::AuditRead => "audit:read",
             Scope::ChannelsWrite => "channels:write",
+            Scope::TeamWrite => "team:write",
             Scope::Admin => "admin",
         }
     }

@@ -29,6 +29,18 @@ fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// The CSRF token of a session, derived from its cookie's token, so that
+/// a page loaded later (a reload, a second tab) can be given it again
+/// while only hashes are stored. It proves what a cross-site page cannot
+/// have: a read of this origin's answer, which only the cookie's own
+/// origin gets (SameSite=Strict cookie, no CORS).
+pub fn csrf_of(token: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"wavestack-dashboard-csrf\0");
+    hasher.update(token.as_bytes());
+    URL_SAFE_NO_PAD.encode(hasher.finalize())
+}
+
 /// What login hands out: the cookie's value and the CSRF token.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -74,7 +86,8 @@ impl Sessions {
     }
 
     pub async fn open(&self, org: &OrgId, username: &Username, user_agent: &str) -> anyhow::Result<NewSession> {
-        let (token, csrf) = (random_token(), random_token());
+        let token = random_token();
+        let csrf = csrf_of(&token);
         let user_agent: String = user_agent.chars().take(200).collect();
         sqlx::query(
             "INSERT INTO dashboard_sessions (id_hash, org, username, csrf_hash, user_agent, expires_at)

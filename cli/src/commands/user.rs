@@ -8,10 +8,9 @@ use std::io::Read;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use wavestack_adapters::auth::MemberPasswords;
+use wavestack_adapters::auth::{add_member, AddMemberError};
 use wavestack_adapters::command_bus::{CommandBus, CommandError, Policies};
 use wavestack_domain::metadata::EventMetadata;
-use wavestack_domain::team::TeamCommand;
 use wavestack_domain::value::{ActorId, MemberRole, OrgId, Timestamp, Username};
 
 use super::connect_and_migrate;
@@ -66,15 +65,13 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
         request_id: None,
         occurred_at: at,
     };
-    let add = TeamCommand::Add { username: username.clone(), role, by: None, at };
-    match bus.team.execute(org.as_str(), add, &metadata).await {
-        Ok(_) => {}
-        Err(CommandError::Rejected(refused)) => anyhow::bail!("{refused} ({})", refused.code()),
-        Err(error) => return Err(error).context("recording the person"),
+    match add_member(&bus, &pool, &org, &username, role, &password, None, &metadata).await {
+        Ok(()) => {}
+        Err(AddMemberError::Command(CommandError::Rejected(refused))) => {
+            anyhow::bail!("{refused} ({})", refused.code())
+        }
+        Err(error) => return Err(error).context("adding the person"),
     }
-    MemberPasswords::new(pool.clone()).set(&org, &username, &password).await?;
-    let set = TeamCommand::RecordPasswordSet { username: username.clone(), by: None, at };
-    bus.team.execute(org.as_str(), set, &metadata).await.context("recording the password's change")?;
     pool.close().await;
     println!("{username} joined {org} as {role}");
     Ok(())

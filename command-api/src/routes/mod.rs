@@ -8,6 +8,7 @@ mod jwks;
 mod moderation;
 mod publications;
 mod replies;
+mod team;
 mod token;
 
 use axum::middleware::from_fn_with_state;
@@ -51,6 +52,11 @@ use crate::state::AppState;
         community::close_poll,
         community::cancel_poll,
         community::unlink,
+        team::add,
+        team::change_role,
+        team::remove,
+        team::issue_overlay_key,
+        team::revoke_overlay_key,
         clips::request,
         clips::start,
         clips::complete,
@@ -107,7 +113,16 @@ pub(crate) fn commands(state: &AppState) -> Router {
                 .route("/v1/polls", post(community::open_poll))
                 .route("/v1/polls/{poll_id}/close", post(community::close_poll))
                 .route("/v1/polls/{poll_id}/cancel", post(community::cancel_poll))
-                .route("/v1/identities/{account}", delete(community::unlink)),
+                .route("/v1/identities/{account}", delete(community::unlink))
+                .route("/v1/overlay-keys", post(team::issue_overlay_key))
+                .route("/v1/overlay-keys/{id}", delete(team::revoke_overlay_key)),
+        ))
+        .merge(scoped(
+            state,
+            Scope::TeamWrite,
+            Router::new()
+                .route("/v1/team/members", post(team::add))
+                .route("/v1/team/members/{username}", patch(team::change_role).delete(team::remove)),
         ))
         .merge(scoped(state, Scope::ClipsWrite, Router::new().route("/v1/clips", post(clips::request))))
         .merge(scoped(

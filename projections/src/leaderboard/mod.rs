@@ -9,6 +9,7 @@
 //! all of them, in every channel of the org. An account with no row is a
 //! person of its own.
 
+mod chat_box;
 mod people;
 mod query;
 mod sql;
@@ -73,6 +74,7 @@ impl Projection for Leaderboard {
         // Summed per viewer (and day) first: one statement per table per batch.
         let mut all: HashMap<Viewer, Totals> = HashMap::new();
         let mut daily: HashMap<(Viewer, Date), (i64, i64)> = HashMap::new();
+        let mut chat_box = chat_box::ChatBox::default();
         for envelope in events {
             if let LogEvent::Identity(event) = &envelope.event {
                 people::apply(conn, s, envelope, event).await?;
@@ -80,6 +82,7 @@ impl Projection for Leaderboard {
             }
             let LogEvent::Chat(event) = &envelope.event else { continue };
             let viewer = viewer_of(envelope)?;
+            chat_box.see(&viewer, event);
             match event {
                 ChatEvent::ChatMessageReceived(m) => {
                     let at = m.sent_at.as_datetime();
@@ -106,7 +109,8 @@ impl Projection for Leaderboard {
         }
         let changed = upsert_all(conn, s, all).await?;
         upsert_daily(conn, s, daily).await?;
-        notify_changes(conn, changed).await
+        notify_changes(conn, changed).await?;
+        chat_box.announce(conn).await
     }
 }
 

@@ -1,0 +1,104 @@
+//! Chat as it happens, for the OBS chat box and the dashboard: each
+//! message announced live (`chat`), and taken back (`chat_removed`) when a
+//! filter deletes it or a moderator times out or bans its author. Nothing
+//! is stored: a chat box shows what arrives while it is open.
+
+use serde::Serialize;
+use sqlx::PgConnection;
+use wavestack_domain::chat::ChatEvent;
+use wavestack_domain::moderation::ModeratorAction;
+
+use crate::chat_stream::Viewer;
+use crate::live::announce;
+
+#[derive(Debug, Serialize)]
+struct Line {
+    #[serde(skip)]
+    org: String,
+    #[serde(skip)]
+    channel: String,
+    message_id: String,
+    platform: String,
+    user_id: String,
+    author: String,
+    text: String,
+    sent_at: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Removed {
+    #[serde(skip)]
+    org: String,
+    #[serde(skip)]
+    channel: String,
+    /// These messages…
+    message_ids: Vec<String>,
+    /// …or every message of this viewer (timed out, banned).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    platform: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<String>,
+}
+
+/// One batch's chat, in log order.
+#[derive(Debug, Default)]
+pub(super) struct ChatBox {
+    lines: Vec<Line>,
+    removed: Vec<Removed>,
+}
+
+impl ChatBox {
+    pub(super) fn see(&mut self, viewer: &Viewer, event: &ChatEvent) {
+        let (org, platform, channel, user) = viewer;
+        match event {
+            ChatEvent::ChatMessageReceived(m) => self.lines.push(Line {
+                org: org.clone(),
+                channel: channel.clone(),
+                message_id: m.message_id.to_string(),
+                platform: platform.clone(),
+                user_id: user.clone(),
+                author: m.author.to_string(),
+                text: m.text.to_string(),
+                sent_at: m.sent_at.to_rfc3339(),
+            }),
+            ChatEvent::MessageModerated(m) => {
+                let id = m.message_id.to_string();
+                // Deleted in the same batch: never shown at all.
+                let before = self.lines.len();
+                self.lines.retain(|l| !(l.message_id == id && &l.org == org && &l.channel == channel));
+                if self.lines.len() == before {
+                    self.removed.push(Removed {
+                        org: org.clone(),
+                        channel: channel.clone(),
+                        message_ids: vec![id],
+                        platform: None,
+                        user_id: None,
+                    });
+                }
+            }
+            ChatEvent::ModeratorActed(a) if matches!(a.action, ModeratorAction::Timeout | ModeratorAction::Ban) => {
+                let same = |l: &Line| &l.org == org && &l.channel == channel && &l.platform == platform && &l.user_id == user;
+                self.lines.retain(|l| !same(l));
+                self.removed.push(Removed {
+                    org: org.clone(),
+                    channel: channel.clone(),
+                    message_ids: Vec::new(),
+                    platform: Some(platform.clone()),
+                    user_id: Some(user.clone()),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// Announces the batch's chat; within its transaction, so only once it commits.
+    pub(super) async fn announce(self, conn: &mut PgConnection) -> anyhow::Result<()> {
+        for removed in &self.removed {
+            announce(conn, "chat_removed", &removed.org, Some(&removed.channel), removed).await?;
+        }
+        for line in &self.lines {
+            announce(conn, "chat", &line.org, Some(&line.channel), line).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,125 @@
+//! People's pages: the dashboard (`/app`) and OBS overlays (`/overlay/…`),
+//! their files built into the binary, and the routes only they use —
+//! logins and sessions (`/app/api/…`), the writes they send on to the
+//! command API, and the overlays' reads with overlay keys
+//! (`/overlay/api/…`). Every page is sent with a Content-Security-Policy
+//! that allows no inline script.
+
+mod account;
+mod assets;
+mod login_limit;
+mod overlay;
+mod proxy;
+mod session;
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Request};
+use axum::http::{header, HeaderValue};
+use axum::middleware::{from_fn, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{any, delete, get, post};
+use axum::Router;
+use sqlx::PgPool;
+use wavestack_adapters::auth::Tokens;
+use wavestack_adapters::command_bus::AggregateBus;
+use wavestack_adapters::http::ApiError;
+use wavestack_domain::team::TeamState;
+
+use crate::LiveHub;
+
+/// How the pages reach the rest of the stack.
+#[derive(Debug, Clone, Default)]
+pub struct PagesConfig {
+    /// Where the dashboard's writes go (`http://127.0.0.1:8080/`); without
+    /// it, the pages read but cannot write.
+    pub command_api: Option<url::Url>,
+    /// Mark session cookies `Secure` always (TLS ends in front of this
+    /// API without saying so in `X-Forwarded-Proto`).
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub(crate) struct PagesState {
+    pool: PgPool,
+    tokens: Arc<Tokens>,
+    hub: Arc<LiveHub>,
+    team: Arc<AggregateBus<TeamState>>,
+    login_limit: Arc<login_limit::LoginLimit>,
+    http: reqwest::Client,
+    config: PagesConfig,
+}
+
+pub(crate) fn routes(pool: PgPool, tokens: Arc<Tokens>, hub: Arc<LiveHub>, config: PagesConfig) -> Router {
+    let state = PagesState {
+        team: Arc::new(AggregateBus::standalone(pool.clone())),
+        pool,
+        tokens,
+        hub,
+        login_limit: Arc::default(),
+        http: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .expect("a plain HTTP client builds"),
+        config,
+    };
+    let api = Router::new()
+        .route("/app/api/login", post(account::login))
+        .route("/app/api/logout", post(account::logout))
+        .route("/app/api/session", get(account::session))
+        .route("/app/api/token", post(account::token))
+        .route("/app/api/sessions", get(account::sessions))
+        .route("/app/api/sessions/{id}", delete(account::revoke_session))
+        .route("/app/api/team", get(account::team))
+        .route("/app/api/overlay-keys", get(account::overlay_keys))
+        .route("/app/api/command/{*path}", any(proxy::forward))
+        .route("/overlay/api/state", get(overlay::overlay_state))
+        .route("/overlay/api/live", get(overlay::overlay_live))
+        .layer(from_fn(private))
+        .with_state(state);
+    let pages = Router::new()
+        .route("/app", get(|| async { assets::APP_INDEX.response() }))
+        .route("/app/", get(|| async { Redirect::permanent("/app") }))
+        .route("/app/{file}", get(app_file))
+        .route("/overlay/{name}", get(overlay_file))
+        .layer(from_fn(page_headers));
+    api.merge(pages)
+}
+
+async fn app_file(Path(file): Path<String>) -> Response {
+    match assets::find(&assets::APP, &file) {
+        Some(asset) => asset.response(),
+        None => ApiError::not_found("no such file").into_response(),
+    }
+}
+
+/// `/overlay/leaderboard` and the other overlays are one page that reads
+/// its kind from the path; `/overlay/overlay.js` and `.css` are its files.
+async fn overlay_file(Path(name): Path<String>) -> Response {
+    if let Some(asset) = assets::find(&assets::OVERLAY, &name) {
+        return asset.response();
+    }
+    match name.as_str() {
+        "leaderboard" | "chat" | "poll" | "giveaway" | "clip" => assets::OVERLAY_INDEX.response(),
+        _ => ApiError::not_found("no such overlay: leaderboard, chat, poll, giveaway or clip").into_response(),
+    }
+}
+
+/// Every page and file: the CSP, no sniffing, no referrer (an overlay's
+/// address holds its key).
+async fn page_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(assets::CONTENT_SECURITY_POLICY));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+/// The pages' own API answers are never cached (they carry CSRF tokens
+/// and member data).
+async fn private(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

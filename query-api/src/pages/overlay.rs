@@ -1,0 +1,210 @@
+//! `/overlay/api/state` and `/overlay/api/live`: what an OBS overlay reads,
+//! with a per-channel, read-only overlay key instead of a token. A key is
+//! checked against the org's team stream on every read and every two
+//! seconds on a live socket, so a revoked key stops its overlays at once;
+//! it opens nothing but its own channel's overlay data.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+use wavestack_adapters::auth::overlay_key_digest;
+use wavestack_adapters::http::ApiError;
+use wavestack_domain::value::{ChannelRef, OrgId};
+use wavestack_projections::leaderboard::{self, Window};
+use wavestack_projections::queue::{self, ClipFilter};
+use wavestack_projections::{community, ProjectionKind};
+
+use super::PagesState;
+
+/// How often a live overlay's key is checked again.
+const RECHECK: Duration = Duration::from_secs(2);
+/// Close code of a socket whose key was revoked (4000–4999: the app's own).
+const KEY_REVOKED: u16 = 4003;
+const KINDS: [&str; 5] = ["leaderboard", "chat", "poll", "giveaway", "clip"];
+
+/// The overlay a request is for: its org and channel, and that its key is
+/// a live key of that channel.
+#[derive(Debug, Clone)]
+struct Overlay {
+    org: OrgId,
+    channel: ChannelRef,
+}
+
+fn refused(code: &'static str, message: &'static str) -> ApiError {
+    ApiError::unauthorized(code, message)
+}
+
+fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, ApiError> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::invalid_field(name, "is required"))
+}
+
+/// Whether `key` opens `org`'s overlays of `channel`. Every refusal for a
+/// key that is not a live key of the org reads the same.
+async fn open(state: &PagesState, params: &HashMap<String, String>, key: &str) -> Result<Overlay, ApiError> {
+    let org = OrgId::parse(param(params, "org")?.to_owned()).map_err(|e| ApiError::invalid_value("org", &e))?;
+    let channel = ChannelRef::parse(param(params, "channel")?).map_err(|e| ApiError::invalid_value("channel", &e))?;
+    if key.is_empty() {
+        return Err(refused("missing_overlay_key", "send the overlay key (`key` or X-Overlay-Key)"));
+    }
+    let team = state.team.load(org.as_str()).await.map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let Some((_, live)) = team.live_overlay_key(&overlay_key_digest(key)) else {
+        return Err(refused("overlay_key_revoked", "this overlay key is not (or no longer) valid"));
+    };
+    if live.channel != channel {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "wrong_channel", "this overlay key reads only its own channel"));
+    }
+    Ok(Overlay { org, channel })
+}
+
+fn presented_key<'a>(headers: &'a HeaderMap, params: &'a HashMap<String, String>) -> &'a str {
+    headers
+        .get("x-overlay-key")
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| params.get("key").map(String::as_str))
+        .unwrap_or("")
+}
+
+fn count(params: &HashMap<String, String>) -> Result<i64, ApiError> {
+    match params.get("count") {
+        None => Ok(10),
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=50).contains(n))
+            .ok_or_else(|| ApiError::invalid_field("count", "must be 1 to 50")),
+    }
+}
+
+/// What one overlay shows now.
+pub(crate) async fn overlay_state(
+    State(state): State<PagesState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let overlay = open(&state, &params, presented_key(&headers, &params)).await?;
+    let kind = param(&params, "kind")?;
+    if !KINDS.contains(&kind) {
+        return Err(ApiError::invalid_field("kind", "must be leaderboard, chat, poll, giveaway or clip"));
+    }
+    let count = count(&params)?;
+    let org = overlay.org.as_str();
+    let channel = overlay.channel.channel.as_str();
+    let whole = overlay.channel.to_string();
+    let pool = &state.pool;
+    let body = match kind {
+        "leaderboard" => {
+            let schema = ProjectionKind::Leaderboard.live_schema();
+            let entries = leaderboard::read(pool, &schema, org, channel, Window::AllTime, 0, count)
+                .await
+                .map_err(ApiError::internal)?;
+            json!({ "entries": entries })
+        }
+        "poll" => {
+            let schema = ProjectionKind::Community.live_schema();
+            let polls = community::polls(pool, &schema, org, 50).await.map_err(ApiError::internal)?;
+            json!({ "poll": polls.into_iter().find(|p| p.channels.contains(&whole)) })
+        }
+        "giveaway" => {
+            let schema = ProjectionKind::Community.live_schema();
+            let giveaways = community::giveaways(pool, &schema, org, 50).await.map_err(ApiError::internal)?;
+            json!({ "giveaway": giveaways.into_iter().find(|g| g.channels.contains(&whole)) })
+        }
+        "clip" => {
+            let schema = ProjectionKind::Queue.live_schema();
+            let filter = ClipFilter { status: Some("rendered".into()), channel: Some(channel.to_owned()) };
+            let mut conn = pool.acquire().await.map_err(|e| ApiError::internal(e.into()))?;
+            let page =
+                queue::clips(&mut conn, &schema, org, &filter, None, 1).await.map_err(ApiError::internal)?;
+            json!({ "clip": page.clips.into_iter().next() })
+        }
+        // The chat box fills from the live feed as messages arrive.
+        _ => json!({ "messages": [] }),
+    };
+    Ok(Json(body).into_response())
+}
+
+/// The overlay's channel on the live feed, for as long as its key lives.
+pub(crate) async fn overlay_live(
+    State(state): State<PagesState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => {
+            return ApiError::new(StatusCode::UPGRADE_REQUIRED, "websocket_required", rejection.body_text())
+                .into_response()
+        }
+    };
+    let key = presented_key(&headers, &params).to_owned();
+    let overlay = match open(&state, &params, &key).await {
+        Ok(overlay) => overlay,
+        Err(error) => return error.into_response(),
+    };
+    upgrade.max_message_size(4096).on_upgrade(move |socket| serve(socket, state, params, key, overlay))
+}
+
+async fn serve(
+    mut socket: WebSocket,
+    state: PagesState,
+    params: HashMap<String, String>,
+    key: String,
+    overlay: Overlay,
+) {
+    let mut events = state.hub.subscribe(overlay.org.as_str());
+    let channel = overlay.channel.channel.as_str().to_owned();
+    let mut recheck = tokio::time::interval(RECHECK);
+    recheck.tick().await;
+    loop {
+        tokio::select! {
+            _ = recheck.tick() => {
+                if open(&state, &params, &key).await.is_err() {
+                    let _ = socket.send(Message::Text(json!({ "type": "revoked" }).to_string().into())).await;
+                    let frame = CloseFrame { code: KEY_REVOKED, reason: "overlay key revoked".into() };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    return;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                // An overlay only listens; anything it says is ignored.
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+            event = events.recv() => match event {
+                Ok(event) => {
+                    if event.org != overlay.org.as_str() || event.channel.as_deref() != Some(channel.as_str()) {
+                        continue;
+                    }
+                    let sent = tokio::time::timeout(
+                        Duration::from_secs(5),
+                        socket.send(Message::Text(event.message.clone().into())),
+                    );
+                    if !matches!(sent.await, Ok(Ok(()))) {
+                        return;
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    // Behind: tell it to read its state afresh, and go on.
+                    let nudge = json!({ "type": "resync" }).to_string();
+                    if socket.send(Message::Text(nudge.into())).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            },
+        }
+    }
+}

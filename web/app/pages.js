@@ -1,0 +1,451 @@
+// The dashboard's pages. Each renders into `main` and may return a
+// function that stops what it started (a live feed, a timer).
+import { h, clear, form, table, bars, when, read, write, app, live } from './lib.js';
+
+const path = (ctx, rest = '') => `/v1/channels/${encodeURIComponent(ctx.platform)}/${encodeURIComponent(ctx.channel)}${rest}`;
+const needChannel = (main, ctx) => {
+  if (ctx.channel) return false;
+  clear(main, h('p', { class: 'empty' }, 'Choose a channel above.'));
+  return true;
+};
+const who = (row) => row.author || `${row.platform ? row.platform + ':' : ''}${row.user_id}`;
+
+/** Re-runs `load` at most every `ms` while changes keep coming. */
+function throttled(load, ms = 300) {
+  let timer = null;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(async () => {
+      timer = null;
+      await load().catch(() => {});
+    }, ms);
+  };
+}
+
+async function overview(main, ctx) {
+  if (needChannel(main, ctx)) return;
+  const chart = h('section', { id: 'messages-chart' });
+  const top = h('section', { id: 'top-chatters' });
+  const commands = h('section', { id: 'recent-commands' });
+  const moderation = h('section', { id: 'recent-moderation' });
+  clear(
+    main,
+    h('h1', {}, `Overview · ${ctx.platform}/${ctx.channel}`),
+    h('div', { class: 'grid' }, h('div', {}, h('h2', {}, 'Messages per minute, last hour'), chart), h('div', {}, h('h2', {}, 'Top chatters'), top)),
+    h('div', { class: 'grid' }, h('div', {}, h('h2', {}, 'Commands'), commands), h('div', {}, h('h2', {}, 'Moderation'), moderation)),
+  );
+  async function load() {
+    const [series, board, page, log] = await Promise.all([
+      read(`/v1/channels/${encodeURIComponent(ctx.channel)}/analytics`, { bucket: 'minute' }),
+      read(`/v1/channels/${encodeURIComponent(ctx.channel)}/leaderboard`, { limit: 10 }),
+      read(path(ctx, '/commands')),
+      read(path(ctx, '/moderation'), { limit: 10 }),
+    ]);
+    const total = series.points.reduce((sum, p) => sum + p.messages, 0);
+    clear(chart, bars(series.points.map((p) => ({ label: when(p.bucket_start), value: p.messages })), { title: 'messages per minute' }), h('p', { class: 'total', 'data-testid': 'messages-total' }, `${total} messages in the last hour`));
+    clear(top, table([['#', (r) => r.rank], ['Viewer', who], ['Messages', (r) => r.messages], ['Points', (r) => r.points]], board.entries));
+    const used = (page.commands || []).filter((c) => c.uses > 0 || c.last_used_at);
+    clear(commands, table([['Command', (c) => c.name], ['Response', (c) => c.response], ['Uses', (c) => c.uses ?? '—']], used.length ? used : page.commands || []));
+    clear(moderation, table([['When', (e) => when(e.at)], ['Viewer', (e) => e.author || e.user_id], ['Action', (e) => e.action], ['Why', (e) => e.cause || e.reason]], log.entries));
+  }
+  await load();
+  const reload = throttled(load);
+  const stop = live([ctx.channel], reload);
+  // Moderation and analytics have no live message of their own: a chat
+  // message moves the leaderboard, which brings the page up to date.
+  return stop;
+}
+
+async function leaderboard(main, ctx) {
+  const state = { window: 'all' };
+  const perChannel = h('section', { id: 'channel-leaderboard' });
+  const people = h('section', { id: 'people-leaderboard' });
+  const windows = h('div', { class: 'tabs' }, ['all', '7d'].map((w) => h('button', { type: 'button', 'data-window': w, onclick: () => { state.window = w; load(); } }, w === 'all' ? 'All time' : 'Last 7 days')));
+  clear(main, h('h1', {}, 'Leaderboards'), windows, h('div', { class: 'grid' }, h('div', {}, h('h2', {}, `Channel ${ctx.channel || '—'}`), perChannel), h('div', {}, h('h2', {}, 'Across platforms (linked accounts as one)'), people)));
+  async function load() {
+    for (const b of windows.children) b.setAttribute('aria-pressed', String(b.dataset.window === state.window));
+    const everyone = await read('/v1/leaderboard', { window: state.window, limit: 25 });
+    clear(people, table([['#', (r) => r.rank], ['Person', (r) => (r.accounts || []).map((a) => a.author || a.account || a).join(', ') || r.person], ['Messages', (r) => r.messages], ['Points', (r) => r.points]], everyone.entries));
+    if (ctx.channel) {
+      const board = await read(`/v1/channels/${encodeURIComponent(ctx.channel)}/leaderboard`, { window: state.window, limit: 25 });
+      clear(perChannel, table([['#', (r) => r.rank], ['Viewer', who], ['Messages', (r) => r.messages], ['Points', (r) => r.points]], board.entries));
+    }
+  }
+  await load();
+  return ctx.channel ? live([ctx.channel], throttled(load)) : null;
+}
+
+async function analytics(main, ctx) {
+  if (needChannel(main, ctx)) return;
+  const out = h('section', { id: 'analytics' });
+  const download = h('a', { class: 'button', download: `${ctx.channel}-analytics.csv`, href: '#' }, 'Download CSV');
+  let points = [];
+  const picker = form({
+    fields: [
+      { name: 'bucket', label: 'Per', options: ['minute', 'hour', 'day'], value: 'hour' },
+      { name: 'from', label: 'From', type: 'datetime-local' },
+      { name: 'to', label: 'To', type: 'datetime-local' },
+    ],
+    submitLabel: 'Show',
+    submit: async (v) => {
+      const iso = (x) => (x ? new Date(x).toISOString() : undefined);
+      const series = await read(`/v1/channels/${encodeURIComponent(ctx.channel)}/analytics`, { bucket: v.bucket, from: iso(v.from), to: iso(v.to) });
+      points = series.points;
+      const columns = points.length ? Object.keys(points[0]) : ['bucket_start'];
+      const csv = [columns.join(','), ...points.map((p) => columns.map((c) => JSON.stringify(p[c] ?? '')).join(','))].join('\n');
+      download.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+      clear(out, bars(points.map((p) => ({ label: when(p.bucket_start), value: p.messages })), { title: 'messages' }), table([['From', (p) => when(p.bucket_start)], ['Messages', (p) => p.messages], ['Chatters', (p) => p.unique_chatters], ['Commands', (p) => p.commands], ['Clips', (p) => p.clips_requested], ['Moderation', (p) => p.moderation_actions]], points));
+    },
+  });
+  clear(main, h('h1', {}, 'Analytics'), picker, download, out);
+  picker.requestSubmit();
+}
+
+async function clips(main, ctx) {
+  const list = h('section', { id: 'clips' });
+  const player = h('section', { id: 'player' });
+  const request = form({
+    fields: [
+      { name: 'source', label: 'Recording', placeholder: 'path in your media, or URL', required: true },
+      { name: 'start_seconds', label: 'Start (s)', type: 'number', value: 0 },
+      { name: 'duration_seconds', label: 'Length (s)', type: 'number', value: 30 },
+      { name: 'title', label: 'Title' },
+    ],
+    submitLabel: 'Request clip',
+    submit: (v) => write('POST', '/v1/clips', { ...v, channel: ctx.channel }),
+    onDone: () => load(),
+  });
+  const canWrite = ctx.session.role !== 'viewer';
+  clear(main, h('h1', {}, 'Clips'), canWrite ? request : null, player, list);
+  function play(clip) {
+    clear(player, h('h2', {}, clip.title || clip.clip_id), h('video', { src: clip.media_uri, controls: true, playsinline: true, poster: clip.thumbnail_uri, 'data-clip': clip.clip_id }));
+  }
+  async function load() {
+    const page = await read('/v1/clips', { channel: ctx.channel || undefined, limit: 50 });
+    clear(list, table([
+      ['', (c) => (c.thumbnail_uri ? h('img', { src: c.thumbnail_uri, alt: '', class: 'thumb' }) : '')],
+      ['Title', (c) => c.title],
+      ['Status', (c) => h('span', { class: 'status ' + c.status }, c.status)],
+      ['Attempts', (c) => c.attempts],
+      ['Error', (c) => c.error || ''],
+      ['', (c) => [
+        c.status === 'rendered' ? h('button', { type: 'button', onclick: () => play(c) }, 'Play') : null,
+        canWrite && c.status === 'failed' ? h('button', { type: 'button', onclick: async () => { await write('POST', `/v1/clips/${c.clip_id}/retry`).catch((e) => alert(e.message)); load(); } }, 'Retry') : null,
+      ]],
+    ], page.clips));
+  }
+  await load();
+  return ctx.channel ? live([ctx.channel], throttled(load)) : null;
+}
+
+async function publications(main, ctx) {
+  const list = h('section', { id: 'publications' });
+  const canWrite = ctx.session.role !== 'viewer';
+  const schedule = form({
+    fields: [
+      { name: 'clip_id', label: 'Clip id', required: true },
+      { name: 'targets', label: 'Targets (comma-separated)', value: 'webhook' },
+      { name: 'title', label: 'Title', required: true },
+      { name: 'caption', label: 'Caption' },
+      { name: 'scheduled_at', label: 'When', type: 'datetime-local' },
+    ],
+    submitLabel: 'Schedule',
+    submit: (v) => write('POST', '/v1/publications', {
+      asset: { clip_id: v.clip_id },
+      targets: (v.targets || '').split(',').map((t) => t.trim()).filter(Boolean),
+      title: v.title,
+      caption: v.caption || '',
+      scheduled_at: v.scheduled_at ? new Date(v.scheduled_at).toISOString() : undefined,
+    }),
+    onDone: () => load(),
+  });
+  clear(main, h('h1', {}, 'Publications'), canWrite ? schedule : null, list);
+  async function load() {
+    const page = await read('/v1/publications', { limit: 50 });
+    clear(list, table([
+      ['Title', (p) => p.title],
+      ['Scheduled', (p) => when(p.scheduled_at)],
+      ['Status', (p) => p.status],
+      ['Targets', (p) => (p.targets || []).map((t) => h('div', {}, `${t.target}: ${t.status}`, t.next_retry_at ? ` (retry ${when(t.next_retry_at)})` : '', t.url ? [' ', h('a', { href: t.url, rel: 'noreferrer', target: '_blank' }, 'post')] : ''))],
+      ['', (p) => (canWrite && p.status === 'scheduled' ? h('button', { type: 'button', onclick: async () => { await write('POST', `/v1/publications/${p.publication_id}/cancel`).catch((e) => alert(e.message)); load(); } }, 'Cancel') : '')],
+    ], page.publications));
+  }
+  await load();
+  return ctx.channel ? live([ctx.channel], throttled(load)) : null;
+}
+
+async function commands(main, ctx) {
+  if (needChannel(main, ctx)) return;
+  const list = h('section', { id: 'commands' });
+  const canWrite = ctx.session.role !== 'viewer';
+  const add = form({
+    fields: [
+      { name: 'name', label: 'Command', placeholder: '!hug', required: true },
+      { name: 'response', label: 'Response', placeholder: '$(user) hugs $(touser)' },
+      { name: 'min_level', label: 'Who may use it', options: ['everyone', 'subscriber', 'vip', 'regular', 'moderator', 'broadcaster'], value: 'everyone' },
+      { name: 'cooldown_seconds', label: 'Cooldown (s)', type: 'number', value: 5 },
+      { name: 'cost', label: 'Cost (points)', type: 'number', value: 0 },
+    ],
+    submitLabel: 'Add command',
+    submit: (v) => write('POST', path(ctx, '/commands'), v),
+    onDone: () => load(),
+  });
+  add.id = 'add-command';
+  const policy = h('section', { id: 'points-policy' });
+  clear(main, h('h1', {}, `Commands · ${ctx.channel}`), canWrite ? add : null, list, h('h2', {}, 'Points policy'), policy);
+  async function load() {
+    const page = await read(path(ctx, '/commands'));
+    clear(list, table([
+      ['Command', (c) => c.name],
+      ['Response', (c) => c.response || (c.alias_of ? `→ ${c.alias_of}` : '')],
+      ['Level', (c) => c.min_level],
+      ['Cooldown', (c) => `${c.cooldown_seconds ?? 0} s`],
+      ['Cost', (c) => c.cost ?? 0],
+      ['', (c) => (canWrite ? [
+        h('button', { type: 'button', onclick: () => edit(c) }, 'Edit'),
+        h('button', { type: 'button', class: 'danger', onclick: async () => { await write('DELETE', path(ctx, `/commands/${encodeURIComponent(c.name.replace(/^!/, ''))}`)).catch((e) => alert(e.message)); load(); } }, 'Delete'),
+      ] : '')],
+    ], page.commands || []));
+    const p = page.points_policy || {};
+    clear(policy, canWrite ? form({
+      fields: [
+        { name: 'points_per_message', label: 'Points per message', type: 'number', value: p.points_per_message ?? 0 },
+        { name: 'cooldown_seconds', label: 'Cooldown (s)', type: 'number', value: p.cooldown_seconds ?? 0 },
+        { name: 'daily_bonus', label: 'Daily bonus', type: 'number', value: p.daily_bonus ?? 0 },
+        { name: 'subscriber_percent', label: 'Subscriber %', type: 'number', value: p.subscriber_percent ?? 100 },
+      ],
+      submitLabel: 'Save policy',
+      submit: (v) => write('PUT', path(ctx, '/points-policy'), v),
+      onDone: () => load(),
+    }) : h('pre', {}, JSON.stringify(p, null, 2)));
+  }
+  function edit(c) {
+    const dialog = h('section', { class: 'edit' }, h('h2', {}, `Edit ${c.name}`), form({
+      fields: [
+        { name: 'response', label: 'Response', value: c.response || '' },
+        { name: 'min_level', label: 'Who may use it', options: ['everyone', 'subscriber', 'vip', 'regular', 'moderator', 'broadcaster'], value: c.min_level },
+        { name: 'cooldown_seconds', label: 'Cooldown (s)', type: 'number', value: c.cooldown_seconds ?? 0 },
+        { name: 'cost', label: 'Cost', type: 'number', value: c.cost ?? 0 },
+      ],
+      submitLabel: 'Save',
+      submit: (v) => write('PATCH', path(ctx, `/commands/${encodeURIComponent(c.name.replace(/^!/, ''))}`), v),
+      onDone: () => { dialog.remove(); load(); },
+    }));
+    list.before(dialog);
+  }
+  await load();
+}
+
+async function moderation(main, ctx) {
+  if (needChannel(main, ctx)) return;
+  const log = h('section', { id: 'moderation-log' });
+  const canWrite = ctx.session.role !== 'viewer';
+  const act = form({
+    fields: [
+      { name: 'user_id', label: 'Viewer (platform user id)', required: true },
+      { name: 'action', label: 'Action', options: ['timeout', 'ban', 'unban', 'pardon', 'permit'], value: 'timeout' },
+      { name: 'seconds', label: 'Seconds', type: 'number', value: 600 },
+      { name: 'reason', label: 'Reason' },
+    ],
+    submitLabel: 'Apply',
+    submit: (v) => write('POST', path(ctx, `/viewers/${encodeURIComponent(v.user_id || '')}/moderation`), {
+      action: v.action,
+      seconds: ['timeout', 'permit'].includes(v.action) ? v.seconds : undefined,
+      reason: v.reason || '',
+    }),
+    onDone: () => setTimeout(load, 500),
+  });
+  act.id = 'moderate';
+  const settings = h('section', { id: 'filters' });
+  clear(main, h('h1', {}, `Moderation · ${ctx.channel}`), canWrite ? act : null, h('h2', {}, 'Log'), log, h('h2', {}, 'Filters'), settings);
+  async function load() {
+    const [page, commandsPage] = await Promise.all([read(path(ctx, '/moderation'), { limit: 100 }), read(path(ctx, '/commands'))]);
+    clear(log, table([
+      ['When', (e) => when(e.at)],
+      ['Viewer', (e) => e.author || e.user_id],
+      ['Action', (e) => `${e.action}${e.seconds ? ` ${e.seconds} s` : ''}`],
+      ['Cause', (e) => e.cause || ''],
+      ['Evidence', (e) => e.evidence || ''],
+      ['Reason', (e) => e.reason || ''],
+      ['By', (e) => e.decided_by],
+    ], page.entries));
+    const filters = commandsPage.filters || {};
+    clear(settings, table([['Filter', ([name]) => name], ['Settings', ([, value]) => h('code', {}, JSON.stringify(value))]], Object.entries(filters), 'No filter configured.'));
+  }
+  await load();
+  const timer = setInterval(() => load().catch(() => {}), 5000);
+  return () => clearInterval(timer);
+}
+
+async function community(main, ctx) {
+  const giveaways = h('section', { id: 'giveaways' });
+  const polls = h('section', { id: 'polls' });
+  const canWrite = ctx.session.role !== 'viewer';
+  const channels = ctx.channel ? [`${ctx.platform}/${ctx.channel}`] : [];
+  const openGiveaway = form({
+    fields: [
+      { name: 'title', label: 'Giveaway', required: true },
+      { name: 'keyword', label: 'Keyword', value: '!join' },
+      { name: 'cost', label: 'Cost', type: 'number', value: 0 },
+    ],
+    submitLabel: 'Open giveaway',
+    submit: (v) => write('POST', '/v1/giveaways', { ...v, channels }),
+    onDone: () => load(),
+  });
+  const openPoll = form({
+    fields: [
+      { name: 'question', label: 'Question', required: true },
+      { name: 'options', label: 'Options (separated by |)', required: true },
+      { name: 'duration_seconds', label: 'Seconds', type: 'number', value: 120 },
+      { name: 'allow_change', label: 'Votes may change', type: 'checkbox' },
+    ],
+    submitLabel: 'Open poll',
+    submit: (v) => write('POST', '/v1/polls', { ...v, options: (v.options || '').split('|').map((o) => o.trim()).filter(Boolean), channels }),
+    onDone: () => load(),
+  });
+  const action = (label, run) => h('button', { type: 'button', onclick: async () => { await run().catch((e) => alert(e.message)); load(); } }, label);
+  clear(main, h('h1', {}, 'Giveaways and polls'), h('div', { class: 'grid' }, h('div', {}, canWrite ? openGiveaway : null, giveaways), h('div', {}, canWrite ? openPoll : null, polls)));
+  async function load() {
+    const [g, p] = await Promise.all([read('/v1/giveaways', { limit: 20 }), read('/v1/polls', { limit: 20 })]);
+    clear(giveaways, table([
+      ['Giveaway', (x) => x.title],
+      ['Phase', (x) => x.phase],
+      ['Entries', (x) => x.entries],
+      ['Winners', (x) => (x.winners || []).map((w) => w.author || w.account || w).join(', ')],
+      ['Draw', (x) => h('details', {}, h('summary', {}, 'verify'), h('code', {}, `commitment ${x.commitment || ''}`), h('br'), h('code', {}, `seed ${x.seed || '(revealed at the draw)'}`))],
+      ['', (x) => (canWrite ? [
+        x.phase === 'open' ? action('Close', () => write('POST', `/v1/giveaways/${x.giveaway_id}/close`)) : null,
+        x.phase !== 'cancelled' ? action('Draw', () => write('POST', `/v1/giveaways/${x.giveaway_id}/draw`, { count: 1 })) : null,
+      ] : '')],
+    ], g.giveaways || []));
+    clear(polls, table([
+      ['Poll', (x) => x.question],
+      ['Phase', (x) => x.phase],
+      ['Votes', (x) => (x.options || []).map((o, i) => h('div', {}, `${i + 1}. ${o.text ?? o}: ${(x.counts || [])[i] ?? o.votes ?? 0}`))],
+      ['', (x) => (canWrite && x.phase === 'open' ? action('Close', () => write('POST', `/v1/polls/${x.poll_id}/close`)) : '')],
+    ], p.polls || []));
+  }
+  await load();
+  return ctx.channel ? live([ctx.channel], throttled(load)) : null;
+}
+
+async function events(main) {
+  const out = h('section', { id: 'events' });
+  let cursor = null;
+  let filters = {};
+  const more = h('button', { type: 'button', onclick: () => load(false) }, 'Older');
+  const filter = form({
+    fields: [
+      { name: 'actor', label: 'Actor' },
+      { name: 'type', label: 'Type' },
+      { name: 'from', label: 'From', type: 'datetime-local' },
+      { name: 'to', label: 'To', type: 'datetime-local' },
+    ],
+    submitLabel: 'Filter',
+    submit: async (v) => {
+      const iso = (x) => (x ? new Date(x).toISOString() : undefined);
+      filters = { actor: v.actor, type: v.type, from: iso(v.from), to: iso(v.to) };
+      cursor = null;
+      clear(out);
+      await load(true);
+    },
+  });
+  clear(main, h('h1', {}, 'Event log'), filter, out, more);
+  async function load(fresh) {
+    const page = await read('/v1/events', { ...filters, limit: 50, cursor: fresh ? undefined : cursor });
+    cursor = page.next_cursor || null;
+    more.hidden = !cursor;
+    out.append(table([
+      ['Position', (e) => e.position],
+      ['When', (e) => when(e.recorded_at || e.occurred_at)],
+      ['Stream', (e) => `${e.aggregate_type}/${e.aggregate_id}#${e.sequence}`],
+      ['Type', (e) => e.event_type],
+      ['Actor', (e) => (e.metadata && e.metadata.actor) || e.actor || ''],
+      ['Payload', (e) => h('code', {}, JSON.stringify(e.payload))],
+    ], page.events));
+  }
+  await load(true);
+}
+
+async function team(main, ctx) {
+  const members = h('section', { id: 'members' });
+  const sessions = h('section', { id: 'sessions' });
+  const invite = form({
+    fields: [
+      { name: 'username', label: 'Username', required: true },
+      { name: 'role', label: 'Role', options: ['viewer', 'moderator', 'owner'], value: 'moderator' },
+      { name: 'password', label: 'First password (12+ characters)', type: 'password', required: true, autocomplete: 'new-password' },
+    ],
+    submitLabel: 'Invite',
+    submit: (v) => write('POST', '/v1/team/members', v),
+    onDone: () => load(),
+  });
+  const isOwner = ctx.session.role === 'owner';
+  clear(main, h('h1', {}, 'Team'), isOwner ? invite : null, members, isOwner ? [h('h2', {}, 'Sessions'), sessions] : null);
+  async function load() {
+    const body = await app('GET', '/team');
+    clear(members, table([
+      ['Username', (m) => m.username],
+      ['Role', (m) => (isOwner && m.username !== ctx.session.username
+        ? h('select', { 'aria-label': `role of ${m.username}`, onchange: async (e) => { await write('PATCH', `/v1/team/members/${m.username}`, { role: e.target.value }).catch((err) => alert(err.message)); load(); } }, ['viewer', 'moderator', 'owner'].map((r) => h('option', { value: r, selected: r === m.role }, r)))
+        : m.role)],
+      ['', (m) => (isOwner && m.username !== ctx.session.username ? h('button', { type: 'button', class: 'danger', onclick: async () => { await write('DELETE', `/v1/team/members/${m.username}`).catch((e) => alert(e.message)); load(); } }, 'Remove') : '')],
+    ], body.members));
+    if (isOwner) {
+      const list = await app('GET', '/sessions');
+      clear(sessions, table([
+        ['Who', (s) => s.username],
+        ['Since', (s) => when(s.created_at)],
+        ['Last seen', (s) => when(s.last_seen_at)],
+        ['Browser', (s) => s.user_agent],
+        ['', (s) => h('button', { type: 'button', class: 'danger', onclick: async () => { await app('DELETE', `/sessions/${s.id}`).catch((e) => alert(e.message)); load(); } }, 'Revoke')],
+      ], list.sessions));
+    }
+  }
+  await load();
+}
+
+async function overlays(main, ctx) {
+  if (needChannel(main, ctx)) return;
+  const keys = h('section', { id: 'overlay-keys' });
+  const created = h('section', { id: 'overlay-created' });
+  const canWrite = ctx.session.role !== 'viewer';
+  const make = form({
+    fields: [{ name: 'label', label: 'Name (e.g. "OBS main scene")', required: true }],
+    submitLabel: 'Create overlay key',
+    submit: (v) => write('POST', '/v1/overlay-keys', { platform: ctx.platform, channel: ctx.channel, label: v.label }),
+    onDone: (body) => {
+      const base = `${location.origin}/overlay`;
+      const query = (kind) => `${base}/${kind}?org=${encodeURIComponent(ctx.session.org)}&channel=${encodeURIComponent(`${ctx.platform}/${ctx.channel}`)}&key=${encodeURIComponent(body.key)}`;
+      clear(created, h('p', {}, 'Copy these into an OBS browser source now; the key is not shown again.'),
+        ['leaderboard', 'chat', 'poll', 'giveaway', 'clip'].map((kind) => h('p', {}, h('strong', {}, kind), ' ', h('input', { readonly: true, value: query(kind), class: 'url', 'data-overlay': kind }))));
+      load();
+    },
+  });
+  clear(main, h('h1', {}, `Overlays · ${ctx.channel}`), canWrite ? make : null, created, keys);
+  async function load() {
+    const body = await app('GET', '/overlay-keys');
+    const mine = body.keys.filter((k) => k.platform === ctx.platform && k.channel === ctx.channel);
+    clear(keys, table([
+      ['Name', (k) => k.label],
+      ['Created', (k) => when(k.created_at)],
+      ['By', (k) => k.created_by],
+      ['', (k) => (canWrite ? h('button', { type: 'button', class: 'danger', onclick: async () => { await write('DELETE', `/v1/overlay-keys/${k.id}`).catch((e) => alert(e.message)); load(); } }, 'Revoke') : '')],
+    ], mine, 'No overlay key for this channel.'));
+  }
+  await load();
+}
+
+export const pages = [
+  { id: 'overview', title: 'Overview', render: overview },
+  { id: 'leaderboard', title: 'Leaderboards', render: leaderboard },
+  { id: 'analytics', title: 'Analytics', render: analytics },
+  { id: 'clips', title: 'Clips', render: clips },
+  { id: 'publications', title: 'Publications', render: publications },
+  { id: 'commands', title: 'Commands', render: commands },
+  { id: 'moderation', title: 'Moderation', render: moderation },
+  { id: 'community', title: 'Giveaways & polls', render: community },
+  { id: 'overlays', title: 'Overlays', render: overlays },
+  { id: 'team', title: 'Team', render: team },
+  { id: 'events', title: 'Event log', render: events, role: ['owner'] },
+];

@@ -1,0 +1,127 @@
+// One OBS overlay, chosen by the path: /overlay/{leaderboard|chat|poll|giveaway|clip}.
+// Parameters: org, channel (platform/channel), key (the overlay key),
+// count, theme (dark|light), width, height, font (px).
+// It reads with its overlay key only, and reconnects by itself after the
+// stack restarts; a revoked key stops it and says so.
+
+const params = new URLSearchParams(location.search);
+const kind = location.pathname.split('/').filter(Boolean)[1] || 'leaderboard';
+const org = params.get('org') || '';
+const channel = params.get('channel') || '';
+const key = params.get('key') || '';
+const count = Math.max(1, Math.min(50, Number(params.get('count')) || 10));
+const root = document.getElementById('overlay');
+
+root.classList.add(params.get('theme') === 'light' ? 'light' : 'dark', kind);
+if (params.get('width')) root.style.width = `${Number(params.get('width')) || 400}px`;
+if (params.get('height')) root.style.height = `${Number(params.get('height')) || 300}px`;
+if (params.get('font')) root.style.fontSize = `${Number(params.get('font')) || 16}px`;
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) if (value !== undefined && value !== null) node.setAttribute(name, String(value));
+  for (const child of children.flat()) if (child !== undefined && child !== null) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+function show(...children) {
+  root.replaceChildren(h('div', { class: 'card' }, ...children));
+}
+
+const query = () => new URLSearchParams({ org, channel, kind, count: String(count) });
+let stopped = false;
+
+function refused(code) {
+  stopped = true;
+  root.dataset.state = 'refused';
+  show(h('p', { class: 'refused', 'data-code': code }, code === 'overlay_key_revoked' ? 'This overlay key was revoked.' : 'This overlay key is not valid here.'));
+}
+
+async function state() {
+  const response = await fetch(`/overlay/api/state?${query()}`, { headers: { 'x-overlay-key': key } });
+  const body = await response.json().catch(() => null);
+  if (response.status === 401 || response.status === 403) {
+    refused((body && body.error && body.error.code) || 'forbidden');
+    return null;
+  }
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return body;
+}
+
+const chat = [];
+
+function render(snapshot) {
+  root.dataset.state = 'live';
+  switch (kind) {
+    case 'leaderboard':
+      return show(h('h1', {}, 'Leaderboard'), h('ol', {}, (snapshot.entries || []).slice(0, count).map((e) => h('li', { 'data-user': e.user_id }, `${e.author || e.user_id} — ${e.points}`))));
+    case 'chat':
+      return show(h('ul', { class: 'chat' }, chat.slice(-count).map((m) => h('li', { 'data-message': m.message_id }, h('span', { class: 'author' }, m.author || m.user_id), h('span', { class: 'text' }, m.text)))));
+    case 'poll': {
+      const poll = snapshot.poll;
+      if (!poll) return show(h('p', {}, 'No poll yet.'));
+      const counts = poll.counts || [];
+      const total = Math.max(1, counts.reduce((a, b) => a + b, 0));
+      return show(h('h1', {}, poll.question), h('ol', {}, (poll.options || []).map((o, i) => h('li', {}, `${o} — ${counts[i] || 0}`, h('div', { class: 'bar', style: `width:${Math.round(((counts[i] || 0) / total) * 100)}%` })))));
+    }
+    case 'giveaway': {
+      const g = snapshot.giveaway;
+      if (!g) return show(h('p', {}, 'No giveaway yet.'));
+      const winners = (g.winners || []).map((w) => w.author || w.account || w);
+      return show(h('h1', {}, g.title), winners.length ? h('p', { class: 'winner' }, winners.join(', ')) : h('p', {}, `${g.entries} entered · type ${g.keyword}`));
+    }
+    case 'clip': {
+      const c = snapshot.clip;
+      if (!c) return show(h('p', {}, 'No clip yet.'));
+      return show(h('h1', {}, c.title || 'Latest clip'), h('video', { src: c.media_uri, autoplay: '', muted: '', loop: '', playsinline: '' }));
+    }
+    default:
+      return show(h('p', {}, `Unknown overlay ${kind}.`));
+  }
+}
+
+let snapshot = {};
+let retry = 500;
+
+async function connect() {
+  if (stopped) return;
+  try {
+    const fresh = await state();
+    if (!fresh) return;
+    snapshot = fresh;
+    if (fresh.messages) chat.splice(0, chat.length, ...fresh.messages);
+    render(snapshot);
+  } catch {
+    return setTimeout(connect, (retry = Math.min(retry * 2, 10_000)));
+  }
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const socket = new WebSocket(`${scheme}://${location.host}/overlay/api/live?${query()}&key=${encodeURIComponent(key)}`);
+  socket.onopen = () => (retry = 500);
+  socket.onmessage = async (event) => {
+    const message = JSON.parse(event.data);
+    if (message.type === 'chat') {
+      chat.push(message.changes);
+      if (chat.length > 100) chat.shift();
+      render(snapshot);
+    } else if (message.type === 'chat_removed') {
+      const gone = new Set(message.changes.message_ids || []);
+      for (let i = chat.length - 1; i >= 0; i--) if (gone.has(chat[i].message_id)) chat.splice(i, 1);
+      render(snapshot);
+    } else if (message.type === 'revoked') {
+      refused('overlay_key_revoked');
+    } else {
+      // Anything else of the channel: read the overlay's state afresh.
+      const fresh = await state().catch(() => null);
+      if (fresh) {
+        snapshot = fresh;
+        render(snapshot);
+      }
+    }
+  };
+  socket.onclose = (event) => {
+    if (event.code === 4003) return refused('overlay_key_revoked');
+    if (!stopped) setTimeout(connect, (retry = Math.min(retry * 2, 10_000)));
+  };
+}
+
+connect();
