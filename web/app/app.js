@@ -38,8 +38,13 @@ function showLogin(message) {
   );
 }
 
+function pageId() {
+  return (location.hash.replace(/^#\//, '') || 'overview').split('?')[0];
+}
+
 function shell(session) {
   const { platform, channel } = channelOf();
+  const current = pageId();
   const picker = form({
     fields: [
       { name: 'platform', label: 'Platform', options: ['twitch', 'discord', 'youtube', 'slack'], value: platform },
@@ -52,7 +57,7 @@ function shell(session) {
   picker.classList.add('picker');
   const links = pages
     .filter((p) => !p.role || p.role.includes(session.role))
-    .map((p) => h('a', { href: '#/' + p.id, 'aria-current': location.hash === '#/' + p.id ? 'page' : null }, p.title));
+    .map((p) => h('a', { href: '#/' + p.id, 'aria-current': current === p.id ? 'page' : null }, p.title));
   return h(
     'div',
     { class: 'shell' },
@@ -79,8 +84,7 @@ async function route() {
     return showLogin(error.message);
   }
   if (!session) return showLogin();
-  const id = (location.hash.replace(/^#\//, '') || 'overview').split('?')[0];
-  const page = pages.find((p) => p.id === id) || pages[0];
+  const page = pages.find((p) => p.id === pageId()) || pages[0];
   clear(root, shell(session));
   const main = document.getElementById('page');
   const { platform, channel } = channelOf();

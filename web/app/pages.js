@@ -65,7 +65,7 @@ async function leaderboard(main, ctx) {
   async function load() {
     for (const b of windows.children) b.setAttribute('aria-pressed', String(b.dataset.window === state.window));
     const everyone = await read('/v1/leaderboard', { window: state.window, limit: 25 });
-    clear(people, table([['#', (r) => r.rank], ['Person', (r) => (r.accounts || []).map((a) => a.author || a.account || a).join(', ') || r.person], ['Messages', (r) => r.messages], ['Points', (r) => r.points]], everyone.entries));
+    clear(people, table([['#', (r) => r.rank], ['Person', (r) => r.author || r.person], ['Accounts', (r) => (r.accounts || []).join(', ')], ['Messages', (r) => r.messages], ['Points', (r) => r.points]], everyone.entries));
     if (ctx.channel) {
       const board = await read(`/v1/channels/${encodeURIComponent(ctx.channel)}/leaderboard`, { window: state.window, limit: 25 });
       clear(perChannel, table([['#', (r) => r.rank], ['Viewer', who], ['Messages', (r) => r.messages], ['Points', (r) => r.points]], board.entries));

@@ -1,0 +1,168 @@
+// The dashboard in headless Chromium against the real stack.
+import { test, before, after } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { launch, openPage, login, screenshot, bot, read, chat, eventually, noProblems } from './support.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const XSS = '<img src=x onerror=alert(1)>';
+
+test('a chat message shows in the overview and the leaderboard within 2 s, without a reload', async () => {
+  const page = await openPage(browser);
+  await login(page, 'ada');
+  await page.waitForSelector('#top-chatters');
+  // The page is open and listening before the message is sent.
+  await page.waitForTimeout(500);
+  const loads = [];
+  page.on('framenavigated', (frame) => frame === page.mainFrame() && loads.push(frame.url()));
+
+  await chat('grace-1', 'Grace', 'hello from the browser test');
+  await page.waitForFunction(() => document.querySelector('#top-chatters')?.textContent.includes('Grace'), null, { timeout: 2000 });
+  await page.waitForFunction(() => /[1-9]\d* messages in the last hour/.test(document.querySelector('[data-testid=messages-total]')?.textContent || ''), null, { timeout: 2000 });
+  await screenshot(page, 'overview');
+
+  await page.click('nav a[href="#/leaderboard"]');
+  await page.waitForSelector('#channel-leaderboard table');
+  await page.waitForTimeout(300);
+  await chat('linus-1', 'Linus', 'me too');
+  await page.waitForFunction(() => document.querySelector('#channel-leaderboard')?.textContent.includes('Linus'), null, { timeout: 2000 });
+  await page.waitForFunction(() => document.querySelector('#people-leaderboard')?.textContent.includes('Linus'), null, { timeout: 2000 });
+  await screenshot(page, 'leaderboard');
+  assert.ok(loads.every((url) => url.includes('/app')) && !loads.some((url) => url.endsWith('/app?org=acme')), `no reload: ${loads}`);
+  noProblems(page);
+  await page.context().close();
+});
+
+test('a custom command added in the page is answered in chat, and a refusal shows by its field', async () => {
+  const page = await openPage(browser);
+  await login(page, 'ada');
+  await page.click('nav a[href="#/commands"]');
+  await page.waitForSelector('#add-command');
+  await page.fill('#add-command #f-name', '!hug');
+  await page.fill('#add-command #f-response', '$(user) gets a browser hug');
+  await page.click('#add-command button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#commands')?.textContent.includes('!hug'));
+
+  const answered = await chat('hugger-1', 'Hugger', '!hug');
+  const replies = JSON.stringify(answered);
+  assert.ok(replies.includes('Hugger gets a browser hug'), replies);
+
+  // The same name again: the API's refusal, next to the field it names.
+  await page.fill('#add-command #f-name', '!hug');
+  await page.click('#add-command button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#add-command [data-field=name]')?.textContent.length > 0);
+  await screenshot(page, 'commands');
+  noProblems(page);
+  await page.context().close();
+});
+
+test('a rendered clip plays in the page', async () => {
+  const requested = await bot('POST', '/v1/clips', {
+    channel: 'shroud',
+    source: 'vods/stream.mp4',
+    start_seconds: 2,
+    duration_seconds: 4,
+    title: 'the play',
+  });
+  assert.equal(requested.status, 202, JSON.stringify(requested.body));
+  const id = requested.body.clip_id;
+  await eventually(async () => (await read(`/v1/clips/${id}`)).body.status === 'rendered', 90_000, 'the clip to render');
+
+  const page = await openPage(browser);
+  await login(page, 'ada');
+  await page.click('nav a[href="#/clips"]');
+  await page.waitForSelector('#clips table');
+  await page.locator('#clips tr', { hasText: 'the play' }).getByRole('button', { name: 'Play' }).click();
+  await page.waitForSelector(`video[data-clip="${id}"]`);
+  const played = await page.evaluate(async () => {
+    const video = document.querySelector('video');
+    video.muted = true;
+    await video.play();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    return { time: video.currentTime, duration: video.duration, error: video.error && video.error.code };
+  });
+  assert.ok(played.time > 0.5 && played.duration > 3, JSON.stringify(played));
+  await screenshot(page, 'clips');
+  noProblems(page);
+  await page.context().close();
+});
+
+test('a viewer timed out from the page shows in the moderation log', async () => {
+  await chat('troll-1', 'Troll', 'buy followers at spam dot example');
+  const page = await openPage(browser);
+  await login(page, 'ada');
+  await page.click('nav a[href="#/moderation"]');
+  await page.waitForSelector('#moderate');
+  await page.fill('#moderate #f-user_id', 'troll-1');
+  await page.selectOption('#moderate #f-action', 'timeout');
+  await page.fill('#moderate #f-seconds', '60');
+  await page.fill('#moderate #f-reason', 'selling followers');
+  await page.click('#moderate button[type=submit]');
+  await page.waitForFunction(
+    () => {
+      const log = document.querySelector('#moderation-log')?.textContent || '';
+      return log.includes('timeout 60 s') && log.includes('selling followers') && log.includes('member:ada');
+    },
+    null,
+    { timeout: 20_000 },
+  );
+  await screenshot(page, 'moderation');
+  noProblems(page);
+  await page.context().close();
+});
+
+test('chat text is shown as text, never as markup', async () => {
+  const page = await openPage(browser);
+  await login(page, 'ada');
+  await page.waitForSelector('#top-chatters');
+  await chat('xss-1', XSS, XSS);
+  await page.waitForFunction((xss) => document.querySelector('#top-chatters')?.textContent.includes(xss), XSS, { timeout: 10_000 });
+  const injected = await page.evaluate(() => document.querySelectorAll('img[src="x"]').length);
+  assert.equal(injected, 0);
+  await page.click('nav a[href="#/leaderboard"]');
+  await page.waitForFunction((xss) => document.querySelector('#channel-leaderboard')?.textContent.includes(xss), XSS);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length), 0);
+  await screenshot(page, 'xss-as-text');
+  noProblems(page);
+  await page.context().close();
+});
+
+test("a viewer's session reads but is refused on a write", async () => {
+  const page = await openPage(browser);
+  await login(page, 'vi');
+  await page.click('nav a[href="#/commands"]');
+  await page.waitForSelector('#commands');
+  assert.equal(await page.locator('#add-command').count(), 0, 'no form to add with');
+  const refused = await page.evaluate(async () => {
+    const session = await (await fetch('/app/api/session')).json();
+    const response = await fetch('/app/api/command/v1/channels/twitch/shroud/commands', {
+      method: 'POST',
+      headers: { 'x-csrf-token': session.csrf, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '!sneaky', response: 'no' }),
+    });
+    return { status: response.status, body: await response.json() };
+  });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.body.error.code, 'forbidden');
+  const commands = await read('/v1/channels/twitch/shroud/commands');
+  assert.ok(!JSON.stringify(commands.body).includes('!sneaky'));
+  await screenshot(page, 'viewer-refused');
+  noProblems(page);
+  await page.context().close();
+});
+
+test('pages fit a phone', async () => {
+  const page = await openPage(browser, { width: 390, height: 844 });
+  await login(page, 'ada');
+  await page.waitForSelector('#top-chatters');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
+  await screenshot(page, 'overview-phone');
+  await page.context().close();
+});

@@ -1,0 +1,67 @@
+// OBS overlays in headless Chromium: opened with a key made in the
+// dashboard, updated live, stopped when the key is revoked.
+import { test, before, after } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { launch, openPage, login, screenshot, chat, noProblems } from './support.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+test('an overlay opened with its key updates live and stops when the key is revoked', async () => {
+  const dashboard = await openPage(browser);
+  await login(dashboard, 'ada');
+  await dashboard.click('nav a[href="#/overlays"]');
+  await dashboard.waitForSelector('#f-label');
+  await dashboard.fill('#f-label', 'OBS main scene');
+  await dashboard.click('form.form:has(#f-label) button[type=submit]');
+  await dashboard.waitForSelector('input[data-overlay=leaderboard]');
+  const leaderboardUrl = await dashboard.inputValue('input[data-overlay=leaderboard]');
+  const chatUrl = await dashboard.inputValue('input[data-overlay=chat]');
+  await dashboard.waitForFunction(() => document.querySelector('#overlay-keys')?.textContent.includes('OBS main scene'));
+  await screenshot(dashboard, 'overlays');
+
+  // OBS has no cookie: only the key in the address.
+  const overlay = await openPage(browser, { width: 420, height: 360 });
+  await overlay.goto(`${leaderboardUrl}&count=5&theme=dark`);
+  await overlay.waitForSelector('#overlay[data-state=live] ol');
+  const background = await overlay.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(background, 'rgba(0, 0, 0, 0)', 'transparent for OBS');
+  await overlay.waitForTimeout(500);
+  await chat('ovi-1', 'Ovi', 'hi overlay');
+  await overlay.waitForFunction(() => document.querySelector('#overlay')?.textContent.includes('Ovi'), null, { timeout: 5000 });
+  await screenshot(overlay, 'overlay-leaderboard');
+
+  const chatBox = await openPage(browser, { width: 420, height: 360 });
+  await chatBox.goto(chatUrl);
+  await chatBox.waitForSelector('#overlay[data-state=live]');
+  await chatBox.waitForTimeout(500);
+  const xss = '<img src=x onerror=alert(1)>';
+  await chat('ovi-1', 'Ovi', 'second line for the chat box');
+  await chat('xss-2', xss, xss);
+  await chatBox.waitForFunction((text) => document.querySelector('#overlay')?.textContent.includes(text), xss, { timeout: 5000 });
+  assert.ok((await chatBox.textContent('#overlay')).includes('second line for the chat box'));
+  assert.equal(await chatBox.evaluate(() => document.querySelectorAll('img[src="x"]').length), 0);
+  await screenshot(chatBox, 'overlay-chat');
+
+  // Revoked in the dashboard: both overlays say so and stop.
+  await dashboard.locator('#overlay-keys tr', { hasText: 'OBS main scene' }).getByRole('button', { name: 'Revoke' }).click();
+  await dashboard.waitForFunction(() => !document.querySelector('#overlay-keys')?.textContent.includes('OBS main scene'));
+  for (const page of [overlay, chatBox]) {
+    await page.waitForSelector('#overlay[data-state=refused]', { timeout: 10_000 });
+  }
+  await chat('ovi-1', 'Ovi', 'nobody sees this');
+  await overlay.waitForTimeout(1000);
+  assert.ok(!(await chatBox.textContent('#overlay')).includes('nobody sees this'));
+  await screenshot(overlay, 'overlay-revoked');
+  // Reopened with the revoked key: refused from the start.
+  await overlay.goto(leaderboardUrl);
+  await overlay.waitForSelector('#overlay[data-state=refused]');
+  for (const page of [dashboard, overlay, chatBox]) noProblems(page);
+  await browser.close();
+  browser = null;
+});
