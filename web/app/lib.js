@@ -234,7 +234,8 @@ export function form({ fields, submitLabel, submit, onDone }) {
       const result = await submit(values);
       if (onDone) onDone(result, values);
     } catch (error) {
-      const at = error.field && errors[error.field.split('.')[0]];
+      // `targets[0]`, `options.2`: shown by the form's field of that name.
+      const at = error.field && errors[error.field.split(/[.[]/)[0]];
       (at || general).textContent = error.message + (error.code ? ` (${error.code})` : '');
     } finally {
       button.disabled = false;

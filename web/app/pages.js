@@ -117,6 +117,20 @@ async function clips(main, ctx) {
   });
   const canWrite = ctx.session.role !== 'viewer';
   clear(main, h('h1', {}, 'Clips'), canWrite ? request : null, player, list);
+  // A clip that failed for good is requested again, as a new clip of the
+  // same moment (the failed one stays in the log as it was).
+  async function again(c) {
+    await write('POST', '/v1/clips', {
+      channel: c.channel,
+      source: c.source,
+      start_seconds: c.start_ms / 1000,
+      duration_seconds: c.duration_ms / 1000,
+      container: c.container,
+      reencode: c.reencode,
+      title: c.title,
+    }).catch((e) => alert(e.message));
+    load();
+  }
   function play(clip) {
     clear(player, h('h2', {}, clip.title || clip.clip_id), h('video', { src: clip.media_uri, controls: true, playsinline: true, poster: clip.thumbnail_uri, 'data-clip': clip.clip_id }));
   }
@@ -130,7 +144,7 @@ async function clips(main, ctx) {
       ['Error', (c) => c.error || ''],
       ['', (c) => [
         c.status === 'rendered' ? h('button', { type: 'button', onclick: () => play(c) }, 'Play') : null,
-        canWrite && c.status === 'failed' ? h('button', { type: 'button', onclick: async () => { await write('POST', `/v1/clips/${c.clip_id}/retry`).catch((e) => alert(e.message)); load(); } }, 'Retry') : null,
+        canWrite && c.status === 'failed' && !c.retryable ? h('button', { type: 'button', onclick: () => again(c) }, 'Retry') : null,
       ]],
     ], page.clips));
   }
@@ -160,14 +174,26 @@ async function publications(main, ctx) {
     onDone: () => load(),
   });
   clear(main, h('h1', {}, 'Publications'), canWrite ? schedule : null, list);
+  const reschedule = (p) => {
+    const at = h('input', { type: 'datetime-local', 'aria-label': `new time for ${p.title}` });
+    return h('span', { class: 'inline' }, at, h('button', { type: 'button', onclick: async () => {
+      if (!at.value) return;
+      await write('POST', `/v1/publications/${p.publication_id}/reschedule`, { scheduled_at: new Date(at.value).toISOString() }).catch((e) => alert(e.message));
+      load();
+    } }, 'Reschedule'));
+  };
+  const done = (p) => p.cancelled || (p.targets || []).every((t) => ['published', 'gave_up', 'cancelled'].includes(t.status));
   async function load() {
     const page = await read('/v1/publications', { limit: 50 });
     clear(list, table([
       ['Title', (p) => p.title],
-      ['Scheduled', (p) => when(p.scheduled_at)],
-      ['Status', (p) => p.status],
-      ['Targets', (p) => (p.targets || []).map((t) => h('div', {}, `${t.target}: ${t.status}`, t.next_retry_at ? ` (retry ${when(t.next_retry_at)})` : '', t.url ? [' ', h('a', { href: t.url, rel: 'noreferrer', target: '_blank' }, 'post')] : ''))],
-      ['', (p) => (canWrite && p.status === 'scheduled' ? h('button', { type: 'button', onclick: async () => { await write('POST', `/v1/publications/${p.publication_id}/cancel`).catch((e) => alert(e.message)); load(); } }, 'Cancel') : '')],
+      ['Scheduled', (p) => (p.cancelled ? 'cancelled' : p.waiting_for_asset ? 'waiting for the clip' : when(p.scheduled_at))],
+      ['Targets', (p) => (p.targets || []).map((t) => h('div', { class: 'target', 'data-status': t.status },
+        `${t.platform}: ${t.status} (${t.attempts} attempts)`,
+        t.last_error ? ` — ${t.last_error}` : '',
+        t.next_retry_at ? ` · next try ${when(t.next_retry_at)}` : '',
+        t.post_url ? [' ', h('a', { href: t.post_url, rel: 'noreferrer', target: '_blank' }, 'post')] : ''))],
+      ['', (p) => (canWrite && !done(p) ? [reschedule(p), h('button', { type: 'button', class: 'danger', onclick: async () => { await write('POST', `/v1/publications/${p.publication_id}/cancel`).catch((e) => alert(e.message)); load(); } }, 'Cancel')] : '')],
     ], page.publications));
   }
   await load();
@@ -357,10 +383,10 @@ async function events(main) {
     more.hidden = !cursor;
     out.append(table([
       ['Position', (e) => e.position],
-      ['When', (e) => when(e.recorded_at || e.occurred_at)],
-      ['Stream', (e) => `${e.aggregate_type}/${e.aggregate_id}#${e.sequence}`],
-      ['Type', (e) => e.event_type],
-      ['Actor', (e) => (e.metadata && e.metadata.actor) || e.actor || ''],
+      ['When', (e) => when(e.occurred_at)],
+      ['Stream', (e) => `${e.aggregate_type} ${e.aggregate_id} #${e.sequence}`],
+      ['Type', (e) => e.type],
+      ['Actor', (e) => e.actor],
       ['Payload', (e) => h('code', {}, JSON.stringify(e.payload))],
     ], page.events));
   }

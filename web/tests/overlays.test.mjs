@@ -27,13 +27,14 @@ test('an overlay opened with its key updates live and stops when the key is revo
 
   // OBS has no cookie: only the key in the address.
   const overlay = await openPage(browser, { width: 420, height: 360 });
-  await overlay.goto(`${leaderboardUrl}&count=5&theme=dark`);
+  await overlay.goto(`${leaderboardUrl}&count=20&theme=dark`);
   await overlay.waitForSelector('#overlay[data-state=live] ol');
   const background = await overlay.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(background, 'rgba(0, 0, 0, 0)', 'transparent for OBS');
   await overlay.waitForTimeout(500);
   await chat('ovi-1', 'Ovi', 'hi overlay');
   await overlay.waitForFunction(() => document.querySelector('#overlay')?.textContent.includes('Ovi'), null, { timeout: 5000 });
+  assert.ok((await overlay.locator('#overlay li').count()) <= 20, 'at most `count` entries');
   await screenshot(overlay, 'overlay-leaderboard');
 
   const chatBox = await openPage(browser, { width: 420, height: 360 });
