@@ -189,22 +189,23 @@ export function live(channels, onChange) {
 
 /**
  * A form whose refusals show next to the field the API names.
- * `fields`: [{name, label, type, value, options, required}], `submit(values)`.
+ * `fields`: [{name, label, type, value, options, required}], `submit(values)`;
+ * `idPrefix` keeps ids apart when a page has several forms.
  */
-export function form({ fields, submitLabel, submit, onDone }) {
+export function form({ fields, submitLabel, submit, onDone, idPrefix = 'f-' }) {
   const errors = {};
   const general = h('p', { class: 'error', role: 'alert', 'data-field': '' });
   const inputs = {};
   const rows = fields.map((f) => {
     let input;
     if (f.options) {
-      input = h('select', { name: f.name, id: 'f-' + f.name }, f.options.map((o) => h('option', { value: o, selected: o === f.value }, o)));
+      input = h('select', { name: f.name, id: idPrefix + f.name }, f.options.map((o) => h('option', { value: o, selected: o === f.value }, o)));
     } else if (f.type === 'checkbox') {
-      input = h('input', { type: 'checkbox', name: f.name, id: 'f-' + f.name, checked: !!f.value });
+      input = h('input', { type: 'checkbox', name: f.name, id: idPrefix + f.name, checked: !!f.value });
     } else {
       input = h('input', {
         name: f.name,
-        id: 'f-' + f.name,
+        id: idPrefix + f.name,
         type: f.type || 'text',
         value: f.value ?? '',
         required: !!f.required,
@@ -214,7 +215,7 @@ export function form({ fields, submitLabel, submit, onDone }) {
     }
     inputs[f.name] = input;
     errors[f.name] = h('span', { class: 'error', 'data-field': f.name });
-    return h('label', { for: 'f-' + f.name }, h('span', {}, f.label), input, errors[f.name]);
+    return h('label', { for: idPrefix + f.name }, h('span', {}, f.label), input, errors[f.name]);
   });
   const button = h('button', { type: 'submit' }, submitLabel);
   const node = h('form', { class: 'form' }, rows, button, general);

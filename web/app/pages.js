@@ -295,8 +295,38 @@ async function moderation(main, ctx) {
       ['Reason', (e) => e.reason || ''],
       ['By', (e) => e.decided_by],
     ], page.entries));
-    const filters = commandsPage.filters || {};
-    clear(settings, table([['Filter', ([name]) => name], ['Settings', ([, value]) => h('code', {}, JSON.stringify(value))]], Object.entries(filters), 'No filter configured.'));
+    const ladder = (commandsPage.escalation?.ladder || []).map((p) => (p.seconds ? `${p.action} ${p.seconds} s` : p.action)).join(' → ');
+    clear(settings,
+      h('p', { id: 'escalation' }, `Strikes: ${ladder || '—'}; a strike counts for ${commandsPage.escalation?.strike_expiry_seconds ?? '—'} s.`),
+      (commandsPage.filters || []).map((filter) => filterForm(filter)));
+  }
+  // One form per filter, with the fields its rule has; a list is typed
+  // comma-separated.
+  function filterForm(filter) {
+    const { filter: name, ...rule } = filter.rule;
+    const fields = [
+      { name: 'enabled', label: 'On', type: 'checkbox', value: filter.enabled },
+      { name: 'exempt', label: 'Exempt (subscriber, vip, regular)', value: (filter.exempt || []).join(', ') },
+      ...Object.entries(rule).map(([key, value]) => (Array.isArray(value)
+        ? { name: key, label: key.replaceAll('_', ' '), value: value.join(', ') }
+        : { name: key, label: key.replaceAll('_', ' '), type: 'number', value })),
+    ];
+    const node = form({
+      fields,
+      idPrefix: `f-${name}-`,
+      submitLabel: `Save ${name.replaceAll('_', ' ')}`,
+      submit: (v) => {
+        const body = { enabled: v.enabled, exempt: (v.exempt || '').split(',').map((x) => x.trim()).filter(Boolean) };
+        for (const [key, value] of Object.entries(rule)) {
+          body[key] = Array.isArray(value) ? (v[key] || '').split(',').map((x) => x.trim()).filter(Boolean) : v[key];
+        }
+        return write('PUT', path(ctx, `/filters/${name}`), body);
+      },
+      onDone: () => load(),
+    });
+    node.id = `filter-${name}`;
+    node.classList.add('filter');
+    return canWrite ? h('fieldset', {}, h('legend', {}, name.replaceAll('_', ' ')), node) : h('p', {}, `${name}: ${filter.enabled ? 'on' : 'off'} ${JSON.stringify(rule)}`);
   }
   await load();
   const timer = setInterval(() => load().catch(() => {}), 5000);

@@ -62,7 +62,13 @@ function render(snapshot) {
       if (!poll) return show(h('p', {}, 'No poll yet.'));
       const counts = poll.counts || [];
       const total = Math.max(1, counts.reduce((a, b) => a + b, 0));
-      return show(h('h1', {}, poll.question), h('ol', {}, (poll.options || []).map((o, i) => h('li', {}, `${o} — ${counts[i] || 0}`, h('div', { class: 'bar', style: `width:${Math.round(((counts[i] || 0) / total) * 100)}%` })))));
+      // Widths through the CSSOM: the CSP refuses style attributes.
+      const bar = (i) => {
+        const node = h('div', { class: 'bar' });
+        node.style.width = `${Math.round(((counts[i] || 0) / total) * 100)}%`;
+        return node;
+      };
+      return show(h('h1', {}, poll.question), h('ol', {}, (poll.options || []).map((o, i) => h('li', {}, `${o} — ${counts[i] || 0}`, bar(i)))));
     }
     case 'giveaway': {
       const g = snapshot.giveaway;

@@ -112,6 +112,21 @@ test('a viewer timed out from the page shows in the moderation log', async () =>
     null,
     { timeout: 20_000 },
   );
+  // A filter set in the page decides the next message; a refused
+  // threshold shows by its field.
+  await page.fill('#f-length-max_length', '0');
+  await page.click('#filter-length button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#filter-length [data-field=max_length]')?.textContent.length > 0);
+  await page.check('#f-length-enabled');
+  await page.fill('#f-length-max_length', '40');
+  const [saved] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/filters/length') && r.request().method() === 'PUT'),
+    page.click('#filter-length button[type=submit]'),
+  ]);
+  assert.equal(saved.status(), 202);
+  const judged = await chat('rambler-1', 'Rambler', 'this message is a good deal longer than forty characters, surely');
+  assert.ok(JSON.stringify(judged).includes('"delete"'), JSON.stringify(judged));
+  await page.waitForFunction(() => document.querySelector('#moderation-log')?.textContent.includes('Rambler'), null, { timeout: 20_000 });
   await screenshot(page, 'moderation');
   noProblems(page);
   await page.context().close();

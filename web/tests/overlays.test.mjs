@@ -2,7 +2,7 @@
 // dashboard, updated live, stopped when the key is revoked.
 import { test, before, after } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { launch, openPage, login, screenshot, chat, noProblems } from './support.mjs';
+import { launch, openPage, login, screenshot, bot, chat, noProblems } from './support.mjs';
 
 let browser;
 before(async () => {
@@ -65,4 +65,50 @@ test('an overlay opened with its key updates live and stops when the key is revo
   for (const page of [dashboard, overlay, chatBox]) noProblems(page);
   await browser.close();
   browser = null;
+});
+
+test('the poll, giveaway and clip overlays show what runs in their channel', async () => {
+  browser = await launch();
+  const dashboard = await openPage(browser);
+  await login(dashboard, 'ada', { channel: 'twitch/stage' });
+  await dashboard.click('nav a[href="#/overlays"]');
+  await dashboard.waitForSelector('#f-label');
+  await dashboard.fill('#f-label', 'Stage scene');
+  await dashboard.click('form.form:has(#f-label) button[type=submit]');
+  await dashboard.waitForSelector('input[data-overlay=poll]');
+  const url = async (kind) => dashboard.inputValue(`input[data-overlay=${kind}]`);
+
+  const poll = await openPage(browser, { width: 420, height: 300 });
+  await poll.goto(await url('poll'));
+  await poll.waitForSelector('#overlay[data-state=live]');
+  const opened = await bot('POST', '/v1/polls', { question: 'Stage poll?', options: ['Yes', 'No'], channels: ['twitch/stage'], duration_seconds: 300 });
+  assert.equal(opened.status, 202, JSON.stringify(opened.body));
+  await poll.waitForFunction(() => document.querySelector('#overlay')?.textContent.includes('Stage poll?'), null, { timeout: 10_000 });
+  await chat('stage-voter', 'Stage Voter', '!vote 1', 'stage');
+  await poll.waitForFunction(() => document.querySelector('#overlay')?.textContent.includes('Yes — 1'), null, { timeout: 10_000 });
+  await screenshot(poll, 'overlay-poll');
+
+  const giveaway = await openPage(browser, { width: 420, height: 300 });
+  await giveaway.goto(`${await url('giveaway')}&theme=light`);
+  await giveaway.waitForSelector('#overlay[data-state=live].light');
+  const g = await bot('POST', '/v1/giveaways', { title: 'Stage prize', channels: ['twitch/stage'] });
+  assert.equal(g.status, 202, JSON.stringify(g.body));
+  await chat('stage-fan', 'Stage Fan', '!join', 'stage');
+  await giveaway.waitForFunction(() => document.querySelector('#overlay')?.textContent.includes('1 entered'), null, { timeout: 10_000 });
+  assert.equal((await bot('POST', `/v1/giveaways/${g.body.giveaway_id}/close`)).status, 202);
+  assert.equal((await bot('POST', `/v1/giveaways/${g.body.giveaway_id}/draw`, { count: 1 })).status, 202);
+  await giveaway.waitForFunction(() => document.querySelector('#overlay .winner')?.textContent.includes('Stage Fan'), null, { timeout: 10_000 });
+  await screenshot(giveaway, 'overlay-giveaway');
+
+  const clip = await openPage(browser, { width: 420, height: 300 });
+  await clip.goto(await url('clip'));
+  await clip.waitForSelector('#overlay[data-state=live]');
+  const requested = await bot('POST', '/v1/clips', { channel: 'stage', source: 'vods/stream.mp4', start_seconds: 1, duration_seconds: 2, title: 'stage moment' });
+  assert.equal(requested.status, 202);
+  await clip.waitForFunction(() => {
+    const video = document.querySelector('#overlay video');
+    return video && video.readyState >= 2 && document.querySelector('#overlay').textContent.includes('stage moment');
+  }, null, { timeout: 60_000 });
+  await screenshot(clip, 'overlay-clip');
+  for (const page of [dashboard, poll, giveaway, clip]) noProblems(page);
 });
