@@ -35,17 +35,21 @@ async function overview(main, ctx) {
     h('div', { class: 'grid' }, h('div', {}, h('h2', {}, 'Commands'), commands), h('div', {}, h('h2', {}, 'Moderation'), moderation)),
   );
   async function load() {
-    const [series, board, page, log] = await Promise.all([
+    const [series, board, recent, log] = await Promise.all([
       read(`/v1/channels/${encodeURIComponent(ctx.channel)}/analytics`, { bucket: 'minute' }),
       read(`/v1/channels/${encodeURIComponent(ctx.channel)}/leaderboard`, { limit: 10 }),
-      read(path(ctx, '/commands')),
+      read(path(ctx, '/commands/recent'), { limit: 10 }),
       read(path(ctx, '/moderation'), { limit: 10 }),
     ]);
     const total = series.points.reduce((sum, p) => sum + p.messages, 0);
     clear(chart, bars(series.points.map((p) => ({ label: when(p.bucket_start), value: p.messages })), { title: 'messages per minute' }), h('p', { class: 'total', 'data-testid': 'messages-total' }, `${total} messages in the last hour`));
     clear(top, table([['#', (r) => r.rank], ['Viewer', who], ['Messages', (r) => r.messages], ['Points', (r) => r.points]], board.entries));
-    const used = (page.commands || []).filter((c) => c.uses > 0 || c.last_used_at);
-    clear(commands, table([['Command', (c) => c.name], ['Response', (c) => c.response], ['Uses', (c) => c.uses ?? '—']], used.length ? used : page.commands || []));
+    clear(commands, table([
+      ['When', (u) => when(u.at)],
+      ['Viewer', (u) => u.author],
+      ['Command', (u) => u.command],
+      ['Reply', (u) => (u.outcome === 'answered' ? u.reply : `refused: ${u.reason}${u.reply ? ` — ${u.reply}` : ''}`)],
+    ], recent.uses));
     clear(moderation, table([['When', (e) => when(e.at)], ['Viewer', (e) => e.author || e.user_id], ['Action', (e) => e.action], ['Why', (e) => e.cause || e.reason]], log.entries));
   }
   await load();

@@ -52,6 +52,11 @@ test('a custom command added in the page is answered in chat, and a refusal show
   const answered = await chat('hugger-1', 'Hugger', '!hug');
   const replies = JSON.stringify(answered);
   assert.ok(replies.includes('Hugger gets a browser hug'), replies);
+  // The overview lists the use and the bot's reply.
+  await page.click('nav a[href="#/overview"]');
+  await page.waitForFunction(() => document.querySelector('#recent-commands')?.textContent.includes('Hugger gets a browser hug'), null, { timeout: 10_000 });
+  await page.click('nav a[href="#/commands"]');
+  await page.waitForSelector('#add-command');
 
   // The same name again: the API's refusal, next to the field it names.
   await page.fill('#add-command #f-name', '!hug');

@@ -15,8 +15,9 @@ use serde::Serialize;
 use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
 use wavestack_adapters::command_bus::read_state;
-use wavestack_adapters::http::{ApiError, Refused};
+use wavestack_adapters::http::{ApiError, Refused, ValidQuery};
 use wavestack_domain::channel::ChannelState;
+use wavestack_domain::chat_command::CommandUseEvent;
 use wavestack_domain::moderation::{Escalation, FilterSettings};
 use wavestack_domain::value::{Builtin, ChannelId, ChannelStreamId, ChatPlatform, CommandUseStreamId, PointsPolicy};
 
@@ -25,6 +26,13 @@ SELECT DISTINCT ON (aggregate_id) aggregate_id, (payload->'CommandAnswered'->>'c
   FROM events
  WHERE aggregate_type = 'command_use' AND starts_with(aggregate_id, $1) AND event_type = 'CommandAnswered'
  ORDER BY aggregate_id, sequence DESC";
+
+/// The channel's latest command uses, newest first: read from the command
+/// streams themselves, as the use counts are.
+const RECENT_USES: &str = "
+SELECT payload FROM events
+ WHERE aggregate_type = 'command_use' AND starts_with(aggregate_id, $1)
+ ORDER BY position DESC LIMIT $2";
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = CommandsPage)]
@@ -141,4 +149,84 @@ pub(crate) async fn commands(
         filters: settings.moderation().filters().collect(),
         escalation: settings.moderation().escalation().clone(),
     }))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RecentParams {
+    /// 1 to 100; default 20.
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// One use of a command: answered (with the reply) or refused (with why).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct RecentUse {
+    at: String,
+    command: String,
+    user_id: String,
+    author: String,
+    /// answered or refused.
+    outcome: &'static str,
+    reply: Option<String>,
+    /// For a refusal: level, cooldown, cost, …
+    reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct RecentPage {
+    uses: Vec<RecentUse>,
+}
+
+/// The channel's latest command uses and the bot's replies, newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/channels/{platform}/{channel}/commands/recent",
+    tag = "read models",
+    params(("platform" = String, Path, description = "twitch, discord, slack or youtube"), ("channel" = String, Path, description = "The channel id"), RecentParams),
+    responses((status = 200, description = "Recent uses, newest first", body = RecentPage), Refused),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn recent(
+    State(pool): State<PgPool>,
+    Extension(principal): Extension<Principal>,
+    Path((platform, channel)): Path<(String, String)>,
+    ValidQuery(params): ValidQuery<RecentParams>,
+) -> Result<Json<RecentPage>, ApiError> {
+    let platform = ChatPlatform::parse(&platform).map_err(|e| ApiError::invalid_value("platform", &e))?;
+    let channel = ChannelId::parse(channel).map_err(|e| ApiError::invalid_value("channel", &e))?;
+    let limit = super::params::limit(params.limit, 20, 100)?;
+    let prefix = CommandUseStreamId::channel_prefix(&principal.org, platform, &channel);
+    let payloads: Vec<serde_json::Value> = sqlx::query_scalar(RECENT_USES)
+        .bind(&prefix)
+        .bind(limit)
+        .fetch_all(&pool)
+        .await
+        .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("reading recent command uses")))?;
+    let uses = payloads
+        .into_iter()
+        .filter_map(|payload| serde_json::from_value::<CommandUseEvent>(payload).ok())
+        .map(|event| match event {
+            CommandUseEvent::CommandAnswered(a) => RecentUse {
+                at: a.answered_at.to_rfc3339(),
+                command: a.command.to_string(),
+                user_id: a.invoker.user_id.to_string(),
+                author: a.invoker.author.to_string(),
+                outcome: "answered",
+                reply: Some(a.reply),
+                reason: None,
+            },
+            CommandUseEvent::CommandRefused(r) => RecentUse {
+                at: r.refused_at.to_rfc3339(),
+                command: r.command.to_string(),
+                user_id: r.invoker.user_id.to_string(),
+                author: r.invoker.author.to_string(),
+                outcome: "refused",
+                reply: r.reply,
+                reason: Some(r.reason.to_string()),
+            },
+        })
+        .collect();
+    Ok(Json(RecentPage { uses }))
 }

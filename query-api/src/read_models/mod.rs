@@ -55,6 +55,7 @@ impl FromRef<ReadState> for waiters::Waiters {
     community::poll,
     analytics::analytics,
     commands::commands,
+    commands::recent,
     viewer::viewer,
     moderation::log,
     moderation::standing,
@@ -71,6 +72,7 @@ pub(crate) fn routes(pool: PgPool, max_waits_per_caller: usize) -> Router {
         .route("/v1/channels/{channel}/leaderboard", get(leaderboard::leaderboard))
         .route("/v1/channels/{channel}/analytics", get(analytics::analytics))
         .route("/v1/channels/{platform}/{channel}/commands", get(commands::commands))
+        .route("/v1/channels/{platform}/{channel}/commands/recent", get(commands::recent))
         .route("/v1/channels/{platform}/{channel}/viewers/{user_id}", get(viewer::viewer))
         .route("/v1/channels/{platform}/{channel}/moderation", get(moderation::log))
         .route("/v1/channels/{platform}/{channel}/viewers/{user_id}/standing", get(moderation::standing))
