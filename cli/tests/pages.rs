@@ -45,7 +45,13 @@ struct Browser {
     csrf: String,
 }
 
-async fn try_login(http: &reqwest::Client, stack: &Stack, org: &str, username: &str, password: &str) -> reqwest::Response {
+async fn try_login(
+    http: &reqwest::Client,
+    stack: &Stack,
+    org: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
     http.post(format!("{}/app/api/login", stack.query_api))
         .json(&json!({ "org": org, "username": username, "password": password }))
         .send()
@@ -63,7 +69,14 @@ async fn login(http: &reqwest::Client, stack: &Stack, org: &str, username: &str)
 }
 
 impl Browser {
-    async fn call(&self, http: &reqwest::Client, stack: &Stack, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    async fn call(
+        &self,
+        http: &reqwest::Client,
+        stack: &Stack,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         self.call_with(http, stack, method, path, body, Some(&self.csrf)).await
     }
 
@@ -96,13 +109,11 @@ fn code(body: &Value) -> &str {
 }
 
 async fn events_of(pool: &PgPool, kind: &str) -> Vec<(String, String)> {
-    sqlx::query_as(
-        "SELECT event_type, metadata->>'actor' FROM events WHERE aggregate_type = $1 ORDER BY position",
-    )
-    .bind(kind)
-    .fetch_all(pool)
-    .await
-    .unwrap()
+    sqlx::query_as("SELECT event_type, metadata->>'actor' FROM events WHERE aggregate_type = $1 ORDER BY position")
+        .bind(kind)
+        .fetch_all(pool)
+        .await
+        .unwrap()
 }
 
 #[sqlx::test(migrations = false)]
@@ -121,7 +132,10 @@ async fn logins_cookies_csrf_roles_and_sessions_hold(pool: PgPool) {
     let mut answers = Vec::new();
     for response in [wrong, unknown, elsewhere] {
         assert!(response.headers().get(SET_COOKIE).is_none());
-        answers.push((response.status(), response.text().await.unwrap().split("\"request_id\"").next().unwrap().to_owned()));
+        answers.push((
+            response.status(),
+            response.text().await.unwrap().split("\"request_id\"").next().unwrap().to_owned(),
+        ));
     }
     assert_eq!(answers[0].0, StatusCode::UNAUTHORIZED);
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
@@ -191,11 +205,23 @@ async fn logins_cookies_csrf_roles_and_sessions_hold(pool: PgPool) {
         mo.call(&http, &stack, "PATCH", "/app/api/command/v1/team/members/vi", Some(json!({ "role": "owner" }))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, body) = ada
-        .call(&http, &stack, "POST", "/app/api/command/v1/team/members", Some(json!({ "username": "bo", "role": "viewer", "password": "short" })))
+        .call(
+            &http,
+            &stack,
+            "POST",
+            "/app/api/command/v1/team/members",
+            Some(json!({ "username": "bo", "role": "viewer", "password": "short" })),
+        )
         .await;
     assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")));
     let (status, _) = ada
-        .call(&http, &stack, "POST", "/app/api/command/v1/team/members", Some(json!({ "username": "bo", "role": "viewer", "password": PASSWORD })))
+        .call(
+            &http,
+            &stack,
+            "POST",
+            "/app/api/command/v1/team/members",
+            Some(json!({ "username": "bo", "role": "viewer", "password": PASSWORD })),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
     login(&http, &stack, "acme", "bo").await;
@@ -239,7 +265,10 @@ async fn logins_cookies_csrf_roles_and_sessions_hold(pool: PgPool) {
     // Guessing: five failures for one account, then even the right
     // password waits.
     for _ in 0..5 {
-        assert_eq!(try_login(&http, &stack, "acme", "bo", "guess guess guess").await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            try_login(&http, &stack, "acme", "bo", "guess guess guess").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
     let held = try_login(&http, &stack, "acme", "bo", PASSWORD).await;
     assert_eq!(held.status(), StatusCode::TOO_MANY_REQUESTS);

@@ -12,9 +12,7 @@ use serde::{Deserialize, Serialize};
 use wavestack_adapters::auth::{add_member, check_password, member_of, new_overlay_key, AddMemberError};
 use wavestack_adapters::http::{ApiError, Refused, ValidJson};
 use wavestack_domain::team::{TeamCommand, TeamError};
-use wavestack_domain::value::{
-    ChannelId, ChannelRef, ChatPlatform, MemberRole, OverlayKeyId, OverlayLabel, Username,
-};
+use wavestack_domain::value::{ChannelId, ChannelRef, ChatPlatform, MemberRole, OverlayKeyId, OverlayLabel, Username};
 
 use crate::command_error::{command_error, Refusal};
 use crate::edge::{field, AcceptedBody, AcceptedResponse, Caller};
@@ -98,7 +96,8 @@ pub(crate) async fn add(
     let org = &caller.principal.org;
     match add_member(&state.bus, &state.pool, org, &name, role, &body.password, by, &caller.metadata).await {
         Ok(()) => {
-            Ok((StatusCode::CREATED, Json(serde_json::json!({ "username": name, "role": role.as_str() }))).into_response())
+            Ok((StatusCode::CREATED, Json(serde_json::json!({ "username": name, "role": role.as_str() })))
+                .into_response())
         }
         Err(AddMemberError::Command(error)) => Err(command_error(error)),
         Err(AddMemberError::Password(error)) => {

@@ -134,7 +134,8 @@ fn issued(id: OverlayKeyId) -> TeamEvent {
 
 #[test]
 fn owners_and_moderators_issue_overlay_keys_and_viewers_may_not() {
-    let team = vec![added("ada", MemberRole::Owner), added("mo", MemberRole::Moderator), added("vi", MemberRole::Viewer)];
+    let team =
+        vec![added("ada", MemberRole::Owner), added("mo", MemberRole::Moderator), added("vi", MemberRole::Viewer)];
     let id = OverlayKeyId::new_random();
     for by in ["ada", "mo"] {
         Team::with(()).given(team.clone()).when(issue(id, Some(by))).then_expect_events(vec![issued(id)]);
@@ -143,7 +144,10 @@ fn owners_and_moderators_issue_overlay_keys_and_viewers_may_not() {
         Team::with(()).given(team.clone()).when(issue(id, Some(by))).then_expect_error(TeamError::NotModerator);
     }
     // The same id again is the same issue, retried.
-    Team::with(()).given(vec![added("ada", MemberRole::Owner), issued(id)]).when(issue(id, Some("ada"))).then_expect_events(vec![]);
+    Team::with(())
+        .given(vec![added("ada", MemberRole::Owner), issued(id)])
+        .when(issue(id, Some("ada")))
+        .then_expect_events(vec![]);
 }
 
 #[test]

@@ -77,7 +77,8 @@ impl ChatBox {
                 }
             }
             ChatEvent::ModeratorActed(a) if matches!(a.action, ModeratorAction::Timeout | ModeratorAction::Ban) => {
-                let same = |l: &Line| &l.org == org && &l.channel == channel && &l.platform == platform && &l.user_id == user;
+                let same =
+                    |l: &Line| &l.org == org && &l.channel == channel && &l.platform == platform && &l.user_id == user;
                 self.lines.retain(|l| !same(l));
                 self.removed.push(Removed {
                     org: org.clone(),

@@ -77,8 +77,10 @@ pub(crate) async fn login(
         .with_retry_after(wait));
     }
     // The same argon2 work whether or not the person exists.
-    let matches =
-        MemberPasswords::new(state.pool.clone()).verify(&org, &username, &body.password).await.map_err(ApiError::internal)?;
+    let matches = MemberPasswords::new(state.pool.clone())
+        .verify(&org, &username, &body.password)
+        .await
+        .map_err(ApiError::internal)?;
     let team = state.team.load(org.as_str()).await.map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
     let role = match (matches, team.role_of(&username)) {
         (true, Some(role)) => role,

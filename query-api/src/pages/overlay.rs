@@ -63,7 +63,11 @@ async fn open(state: &PagesState, params: &HashMap<String, String>, key: &str) -
         return Err(refused("overlay_key_revoked", "this overlay key is not (or no longer) valid"));
     };
     if live.channel != channel {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "wrong_channel", "this overlay key reads only its own channel"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "wrong_channel",
+            "this overlay key reads only its own channel",
+        ));
     }
     Ok(Overlay { org, channel })
 }
@@ -125,8 +129,7 @@ pub(crate) async fn overlay_state(
             let schema = ProjectionKind::Queue.live_schema();
             let filter = ClipFilter { status: Some("rendered".into()), channel: Some(channel.to_owned()) };
             let mut conn = pool.acquire().await.map_err(|e| ApiError::internal(e.into()))?;
-            let page =
-                queue::clips(&mut conn, &schema, org, &filter, None, 1).await.map_err(ApiError::internal)?;
+            let page = queue::clips(&mut conn, &schema, org, &filter, None, 1).await.map_err(ApiError::internal)?;
             json!({ "clip": page.clips.into_iter().next() })
         }
         // The chat box fills from the live feed as messages arrive.

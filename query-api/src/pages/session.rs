@@ -38,7 +38,10 @@ pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
 /// Whether the page was reached over TLS (here, or at a proxy in front).
 pub(crate) fn over_tls(state: &PagesState, headers: &HeaderMap) -> bool {
     state.config.secure_cookies
-        || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|p| p.eq_ignore_ascii_case("https"))
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
 
 /// `Set-Cookie` for a new session, or (`token: None`) one that ends it.

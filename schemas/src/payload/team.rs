@@ -64,7 +64,10 @@ pub(crate) fn from_avro(payload: Value) -> Result<TeamEvent, CodecError> {
             username: f.parsed("username", Username::parse)?,
             at: f.timestamp("at")?,
         }),
-        3 => TeamEvent::PasswordSet(PasswordSet { username: f.parsed("username", Username::parse)?, at: f.timestamp("at")? }),
+        3 => TeamEvent::PasswordSet(PasswordSet {
+            username: f.parsed("username", Username::parse)?,
+            at: f.timestamp("at")?,
+        }),
         4 => TeamEvent::OverlayKeyIssued(OverlayKeyIssued {
             key_id: OverlayKeyId::from_uuid(f.uuid("key_id")?),
             channel: f.parsed("channel", |raw: String| ChannelRef::parse(&raw))?,
