@@ -103,6 +103,10 @@ async function analytics(main, ctx) {
   });
   clear(main, h('h1', {}, 'Analytics'), picker, download, out);
   picker.requestSubmit();
+  // Up to now (no end chosen): new chat brings the chart up to date.
+  return live([ctx.channel], throttled(async () => {
+    if (!picker.querySelector('[name=to]').value) picker.requestSubmit();
+  }, 2000));
 }
 
 async function clips(main, ctx) {
@@ -283,13 +287,15 @@ async function moderation(main, ctx) {
       seconds: ['timeout', 'permit'].includes(v.action) ? v.seconds : undefined,
       reason: v.reason || '',
     }),
-    onDone: () => setTimeout(load, 500),
+    onDone: () => setTimeout(() => loadLog().catch(() => {}), 500),
   });
   act.id = 'moderate';
   const settings = h('section', { id: 'filters' });
   clear(main, h('h1', {}, `Moderation · ${ctx.channel}`), canWrite ? act : null, h('h2', {}, 'Log'), log, h('h2', {}, 'Filters'), settings);
-  async function load() {
-    const [page, commandsPage] = await Promise.all([read(path(ctx, '/moderation'), { limit: 100 }), read(path(ctx, '/commands'))]);
+  // The log follows the feed; the filters' forms are drawn once and after
+  // a save, never under someone's typing.
+  async function loadLog() {
+    const page = await read(path(ctx, '/moderation'), { limit: 100 });
     clear(log, table([
       ['When', (e) => when(e.at)],
       ['Viewer', (e) => e.author || e.user_id],
@@ -299,6 +305,10 @@ async function moderation(main, ctx) {
       ['Reason', (e) => e.reason || ''],
       ['By', (e) => e.decided_by],
     ], page.entries));
+  }
+  async function load() {
+    await loadLog();
+    const commandsPage = await read(path(ctx, '/commands'));
     const ladder = (commandsPage.escalation?.ladder || []).map((p) => (p.seconds ? `${p.action} ${p.seconds} s` : p.action)).join(' → ');
     clear(settings,
       h('p', { id: 'escalation' }, `Strikes: ${ladder || '—'}; a strike counts for ${commandsPage.escalation?.strike_expiry_seconds ?? '—'} s.`),
@@ -333,8 +343,15 @@ async function moderation(main, ctx) {
     return canWrite ? h('fieldset', {}, h('legend', {}, name.replaceAll('_', ' ')), node) : h('p', {}, `${name}: ${filter.enabled ? 'on' : 'off'} ${JSON.stringify(rule)}`);
   }
   await load();
-  const timer = setInterval(() => load().catch(() => {}), 5000);
-  return () => clearInterval(timer);
+  // Filters' and moderators' actions take chat back on the live feed
+  // (`chat_removed`); an unban or a pardon does not, so a slow poll too.
+  const reload = throttled(loadLog);
+  const stop = live([ctx.channel], (message) => message.type === 'chat_removed' && reload());
+  const timer = setInterval(() => loadLog().catch(() => {}), 15_000);
+  return () => {
+    stop();
+    clearInterval(timer);
+  };
 }
 
 async function community(main, ctx) {
@@ -390,10 +407,26 @@ async function community(main, ctx) {
 }
 
 async function events(main) {
-  const out = h('section', { id: 'events' });
-  let cursor = null;
+  // In log order; the cursor is the position of the last event shown, so
+  // following it (More, or Follow) shows each event once, new ones too.
+  const columns = [
+    ['Position', (e) => e.position],
+    ['When', (e) => when(e.occurred_at)],
+    ['Stream', (e) => `${e.aggregate_type} ${e.aggregate_id} #${e.sequence}`],
+    ['Type', (e) => e.type],
+    ['Actor', (e) => e.actor],
+    ['Payload', (e) => h('code', {}, JSON.stringify(e.payload))],
+  ];
+  const body = h('tbody');
+  const out = h('section', { id: 'events' }, h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, columns.map(([name]) => h('th', {}, name)))), body)));
+  let last = null;
   let filters = {};
-  const more = h('button', { type: 'button', onclick: () => load(false) }, 'Older');
+  let timer = null;
+  const more = h('button', { type: 'button', onclick: () => load() }, 'More');
+  const follow = h('input', { type: 'checkbox', id: 'follow', onchange: (e) => {
+    clearInterval(timer);
+    timer = e.target.checked ? setInterval(() => load().catch(() => {}), 2000) : null;
+  } });
   const filter = form({
     fields: [
       { name: 'actor', label: 'Actor' },
@@ -405,26 +438,20 @@ async function events(main) {
     submit: async (v) => {
       const iso = (x) => (x ? new Date(x).toISOString() : undefined);
       filters = { actor: v.actor, type: v.type, from: iso(v.from), to: iso(v.to) };
-      cursor = null;
-      clear(out);
-      await load(true);
+      last = null;
+      clear(body);
+      await load();
     },
   });
-  clear(main, h('h1', {}, 'Event log'), filter, out, more);
-  async function load(fresh) {
-    const page = await read('/v1/events', { ...filters, limit: 50, cursor: fresh ? undefined : cursor });
-    cursor = page.next_cursor || null;
-    more.hidden = !cursor;
-    out.append(table([
-      ['Position', (e) => e.position],
-      ['When', (e) => when(e.occurred_at)],
-      ['Stream', (e) => `${e.aggregate_type} ${e.aggregate_id} #${e.sequence}`],
-      ['Type', (e) => e.type],
-      ['Actor', (e) => e.actor],
-      ['Payload', (e) => h('code', {}, JSON.stringify(e.payload))],
-    ], page.events));
+  clear(main, h('h1', {}, 'Event log'), filter, h('label', { for: 'follow' }, follow, ' Follow new events'), out, more);
+  async function load() {
+    const page = await read('/v1/events', { ...filters, limit: 50, cursor: last ?? undefined });
+    for (const e of page.events) body.append(h('tr', {}, columns.map(([, cell]) => h('td', {}, cell(e)))));
+    if (page.events.length) last = String(page.events[page.events.length - 1].position);
+    more.hidden = !page.next_cursor;
   }
-  await load(true);
+  await load();
+  return () => clearInterval(timer);
 }
 
 async function team(main, ctx) {

@@ -50,8 +50,11 @@ async function state() {
 
 const chat = [];
 
+let subscribed = false;
+
 function render(snapshot) {
-  root.dataset.state = 'live';
+  // `live` once the feed is subscribed: nothing of the channel is missed after.
+  root.dataset.state = subscribed ? 'live' : 'shown';
   switch (kind) {
     case 'leaderboard':
       return show(h('h1', {}, 'Leaderboard'), h('ol', {}, (snapshot.entries || []).slice(0, count).map((e) => h('li', { 'data-user': e.user_id }, `${e.author || e.user_id} — ${e.points}`))));
@@ -105,13 +108,25 @@ async function connect() {
   socket.onopen = () => (retry = 500);
   socket.onmessage = async (event) => {
     const message = JSON.parse(event.data);
-    if (message.type === 'chat') {
+    if (message.type === 'subscribed') {
+      subscribed = true;
+      render(snapshot);
+    } else if (message.type === 'resync') {
+      const fresh = await state().catch(() => null);
+      if (fresh) {
+        snapshot = fresh;
+        if (fresh.messages) chat.splice(0, chat.length, ...fresh.messages);
+        render(snapshot);
+      }
+    } else if (message.type === 'chat') {
       chat.push(message.changes);
       if (chat.length > 100) chat.shift();
       render(snapshot);
     } else if (message.type === 'chat_removed') {
-      const gone = new Set(message.changes.message_ids || []);
-      for (let i = chat.length - 1; i >= 0; i--) if (gone.has(chat[i].message_id)) chat.splice(i, 1);
+      // Some messages (a filter deleted them), or all of a viewer's (timed out, banned).
+      const { message_ids: ids = [], platform, user_id: user } = message.changes || {};
+      const gone = (m) => ids.includes(m.message_id) || (user && m.user_id === user && m.platform === platform);
+      for (let i = chat.length - 1; i >= 0; i--) if (gone(chat[i])) chat.splice(i, 1);
       render(snapshot);
     } else if (message.type === 'revoked') {
       refused('overlay_key_revoked');
@@ -125,6 +140,7 @@ async function connect() {
     }
   };
   socket.onclose = (event) => {
+    subscribed = false;
     if (event.code === 4003) return refused('overlay_key_revoked');
     if (!stopped) setTimeout(connect, (retry = Math.min(retry * 2, 10_000)));
   };

@@ -96,6 +96,22 @@ test('analytics download as CSV, and the event log filters by actor', async () =
   await page.waitForFunction(() => document.querySelector('#events tbody tr'));
   const actors = await page.locator('#events tbody tr td:nth-child(5)').allInnerTexts();
   assert.ok(actors.length > 0 && actors.every((a) => a === 'member:ada'), actors.join());
+  // Following the cursor: an event appended meanwhile shows up, once.
+  await page.check('#follow');
+  const added = await page.evaluate(async () => {
+    const session = await (await fetch('/app/api/session')).json();
+    const response = await fetch('/app/api/command/v1/channels/twitch/shroud/commands', {
+      method: 'POST',
+      headers: { 'x-csrf-token': session.csrf, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '!followed', response: 'seen in the log' }),
+    });
+    return response.status;
+  });
+  assert.equal(added, 202);
+  await page.waitForFunction(() => [...document.querySelectorAll('#events tbody tr')].some((tr) => tr.textContent.includes('seen in the log')), null, { timeout: 10_000 });
+  await page.waitForTimeout(2500);
+  const followed = await page.locator('#events tbody tr', { hasText: 'seen in the log' }).count();
+  assert.equal(followed, 1, 'each event once');
   await screenshot(page, 'event-log');
   noProblems(page);
   await page.context().close();

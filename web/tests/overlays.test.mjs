@@ -28,10 +28,9 @@ test('an overlay opened with its key updates live and stops when the key is revo
   // OBS has no cookie: only the key in the address.
   const overlay = await openPage(browser, { width: 420, height: 360 });
   await overlay.goto(`${leaderboardUrl}&count=20&theme=dark`);
-  await overlay.waitForSelector('#overlay[data-state=live] ol');
+  await overlay.waitForSelector('#overlay[data-state=live]');
   const background = await overlay.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(background, 'rgba(0, 0, 0, 0)', 'transparent for OBS');
-  await overlay.waitForTimeout(500);
   await chat('ovi-1', 'Ovi', 'hi overlay');
   await overlay.waitForFunction(() => document.querySelector('#overlay')?.textContent.includes('Ovi'), null, { timeout: 5000 });
   assert.ok((await overlay.locator('#overlay li').count()) <= 20, 'at most `count` entries');
@@ -40,14 +39,24 @@ test('an overlay opened with its key updates live and stops when the key is revo
   const chatBox = await openPage(browser, { width: 420, height: 360 });
   await chatBox.goto(chatUrl);
   await chatBox.waitForSelector('#overlay[data-state=live]');
+  // It opens with the channel's latest messages.
+  const opening = await chatBox.textContent('#overlay');
+  assert.ok(opening.includes('hi overlay'), opening);
   await chatBox.waitForTimeout(500);
-  const xss = '<img src=x onerror=alert(1)>';
+  const xss = '<img src=x onerror=alert(2)>';
   await chat('ovi-1', 'Ovi', 'second line for the chat box');
   await chat('xss-2', xss, xss);
   await chatBox.waitForFunction((text) => document.querySelector('#overlay')?.textContent.includes(text), xss, { timeout: 5000 });
-  assert.ok((await chatBox.textContent('#overlay')).includes('second line for the chat box'));
+  await chatBox.waitForFunction(() => document.querySelector('#overlay')?.textContent.includes('second line for the chat box'), null, { timeout: 5000 });
   assert.equal(await chatBox.evaluate(() => document.querySelectorAll('img[src="x"]').length), 0);
   await screenshot(chatBox, 'overlay-chat');
+  // A viewer timed out: their lines leave the chat box live.
+  await chat('spoiler-1', 'Spoiler', 'the ending is that everyone');
+  await chatBox.waitForFunction(() => document.querySelector('#overlay')?.textContent.includes('the ending is'), null, { timeout: 5000 });
+  const timedOut = await bot('POST', '/v1/channels/twitch/shroud/viewers/spoiler-1/moderation', { action: 'timeout', seconds: 60, reason: 'spoilers' });
+  assert.equal(timedOut.status, 202, JSON.stringify(timedOut.body));
+  await chatBox.waitForFunction(() => !document.querySelector('#overlay')?.textContent.includes('the ending is'), null, { timeout: 5000 });
+  assert.ok((await chatBox.textContent('#overlay')).includes('second line for the chat box'), 'the others stay');
 
   // Revoked in the dashboard: both overlays say so and stop.
   await dashboard.locator('#overlay-keys tr', { hasText: 'OBS main scene' }).getByRole('button', { name: 'Revoke' }).click();
@@ -63,12 +72,10 @@ test('an overlay opened with its key updates live and stops when the key is revo
   await overlay.goto(leaderboardUrl);
   await overlay.waitForSelector('#overlay[data-state=refused]');
   for (const page of [dashboard, overlay, chatBox]) noProblems(page);
-  await browser.close();
-  browser = null;
+  for (const page of [dashboard, overlay, chatBox]) await page.context().close();
 });
 
 test('the poll, giveaway and clip overlays show what runs in their channel', async () => {
-  browser = await launch();
   const dashboard = await openPage(browser);
   await login(dashboard, 'ada', { channel: 'twitch/stage' });
   await dashboard.click('nav a[href="#/overlays"]');

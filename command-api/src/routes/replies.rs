@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -274,9 +273,7 @@ pub(crate) async fn socket(
 ) -> Result<Response, ApiError> {
     let cursor = parse_cursor(query.after.as_deref())?;
     // Said in this API's error shape, not axum's plain text.
-    let upgrade = upgrade.map_err(|rejection| {
-        ApiError::new(StatusCode::UPGRADE_REQUIRED, "websocket_required", rejection.body_text())
-    })?;
+    let upgrade = upgrade.map_err(|rejection| ApiError::websocket_required(rejection.body_text()))?;
     let org_prefix = format!("{}/", caller.metadata.org);
     let expires_at = caller.principal.expires_at;
     Ok(upgrade.on_upgrade(move |socket| push(socket, state.pool, org_prefix, cursor, expires_at)))

@@ -75,13 +75,20 @@ async fn run(state: &AppState, caller: &Caller, command: TeamCommand) -> Result<
     state.bus.team.execute(org, command, &caller.metadata).await.map(accepted).map_err(command_error)
 }
 
+/// Who joined, with which role.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct MemberAddedBody {
+    username: String,
+    role: &'static str,
+}
+
 /// An owner invites a person with a role and a first password.
 #[utoipa::path(
     post,
     path = "/v1/team/members",
     tag = "team",
     request_body = MemberBody,
-    responses(AcceptedResponse, Refused),
+    responses((status = 201, description = "The member joined", body = MemberAddedBody), Refused),
     security(("bearer" = [])),
 )]
 pub(crate) async fn add(
@@ -96,8 +103,8 @@ pub(crate) async fn add(
     let org = &caller.principal.org;
     match add_member(&state.bus, &state.pool, org, &name, role, &body.password, by, &caller.metadata).await {
         Ok(()) => {
-            Ok((StatusCode::CREATED, Json(serde_json::json!({ "username": name, "role": role.as_str() })))
-                .into_response())
+            let body = MemberAddedBody { username: name.to_string(), role: role.as_str() };
+            Ok((StatusCode::CREATED, Json(body)).into_response())
         }
         Err(AddMemberError::Command(error)) => Err(command_error(error)),
         Err(AddMemberError::Password(error)) => {

@@ -5,24 +5,41 @@
 
 use serde::Serialize;
 use sqlx::PgConnection;
-use wavestack_domain::chat::ChatEvent;
+use wavestack_domain::chat::{ChatEvent, ChatMessageReceived};
 use wavestack_domain::moderation::ModeratorAction;
 
 use crate::chat_stream::Viewer;
 use crate::live::announce;
 
-#[derive(Debug, Serialize)]
+/// One chat message as the live feed and the chat box show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChatLine {
+    pub message_id: String,
+    pub platform: String,
+    pub user_id: String,
+    pub author: String,
+    pub text: String,
+    pub sent_at: String,
+}
+
+impl ChatLine {
+    pub fn of(m: &ChatMessageReceived) -> Self {
+        Self {
+            message_id: m.message_id.to_string(),
+            platform: m.platform.to_string(),
+            user_id: m.user_id.to_string(),
+            author: m.author.to_string(),
+            text: m.text.to_string(),
+            sent_at: m.sent_at.to_rfc3339(),
+        }
+    }
+}
+
+#[derive(Debug)]
 struct Line {
-    #[serde(skip)]
     org: String,
-    #[serde(skip)]
     channel: String,
-    message_id: String,
-    platform: String,
-    user_id: String,
-    author: String,
-    text: String,
-    sent_at: String,
+    line: ChatLine,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,21 +68,14 @@ impl ChatBox {
     pub(super) fn see(&mut self, viewer: &Viewer, event: &ChatEvent) {
         let (org, platform, channel, user) = viewer;
         match event {
-            ChatEvent::ChatMessageReceived(m) => self.lines.push(Line {
-                org: org.clone(),
-                channel: channel.clone(),
-                message_id: m.message_id.to_string(),
-                platform: platform.clone(),
-                user_id: user.clone(),
-                author: m.author.to_string(),
-                text: m.text.to_string(),
-                sent_at: m.sent_at.to_rfc3339(),
-            }),
+            ChatEvent::ChatMessageReceived(m) => {
+                self.lines.push(Line { org: org.clone(), channel: channel.clone(), line: ChatLine::of(m) })
+            }
             ChatEvent::MessageModerated(m) => {
                 let id = m.message_id.to_string();
                 // Deleted in the same batch: never shown at all.
                 let before = self.lines.len();
-                self.lines.retain(|l| !(l.message_id == id && &l.org == org && &l.channel == channel));
+                self.lines.retain(|l| !(l.line.message_id == id && &l.org == org && &l.channel == channel));
                 if self.lines.len() == before {
                     self.removed.push(Removed {
                         org: org.clone(),
@@ -77,8 +87,9 @@ impl ChatBox {
                 }
             }
             ChatEvent::ModeratorActed(a) if matches!(a.action, ModeratorAction::Timeout | ModeratorAction::Ban) => {
-                let same =
-                    |l: &Line| &l.org == org && &l.channel == channel && &l.platform == platform && &l.user_id == user;
+                let same = |l: &Line| {
+                    &l.org == org && &l.channel == channel && &l.line.platform == platform && &l.line.user_id == user
+                };
                 self.lines.retain(|l| !same(l));
                 self.removed.push(Removed {
                     org: org.clone(),
@@ -98,7 +109,7 @@ impl ChatBox {
             announce(conn, "chat_removed", &removed.org, Some(&removed.channel), removed).await?;
         }
         for line in &self.lines {
-            announce(conn, "chat", &line.org, Some(&line.channel), line).await?;
+            announce(conn, "chat", &line.org, Some(&line.channel), &line.line).await?;
         }
         Ok(())
     }

@@ -14,6 +14,7 @@ mod people;
 mod query;
 mod sql;
 
+pub use chat_box::ChatLine;
 pub use query::{person_of, read, read_org, Entry, PersonEntry, Window};
 
 use std::collections::HashMap;

@@ -92,10 +92,7 @@ pub(crate) async fn live(
     // Said in this API's error shape, not axum's plain text.
     let upgrade = match upgrade {
         Ok(upgrade) => upgrade,
-        Err(rejection) => {
-            return ApiError::new(StatusCode::UPGRADE_REQUIRED, "websocket_required", rejection.body_text())
-                .into_response()
-        }
+        Err(rejection) => return ApiError::websocket_required(rejection.body_text()).into_response(),
     };
     let bearer = headers
         .get(header::AUTHORIZATION)

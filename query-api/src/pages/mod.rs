@@ -10,6 +10,7 @@ mod assets;
 mod login_limit;
 mod overlay;
 mod proxy;
+mod recent_chat;
 mod session;
 
 use std::sync::Arc;

@@ -22,6 +22,7 @@ use wavestack_projections::leaderboard::{self, Window};
 use wavestack_projections::queue::{self, ClipFilter};
 use wavestack_projections::{community, ProjectionKind};
 
+use super::recent_chat::recent_chat;
 use super::PagesState;
 
 /// How often a live overlay's key is checked again.
@@ -132,8 +133,11 @@ pub(crate) async fn overlay_state(
             let page = queue::clips(&mut conn, &schema, org, &filter, None, 1).await.map_err(ApiError::internal)?;
             json!({ "clip": page.clips.into_iter().next() })
         }
-        // The chat box fills from the live feed as messages arrive.
-        _ => json!({ "messages": [] }),
+        _ => {
+            let lines =
+                recent_chat(pool, &overlay.org, &overlay.channel, count as usize).await.map_err(ApiError::internal)?;
+            json!({ "messages": lines })
+        }
     };
     Ok(Json(body).into_response())
 }
@@ -147,10 +151,7 @@ pub(crate) async fn overlay_live(
 ) -> Response {
     let upgrade = match upgrade {
         Ok(upgrade) => upgrade,
-        Err(rejection) => {
-            return ApiError::new(StatusCode::UPGRADE_REQUIRED, "websocket_required", rejection.body_text())
-                .into_response()
-        }
+        Err(rejection) => return ApiError::websocket_required(rejection.body_text()).into_response(),
     };
     let key = presented_key(&headers, &params).to_owned();
     let overlay = match open(&state, &params, &key).await {
@@ -169,6 +170,11 @@ async fn serve(
 ) {
     let mut events = state.hub.subscribe(overlay.org.as_str());
     let channel = overlay.channel.channel.as_str().to_owned();
+    // From here on nothing of the channel is missed: say so.
+    let subscribed = json!({ "type": "subscribed", "channel": overlay.channel.to_string() }).to_string();
+    if socket.send(Message::Text(subscribed.into())).await.is_err() {
+        return;
+    }
     let mut recheck = tokio::time::interval(RECHECK);
     recheck.tick().await;
     loop {

@@ -1,0 +1,59 @@
+//! The chat box's first lines: a channel's latest messages, read from the
+//! viewers' chat streams, without those a filter deleted or whose author
+//! was timed out or banned after writing them. From then on the live feed
+//! (`chat`, `chat_removed`) carries it.
+
+use std::collections::HashSet;
+
+use sqlx::PgPool;
+use wavestack_domain::chat::ChatEvent;
+use wavestack_domain::moderation::ModeratorAction;
+use wavestack_domain::value::{ChannelRef, OrgId};
+use wavestack_projections::leaderboard::ChatLine;
+
+/// Newest first; what moderation took back is read too, to leave it out.
+const LATEST: &str = "
+SELECT aggregate_id, payload FROM events
+ WHERE aggregate_type = 'chat' AND starts_with(aggregate_id, $1)
+   AND event_type IN ('ChatMessageReceived', 'MessageModerated', 'ModeratorActed')
+ ORDER BY position DESC LIMIT $2";
+
+/// Up to `count` of the channel's latest shown messages, oldest first.
+pub(crate) async fn recent_chat(
+    pool: &PgPool,
+    org: &OrgId,
+    channel: &ChannelRef,
+    count: usize,
+) -> anyhow::Result<Vec<ChatLine>> {
+    let prefix = format!("{org}/{}/{}/", channel.platform, channel.channel);
+    // Room for what moderation removed among the latest.
+    let rows: Vec<(String, serde_json::Value)> =
+        sqlx::query_as(LATEST).bind(&prefix).bind((count * 4) as i64).fetch_all(pool).await?;
+    let mut deleted: HashSet<String> = HashSet::new();
+    let mut silenced: HashSet<String> = HashSet::new();
+    let mut lines = Vec::new();
+    for (stream, payload) in rows {
+        let Ok(event) = serde_json::from_value::<ChatEvent>(payload) else { continue };
+        match event {
+            ChatEvent::MessageModerated(m) => {
+                deleted.insert(m.message_id.to_string());
+            }
+            ChatEvent::ModeratorActed(a) if matches!(a.action, ModeratorAction::Timeout | ModeratorAction::Ban) => {
+                silenced.insert(stream);
+            }
+            ChatEvent::ChatMessageReceived(m) => {
+                let line = ChatLine::of(&m);
+                if deleted.contains(&line.message_id) || silenced.contains(&stream) {
+                    continue;
+                }
+                lines.push(line);
+                if lines.len() == count {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    lines.reverse();
+    Ok(lines)
+}
