@@ -2,7 +2,7 @@
 // dashboard, updated live, stopped when the key is revoked.
 import { test, before, after } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { launch, openPage, login, screenshot, bot, chat, noProblems } from './support.mjs';
+import { launch, openPage, login, screenshot, bot, chat, noProblems, restartStack } from './support.mjs';
 
 let browser;
 before(async () => {
@@ -118,4 +118,31 @@ test('the poll, giveaway and clip overlays show what runs in their channel', asy
   }, null, { timeout: 60_000 });
   await screenshot(clip, 'overlay-clip');
   for (const page of [dashboard, poll, giveaway, clip]) noProblems(page);
+});
+
+test('an overlay and the dashboard carry on by themselves after the stack restarts', async () => {
+  const dashboard = await openPage(browser);
+  await login(dashboard, 'ada', { channel: 'twitch/encore' });
+  await dashboard.click('nav a[href="#/overlays"]');
+  await dashboard.waitForSelector('#f-label');
+  await dashboard.fill('#f-label', 'Encore scene');
+  await dashboard.click('form.form:has(#f-label) button[type=submit]');
+  await dashboard.waitForSelector('input[data-overlay=leaderboard]');
+  const url = await dashboard.inputValue('input[data-overlay=leaderboard]');
+  await dashboard.click('nav a[href="#/overview"]');
+  await dashboard.waitForSelector('#top-chatters');
+
+  const overlay = await openPage(browser, { width: 420, height: 300 });
+  await overlay.goto(url);
+  await overlay.waitForSelector('#overlay[data-state=live]');
+  await chat('before-1', 'Before Restart', 'still here', 'encore');
+  await overlay.waitForFunction(() => document.querySelector('#overlay')?.textContent.includes('Before Restart'), null, { timeout: 10_000 });
+
+  await restartStack();
+  await chat('after-1', 'After Restart', 'back again', 'encore');
+  // No reload: both pages reconnect, read afresh and follow the feed again.
+  await overlay.waitForFunction(() => document.querySelector('#overlay')?.textContent.includes('After Restart'), null, { timeout: 30_000 });
+  await dashboard.waitForFunction(() => document.querySelector('#top-chatters')?.textContent.includes('After Restart'), null, { timeout: 30_000 });
+  await screenshot(overlay, 'overlay-after-restart');
+  for (const page of [dashboard, overlay]) await page.context().close();
 });

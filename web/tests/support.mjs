@@ -4,6 +4,9 @@
 import { chromium } from 'playwright-core';
 import { strict as assert } from 'node:assert';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 
 export const query = process.env.WAVESTACK_QUERY_API;
 export const command = process.env.WAVESTACK_COMMAND_API;
@@ -100,4 +103,41 @@ export async function eventually(check, ms = 20_000, what = 'the condition') {
 
 export function noProblems(page) {
   assert.deepEqual(page.problems, [], 'no script error, dialog or CSP violation');
+}
+
+async function ready() {
+  try {
+    return (await fetch(`${query}/ready`)).ok && (await fetch(`${command}/ready`)).ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops `wavestack up` (SIGTERM) and starts it again on the same config,
+ * database and data, as an operator's restart does; returns once both
+ * APIs are ready. scripts/browser-tests' cleanup stops the new process.
+ */
+export async function restartStack() {
+  const pidFile = process.env.WAVESTACK_UP_PID_FILE;
+  const pid = Number(await readFile(pidFile, 'utf8'));
+  process.kill(pid, 'SIGTERM');
+  const stopped = () => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  await eventually(async () => stopped(), 60_000, 'the stack to stop');
+  const log = openSync(process.env.WAVESTACK_UP_LOG, 'a');
+  const child = spawn(process.env.WAVESTACK_BIN, ['up', '--config', process.env.WAVESTACK_CONFIG], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: process.env,
+  });
+  child.unref();
+  await writeFile(pidFile, String(child.pid));
+  await eventually(ready, 120_000, 'the stack to be ready again');
 }
