@@ -262,6 +262,7 @@ async function commands(main, ctx) {
         { name: 'cost', label: 'Cost', type: 'number', value: c.cost ?? 0 },
       ],
       submitLabel: 'Save',
+      idPrefix: 'e-',
       submit: (v) => write('PATCH', path(ctx, `/commands/${encodeURIComponent(c.name.replace(/^!/, ''))}`), v),
       onDone: () => { dialog.remove(); load(); },
     }));

@@ -63,6 +63,20 @@ test('a custom command added in the page is answered in chat, and a refusal show
   await page.click('#add-command button[type=submit]');
   await page.waitForFunction(() => document.querySelector('#add-command [data-field=name]')?.textContent.length > 0);
   await screenshot(page, 'commands');
+
+  // Edited, then deleted, from the page: chat follows each change.
+  await page.locator('#commands tr', { hasText: '!hug' }).getByRole('button', { name: 'Edit' }).click();
+  await page.fill('.edit #e-response', '$(user) gets an edited hug');
+  // No cooldown, so the next use answers at once.
+  await page.fill('.edit #e-cooldown_seconds', '0');
+  await page.click('.edit button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#commands')?.textContent.includes('gets an edited hug'));
+  const edited = JSON.stringify(await chat('hugger-2', 'Hugger Two', '!hug'));
+  assert.ok(edited.includes('Hugger Two gets an edited hug'), edited);
+  await page.locator('#commands tr', { hasText: '!hug' }).getByRole('button', { name: 'Delete' }).click();
+  await page.waitForFunction(() => !document.querySelector('#commands')?.textContent.includes('!hug'));
+  const gone = JSON.stringify(await chat('hugger-3', 'Hugger Three', '!hug'));
+  assert.ok(!gone.includes('gets an'), `a deleted command is not answered: ${gone}`);
   noProblems(page);
   await page.context().close();
 });
