@@ -26,6 +26,11 @@ pub struct DatabaseArgs {
     /// Postgres connection URL; the database is created if missing.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+    /// The tables' owner: when given, migrations run with it, and the
+    /// role of `DATABASE_URL` (which must be another) is granted what the
+    /// app needs and no more: on the event log, read and append only.
+    #[arg(long, env = "WAVESTACK_MIGRATE_DATABASE_URL", hide_env_values = true)]
+    pub migrate_database_url: Option<String>,
     /// Most Postgres connections this process opens.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 20)]
     pub database_max_connections: u32,

@@ -1,5 +1,7 @@
 //! Connecting to Postgres and bringing its schema up to date.
 
+mod app_role;
+
 use std::time::Duration;
 
 use anyhow::Context;
@@ -67,6 +69,8 @@ pub fn check_identifier(name: &str) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+pub use app_role::grant_app_role;
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR.run(pool).await.context("running database migrations")

@@ -64,10 +64,21 @@ pub(crate) async fn schema_ids(args: &KafkaArgs) -> anyhow::Result<SchemaIds> {
 }
 
 pub(crate) async fn connect_and_migrate(args: &DatabaseArgs) -> anyhow::Result<sqlx::PgPool> {
-    postgres::ensure_database(&args.database_url).await?;
-    let pool = postgres::connect(&args.database_url, args.database_max_connections).await?;
-    postgres::migrate(&pool).await?;
-    Ok(pool)
+    let Some(owner_url) = &args.migrate_database_url else {
+        postgres::ensure_database(&args.database_url).await?;
+        let pool = postgres::connect(&args.database_url, args.database_max_connections).await?;
+        postgres::migrate(&pool).await?;
+        return Ok(pool);
+    };
+    // The owner migrates and grants; the app connects as its own role.
+    postgres::ensure_database(owner_url).await?;
+    let owner = postgres::connect(owner_url, 2).await?;
+    postgres::migrate(&owner).await?;
+    let options: sqlx::postgres::PgConnectOptions =
+        args.database_url.parse().map_err(|e| anyhow::anyhow!("DATABASE_URL is not a Postgres URL: {e}"))?;
+    postgres::grant_app_role(&owner, options.get_username()).await?;
+    owner.close().await;
+    postgres::connect(&args.database_url, args.database_max_connections).await
 }
 
 pub(crate) fn kafka_config(brokers: &str, args: &KafkaArgs) -> KafkaConfig {

@@ -154,7 +154,11 @@ async fn build_in_process(pool: &PgPool, dir: tempfile::TempDir, env: &[(&str, &
     for (variable, value) in env {
         let long =
             wavestack::config::UpCli::flag_of_env(variable).unwrap_or_else(|| panic!("no flag reads {variable}"));
-        flags.push((long, (*value).to_owned()));
+        // A setting given here replaces the default above (DATABASE_URL).
+        match flags.iter_mut().find(|(flag, _)| *flag == long) {
+            Some(flag) => flag.1 = (*value).to_owned(),
+            None => flags.push((long, (*value).to_owned())),
+        }
     }
     let config = wavestack::config::UpCli::from_file_and_flags(&dir.path().join("wavestack.toml"), &flags)
         .expect("the test's configuration parses");

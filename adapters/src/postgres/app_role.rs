@@ -1,0 +1,80 @@
+//! The app's own database role, apart from the owner of the tables.
+//!
+//! The role that owns `events` can `ALTER TABLE … DISABLE TRIGGER`, rewrite
+//! a payload, recompute the hash chain and enable the trigger again; and
+//! `TRUNCATE` skips row triggers altogether. So the owner runs only the
+//! migrations, and the app runs as a role that owns none of the log: on
+//! `events` it may read and append, nothing else. The rest of the tables
+//! it reads and writes; it may create schemas (the projections make their
+//! own read models).
+
+use anyhow::{bail, Context};
+use sqlx::PgPool;
+
+/// A role name safe to put in a statement: the app's own naming, not any
+/// Postgres identifier.
+fn check_role(role: &str) -> anyhow::Result<()> {
+    let ok = !role.is_empty()
+        && role.len() <= 63
+        && role.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+        && role.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !ok {
+        bail!("`{role}` is not a role name WaveStack grants to (lowercase letters, digits, _; at most 63)");
+    }
+    Ok(())
+}
+
+/// Grants `role` what the app needs, run by the owner after migrating.
+/// Idempotent; run on every start, so tables a new migration adds are
+/// granted too.
+pub async fn grant_app_role(owner: &PgPool, role: &str) -> anyhow::Result<()> {
+    check_role(role)?;
+    let (current, database): (String, String) =
+        sqlx::query_as("SELECT current_user::text, current_database()::text").fetch_one(owner).await?;
+    if current == role {
+        bail!("the app's role `{role}` is the owner of the tables: give the app a role of its own");
+    }
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+        .bind(role)
+        .fetch_one(owner)
+        .await?;
+    if !exists {
+        bail!("there is no role `{role}`: create it first (CREATE ROLE {role} LOGIN PASSWORD '…')");
+    }
+    let owns_events: bool =
+        sqlx::query_scalar("SELECT pg_get_userbyid(relowner) = $1 FROM pg_class WHERE oid = 'public.events'::regclass")
+            .bind(role)
+            .fetch_one(owner)
+            .await?;
+    if owns_events {
+        bail!("the app's role `{role}` owns the events table; migrate as another role");
+    }
+    let database = database.replace('"', "\"\"");
+    let statements = [
+        format!("GRANT CONNECT, CREATE ON DATABASE \"{database}\" TO {role}"),
+        format!("GRANT USAGE ON SCHEMA public TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
+        format!("GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+        // The log: read and append, nothing else.
+        format!("REVOKE ALL ON events FROM {role}"),
+        format!("GRANT SELECT, INSERT ON events TO {role}"),
+        format!("REVOKE ALL ON _sqlx_migrations FROM {role}"),
+    ];
+    for statement in statements {
+        sqlx::query(&statement).execute(owner).await.with_context(|| format!("granting the app role: {statement}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_role_names_are_granted_to() {
+        assert!(check_role("wavestack_app").is_ok());
+        for bad in ["", "App", "app; DROP TABLE events", "a\"b", &"a".repeat(64)] {
+            assert!(check_role(bad).is_err(), "{bad}");
+        }
+    }
+}
