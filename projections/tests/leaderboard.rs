@@ -18,7 +18,7 @@ use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_adapters::relay::{Relay, RelayConfig};
 use wavestack_projections::analytics::Analytics;
 use wavestack_projections::leaderboard::{self, Leaderboard, Window};
-use wavestack_projections::replay::{replay, ReplayOptions};
+use wavestack_projections::replay::{replay, ReplayOptions, ReplaySource};
 use wavestack_projections::runtime::{dead_letter_topic, HEADER_ERROR};
 use wavestack_projections::{ProjectionRunner, RunnerConfig};
 use wavestack_schemas::{Codec, SchemaIds};
@@ -299,9 +299,24 @@ async fn replay_rebuilds_the_live_model_and_the_model_as_of_an_instant(pool: PgP
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&pool).await.unwrap();
     assert_eq!(report.events_applied as i64, events);
 
+    // The same from the log, the other source.
+    let from_log =
+        ReplayOptions { into: Some("rebuilt_log".into()), source: ReplaySource::Log, ..ReplayOptions::default() };
+    let report = replay(&pool, &kafka, &SchemaIds::catalog(), Leaderboard, from_log, |_, _, _| {}).await.unwrap();
+    assert_eq!(leaderboard_in(&pool, "rebuilt_log").await, live_board);
+    assert_eq!(report.events_applied as i64, events);
+
     let as_of = ReplayOptions { into: Some("as_of".into()), until: Some(instant), ..ReplayOptions::default() };
     replay(&pool, &kafka, &SchemaIds::catalog(), Leaderboard, as_of, |_, _, _| {}).await.unwrap();
     assert_eq!(leaderboard_in(&pool, "as_of").await, before);
+    let as_of_log = ReplayOptions {
+        into: Some("as_of_log".into()),
+        until: Some(instant),
+        source: ReplaySource::Log,
+        ..ReplayOptions::default()
+    };
+    replay(&pool, &kafka, &SchemaIds::catalog(), Leaderboard, as_of_log, |_, _, _| {}).await.unwrap();
+    assert_eq!(leaderboard_in(&pool, "as_of_log").await, before);
 
     // Swapping needs the live runner stopped; then the rebuilt model is live.
     let swap = ReplayOptions { into: Some("rebuilt_again".into()), swap: true, ..ReplayOptions::default() };
@@ -317,6 +332,14 @@ async fn replay_rebuilds_the_live_model_and_the_model_as_of_an_instant(pool: PgP
     // Existing schemas are never overwritten.
     let again = ReplayOptions { into: Some("rebuilt".into()), ..ReplayOptions::default() };
     assert!(replay(&pool, &kafka, &SchemaIds::catalog(), Leaderboard, again, |_, _, _| {}).await.is_err());
+
+    // The live runner carries on from the swapped-in store replay: from the
+    // offsets it handed over, nothing twice, nothing missed.
+    write_chat_as(&pool, 300, 40, 23, "after").await;
+    drain(&mut relay).await;
+    let mut live = runner(&pool, &kafka).await;
+    live.catch_up(Duration::from_secs(2)).await.unwrap();
+    assert_eq!(leaderboard_of(&pool).await, expected_from_store(&pool).await);
 }
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 use wavestack_domain::value::Timestamp;
-use wavestack_projections::replay::ReplayOptions;
+use wavestack_projections::replay::{ReplayOptions, ReplaySource};
 use wavestack_projections::ProjectionKind;
 
 use super::{connect_and_migrate, kafka_config, schema_ids};
@@ -22,7 +22,7 @@ pub struct ReplayArgs {
     /// Kafka bootstrap servers (the local broker of `wavestack up` listens on 127.0.0.1:9092).
     #[arg(long, env = "KAFKA_BROKERS", default_value = "localhost:9092")]
     kafka_brokers: String,
-    /// The read model to rebuild: `leaderboard`, `analytics`, `queue` or `audit`.
+    /// The read model to rebuild: `leaderboard`, `analytics`, `queue`, `audit`, `moderation` or `community`.
     #[arg(long)]
     projection: String,
     /// Apply only events that occurred at or before this RFC 3339 instant.
@@ -34,6 +34,10 @@ pub struct ReplayArgs {
     /// Make the rebuilt model the live one (stop `wavestack up` first).
     #[arg(long)]
     swap: bool,
+    /// Where to read the events: `store` (the events table, the truth) or
+    /// `log` (the Kafka topics, for a replay against a cluster).
+    #[arg(long, default_value = "store")]
+    source: String,
 }
 
 pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
@@ -43,18 +47,24 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
         .map(|raw| Timestamp::parse_rfc3339(raw).with_context(|| format!("--until `{raw}`")))
         .transpose()?;
     let kind = ProjectionKind::parse(&args.projection)?;
+    let source = ReplaySource::parse(&args.source).context("--source")?;
     let pool = connect_and_migrate(&args.database).await?;
     let kafka = kafka_config(&args.kafka_brokers, &args.kafka);
     let ids = schema_ids(&args.kafka).await?;
-    let options = ReplayOptions { into: args.into, until, swap: args.swap };
+    let options = ReplayOptions { into: args.into, until, swap: args.swap, source };
     let mut last_print = Instant::now() - Duration::from_secs(1);
     let progress = |done: u64, total: u64, elapsed: Duration| {
         if last_print.elapsed() >= Duration::from_millis(500) || done == total {
             last_print = Instant::now();
             let rate = done as f64 / elapsed.as_secs_f64().max(1e-3);
             let width = 30;
-            let filled = (done * width as u64).checked_div(total).map_or(width, |f| f as usize);
-            eprint!("\r[{}{}] {done}/{total} records, {rate:.0}/s   ", "#".repeat(filled), " ".repeat(width - filled));
+            let filled = (done * width as u64).checked_div(total).map_or(width, |f| f as usize).min(width);
+            let eta = if rate > 0.0 { total.saturating_sub(done) as f64 / rate } else { 0.0 };
+            eprint!(
+                "\r[{}{}] {done}/{total} events, {rate:.0}/s, ETA {eta:.0} s   ",
+                "#".repeat(filled),
+                " ".repeat(width - filled)
+            );
             let _ = std::io::stderr().flush();
         }
     };
@@ -62,9 +72,10 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     eprintln!();
     let rate = report.records_read as f64 / report.elapsed.as_secs_f64().max(1e-3);
     println!(
-        "rebuilt {} in schema {}: {} records read, {} events applied in {:.1} s ({rate:.0} records/s)",
+        "rebuilt {} in schema {} from the {}: {} events read, {} applied in {:.1} s ({rate:.0} events/s)",
         args.projection,
         report.schema,
+        args.source,
         report.records_read,
         report.events_applied,
         report.elapsed.as_secs_f64()

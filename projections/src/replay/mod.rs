@@ -1,5 +1,7 @@
-//! Rebuilding a read model from offset 0 into a fresh schema, optionally
-//! only from events up to an instant ("as of"), and swapping it in.
+//! Rebuilding a read model into a fresh schema, from the event store (the
+//! default, the truth: `from_store`) or from the log (for replays against
+//! a cluster), optionally only from events up to an instant ("as of"), and
+//! swapping it in.
 //!
 //! The live read model keeps serving while the rebuild runs. The swap is
 //! two schema renames in one transaction; it needs the live projection's
@@ -17,7 +19,31 @@ use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_domain::value::Timestamp;
 use wavestack_schemas::{Codec, SchemaIds};
 
-use crate::runtime::{check_schema_name, high_watermarks, live_schema, Projection, ProjectionRunner, RunnerConfig};
+use crate::runtime::{
+    check_schema_name, high_watermarks, live_schema, Projection, ProjectionRunner, ProjectionStore, RunnerConfig,
+};
+
+mod from_store;
+
+/// Where a replay reads the events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReplaySource {
+    /// The `events` table, in `(transaction id, position)` order.
+    #[default]
+    Store,
+    /// The Kafka topics from offset 0.
+    Log,
+}
+
+impl ReplaySource {
+    pub fn parse(raw: &str) -> anyhow::Result<Self> {
+        match raw {
+            "store" => Ok(Self::Store),
+            "log" => Ok(Self::Log),
+            other => bail!("unknown source `{other}`: store or log"),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct ReplayOptions {
@@ -27,6 +53,7 @@ pub struct ReplayOptions {
     pub until: Option<Timestamp>,
     /// Make the rebuilt model the live one when done.
     pub swap: bool,
+    pub source: ReplaySource,
 }
 
 #[derive(Debug, Clone)]
@@ -63,22 +90,57 @@ pub async fn replay<P: Projection>(
         bail!("schema {schema} already exists; choose another --into or drop it");
     }
 
-    let targets = high_watermarks(kafka, &projection.topics()).await?;
-    let config =
-        RunnerConfig { schema: schema.clone(), until: options.until, ..RunnerConfig::for_projection(&projection) };
-    let codec = Codec::with_schema_ids(schema_ids)?;
-    let mut runner = ProjectionRunner::start(pool, kafka, codec, projection, config, &CancellationToken::new())
-        .await?
-        .context("the fresh schema's lock is held by someone else")?;
     let started = Instant::now();
-    let mut records_read = 0;
-    let events_applied = runner
-        .apply_to_end(targets, |done, total| {
-            records_read = done;
-            progress(done, total, started.elapsed());
-        })
-        .await?;
-    drop(runner);
+    let (records_read, events_applied) = match options.source {
+        ReplaySource::Log => {
+            let targets = high_watermarks(kafka, &projection.topics()).await?;
+            let config = RunnerConfig {
+                schema: schema.clone(),
+                until: options.until,
+                ..RunnerConfig::for_projection(&projection)
+            };
+            let codec = Codec::with_schema_ids(schema_ids)?;
+            let mut runner = ProjectionRunner::start(pool, kafka, codec, projection, config, &CancellationToken::new())
+                .await?
+                .context("the fresh schema's lock is held by someone else")?;
+            let mut records_read = 0;
+            let events_applied = runner
+                .apply_to_end(targets, |done, total| {
+                    records_read = done;
+                    progress(done, total, started.elapsed());
+                })
+                .await?;
+            (records_read, events_applied)
+        }
+        ReplaySource::Store => {
+            // Read before the snapshot (see `from_store`). Without them a
+            // runner on the model reads the log from its start, skipping
+            // what it has: slower, as exact; so only a swap needs them.
+            let handover = match high_watermarks(kafka, &projection.topics()).await {
+                Ok(marks) => marks,
+                Err(error) if !options.swap => {
+                    tracing::warn!(error = format!("{error:#}"), "no broker: the rebuilt model keeps no offsets");
+                    Default::default()
+                }
+                Err(error) => return Err(error.context("reading the topics' ends for the swap")),
+            };
+            let mut store = ProjectionStore::lock(pool, &schema, &CancellationToken::new())
+                .await?
+                .context("the fresh schema's lock is held by someone else")?;
+            store.create(&projection.create_tables(&schema)).await?;
+            let applied = from_store::apply_from_store(
+                pool,
+                &mut store,
+                &projection,
+                options.until,
+                &handover,
+                started,
+                &mut progress,
+            )
+            .await?;
+            (applied.read, applied.applied)
+        }
+    };
     let retired = if options.swap { Some(swap(pool, &live, &schema, &stamp).await?) } else { None };
     Ok(ReplayReport { schema, events_applied, records_read, elapsed: started.elapsed(), retired })
 }
