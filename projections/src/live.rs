@@ -12,17 +12,28 @@ pub const LIVE_CHANNEL: &str = "wavestack_live";
 /// Postgres refuses a payload of 8000 bytes or more.
 const MAX_PAYLOAD: usize = 7900;
 
+/// Whether `schema` is a projection's live model: only its changes are
+/// news. A replay into a fresh schema announces nothing (a million-event
+/// rebuild would otherwise flood every dashboard, and slow itself down).
+pub fn is_live(schema: &str) -> bool {
+    schema.strip_prefix("projection_").is_some_and(|name| crate::ProjectionKind::parse(name).is_ok())
+}
+
 /// Announces `changes` of kind `kind` (`leaderboard`, `clip`, `publication`)
-/// to the org's subscribers of `channel` (`None`: not tied to a channel).
-/// Changes too large for one notification are announced without their
-/// content; subscribers then re-read the model.
+/// to the org's subscribers of `channel` (`None`: not tied to a channel),
+/// if `schema` is the live model. Changes too large for one notification
+/// are announced without their content; subscribers then re-read the model.
 pub async fn announce(
     conn: &mut PgConnection,
+    schema: &str,
     kind: &str,
     org: &str,
     channel: Option<&str>,
     changes: &impl Serialize,
 ) -> anyhow::Result<()> {
+    if !is_live(schema) {
+        return Ok(());
+    }
     let mut payload =
         serde_json::json!({ "type": kind, "org": org, "channel": channel, "changes": changes }).to_string();
     if payload.len() > MAX_PAYLOAD {
@@ -35,4 +46,16 @@ pub async fn announce(
         .await
         .context("notifying live subscribers")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_live_models_are_news() {
+        assert!(super::is_live("projection_leaderboard"));
+        assert!(super::is_live("projection_community"));
+        assert!(!super::is_live("projection_leaderboard_replay_20261203_120000"));
+        assert!(!super::is_live("as_of_6pm"));
+        assert!(!super::is_live("projection_nothing"));
+    }
 }

@@ -23,7 +23,7 @@ mod outbox;
 mod publisher;
 
 pub use checkpoint::Checkpoint;
-pub use outbox::OutboxEvent;
+pub use outbox::{decode_event, envelope, OutboxEvent};
 
 use std::time::{Duration, Instant};
 

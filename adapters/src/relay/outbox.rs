@@ -62,35 +62,45 @@ impl OutboxEvent {
         let context = || format!("decoding event {} ({} {})", self.event_id, self.aggregate_type, self.event_type);
         // Deserialize from the row's JSON in place: `&Value` is a
         // deserializer, so no per-event copy of the payload is made.
-        let event = match self.kind()? {
-            AggregateKind::Chat => LogEvent::Chat(Deserialize::deserialize(&self.payload).with_context(context)?),
-            AggregateKind::Clip => LogEvent::Clip(Deserialize::deserialize(&self.payload).with_context(context)?),
-            AggregateKind::Publication => {
-                LogEvent::Publication(Deserialize::deserialize(&self.payload).with_context(context)?)
-            }
-            AggregateKind::Channel => LogEvent::Channel(Deserialize::deserialize(&self.payload).with_context(context)?),
-            AggregateKind::CommandUse => {
-                LogEvent::CommandUse(Deserialize::deserialize(&self.payload).with_context(context)?)
-            }
-            AggregateKind::Giveaway => {
-                LogEvent::Giveaway(Deserialize::deserialize(&self.payload).with_context(context)?)
-            }
-            AggregateKind::Poll => LogEvent::Poll(Deserialize::deserialize(&self.payload).with_context(context)?),
-            AggregateKind::Identity => {
-                LogEvent::Identity(Deserialize::deserialize(&self.payload).with_context(context)?)
-            }
-            AggregateKind::Team => LogEvent::Team(Deserialize::deserialize(&self.payload).with_context(context)?),
-        };
+        let event = decode_event(self.kind()?, &self.payload).with_context(context)?;
         let map: HashMap<String, String> = Deserialize::deserialize(&self.metadata).with_context(context)?;
-        Ok(LogEnvelope {
-            event_id: self.event_id,
-            aggregate_id: self.aggregate_id.clone(),
-            sequence: u64::try_from(self.sequence).with_context(context)?,
-            hash: hex(&self.hash),
-            metadata: EventMetadata::from_map(&map).with_context(context)?,
-            event,
-        })
+        envelope(self.event_id, &self.aggregate_id, self.sequence, &self.hash, &map, event).with_context(context)
     }
+}
+
+/// An event's payload as its aggregate's event type, from any JSON
+/// deserializer (a row's parsed value, or its text).
+pub fn decode_event<'de, D: serde::Deserializer<'de>>(kind: AggregateKind, payload: D) -> Result<LogEvent, D::Error> {
+    Ok(match kind {
+        AggregateKind::Chat => LogEvent::Chat(Deserialize::deserialize(payload)?),
+        AggregateKind::Clip => LogEvent::Clip(Deserialize::deserialize(payload)?),
+        AggregateKind::Publication => LogEvent::Publication(Deserialize::deserialize(payload)?),
+        AggregateKind::Channel => LogEvent::Channel(Deserialize::deserialize(payload)?),
+        AggregateKind::CommandUse => LogEvent::CommandUse(Deserialize::deserialize(payload)?),
+        AggregateKind::Giveaway => LogEvent::Giveaway(Deserialize::deserialize(payload)?),
+        AggregateKind::Poll => LogEvent::Poll(Deserialize::deserialize(payload)?),
+        AggregateKind::Identity => LogEvent::Identity(Deserialize::deserialize(payload)?),
+        AggregateKind::Team => LogEvent::Team(Deserialize::deserialize(payload)?),
+    })
+}
+
+/// The envelope of a decoded event and its row's other columns.
+pub fn envelope(
+    event_id: Uuid,
+    aggregate_id: &str,
+    sequence: i64,
+    hash: &[u8],
+    metadata: &HashMap<String, String>,
+    event: LogEvent,
+) -> anyhow::Result<LogEnvelope> {
+    Ok(LogEnvelope {
+        event_id,
+        aggregate_id: aggregate_id.to_owned(),
+        sequence: u64::try_from(sequence)?,
+        hash: hex(hash),
+        metadata: EventMetadata::from_map(metadata)?,
+        event,
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -84,14 +84,14 @@ impl Projection for Community {
         for (org, id) in changed.giveaways {
             if let Some(g) = query::giveaway_in(conn, s, &org, id).await? {
                 for channel in channel_ids(&g.channels) {
-                    announce(conn, "giveaway", &org, Some(channel), &g).await?;
+                    announce(conn, s, "giveaway", &org, Some(channel), &g).await?;
                 }
             }
         }
         for (org, id) in changed.polls {
             if let Some(p) = query::poll_in(conn, s, &org, id).await? {
                 for channel in channel_ids(&p.channels) {
-                    announce(conn, "poll", &org, Some(channel), &p).await?;
+                    announce(conn, s, "poll", &org, Some(channel), &p).await?;
                 }
             }
         }

@@ -104,12 +104,12 @@ impl ChatBox {
     }
 
     /// Announces the batch's chat; within its transaction, so only once it commits.
-    pub(super) async fn announce(self, conn: &mut PgConnection) -> anyhow::Result<()> {
+    pub(super) async fn announce(self, conn: &mut PgConnection, s: &str) -> anyhow::Result<()> {
         for removed in &self.removed {
-            announce(conn, "chat_removed", &removed.org, Some(&removed.channel), removed).await?;
+            announce(conn, s, "chat_removed", &removed.org, Some(&removed.channel), removed).await?;
         }
         for line in &self.lines {
-            announce(conn, "chat", &line.org, Some(&line.channel), &line.line).await?;
+            announce(conn, s, "chat", &line.org, Some(&line.channel), &line.line).await?;
         }
         Ok(())
     }

@@ -76,6 +76,8 @@ impl Projection for Leaderboard {
         let mut all: HashMap<Viewer, Totals> = HashMap::new();
         let mut daily: HashMap<(Viewer, Date), (i64, i64)> = HashMap::new();
         let mut chat_box = chat_box::ChatBox::default();
+        // A rebuild into another schema is no news (see `live::announce`).
+        let live = crate::live::is_live(s);
         for envelope in events {
             if let LogEvent::Identity(event) = &envelope.event {
                 people::apply(conn, s, envelope, event).await?;
@@ -83,7 +85,9 @@ impl Projection for Leaderboard {
             }
             let LogEvent::Chat(event) = &envelope.event else { continue };
             let viewer = viewer_of(envelope)?;
-            chat_box.see(&viewer, event);
+            if live {
+                chat_box.see(&viewer, event);
+            }
             match event {
                 ChatEvent::ChatMessageReceived(m) => {
                     let at = m.sent_at.as_datetime();
@@ -110,8 +114,8 @@ impl Projection for Leaderboard {
         }
         let changed = upsert_all(conn, s, all).await?;
         upsert_daily(conn, s, daily).await?;
-        notify_changes(conn, changed).await?;
-        chat_box.announce(conn).await
+        notify_changes(conn, s, changed).await?;
+        chat_box.announce(conn, s).await
     }
 }
 
@@ -160,13 +164,13 @@ async fn upsert_all(conn: &mut PgConnection, s: &str, all: HashMap<Viewer, Total
 }
 
 /// One announcement per (org, channel) changed by the batch.
-async fn notify_changes(conn: &mut PgConnection, changes: Vec<Change>) -> anyhow::Result<()> {
+async fn notify_changes(conn: &mut PgConnection, s: &str, changes: Vec<Change>) -> anyhow::Result<()> {
     let mut by_channel: HashMap<(String, String), Vec<Change>> = HashMap::new();
     for change in changes {
         by_channel.entry((change.org.clone(), change.channel.clone())).or_default().push(change);
     }
     for ((org, channel), changes) in by_channel {
-        announce(conn, "leaderboard", &org, Some(&channel), &changes).await?;
+        announce(conn, s, "leaderboard", &org, Some(&channel), &changes).await?;
     }
     Ok(())
 }

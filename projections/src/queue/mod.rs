@@ -93,13 +93,13 @@ impl Projection for Queue {
         }
         for stream in clips {
             if let Some(job) = query::clip_by_stream(&mut *conn, s, stream).await? {
-                announce(conn, "clip", &job.org, Some(&job.channel), &job).await?;
+                announce(conn, s, "clip", &job.org, Some(&job.channel), &job).await?;
             }
         }
         for stream in publications {
             if let Some(publication) = query::publication_by_stream(&mut *conn, s, stream).await? {
                 let channel = publication.channel.clone();
-                announce(conn, "publication", &publication.org, channel.as_deref(), &publication).await?;
+                announce(conn, s, "publication", &publication.org, channel.as_deref(), &publication).await?;
             }
         }
         Ok(())
