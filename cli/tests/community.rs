@@ -18,8 +18,7 @@ use wavestack_adapters::command_bus::{CommandBus, Policies};
 use wavestack_adapters::kafka::{ensure_topics, read_topic, KafkaConfig};
 use wavestack_domain::giveaway::{GiveawayEvent, Seed};
 use wavestack_domain::identity::{IdentityCommand, Redeem};
-use wavestack_domain::metadata::EventMetadata;
-use wavestack_domain::value::{Account, ActorId, IdentityStreamId, OrgId, Timestamp};
+use wavestack_domain::value::{Account, IdentityStreamId, OrgId};
 use wavestack_schemas::{Codec, LogEvent};
 
 fn said(platform: &str, channel: &str, user: &str, id: &str, text: &str) -> Value {
@@ -206,15 +205,8 @@ async fn interrupted_merge(bus: &CommandBus, steps: usize) {
     let root = Account::parse("twitch:ada").unwrap();
     let verifier = Account::parse("discord:ada-d").unwrap();
     let verifier_member = Account::parse("youtube:ada-y").unwrap();
-    let at = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
-    let metadata = EventMetadata {
-        org: org.clone(),
-        actor: ActorId::parse("discord:ada-d").unwrap(),
-        correlation_id: uuid::Uuid::new_v4(),
-        causation_id: None,
-        request_id: None,
-        occurred_at: at,
-    };
+    let metadata = support::metadata("acme", "discord:ada-d");
+    let at = metadata.occurred_at;
     // The verifier's person already holds two accounts (Discord, YouTube).
     for (stream, command) in [
         (
@@ -603,14 +595,7 @@ async fn a_cancel_whose_refunds_a_kill_cut_short_is_refunded_from_the_log_once(p
     chat(&http, &stack, &bot, messages).await;
 
     let bus = CommandBus::new(pool.clone(), Policies::default());
-    let metadata = EventMetadata {
-        org: OrgId::parse("acme").unwrap(),
-        actor: ActorId::parse("svc:test").unwrap(),
-        correlation_id: uuid::Uuid::new_v4(),
-        causation_id: None,
-        request_id: None,
-        occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
-    };
+    let metadata = support::metadata("acme", "svc:test");
     let stream = GiveawayStreamId::new(&metadata.org, id);
     let cancel = GiveawayCommand::Cancel { at: metadata.occurred_at };
     bus.giveaway.execute(stream.as_str(), cancel, &metadata).await.unwrap();

@@ -18,22 +18,13 @@ use support::Stack;
 use tokio_tungstenite::tungstenite::Message;
 use wavestack_adapters::auth::add_member;
 use wavestack_adapters::command_bus::{CommandBus, Policies};
-use wavestack_domain::metadata::EventMetadata;
-use wavestack_domain::value::{ActorId, MemberRole, OrgId, Timestamp, Username};
+use wavestack_domain::value::{MemberRole, OrgId, Username};
 
 const PASSWORD: &str = "correct horse battery staple";
 
 async fn member(pool: &PgPool, org: &str, username: &str, role: MemberRole) {
     let bus = CommandBus::new(pool.clone(), Policies::default());
-    let at = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
-    let metadata = EventMetadata {
-        org: OrgId::parse(org).unwrap(),
-        actor: ActorId::parse("operator:test").unwrap(),
-        correlation_id: uuid::Uuid::new_v4(),
-        causation_id: None,
-        request_id: None,
-        occurred_at: at,
-    };
+    let metadata = support::metadata(org, "operator:test");
     let (org, username) = (OrgId::parse(org).unwrap(), Username::parse(username).unwrap());
     add_member(&bus, pool, &org, &username, role, PASSWORD, None, &metadata).await.unwrap();
 }

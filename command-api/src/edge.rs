@@ -95,6 +95,13 @@ pub(crate) enum Outcome {
     Duplicate,
 }
 
+/// A command route's `202`.
+impl axum::response::IntoResponse for AcceptedBody {
+    fn into_response(self) -> axum::response::Response {
+        (axum::http::StatusCode::ACCEPTED, axum::Json(self)).into_response()
+    }
+}
+
 impl From<Accepted> for AcceptedBody {
     fn from(accepted: Accepted) -> Self {
         Self {

@@ -16,7 +16,8 @@ const MAX_PAYLOAD: usize = 7900;
 /// news. A replay into a fresh schema announces nothing (a million-event
 /// rebuild would otherwise flood every dashboard, and slow itself down).
 pub fn is_live(schema: &str) -> bool {
-    schema.strip_prefix("projection_").is_some_and(|name| crate::ProjectionKind::parse(name).is_ok())
+    crate::SchemaName::live_projection(schema)
+        .is_some_and(|name| crate::ProjectionKind::ALL.iter().any(|kind| kind.name() == name))
 }
 
 /// Announces `changes` of kind `kind` (`leaderboard`, `clip`, `publication`)

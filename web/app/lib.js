@@ -113,20 +113,7 @@ export async function read(path, params = {}) {
   return parse(response);
 }
 
-/** A write through the dashboard's proxy to the command API. */
-export async function write(method, path, body) {
-  const headers = { 'x-csrf-token': session ? session.csrf : '' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch('/app/api/command' + path, {
-    method,
-    credentials: 'same-origin',
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return parse(response);
-}
-
-/** A dashboard-only route (sessions, team, overlay keys) with the CSRF header. */
+/** A call to the pages' own API with the session's CSRF header. */
 export async function app(method, path, body) {
   const headers = { 'x-csrf-token': session ? session.csrf : '' };
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -137,6 +124,20 @@ export async function app(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return parse(response);
+}
+
+/** A write through the dashboard's proxy to the command API. */
+export function write(method, path, body) {
+  return app(method, '/command' + path, body);
+}
+
+/** A button that runs `run`, says a refusal, then `then` (a reload). */
+export function action(label, run, then, { danger = false } = {}) {
+  const onclick = async () => {
+    await run().catch((e) => alert(e.message));
+    await then();
+  };
+  return h('button', { type: 'button', class: danger ? 'danger' : null, onclick }, label);
 }
 
 /**

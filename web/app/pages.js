@@ -1,6 +1,6 @@
 // The dashboard's pages. Each renders into `main` and may return a
 // function that stops what it started (a live feed, a timer).
-import { h, clear, form, table, bars, when, read, write, app, live } from './lib.js';
+import { h, clear, form, table, bars, when, read, write, app, live, action } from './lib.js';
 
 const path = (ctx, rest = '') => `/v1/channels/${encodeURIComponent(ctx.platform)}/${encodeURIComponent(ctx.channel)}${rest}`;
 const needChannel = (main, ctx) => {
@@ -127,8 +127,8 @@ async function clips(main, ctx) {
   clear(main, h('h1', {}, 'Clips'), canWrite ? request : null, player, list);
   // A clip that failed for good is requested again, as a new clip of the
   // same moment (the failed one stays in the log as it was).
-  async function again(c) {
-    await write('POST', '/v1/clips', {
+  function again(c) {
+    return write('POST', '/v1/clips', {
       channel: c.channel,
       source: c.source,
       start_seconds: c.start_ms / 1000,
@@ -136,8 +136,7 @@ async function clips(main, ctx) {
       container: c.container,
       reencode: c.reencode,
       title: c.title,
-    }).catch((e) => alert(e.message));
-    load();
+    });
   }
   function play(clip) {
     clear(player, h('h2', {}, clip.title || clip.clip_id), h('video', { src: clip.media_uri, controls: true, playsinline: true, poster: clip.thumbnail_uri, 'data-clip': clip.clip_id }));
@@ -152,7 +151,7 @@ async function clips(main, ctx) {
       ['Error', (c) => c.error || ''],
       ['', (c) => [
         c.status === 'rendered' ? h('button', { type: 'button', onclick: () => play(c) }, 'Play') : null,
-        canWrite && c.status === 'failed' && !c.retryable ? h('button', { type: 'button', onclick: () => again(c) }, 'Retry') : null,
+        canWrite && c.status === 'failed' && !c.retryable ? action('Retry', () => again(c), load) : null,
       ]],
     ], page.clips));
   }
@@ -184,11 +183,10 @@ async function publications(main, ctx) {
   clear(main, h('h1', {}, 'Publications'), canWrite ? schedule : null, list);
   const reschedule = (p) => {
     const at = h('input', { type: 'datetime-local', 'aria-label': `new time for ${p.title}` });
-    return h('span', { class: 'inline' }, at, h('button', { type: 'button', onclick: async () => {
-      if (!at.value) return;
-      await write('POST', `/v1/publications/${p.publication_id}/reschedule`, { scheduled_at: new Date(at.value).toISOString() }).catch((e) => alert(e.message));
-      load();
-    } }, 'Reschedule'));
+    const to = async () => {
+      if (at.value) await write('POST', `/v1/publications/${p.publication_id}/reschedule`, { scheduled_at: new Date(at.value).toISOString() });
+    };
+    return h('span', { class: 'inline' }, at, action('Reschedule', to, load));
   };
   const done = (p) => p.cancelled || (p.targets || []).every((t) => ['published', 'gave_up', 'cancelled'].includes(t.status));
   async function load() {
@@ -201,7 +199,7 @@ async function publications(main, ctx) {
         t.last_error ? ` — ${t.last_error}` : '',
         t.next_retry_at ? ` · next try ${when(t.next_retry_at)}` : '',
         t.post_url ? [' ', h('a', { href: t.post_url, rel: 'noreferrer', target: '_blank' }, 'post')] : ''))],
-      ['', (p) => (canWrite && !done(p) ? [reschedule(p), h('button', { type: 'button', class: 'danger', onclick: async () => { await write('POST', `/v1/publications/${p.publication_id}/cancel`).catch((e) => alert(e.message)); load(); } }, 'Cancel')] : '')],
+      ['', (p) => (canWrite && !done(p) ? [reschedule(p), action('Cancel', () => write('POST', `/v1/publications/${p.publication_id}/cancel`), load, { danger: true })] : '')],
     ], page.publications));
   }
   await load();
@@ -237,7 +235,7 @@ async function commands(main, ctx) {
       ['Cost', (c) => c.cost ?? 0],
       ['', (c) => (canWrite ? [
         h('button', { type: 'button', onclick: () => edit(c) }, 'Edit'),
-        h('button', { type: 'button', class: 'danger', onclick: async () => { await write('DELETE', path(ctx, `/commands/${encodeURIComponent(c.name.replace(/^!/, ''))}`)).catch((e) => alert(e.message)); load(); } }, 'Delete'),
+        action('Delete', () => write('DELETE', path(ctx, `/commands/${encodeURIComponent(c.name.replace(/^!/, ''))}`)), load, { danger: true }),
       ] : '')],
     ], page.commands || []));
     const p = page.points_policy || {};
@@ -381,7 +379,6 @@ async function community(main, ctx) {
     submit: (v) => write('POST', '/v1/polls', { ...v, options: (v.options || '').split('|').map((o) => o.trim()).filter(Boolean), channels }),
     onDone: () => load(),
   });
-  const action = (label, run) => h('button', { type: 'button', onclick: async () => { await run().catch((e) => alert(e.message)); load(); } }, label);
   clear(main, h('h1', {}, 'Giveaways and polls'), h('div', { class: 'grid' }, h('div', {}, canWrite ? openGiveaway : null, giveaways), h('div', {}, canWrite ? openPoll : null, polls)));
   async function load() {
     const [g, p] = await Promise.all([read('/v1/giveaways', { limit: 20 }), read('/v1/polls', { limit: 20 })]);
@@ -392,15 +389,15 @@ async function community(main, ctx) {
       ['Winners', (x) => (x.winners || []).map((w) => w.author || w.account || w).join(', ')],
       ['Draw', (x) => h('details', {}, h('summary', {}, 'verify'), h('code', {}, `commitment ${x.commitment || ''}`), h('br'), h('code', {}, `seed ${x.seed || '(revealed at the draw)'}`))],
       ['', (x) => (canWrite ? [
-        x.phase === 'open' ? action('Close', () => write('POST', `/v1/giveaways/${x.giveaway_id}/close`)) : null,
-        x.phase !== 'cancelled' ? action('Draw', () => write('POST', `/v1/giveaways/${x.giveaway_id}/draw`, { count: 1 })) : null,
+        x.phase === 'open' ? action('Close', () => write('POST', `/v1/giveaways/${x.giveaway_id}/close`), load) : null,
+        x.phase !== 'cancelled' ? action('Draw', () => write('POST', `/v1/giveaways/${x.giveaway_id}/draw`, { count: 1 }), load) : null,
       ] : '')],
     ], g.giveaways || []));
     clear(polls, table([
       ['Poll', (x) => x.question],
       ['Phase', (x) => x.phase],
       ['Votes', (x) => (x.options || []).map((o, i) => h('div', {}, `${i + 1}. ${o.text ?? o}: ${(x.counts || [])[i] ?? o.votes ?? 0}`))],
-      ['', (x) => (canWrite && x.phase === 'open' ? action('Close', () => write('POST', `/v1/polls/${x.poll_id}/close`)) : '')],
+      ['', (x) => (canWrite && x.phase === 'open' ? action('Close', () => write('POST', `/v1/polls/${x.poll_id}/close`), load) : '')],
     ], p.polls || []));
   }
   await load();
@@ -477,7 +474,7 @@ async function team(main, ctx) {
       ['Role', (m) => (isOwner && m.username !== ctx.session.username
         ? h('select', { 'aria-label': `role of ${m.username}`, onchange: async (e) => { await write('PATCH', `/v1/team/members/${m.username}`, { role: e.target.value }).catch((err) => alert(err.message)); load(); } }, ['viewer', 'moderator', 'owner'].map((r) => h('option', { value: r, selected: r === m.role }, r)))
         : m.role)],
-      ['', (m) => (isOwner && m.username !== ctx.session.username ? h('button', { type: 'button', class: 'danger', onclick: async () => { await write('DELETE', `/v1/team/members/${m.username}`).catch((e) => alert(e.message)); load(); } }, 'Remove') : '')],
+      ['', (m) => (isOwner && m.username !== ctx.session.username ? action('Remove', () => write('DELETE', `/v1/team/members/${m.username}`), load, { danger: true }) : '')],
     ], body.members));
     if (isOwner) {
       const list = await app('GET', '/sessions');
@@ -486,7 +483,7 @@ async function team(main, ctx) {
         ['Since', (s) => when(s.created_at)],
         ['Last seen', (s) => when(s.last_seen_at)],
         ['Browser', (s) => s.user_agent],
-        ['', (s) => h('button', { type: 'button', class: 'danger', onclick: async () => { await app('DELETE', `/sessions/${s.id}`).catch((e) => alert(e.message)); load(); } }, 'Revoke')],
+        ['', (s) => action('Revoke', () => app('DELETE', `/sessions/${s.id}`), load, { danger: true })],
       ], list.sessions));
     }
   }
@@ -518,7 +515,7 @@ async function overlays(main, ctx) {
       ['Name', (k) => k.label],
       ['Created', (k) => when(k.created_at)],
       ['By', (k) => k.created_by],
-      ['', (k) => (canWrite ? h('button', { type: 'button', class: 'danger', onclick: async () => { await write('DELETE', `/v1/overlay-keys/${k.id}`).catch((e) => alert(e.message)); load(); } }, 'Revoke') : '')],
+      ['', (k) => (canWrite ? action('Revoke', () => write('DELETE', `/v1/overlay-keys/${k.id}`), load, { danger: true }) : '')],
     ], mine, 'No overlay key for this channel.'));
   }
   await load();

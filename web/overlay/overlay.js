@@ -4,6 +4,8 @@
 // It reads with its overlay key only, and reconnects by itself after the
 // stack restarts; a revoked key stops it and says so.
 
+import { h } from '/app/lib.js';
+
 const params = new URLSearchParams(location.search);
 const kind = location.pathname.split('/').filter(Boolean)[1] || 'leaderboard';
 const org = params.get('org') || '';
@@ -16,13 +18,6 @@ root.classList.add(params.get('theme') === 'light' ? 'light' : 'dark', kind);
 if (params.get('width')) root.style.width = `${Number(params.get('width')) || 400}px`;
 if (params.get('height')) root.style.height = `${Number(params.get('height')) || 300}px`;
 if (params.get('font')) root.style.fontSize = `${Number(params.get('font')) || 16}px`;
-
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) if (value !== undefined && value !== null) node.setAttribute(name, String(value));
-  for (const child of children.flat()) if (child !== undefined && child !== null) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  return node;
-}
 
 function show(...children) {
   root.replaceChildren(h('div', { class: 'card' }, ...children));

@@ -14,7 +14,7 @@ pub use clients::{generate_secret, hash_secret, ClientConfig, ClientRegistry, Se
 pub use keys::{KeyStore, SigningKey};
 pub use passwords::{check_password, MemberPasswords, PasswordError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use scope::{Scope, ScopeSet, UnknownScope};
-pub use sessions::{csrf_of, NewSession, Session, Sessions, IDLE, LIFETIME};
+pub use sessions::{csrf_matches, csrf_of, NewSession, Session, Sessions, IDLE, LIFETIME};
 pub use team::{
     add_member, member_of, member_subject, new_overlay_key, overlay_key_digest, role_scopes, AddMemberError,
 };

@@ -1,6 +1,6 @@
-//! Dashboard sessions: a random token in an HttpOnly cookie and a CSRF
-//! token the page sends back on every write, both stored only as SHA-256
-//! hashes. A session ends at logout, when revoked (an owner's session
+//! Dashboard sessions: a random token in an HttpOnly cookie, stored only
+//! as its SHA-256, and a CSRF token derived from it that the page sends
+//! back on every write (stored nowhere). A session ends at logout, when revoked (an owner's session
 //! list), after `IDLE` without use, or `LIFETIME` after login.
 
 use std::time::Duration;
@@ -31,7 +31,7 @@ fn digest(token: &str) -> Vec<u8> {
 
 /// The CSRF token of a session, derived from its cookie's token, so that
 /// a page loaded later (a reload, a second tab) can be given it again
-/// while only hashes are stored. It proves what a cross-site page cannot
+/// while nothing but the cookie's hash is stored. It proves what a cross-site page cannot
 /// have: a read of this origin's answer, which only the cookie's own
 /// origin gets (SameSite=Strict cookie, no CORS).
 pub fn csrf_of(token: &str) -> String {
@@ -61,15 +61,12 @@ pub struct Session {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub last_seen_at: OffsetDateTime,
-    #[serde(skip)]
-    pub csrf_hash: Vec<u8>,
 }
 
-impl Session {
-    /// Whether `presented` is this session's CSRF token (constant time).
-    pub fn csrf_matches(&self, presented: &str) -> bool {
-        self.csrf_hash.ct_eq(&digest(presented)).into()
-    }
+/// Whether `presented` is the CSRF token of the session whose cookie holds
+/// `token` (constant time).
+pub fn csrf_matches(token: &str, presented: &str) -> bool {
+    csrf_of(token).as_bytes().ct_eq(presented.as_bytes()).into()
 }
 
 #[derive(Debug, Clone)]
@@ -78,7 +75,7 @@ pub struct Sessions {
 }
 
 const COLUMNS: &str =
-    "substr(encode(id_hash, 'hex'), 1, 16) AS id, org, username, user_agent, created_at, last_seen_at, csrf_hash";
+    "substr(encode(id_hash, 'hex'), 1, 16) AS id, org, username, user_agent, created_at, last_seen_at";
 
 impl Sessions {
     pub fn new(pool: PgPool) -> Self {
@@ -90,13 +87,12 @@ impl Sessions {
         let csrf = csrf_of(&token);
         let user_agent: String = user_agent.chars().take(200).collect();
         sqlx::query(
-            "INSERT INTO dashboard_sessions (id_hash, org, username, csrf_hash, user_agent, expires_at)
-             VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 second')",
+            "INSERT INTO dashboard_sessions (id_hash, org, username, user_agent, expires_at)
+             VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second')",
         )
         .bind(digest(&token))
         .bind(org.as_str())
         .bind(username.as_str())
-        .bind(digest(&csrf))
         .bind(user_agent)
         .bind(LIFETIME.as_secs() as f64)
         .execute(&self.pool)

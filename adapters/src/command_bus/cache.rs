@@ -61,7 +61,7 @@ impl Footprint for IdentityState {}
 
 impl Footprint for TeamState {
     fn footprint(&self) -> u64 {
-        1 + self.members().count() as u64
+        1 + (self.members().count() + self.overlay_keys().count()) as u64
     }
 }
 impl Footprint for ClipState {}

@@ -256,17 +256,6 @@ where
         fail_all(&streams, || CommandError::Conflict)
     }
 
-    /// A bus of one kind of stream alone, without snapshots: for a reader
-    /// that needs a stream's state as the truth has it (the query API
-    /// checks dashboard people and overlay keys against the team stream
-    /// itself, so that a revocation holds at once).
-    pub fn standalone(pool: PgPool) -> Self
-    where
-        <A as Decider>::Policy: Default,
-    {
-        Self::new(pool, None, Default::default())
-    }
-
     /// The stream's current state, as the next command would see it.
     pub async fn load(&self, aggregate_id: &str) -> Result<A, CommandError<<A as Aggregate>::Error>> {
         let context = self.store.load_aggregate(aggregate_id).await.map_err(|e| store_error(aggregate_id, e))?;
@@ -386,7 +375,8 @@ fn store_error<E: std::error::Error>(stream: &str, err: AggregateError<E>) -> Co
 }
 
 /// A stream's state as the store holds it, for read routes that show an
-/// aggregate whole (a channel's settings: small, and read rarely).
+/// aggregate whole (a channel's settings: small, and read rarely) and for
+/// access decisions that must not lag (a dashboard's team and its keys).
 pub async fn read_state<A: Aggregate>(pool: &PgPool, aggregate_id: &str) -> Result<A, StoreError> {
     let repo = PostgresEventRepository::new(pool.clone());
     // The snapshot size only matters to writes; reads take any snapshot.

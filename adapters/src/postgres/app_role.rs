@@ -11,24 +11,12 @@
 use anyhow::{bail, Context};
 use sqlx::PgPool;
 
-/// A role name safe to put in a statement: the app's own naming, not any
-/// Postgres identifier.
-fn check_role(role: &str) -> anyhow::Result<()> {
-    let ok = !role.is_empty()
-        && role.len() <= 63
-        && role.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-        && role.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if !ok {
-        bail!("`{role}` is not a role name WaveStack grants to (lowercase letters, digits, _; at most 63)");
-    }
-    Ok(())
-}
-
 /// Grants `role` what the app needs, run by the owner after migrating.
 /// Idempotent; run on every start, so tables a new migration adds are
 /// granted too.
 pub async fn grant_app_role(owner: &PgPool, role: &str) -> anyhow::Result<()> {
-    check_role(role)?;
+    // It goes into statement text: a plain identifier only.
+    super::check_identifier(role).context("the app's role")?;
     let (current, database): (String, String) =
         sqlx::query_as("SELECT current_user::text, current_database()::text").fetch_one(owner).await?;
     if current == role {
@@ -68,13 +56,13 @@ pub async fn grant_app_role(owner: &PgPool, role: &str) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::super::check_identifier;
 
     #[test]
     fn only_plain_role_names_are_granted_to() {
-        assert!(check_role("wavestack_app").is_ok());
+        assert!(check_identifier("wavestack_app").is_ok());
         for bad in ["", "App", "app; DROP TABLE events", "a\"b", &"a".repeat(64)] {
-            assert!(check_role(bad).is_err(), "{bad}");
+            assert!(check_identifier(bad).is_err(), "{bad}");
         }
     }
 }

@@ -369,3 +369,17 @@ pub async fn post_json(http: &reqwest::Client, stack: &Stack, token: &str, path:
         http.post(format!("{}{path}", stack.command_api)).bearer_auth(token).json(body).send().await.unwrap();
     response.json().await.unwrap()
 }
+
+/// Event metadata for a command a test writes straight through the
+/// command bus, as `actor` of `org`, now.
+pub fn metadata(org: &str, actor: &str) -> wavestack_domain::metadata::EventMetadata {
+    use wavestack_domain::value::{ActorId, OrgId, Timestamp};
+    wavestack_domain::metadata::EventMetadata {
+        org: OrgId::parse(org).unwrap(),
+        actor: ActorId::parse(actor).unwrap(),
+        correlation_id: uuid::Uuid::new_v4(),
+        causation_id: None,
+        request_id: None,
+        occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
+    }
+}

@@ -6,7 +6,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
 use wavestack_adapters::http::{ApiError, Refused, ValidJson};
 use wavestack_domain::channel::{
@@ -142,7 +141,7 @@ pub(super) async fn change(
 ) -> Result<Response, ApiError> {
     let accepted =
         state.bus.channel.execute(stream.as_str(), command, &caller.metadata).await.map_err(command_error)?;
-    Ok((StatusCode::ACCEPTED, Json(AcceptedBody::from(accepted))).into_response())
+    Ok(AcceptedBody::from(accepted).into_response())
 }
 
 #[utoipa::path(
@@ -367,5 +366,5 @@ pub(crate) async fn say(
         AnnounceError::Value { field, error } => ApiError::invalid_value(field, &error),
         AnnounceError::Store(error) => command_error(error),
     })?;
-    Ok((StatusCode::ACCEPTED, Json(AcceptedBody::from(accepted))).into_response())
+    Ok(AcceptedBody::from(accepted).into_response())
 }

@@ -66,13 +66,10 @@ fn username(raw: String) -> Result<Username, ApiError> {
     field("username", Username::parse(raw))
 }
 
-fn accepted(accepted: wavestack_adapters::command_bus::Accepted) -> Response {
-    (StatusCode::ACCEPTED, Json(AcceptedBody::from(accepted))).into_response()
-}
-
 async fn run(state: &AppState, caller: &Caller, command: TeamCommand) -> Result<Response, ApiError> {
     let org = caller.principal.org.as_str();
-    state.bus.team.execute(org, command, &caller.metadata).await.map(accepted).map_err(command_error)
+    let accepted = state.bus.team.execute(org, command, &caller.metadata).await.map_err(command_error)?;
+    Ok(AcceptedBody::from(accepted).into_response())
 }
 
 /// Who joined, with which role.

@@ -86,18 +86,16 @@ impl TeamState {
     /// The operator (no member: the CLI) or an owner; a moderator never
     /// changes who may do what.
     fn owner_or_operator(&self, by: Option<&Username>) -> Result<(), TeamError> {
-        match by {
-            None => Ok(()),
-            Some(member) if self.role_of(member) == Some(MemberRole::Owner) => Ok(()),
-            Some(_) => Err(TeamError::NotOwner),
-        }
+        self.operator_or_at_least(by, MemberRole::Owner).then_some(()).ok_or(TeamError::NotOwner)
     }
 
     /// Overlays are part of running a stream: owners and moderators.
     fn moderator_or_operator(&self, by: Option<&Username>) -> Result<(), TeamError> {
-        match by.map(|member| self.role_of(member)) {
-            None | Some(Some(MemberRole::Owner | MemberRole::Moderator)) => Ok(()),
-            Some(_) => Err(TeamError::NotModerator),
-        }
+        self.operator_or_at_least(by, MemberRole::Moderator).then_some(()).ok_or(TeamError::NotModerator)
+    }
+
+    /// The operator (no member), or a member whose role reaches `least`.
+    fn operator_or_at_least(&self, by: Option<&Username>, least: MemberRole) -> bool {
+        by.is_none_or(|member| self.role_of(member).is_some_and(|role| role.at_least(least)))
     }
 }

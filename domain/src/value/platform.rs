@@ -87,6 +87,18 @@ closed_enum!(
     }
 );
 
+impl MemberRole {
+    /// Whether this role may do what `least` may: owner ⊇ moderator ⊇ viewer.
+    pub fn at_least(self, least: MemberRole) -> bool {
+        let rank = |role| match role {
+            MemberRole::Viewer => 0,
+            MemberRole::Moderator => 1,
+            MemberRole::Owner => 2,
+        };
+        rank(self) >= rank(least)
+    }
+}
+
 impl ChatPlatform {
     /// The longest message the platform's chat takes, in characters.
     pub fn message_limit(self) -> usize {

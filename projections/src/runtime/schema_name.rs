@@ -7,6 +7,8 @@ use std::ops::Deref;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SchemaName(String);
 
+const LIVE_PREFIX: &str = "projection_";
+
 impl SchemaName {
     pub fn parse(raw: impl Into<String>) -> anyhow::Result<Self> {
         let raw = raw.into();
@@ -16,7 +18,12 @@ impl SchemaName {
 
     /// `projection_<name>`, where the live model of a projection lives.
     pub(crate) fn live(projection: &str) -> Self {
-        Self(format!("projection_{projection}"))
+        Self(format!("{LIVE_PREFIX}{projection}"))
+    }
+
+    /// The projection whose live model `schema` would be, by its name alone.
+    pub(crate) fn live_projection(schema: &str) -> Option<&str> {
+        schema.strip_prefix(LIVE_PREFIX)
     }
 
     pub fn as_str(&self) -> &str {

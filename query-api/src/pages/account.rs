@@ -16,7 +16,7 @@ use wavestack_adapters::http::{ApiError, ValidJson};
 use wavestack_domain::value::{MemberRole, OrgId, Username};
 
 use super::login_limit::{PER_ACCOUNT, PER_ADDRESS};
-use super::session::{member, over_tls, require, set_cookie, Member};
+use super::session::{member, over_tls, require, set_cookie, team_of, Member};
 use super::PagesState;
 
 /// How long a page's read token lives; the page renews it before then.
@@ -81,7 +81,7 @@ pub(crate) async fn login(
         .verify(&org, &username, &body.password)
         .await
         .map_err(ApiError::internal)?;
-    let team = state.team.load(org.as_str()).await.map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let team = team_of(&state, &org).await?;
     let role = match (matches, team.role_of(&username)) {
         (true, Some(role)) => role,
         _ => {
@@ -155,7 +155,7 @@ pub(crate) async fn revoke_session(
 /// The org's members and their roles.
 pub(crate) async fn team(State(state): State<PagesState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let member = member(&state, &headers, false).await?;
-    let team = state.team.load(member.org.as_str()).await.map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let team = team_of(&state, &member.org).await?;
     let members: Vec<_> =
         team.members().map(|(username, role)| json!({ "username": username, "role": role.as_str() })).collect();
     Ok(Json(json!({ "members": members })).into_response())
@@ -164,7 +164,7 @@ pub(crate) async fn team(State(state): State<PagesState>, headers: HeaderMap) ->
 /// The org's live overlay keys (never the keys: their names and channels).
 pub(crate) async fn overlay_keys(State(state): State<PagesState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let member = member(&state, &headers, false).await?;
-    let team = state.team.load(member.org.as_str()).await.map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let team = team_of(&state, &member.org).await?;
     let keys: Vec<_> = team
         .overlay_keys()
         .filter(|(_, key)| key.revoked_at.is_none())

@@ -11,7 +11,7 @@ pub(crate) struct Asset {
 }
 
 macro_rules! asset {
-    ($name:literal, $path:literal, $type:literal) => {
+    ($name:literal, $path:literal, $type:expr) => {
         Asset { name: $name, content_type: $type, body: include_bytes!(concat!("../../../web/", $path)) }
     };
 }
@@ -20,20 +20,18 @@ const HTML: &str = "text/html; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
-pub(crate) const APP_INDEX: Asset = asset!("index.html", "app/index.html", "text/html; charset=utf-8");
-pub(crate) const OVERLAY_INDEX: Asset = asset!("index.html", "overlay/index.html", "text/html; charset=utf-8");
+pub(crate) const APP_INDEX: Asset = asset!("index.html", "app/index.html", HTML);
+pub(crate) const OVERLAY_INDEX: Asset = asset!("index.html", "overlay/index.html", HTML);
 
 pub(crate) const APP: [Asset; 4] = [
-    asset!("app.js", "app/app.js", "text/javascript; charset=utf-8"),
-    asset!("lib.js", "app/lib.js", "text/javascript; charset=utf-8"),
-    asset!("pages.js", "app/pages.js", "text/javascript; charset=utf-8"),
-    asset!("app.css", "app/app.css", "text/css; charset=utf-8"),
+    asset!("app.js", "app/app.js", JS),
+    asset!("lib.js", "app/lib.js", JS),
+    asset!("pages.js", "app/pages.js", JS),
+    asset!("app.css", "app/app.css", CSS),
 ];
 
-pub(crate) const OVERLAY: [Asset; 2] = [
-    asset!("overlay.js", "overlay/overlay.js", "text/javascript; charset=utf-8"),
-    asset!("overlay.css", "overlay/overlay.css", "text/css; charset=utf-8"),
-];
+pub(crate) const OVERLAY: [Asset; 2] =
+    [asset!("overlay.js", "overlay/overlay.js", JS), asset!("overlay.css", "overlay/overlay.css", CSS)];
 
 /// Scripts only from this origin (no inline script, no eval), media and
 /// images also from where clips are hosted, nothing framing the
@@ -44,7 +42,6 @@ pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src
 
 impl Asset {
     pub(crate) fn response(&self) -> Response {
-        debug_assert!([HTML, JS, CSS].contains(&self.content_type));
         let mut response = (StatusCode::OK, self.body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));

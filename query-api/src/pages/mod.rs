@@ -23,9 +23,7 @@ use axum::routing::{any, delete, get, post};
 use axum::Router;
 use sqlx::PgPool;
 use wavestack_adapters::auth::Tokens;
-use wavestack_adapters::command_bus::AggregateBus;
 use wavestack_adapters::http::ApiError;
-use wavestack_domain::team::TeamState;
 
 use crate::LiveHub;
 
@@ -45,7 +43,6 @@ pub(crate) struct PagesState {
     pool: PgPool,
     tokens: Arc<Tokens>,
     hub: Arc<LiveHub>,
-    team: Arc<AggregateBus<TeamState>>,
     login_limit: Arc<login_limit::LoginLimit>,
     http: reqwest::Client,
     config: PagesConfig,
@@ -53,7 +50,6 @@ pub(crate) struct PagesState {
 
 pub(crate) fn routes(pool: PgPool, tokens: Arc<Tokens>, hub: Arc<LiveHub>, config: PagesConfig) -> Router {
     let state = PagesState {
-        team: Arc::new(AggregateBus::standalone(pool.clone())),
         pool,
         tokens,
         hub,

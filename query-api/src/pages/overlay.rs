@@ -23,6 +23,7 @@ use wavestack_projections::queue::{self, ClipFilter};
 use wavestack_projections::{community, ProjectionKind};
 
 use super::recent_chat::recent_chat;
+use super::session::team_of;
 use super::PagesState;
 
 /// How often a live overlay's key is checked again.
@@ -59,7 +60,7 @@ async fn open(state: &PagesState, params: &HashMap<String, String>, key: &str) -
     if key.is_empty() {
         return Err(refused("missing_overlay_key", "send the overlay key (`key` or X-Overlay-Key)"));
     }
-    let team = state.team.load(org.as_str()).await.map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let team = team_of(state, &org).await?;
     let Some((_, live)) = team.live_overlay_key(&overlay_key_digest(key)) else {
         return Err(refused("overlay_key_revoked", "this overlay key is not (or no longer) valid"));
     };

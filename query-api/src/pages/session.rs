@@ -4,8 +4,10 @@
 //! header.
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use wavestack_adapters::auth::Sessions;
+use wavestack_adapters::auth::{csrf_matches, Sessions};
+use wavestack_adapters::command_bus::read_state;
 use wavestack_adapters::http::ApiError;
+use wavestack_domain::team::TeamState;
 use wavestack_domain::value::{MemberRole, OrgId, Username};
 
 use super::PagesState;
@@ -61,6 +63,12 @@ fn no_session() -> ApiError {
     ApiError::unauthorized("no_session", "log in first: no live session")
 }
 
+/// The org's team as its stream holds it: access decisions read the
+/// truth, not a read model, so a removal or a revoked key holds at once.
+pub(crate) async fn team_of(state: &PagesState, org: &OrgId) -> Result<TeamState, ApiError> {
+    read_state(&state.pool, org.as_str()).await.map_err(|e| ApiError::internal(anyhow::Error::new(e)))
+}
+
 /// The member of a request. `write`: the CSRF header must match too.
 pub(crate) async fn member(state: &PagesState, headers: &HeaderMap, write: bool) -> Result<Member, ApiError> {
     let token = cookie_token(headers).ok_or_else(no_session)?;
@@ -68,7 +76,7 @@ pub(crate) async fn member(state: &PagesState, headers: &HeaderMap, write: bool)
     let session = session.ok_or_else(no_session)?;
     if write {
         let presented = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-        if !session.csrf_matches(presented) {
+        if !csrf_matches(&token, presented) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "csrf_refused",
@@ -78,7 +86,7 @@ pub(crate) async fn member(state: &PagesState, headers: &HeaderMap, write: bool)
     }
     let org = OrgId::parse(session.org.clone()).map_err(|_| no_session())?;
     let username = Username::parse(session.username.clone()).map_err(|_| no_session())?;
-    let team = state.team.load(org.as_str()).await.map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+    let team = team_of(state, &org).await?;
     // Removed since login: the session ends with the membership.
     let role = team.role_of(&username).ok_or_else(no_session)?;
     Ok(Member { token, org, username, role })
@@ -86,12 +94,7 @@ pub(crate) async fn member(state: &PagesState, headers: &HeaderMap, write: bool)
 
 /// 403 unless the member's role is at least `least`.
 pub(crate) fn require(member: &Member, least: MemberRole) -> Result<(), ApiError> {
-    let rank = |r: MemberRole| match r {
-        MemberRole::Viewer => 0,
-        MemberRole::Moderator => 1,
-        MemberRole::Owner => 2,
-    };
-    if rank(member.role) >= rank(least) {
+    if member.role.at_least(least) {
         Ok(())
     } else {
         Err(ApiError::new(
