@@ -321,6 +321,8 @@ pub struct UpArgs {
     pub media: MediaArgs,
     #[command(flatten)]
     pub publish: PublishArgs,
+    #[command(flatten)]
+    pub audit: AuditArgs,
     /// Kafka bootstrap servers. Unset: a local broker is started with its
     /// log under the data directory, and stopped on exit.
     #[arg(long, env = "KAFKA_BROKERS")]
@@ -329,6 +331,33 @@ pub struct UpArgs {
     /// free one.
     #[arg(long, env = "WAVESTACK_LOCAL_KAFKA_PORT", default_value_t = 9092)]
     pub local_kafka_port: u16,
+}
+
+/// Signed audit checkpoints (see the README's "Auditing the log").
+#[derive(Args, Clone)]
+pub struct AuditArgs {
+    /// The Ed25519 signing key of the checkpointer: a file holding the
+    /// 32-byte seed as 64 hex digits (`wavestack audit keygen` writes one).
+    /// Keep it outside the database and its backups. Unset: no
+    /// checkpoints are signed.
+    #[arg(long, env = "WAVESTACK_AUDIT_KEY_FILE")]
+    pub audit_key_file: Option<PathBuf>,
+    /// How often the checkpointer signs the chain heads that moved.
+    #[arg(long, env = "WAVESTACK_CHECKPOINT_INTERVAL_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub checkpoint_interval_seconds: u64,
+}
+
+impl AuditArgs {
+    /// The checkpointer's key, read from its file; `None` when unset.
+    pub fn signing_key(&self) -> anyhow::Result<Option<ed25519_dalek::SigningKey>> {
+        let Some(path) = &self.audit_key_file else { return Ok(None) };
+        let raw = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the audit key file {}", path.display()))?;
+        let key = wavestack_schemas::audit::checkpoint::signing_key_from_hex(&raw).with_context(|| {
+            format!("the audit key file {} does not hold a 32-byte seed as 64 hex digits", path.display())
+        })?;
+        Ok(Some(key))
+    }
 }
 
 #[derive(Args, Clone)]

@@ -90,6 +90,7 @@ impl Stack {
                 "no service clients configured: POST /v1/auth/token refuses everyone; `wavestack token issue` still works"
             );
         }
+        let audit_key = args.audit.signing_key()?;
         let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
         let tenancy = Tenancy {
             targets,
@@ -182,6 +183,13 @@ impl Stack {
                 platforms,
                 args.publish.publish_concurrency,
                 clips,
+                c.clone(),
+            )),
+            Box::pin(workers::run_checkpointer(
+                pool.clone(),
+                kafka.clone(),
+                audit_key,
+                Duration::from_secs(args.audit.checkpoint_interval_seconds),
                 c.clone(),
             )),
             Box::pin(wavestack_adapters::status::watch(pool.clone(), kafka, Duration::from_secs(5), c.clone())),

@@ -160,19 +160,31 @@ async fn a_draw_is_recomputed_from_the_kafka_log_alone_and_a_tampered_log_is_cau
     assert!(!held);
     assert!(finding_kinds(&report).contains(&"seed_mismatch".to_owned()), "{report}");
 
-    // The entry list reordered (two entries' places swapped).
+    // The entry list reordered: the first winner's entry swapped with an
+    // entry of the same weight that did not win. The running weights stay
+    // as they were, so the draw lands on the same place and finds another
+    // person there: the mismatch is certain, not a matter of the seed.
+    let winners: Vec<String> = drawn["winners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(redrawn["winners"].as_array().into_iter().flatten())
+        .map(|w| w["person"].as_str().unwrap().to_owned())
+        .collect();
     copy_tampered(&stack, &aggregate_id, "tampered.order", |events| {
-        let entries: Vec<usize> = events
+        let entry = |e: &wavestack_schemas::LogEnvelope| match &e.event {
+            LogEvent::Giveaway(GiveawayEvent::EntryAccepted(entry)) => Some(entry.clone()),
+            _ => None,
+        };
+        let won = events.iter().position(|e| entry(e).is_some_and(|x| x.person.to_string() == first)).unwrap();
+        let weight = entry(&events[won]).unwrap().weight;
+        let other = events
             .iter()
-            .enumerate()
-            .filter(|(_, e)| matches!(e.event, LogEvent::Giveaway(GiveawayEvent::EntryAccepted(_))))
-            .map(|(i, _)| i)
-            .collect();
-        for (a, b) in [(entries[0], entries[700]), (entries[3], entries[400])] {
-            let (first, second) = (events[a].event.clone(), events[b].event.clone());
-            events[a].event = second;
-            events[b].event = first;
-        }
+            .position(|e| entry(e).is_some_and(|x| x.weight == weight && !winners.contains(&x.person.to_string())))
+            .unwrap();
+        let (a, b) = (events[won].event.clone(), events[other].event.clone());
+        events[won].event = b;
+        events[other].event = a;
     })
     .await;
     let (held, report) = audit(&stack, &aggregate_id, Some("tampered.order"));

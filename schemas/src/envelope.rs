@@ -48,6 +48,29 @@ impl LogEvent {
         }
     }
 
+    /// The event's fields as JSON, without the enum tag (its name is
+    /// `name()`): what the audit log, the exports and the audit chain show.
+    pub fn payload_json(&self) -> serde_json::Value {
+        let tagged = match self {
+            LogEvent::Chat(e) => serde_json::to_value(e),
+            LogEvent::Clip(e) => serde_json::to_value(e),
+            LogEvent::Publication(e) => serde_json::to_value(e),
+            LogEvent::Channel(e) => serde_json::to_value(e),
+            LogEvent::CommandUse(e) => serde_json::to_value(e),
+            LogEvent::Giveaway(e) => serde_json::to_value(e),
+            LogEvent::Poll(e) => serde_json::to_value(e),
+            LogEvent::Identity(e) => serde_json::to_value(e),
+            LogEvent::Team(e) => serde_json::to_value(e),
+        }
+        // Every event is plain data with string keys: serialising it to a
+        // `Value` cannot fail.
+        .expect("an event serialises to JSON");
+        match tagged {
+            serde_json::Value::Object(map) if map.len() == 1 => map.into_iter().next().expect("one entry").1,
+            other => other,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             LogEvent::Chat(e) => e.name(),

@@ -2,6 +2,7 @@
 //! Confluent wire-format codec that writes and reads them, and the
 //! compatibility rule every new schema version must pass.
 
+pub mod audit;
 mod catalog;
 mod codec;
 mod compatibility;

@@ -14,6 +14,7 @@ use wavestack_adapters::media::{ClipFiles, RenderQuota, Renderer};
 use wavestack_domain::value::ActorId;
 use wavestack_schemas::{Codec, SchemaIds};
 use wavestack_workers::chat_clips::{ChatClipper, Recording};
+use wavestack_workers::checkpointer::CheckpointerConfig;
 use wavestack_workers::community_settler::CommunitySettler;
 use wavestack_workers::points_settler::PointsSettler;
 use wavestack_workers::publisher::{AssetReady, Platforms, PublishWorker, PublisherConfig};
@@ -111,6 +112,22 @@ pub async fn run_retention(
     }
     let config = RetentionConfig::new(Duration::from_secs(days * 86_400));
     ClipRetention::new(pool, bus, files, config).run(cancel).await
+}
+
+/// Signs audit checkpoints until cancelled (never, with no key file).
+pub async fn run_checkpointer(
+    pool: sqlx::PgPool,
+    kafka: KafkaConfig,
+    key: Option<ed25519_dalek::SigningKey>,
+    every: Duration,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let Some(key) = key else {
+        tracing::info!("no audit key file: audit checkpoints are not signed");
+        return Ok(());
+    };
+    let config = CheckpointerConfig::new(key, every);
+    wavestack_workers::checkpointer::run_checkpointer(pool, kafka, config, cancel).await
 }
 
 /// Publishes due publications until cancelled.

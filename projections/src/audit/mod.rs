@@ -1,8 +1,11 @@
 //! The event log view for auditors (`rm_event_log`): every event with its
 //! org, actor, correlation and causation ids, request id, time, aggregate,
 //! sequence, hash-chain link and payload, in the order the projection read
-//! them (`position`), queryable by aggregate, actor, type and time range.
+//! them (`position`), queryable by aggregate, actor, type and time range;
+//! and each stream's audit chain head (`rm_chain_heads`), which the
+//! checkpointer signs.
 
+mod chain_heads;
 mod query;
 mod sql;
 
@@ -12,7 +15,7 @@ use anyhow::Context;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
-use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
+use wavestack_schemas::{AggregateKind, LogEnvelope};
 
 use crate::runtime::Projection;
 
@@ -46,6 +49,9 @@ impl Projection for Audit {
             format!("CREATE INDEX IF NOT EXISTS rm_event_log_type ON {s}.rm_event_log (org, event_type, position)"),
             format!("CREATE INDEX IF NOT EXISTS rm_event_log_time ON {s}.rm_event_log (org, occurred_at)"),
         ]
+        .into_iter()
+        .chain(chain_heads::create_tables(s))
+        .collect()
     }
 
     async fn apply(&self, conn: &mut PgConnection, s: &str, events: &[LogEnvelope]) -> anyhow::Result<()> {
@@ -67,10 +73,10 @@ impl Projection for Audit {
             .bind(&rows.occurred_at)
             .bind(&rows.hash)
             .bind(&rows.payload)
-            .execute(conn)
+            .execute(&mut *conn)
             .await
             .context("appending to rm_event_log")?;
-        Ok(())
+        chain_heads::extend(conn, s, events).await
     }
 }
 
@@ -107,27 +113,7 @@ impl Rows {
         self.request_id.push(m.request_id.clone());
         self.occurred_at.push(m.occurred_at.as_datetime());
         self.hash.push(envelope.hash.clone());
-        self.payload.push(payload_of(&envelope.event)?);
+        self.payload.push(envelope.event.payload_json());
         Ok(())
     }
-}
-
-/// The event's fields, without the enum tag (stored as `event_type`).
-fn payload_of(event: &LogEvent) -> anyhow::Result<serde_json::Value> {
-    let tagged = match event {
-        LogEvent::Chat(e) => serde_json::to_value(e),
-        LogEvent::Clip(e) => serde_json::to_value(e),
-        LogEvent::Publication(e) => serde_json::to_value(e),
-        LogEvent::Channel(e) => serde_json::to_value(e),
-        LogEvent::CommandUse(e) => serde_json::to_value(e),
-        LogEvent::Giveaway(e) => serde_json::to_value(e),
-        LogEvent::Poll(e) => serde_json::to_value(e),
-        LogEvent::Identity(e) => serde_json::to_value(e),
-        LogEvent::Team(e) => serde_json::to_value(e),
-    }
-    .context("serialising an event payload")?;
-    Ok(match tagged {
-        serde_json::Value::Object(map) if map.len() == 1 => map.into_iter().next().expect("one entry").1,
-        other => other,
-    })
 }

@@ -23,3 +23,21 @@ pub(super) fn reading_the_event_log(s: &str) -> String {
           ORDER BY position LIMIT $8"
     )
 }
+
+pub(super) fn reading_chain_heads(s: &str) -> String {
+    format!(
+        "SELECT h.aggregate_type, h.aggregate_id, h.chain
+           FROM {s}.rm_chain_heads h
+           JOIN UNNEST($1::text[], $2::text[]) AS k (aggregate_type, aggregate_id)
+             ON h.aggregate_type = k.aggregate_type AND h.aggregate_id = k.aggregate_id"
+    )
+}
+
+pub(super) fn upserting_chain_heads(s: &str) -> String {
+    format!(
+        "INSERT INTO {s}.rm_chain_heads (aggregate_type, aggregate_id, org, sequence, chain)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bytea[])
+             ON CONFLICT (aggregate_type, aggregate_id)
+             DO UPDATE SET sequence = EXCLUDED.sequence, chain = EXCLUDED.chain"
+    )
+}

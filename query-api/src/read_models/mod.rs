@@ -1,7 +1,8 @@
-//! Read-model routes; each sees only the token's org. The event log needs
-//! the `audit:read` scope, the others `read`.
+//! Read-model routes; each sees only the token's org. The event log and
+//! the audit checkpoints need the `audit:read` scope, the others `read`.
 
 mod analytics;
+mod checkpoints;
 mod clips;
 mod commands;
 mod community;
@@ -64,6 +65,7 @@ impl FromRef<ReadState> for waiters::Waiters {
     publications::list,
     publications::one,
     events::list,
+    checkpoints::list,
 ))]
 pub(crate) struct ReadModelsDoc;
 
@@ -89,6 +91,7 @@ pub(crate) fn routes(pool: PgPool, max_waits_per_caller: usize) -> Router {
         .route_layer(from_fn_with_state(Scope::Read, require_scope));
     let audit = Router::new()
         .route("/v1/events", get(events::list))
+        .route("/v1/audit/checkpoints", get(checkpoints::list))
         .route_layer(from_fn_with_state(Scope::AuditRead, require_scope));
     let waiters = waiters::Waiters::new(pool.clone(), max_waits_per_caller);
     read.merge(audit).with_state(ReadState { pool, waiters })

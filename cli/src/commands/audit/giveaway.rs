@@ -19,15 +19,8 @@ use wavestack_domain::giveaway::{audit, AuditReport, GiveawayEvent};
 use wavestack_domain::value::{GiveawayId, GiveawayStreamId, OrgId};
 use wavestack_schemas::{AggregateKind, Codec, LogEvent};
 
-use super::{kafka_config, schema_ids};
+use crate::commands::{kafka_config, schema_ids};
 use crate::config::KafkaArgs;
-
-#[derive(clap::Subcommand)]
-pub enum AuditCommand {
-    /// Recomputes a giveaway's winners from the Kafka log alone and says
-    /// whether the published ones match (exit 1 when not).
-    Giveaway(GiveawayArgs),
-}
 
 #[derive(clap::Args)]
 pub struct GiveawayArgs {
@@ -81,8 +74,7 @@ impl GiveawayAudit {
     }
 }
 
-pub async fn run(command: AuditCommand) -> anyhow::Result<()> {
-    let AuditCommand::Giveaway(args) = command;
+pub async fn run(args: GiveawayArgs) -> anyhow::Result<()> {
     let stream = match (&args.org, args.giveaway.split_once('/')) {
         (_, Some(_)) => GiveawayStreamId::parse(&args.giveaway),
         (Some(org), None) => {

@@ -1,0 +1,29 @@
+//! `wavestack audit …`: what an auditor runs against the Kafka log alone.
+
+mod giveaway;
+mod keygen;
+mod verify;
+
+pub use giveaway::{audit_giveaway, GiveawayAudit, GiveawayArgs, LogFinding};
+pub use keygen::KeygenArgs;
+pub use verify::{verify_log, VerifyArgs};
+
+#[derive(clap::Subcommand)]
+pub enum AuditCommand {
+    /// Recomputes a giveaway's winners from the Kafka log alone and says
+    /// whether the published ones match (exit 1 when not).
+    Giveaway(GiveawayArgs),
+    /// Recomputes every stream's audit chain from the Kafka log and checks
+    /// it against the signed checkpoints (exit 1 on any discrepancy).
+    Verify(VerifyArgs),
+    /// Writes a new checkpoint signing key and prints its public key.
+    Keygen(KeygenArgs),
+}
+
+pub async fn run(command: AuditCommand) -> anyhow::Result<()> {
+    match command {
+        AuditCommand::Giveaway(args) => giveaway::run(args).await,
+        AuditCommand::Verify(args) => verify::run(args).await,
+        AuditCommand::Keygen(args) => keygen::run(args),
+    }
+}

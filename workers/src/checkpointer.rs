@@ -1,0 +1,204 @@
+//! The checkpointer: at an interval, signs the audit chain heads that
+//! moved since the last checkpoint (per org, from the audit projection's
+//! `rm_chain_heads`) with the Ed25519 key from the key file, stores each
+//! checkpoint with the heads it signed, and publishes it to
+//! `wavestack.audit.checkpoints.v1`.
+//!
+//! Store first, publish after: a crash in between leaves a checkpoint
+//! unpublished, and the next round publishes those same bytes. The key is
+//! never in the database; what the database holds is checked by anyone
+//! against the public key, so an owner who edits it only makes the
+//! verifier complain.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use ed25519_dalek::SigningKey;
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use sqlx::{PgPool, Postgres, Transaction};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use tokio_util::sync::CancellationToken;
+use wavestack_adapters::kafka::{ensure_topics, idempotent_producer, KafkaConfig};
+use wavestack_adapters::postgres::relation_missing;
+use wavestack_schemas::audit::checkpoint::{body_digest, no_previous};
+use wavestack_schemas::audit::{CheckpointBody, SignedCheckpoint, StreamHead, CHECKPOINT_TOPIC};
+
+#[derive(Clone)]
+pub struct CheckpointerConfig {
+    pub key: SigningKey,
+    pub every: Duration,
+    /// The audit projection's live schema.
+    pub schema: String,
+    /// The most heads one checkpoint signs; more wait for the next.
+    pub max_heads: usize,
+}
+
+impl CheckpointerConfig {
+    pub fn new(key: SigningKey, every: Duration) -> Self {
+        Self { key, every, schema: "projection_audit".into(), max_heads: 2000 }
+    }
+}
+
+/// Runs until cancelled; a failed round is logged and retried at the next.
+pub async fn run_checkpointer(
+    pool: PgPool,
+    kafka: KafkaConfig,
+    config: CheckpointerConfig,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let producer = idempotent_producer(&kafka)?;
+    let public_key = hex::encode(config.key.verifying_key().as_bytes());
+    tracing::info!(%public_key, every_seconds = config.every.as_secs(), "audit checkpointer running");
+    let mut topic_ready = false;
+    loop {
+        let round = async {
+            if !topic_ready {
+                ensure_topics(&kafka, &[CHECKPOINT_TOPIC.to_owned()]).await?;
+                topic_ready = true;
+            }
+            let signed = sign_moved_heads(&pool, &config).await?;
+            let published = publish_pending(&pool, &producer).await?;
+            anyhow::Ok((signed, published))
+        };
+        match round.await {
+            Ok((0, 0)) => {}
+            Ok((signed, published)) => tracing::info!(signed, published, "audit checkpoints"),
+            Err(error) => tracing::warn!(error = format!("{error:#}"), "audit checkpoint round failed"),
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok(()),
+            _ = tokio::time::sleep(config.every) => {}
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct MovedHead {
+    org: String,
+    aggregate_type: String,
+    aggregate_id: String,
+    sequence: i64,
+    chain: Vec<u8>,
+}
+
+/// Signs one checkpoint per org whose heads moved; returns how many.
+pub async fn sign_moved_heads(pool: &PgPool, config: &CheckpointerConfig) -> anyhow::Result<usize> {
+    let mut tx = pool.begin().await?;
+    // One checkpointer at a time: two would both take the next number.
+    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended('wavestack.audit', 0))")
+        .fetch_one(&mut *tx)
+        .await?;
+    if !locked {
+        return Ok(0);
+    }
+    let s = &config.schema;
+    let moved: Vec<MovedHead> = match sqlx::query_as(&format!(
+        "SELECT h.org, h.aggregate_type, h.aggregate_id, h.sequence, h.chain
+           FROM {s}.rm_chain_heads h
+           LEFT JOIN audit_signed_heads signed USING (aggregate_type, aggregate_id)
+          WHERE signed.sequence IS NULL OR h.sequence > signed.sequence
+          ORDER BY h.org, h.aggregate_type, h.aggregate_id"
+    ))
+    .fetch_all(&mut *tx)
+    .await
+    {
+        Ok(moved) => moved,
+        // The audit projection has not made its tables yet.
+        Err(error) if relation_missing(&error) => return Ok(0),
+        Err(error) => return Err(error).context("reading the moved chain heads"),
+    };
+    let mut signed = 0;
+    for org_heads in moved.chunk_by(|a, b| a.org == b.org) {
+        let heads = &org_heads[..org_heads.len().min(config.max_heads)];
+        sign_one(&mut tx, config, &heads[0].org, heads).await?;
+        signed += 1;
+    }
+    tx.commit().await?;
+    Ok(signed)
+}
+
+async fn sign_one(
+    tx: &mut Transaction<'_, Postgres>,
+    config: &CheckpointerConfig,
+    org: &str,
+    heads: &[MovedHead],
+) -> anyhow::Result<()> {
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT number, body FROM audit_checkpoints WHERE org = $1 ORDER BY number DESC LIMIT 1")
+            .bind(org)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (number, previous) = match last {
+        Some((number, body)) => (number as u64 + 1, body_digest(&body)),
+        None => (1, no_previous()),
+    };
+    let body = CheckpointBody {
+        version: 1,
+        org: org.to_owned(),
+        number,
+        previous,
+        signed_at: OffsetDateTime::now_utc().format(&Rfc3339)?,
+        public_key: hex::encode(config.key.verifying_key().as_bytes()),
+        heads: heads
+            .iter()
+            .map(|h| StreamHead {
+                aggregate_type: h.aggregate_type.clone(),
+                aggregate_id: h.aggregate_id.clone(),
+                sequence: h.sequence as u64,
+                chain: hex::encode(&h.chain),
+            })
+            .collect(),
+    };
+    let signed = body.sign(&config.key);
+    sqlx::query("INSERT INTO audit_checkpoints (org, number, body, signature) VALUES ($1, $2, $3, $4)")
+        .bind(org)
+        .bind(number as i64)
+        .bind(&signed.body)
+        .bind(&signed.signature)
+        .execute(&mut **tx)
+        .await
+        .context("storing a checkpoint")?;
+    let (types, ids, sequences): (Vec<&str>, Vec<&str>, Vec<i64>) = heads
+        .iter()
+        .map(|h| (h.aggregate_type.as_str(), h.aggregate_id.as_str(), h.sequence))
+        .fold(Default::default(), |(mut t, mut i, mut s), (a, b, c)| {
+            t.push(a);
+            i.push(b);
+            s.push(c);
+            (t, i, s)
+        });
+    sqlx::query(
+        "INSERT INTO audit_signed_heads (aggregate_type, aggregate_id, sequence)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[])
+             ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET sequence = EXCLUDED.sequence",
+    )
+    .bind(&types)
+    .bind(&ids)
+    .bind(&sequences)
+    .execute(&mut **tx)
+    .await
+    .context("recording the signed heads")?;
+    Ok(())
+}
+
+/// Publishes every stored checkpoint not yet on the log, in number order
+/// per org; returns how many.
+pub async fn publish_pending(pool: &PgPool, producer: &FutureProducer) -> anyhow::Result<usize> {
+    let pending: Vec<(String, i64, String, String)> = sqlx::query_as(
+        "SELECT org, number, body, signature FROM audit_checkpoints WHERE published_at IS NULL ORDER BY org, number",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (org, number, body, signature) in &pending {
+        let value = SignedCheckpoint { body: body.clone(), signature: signature.clone() }.to_json();
+        let record = FutureRecord::to(CHECKPOINT_TOPIC).key(org.as_str()).payload(&value);
+        producer.send(record, Duration::from_secs(30)).await.map_err(|(error, _)| error).context("publishing a checkpoint")?;
+        sqlx::query("UPDATE audit_checkpoints SET published_at = now() WHERE org = $1 AND number = $2")
+            .bind(org)
+            .bind(number)
+            .execute(pool)
+            .await?;
+    }
+    Ok(pending.len())
+}
