@@ -41,7 +41,7 @@ struct Fixture {
     database: String,
     /// The checkpoint topic's records (key, value) as published.
     checkpoints: Vec<(Vec<u8>, Vec<u8>)>,
-    /// Chat streams by channel: (aggregate type, aggregate id, last sequence).
+    /// One viewer's chat stream per channel: (aggregate type, aggregate id, last sequence).
     streams: BTreeMap<String, (String, String, i64)>,
 }
 
@@ -94,8 +94,8 @@ async fn build_fixture() -> Fixture {
             .flat_map(|channel| {
                 (0..4).map(move |i| {
                     let n = round * 4 + i;
-                    json!({"platform": "twitch", "channel": channel, "user_id": format!("u{i}"),
-                           "message_id": format!("{channel}-{n}"), "author": format!("viewer{i}"),
+                    json!({"platform": "twitch", "channel": channel, "user_id": "viewer",
+                           "message_id": format!("{channel}-{n}"), "author": "Viewer",
                            "text": format!("{channel} says {n}")})
                 })
             })
@@ -141,7 +141,7 @@ async fn build_fixture() -> Fixture {
     let streams = CHANNELS
         .iter()
         .map(|channel| {
-            let row = rows.iter().find(|r| r.1.ends_with(&format!("/{channel}"))).unwrap_or_else(|| panic!("{rows:?}"));
+            let row = rows.iter().find(|r| r.1.contains(&format!("/{channel}/"))).unwrap_or_else(|| panic!("{rows:?}"));
             ((*channel).to_owned(), row.clone())
         })
         .collect();
@@ -164,7 +164,10 @@ async fn verify_rebuilt(name: &str, tamper: &str, checkpoints: Vec<(Vec<u8>, Vec
         .await
         .unwrap();
 
-    let broker = tokio::task::spawn_blocking(|| LocalBroker::start(LocalBrokerStorage::Memory)).await.unwrap().unwrap();
+    // A broker keeping its log in SQLite, as `wavestack up` runs it.
+    let broker_dir = tempfile::tempdir().unwrap();
+    let storage = LocalBrokerStorage::Sqlite(broker_dir.path().to_owned());
+    let broker = tokio::task::spawn_blocking(move || LocalBroker::start(storage)).await.unwrap().unwrap();
     let kafka = KafkaConfig::new(broker.bootstrap());
     let mut topics: Vec<String> = AggregateKind::ALL.iter().map(|k| k.topic()).collect();
     topics.push(CHECKPOINT_TOPIC.to_owned());
@@ -389,7 +392,8 @@ async fn checkpoints_are_served_to_the_orgs_auditor_and_a_re_signed_one_is_caugh
         .send()
         .await
         .unwrap();
-    assert_eq!(bad_cursor.status(), 400);
+    assert_eq!(bad_cursor.status(), 422);
+    assert_eq!(bad_cursor.json::<Value>().await.unwrap()["error"]["field"], "cursor");
 
     let verify = || {
         let out = Command::new(env!("CARGO_BIN_EXE_wavestack"))
