@@ -41,6 +41,9 @@ enum Command {
     /// Rebuilds a read model from the log into a fresh schema (optionally
     /// as of an instant), and can swap it in.
     Replay(commands::replay::ReplayArgs),
+    /// Writes the event store's history as Hive-partitioned Parquet and/or
+    /// Avro files for DuckDB, pandas and Spark; carries on incrementally.
+    Export(commands::export::ExportArgs),
     /// Brings a throwaway stack up, drives it with realistic chat over HTTP
     /// and writes the measurements (JSON and a table) to `bench-results/`.
     Bench(commands::bench::BenchArgs),
@@ -50,8 +53,8 @@ enum Command {
     /// Tokens and signing keys.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
-    /// Checks what the log says against what was published: a giveaway's
-    /// draw recomputed from the Kafka log alone.
+    /// Checks the Kafka log alone: every stream's chain against the signed
+    /// checkpoints, a giveaway's draw against what was published.
     #[command(subcommand)]
     Audit(commands::audit::AuditCommand),
     /// The dashboard's people: `user add --org … --username … --role owner`
@@ -80,6 +83,7 @@ fn main() -> anyhow::Result<()> {
             Command::Render(args) => commands::render::run(args).await,
             Command::Bench(args) => commands::bench::run(args).await,
             Command::Replay(args) => commands::replay::run(args).await,
+            Command::Export(args) => commands::export::run(args).await,
             Command::Status(args) => commands::status::run(args).await,
             Command::Token(command) => commands::token::run(command).await,
             Command::Audit(command) => commands::audit::run(command).await,

@@ -29,6 +29,16 @@ pub(crate) fn parsed_catalog() -> Result<&'static [(SchemaEntry, Schema)], Codec
         .map_err(|e| CodecError::Schema(e.clone()))
 }
 
+/// The aggregate's latest schema, the one the relay writes with.
+pub fn latest_schema(kind: AggregateKind) -> Result<&'static Schema, CodecError> {
+    let version = SchemaEntry::latest(kind).version;
+    Ok(parsed_catalog()?
+        .iter()
+        .find(|(e, _)| e.aggregate == kind && e.version == version)
+        .map(|(_, schema)| schema)
+        .expect("the latest version is in the catalog"))
+}
+
 pub struct Codec {
     /// Per aggregate: the id written on the wire and the writer (latest version).
     writers: HashMap<AggregateKind, (u32, GenericDatumWriter<'static>)>,

@@ -100,7 +100,9 @@ pub struct LogEnvelope {
 }
 
 impl LogEnvelope {
-    pub(crate) fn to_avro(&self) -> Value {
+    /// The record as the log carries it (before framing), in the
+    /// aggregate's latest schema: what the Avro exports write.
+    pub fn to_avro(&self) -> Value {
         let m = &self.metadata;
         let payload = match &self.event {
             LogEvent::Chat(e) => payload::chat::to_avro(e),

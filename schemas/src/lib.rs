@@ -14,7 +14,7 @@ mod payload;
 mod wire;
 
 pub use catalog::{AggregateKind, SchemaEntry, SchemaIds, CATALOG};
-pub use codec::Codec;
+pub use codec::{latest_schema, Codec};
 pub use compatibility::{check_backward_transitive, CompatibilityViolation};
 pub use envelope::{LogEnvelope, LogEvent};
 pub use error::CodecError;

@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod bench;
+pub mod export;
+mod progress;
 pub mod render;
 pub mod replay;
 pub mod status;

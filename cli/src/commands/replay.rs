@@ -1,15 +1,13 @@
 //! `wavestack replay`: rebuild a read model from the log into a fresh
 //! schema, optionally as of an instant, optionally swapping it in.
 
-use std::io::Write;
-use std::time::{Duration, Instant};
-
 use anyhow::Context;
 use clap::Args;
 use wavestack_domain::value::Timestamp;
 use wavestack_projections::replay::{ReplayOptions, ReplaySource};
 use wavestack_projections::ProjectionKind;
 
+use super::progress::progress_bar;
 use super::{connect_and_migrate, kafka_config, schema_ids};
 use crate::config::{DatabaseArgs, KafkaArgs};
 
@@ -52,22 +50,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     let kafka = kafka_config(&args.kafka_brokers, &args.kafka);
     let ids = schema_ids(&args.kafka).await?;
     let options = ReplayOptions { into: args.into, until, swap: args.swap, source };
-    let mut last_print = Instant::now() - Duration::from_secs(1);
-    let progress = |done: u64, total: u64, elapsed: Duration| {
-        if last_print.elapsed() >= Duration::from_millis(500) || done == total {
-            last_print = Instant::now();
-            let rate = done as f64 / elapsed.as_secs_f64().max(1e-3);
-            let width = 30;
-            let filled = (done * width as u64).checked_div(total).map_or(width, |f| f as usize).min(width);
-            let eta = if rate > 0.0 { total.saturating_sub(done) as f64 / rate } else { 0.0 };
-            eprint!(
-                "\r[{}{}] {done}/{total} events, {rate:.0}/s, ETA {eta:.0} s   ",
-                "#".repeat(filled),
-                " ".repeat(width - filled)
-            );
-            let _ = std::io::stderr().flush();
-        }
-    };
+    let progress = progress_bar("events");
     let report = kind.replay(&pool, &kafka, &ids, options, progress).await?;
     eprintln!();
     let rate = report.records_read as f64 / report.elapsed.as_secs_f64().max(1e-3);

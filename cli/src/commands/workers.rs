@@ -108,6 +108,8 @@ pub async fn run_retention(
 ) -> anyhow::Result<()> {
     if days == 0 {
         tracing::info!("clip retention off: rendered clips are kept");
+        // A component that ends takes the stack down with it: wait.
+        cancel.cancelled().await;
         return Ok(());
     }
     let config = RetentionConfig::new(Duration::from_secs(days * 86_400));
@@ -124,6 +126,8 @@ pub async fn run_checkpointer(
 ) -> anyhow::Result<()> {
     let Some(key) = key else {
         tracing::info!("no audit key file: audit checkpoints are not signed");
+        // A component that ends takes the stack down with it: wait.
+        cancel.cancelled().await;
         return Ok(());
     };
     let config = CheckpointerConfig::new(key, every);

@@ -225,11 +225,12 @@ async fn until_ready(stack: &Stack) {
     let deadline = Instant::now() + Duration::from_secs(60);
     for api in [&stack.command_api, &stack.query_api] {
         loop {
-            let ready = http.get(format!("{api}/ready")).send().await.map(|r| r.status().is_success());
-            if ready.unwrap_or(false) {
-                break;
-            }
-            assert!(Instant::now() < deadline, "{api} did not become ready");
+            let answer = match http.get(format!("{api}/ready")).send().await {
+                Ok(r) if r.status().is_success() => break,
+                Ok(r) => format!("{}: {}", r.status(), r.text().await.unwrap_or_default()),
+                Err(error) => error.to_string(),
+            };
+            assert!(Instant::now() < deadline, "{api} did not become ready: {answer}");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }

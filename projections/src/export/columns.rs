@@ -1,0 +1,206 @@
+//! The flat table an aggregate's events export to, derived from its
+//! latest Avro schema (the log's): one column per envelope field, then
+//! `event_type` (the payload record's name), then one column per payload
+//! field of any of its event types (empty for the others). A payload field
+//! named like an envelope field is `payload_<name>`.
+//!
+//! Types: `long`/`int` are 64-bit integers, `timestamp-micros` timestamps
+//! (UTC, microseconds), `boolean` booleans, `double`/`float` doubles,
+//! strings, UUIDs and enums text; a nullable one is its type, nullable; a
+//! record, array, map or other union is its JSON text. A field whose type
+//! differs between two event types is its JSON text too.
+
+use std::collections::BTreeMap;
+
+use apache_avro::schema::{RecordSchema, Schema};
+use apache_avro::types::Value;
+use wavestack_schemas::{latest_schema, AggregateKind, LogEnvelope};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Long,
+    /// Microseconds since the Unix epoch, UTC.
+    Timestamp,
+    Boolean,
+    Double,
+    Text,
+    /// Text holding the field's value as JSON.
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub kind: ColumnType,
+    /// Always has a value.
+    pub required: bool,
+    source: Source,
+}
+
+#[derive(Debug, Clone)]
+enum Source {
+    Envelope(String),
+    EventType,
+    Payload(String),
+}
+
+/// One value of a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Long(i64),
+    Boolean(bool),
+    Double(f64),
+    Text(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub kind: AggregateKind,
+    pub columns: Vec<Column>,
+}
+
+impl Layout {
+    pub fn of(kind: AggregateKind) -> anyhow::Result<Self> {
+        let Schema::Record(envelope) = latest_schema(kind)? else {
+            anyhow::bail!("the {kind} envelope schema is not a record");
+        };
+        let mut columns = Vec::new();
+        let mut payload_schema = None;
+        for field in &envelope.fields {
+            if field.name == "payload" {
+                payload_schema = Some(&field.schema);
+                continue;
+            }
+            let (kind, nullable) = column_type(&field.schema);
+            columns.push(Column {
+                name: field.name.clone(),
+                kind,
+                required: !nullable,
+                source: Source::Envelope(field.name.clone()),
+            });
+        }
+        columns.push(Column { name: "event_type".into(), kind: ColumnType::Text, required: true, source: Source::EventType });
+        let Some(Schema::Union(events)) = payload_schema else {
+            anyhow::bail!("the {kind} envelope has no union of payload records");
+        };
+        // Every payload field, in the order first seen, with one type.
+        let mut payload: BTreeMap<String, (usize, ColumnType)> = BTreeMap::new();
+        for (order, field) in events.variants().iter().filter_map(record).flat_map(|r| r.fields.iter()).enumerate() {
+            let (kind, _) = column_type(&field.schema);
+            payload
+                .entry(field.name.clone())
+                .and_modify(|(_, seen)| {
+                    if *seen != kind {
+                        *seen = ColumnType::Json;
+                    }
+                })
+                .or_insert((order, kind));
+        }
+        let mut payload: Vec<(String, (usize, ColumnType))> = payload.into_iter().collect();
+        payload.sort_by_key(|(_, (order, _))| *order);
+        for (field, (_, kind)) in payload {
+            let name = if columns.iter().any(|c| c.name == field) { format!("payload_{field}") } else { field.clone() };
+            columns.push(Column { name, kind, required: false, source: Source::Payload(field) });
+        }
+        Ok(Self { kind, columns })
+    }
+
+    /// The envelope's row, a cell per column.
+    pub fn row(&self, envelope: &LogEnvelope) -> Vec<Cell> {
+        let Value::Record(fields) = envelope.to_avro() else { unreachable!("an envelope is a record") };
+        let mut envelope_fields: BTreeMap<String, Value> = BTreeMap::new();
+        let mut payload_fields: BTreeMap<String, Value> = BTreeMap::new();
+        for (name, value) in fields {
+            if name == "payload" {
+                if let Value::Record(fields) = unwrap_union(value) {
+                    payload_fields.extend(fields);
+                }
+            } else {
+                envelope_fields.insert(name, value);
+            }
+        }
+        self.columns
+            .iter()
+            .map(|column| match &column.source {
+                Source::EventType => Cell::Text(envelope.event.name().to_owned()),
+                Source::Envelope(name) => envelope_fields.get(name).map_or(Cell::Null, |v| cell(column.kind, v)),
+                Source::Payload(name) => payload_fields.get(name).map_or(Cell::Null, |v| cell(column.kind, v)),
+            })
+            .collect()
+    }
+}
+
+fn record(schema: &Schema) -> Option<&RecordSchema> {
+    match schema {
+        Schema::Record(record) => Some(record),
+        _ => None,
+    }
+}
+
+/// The column type of a field's schema, and whether it may be null.
+fn column_type(schema: &Schema) -> (ColumnType, bool) {
+    match schema {
+        Schema::Long | Schema::Int => (ColumnType::Long, false),
+        Schema::TimestampMicros | Schema::TimestampMillis => (ColumnType::Timestamp, false),
+        Schema::Boolean => (ColumnType::Boolean, false),
+        Schema::Double | Schema::Float => (ColumnType::Double, false),
+        Schema::String | Schema::Uuid(_) | Schema::Enum(_) => (ColumnType::Text, false),
+        Schema::Union(union) => {
+            let others: Vec<&Schema> = union.variants().iter().filter(|s| **s != Schema::Null).collect();
+            match others.as_slice() {
+                [one] if others.len() < union.variants().len() => (column_type(one).0, true),
+                _ => (ColumnType::Json, true),
+            }
+        }
+        _ => (ColumnType::Json, false),
+    }
+}
+
+fn unwrap_union(value: Value) -> Value {
+    match value {
+        Value::Union(_, inner) => unwrap_union(*inner),
+        other => other,
+    }
+}
+
+fn cell(kind: ColumnType, value: &Value) -> Cell {
+    let value = match value {
+        Value::Union(_, inner) => inner.as_ref(),
+        other => other,
+    };
+    match (kind, value) {
+        (_, Value::Null) => Cell::Null,
+        (ColumnType::Json, value) => Cell::Text(json(value).to_string()),
+        (_, Value::Long(n) | Value::TimestampMicros(n)) => Cell::Long(*n),
+        (_, Value::TimestampMillis(n)) => Cell::Long(n * 1000),
+        (_, Value::Int(n)) => Cell::Long(i64::from(*n)),
+        (_, Value::Boolean(b)) => Cell::Boolean(*b),
+        (_, Value::Double(d)) => Cell::Double(*d),
+        (_, Value::Float(f)) => Cell::Double(f64::from(*f)),
+        (_, Value::String(s) | Value::Enum(_, s)) => Cell::Text(s.clone()),
+        (_, Value::Uuid(u)) => Cell::Text(u.to_string()),
+        (_, other) => Cell::Text(json(other).to_string()),
+    }
+}
+
+/// An Avro value as JSON, as the columns of JSON type hold it.
+fn json(value: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        Value::Null => J::Null,
+        Value::Boolean(b) => J::Bool(*b),
+        Value::Int(n) => J::from(*n),
+        Value::Long(n) | Value::TimestampMicros(n) | Value::TimestampMillis(n) => J::from(*n),
+        Value::Float(f) => J::from(f64::from(*f)),
+        Value::Double(d) => J::from(*d),
+        Value::String(s) | Value::Enum(_, s) => J::String(s.clone()),
+        Value::Uuid(u) => J::String(u.to_string()),
+        Value::Bytes(b) | Value::Fixed(_, b) => J::String(hex::encode(b)),
+        Value::Union(_, inner) => json(inner),
+        Value::Array(items) => J::Array(items.iter().map(json).collect()),
+        Value::Map(map) => J::Object(map.iter().map(|(k, v)| (k.clone(), json(v))).collect()),
+        Value::Record(fields) => J::Object(fields.iter().map(|(k, v)| (k.clone(), json(v))).collect()),
+        other => J::String(format!("{other:?}")),
+    }
+}
