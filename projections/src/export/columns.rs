@@ -204,3 +204,44 @@ fn json(value: &Value) -> serde_json::Value {
         other => J::String(format!("{other:?}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README documents these: the envelope's columns, then
+    /// `event_type`, then the payload's.
+    #[test]
+    fn every_layout_starts_with_the_envelope_and_chat_has_its_documented_columns() {
+        let envelope = [
+            "event_id",
+            "aggregate_id",
+            "sequence",
+            "occurred_at",
+            "org",
+            "actor",
+            "correlation_id",
+            "causation_id",
+            "request_id",
+            "hash",
+            "event_type",
+        ];
+        for kind in AggregateKind::ALL {
+            let layout = Layout::of(kind).unwrap();
+            let names: Vec<&str> = layout.columns.iter().map(|c| c.name.as_str()).collect();
+            assert_eq!(names[..envelope.len()], envelope, "{kind}");
+            let mut unique = names.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), names.len(), "{kind}: column names are unique");
+        }
+        let chat = Layout::of(AggregateKind::Chat).unwrap();
+        let kind_of = |name: &str| chat.columns.iter().find(|c| c.name == name).map(|c| (c.kind, c.required));
+        assert_eq!(kind_of("occurred_at"), Some((ColumnType::Timestamp, true)));
+        assert_eq!(kind_of("causation_id"), Some((ColumnType::Text, false)));
+        assert_eq!(kind_of("text"), Some((ColumnType::Text, false)));
+        assert_eq!(kind_of("points"), Some((ColumnType::Long, false)));
+        assert_eq!(kind_of("balance"), Some((ColumnType::Long, false)));
+        assert_eq!(kind_of("sent_at"), Some((ColumnType::Timestamp, false)));
+    }
+}
