@@ -20,7 +20,7 @@ use wavestack_projections::analytics::Analytics;
 use wavestack_projections::leaderboard::{self, Leaderboard, Window};
 use wavestack_projections::replay::{replay, ReplayOptions, ReplaySource};
 use wavestack_projections::runtime::{dead_letter_topic, HEADER_ERROR};
-use wavestack_projections::{ProjectionRunner, RunnerConfig};
+use wavestack_projections::{supervise, ProjectionRunner, RunnerConfig};
 use wavestack_schemas::{Codec, SchemaIds};
 
 /// (channel, user) → (points, messages), computed from the messages sent.
@@ -318,15 +318,19 @@ async fn replay_rebuilds_the_live_model_and_the_model_as_of_an_instant(pool: PgP
     replay(&pool, &kafka, &SchemaIds::catalog(), Leaderboard, as_of_log, |_, _, _| {}).await.unwrap();
     assert_eq!(leaderboard_in(&pool, "as_of_log").await, before);
 
-    // Swapping needs the live runner stopped; then the rebuilt model is live.
-    let swap = ReplayOptions { into: Some("rebuilt_again".into()), swap: true, ..ReplayOptions::default() };
-    let refused = replay(&pool, &kafka, &SchemaIds::catalog(), Leaderboard, swap.clone(), |_, _, _| {}).await;
-    assert!(refused.unwrap_err().to_string().contains("live projection is running"));
+    // Swapping while the live runner runs: it steps aside for the swap, the
+    // rebuilt model goes live, and the runner carries on from it.
     drop(live);
-    // Postgres releases the lock when the dropped connection's backend ends.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let cancel = CancellationToken::new();
+    let supervised = tokio::spawn(supervise(pool.clone(), kafka.clone(), SchemaIds::catalog(), Leaderboard, cancel.clone()));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !lock_held(&pool, "projection_leaderboard").await {
+        assert!(std::time::Instant::now() < deadline, "the live runner never took its lock");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let swap = ReplayOptions { into: Some("rebuilt_third".into()), swap: true, ..ReplayOptions::default() };
     let report = replay(&pool, &kafka, &SchemaIds::catalog(), Leaderboard, swap, |_, _, _| {}).await.unwrap();
+    assert!(!supervised.is_finished(), "the live runner stepped aside, it did not stop");
     assert_eq!(leaderboard_of(&pool).await, live_board);
     assert_eq!(leaderboard_in(&pool, report.retired.as_deref().unwrap()).await, live_board);
     // Existing schemas are never overwritten.
@@ -337,9 +341,33 @@ async fn replay_rebuilds_the_live_model_and_the_model_as_of_an_instant(pool: PgP
     // offsets it handed over, nothing twice, nothing missed.
     write_chat_as(&pool, 300, 40, 23, "after").await;
     drain(&mut relay).await;
-    let mut live = runner(&pool, &kafka).await;
-    live.catch_up(Duration::from_secs(2)).await.unwrap();
-    assert_eq!(leaderboard_of(&pool).await, expected_from_store(&pool).await);
+    let expected = expected_from_store(&pool).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while leaderboard_of(&pool).await != expected {
+        assert!(std::time::Instant::now() < deadline, "the live runner did not carry on from the swapped-in model");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    cancel.cancel();
+    supervised.await.unwrap().unwrap();
+}
+
+/// Whether some session holds `schema`'s projection lock.
+async fn lock_held(pool: &PgPool, schema: &str) -> bool {
+    let mut conn = pool.acquire().await.unwrap();
+    let took: bool =
+        sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended('wavestack.projection:' || $1, 0))")
+            .bind(schema)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    if took {
+        sqlx::query("SELECT pg_advisory_unlock(hashtextextended('wavestack.projection:' || $1, 0))")
+            .bind(schema)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+    !took
 }
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]

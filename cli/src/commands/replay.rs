@@ -29,7 +29,8 @@ pub struct ReplayArgs {
     /// Schema to build into (must not exist). Default: a fresh, dated name.
     #[arg(long)]
     into: Option<String>,
-    /// Make the rebuilt model the live one (stop `wavestack up` first).
+    /// Make the rebuilt model the live one; a running `wavestack up` steps
+    /// aside for the swap and carries on from the rebuilt model.
     #[arg(long)]
     swap: bool,
     /// Where to read the events: `store` (the events table, the truth) or

@@ -19,7 +19,7 @@ use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_domain::value::Timestamp;
 use wavestack_schemas::{Codec, SchemaIds};
 
-use crate::runtime::{
+use crate::runtime::{SWAP_LOCK, 
     check_schema_name, high_watermarks, live_schema, Projection, ProjectionRunner, ProjectionStore, RunnerConfig,
 };
 
@@ -145,20 +145,35 @@ pub async fn replay<P: Projection>(
     Ok(ReplayReport { schema, events_applied, records_read, elapsed: started.elapsed(), retired })
 }
 
+/// How long a swap waits for the live runner to step aside.
+const STEP_ASIDE: Duration = Duration::from_secs(60);
+
 /// Renames live → retired and rebuilt → live in one transaction, holding
-/// the live projection's lock so no runner writes meanwhile.
+/// the live projection's lock so no runner writes meanwhile. A running live
+/// runner is asked to step aside (the swap lock, see `ProjectionStore`) and
+/// waits until the swap is done; it then carries on from the swapped-in
+/// model's offsets.
 async fn swap(pool: &PgPool, live: &str, rebuilt: &str, stamp: &str) -> anyhow::Result<String> {
     let mut conn = pool.acquire().await?.detach();
-    let locked: bool =
-        sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended('wavestack.projection:' || $1, 0))")
-            .bind(live)
-            .fetch_one(&mut conn)
-            .await?;
-    if !locked {
-        bail!(
-            "the live projection is running (it holds {live}'s lock): stop it, then swap with \
-             `ALTER SCHEMA` or replay again with --swap; the rebuilt model is in {rebuilt}"
-        );
+    sqlx::query(&format!("SELECT pg_advisory_lock({SWAP_LOCK})")).bind(live).execute(&mut conn).await?;
+    let asked = Instant::now();
+    loop {
+        let locked: bool =
+            sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended('wavestack.projection:' || $1, 0))")
+                .bind(live)
+                .fetch_one(&mut conn)
+                .await?;
+        if locked {
+            break;
+        }
+        if asked.elapsed() > STEP_ASIDE {
+            conn.close().await?;
+            bail!(
+                "the live projection did not give {live}'s lock up within {} s; the rebuilt model is in {rebuilt}",
+                STEP_ASIDE.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let retired = format!("{live}_retired_{stamp}");
     let mut tx = conn.begin().await?;
@@ -169,6 +184,7 @@ async fn swap(pool: &PgPool, live: &str, rebuilt: &str, stamp: &str) -> anyhow::
     }
     sqlx::query(&format!("ALTER SCHEMA {rebuilt} RENAME TO {live}")).execute(&mut *tx).await?;
     tx.commit().await.context("swapping the rebuilt read model in")?;
+    // Ending the session gives both locks back: the runner starts again.
     conn.close().await?;
     Ok(retired)
 }

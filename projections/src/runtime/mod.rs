@@ -31,7 +31,7 @@ pub use wavestack_adapters::consumer::{dead_letter_topic, HEADER_ERROR, HEADER_S
 use wavestack_adapters::consumer::{is_transient, BatchReader, DeadLetters, Record};
 
 pub use schema_name::SchemaName;
-pub use store::{applied_sequence, applied_sequences, check_schema_name, read_model_missing, ProjectionStore};
+pub use store::{applied_sequence, applied_sequences, check_schema_name, read_model_missing, ProjectionStore, SWAP_LOCK};
 pub use wavestack_adapters::kafka::{Admit, ResumeGuard};
 
 /// A read model. `apply` gets only events not applied before, in log order
@@ -61,6 +61,9 @@ pub struct RunnerConfig {
     /// a past moment); later ones are read past, not applied.
     pub until: Option<Timestamp>,
 }
+
+/// How often a running projection looks for a replay waiting to swap.
+const SWAP_POLL: Duration = Duration::from_millis(500);
 
 /// Runs a projection until cancelled, restarting it after failures (broker
 /// or Postgres down) from its stored offsets.
@@ -184,14 +187,26 @@ impl<P: Projection> ProjectionRunner<P> {
     }
 
     /// Applies batches until cancelled; returns after the batch in hand.
+    /// Also returns, giving its lock back, when a replay asks to swap a
+    /// rebuilt model in (`supervise` then starts again on the swapped-in
+    /// model once the swap is done).
     pub async fn run(mut self, cancel: CancellationToken) -> anyhow::Result<()> {
         let name = self.projection.name();
+        let mut looked_for_swap = Instant::now();
         while !cancel.is_cancelled() {
             let records = self.poll_batch().await;
             if !records.is_empty() {
                 let applied = self.apply_batch(records).await?;
                 metrics::counter!("wavestack_projection_events_applied_total", "projection" => name)
                     .increment(applied as u64);
+            }
+            if looked_for_swap.elapsed() >= SWAP_POLL {
+                looked_for_swap = Instant::now();
+                if self.store.swap_requested().await? {
+                    tracing::info!(projection = name, "stepping aside for a replay's swap");
+                    self.store.release().await;
+                    return Ok(());
+                }
             }
         }
         tracing::info!(projection = name, "projection stopped");

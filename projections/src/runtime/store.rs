@@ -52,29 +52,61 @@ pub async fn applied_sequences(
     Ok(rows.into_iter().map(|(id, seq)| (id, seq as u64)).collect())
 }
 
+/// The lock a replay holds, exclusively, while it swaps a rebuilt model in
+/// for `schema`; runners look for it with a shared try.
+pub const SWAP_LOCK: &str = "hashtextextended('wavestack.projection-swap:' || $1, 0)";
+
+async fn swap_requested(conn: &mut PgConnection, schema: &str) -> anyhow::Result<bool> {
+    let free: bool = sqlx::query_scalar(&format!("SELECT pg_try_advisory_lock_shared({SWAP_LOCK})"))
+        .bind(schema)
+        .fetch_one(&mut *conn)
+        .await
+        .context("looking for a swap")?;
+    if free {
+        sqlx::query(&format!("SELECT pg_advisory_unlock_shared({SWAP_LOCK})")).bind(schema).execute(&mut *conn).await?;
+    }
+    Ok(!free)
+}
+
 /// The query named a read model whose projection has not started yet.
 pub use wavestack_adapters::postgres::relation_missing as read_model_missing;
 
 impl ProjectionStore {
-    /// Waits for the schema's lock; `None` if cancelled first.
+    /// Waits for the schema's lock; `None` if cancelled first. While a
+    /// replay is swapping a rebuilt model in for the schema, it waits for
+    /// the swap to finish, so the replay is never raced for the lock.
     pub async fn lock(pool: &PgPool, schema: &str, cancel: &CancellationToken) -> anyhow::Result<Option<Self>> {
         check_schema_name(schema)?;
         let mut conn = pool.acquire().await.context("connecting the projection to Postgres")?.detach();
         loop {
-            let locked: bool =
-                sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended('wavestack.projection:' || $1, 0))")
-                    .bind(schema)
-                    .fetch_one(&mut conn)
-                    .await
-                    .context("taking the projection lock")?;
-            if locked {
-                return Ok(Some(Self { conn, schema: schema.to_owned() }));
+            if !swap_requested(&mut conn, schema).await? {
+                let locked: bool = sqlx::query_scalar(
+                    "SELECT pg_try_advisory_lock(hashtextextended('wavestack.projection:' || $1, 0))",
+                )
+                .bind(schema)
+                .fetch_one(&mut conn)
+                .await
+                .context("taking the projection lock")?;
+                if locked {
+                    return Ok(Some(Self { conn, schema: schema.to_owned() }));
+                }
             }
             tokio::select! {
                 _ = cancel.cancelled() => return Ok(None),
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
             }
         }
+    }
+
+    /// Whether a replay is waiting to swap a rebuilt model in for this
+    /// schema: the runner then steps aside (`ProjectionRunner::run`).
+    pub async fn swap_requested(&mut self) -> anyhow::Result<bool> {
+        swap_requested(&mut self.conn, &self.schema).await
+    }
+
+    /// Gives the schema's lock back by ending the session.
+    pub async fn release(self) {
+        let _ = self.conn.close().await;
     }
 
     pub async fn create(&mut self, projection_tables: &[String]) -> anyhow::Result<()> {
