@@ -1,6 +1,7 @@
 //! Metadata written with every event: who, for which tenant, why, when.
 //! cqrs-es stores it as a string map; this type is its checked form.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use uuid::Uuid;
@@ -45,18 +46,60 @@ impl EventMetadata {
     }
 
     pub fn from_map(map: &HashMap<String, String>) -> Result<Self, MetadataError> {
-        let get = |key: &'static str| map.get(key).ok_or(MetadataError::Missing(key));
+        Self::from_lookup(|key| map.get(key).map(String::as_str))
+    }
+
+    /// From the stored map's keys, looked up by `get`: the relay and the
+    /// replays read the stored JSON text into a borrowed struct
+    /// (`StoredMetadata`) rather than a map of owned strings.
+    pub fn from_lookup<'a>(get: impl Fn(&'static str) -> Option<&'a str>) -> Result<Self, MetadataError> {
+        let required = |key: &'static str| get(key).ok_or(MetadataError::Missing(key));
         let uuid = |key: &'static str, raw: &str| {
             Uuid::parse_str(raw).map_err(|_| MetadataError::Invalid(key, ValueError::Invalid("must be a UUID")))
         };
         Ok(Self {
-            org: OrgId::parse(get(ORG)?.as_str()).map_err(|e| MetadataError::Invalid(ORG, e))?,
-            actor: ActorId::parse(get(ACTOR)?.as_str()).map_err(|e| MetadataError::Invalid(ACTOR, e))?,
-            correlation_id: uuid(CORRELATION_ID, get(CORRELATION_ID)?)?,
-            causation_id: map.get(CAUSATION_ID).map(|raw| uuid(CAUSATION_ID, raw)).transpose()?,
-            request_id: map.get(REQUEST_ID).cloned(),
-            occurred_at: Timestamp::parse_rfc3339(get(OCCURRED_AT)?)
+            org: OrgId::parse(required(ORG)?).map_err(|e| MetadataError::Invalid(ORG, e))?,
+            actor: ActorId::parse(required(ACTOR)?).map_err(|e| MetadataError::Invalid(ACTOR, e))?,
+            correlation_id: uuid(CORRELATION_ID, required(CORRELATION_ID)?)?,
+            causation_id: get(CAUSATION_ID).map(|raw| uuid(CAUSATION_ID, raw)).transpose()?,
+            request_id: get(REQUEST_ID).map(str::to_owned),
+            occurred_at: Timestamp::parse_rfc3339(required(OCCURRED_AT)?)
                 .map_err(|e| MetadataError::Invalid(OCCURRED_AT, e))?,
+        })
+    }
+}
+
+/// The stored metadata's JSON object, borrowed from its text where it can
+/// be (a string with escapes is copied); unknown keys are ignored.
+#[derive(Debug, serde::Deserialize)]
+pub struct StoredMetadata<'a> {
+    #[serde(borrow, default)]
+    pub org: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub actor: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub correlation_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub causation_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub request_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub occurred_at: Option<Cow<'a, str>>,
+}
+
+impl StoredMetadata<'_> {
+    pub fn checked(&self) -> Result<EventMetadata, MetadataError> {
+        EventMetadata::from_lookup(|key| {
+            match key {
+                ORG => &self.org,
+                ACTOR => &self.actor,
+                CORRELATION_ID => &self.correlation_id,
+                CAUSATION_ID => &self.causation_id,
+                REQUEST_ID => &self.request_id,
+                OCCURRED_AT => &self.occurred_at,
+                _ => &None,
+            }
+            .as_deref()
         })
     }
 }
@@ -85,5 +128,22 @@ mod tests {
         };
         assert_eq!(EventMetadata::from_map(&meta.to_map()), Ok(meta));
         assert_eq!(EventMetadata::from_map(&HashMap::new()), Err(MetadataError::Missing(ORG)));
+    }
+
+    #[test]
+    fn stored_metadata_text_reads_as_the_map_does() {
+        let meta = EventMetadata {
+            org: OrgId::parse("acme").unwrap(),
+            actor: ActorId::parse("member:ada").unwrap(),
+            correlation_id: Uuid::new_v4(),
+            causation_id: None,
+            request_id: Some("req \"1\"".into()),
+            occurred_at: Timestamp::parse_rfc3339("2026-11-22T10:00:00Z").unwrap(),
+        };
+        let text = serde_json::to_string(&meta.to_map()).unwrap();
+        let stored: StoredMetadata<'_> = serde_json::from_str(&text).unwrap();
+        assert_eq!(stored.checked(), Ok(meta));
+        let partial: StoredMetadata<'_> = serde_json::from_str(r#"{"org":"acme","extra":"x"}"#).unwrap();
+        assert_eq!(partial.checked(), Err(MetadataError::Missing(ACTOR)));
     }
 }

@@ -8,8 +8,6 @@
 //! row before them, so a cursor at the last row read is a place to carry
 //! on from, with nothing skipped and nothing read twice.
 
-use std::collections::HashMap;
-
 use anyhow::Context;
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
@@ -17,6 +15,7 @@ use sqlx::{Connection, FromRow, PgConnection};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 use wavestack_adapters::relay::{decode_event, envelope};
+use wavestack_domain::metadata::StoredMetadata;
 use wavestack_schemas::{AggregateKind, LogEnvelope};
 
 /// Events per batch.
@@ -49,13 +48,16 @@ SELECT count(*) FROM events
 
 /// The payload and metadata as text: parsed once, straight into the event
 /// types, rather than into a JSON tree first.
+/// `ORDER BY` names the table's columns: the output column of the same
+/// name is the text-cast bigint, and ordering by it cannot use the
+/// `(transaction_id, position)` index (Postgres would sort every row left).
 const READING: &str = "
 SELECT transaction_id::text::bigint AS transaction_id, position, aggregate_type, aggregate_id, sequence, event_id,
        payload::text AS payload, metadata::text AS metadata, hash
   FROM events
  WHERE aggregate_type = ANY($1) AND (transaction_id, position) > ($2::text::xid8, $3)
    AND (NOT $4 OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))
- ORDER BY transaction_id, position";
+ ORDER BY events.transaction_id, events.position";
 
 #[derive(FromRow)]
 struct Row {
@@ -76,8 +78,9 @@ impl Row {
         let kind = AggregateKind::from_aggregate_type(&self.aggregate_type)
             .with_context(|| format!("event {} has an aggregate type with no topic", self.event_id))?;
         let event = decode_event(kind, &mut serde_json::Deserializer::from_str(&self.payload)).with_context(context)?;
-        let metadata: HashMap<String, String> = serde_json::from_str(&self.metadata).with_context(context)?;
-        envelope(self.event_id, &self.aggregate_id, self.sequence, &self.hash, &metadata, event).with_context(context)
+        let stored: StoredMetadata<'_> = serde_json::from_str(&self.metadata).with_context(context)?;
+        let metadata = stored.checked().with_context(context)?;
+        envelope(self.event_id, &self.aggregate_id, self.sequence, &self.hash, metadata, event).with_context(context)
     }
 }
 

@@ -25,13 +25,16 @@ pub struct OutboxEvent {
     pub hash: Vec<u8>,
 }
 
+/// `ORDER BY` names the table's columns: the output column of the same
+/// name is the text-cast bigint, and ordering by it cannot use the
+/// `(transaction_id, position)` index (Postgres would sort every row left).
 const FETCH_AFTER: &str = "
 SELECT position, transaction_id::text::bigint AS transaction_id, aggregate_type, aggregate_id, sequence,
        event_type, event_id, payload, metadata, hash
   FROM events
  WHERE (transaction_id, position) > ($1::bigint::text::xid8, $2)
    AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
- ORDER BY transaction_id, position
+ ORDER BY events.transaction_id, events.position
  LIMIT $3";
 
 pub(crate) async fn fetch_after(
@@ -64,7 +67,8 @@ impl OutboxEvent {
         // deserializer, so no per-event copy of the payload is made.
         let event = decode_event(self.kind()?, &self.payload).with_context(context)?;
         let map: HashMap<String, String> = Deserialize::deserialize(&self.metadata).with_context(context)?;
-        envelope(self.event_id, &self.aggregate_id, self.sequence, &self.hash, &map, event).with_context(context)
+        let metadata = EventMetadata::from_map(&map).with_context(context)?;
+        envelope(self.event_id, &self.aggregate_id, self.sequence, &self.hash, metadata, event).with_context(context)
     }
 }
 
@@ -90,19 +94,15 @@ pub fn envelope(
     aggregate_id: &str,
     sequence: i64,
     hash: &[u8],
-    metadata: &HashMap<String, String>,
+    metadata: EventMetadata,
     event: LogEvent,
 ) -> anyhow::Result<LogEnvelope> {
     Ok(LogEnvelope {
         event_id,
         aggregate_id: aggregate_id.to_owned(),
         sequence: u64::try_from(sequence)?,
-        hash: hex(hash),
-        metadata: EventMetadata::from_map(metadata)?,
+        hash: hex::encode(hash),
+        metadata,
         event,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

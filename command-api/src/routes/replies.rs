@@ -31,6 +31,9 @@ const MAX_WAIT_SECONDS: u64 = 30;
 const MAX_LIMIT: i64 = 500;
 const POLL_EVERY: Duration = Duration::from_millis(200);
 
+/// `ORDER BY` names the table's columns: the output column of the same
+/// name is the text-cast bigint, and ordering by it cannot use the
+/// `(transaction_id, position)` index (Postgres would sort every row left).
 const REPLIES_AFTER: &str = "
 SELECT transaction_id::text::bigint AS transaction_id, position, aggregate_type, aggregate_id, payload
   FROM events
@@ -39,7 +42,7 @@ SELECT transaction_id::text::bigint AS transaction_id, position, aggregate_type,
    AND starts_with(aggregate_id, $1)
    AND (transaction_id, position) > ($2::bigint::text::xid8, $3)
    AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
- ORDER BY transaction_id, position
+ ORDER BY events.transaction_id, events.position
  LIMIT $4";
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
