@@ -3,15 +3,14 @@
 //! large batches, decoded into envelopes by a task of its own while the
 //! caller works on the last batch. Replay and export both read so.
 //!
-//! `settled_only` reads only rows of transactions below the snapshot's
-//! xmin (as the relay does): no transaction still running can later add a
+//! `settled_only` reads only rows of transactions below the starting
+//! snapshot's xmin (as the relay does): no transaction still running can later add a
 //! row before them, so a cursor at the last row read is a place to carry
 //! on from, with nothing skipped and nothing read twice.
 
 use anyhow::Context;
-use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
-use sqlx::{Connection, FromRow, PgConnection};
+use sqlx::{FromRow, PgConnection};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 use wavestack_adapters::relay::{decode_event, envelope};
@@ -19,7 +18,7 @@ use wavestack_domain::metadata::StoredMetadata;
 use wavestack_schemas::{AggregateKind, LogEnvelope};
 
 /// Events per batch.
-pub(crate) const BATCH: usize = 10_000;
+pub(crate) const BATCH: usize = 50_000;
 /// Decoded batches waiting for the caller.
 const AHEAD: usize = 2;
 
@@ -41,23 +40,33 @@ pub(crate) struct StoreRead {
 /// places.
 pub(crate) type Batch = anyhow::Result<(u64, Vec<(StoreCursor, LogEnvelope)>)>;
 
-const COUNTING: &str = "
-SELECT count(*) FROM events
- WHERE aggregate_type = ANY($1) AND (transaction_id, position) > ($2::text::xid8, $3)
-   AND (NOT $4 OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))";
+/// What the snapshot taken at the start shows: rows of transactions that
+/// had committed by then, or (settled only) of transactions below its xmin.
+const IN_SNAPSHOT: &str = "(CASE WHEN $4 THEN transaction_id < pg_snapshot_xmin($5::text::pg_snapshot)
+       ELSE pg_visible_in_snapshot(transaction_id, $5::text::pg_snapshot) END)";
 
-/// The payload and metadata as text: parsed once, straight into the event
-/// types, rather than into a JSON tree first.
+fn counting() -> String {
+    format!(
+        "SELECT count(*) FROM events
+          WHERE aggregate_type = ANY($1) AND (transaction_id, position) > ($2::text::xid8, $3) AND {IN_SNAPSHOT}"
+    )
+}
+
+/// One chunk after a place. The payload and metadata as text: parsed once,
+/// straight into the event types, rather than into a JSON tree first.
 /// `ORDER BY` names the table's columns: the output column of the same
 /// name is the text-cast bigint, and ordering by it cannot use the
 /// `(transaction_id, position)` index (Postgres would sort every row left).
-const READING: &str = "
-SELECT transaction_id::text::bigint AS transaction_id, position, aggregate_type, aggregate_id, sequence, event_id,
-       payload::text AS payload, metadata::text AS metadata, hash
-  FROM events
- WHERE aggregate_type = ANY($1) AND (transaction_id, position) > ($2::text::xid8, $3)
-   AND (NOT $4 OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))
- ORDER BY events.transaction_id, events.position";
+fn reading() -> String {
+    format!(
+        "SELECT transaction_id::text::bigint AS transaction_id, position, aggregate_type, aggregate_id, sequence,
+                event_id, payload::text AS payload, metadata::text AS metadata, hash
+           FROM events
+          WHERE aggregate_type = ANY($1) AND (transaction_id, position) > ($2::text::xid8, $3) AND {IN_SNAPSHOT}
+          ORDER BY events.transaction_id, events.position
+          LIMIT $6"
+    )
+}
 
 #[derive(FromRow)]
 struct Row {
@@ -97,48 +106,57 @@ pub(crate) fn spawn_reader(
     (total, decoded, task)
 }
 
+/// Chunk after chunk, each its own short statement filtered by the
+/// snapshot taken at the start: the result is what one long
+/// `REPEATABLE READ` read would give, without holding back the cleanup of
+/// the rows the caller keeps upserting meanwhile (a long snapshot left
+/// every old version of them in place, and each upsert slower than the
+/// last).
 async fn stream(
     mut conn: PgConnection,
     read: StoreRead,
     total: oneshot::Sender<u64>,
     batches: mpsc::Sender<Batch>,
 ) -> anyhow::Result<()> {
-    let mut snapshot = conn.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *snapshot).await?;
-    let after_transaction = read.after.transaction_id.to_string();
-    let count: i64 = sqlx::query_scalar(COUNTING)
+    let snapshot: String = sqlx::query_scalar("SELECT pg_current_snapshot()::text").fetch_one(&mut conn).await?;
+    let count: i64 = sqlx::query_scalar(&counting())
         .bind(&read.types)
-        .bind(&after_transaction)
+        .bind(read.after.transaction_id.to_string())
         .bind(read.after.position)
         .bind(read.settled_only)
-        .fetch_one(&mut *snapshot)
+        .bind(&snapshot)
+        .fetch_one(&mut conn)
         .await?;
     let _ = total.send(count.max(0) as u64);
-    let mut rows = sqlx::query_as::<_, Row>(READING)
-        .bind(&read.types)
-        .bind(&after_transaction)
-        .bind(read.after.position)
-        .bind(read.settled_only)
-        .fetch(&mut *snapshot);
-    let mut count = 0u64;
-    let mut batch = Vec::with_capacity(BATCH);
+    let statement = reading();
+    let (mut after, mut count) = (read.after, 0u64);
     let outcome: anyhow::Result<()> = async {
-        while let Some(row) = rows.try_next().await.context("reading the events table")? {
-            count += 1;
-            let cursor = StoreCursor { transaction_id: row.transaction_id, position: row.position };
-            batch.push((cursor, row.decode()?));
-            if batch.len() >= BATCH && batches.send(Ok((count, std::mem::take(&mut batch)))).await.is_err() {
+        loop {
+            let rows: Vec<Row> = sqlx::query_as(&statement)
+                .bind(&read.types)
+                .bind(after.transaction_id.to_string())
+                .bind(after.position)
+                .bind(read.settled_only)
+                .bind(&snapshot)
+                .bind(BATCH as i64)
+                .fetch_all(&mut conn)
+                .await
+                .context("reading the events table")?;
+            let last_chunk = rows.len() < BATCH;
+            let mut batch = Vec::with_capacity(rows.len());
+            for row in rows {
+                count += 1;
+                after = StoreCursor { transaction_id: row.transaction_id, position: row.position };
+                batch.push((after, row.decode()?));
+            }
+            if batches.send(Ok((count, batch))).await.is_err() || last_chunk {
                 return Ok(());
             }
         }
-        let _ = batches.send(Ok((count, batch))).await;
-        Ok(())
     }
     .await;
     if let Err(error) = outcome {
         let _ = batches.send(Err(error)).await;
     }
-    drop(rows);
-    snapshot.commit().await?;
     Ok(())
 }

@@ -112,7 +112,7 @@ impl Projection for Leaderboard {
                 }
             }
         }
-        let changed = upsert_all(conn, s, all).await?;
+        let changed = upsert_all(conn, s, all, live).await?;
         upsert_daily(conn, s, daily).await?;
         notify_changes(conn, s, changed).await?;
         chat_box.announce(conn, s).await
@@ -133,7 +133,14 @@ pub struct Change {
     pub messages: i64,
 }
 
-async fn upsert_all(conn: &mut PgConnection, s: &str, all: HashMap<Viewer, Totals>) -> anyhow::Result<Vec<Change>> {
+/// The viewers' new totals come back only for a live model, which
+/// announces them; a rebuild has no one to tell.
+async fn upsert_all(
+    conn: &mut PgConnection,
+    s: &str,
+    all: HashMap<Viewer, Totals>,
+    live: bool,
+) -> anyhow::Result<Vec<Change>> {
     if all.is_empty() {
         return Ok(Vec::new());
     }
@@ -149,7 +156,8 @@ async fn upsert_all(conn: &mut PgConnection, s: &str, all: HashMap<Viewer, Total
         messages.push(totals.messages);
         seen.push(totals.last_seen);
     }
-    sqlx::query_as::<_, Change>(&sql::updating_rm_leaderboard(s))
+    let statement = sql::updating_rm_leaderboard(s, live);
+    let query = sqlx::query_as::<_, Change>(&statement)
         .bind(&columns.0)
         .bind(&columns.1)
         .bind(&columns.2)
@@ -157,10 +165,13 @@ async fn upsert_all(conn: &mut PgConnection, s: &str, all: HashMap<Viewer, Total
         .bind(&authors)
         .bind(&points)
         .bind(&messages)
-        .bind(&seen)
-        .fetch_all(conn)
-        .await
-        .context("updating rm_leaderboard")
+        .bind(&seen);
+    if live {
+        query.fetch_all(conn).await.context("updating rm_leaderboard")
+    } else {
+        query.fetch_optional(conn).await.context("updating rm_leaderboard")?;
+        Ok(Vec::new())
+    }
 }
 
 /// One announcement per (org, channel) changed by the batch.

@@ -1,7 +1,9 @@
 //! Every statement of the leaderboard read model, in one place. Each takes
 //! the schema the model lives in (a checked `SchemaName`, never input).
 
-pub(super) fn updating_rm_leaderboard(s: &str) -> String {
+/// `returning`: the changed rows come back (for a live model's announcements).
+pub(super) fn updating_rm_leaderboard(s: &str, returning: bool) -> String {
+    let returning = if returning { "RETURNING org, channel, platform, user_id, author, points, messages" } else { "" };
     format!(
         "INSERT INTO {s}.rm_leaderboard AS r (org, platform, channel, user_id, author, points, messages, last_seen)
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
@@ -12,7 +14,7 @@ pub(super) fn updating_rm_leaderboard(s: &str) -> String {
             author = CASE WHEN EXCLUDED.last_seen >= r.last_seen OR r.last_seen IS NULL
                           THEN COALESCE(EXCLUDED.author, r.author) ELSE r.author END,
             last_seen = GREATEST(r.last_seen, EXCLUDED.last_seen)
-         RETURNING org, channel, platform, user_id, author, points, messages"
+         {returning}"
     )
 }
 

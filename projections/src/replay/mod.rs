@@ -127,7 +127,7 @@ pub async fn replay<P: Projection>(
             let mut store = ProjectionStore::lock(pool, &schema, &CancellationToken::new())
                 .await?
                 .context("the fresh schema's lock is held by someone else")?;
-            store.create(&projection.create_tables(&schema)).await?;
+            store.create_unlogged(&projection.create_tables(&schema)).await?;
             let applied = from_store::apply_from_store(
                 pool,
                 &mut store,
@@ -138,6 +138,7 @@ pub async fn replay<P: Projection>(
                 &mut progress,
             )
             .await?;
+            store.make_logged().await?;
             (applied.read, applied.applied)
         }
     };

@@ -110,6 +110,38 @@ impl ProjectionStore {
     }
 
     pub async fn create(&mut self, projection_tables: &[String]) -> anyhow::Result<()> {
+        self.create_as(projection_tables, false).await
+    }
+
+    /// For a rebuild from the store: the tables are created `UNLOGGED`
+    /// (no WAL while millions of rows are upserted) and made logged once
+    /// filled (`make_logged`), which writes only the final rows to the WAL.
+    /// A crash in between leaves them empty, and a rebuild is started over
+    /// anyway.
+    pub async fn create_unlogged(&mut self, projection_tables: &[String]) -> anyhow::Result<()> {
+        self.create_as(projection_tables, true).await
+    }
+
+    /// Makes every table of the schema logged (see `create_unlogged`).
+    pub async fn make_logged(&mut self) -> anyhow::Result<()> {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relpersistence = 'u'",
+        )
+        .bind(&self.schema)
+        .fetch_all(&mut self.conn)
+        .await?;
+        for table in tables {
+            check_schema_name(&table)?;
+            sqlx::query(&format!("ALTER TABLE {}.{table} SET LOGGED", self.schema))
+                .execute(&mut self.conn)
+                .await
+                .with_context(|| format!("making {table} logged"))?;
+        }
+        Ok(())
+    }
+
+    async fn create_as(&mut self, projection_tables: &[String], unlogged: bool) -> anyhow::Result<()> {
         let s = &self.schema;
         let mut statements = vec![
             format!("CREATE SCHEMA IF NOT EXISTS {s}"),
@@ -123,6 +155,11 @@ impl ProjectionStore {
             ),
         ];
         statements.extend(projection_tables.iter().cloned());
+        if unlogged {
+            for statement in &mut statements {
+                *statement = statement.replacen("CREATE TABLE", "CREATE UNLOGGED TABLE", 1);
+            }
+        }
         let mut tx = self.conn.begin().await?;
         for statement in statements {
             sqlx::query(&statement).execute(&mut *tx).await.with_context(|| format!("running `{statement}`"))?;
