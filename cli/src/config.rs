@@ -351,8 +351,8 @@ impl AuditArgs {
     /// The checkpointer's key, read from its file; `None` when unset.
     pub fn signing_key(&self) -> anyhow::Result<Option<ed25519_dalek::SigningKey>> {
         let Some(path) = &self.audit_key_file else { return Ok(None) };
-        let raw = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the audit key file {}", path.display()))?;
+        let raw =
+            std::fs::read_to_string(path).with_context(|| format!("reading the audit key file {}", path.display()))?;
         let key = wavestack_schemas::audit::checkpoint::signing_key_from_hex(&raw).with_context(|| {
             format!("the audit key file {} does not hold a 32-byte seed as 64 hex digits", path.display())
         })?;

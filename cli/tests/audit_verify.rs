@@ -160,9 +160,11 @@ async fn verify_rebuilt(name: &str, tamper: &str, checkpoints: Vec<(Vec<u8>, Vec
     drop_database(&admin, &copy).await;
     admin.execute(format!("CREATE DATABASE {copy} TEMPLATE {}", fixture.database).as_str()).await.unwrap();
     let pool = PgPool::connect(&url_of(&copy)).await.unwrap();
-    pool.execute(format!("ALTER TABLE events DISABLE TRIGGER USER; {tamper}; ALTER TABLE events ENABLE TRIGGER USER").as_str())
-        .await
-        .unwrap();
+    pool.execute(
+        format!("ALTER TABLE events DISABLE TRIGGER USER; {tamper}; ALTER TABLE events ENABLE TRIGGER USER").as_str(),
+    )
+    .await
+    .unwrap();
 
     // A broker keeping its log in SQLite, as `wavestack up` runs it.
     let broker_dir = tempfile::tempdir().unwrap();
@@ -174,7 +176,8 @@ async fn verify_rebuilt(name: &str, tamper: &str, checkpoints: Vec<(Vec<u8>, Vec
     ensure_topics(&kafka, &topics).await.unwrap();
     let config = RelayConfig { name: "rebuild".into(), ..RelayConfig::default() };
     let cancel = CancellationToken::new();
-    let mut relay = Relay::acquire(&pool, &kafka, Codec::from_catalog().unwrap(), config, &cancel).await.unwrap().unwrap();
+    let mut relay =
+        Relay::acquire(&pool, &kafka, Codec::from_catalog().unwrap(), config, &cancel).await.unwrap().unwrap();
     relay.relay_until_caught_up().await.unwrap();
     drop(relay);
     let producer: FutureProducer = kafka.client_config().create().unwrap();
@@ -188,9 +191,8 @@ async fn verify_rebuilt(name: &str, tamper: &str, checkpoints: Vec<(Vec<u8>, Vec
         .env("KAFKA_BROKERS", broker.bootstrap())
         .output()
         .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-    });
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
     pool.close().await;
     drop_database(&admin, &copy).await;
     (out.status.success(), report)
@@ -252,7 +254,8 @@ async fn an_edited_payload_is_found_in_its_stream_up_to_the_signed_head() {
 async fn a_deleted_event_is_named_by_its_stream_and_sequence() {
     let checkpoints = fixture().await.checkpoints.clone();
     let (kind, id, _) = stream("beta");
-    let tamper = format!("DELETE FROM events WHERE aggregate_type = '{kind}' AND aggregate_id = '{id}' AND sequence = 4");
+    let tamper =
+        format!("DELETE FROM events WHERE aggregate_type = '{kind}' AND aggregate_id = '{id}' AND sequence = 4");
     let (held, report) = verify_rebuilt("deleted", &tamper, checkpoints).await;
     assert!(!held);
     let missing = findings(&report, "missing");
@@ -287,7 +290,8 @@ async fn two_swapped_events_are_found_reordered() {
 async fn a_truncated_stream_tail_is_found() {
     let checkpoints = fixture().await.checkpoints.clone();
     let (kind, id, last) = stream("alpha");
-    let tamper = format!("DELETE FROM events WHERE aggregate_type = '{kind}' AND aggregate_id = '{id}' AND sequence > 6");
+    let tamper =
+        format!("DELETE FROM events WHERE aggregate_type = '{kind}' AND aggregate_id = '{id}' AND sequence > 6");
     let (held, report) = verify_rebuilt("truncated", &tamper, checkpoints).await;
     assert!(!held);
     let truncated = findings(&report, "truncated_tail");
@@ -377,7 +381,8 @@ async fn checkpoints_are_served_to_the_orgs_auditor_and_a_re_signed_one_is_caugh
     assert_eq!((body.org.as_str(), body.number), ("acme", 1));
     assert_eq!(first["checkpoint"]["heads"], serde_json::to_value(&body.heads).unwrap());
     // Another org's auditor sees none of acme's; a reader without the scope is refused.
-    let other = get_json(&http, &stack, &issue_token(&stack, "globex", "audit:read"), "/v1/audit/checkpoints", &[]).await;
+    let other =
+        get_json(&http, &stack, &issue_token(&stack, "globex", "audit:read"), "/v1/audit/checkpoints", &[]).await;
     assert_eq!(other["checkpoints"], json!([]));
     let refused = http
         .get(format!("{}/v1/audit/checkpoints", stack.query_api))
@@ -411,12 +416,14 @@ async fn checkpoints_are_served_to_the_orgs_auditor_and_a_re_signed_one_is_caugh
     let mut forged = body.clone();
     forged.public_key = public_hex(&theirs);
     let forged = forged.sign(&theirs);
-    sqlx::query("UPDATE audit_checkpoints SET body = $1, signature = $2, published_at = NULL WHERE org = 'acme' AND number = 1")
-        .bind(&forged.body)
-        .bind(&forged.signature)
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE audit_checkpoints SET body = $1, signature = $2, published_at = NULL WHERE org = 'acme' AND number = 1",
+    )
+    .bind(&forged.body)
+    .bind(&forged.signature)
+    .execute(&pool)
+    .await
+    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (held, report) = verify();

@@ -64,14 +64,27 @@ async fn chat(http: &reqwest::Client, stack: &Stack, bot: &str, round: usize, vi
 }
 
 /// The leaderboard read model, per (platform, channel, user): (messages, points).
-async fn leaderboard(http: &reqwest::Client, stack: &Stack, reader: &str) -> BTreeMap<(String, String, String), (i64, i64)> {
+async fn leaderboard(
+    http: &reqwest::Client,
+    stack: &Stack,
+    reader: &str,
+) -> BTreeMap<(String, String, String), (i64, i64)> {
     let mut viewers = BTreeMap::new();
     for channel in ["alpha", "beta", "77"] {
-        let page =
-            get_json(http, stack, reader, &format!("/v1/channels/{channel}/leaderboard"), &[("window", "all"), ("limit", "100")])
-                .await;
+        let page = get_json(
+            http,
+            stack,
+            reader,
+            &format!("/v1/channels/{channel}/leaderboard"),
+            &[("window", "all"), ("limit", "100")],
+        )
+        .await;
         for entry in page["entries"].as_array().unwrap_or_else(|| panic!("{page}")) {
-            let key = (entry["platform"].as_str().unwrap().to_owned(), channel.to_owned(), entry["user_id"].as_str().unwrap().to_owned());
+            let key = (
+                entry["platform"].as_str().unwrap().to_owned(),
+                channel.to_owned(),
+                entry["user_id"].as_str().unwrap().to_owned(),
+            );
             viewers.insert(key, (entry["messages"].as_i64().unwrap(), entry["points"].as_i64().unwrap()));
         }
     }

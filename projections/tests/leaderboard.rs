@@ -322,7 +322,8 @@ async fn replay_rebuilds_the_live_model_and_the_model_as_of_an_instant(pool: PgP
     // rebuilt model goes live, and the runner carries on from it.
     drop(live);
     let cancel = CancellationToken::new();
-    let supervised = tokio::spawn(supervise(pool.clone(), kafka.clone(), SchemaIds::catalog(), Leaderboard, cancel.clone()));
+    let supervised =
+        tokio::spawn(supervise(pool.clone(), kafka.clone(), SchemaIds::catalog(), Leaderboard, cancel.clone()));
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !lock_held(&pool, "projection_leaderboard").await {
         assert!(std::time::Instant::now() < deadline, "the live runner never took its lock");

@@ -84,7 +84,12 @@ fn checkpoints(signer: &SigningKey, rounds: Vec<Vec<StreamHead>>) -> Vec<Checkpo
 }
 
 fn run(log: Vec<LogEnvelope>, checkpoints: Vec<CheckpointRecord>) -> VerifyReport {
-    verify(log.into_iter().map(EventRecord::Decoded), checkpoints, &key().verifying_key(), &BTreeSet::new())
+    verify(
+        log.into_iter().map(|e| EventRecord::Decoded(Box::new(e))),
+        checkpoints,
+        &key().verifying_key(),
+        &BTreeSet::new(),
+    )
 }
 
 /// Two streams, signed at 4 and at 8.
@@ -146,7 +151,8 @@ fn a_second_version_of_an_event_conflicts() {
 #[test]
 fn a_missing_event_a_reordering_a_truncation_and_a_missing_stream_are_named() {
     let (log, checkpoints) = signed();
-    let mut tampered: Vec<LogEnvelope> = log.into_iter().filter(|e| !(e.aggregate_id == "acme/a" && e.sequence == 3)).collect();
+    let mut tampered: Vec<LogEnvelope> =
+        log.into_iter().filter(|e| !(e.aggregate_id == "acme/a" && e.sequence == 3)).collect();
     tampered.retain(|e| e.aggregate_id == "acme/a");
     tampered.swap(4, 5); // a's 6 and 7
     tampered.retain(|e| e.sequence <= 7);
@@ -187,7 +193,8 @@ fn a_checkpoint_signed_by_another_key_or_dropped_is_found() {
 fn an_org_asked_for_with_no_checkpoint_is_a_finding() {
     let (log, _) = signed();
     let orgs = BTreeSet::from(["acme".to_owned()]);
-    let report = verify(log.into_iter().map(EventRecord::Decoded), Vec::new(), &key().verifying_key(), &orgs);
+    let report =
+        verify(log.into_iter().map(|e| EventRecord::Decoded(Box::new(e))), Vec::new(), &key().verifying_key(), &orgs);
     assert_eq!(report.findings, vec![Finding::MissingCheckpoint { org: "acme".to_owned(), number: 1 }]);
     assert_eq!(report.unvouched_events, 16);
 }

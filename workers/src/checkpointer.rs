@@ -193,7 +193,11 @@ pub async fn publish_pending(pool: &PgPool, producer: &FutureProducer) -> anyhow
     for (org, number, body, signature) in &pending {
         let value = SignedCheckpoint { body: body.clone(), signature: signature.clone() }.to_json();
         let record = FutureRecord::to(CHECKPOINT_TOPIC).key(org.as_str()).payload(&value);
-        producer.send(record, Duration::from_secs(30)).await.map_err(|(error, _)| error).context("publishing a checkpoint")?;
+        producer
+            .send(record, Duration::from_secs(30))
+            .await
+            .map_err(|(error, _)| error)
+            .context("publishing a checkpoint")?;
         sqlx::query("UPDATE audit_checkpoints SET published_at = now() WHERE org = $1 AND number = $2")
             .bind(org)
             .bind(number)

@@ -39,7 +39,9 @@ pub struct ExportArgs {
 pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     let instant = |flag: &str, raw: &Option<String>| {
         raw.as_deref()
-            .map(|raw| Timestamp::parse_rfc3339(raw).with_context(|| format!("--{flag} `{raw}` is not an RFC 3339 instant")))
+            .map(|raw| {
+                Timestamp::parse_rfc3339(raw).with_context(|| format!("--{flag} `{raw}` is not an RFC 3339 instant"))
+            })
             .transpose()
     };
     let mut aggregates = Vec::new();

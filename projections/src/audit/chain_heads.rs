@@ -26,6 +26,16 @@ pub(super) fn create_tables(s: &str) -> Vec<String> {
 
 type StreamKey = (&'static str, String);
 
+/// The new heads, column by column, for one `UNNEST` upsert.
+#[derive(Default)]
+struct HeadColumns {
+    aggregate_type: Vec<&'static str>,
+    aggregate_id: Vec<String>,
+    org: Vec<String>,
+    sequence: Vec<i64>,
+    chain: Vec<Vec<u8>>,
+}
+
 /// Extends the chains of the batch's streams by its events (the runtime
 /// hands over each event once, in stream order).
 pub(super) async fn extend(conn: &mut PgConnection, s: &str, events: &[LogEnvelope]) -> anyhow::Result<()> {
@@ -58,20 +68,20 @@ pub(super) async fn extend(conn: &mut PgConnection, s: &str, events: &[LogEnvelo
         let sequence = i64::try_from(envelope.sequence).context("sequence out of range")?;
         heads.insert(key, (envelope.metadata.org.to_string(), sequence, link(&before, envelope)));
     }
-    let mut columns: (Vec<&str>, Vec<String>, Vec<String>, Vec<i64>, Vec<Vec<u8>>) = Default::default();
+    let mut columns = HeadColumns::default();
     for ((aggregate_type, aggregate_id), (org, sequence, chain)) in heads {
-        columns.0.push(aggregate_type);
-        columns.1.push(aggregate_id);
-        columns.2.push(org);
-        columns.3.push(sequence);
-        columns.4.push(chain.to_vec());
+        columns.aggregate_type.push(aggregate_type);
+        columns.aggregate_id.push(aggregate_id);
+        columns.org.push(org);
+        columns.sequence.push(sequence);
+        columns.chain.push(chain.to_vec());
     }
     sqlx::query(&sql::upserting_chain_heads(s))
-        .bind(&columns.0)
-        .bind(&columns.1)
-        .bind(&columns.2)
-        .bind(&columns.3)
-        .bind(&columns.4)
+        .bind(&columns.aggregate_type)
+        .bind(&columns.aggregate_id)
+        .bind(&columns.org)
+        .bind(&columns.sequence)
+        .bind(&columns.chain)
         .execute(conn)
         .await
         .context("writing the chain heads")?;

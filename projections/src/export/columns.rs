@@ -80,7 +80,12 @@ impl Layout {
                 source: Source::Envelope(field.name.clone()),
             });
         }
-        columns.push(Column { name: "event_type".into(), kind: ColumnType::Text, required: true, source: Source::EventType });
+        columns.push(Column {
+            name: "event_type".into(),
+            kind: ColumnType::Text,
+            required: true,
+            source: Source::EventType,
+        });
         let Some(Schema::Union(events)) = payload_schema else {
             anyhow::bail!("the {kind} envelope has no union of payload records");
         };

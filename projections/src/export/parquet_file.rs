@@ -83,7 +83,8 @@ impl ParquetFile {
             let levels = (!spec.required).then_some(levels.as_slice());
             match spec.kind {
                 ColumnType::Long | ColumnType::Timestamp => {
-                    let values: Vec<i64> = cells.filter_map(|c| if let Cell::Long(n) = c { Some(*n) } else { None }).collect();
+                    let values: Vec<i64> =
+                        cells.filter_map(|c| if let Cell::Long(n) = c { Some(*n) } else { None }).collect();
                     column.typed::<Int64Type>().write_batch(&values, levels, None)?;
                 }
                 ColumnType::Boolean => {

@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use anyhow::Context;
-use serde::{Deserialize, Serialize};
 use super::{ExportFormat, ExportOptions};
 use crate::store_reader::StoreCursor;
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
 
 const FILE: &str = "_wavestack_export.json";
 

@@ -19,8 +19,9 @@ use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_domain::value::Timestamp;
 use wavestack_schemas::{Codec, SchemaIds};
 
-use crate::runtime::{SWAP_LOCK, 
+use crate::runtime::{
     check_schema_name, high_watermarks, live_schema, Projection, ProjectionRunner, ProjectionStore, RunnerConfig,
+    SWAP_LOCK,
 };
 
 mod from_store;

@@ -31,7 +31,9 @@ pub use wavestack_adapters::consumer::{dead_letter_topic, HEADER_ERROR, HEADER_S
 use wavestack_adapters::consumer::{is_transient, BatchReader, DeadLetters, Record};
 
 pub use schema_name::SchemaName;
-pub use store::{applied_sequence, applied_sequences, check_schema_name, read_model_missing, ProjectionStore, SWAP_LOCK};
+pub use store::{
+    applied_sequence, applied_sequences, check_schema_name, read_model_missing, ProjectionStore, SWAP_LOCK,
+};
 pub use wavestack_adapters::kafka::{Admit, ResumeGuard};
 
 /// A read model. `apply` gets only events not applied before, in log order

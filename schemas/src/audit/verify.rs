@@ -15,9 +15,14 @@ use crate::envelope::LogEnvelope;
 
 /// One record of an event topic, in the partition's order.
 pub enum EventRecord {
-    Decoded(LogEnvelope),
+    Decoded(Box<LogEnvelope>),
     /// The record is on the log but is no event of ours.
-    Undecodable { topic: String, partition: i32, offset: i64, error: String },
+    Undecodable {
+        topic: String,
+        partition: i32,
+        offset: i64,
+        error: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -72,11 +77,25 @@ pub enum Finding {
         through: u64,
     },
     /// A checkpoint record that the trusted key did not sign.
-    ForgedCheckpoint { org: Option<String>, number: Option<u64>, partition: i32, offset: i64, reason: String },
+    ForgedCheckpoint {
+        org: Option<String>,
+        number: Option<u64>,
+        partition: i32,
+        offset: i64,
+        reason: String,
+    },
     /// A checkpoint number with no signed checkpoint, though later ones
     /// exist (or, for an org asked for by name, none at all).
-    MissingCheckpoint { org: String, number: u64 },
-    Undecodable { topic: String, partition: i32, offset: i64, error: String },
+    MissingCheckpoint {
+        org: String,
+        number: u64,
+    },
+    Undecodable {
+        topic: String,
+        partition: i32,
+        offset: i64,
+        error: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,7 +141,7 @@ pub fn verify(
                     aggregate_type: envelope.event.kind().aggregate_type().to_owned(),
                     aggregate_id: envelope.aggregate_id.clone(),
                 };
-                streams.entry(stream.clone()).or_default().push(&stream, envelope, &mut findings);
+                streams.entry(stream.clone()).or_default().push(&stream, *envelope, &mut findings);
             }
             EventRecord::Decoded(_) => {}
             EventRecord::Undecodable { topic, partition, offset, error } => {
@@ -149,7 +168,8 @@ pub fn verify(
     let mut signed_through: BTreeMap<Stream, u64> = BTreeMap::new();
     for body in signed.values().flat_map(BTreeMap::values).map(|(body, _)| body) {
         for head in &body.heads {
-            let stream = Stream { aggregate_type: head.aggregate_type.clone(), aggregate_id: head.aggregate_id.clone() };
+            let stream =
+                Stream { aggregate_type: head.aggregate_type.clone(), aggregate_id: head.aggregate_id.clone() };
             let through = signed_through.entry(stream.clone()).or_default();
             *through = (*through).max(head.sequence);
             if failed.contains(&stream) {
@@ -184,7 +204,13 @@ pub fn verify(
     }
     let unvouched_events =
         chains.iter().map(|(stream, log)| log.last.saturating_sub(vouched.get(*stream).copied().unwrap_or(0))).sum();
-    VerifyReport { streams: streams.len(), events: event_count, checkpoints: checkpoint_count, unvouched_events, findings }
+    VerifyReport {
+        streams: streams.len(),
+        events: event_count,
+        checkpoints: checkpoint_count,
+        unvouched_events,
+        findings,
+    }
 }
 
 /// A stream's records by sequence, as the log gave them.

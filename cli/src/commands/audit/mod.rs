@@ -4,7 +4,7 @@ mod giveaway;
 mod keygen;
 mod verify;
 
-pub use giveaway::{audit_giveaway, GiveawayAudit, GiveawayArgs, LogFinding};
+pub use giveaway::{audit_giveaway, GiveawayArgs, GiveawayAudit, LogFinding};
 pub use keygen::KeygenArgs;
 pub use verify::{verify_log, VerifyArgs};
 

@@ -70,7 +70,7 @@ pub async fn verify_log(
         for record in records {
             let Some(value) = record.value else { continue };
             events.push(match codec.decode(&value) {
-                Ok(envelope) => EventRecord::Decoded(envelope),
+                Ok(envelope) => EventRecord::Decoded(Box::new(envelope)),
                 Err(error) => EventRecord::Undecodable {
                     topic: topic.clone(),
                     partition: record.partition,
