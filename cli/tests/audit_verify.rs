@@ -19,7 +19,7 @@ use ed25519_dalek::SigningKey;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::{json, Value};
 use sqlx::{Executor, PgPool};
-use support::{get_json, issue_token, post_json, start_with_env};
+use support::{get_json, issue_token, post_json, start_with_env, Stack};
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::kafka::{ensure_topics, read_topic, KafkaConfig, LocalBroker, LocalBrokerStorage};
@@ -67,6 +67,17 @@ async fn drop_database(admin: &PgPool, name: &str) {
 
 const CHANNELS: [&str; 3] = ["alpha", "beta", "gamma"];
 
+/// A stack whose checkpointer signs every second with the trusted key,
+/// kept in a file of its own (returned: it must outlive the stack's start).
+async fn start_signing(pool: &PgPool) -> (Stack, tempfile::TempDir) {
+    let key_dir = tempfile::tempdir().unwrap();
+    let key_file = key_dir.path().join("audit.key");
+    std::fs::write(&key_file, hex::encode(trusted_key().to_bytes())).unwrap();
+    let key_path = key_file.display().to_string();
+    let settings = [("WAVESTACK_AUDIT_KEY_FILE", key_path.as_str()), ("WAVESTACK_CHECKPOINT_INTERVAL_SECONDS", "1")];
+    (start_with_env(pool, "", &settings).await, key_dir)
+}
+
 /// Chat in three channels, signed by a checkpointer every second, until
 /// every stream's head is signed and published; then the stack is gone.
 async fn build_fixture() -> Fixture {
@@ -75,16 +86,7 @@ async fn build_fixture() -> Fixture {
     drop_database(&admin, &database).await;
     admin.execute(format!("CREATE DATABASE {database}").as_str()).await.unwrap();
     let pool = PgPool::connect(&url_of(&database)).await.unwrap();
-    let key_dir = tempfile::tempdir().unwrap();
-    let key_file = key_dir.path().join("audit.key");
-    std::fs::write(&key_file, hex::encode(trusted_key().to_bytes())).unwrap();
-    let key_path = key_file.display().to_string();
-    let stack = start_with_env(
-        &pool,
-        "",
-        &[("WAVESTACK_AUDIT_KEY_FILE", key_path.as_str()), ("WAVESTACK_CHECKPOINT_INTERVAL_SECONDS", "1")],
-    )
-    .await;
+    let (stack, _key_dir) = start_signing(&pool).await;
     let http = reqwest::Client::new();
     let bot = issue_token(&stack, "acme", "chat:write");
     // In rounds, so that checkpoints fall between the messages of a stream.
@@ -346,16 +348,7 @@ async fn a_checkpoint_re_signed_with_another_key_is_found_forged() {
 /// the database is published by the checkpointer and caught on the log.
 #[sqlx::test(migrations = false)]
 async fn checkpoints_are_served_to_the_orgs_auditor_and_a_re_signed_one_is_caught(pool: PgPool) {
-    let key_dir = tempfile::tempdir().unwrap();
-    let key_file = key_dir.path().join("audit.key");
-    std::fs::write(&key_file, hex::encode(trusted_key().to_bytes())).unwrap();
-    let key_path = key_file.display().to_string();
-    let stack = start_with_env(
-        &pool,
-        "",
-        &[("WAVESTACK_AUDIT_KEY_FILE", key_path.as_str()), ("WAVESTACK_CHECKPOINT_INTERVAL_SECONDS", "1")],
-    )
-    .await;
+    let (stack, _key_dir) = start_signing(&pool).await;
     let http = reqwest::Client::new();
     let bot = issue_token(&stack, "acme", "chat:write");
     let message = json!({"platform": "twitch", "channel": "delta", "user_id": "u1", "message_id": "d-1",

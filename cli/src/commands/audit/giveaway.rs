@@ -87,15 +87,7 @@ pub async fn run(args: GiveawayArgs) -> anyhow::Result<()> {
     let codec = Codec::with_schema_ids(&schema_ids(&args.kafka).await?)?;
     let topic = args.topic.clone().unwrap_or_else(|| AggregateKind::Giveaway.topic());
     let report = audit_giveaway(&kafka, &codec, &topic, &stream).await?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", text(&report));
-    }
-    if !report.holds() {
-        std::process::exit(1);
-    }
-    Ok(())
+    super::report(&report, args.json, text, report.holds())
 }
 
 /// Reads the stream's records from `topic` and audits them.

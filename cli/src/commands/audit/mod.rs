@@ -20,6 +20,20 @@ pub enum AuditCommand {
     Keygen(KeygenArgs),
 }
 
+/// Prints a report (JSON, or the text form) and exits 1 if it found
+/// anything: what every audit command ends with.
+fn report<R: serde::Serialize>(report: &R, json: bool, text: impl Fn(&R) -> String, holds: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        print!("{}", text(report));
+    }
+    if !holds {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
 pub async fn run(command: AuditCommand) -> anyhow::Result<()> {
     match command {
         AuditCommand::Giveaway(args) => giveaway::run(args).await,

@@ -44,15 +44,7 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<()> {
     let codec = Codec::with_schema_ids(&schema_ids(&args.kafka).await?)?;
     let orgs: BTreeSet<String> = args.orgs.iter().cloned().collect();
     let report = verify_log(&kafka, &codec, &trusted, &orgs).await?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", text(&report));
-    }
-    if !report.holds() {
-        std::process::exit(1);
-    }
-    Ok(())
+    super::report(&report, args.json, text, report.holds())
 }
 
 /// Reads the log and verifies it.
