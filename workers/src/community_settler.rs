@@ -8,7 +8,8 @@
 //! - `CodeRedeemed` (at a root): the verifier's accounts join, and the
 //!   root records them.
 //! - `AccountUnlinked` (at a root): the account becomes its own person.
-//! - `EntryPaid` (a viewer's stream): refunded unless the entry stands.
+//! - `EntryPaid` (a viewer's stream): refunded unless the entry stands,
+//!   once the API has had a few seconds to write it.
 //! - `GiveawayCancelled`: every price its entries paid goes back.
 
 use std::sync::Arc;
@@ -77,8 +78,10 @@ impl Handler for CommunitySettler {
             }
             LogEvent::Chat(ChatEvent::EntryPaid(paid)) => {
                 let payer = ChatStreamId::parse(&envelope.aggregate_id).map_err(|e| malformed(&envelope, e))?;
-                let metadata = settlement::metadata(NAME, &envelope)?;
                 let at = envelope.metadata.occurred_at;
+                // The entry is written right after the price: give it time.
+                settlement::after_the_api(at).await;
+                let metadata = settlement::metadata(NAME, &envelope)?;
                 community_settlement::settle_entry(bus, &payer, paid.giveaway_id, &paid.message_id, at, &metadata)
                     .await
                     .map_err(verdict)

@@ -3,7 +3,7 @@
 //! that a process killed between the two halves of a points move never
 //! mints or loses a point. A `PointsSent` is credited to its receiver; a
 //! `PointsSpent` is refunded unless its use was answered (a use never
-//! decided is settled as interrupted first). Both steps are exactly once,
+//! decided, a few seconds on, is settled as interrupted first). Both steps are exactly once,
 //! so the API's own fast path and a redelivery change nothing more.
 
 use std::sync::Arc;
@@ -52,6 +52,9 @@ impl Handler for PointsSettler {
                 points_settlement::credit_transfer(&self.bus, &stream, sent, at, &metadata).await.map_err(verdict)
             }
             ChatEvent::PointsSpent(spent) => {
+                // The use is answered right after the spend: give it time.
+                settlement::after_the_api(at).await;
+                let metadata = settlement::metadata("points-settler", &envelope)?;
                 points_settlement::settle_spend(&self.bus, &stream, spent, at, &metadata).await.map_err(verdict)
             }
             _ => Ok(()),

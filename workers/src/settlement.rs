@@ -8,6 +8,23 @@ use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{ActorId, Timestamp};
 use wavestack_schemas::LogEnvelope;
 
+/// How long after the first half of a move (a price paid, points spent)
+/// a settler waits before deciding the API never wrote the second half.
+/// The API writes it right after; a settler that read the first half
+/// first would abandon what was on its way, and the viewer's `!join` or
+/// `!command` would be refused for nothing. After a killed API the points
+/// still come back, a few seconds later.
+const API_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Waits until `API_GRACE` has passed since `at` (at once if it has).
+pub(crate) async fn after_the_api(at: Timestamp) {
+    let age = time::OffsetDateTime::now_utc() - at.as_datetime();
+    // A time ahead of this clock counts as just now.
+    if let Some(left) = API_GRACE.checked_sub(age.try_into().unwrap_or_default()) {
+        tokio::time::sleep(left).await;
+    }
+}
+
 /// A settler's command: its own actor, caused by the event it settles, in
 /// that event's org and correlation.
 pub(crate) fn metadata(settler: &str, envelope: &LogEnvelope) -> Result<EventMetadata, HandlerError> {
