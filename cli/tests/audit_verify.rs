@@ -83,7 +83,16 @@ async fn start_signing(pool: &PgPool) -> (Stack, tempfile::TempDir) {
 async fn build_fixture() -> Fixture {
     let database = format!("wavestack_audit_fixture_{}", std::process::id());
     let admin = admin().await;
-    drop_database(&admin, &database).await;
+    // A static is never dropped, so each run's fixture outlives its process:
+    // the next run clears what earlier ones left (one runs at a time).
+    let left: Vec<String> =
+        sqlx::query_scalar(r"SELECT datname::text FROM pg_database WHERE datname LIKE 'wavestack\_audit\_fixture\_%'")
+            .fetch_all(&admin)
+            .await
+            .unwrap();
+    for old in left {
+        drop_database(&admin, &old).await;
+    }
     admin.execute(format!("CREATE DATABASE {database}").as_str()).await.unwrap();
     let pool = PgPool::connect(&url_of(&database)).await.unwrap();
     let (stack, _key_dir) = start_signing(&pool).await;
