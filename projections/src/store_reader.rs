@@ -13,9 +13,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgConnection};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
-use wavestack_adapters::relay::{decode_event, envelope};
-use wavestack_domain::metadata::StoredMetadata;
-use wavestack_schemas::{AggregateKind, LogEnvelope};
+use wavestack_adapters::relay::StoredRow;
+use wavestack_schemas::LogEnvelope;
 
 /// Events per batch.
 pub(crate) const BATCH: usize = 50_000;
@@ -83,13 +82,17 @@ struct Row {
 
 impl Row {
     fn decode(&self) -> anyhow::Result<LogEnvelope> {
-        let context = || format!("decoding event {} ({} {})", self.event_id, self.aggregate_type, self.aggregate_id);
-        let kind = AggregateKind::from_aggregate_type(&self.aggregate_type)
-            .with_context(|| format!("event {} has an aggregate type with no topic", self.event_id))?;
-        let event = decode_event(kind, &mut serde_json::Deserializer::from_str(&self.payload)).with_context(context)?;
-        let stored: StoredMetadata<'_> = serde_json::from_str(&self.metadata).with_context(context)?;
-        let metadata = stored.checked().with_context(context)?;
-        envelope(self.event_id, &self.aggregate_id, self.sequence, &self.hash, metadata, event).with_context(context)
+        let row = StoredRow {
+            event_id: self.event_id,
+            aggregate_type: &self.aggregate_type,
+            aggregate_id: &self.aggregate_id,
+            sequence: self.sequence,
+            hash: &self.hash,
+        };
+        row.decode(
+            &mut serde_json::Deserializer::from_str(&self.payload),
+            &mut serde_json::Deserializer::from_str(&self.metadata),
+        )
     }
 }
 

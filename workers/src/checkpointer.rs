@@ -93,13 +93,19 @@ pub async fn sign_moved_heads(pool: &PgPool, config: &CheckpointerConfig) -> any
         return Ok(0);
     }
     let s = &config.schema;
+    // At most `max_heads` per org: a backlog is signed over several rounds,
+    // each reading only what it signs.
     let moved: Vec<MovedHead> = match sqlx::query_as(&format!(
-        "SELECT h.org, h.aggregate_type, h.aggregate_id, h.sequence, h.chain
-           FROM {s}.rm_chain_heads h
-           LEFT JOIN audit_signed_heads signed USING (aggregate_type, aggregate_id)
-          WHERE signed.sequence IS NULL OR h.sequence > signed.sequence
-          ORDER BY h.org, h.aggregate_type, h.aggregate_id"
+        "SELECT org, aggregate_type, aggregate_id, sequence, chain FROM (
+            SELECT h.org, h.aggregate_type, h.aggregate_id, h.sequence, h.chain,
+                   row_number() OVER (PARTITION BY h.org ORDER BY h.aggregate_type, h.aggregate_id) AS rank
+              FROM {s}.rm_chain_heads h
+              LEFT JOIN audit_signed_heads signed USING (aggregate_type, aggregate_id)
+             WHERE signed.sequence IS NULL OR h.sequence > signed.sequence) moved
+          WHERE rank <= $1
+          ORDER BY org, aggregate_type, aggregate_id"
     ))
+    .bind(config.max_heads as i64)
     .fetch_all(&mut *tx)
     .await
     {
@@ -109,8 +115,7 @@ pub async fn sign_moved_heads(pool: &PgPool, config: &CheckpointerConfig) -> any
         Err(error) => return Err(error).context("reading the moved chain heads"),
     };
     let mut signed = 0;
-    for org_heads in moved.chunk_by(|a, b| a.org == b.org) {
-        let heads = &org_heads[..org_heads.len().min(config.max_heads)];
+    for heads in moved.chunk_by(|a, b| a.org == b.org) {
         sign_one(&mut tx, config, &heads[0].org, heads).await?;
         signed += 1;
     }
@@ -159,15 +164,9 @@ async fn sign_one(
         .execute(&mut **tx)
         .await
         .context("storing a checkpoint")?;
-    let (types, ids, sequences): (Vec<&str>, Vec<&str>, Vec<i64>) = heads
-        .iter()
-        .map(|h| (h.aggregate_type.as_str(), h.aggregate_id.as_str(), h.sequence))
-        .fold(Default::default(), |(mut t, mut i, mut s), (a, b, c)| {
-            t.push(a);
-            i.push(b);
-            s.push(c);
-            (t, i, s)
-        });
+    let types: Vec<&str> = heads.iter().map(|h| h.aggregate_type.as_str()).collect();
+    let ids: Vec<&str> = heads.iter().map(|h| h.aggregate_id.as_str()).collect();
+    let sequences: Vec<i64> = heads.iter().map(|h| h.sequence).collect();
     sqlx::query(
         "INSERT INTO audit_signed_heads (aggregate_type, aggregate_id, sequence)
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[])

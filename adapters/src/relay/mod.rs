@@ -23,7 +23,7 @@ mod outbox;
 mod publisher;
 
 pub use checkpoint::Checkpoint;
-pub use outbox::{decode_event, envelope, OutboxEvent};
+pub use outbox::{decode_event, OutboxEvent, StoredRow};
 
 use std::time::{Duration, Instant};
 

@@ -1,10 +1,8 @@
-use std::collections::HashMap;
-
 use anyhow::{anyhow, Context};
 use serde::Deserialize;
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
-use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::metadata::StoredMetadata;
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
 use super::Checkpoint;
@@ -52,23 +50,56 @@ pub(crate) async fn fetch_after(
 }
 
 impl OutboxEvent {
-    pub fn kind(&self) -> anyhow::Result<AggregateKind> {
-        AggregateKind::from_aggregate_type(&self.aggregate_type).ok_or_else(|| {
-            anyhow!("event {} has an aggregate type with no topic: {}", self.event_id, self.aggregate_type)
-        })
-    }
-
     /// The event as it goes on the log. A row that does not decode is a bug
     /// in the writer, not bad input: the relay stops on it rather than skip
     /// an event every consumer would then miss.
     pub fn to_envelope(&self) -> anyhow::Result<LogEnvelope> {
-        let context = || format!("decoding event {} ({} {})", self.event_id, self.aggregate_type, self.event_type);
-        // Deserialize from the row's JSON in place: `&Value` is a
+        // Deserialized from the row's JSON in place: `&Value` is a
         // deserializer, so no per-event copy of the payload is made.
-        let event = decode_event(self.kind()?, &self.payload).with_context(context)?;
-        let map: HashMap<String, String> = Deserialize::deserialize(&self.metadata).with_context(context)?;
-        let metadata = EventMetadata::from_map(&map).with_context(context)?;
-        envelope(self.event_id, &self.aggregate_id, self.sequence, &self.hash, metadata, event).with_context(context)
+        let row = StoredRow {
+            event_id: self.event_id,
+            aggregate_type: &self.aggregate_type,
+            aggregate_id: &self.aggregate_id,
+            sequence: self.sequence,
+            hash: &self.hash,
+        };
+        row.decode(&self.payload, &self.metadata)
+    }
+}
+
+/// A row of `events` besides its payload and metadata: what the relay and
+/// the store's readers turn into the envelope the log carries.
+pub struct StoredRow<'a> {
+    pub event_id: Uuid,
+    pub aggregate_type: &'a str,
+    pub aggregate_id: &'a str,
+    pub sequence: i64,
+    pub hash: &'a [u8],
+}
+
+impl StoredRow<'_> {
+    /// The envelope, from the payload and metadata as any JSON
+    /// deserializers (the row's parsed values, or their text): the payload
+    /// straight into the aggregate's event type, the metadata borrowed.
+    pub fn decode<'de, P, M>(&self, payload: P, metadata: M) -> anyhow::Result<LogEnvelope>
+    where
+        P: serde::Deserializer<'de, Error = serde_json::Error>,
+        M: serde::Deserializer<'de, Error = serde_json::Error>,
+    {
+        let context = || format!("decoding event {} ({} {})", self.event_id, self.aggregate_type, self.aggregate_id);
+        let kind = AggregateKind::from_aggregate_type(self.aggregate_type).ok_or_else(|| {
+            anyhow!("event {} has an aggregate type with no topic: {}", self.event_id, self.aggregate_type)
+        })?;
+        let event = decode_event(kind, payload).with_context(context)?;
+        let stored = StoredMetadata::deserialize(metadata).with_context(context)?;
+        Ok(LogEnvelope {
+            event_id: self.event_id,
+            aggregate_id: self.aggregate_id.to_owned(),
+            sequence: u64::try_from(self.sequence).with_context(context)?,
+            hash: hex::encode(self.hash),
+            metadata: stored.checked().with_context(context)?,
+            event,
+        })
     }
 }
 
@@ -85,24 +116,5 @@ pub fn decode_event<'de, D: serde::Deserializer<'de>>(kind: AggregateKind, paylo
         AggregateKind::Poll => LogEvent::Poll(Deserialize::deserialize(payload)?),
         AggregateKind::Identity => LogEvent::Identity(Deserialize::deserialize(payload)?),
         AggregateKind::Team => LogEvent::Team(Deserialize::deserialize(payload)?),
-    })
-}
-
-/// The envelope of a decoded event and its row's other columns.
-pub fn envelope(
-    event_id: Uuid,
-    aggregate_id: &str,
-    sequence: i64,
-    hash: &[u8],
-    metadata: EventMetadata,
-    event: LogEvent,
-) -> anyhow::Result<LogEnvelope> {
-    Ok(LogEnvelope {
-        event_id,
-        aggregate_id: aggregate_id.to_owned(),
-        sequence: u64::try_from(sequence)?,
-        hash: hex::encode(hash),
-        metadata,
-        event,
     })
 }

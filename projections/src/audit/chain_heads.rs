@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use sqlx::PgConnection;
-use wavestack_schemas::audit::{link, ChainHash, GENESIS};
-use wavestack_schemas::LogEnvelope;
+use wavestack_schemas::audit::{link_with_payload, ChainHash, GENESIS};
+use wavestack_schemas::{AggregateKind, LogEnvelope};
 
 use super::sql;
 
@@ -37,44 +37,46 @@ struct HeadColumns {
 }
 
 /// Extends the chains of the batch's streams by its events (the runtime
-/// hands over each event once, in stream order).
-pub(super) async fn extend(conn: &mut PgConnection, s: &str, events: &[LogEnvelope]) -> anyhow::Result<()> {
-    let mut heads: HashMap<StreamKey, (String, i64, ChainHash)> = HashMap::new();
-    let keys: Vec<StreamKey> = {
-        let mut keys: Vec<StreamKey> =
-            events.iter().map(|e| (e.event.kind().aggregate_type(), e.aggregate_id.clone())).collect();
-        keys.sort();
-        keys.dedup();
-        keys
-    };
-    let (types, ids): (Vec<&str>, Vec<String>) = keys.iter().cloned().unzip();
+/// hands over each event once, in stream order); `payloads[i]` is
+/// `events[i]`'s `payload_json()`, which the event log made already.
+pub(super) async fn extend(
+    conn: &mut PgConnection,
+    s: &str,
+    events: &[LogEnvelope],
+    payloads: &[serde_json::Value],
+) -> anyhow::Result<()> {
+    let mut keys: Vec<StreamKey> = events.iter().map(key_of).collect();
+    keys.sort();
+    keys.dedup();
+    let (types, ids): (Vec<&str>, Vec<String>) = keys.into_iter().unzip();
     let stored: Vec<(String, String, Vec<u8>)> = sqlx::query_as(&sql::reading_chain_heads(s))
         .bind(&types)
         .bind(&ids)
         .fetch_all(&mut *conn)
         .await
         .context("reading the chain heads")?;
-    let mut previous: HashMap<(String, String), ChainHash> = HashMap::new();
+    // Each stream's chain so far: stored, then extended event by event.
+    let mut chains: HashMap<StreamKey, ChainHash> = HashMap::new();
     for (aggregate_type, aggregate_id, chain) in stored {
-        let chain: ChainHash = chain.try_into().map_err(|_| anyhow::anyhow!("a chain head is not 32 bytes"))?;
-        previous.insert((aggregate_type, aggregate_id), chain);
+        let kind = AggregateKind::from_aggregate_type(&aggregate_type)
+            .with_context(|| format!("a chain head of an unknown aggregate type `{aggregate_type}`"))?;
+        let chain = chain.try_into().map_err(|_| anyhow::anyhow!("a chain head is not 32 bytes"))?;
+        chains.insert((kind.aggregate_type(), aggregate_id), chain);
     }
-    for envelope in events {
-        let key: StreamKey = (envelope.event.kind().aggregate_type(), envelope.aggregate_id.clone());
-        let before = match heads.get(&key) {
-            Some((_, _, chain)) => *chain,
-            None => previous.get(&(key.0.to_owned(), key.1.clone())).copied().unwrap_or(GENESIS),
-        };
+    let mut moved: HashMap<StreamKey, (String, i64)> = HashMap::new();
+    for (envelope, payload) in events.iter().zip(payloads) {
+        let chain = chains.entry(key_of(envelope)).or_insert(GENESIS);
+        *chain = link_with_payload(chain, envelope, payload);
         let sequence = i64::try_from(envelope.sequence).context("sequence out of range")?;
-        heads.insert(key, (envelope.metadata.org.to_string(), sequence, link(&before, envelope)));
+        moved.insert(key_of(envelope), (envelope.metadata.org.to_string(), sequence));
     }
     let mut columns = HeadColumns::default();
-    for ((aggregate_type, aggregate_id), (org, sequence, chain)) in heads {
-        columns.aggregate_type.push(aggregate_type);
-        columns.aggregate_id.push(aggregate_id);
+    for (key, (org, sequence)) in moved {
+        columns.chain.push(chains[&key].to_vec());
+        columns.aggregate_type.push(key.0);
+        columns.aggregate_id.push(key.1);
         columns.org.push(org);
         columns.sequence.push(sequence);
-        columns.chain.push(chain.to_vec());
     }
     sqlx::query(&sql::upserting_chain_heads(s))
         .bind(&columns.aggregate_type)
@@ -86,4 +88,8 @@ pub(super) async fn extend(conn: &mut PgConnection, s: &str, events: &[LogEnvelo
         .await
         .context("writing the chain heads")?;
     Ok(())
+}
+
+fn key_of(envelope: &LogEnvelope) -> StreamKey {
+    (envelope.event.kind().aggregate_type(), envelope.aggregate_id.clone())
 }

@@ -76,7 +76,7 @@ impl Projection for Audit {
             .execute(&mut *conn)
             .await
             .context("appending to rm_event_log")?;
-        chain_heads::extend(conn, s, events).await
+        chain_heads::extend(conn, s, events, &rows.payload).await
     }
 }
 

@@ -125,12 +125,13 @@ impl Layout {
                 envelope_fields.insert(name, value);
             }
         }
+        // Each field feeds one column: its value is moved into the cell.
         self.columns
             .iter()
             .map(|column| match &column.source {
                 Source::EventType => Cell::Text(envelope.event.name().to_owned()),
-                Source::Envelope(name) => envelope_fields.get(name).map_or(Cell::Null, |v| cell(column.kind, v)),
-                Source::Payload(name) => payload_fields.get(name).map_or(Cell::Null, |v| cell(column.kind, v)),
+                Source::Envelope(name) => envelope_fields.remove(name).map_or(Cell::Null, |v| cell(column.kind, v)),
+                Source::Payload(name) => payload_fields.remove(name).map_or(Cell::Null, |v| cell(column.kind, v)),
             })
             .collect()
     }
@@ -169,45 +170,26 @@ fn unwrap_union(value: Value) -> Value {
     }
 }
 
-fn cell(kind: ColumnType, value: &Value) -> Cell {
-    let value = match value {
-        Value::Union(_, inner) => inner.as_ref(),
-        other => other,
-    };
-    match (kind, value) {
+fn cell(kind: ColumnType, value: Value) -> Cell {
+    match (kind, unwrap_union(value)) {
         (_, Value::Null) => Cell::Null,
-        (ColumnType::Json, value) => Cell::Text(json(value).to_string()),
-        (_, Value::Long(n) | Value::TimestampMicros(n)) => Cell::Long(*n),
+        (ColumnType::Json, value) => json_text(value),
+        (_, Value::Long(n) | Value::TimestampMicros(n)) => Cell::Long(n),
         (_, Value::TimestampMillis(n)) => Cell::Long(n * 1000),
-        (_, Value::Int(n)) => Cell::Long(i64::from(*n)),
-        (_, Value::Boolean(b)) => Cell::Boolean(*b),
-        (_, Value::Double(d)) => Cell::Double(*d),
-        (_, Value::Float(f)) => Cell::Double(f64::from(*f)),
-        (_, Value::String(s) | Value::Enum(_, s)) => Cell::Text(s.clone()),
+        (_, Value::Int(n)) => Cell::Long(i64::from(n)),
+        (_, Value::Boolean(b)) => Cell::Boolean(b),
+        (_, Value::Double(d)) => Cell::Double(d),
+        (_, Value::Float(f)) => Cell::Double(f64::from(f)),
+        (_, Value::String(s) | Value::Enum(_, s)) => Cell::Text(s),
         (_, Value::Uuid(u)) => Cell::Text(u.to_string()),
-        (_, other) => Cell::Text(json(other).to_string()),
+        (_, other) => json_text(other),
     }
 }
 
-/// An Avro value as JSON, as the columns of JSON type hold it.
-fn json(value: &Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match value {
-        Value::Null => J::Null,
-        Value::Boolean(b) => J::Bool(*b),
-        Value::Int(n) => J::from(*n),
-        Value::Long(n) | Value::TimestampMicros(n) | Value::TimestampMillis(n) => J::from(*n),
-        Value::Float(f) => J::from(f64::from(*f)),
-        Value::Double(d) => J::from(*d),
-        Value::String(s) | Value::Enum(_, s) => J::String(s.clone()),
-        Value::Uuid(u) => J::String(u.to_string()),
-        Value::Bytes(b) | Value::Fixed(_, b) => J::String(hex::encode(b)),
-        Value::Union(_, inner) => json(inner),
-        Value::Array(items) => J::Array(items.iter().map(json).collect()),
-        Value::Map(map) => J::Object(map.iter().map(|(k, v)| (k.clone(), json(v))).collect()),
-        Value::Record(fields) => J::Object(fields.iter().map(|(k, v)| (k.clone(), json(v))).collect()),
-        other => J::String(format!("{other:?}")),
-    }
+/// A value as JSON text, as apache-avro converts it (a non-finite float,
+/// which JSON cannot hold, is null).
+fn json_text(value: Value) -> Cell {
+    serde_json::Value::try_from(value).map_or(Cell::Null, |json| Cell::Text(json.to_string()))
 }
 
 #[cfg(test)]

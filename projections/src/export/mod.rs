@@ -17,6 +17,7 @@ pub mod columns;
 mod parquet_file;
 mod state;
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -85,26 +86,26 @@ struct Partitions {
 impl Partitions {
     fn write(&mut self, envelope: &LogEnvelope) -> anyhow::Result<()> {
         let kind = envelope.event.kind();
-        let date = envelope.metadata.occurred_at.as_datetime().date().to_string();
-        let dir = |format: &str| -> PathBuf {
-            self.out.join(format).join(kind.aggregate_type()).join(format!("date={date}"))
+        let key = (kind, envelope.metadata.occurred_at.as_datetime().date().to_string());
+        // `<out>/<format>/<aggregate>/date=<day>/<part>.<format>`
+        let path = |format: &str| -> PathBuf {
+            let dir = self.out.join(format).join(kind.aggregate_type()).join(format!("date={}", key.1));
+            dir.join(format!("{}.{format}", self.part))
         };
         if self.formats.contains(&ExportFormat::Parquet) {
-            let key = (kind, date.clone());
-            if !self.parquet.contains_key(&key) {
-                let path = dir("parquet").join(format!("{}.parquet", self.part));
-                self.parquet.insert(key.clone(), parquet_file::ParquetFile::create(self.layouts[&kind].clone(), path)?);
-            }
-            let row = self.layouts[&kind].row(envelope);
-            self.parquet.get_mut(&key).expect("created above").push(row)?;
+            let layout = &self.layouts[&kind];
+            let file = match self.parquet.entry(key.clone()) {
+                Entry::Occupied(file) => file.into_mut(),
+                Entry::Vacant(slot) => slot.insert(parquet_file::ParquetFile::create(layout.clone(), path("parquet"))?),
+            };
+            file.push(layout.row(envelope))?;
         }
         if self.formats.contains(&ExportFormat::Avro) {
-            let key = (kind, date.clone());
-            if !self.avro.contains_key(&key) {
-                let path = dir("avro").join(format!("{}.avro", self.part));
-                self.avro.insert(key.clone(), avro_file::AvroFile::create(kind, path)?);
-            }
-            self.avro.get_mut(&key).expect("created above").push(envelope)?;
+            let file = match self.avro.entry(key.clone()) {
+                Entry::Occupied(file) => file.into_mut(),
+                Entry::Vacant(slot) => slot.insert(avro_file::AvroFile::create(kind, path("avro"))?),
+            };
+            file.push(envelope)?;
         }
         Ok(())
     }

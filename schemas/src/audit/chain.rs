@@ -43,10 +43,16 @@ pub const GENESIS: ChainHash = [0; 32];
 
 /// `chain(n)` from `chain(n-1)` and event n.
 pub fn link(previous: &ChainHash, envelope: &LogEnvelope) -> ChainHash {
+    link_with_payload(previous, envelope, &envelope.event.payload_json())
+}
+
+/// As `link`, with the event's `payload_json()` already at hand (the audit
+/// projection stores it too, and makes it once).
+pub fn link_with_payload(previous: &ChainHash, envelope: &LogEnvelope, payload: &serde_json::Value) -> ChainHash {
     let mut hash = Sha256::new();
     hash.update(TAG);
     hash.update(previous);
-    for field in canonical_fields(envelope) {
+    for field in fields_with_payload(envelope, payload) {
         hash.update((field.len() as u32).to_be_bytes());
         hash.update(field.as_bytes());
     }
@@ -55,6 +61,10 @@ pub fn link(previous: &ChainHash, envelope: &LogEnvelope) -> ChainHash {
 
 /// The eight fields of the encoding, in their order.
 pub fn canonical_fields(envelope: &LogEnvelope) -> [String; 8] {
+    fields_with_payload(envelope, &envelope.event.payload_json())
+}
+
+fn fields_with_payload(envelope: &LogEnvelope, payload: &serde_json::Value) -> [String; 8] {
     let m = &envelope.metadata;
     let metadata = serde_json::json!({
         "actor": m.actor.as_str(),
@@ -71,7 +81,7 @@ pub fn canonical_fields(envelope: &LogEnvelope) -> [String; 8] {
         envelope.event.name().to_owned(),
         m.occurred_at.unix_micros().to_string(),
         metadata.to_string(),
-        envelope.event.payload_json().to_string(),
+        payload.to_string(),
     ]
 }
 

@@ -7,6 +7,6 @@ pub mod chain;
 pub mod checkpoint;
 pub mod verify;
 
-pub use chain::{link, ChainHash, GENESIS};
+pub use chain::{link, link_with_payload, ChainHash, GENESIS};
 pub use checkpoint::{CheckpointBody, CheckpointRejected, SignedCheckpoint, StreamHead, CHECKPOINT_TOPIC};
 pub use verify::{verify, CheckpointRecord, EventRecord, Finding, Stream, VerifyReport};
