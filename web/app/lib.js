@@ -173,7 +173,9 @@ export function live(channels, onChange) {
     };
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
-      if (message.type !== 'subscribed' && message.type !== 'authenticated' && message.type !== 'error') onChange(message);
+      // `subscribed` too: what changed before the socket was there (a page
+      // read before it connected, or while it was away) is read afresh.
+      if (message.type !== 'authenticated' && message.type !== 'error') onChange(message);
     };
     socket.onclose = () => {
       clearInterval(renew);

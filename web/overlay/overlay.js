@@ -103,16 +103,16 @@ async function connect() {
   socket.onopen = () => (retry = 500);
   socket.onmessage = async (event) => {
     const message = JSON.parse(event.data);
-    if (message.type === 'subscribed') {
-      subscribed = true;
-      render(snapshot);
-    } else if (message.type === 'resync') {
+    if (message.type === 'subscribed' || message.type === 'resync') {
+      // Subscribed: the state read before the socket was there may miss
+      // what changed meanwhile; read after it, nothing is missed.
+      if (message.type === 'subscribed') subscribed = true;
       const fresh = await state().catch(() => null);
       if (fresh) {
         snapshot = fresh;
         if (fresh.messages) chat.splice(0, chat.length, ...fresh.messages);
-        render(snapshot);
       }
+      render(snapshot);
     } else if (message.type === 'chat') {
       chat.push(message.changes);
       if (chat.length > 100) chat.shift();
