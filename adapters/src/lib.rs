@@ -5,13 +5,11 @@
 pub mod auth;
 pub mod command_bus;
 pub mod community_secrets;
-pub mod community_settlement;
 pub mod consumer;
 pub mod http;
 pub mod idempotency;
 pub mod kafka;
 pub mod media;
-pub mod points_settlement;
 pub mod postgres;
 pub mod publishers;
 pub mod registry;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use wavestack_adapters::command_bus::CommandError;
 use wavestack_adapters::http::ApiError;
+use wavestack_app::community::{Failure, Refusal as FailureKind};
 use wavestack_domain::channel::ChannelError;
 use wavestack_domain::chat::ChatError;
 use wavestack_domain::chat_command::CommandUseError;
@@ -85,5 +86,26 @@ pub(crate) fn command_error<E: Refusal>(error: CommandError<E>) -> ApiError {
             tracing::error!(error = %wavestack_adapters::error_chain(&error), "event store failed");
             ApiError::unavailable("the event store is unavailable; retry")
         }
+    }
+}
+
+/// A community step's failure: a refusal as its status, with the field at
+/// fault; a broken store as an opaque 500.
+pub(crate) fn failure_error(failure: Failure) -> ApiError {
+    match failure {
+        Failure::Refused { kind, code, field, message } => {
+            let status = match kind {
+                FailureKind::NotFound => StatusCode::NOT_FOUND,
+                FailureKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+                FailureKind::Conflict => StatusCode::CONFLICT,
+                FailureKind::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            };
+            let error = ApiError::new(status, code, message);
+            match field {
+                Some(field) => error.with_field(field),
+                None => error,
+            }
+        }
+        Failure::Broken(error) => ApiError::internal(error),
     }
 }

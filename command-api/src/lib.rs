@@ -7,12 +7,11 @@
 //! rate limit (per caller and org) → per route: scope → idempotency →
 //! handler.
 
-mod brain;
 mod command_error;
-mod community;
 mod edge;
 mod idempotency;
 mod routes;
+mod said;
 mod state;
 mod token_gate;
 

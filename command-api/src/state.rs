@@ -5,14 +5,14 @@ use std::sync::Arc;
 use sqlx::PgPool;
 use wavestack_adapters::auth::{ClientRegistry, Tokens};
 use wavestack_adapters::command_bus::CommandBus;
-use wavestack_adapters::community_secrets::{GiveawaySeeds, LinkCodes};
 use wavestack_adapters::idempotency::IdempotencyStore;
 use wavestack_adapters::media::{RenderQuota, SourcePolicy};
 use wavestack_adapters::publishers::ConfiguredTargets;
 
 use wavestack_adapters::http::{LoadLimits, LoadShedder, RateLimiter, RateLimits, Readiness};
 
-use crate::brain::RulesCache;
+use wavestack_app::App;
+
 use crate::token_gate::{TokenGate, TokenLimits};
 
 /// Stated limits of the API; the README lists them.
@@ -64,12 +64,8 @@ pub struct AppState {
     pub(crate) rate_limiter: Arc<RateLimiter>,
     pub(crate) shedder: LoadShedder,
     pub(crate) token_gate: Arc<TokenGate>,
-    /// Each channel's filters, compiled once per settings version.
-    pub(crate) moderation_rules: Arc<RulesCache>,
-    /// Giveaway seeds until their draw.
-    pub(crate) seeds: GiveawaySeeds,
-    /// The key link codes are digested with.
-    pub(crate) link_codes: LinkCodes,
+    /// The bot's use cases, on the same bus.
+    pub app: App,
     /// What `/ready` checks: Postgres, and the pipeline once `with_readiness` says where it is.
     pub readiness: Readiness,
 }
@@ -85,8 +81,7 @@ impl AppState {
     ) -> Self {
         Self {
             idempotency: IdempotencyStore::new(pool.clone()),
-            seeds: GiveawaySeeds::new(pool.clone()),
-            link_codes: LinkCodes::new(pool.clone()),
+            app: App::new(pool.clone(), bus.clone()),
             readiness: Readiness::new(pool.clone()),
             pool,
             bus,
@@ -97,7 +92,6 @@ impl AppState {
             rate_limiter: Arc::new(RateLimiter::new(rate_limits)),
             shedder: LoadShedder::new(LoadLimits::default()),
             token_gate: Arc::new(TokenGate::new(TokenLimits::default())),
-            moderation_rules: Arc::new(RulesCache::default()),
         }
     }
 

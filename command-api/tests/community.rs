@@ -318,7 +318,7 @@ async fn a_price_paid_for_an_entry_that_never_arrived_is_refunded_once_and_the_e
     pool: sqlx::PgPool,
 ) {
     use wavestack_adapters::command_bus::{CommandBus, Policies};
-    use wavestack_adapters::community_settlement::settle_entry;
+    use wavestack_app::settlement::community::settle_entry;
     use wavestack_domain::chat::{ChatCommand, PointsRequest, ReceiveChatMessage, Viewer};
     use wavestack_domain::giveaway::{EnterGiveaway, GiveawayCommand, GiveawayError};
     use wavestack_domain::metadata::EventMetadata;

@@ -15,7 +15,7 @@
 use std::sync::Arc;
 
 use wavestack_adapters::command_bus::CommandBus;
-use wavestack_adapters::community_settlement::{self, CommunityError};
+use wavestack_app::settlement::community::{self as community_settlement, CommunityError};
 use wavestack_adapters::consumer::group::{GroupConfig, Handler, HandlerError};
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::giveaway::GiveawayEvent;

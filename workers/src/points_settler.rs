@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use wavestack_adapters::command_bus::CommandBus;
 use wavestack_adapters::consumer::group::{GroupConfig, Handler, HandlerError};
-use wavestack_adapters::points_settlement::{self, SettlementError};
+use wavestack_app::settlement::points::{self as points_settlement, SettlementError};
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::value::ChatStreamId;
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};

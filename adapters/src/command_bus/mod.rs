@@ -398,6 +398,12 @@ pub struct CommandBus {
     pub team: AggregateBus<TeamState>,
 }
 
+impl std::fmt::Debug for CommandBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandBus").finish_non_exhaustive()
+    }
+}
+
 /// Deployment-wide rules. Points are the channel's own (its settings).
 #[derive(Debug, Clone, Default)]
 pub struct Policies {

@@ -17,7 +17,7 @@ use wavestack_domain::value::{
 };
 
 use crate::command_error::command_error;
-use crate::community::announce::{announce, AnnounceError, Announcement};
+use wavestack_app::community::announce::{announce, AnnounceError, Announcement};
 use crate::edge::{field, now, AcceptedBody, AcceptedResponse, Caller};
 use crate::state::AppState;
 
@@ -362,7 +362,7 @@ pub(crate) async fn say(
     let channel = ChannelRef::new(platform, channel);
     let said =
         Announcement { channel: &channel, key: "dashboard.say", command: "say", text: text.to_string(), at: now() };
-    let accepted = announce(&state, &caller.metadata, said).await.map_err(|error| match error {
+    let accepted = announce(&state.app, &caller.metadata, said).await.map_err(|error| match error {
         AnnounceError::Value { field, error } => ApiError::invalid_value(field, &error),
         AnnounceError::Store(error) => command_error(error),
     })?;

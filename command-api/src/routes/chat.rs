@@ -23,8 +23,12 @@ use wavestack_domain::value::{
 /// Most emotes a message can report: one per character of the longest text.
 const MAX_EMOTES: u32 = 500;
 
-use crate::brain::{self, Action, Heard, Reply, Whisper};
+use wavestack_api_types::chat::{Action, Reply, Whisper};
+use wavestack_app::chat::{self as brain, Heard};
+
+use crate::command_error::command_error;
 use crate::edge::{field, now, AcceptedBody, Caller};
+use crate::said;
 use crate::idempotency::NotFinal;
 use crate::state::AppState;
 
@@ -85,14 +89,12 @@ pub(crate) async fn post_messages(
         }
         single => {
             let command = parse(from_value(single, "")?, "")?;
-            let heard = brain::hear(&state, &metadata, vec![command]).await.pop();
-            let heard = heard.ok_or_else(|| ApiError::internal(anyhow::anyhow!("a message without an outcome")))??;
-            let body = HeardBody {
-                accepted: AcceptedBody::from(heard.accepted),
-                replies: heard.replies,
-                actions: heard.actions,
-                whispers: heard.whispers,
-            };
+            let heard = brain::hear(&state.app, &metadata, vec![command]).await.map_err(command_error)?.pop();
+            let heard = heard.ok_or_else(|| ApiError::internal(anyhow::anyhow!("a message without an outcome")))?;
+            let heard = heard.map_err(command_error)?;
+            let accepted = AcceptedBody::from(heard.accepted.clone());
+            let (replies, actions, whispers) = said::heard(heard);
+            let body = HeardBody { accepted, replies, actions, whispers };
             Ok((StatusCode::ACCEPTED, Json(body)).into_response())
         }
     }
@@ -182,8 +184,19 @@ async fn batch(
         }
     }
     // One write for the whole batch; each viewer's messages in the batch's order.
-    for (index, heard) in indices.into_iter().zip(brain::hear(state, metadata, messages).await) {
-        results[index] = Some(outcome(heard));
+    match brain::hear(&state.app, metadata, messages).await {
+        Ok(heard) => {
+            for (index, heard) in indices.into_iter().zip(heard) {
+                results[index] = Some(outcome(heard.map_err(command_error)));
+            }
+        }
+        // The channel's settings could not be read: nothing was written.
+        Err(error) => {
+            let error = command_error(error);
+            for index in indices {
+                results[index] = Some(MessageResult::Failed { error: (*error.body).clone() });
+            }
+        }
     }
     let results: Vec<MessageResult> = results.into_iter().map(|r| r.expect("every message has a result")).collect();
     let count = |f: fn(&MessageResult) -> bool| results.iter().filter(|r| f(r)).count();
@@ -206,7 +219,9 @@ async fn batch(
 
 fn outcome(heard: Result<Heard, ApiError>) -> MessageResult {
     match heard {
-        Ok(Heard { accepted, replies, actions, whispers }) => {
+        Ok(heard) => {
+            let accepted = heard.accepted.clone();
+            let (replies, actions, whispers) = said::heard(heard);
             let fields = AcceptedFields {
                 aggregate_id: accepted.aggregate_id,
                 sequence: accepted.sequence,

@@ -13,7 +13,9 @@ use wavestack_domain::giveaway::{GiveawayEvent, GiveawayRules, GiveawayState};
 use wavestack_domain::poll::{OpenPoll, PollState};
 use wavestack_domain::value::{Account, ChannelRef, CommandName, GiveawayId, PollId, UserLevel};
 
-use crate::community::{giveaways, links, polls};
+use wavestack_app::community::{giveaways, links, polls};
+
+use crate::command_error::failure_error;
 use crate::edge::{field, now, optional_timestamp, Caller};
 use crate::state::AppState;
 
@@ -123,7 +125,7 @@ pub(crate) async fn open_giveaway(
         closes_at: optional_timestamp("closes_at", body.closes_at.as_deref())?,
     };
     let opening = giveaways::Opening { title: body.title, channels: channels(body.channels)?, rules, at: now() };
-    let done = giveaways::open(&state, &caller.metadata, opening).await.map_err(|f| f.into_api())?;
+    let done = giveaways::open(&state.app, &caller.metadata, opening).await.map_err(failure_error)?;
     Ok(accepted(giveaway_body(&caller, done)))
 }
 
@@ -134,7 +136,7 @@ pub(crate) async fn close_giveaway(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let done = giveaways::close(&state, &caller.metadata, giveaway_id(&id)?, now()).await.map_err(|f| f.into_api())?;
+    let done = giveaways::close(&state.app, &caller.metadata, giveaway_id(&id)?, now()).await.map_err(failure_error)?;
     Ok(accepted(giveaway_body(&caller, done)))
 }
 
@@ -155,9 +157,9 @@ pub(crate) async fn draw_giveaway(
     ValidJson(body): ValidJson<DrawBody>,
 ) -> Result<Response, ApiError> {
     let id = giveaway_id(&id)?;
-    let done = giveaways::draw(&state, &caller.metadata, id, body.count.unwrap_or(1), now(), None)
+    let done = giveaways::draw(&state.app, &caller.metadata, id, body.count.unwrap_or(1), now(), None)
         .await
-        .map_err(|f| f.into_api())?;
+        .map_err(failure_error)?;
     Ok(accepted(giveaway_body(&caller, done)))
 }
 
@@ -178,7 +180,7 @@ pub(crate) async fn redraw_giveaway(
 ) -> Result<Response, ApiError> {
     let id = giveaway_id(&id)?;
     let replace = field("replace", Account::parse(&body.replace))?;
-    let done = giveaways::redraw(&state, &caller.metadata, id, replace, now(), None).await.map_err(|f| f.into_api())?;
+    let done = giveaways::redraw(&state.app, &caller.metadata, id, replace, now(), None).await.map_err(failure_error)?;
     Ok(accepted(giveaway_body(&caller, done)))
 }
 
@@ -190,7 +192,7 @@ pub(crate) async fn cancel_giveaway(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let done = giveaways::cancel(&state, &caller.metadata, giveaway_id(&id)?, now()).await.map_err(|f| f.into_api())?;
+    let done = giveaways::cancel(&state.app, &caller.metadata, giveaway_id(&id)?, now()).await.map_err(failure_error)?;
     Ok(accepted(giveaway_body(&caller, done)))
 }
 
@@ -252,7 +254,7 @@ pub(crate) async fn open_poll(
         allow_change: body.allow_change,
         at: now(),
     };
-    let done = polls::open(&state, &caller.metadata, open).await.map_err(|f| f.into_api())?;
+    let done = polls::open(&state.app, &caller.metadata, open).await.map_err(failure_error)?;
     Ok(accepted(poll_body(&caller, done)))
 }
 
@@ -264,7 +266,7 @@ pub(crate) async fn close_poll(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let done = polls::close(&state, &caller.metadata, poll_id(&id)?, now(), None).await.map_err(|f| f.into_api())?;
+    let done = polls::close(&state.app, &caller.metadata, poll_id(&id)?, now(), None).await.map_err(failure_error)?;
     Ok(accepted(poll_body(&caller, done)))
 }
 
@@ -275,7 +277,7 @@ pub(crate) async fn cancel_poll(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let done = polls::cancel(&state, &caller.metadata, poll_id(&id)?, now()).await.map_err(|f| f.into_api())?;
+    let done = polls::cancel(&state.app, &caller.metadata, poll_id(&id)?, now()).await.map_err(failure_error)?;
     Ok(accepted(poll_body(&caller, done)))
 }
 
@@ -295,6 +297,8 @@ pub(crate) async fn unlink(
     Path(account): Path<String>,
 ) -> Result<Response, ApiError> {
     let account = Account::parse(&account).map_err(|_| ApiError::not_found("there is no such account"))?;
-    let unlinked = links::unlink(&state, &caller.metadata, &account, now()).await.map_err(|f| f.into_api())?;
+    let root = state.app.person_of(&caller.metadata.org, &account).await.map_err(ApiError::internal)?;
+    let unlinked =
+        links::unlink(&state.app, &caller.metadata, &account, &root, now()).await.map_err(failure_error)?;
     Ok(accepted(UnlinkedBody { unlinked: unlinked.iter().map(ToString::to_string).collect() }))
 }

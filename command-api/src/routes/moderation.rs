@@ -14,7 +14,8 @@ use wavestack_domain::moderation::{ActionKind, Escalation, FilterKind, FilterRul
 use wavestack_domain::value::{PlatformUserId, UserLevel};
 
 use super::channels::{change, channel_at, stream, ChannelPath};
-use crate::brain::{moderators, Action};
+use wavestack_api_types::chat::Action;
+use wavestack_app::moderation as moderators;
 use crate::command_error::command_error;
 use crate::edge::{field, now, AcceptedBody, AcceptedResponse, Caller};
 use crate::state::AppState;
@@ -250,7 +251,7 @@ pub(crate) async fn moderate(
     }
     let request =
         moderators::Request { action, seconds: body.seconds, reason: body.reason, message_id: None, at: now() };
-    let acted = moderators::act(&state, &caller.metadata, &viewer, request).await.map_err(command_error)?;
-    let body = ModeratedBody { accepted: AcceptedBody::from(acted.written.accepted), actions: acted.actions };
+    let acted = moderators::act(&state.app, &caller.metadata, &viewer, request).await.map_err(command_error)?;
+    let body = ModeratedBody { accepted: AcceptedBody::from(acted.written.accepted), actions: crate::said::actions(acted.actions) };
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }

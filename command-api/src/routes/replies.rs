@@ -22,7 +22,8 @@ use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::chat_command::CommandUseEvent;
 use wavestack_domain::value::ChatStreamId;
 
-use crate::brain::{action_of, Action, MODERATION_REPLY};
+use wavestack_api_types::chat::Action;
+use wavestack_app::chat::{action_of, MODERATION_REPLY};
 
 use crate::edge::Caller;
 use crate::state::AppState;
@@ -177,7 +178,7 @@ async fn read_after(
                     }));
                 }
             }
-            if let Some(action) = action_of(&stream, &event) {
+            if let Some(action) = action_of(&stream, &event).map(crate::said::action) {
                 items.push(FeedItem::Action(FeedAction { kind: "action", cursor: cursor.to_string(), action }));
             }
             continue;

@@ -15,7 +15,7 @@ mod query;
 mod sql;
 
 pub use chat_box::ChatLine;
-pub use query::{person_of, read, read_org, Entry, PersonEntry, Window};
+pub use query::{person_of, read, read_org, viewer_named, Entry, PersonEntry, Window};
 
 use std::collections::HashMap;
 

@@ -121,3 +121,30 @@ pub async fn person_of(pool: &PgPool, schema: &str, org: &str, account: &str) ->
     }
     Ok((person, accounts))
 }
+
+/// The user id of the channel's viewer whose latest display name is
+/// `name` (any case, without `@`), the most recently seen first; `None`
+/// when nobody of that name has chatted there (or the projection has not
+/// started yet).
+pub async fn viewer_named(
+    pool: &PgPool,
+    schema: &str,
+    org: &str,
+    platform: &str,
+    channel: &str,
+    name: &str,
+) -> anyhow::Result<Option<String>> {
+    check_schema_name(schema)?;
+    let sql = format!(
+        "SELECT user_id FROM {schema}.rm_leaderboard
+          WHERE org = $1 AND platform = $2 AND channel = $3 AND lower(author) = lower($4)
+          ORDER BY last_seen DESC NULLS LAST LIMIT 1"
+    );
+    let found: Result<Option<(String,)>, sqlx::Error> =
+        sqlx::query_as(&sql).bind(org).bind(platform).bind(channel).bind(name).fetch_optional(pool).await;
+    match found {
+        Ok(row) => Ok(row.map(|(id,)| id)),
+        Err(e) if read_model_missing(&e) => Ok(None),
+        Err(e) => Err(e).context("looking a viewer up by name"),
+    }
+}

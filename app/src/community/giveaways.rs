@@ -2,10 +2,9 @@
 //! to), enter with the keyword, close, draw with the seed revealed,
 //! redraw, cancel with every price given back.
 
-use axum::http::StatusCode;
-use wavestack_adapters::community_settlement;
+use crate::settlement::community as settlement;
 use wavestack_domain::channel::{ChannelCommand, ChannelState};
-use wavestack_domain::chat::{ChatCommand, ChatEvent, PointsRefusal, ReceiveChatMessage};
+use wavestack_domain::chat::{ChatCommand, ChatEvent, PointsRefusal};
 use wavestack_domain::giveaway::{
     EnterGiveaway, GiveawayCommand, GiveawayEvent, GiveawayRules, GiveawayState, OpenGiveaway,
 };
@@ -15,11 +14,12 @@ use wavestack_domain::value::{
 };
 
 use super::announce::{announce, Announcement};
-use super::failure::{self, from_command, Failure};
-use super::person_of;
-use crate::state::AppState;
+use super::failure::{self, from_command, Failure, Refusal};
+use crate::builtins::Asked;
+use crate::App;
 
-pub(crate) struct Opening {
+#[derive(Debug)]
+pub struct Opening {
     pub title: String,
     pub channels: Vec<ChannelRef>,
     pub rules: GiveawayRules,
@@ -27,7 +27,8 @@ pub(crate) struct Opening {
 }
 
 /// A step done: the giveaway after it, and the stream's sequence.
-pub(crate) struct Done {
+#[derive(Debug)]
+pub struct Done {
     pub giveaway_id: GiveawayId,
     pub state: GiveawayState,
     pub sequence: u64,
@@ -38,39 +39,39 @@ fn stream(metadata: &EventMetadata, id: GiveawayId) -> GiveawayStreamId {
     GiveawayStreamId::new(&metadata.org, id)
 }
 
-async fn settings(state: &AppState, metadata: &EventMetadata, channel: &ChannelRef) -> Result<ChannelState, Failure> {
+async fn settings(app: &App, metadata: &EventMetadata, channel: &ChannelRef) -> Result<ChannelState, Failure> {
     let stream = ChannelStreamId::new(&metadata.org, channel.platform, &channel.channel);
-    state.bus.channel.load(stream.as_str()).await.map_err(|e| from_command(e, failure::channel))
+    app.bus.channel.load(stream.as_str()).await.map_err(|e| from_command(e, failure::channel))
 }
 
 async fn run(
-    state: &AppState,
+    app: &App,
     metadata: &EventMetadata,
     id: GiveawayId,
     command: GiveawayCommand,
 ) -> Result<Done, Failure> {
     let stream = stream(metadata, id);
-    let written = state
+    let written = app
         .bus
         .giveaway
         .execute_written(stream.as_str(), command, metadata)
         .await
         .map_err(|e| from_command(e, failure::giveaway))?;
-    let after = state.bus.giveaway.load(stream.as_str()).await.map_err(|e| from_command(e, failure::giveaway))?;
+    let after = app.bus.giveaway.load(stream.as_str()).await.map_err(|e| from_command(e, failure::giveaway))?;
     Ok(Done { giveaway_id: id, state: after, sequence: written.accepted.sequence, events: written.events })
 }
 
 /// Opens a giveaway in `channels`, each of which must have none running
 /// (a finished one is let go).
-pub(crate) async fn open(state: &AppState, metadata: &EventMetadata, o: Opening) -> Result<Done, Failure> {
+pub async fn open(app: &App, metadata: &EventMetadata, o: Opening) -> Result<Done, Failure> {
     let id = GiveawayId::new_random();
     // The finished giveaway each channel lets go, read once here.
     let mut finished = Vec::with_capacity(o.channels.len());
     for channel in &o.channels {
-        let settings = settings(state, metadata, channel).await?;
+        let settings = settings(app, metadata, channel).await?;
         finished.push(settings.giveaway().map(|(running, _)| *running));
         if let Some((running, _)) = settings.giveaway() {
-            let running_state = state
+            let running_state = app
                 .bus
                 .giveaway
                 .load(stream(metadata, *running).as_str())
@@ -86,7 +87,7 @@ pub(crate) async fn open(state: &AppState, metadata: &EventMetadata, o: Opening)
             )));
         }
     }
-    let seed = state.seeds.seed_for(&stream(metadata, id)).await?;
+    let seed = app.seeds.seed_for(&stream(metadata, id)).await?;
     let opening = OpenGiveaway {
         giveaway_id: id,
         title: o.title,
@@ -95,13 +96,13 @@ pub(crate) async fn open(state: &AppState, metadata: &EventMetadata, o: Opening)
         commitment: seed.commitment(),
         at: o.at,
     };
-    let done = run(state, metadata, id, GiveawayCommand::Open(opening)).await?;
+    let done = run(app, metadata, id, GiveawayCommand::Open(opening)).await?;
     // Ending one that is no longer running changes nothing (`EndGiveaway`).
     for (channel, finished) in o.channels.iter().zip(finished) {
         let at = ChannelStreamId::new(&metadata.org, channel.platform, &channel.channel);
         if let Some(finished) = finished {
             let end = ChannelCommand::EndGiveaway { giveaway_id: finished };
-            state
+            app
                 .bus
                 .channel
                 .execute(at.as_str(), end, metadata)
@@ -109,68 +110,68 @@ pub(crate) async fn open(state: &AppState, metadata: &EventMetadata, o: Opening)
                 .map_err(|e| from_command(e, failure::channel))?;
         }
         let start = ChannelCommand::StartGiveaway { giveaway_id: id, keyword: o.rules.keyword.clone() };
-        state.bus.channel.execute(at.as_str(), start, metadata).await.map_err(|e| from_command(e, failure::channel))?;
+        app.bus.channel.execute(at.as_str(), start, metadata).await.map_err(|e| from_command(e, failure::channel))?;
     }
     Ok(done)
 }
 
-pub(crate) async fn close(
-    state: &AppState,
+pub async fn close(
+    app: &App,
     metadata: &EventMetadata,
     id: GiveawayId,
     at: Timestamp,
 ) -> Result<Done, Failure> {
-    run(state, metadata, id, GiveawayCommand::Close { at }).await
+    run(app, metadata, id, GiveawayCommand::Close { at }).await
 }
 
 /// Draws `count` winners with the seed committed to at open, and
 /// announces them in the giveaway's channels but `quiet` (where a chat
 /// reply says it already).
-pub(crate) async fn draw(
-    state: &AppState,
+pub async fn draw(
+    app: &App,
     metadata: &EventMetadata,
     id: GiveawayId,
     count: u32,
     at: Timestamp,
     quiet: Option<&ChannelRef>,
 ) -> Result<Done, Failure> {
-    let Some(seed) = state.seeds.seed_of(&stream(metadata, id)).await? else {
+    let Some(seed) = app.seeds.seed_of(&stream(metadata, id)).await? else {
         return Err(failure::giveaway(wavestack_domain::giveaway::GiveawayError::Unknown));
     };
-    let done = run(state, metadata, id, GiveawayCommand::Draw { count, seed, at }).await?;
-    announce_winners(state, metadata, &done, quiet).await?;
+    let done = run(app, metadata, id, GiveawayCommand::Draw { count, seed, at }).await?;
+    announce_winners(app, metadata, &done, quiet).await?;
     Ok(done)
 }
 
-pub(crate) async fn redraw(
-    state: &AppState,
+pub async fn redraw(
+    app: &App,
     metadata: &EventMetadata,
     id: GiveawayId,
     replace: Account,
     at: Timestamp,
     quiet: Option<&ChannelRef>,
 ) -> Result<Done, Failure> {
-    let done = run(state, metadata, id, GiveawayCommand::Redraw { replace, at }).await?;
-    announce_winners(state, metadata, &done, quiet).await?;
+    let done = run(app, metadata, id, GiveawayCommand::Redraw { replace, at }).await?;
+    announce_winners(app, metadata, &done, quiet).await?;
     Ok(done)
 }
 
 /// Cancels and gives every entry's price back (the settler repeats it).
-pub(crate) async fn cancel(
-    state: &AppState,
+pub async fn cancel(
+    app: &App,
     metadata: &EventMetadata,
     id: GiveawayId,
     at: Timestamp,
 ) -> Result<Done, Failure> {
-    let done = run(state, metadata, id, GiveawayCommand::Cancel { at }).await?;
-    community_settlement::refund_cancelled(&state.bus, &metadata.org, id, &done.state, metadata)
+    let done = run(app, metadata, id, GiveawayCommand::Cancel { at }).await?;
+    settlement::refund_cancelled(&app.bus, &metadata.org, id, &done.state, metadata)
         .await
         .map_err(|e| Failure::Broken(anyhow::anyhow!("{}", wavestack_adapters::error_chain(&e))))?;
     Ok(done)
 }
 
 /// `Winners: ada, bob` for the round just drawn.
-pub(crate) fn winners_text(done: &Done) -> String {
+pub fn winners_text(done: &Done) -> String {
     let names: Vec<String> = done
         .events
         .iter()
@@ -189,7 +190,7 @@ pub(crate) fn winners_text(done: &Done) -> String {
 }
 
 async fn announce_winners(
-    state: &AppState,
+    app: &App,
     metadata: &EventMetadata,
     done: &Done,
     quiet: Option<&ChannelRef>,
@@ -202,41 +203,30 @@ async fn announce_winners(
     let Some(at) = at else { return Ok(()) };
     for channel in opened.channels.iter().filter(|c| Some(*c) != quiet) {
         let a = Announcement { channel, key: "community.announce", command: "giveaway", text: winners_text(done), at };
-        announce(state, metadata, a).await.map_err(|e| Failure::Broken(e.into()))?;
+        announce(app, metadata, a).await.map_err(|e| Failure::Broken(e.into()))?;
     }
     Ok(())
 }
 
 /// What `!join` asks of the viewer's points, decided before the message
 /// is written: the price, only when the entry would be taken.
-pub(crate) async fn entry_price(
-    state: &AppState,
-    metadata: &EventMetadata,
-    settings: &ChannelState,
-    m: &ReceiveChatMessage,
-    level: UserLevel,
-) -> anyhow::Result<Option<(GiveawayId, u64)>> {
-    let Some((id, _)) = settings.giveaway() else { return Ok(None) };
-    let giveaway = state.bus.giveaway.load(stream(metadata, *id).as_str()).await?;
+pub(crate) async fn entry_price(asked: &Asked<'_>) -> anyhow::Result<Option<(GiveawayId, u64)>> {
+    let (app, metadata, m) = (asked.app, asked.metadata, asked.message);
+    let Some((id, _)) = asked.settings.giveaway() else { return Ok(None) };
+    let giveaway = app.bus.giveaway.load(stream(metadata, *id).as_str()).await?;
     let Some(opened) = giveaway.opened() else { return Ok(None) };
-    let account = Account::new(m.viewer.platform, m.viewer.user_id.clone());
-    let person = person_of(state, &metadata.org, &account).await?;
-    let takes = giveaway.open_at(m.sent_at) && !giveaway.has_entered(&person) && level >= opened.rules.min_level;
+    let person = asked.person().await?;
+    let takes = giveaway.open_at(m.sent_at) && !giveaway.has_entered(person) && asked.level >= opened.rules.min_level;
     Ok((takes && opened.rules.cost > 0).then_some((*id, opened.rules.cost)))
 }
 
 /// `!join` (the giveaway's keyword): the entry, or why not. Silent when
 /// taken, as the peers' giveaways are; a refusal is a reply.
-pub(crate) async fn join(
-    state: &AppState,
-    metadata: &EventMetadata,
-    settings: &ChannelState,
-    m: &ReceiveChatMessage,
-    level: UserLevel,
-    events: &[ChatEvent],
-) -> anyhow::Result<Result<(), String>> {
-    let who = &m.author;
-    let Some((id, _)) = settings.giveaway() else { return Ok(Err(format!("@{who}, there is no giveaway running"))) };
+pub(crate) async fn join(asked: &Asked<'_>, events: &[ChatEvent]) -> anyhow::Result<Result<(), String>> {
+    let (app, m, level, who) = (asked.app, asked.message, asked.level, asked.who());
+    // The viewer enters through the bot.
+    let metadata = &asked.by_author()?;
+    let Some((id, _)) = asked.settings.giveaway() else { return Ok(Err(format!("@{who}, there is no giveaway running"))) };
     let refused = events.iter().find_map(|e| match e {
         ChatEvent::PointsRequestRefused(r) => Some(r.clone()),
         _ => None,
@@ -254,10 +244,9 @@ pub(crate) async fn join(
             _ => None,
         })
         .unwrap_or(0);
-    let account = Account::new(m.viewer.platform, m.viewer.user_id.clone());
     let enter = EnterGiveaway {
-        person: person_of(state, &metadata.org, &account).await?,
-        account,
+        person: asked.person().await?.clone(),
+        account: asked.account(),
         channel: ChannelRef::new(m.viewer.platform, m.viewer.channel.clone()),
         author: m.author.clone(),
         message_id: m.message_id.clone(),
@@ -266,12 +255,12 @@ pub(crate) async fn join(
         paid,
         at: m.sent_at,
     };
-    match run(state, metadata, *id, GiveawayCommand::Enter(enter)).await {
+    match run(app, metadata, *id, GiveawayCommand::Enter(enter)).await {
         Ok(_) => Ok(Ok(())),
         Err(failure) => {
             if paid > 0 {
                 let payer = m.viewer.stream_id(&metadata.org);
-                state.bus.chat.execute(&payer, ChatCommand::RefundEntry { giveaway_id: *id }, metadata).await?;
+                app.bus.chat.execute(&payer, ChatCommand::RefundEntry { giveaway_id: *id }, metadata).await?;
             }
             Ok(Err(format!("@{who}, {}", failure.reply()?)))
         }
@@ -279,14 +268,10 @@ pub(crate) async fn join(
 }
 
 /// `!giveaway open|close|draw|redraw|cancel …`, moderators only.
-pub(crate) async fn from_chat(
-    state: &AppState,
-    metadata: &EventMetadata,
-    settings: &ChannelState,
-    m: &ReceiveChatMessage,
-    args: &str,
-) -> anyhow::Result<String> {
-    let who = &m.author;
+pub(crate) async fn from_chat(asked: &Asked<'_>) -> anyhow::Result<String> {
+    let (app, m, settings, args, who) = (asked.app, asked.message, asked.settings, &asked.resolved.args, asked.who());
+    // The moderator acts through the bot.
+    let metadata = &asked.by_author()?;
     let here = ChannelRef::new(m.viewer.platform, m.viewer.channel.clone());
     let mut words = args.split_whitespace();
     let verb = words.next().unwrap_or("").to_ascii_lowercase();
@@ -297,41 +282,41 @@ pub(crate) async fn from_chat(
             Ok(opening) => {
                 let keyword = opening.rules.keyword.clone();
                 let prefix = settings.prefix().as_str().to_owned();
-                open(state, metadata, opening).await.map(|done| {
+                open(app, metadata, opening).await.map(|done| {
                     let cost = done.state.opened().map(|o| o.rules.cost).unwrap_or(0);
                     let price = if cost > 0 { format!(" ({cost} points)") } else { String::new() };
                     format!("A giveaway is open: type {prefix}{keyword} to enter{price}")
                 })
             }
-            Err(usage) => Err(Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, "invalid", None, usage)),
+            Err(usage) => Err(Failure::refused(Refusal::Invalid, "invalid", None, usage)),
         },
         (_, None) if matches!(verb.as_str(), "close" | "draw" | "redraw" | "cancel") => {
-            Err(Failure::refused(StatusCode::NOT_FOUND, "unknown_giveaway", None, "there is no giveaway here"))
+            Err(Failure::refused(Refusal::NotFound, "unknown_giveaway", None, "there is no giveaway here"))
         }
-        ("close", Some(id)) => close(state, metadata, id, m.sent_at)
+        ("close", Some(id)) => close(app, metadata, id, m.sent_at)
             .await
             .map(|done| format!("The giveaway is closed with {} entries", done.state.entries().len())),
         ("draw", Some(id)) => match rest.first().map(|n| n.parse::<u32>()).unwrap_or(Ok(1)) {
-            Ok(count) => draw(state, metadata, id, count, m.sent_at, Some(&here)).await.map(|done| winners_text(&done)),
-            Err(_) => Err(Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, "invalid", None, "usage: !giveaway draw [count]")),
+            Ok(count) => draw(app, metadata, id, count, m.sent_at, Some(&here)).await.map(|done| winners_text(&done)),
+            Err(_) => Err(Failure::refused(Refusal::Invalid, "invalid", None, "usage: !giveaway draw [count]")),
         },
         ("redraw", Some(id)) => {
             let name = rest.first().map(|n| n.trim_start_matches('@')).unwrap_or("");
-            let giveaway = state.bus.giveaway.load(stream(metadata, id).as_str()).await?;
+            let giveaway = app.bus.giveaway.load(stream(metadata, id).as_str()).await?;
             let winner = giveaway.entries().iter().find(|e| e.won && e.author.as_str().eq_ignore_ascii_case(name));
             match winner {
-                Some(entry) => redraw(state, metadata, id, entry.person.clone(), m.sent_at, Some(&here))
+                Some(entry) => redraw(app, metadata, id, entry.person.clone(), m.sent_at, Some(&here))
                     .await
                     .map(|done| format!("Redrawn for {name}. {}", winners_text(&done))),
-                None => Err(Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, "not_a_winner", None, format!("{name} is not a winner"))),
+                None => Err(Failure::refused(Refusal::Invalid, "not_a_winner", None, format!("{name} is not a winner"))),
             }
         }
-        ("cancel", Some(id)) => cancel(state, metadata, id, m.sent_at).await.map(|done| {
+        ("cancel", Some(id)) => cancel(app, metadata, id, m.sent_at).await.map(|done| {
             let refunds = done.state.entries().iter().filter(|e| e.paid > 0).count();
             format!("The giveaway is cancelled; {refunds} entries get their points back")
         }),
         _ => Err(Failure::refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            Refusal::Invalid,
             "invalid",
             None,
             "usage: !giveaway open [!keyword] [-cost=N] [-ul=level] [-luck=N] [-minutes=N] [title] | close | draw [N] | redraw @winner | cancel",

@@ -20,7 +20,7 @@ use wavestack_domain::value::{
     Account, ChatStreamId, GiveawayId, GiveawayStreamId, IdentityStreamId, MessageId, OrgId, Timestamp,
 };
 
-use crate::command_bus::{CommandBus, CommandError};
+use wavestack_adapters::command_bus::{CommandBus, CommandError};
 
 /// Moves the verifier's accounts to the code's person and completes the
 /// merge at the root.

@@ -12,7 +12,13 @@ use wavestack_domain::value::ChannelStreamId;
 /// least recently used evicted first. A channel's older versions age out.
 const ENTRIES: usize = 2_000;
 
-pub struct RulesCache(Cache<(String, u64), ModerationRules>);
+pub(crate) struct RulesCache(Cache<(String, u64), ModerationRules>);
+
+impl std::fmt::Debug for RulesCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RulesCache").field("entries", &self.0.len()).finish()
+    }
+}
 
 impl Default for RulesCache {
     fn default() -> Self {

@@ -10,11 +10,12 @@ use wavestack_domain::value::{
     ValueError,
 };
 
-use crate::state::AppState;
+use crate::App;
 
 /// Who says it and under which stream: `dashboard.say` for the
 /// dashboard's own words, `community.announce` for draws and results.
-pub(crate) struct Announcement<'a> {
+#[derive(Debug)]
+pub struct Announcement<'a> {
     pub channel: &'a ChannelRef,
     pub key: &'static str,
     pub command: &'static str,
@@ -23,15 +24,15 @@ pub(crate) struct Announcement<'a> {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum AnnounceError {
+pub enum AnnounceError {
     #[error("{field} {error}")]
     Value { field: &'static str, error: ValueError },
     #[error(transparent)]
     Store(#[from] CommandError<CommandUseError>),
 }
 
-pub(crate) async fn announce(
-    state: &AppState,
+pub async fn announce(
+    app: &App,
     metadata: &EventMetadata,
     a: Announcement<'_>,
 ) -> Result<Accepted, AnnounceError> {
@@ -54,5 +55,5 @@ pub(crate) async fn announce(
         at: a.at,
         prepared: Prepared::Answer { reply: a.channel.platform.fit_message(&a.text) },
     });
-    Ok(state.bus.command_use.execute(stream.as_str(), said, metadata).await?)
+    Ok(app.bus.command_use.execute(stream.as_str(), said, metadata).await?)
 }

@@ -1,19 +1,18 @@
 //! Polls: open in channels, `!vote N|option`, close with the final counts
 //! announced, cancel.
 
-use axum::http::StatusCode;
-use wavestack_domain::channel::{ChannelCommand, ChannelState};
-use wavestack_domain::chat::ReceiveChatMessage;
+use wavestack_domain::channel::ChannelCommand;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::poll::{CastVote, OpenPoll, PollCommand, PollError, PollEvent, PollState};
-use wavestack_domain::value::{Account, ChannelRef, ChannelStreamId, PollId, PollStreamId, Timestamp};
+use wavestack_domain::value::{ChannelRef, ChannelStreamId, PollId, PollStreamId, Timestamp};
 
 use super::announce::{announce, Announcement};
-use super::failure::{self, from_command, Failure};
-use super::person_of;
-use crate::state::AppState;
+use super::failure::{self, from_command, Failure, Refusal};
+use crate::builtins::Asked;
+use crate::App;
 
-pub(crate) struct Done {
+#[derive(Debug)]
+pub struct Done {
     pub poll_id: PollId,
     pub state: PollState,
     pub sequence: u64,
@@ -24,29 +23,29 @@ fn stream(metadata: &EventMetadata, id: PollId) -> PollStreamId {
     PollStreamId::new(&metadata.org, id)
 }
 
-async fn run(state: &AppState, metadata: &EventMetadata, id: PollId, command: PollCommand) -> Result<Done, Failure> {
+async fn run(app: &App, metadata: &EventMetadata, id: PollId, command: PollCommand) -> Result<Done, Failure> {
     let stream = stream(metadata, id);
-    let written = state
+    let written = app
         .bus
         .poll
         .execute_written(stream.as_str(), command, metadata)
         .await
         .map_err(|e| from_command(e, failure::poll))?;
-    let after = state.bus.poll.load(stream.as_str()).await.map_err(|e| from_command(e, failure::poll))?;
+    let after = app.bus.poll.load(stream.as_str()).await.map_err(|e| from_command(e, failure::poll))?;
     Ok(Done { poll_id: id, state: after, sequence: written.accepted.sequence, events: written.events })
 }
 
 /// Opens a poll in channels with none running (a finished one is let go).
-pub(crate) async fn open(state: &AppState, metadata: &EventMetadata, mut o: OpenPoll) -> Result<Done, Failure> {
+pub async fn open(app: &App, metadata: &EventMetadata, mut o: OpenPoll) -> Result<Done, Failure> {
     o.poll_id = PollId::new_random();
     // The finished poll each channel lets go, read once here.
     let mut finished = Vec::with_capacity(o.channels.len());
     for channel in &o.channels {
         let at = ChannelStreamId::new(&metadata.org, channel.platform, &channel.channel);
-        let settings = state.bus.channel.load(at.as_str()).await.map_err(|e| from_command(e, failure::channel))?;
+        let settings = app.bus.channel.load(at.as_str()).await.map_err(|e| from_command(e, failure::channel))?;
         finished.push(settings.poll());
         if let Some(running) = settings.poll() {
-            let running_state = state
+            let running_state = app
                 .bus
                 .poll
                 .load(stream(metadata, running).as_str())
@@ -59,13 +58,13 @@ pub(crate) async fn open(state: &AppState, metadata: &EventMetadata, mut o: Open
     }
     let id = o.poll_id;
     let channels = o.channels.clone();
-    let done = run(state, metadata, id, PollCommand::Open(o)).await?;
+    let done = run(app, metadata, id, PollCommand::Open(o)).await?;
     // Ending one that is no longer running changes nothing (`EndPoll`).
     for (channel, finished) in channels.iter().zip(finished) {
         let at = ChannelStreamId::new(&metadata.org, channel.platform, &channel.channel);
         if let Some(finished) = finished {
             let end = ChannelCommand::EndPoll { poll_id: finished };
-            state
+            app
                 .bus
                 .channel
                 .execute(at.as_str(), end, metadata)
@@ -73,13 +72,13 @@ pub(crate) async fn open(state: &AppState, metadata: &EventMetadata, mut o: Open
                 .map_err(|e| from_command(e, failure::channel))?;
         }
         let start = ChannelCommand::StartPoll { poll_id: id };
-        state.bus.channel.execute(at.as_str(), start, metadata).await.map_err(|e| from_command(e, failure::channel))?;
+        app.bus.channel.execute(at.as_str(), start, metadata).await.map_err(|e| from_command(e, failure::channel))?;
     }
     Ok(done)
 }
 
 /// `Next game? Tetris 3, Doom 5`
-pub(crate) fn results_text(state: &PollState) -> String {
+pub fn results_text(state: &PollState) -> String {
     let Some(opened) = state.opened() else { return String::new() };
     let counts: Vec<String> =
         opened.options.iter().zip(state.counts()).map(|(option, count)| format!("{option} {count}")).collect();
@@ -88,64 +87,59 @@ pub(crate) fn results_text(state: &PollState) -> String {
 
 /// Closes with the final counts, announced in the poll's channels but
 /// `quiet`.
-pub(crate) async fn close(
-    state: &AppState,
+pub async fn close(
+    app: &App,
     metadata: &EventMetadata,
     id: PollId,
     at: Timestamp,
     quiet: Option<&ChannelRef>,
 ) -> Result<Done, Failure> {
-    let done = run(state, metadata, id, PollCommand::Close { at }).await?;
+    let done = run(app, metadata, id, PollCommand::Close { at }).await?;
     if let (Some(opened), false) = (done.state.opened(), done.events.is_empty()) {
         for channel in opened.channels.iter().filter(|c| Some(*c) != quiet) {
             let text = format!("Poll closed: {}", results_text(&done.state));
             let a = Announcement { channel, key: "community.announce", command: "poll", text, at };
-            announce(state, metadata, a).await.map_err(|e| Failure::Broken(e.into()))?;
+            announce(app, metadata, a).await.map_err(|e| Failure::Broken(e.into()))?;
         }
     }
     Ok(done)
 }
 
-pub(crate) async fn cancel(
-    state: &AppState,
+pub async fn cancel(
+    app: &App,
     metadata: &EventMetadata,
     id: PollId,
     at: Timestamp,
 ) -> Result<Done, Failure> {
-    run(state, metadata, id, PollCommand::Cancel { at }).await
+    run(app, metadata, id, PollCommand::Cancel { at }).await
 }
 
 /// `!vote N|option`: silent when counted; a refusal is a reply. A vote
 /// after the end closes the poll first.
-pub(crate) async fn vote(
-    state: &AppState,
-    metadata: &EventMetadata,
-    settings: &ChannelState,
-    m: &ReceiveChatMessage,
-    args: &str,
-) -> anyhow::Result<Result<(), String>> {
-    let who = &m.author;
+pub(crate) async fn vote(asked: &Asked<'_>) -> anyhow::Result<Result<(), String>> {
+    let (app, m, settings, args, who) = (asked.app, asked.message, asked.settings, &asked.resolved.args, asked.who());
+    // The viewer votes through the bot.
+    let metadata = &asked.by_author()?;
     let Some(id) = settings.poll() else { return Ok(Err(format!("@{who}, there is no poll running"))) };
-    let poll = state.bus.poll.load(stream(metadata, id).as_str()).await?;
+    let poll = app.bus.poll.load(stream(metadata, id).as_str()).await?;
     let Some(option) = poll.option_named(args) else {
         let options = poll.opened().map(|o| o.options.len()).unwrap_or(0);
         let given = args.trim().to_owned();
         return Ok(Err(format!("@{who}, {}", PollError::NoSuchOption { given, options })));
     };
-    let account = Account::new(m.viewer.platform, m.viewer.user_id.clone());
     let cast = CastVote {
-        person: person_of(state, &metadata.org, &account).await?,
-        account,
+        person: asked.person().await?.clone(),
+        account: asked.account(),
         channel: ChannelRef::new(m.viewer.platform, m.viewer.channel.clone()),
         option,
         at: m.sent_at,
     };
-    match run(state, metadata, id, PollCommand::Vote(cast)).await {
+    match run(app, metadata, id, PollCommand::Vote(cast)).await {
         Ok(_) => Ok(Ok(())),
         Err(failure) => {
             let late = poll.phase() == wavestack_domain::poll::PollPhase::Open && !poll.open_at(m.sent_at);
             if late {
-                close(state, metadata, id, m.sent_at, None).await.map_err(|f| anyhow::anyhow!("{f:?}"))?;
+                close(app, metadata, id, m.sent_at, None).await.map_err(|f| anyhow::anyhow!("{f:?}"))?;
             }
             Ok(Err(format!("@{who}, {}", failure.reply()?)))
         }
@@ -154,37 +148,33 @@ pub(crate) async fn vote(
 
 /// `!poll open <duration> [-change] question | option | option…`,
 /// `!poll close`, `!poll cancel`; moderators only.
-pub(crate) async fn from_chat(
-    state: &AppState,
-    metadata: &EventMetadata,
-    settings: &ChannelState,
-    m: &ReceiveChatMessage,
-    args: &str,
-) -> anyhow::Result<String> {
-    let who = &m.author;
+pub(crate) async fn from_chat(asked: &Asked<'_>) -> anyhow::Result<String> {
+    let (app, m, settings, args, who) = (asked.app, asked.message, asked.settings, &asked.resolved.args, asked.who());
+    // The moderator acts through the bot.
+    let metadata = &asked.by_author()?;
     let here = ChannelRef::new(m.viewer.platform, m.viewer.channel.clone());
     let (verb, rest) = args.trim().split_once(' ').unwrap_or((args.trim(), ""));
     let usage = "usage: !poll open <seconds|Nm> [-change] question | option | option… , !poll close, !poll cancel";
     let outcome = match (verb.to_ascii_lowercase().as_str(), settings.poll()) {
         ("open", _) => match parse_opening(rest, here, m.sent_at) {
-            Some(opening) => open(state, metadata, opening).await.map(|done| {
+            Some(opening) => open(app, metadata, opening).await.map(|done| {
                 let opened = done.state.opened().expect("just opened");
                 let numbered: Vec<String> =
                     opened.options.iter().enumerate().map(|(i, o)| format!("{} {o}", i + 1)).collect();
                 format!("Poll: {} Vote with !vote and a number: {}", opened.question, numbered.join(", "))
             }),
-            None => Err(Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, "invalid", None, usage)),
+            None => Err(Failure::refused(Refusal::Invalid, "invalid", None, usage)),
         },
         ("close" | "cancel", None) => {
-            Err(Failure::refused(StatusCode::NOT_FOUND, "unknown_poll", None, "there is no poll here"))
+            Err(Failure::refused(Refusal::NotFound, "unknown_poll", None, "there is no poll here"))
         }
-        ("close", Some(id)) => close(state, metadata, id, m.sent_at, Some(&here))
+        ("close", Some(id)) => close(app, metadata, id, m.sent_at, Some(&here))
             .await
             .map(|done| format!("Poll closed: {}", results_text(&done.state))),
         ("cancel", Some(id)) => {
-            cancel(state, metadata, id, m.sent_at).await.map(|_| "The poll is cancelled".to_owned())
+            cancel(app, metadata, id, m.sent_at).await.map(|_| "The poll is cancelled".to_owned())
         }
-        _ => Err(Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, "invalid", None, usage)),
+        _ => Err(Failure::refused(Refusal::Invalid, "invalid", None, usage)),
     };
     Ok(match outcome {
         Ok(text) => text,

@@ -15,7 +15,7 @@ use wavestack_domain::chat_command::{AbandonUse, CommandUse, Invoker};
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{ChatStreamId, CommandUseStreamId, DisplayName, MessageId, Timestamp};
 
-use crate::command_bus::{CommandBus, CommandError};
+use wavestack_adapters::command_bus::{CommandBus, CommandError};
 
 /// Credits a transfer to its receiver. `sender` is the debit's stream.
 pub async fn credit_transfer(

@@ -2,13 +2,12 @@
 //! event: platform-neutral `delete`, `timeout`, `ban` and `unban`. The same
 //! shape in a message's `202`, in a moderator's `202` and on the bots' feed.
 
-use serde::Serialize;
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::value::ChatStreamId;
 
 /// One thing for the gateway to execute.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub(crate) struct Action {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
     /// delete, timeout, ban or unban.
     pub action: String,
     pub platform: String,
@@ -28,7 +27,7 @@ pub(crate) struct Action {
 
 /// The action an event of `stream` asks of the gateway, if any (a pardon, a
 /// permit or a permit's use asks nothing of the platform).
-pub(crate) fn action_of(stream: &ChatStreamId, event: &ChatEvent) -> Option<Action> {
+pub fn action_of(stream: &ChatStreamId, event: &ChatEvent) -> Option<Action> {
     let base = |action: &str, message_id: Option<String>, seconds, reason: String, decided_by: String| Action {
         action: action.to_owned(),
         platform: stream.platform().to_string(),
