@@ -8,6 +8,7 @@ use serde::Serialize;
 
 /// A histogram of durations in `unit_ns` steps: microseconds for requests,
 /// nanoseconds for what takes a few microseconds.
+#[derive(Debug)]
 pub struct Latencies {
     histogram: Histogram<u64>,
     unit_ns: u64,

@@ -35,6 +35,7 @@ pub enum Request {
     Clip(Value),
 }
 
+#[derive(Debug)]
 pub struct Traffic {
     shape: TrafficShape,
     rng: StdRng,

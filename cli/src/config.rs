@@ -21,7 +21,7 @@ use wavestack_command_api::{Limits, LoadLimits, RateLimit, RateLimits, TokenLimi
 use wavestack_domain::value::TargetPlatform;
 use wavestack_workers::publisher::Platforms;
 
-#[derive(Args, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct DatabaseArgs {
     /// Postgres connection URL; the database is created if missing.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
@@ -36,7 +36,7 @@ pub struct DatabaseArgs {
     pub database_max_connections: u32,
 }
 
-#[derive(Args, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct KafkaArgs {
     /// Partitions per topic when WaveStack creates its topics.
     #[arg(long, env = "KAFKA_PARTITIONS", default_value_t = 3)]
@@ -54,7 +54,7 @@ pub struct KafkaArgs {
     pub schema_registry_url: Option<String>,
 }
 
-#[derive(Args, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct KeyArgs {
     /// Directory of the token signing keys. Default: `<data-dir>/keys`.
     #[arg(long, env = "WAVESTACK_KEY_DIR")]
@@ -91,7 +91,7 @@ impl KeyArgs {
     }
 }
 
-#[derive(Args, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct ApiArgs {
     /// Address the command API listens on.
     #[arg(long, env = "WAVESTACK_COMMAND_API_ADDR", default_value = "127.0.0.1:8080")]
@@ -183,7 +183,7 @@ impl ApiArgs {
 }
 
 /// The clip renderer: where sources come from and clips go.
-#[derive(Args, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct MediaArgs {
     /// Directory clip sources are read from; a request's path is relative
     /// to it and may not leave it. Default: `<data-dir>/media`.
@@ -266,7 +266,7 @@ impl MediaArgs {
 
 /// The publisher. Where each org publishes is its `[[destinations]]` in
 /// the config file: no destination belongs to the whole deployment.
-#[derive(Args, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct PublishArgs {
     /// YouTube Data API base URL, for youtube destinations that name none.
     #[arg(long, env = "WAVESTACK_YOUTUBE_API_URL", default_value = "https://www.googleapis.com")]
@@ -307,7 +307,7 @@ impl PublishArgs {
     }
 }
 
-#[derive(Args, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct UpArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -334,7 +334,7 @@ pub struct UpArgs {
 }
 
 /// Signed audit checkpoints (see the README's "Auditing the log").
-#[derive(Args, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct AuditArgs {
     /// The Ed25519 signing key of the checkpointer: a file holding the
     /// 32-byte seed as 64 hex digits (`wavestack audit keygen` writes one).
@@ -360,7 +360,7 @@ impl AuditArgs {
     }
 }
 
-#[derive(Args, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct RelayArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -372,7 +372,7 @@ pub struct RelayArgs {
 }
 
 /// `wavestack render`: one more clip renderer for a running stack.
-#[derive(Args, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct RenderArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -411,7 +411,7 @@ pub fn init_logging() {
 }
 
 /// `wavestack status`: what the pipeline of a running stack is behind on.
-#[derive(Args, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct StatusArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -425,7 +425,7 @@ pub struct StatusArgs {
 
 /// `UpArgs` on their own, for building a stack without the binary's
 /// command line (the end-to-end tests build one in-process).
-#[derive(clap::Parser)]
+#[derive(Debug, clap::Parser)]
 #[command(name = "up")]
 pub struct UpCli {
     #[command(flatten)]

@@ -32,6 +32,7 @@ use crate::config_file::FileConfig;
 
 /// What the stack is built from: the flags (with environment and config
 /// file folded in) and what only the config file can say.
+#[derive(Debug)]
 pub struct StackConfig {
     pub args: UpArgs,
     pub file: FileConfig,
@@ -39,6 +40,7 @@ pub struct StackConfig {
 
 /// A running stack. Everything it spawned stops when `cancel` fires (or a
 /// component fails); `run` waits for that.
+#[derive(Debug)]
 pub struct Stack {
     command_api: SocketAddr,
     query_api: SocketAddr,

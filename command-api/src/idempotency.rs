@@ -19,8 +19,8 @@ use wavestack_domain::value::IdempotencyKey;
 
 use crate::state::AppState;
 
-pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+pub(crate) const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+pub(crate) const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 /// How long a retry waits for a concurrent first request to finish.
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(10);
@@ -30,12 +30,12 @@ const POLL: Duration = Duration::from_millis(20);
 /// status is final: a batch with `failed` items, which a retry with the
 /// same key must run again to write what failed.
 #[derive(Debug, Clone, Copy)]
-pub struct NotFinal;
+pub(crate) struct NotFinal;
 
 /// Handed to handlers so that ids they create derive from the key: a
 /// request re-run after a crash creates the same clip, not a second one.
 #[derive(Debug, Clone)]
-pub struct UsedKey(pub IdempotencyKey);
+pub(crate) struct UsedKey(pub IdempotencyKey);
 
 pub(crate) async fn idempotent(State(state): State<AppState>, request: Request, next: Next) -> Response {
     match run(state, request, next).await {

@@ -31,9 +31,5 @@ pub(crate) fn actions(actions: Vec<Action>) -> Vec<wire::Action> {
 
 /// What a heard message comes to on the wire: replies, actions, whispers.
 pub(crate) fn heard(h: Heard) -> (Vec<wire::Reply>, Vec<wire::Action>, Vec<wire::Whisper>) {
-    (
-        h.replies.into_iter().map(reply).collect(),
-        actions(h.actions),
-        h.whispers.into_iter().map(whisper).collect(),
-    )
+    (h.replies.into_iter().map(reply).collect(), actions(h.actions), h.whispers.into_iter().map(whisper).collect())
 }

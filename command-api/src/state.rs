@@ -52,7 +52,7 @@ pub struct Tenancy {
     pub render_quota: Option<RenderQuota>,
 }
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct AppState {
     pub pool: PgPool,
     pub bus: Arc<CommandBus>,

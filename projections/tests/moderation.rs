@@ -106,7 +106,7 @@ async fn the_log_and_each_viewers_standing_follow_the_decisions(pool: PgPool) {
     let log = moderation::log(&pool, SCHEMA, "acme", "twitch", "shroud", &everything, 100).await.unwrap();
     /// (viewer, action, cause, strikes, decided by)
     type Seen<'a> = (&'a str, &'a str, Option<&'a str>, Option<i64>, &'a str);
-    let seen: Vec<Seen> = log
+    let seen: Vec<Seen<'_>> = log
         .iter()
         .map(|e| (e.user_id.as_str(), e.action.as_str(), e.cause.as_deref(), e.strikes, e.decided_by.as_str()))
         .collect();

@@ -28,7 +28,7 @@ use wavestack_adapters::http::{
     ApiName, ErrorEnvelope, LoadShedder, RateLimiter,
 };
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct QueryConfig {
     pub pool: PgPool,
     /// Checks the bearer tokens of the read-model routes.

@@ -46,6 +46,12 @@ pub struct Codec {
     readers: HashMap<u32, (AggregateKind, GenericDatumReader<'static>)>,
 }
 
+impl std::fmt::Debug for Codec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Codec").finish_non_exhaustive()
+    }
+}
+
 impl Codec {
     /// Ids as assigned in `CATALOG`: what the query API's read-only registry
     /// serves when no external schema registry is configured.

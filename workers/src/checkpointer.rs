@@ -24,7 +24,7 @@ use wavestack_adapters::postgres::relation_missing;
 use wavestack_schemas::audit::checkpoint::{body_digest, no_previous};
 use wavestack_schemas::audit::{CheckpointBody, SignedCheckpoint, StreamHead, CHECKPOINT_TOPIC};
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct CheckpointerConfig {
     pub key: SigningKey,
     pub every: Duration,

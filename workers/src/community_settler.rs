@@ -15,8 +15,8 @@
 use std::sync::Arc;
 
 use wavestack_adapters::command_bus::CommandBus;
-use wavestack_app::settlement::community::{self as community_settlement, CommunityError};
 use wavestack_adapters::consumer::group::{GroupConfig, Handler, HandlerError};
+use wavestack_app::settlement::community::{self as community_settlement, CommunityError};
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::giveaway::GiveawayEvent;
 use wavestack_domain::identity::IdentityEvent;
@@ -27,7 +27,7 @@ use crate::settlement;
 
 const NAME: &str = "community-settler";
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct CommunitySettler {
     bus: Arc<CommandBus>,
 }

@@ -17,7 +17,7 @@ use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
 use crate::settlement;
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct PointsSettler {
     bus: Arc<CommandBus>,
 }

@@ -40,6 +40,7 @@ impl RetentionConfig {
     }
 }
 
+#[derive(Debug)]
 pub struct ClipRetention {
     pool: PgPool,
     bus: Arc<CommandBus>,

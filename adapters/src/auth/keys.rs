@@ -30,6 +30,7 @@ const KEY_SUFFIX: &str = ".pem";
 const REFRESH_EVERY: Duration = Duration::from_secs(5);
 
 /// One RSA key pair, ready to sign and verify.
+#[derive(Debug)]
 pub struct SigningKey {
     pub kid: String,
     pub created_at: OffsetDateTime,
@@ -56,6 +57,7 @@ impl SigningKey {
 }
 
 /// The keys of one directory, newest last.
+#[derive(Debug)]
 pub struct KeyStore {
     dir: PathBuf,
     keys: RwLock<Arc<BTreeMap<String, Arc<SigningKey>>>>,

@@ -100,6 +100,7 @@ impl TokenError {
     }
 }
 
+#[derive(Debug)]
 pub struct Tokens {
     keys: Arc<KeyStore>,
     settings: TokenSettings,

@@ -128,6 +128,12 @@ pub struct AggregateBus<A: Aggregate + Decider + Footprint + Clone> {
     cache: StateCache<A>,
 }
 
+impl<A: Aggregate + Decider + Footprint + Clone> std::fmt::Debug for AggregateBus<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AggregateBus").finish_non_exhaustive()
+    }
+}
+
 /// One stream's commands decided: what to write and what to answer.
 struct Decided<A: Aggregate> {
     aggregate_id: String,

@@ -21,6 +21,12 @@ pub struct BatchReader {
     warned_at: Option<Instant>,
 }
 
+impl std::fmt::Debug for BatchReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchReader").finish_non_exhaustive()
+    }
+}
+
 impl BatchReader {
     /// `consumer` assigned at the offsets `resume` expects.
     pub fn new(consumer: StreamConsumer, resume: ResumeGuard) -> Self {

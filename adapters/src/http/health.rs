@@ -32,6 +32,12 @@ pub struct Readiness {
     pipeline: Option<Pipeline>,
 }
 
+impl std::fmt::Debug for Readiness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Readiness").finish_non_exhaustive()
+    }
+}
+
 #[derive(Clone)]
 struct Pipeline {
     kafka: KafkaConfig,

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use super::error::ApiError;
 use super::json::named_field;
 
+#[derive(Debug)]
 pub struct ValidQuery<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for ValidQuery<T>

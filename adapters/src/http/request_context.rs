@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 
-pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+pub(super) const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Which API a metric or log line is from: `command` or `query`.
 #[derive(Debug, Clone, Copy)]

@@ -21,6 +21,7 @@ const PANIC: &[u8] = b"panicked at";
 
 /// A local broker watched from a thread of its own; dropping it stops the
 /// watch and the broker.
+#[derive(Debug)]
 pub struct WatchedBroker {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,

@@ -19,6 +19,7 @@ pub enum LocalBrokerStorage {
     Sqlite(PathBuf),
 }
 
+#[derive(Debug)]
 pub struct LocalBroker {
     pub(super) child: Option<Child>,
     port: u16,

@@ -43,6 +43,12 @@ pub struct LogProducer {
     producer: FutureProducer,
 }
 
+impl std::fmt::Debug for LogProducer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogProducer").finish_non_exhaustive()
+    }
+}
+
 impl LogProducer {
     pub fn new(kafka: &KafkaConfig) -> anyhow::Result<Self> {
         Ok(Self { kafka: kafka.clone(), producer: idempotent_producer(kafka)? })

@@ -101,6 +101,7 @@ pub fn redact(database_url: &str) -> String {
 
 /// A migrated database created for one benchmark run next to the database
 /// of `base_url`, dropped by `drop`.
+#[derive(Debug)]
 pub struct ThrowawayDatabase {
     pub pool: PgPool,
     base_url: String,

@@ -16,6 +16,7 @@ use super::{failure_of, unreachable, PublishOutcome, PublishRequest, Publisher};
 /// Attachments above this go as a link (Discord's limit without boosts).
 pub const ATTACHMENT_LIMIT: u64 = 25 * 1024 * 1024;
 
+#[derive(Debug)]
 pub struct DiscordPublisher {
     client: reqwest::Client,
     webhook: reqwest::Url,

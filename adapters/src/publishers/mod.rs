@@ -68,6 +68,7 @@ pub trait Publisher: Send + Sync {
 }
 
 /// A platform with no adapter yet: every attempt fails for good, saying so.
+#[derive(Debug)]
 pub struct Unsupported(pub TargetPlatform);
 
 impl Publisher for Unsupported {

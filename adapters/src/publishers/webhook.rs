@@ -18,6 +18,7 @@ use super::{failure_of, unreachable, PublishOutcome, PublishRequest, Publisher};
 pub const SIGNATURE_HEADER: &str = "x-wavestack-signature";
 pub const TIMESTAMP_HEADER: &str = "x-wavestack-timestamp";
 
+#[derive(Debug)]
 pub struct WebhookPublisher {
     client: reqwest::Client,
     url: reqwest::Url,

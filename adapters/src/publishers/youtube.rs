@@ -31,6 +31,7 @@ use super::{failure_of, unreachable, PublishOutcome, PublishRequest, Publisher};
 /// Chunks must be multiples of this.
 pub const CHUNK_UNIT: usize = 256 * 1024;
 
+#[derive(Debug)]
 pub struct YoutubePublisher {
     client: reqwest::Client,
     /// `https://www.googleapis.com` in production.

@@ -66,6 +66,7 @@ impl Default for RelayConfig {
 }
 
 /// A relay that holds the lock for its name.
+#[derive(Debug)]
 pub struct Relay {
     conn: PgConnection,
     producer: LogProducer,

@@ -69,6 +69,7 @@ impl OutboxEvent {
 
 /// A row of `events` besides its payload and metadata: what the relay and
 /// the store's readers turn into the envelope the log carries.
+#[derive(Debug)]
 pub struct StoredRow<'a> {
     pub event_id: Uuid,
     pub aggregate_type: &'a str,

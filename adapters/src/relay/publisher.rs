@@ -9,8 +9,8 @@ use wavestack_schemas::Codec;
 use super::OutboxEvent;
 
 /// Headers on every record, so tools can filter without decoding Avro.
-pub const HEADER_EVENT_TYPE: &str = "wavestack.event_type";
-pub const HEADER_EVENT_ID: &str = "wavestack.event_id";
+pub(super) const HEADER_EVENT_TYPE: &str = "wavestack.event_type";
+pub(super) const HEADER_EVENT_ID: &str = "wavestack.event_id";
 
 /// A batch handed to the producer, its acknowledgements still to come.
 pub(crate) struct Enqueued {

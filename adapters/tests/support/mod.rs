@@ -19,23 +19,23 @@ use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::*;
 use wavestack_schemas::{unframe, AggregateKind, Codec, LogEnvelope};
 
-pub fn topics() -> Vec<String> {
+pub(crate) fn topics() -> Vec<String> {
     AggregateKind::ALL.iter().map(|k| k.topic()).collect()
 }
 
 /// A throwaway broker with its topics created.
-pub async fn memory_broker() -> (LocalBroker, KafkaConfig) {
+pub(crate) async fn memory_broker() -> (LocalBroker, KafkaConfig) {
     let broker = LocalBroker::start(LocalBrokerStorage::Memory).expect("tansu starts");
     let config = KafkaConfig::new(broker.bootstrap());
     ensure_topics(&config, &topics()).await.expect("topics are created");
     (broker, config)
 }
 
-pub fn producer(config: &KafkaConfig) -> FutureProducer {
+pub(crate) fn producer(config: &KafkaConfig) -> FutureProducer {
     idempotent_producer(config).expect("producer")
 }
 
-pub async fn relay(pool: &PgPool, config: &KafkaConfig) -> Relay {
+pub(crate) async fn relay(pool: &PgPool, config: &KafkaConfig) -> Relay {
     Relay::acquire(pool, config, Codec::from_catalog().unwrap(), RelayConfig::default(), &CancellationToken::new())
         .await
         .expect("relay starts")
@@ -45,7 +45,7 @@ pub async fn relay(pool: &PgPool, config: &KafkaConfig) -> Relay {
 /// Relays until every committed event is on the log. A transaction open
 /// elsewhere in the cluster (another test's) holds the xmin horizon back
 /// for a moment: wait for it rather than stop short.
-pub async fn drain(relay: &mut Relay) -> usize {
+pub(crate) async fn drain(relay: &mut Relay) -> usize {
     let mut total = 0;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -60,7 +60,7 @@ pub async fn drain(relay: &mut Relay) -> usize {
     }
 }
 
-pub fn metadata(org: &str) -> EventMetadata {
+pub(crate) fn metadata(org: &str) -> EventMetadata {
     EventMetadata {
         org: OrgId::parse(org).unwrap(),
         actor: ActorId::parse("svc:test-bot").unwrap(),
@@ -71,7 +71,7 @@ pub fn metadata(org: &str) -> EventMetadata {
     }
 }
 
-pub fn viewer(channel: &str, user: &str) -> Viewer {
+pub(crate) fn viewer(channel: &str, user: &str) -> Viewer {
     Viewer {
         platform: ChatPlatform::Twitch,
         channel: ChannelId::parse(channel).unwrap(),
@@ -80,16 +80,16 @@ pub fn viewer(channel: &str, user: &str) -> Viewer {
 }
 
 /// One chat message at `second` seconds of platform time.
-pub async fn chat(bus: &CommandBus, org: &str, viewer: &Viewer, message_id: &str, second: i64) -> Accepted {
+pub(crate) async fn chat(bus: &CommandBus, org: &str, viewer: &Viewer, message_id: &str, second: i64) -> Accepted {
     chat_saying(bus, org, viewer, message_id, second, &format!("message {message_id}")).await
 }
 
 /// Platform time `second`: seconds after 2027-01-15T08:00:00Z.
-pub fn platform_time(second: i64) -> Timestamp {
+pub(crate) fn platform_time(second: i64) -> Timestamp {
     Timestamp::from_unix_micros(1_800_000_000_000_000 + second * 1_000_000).unwrap()
 }
 
-pub async fn chat_saying(
+pub(crate) async fn chat_saying(
     bus: &CommandBus,
     org: &str,
     viewer: &Viewer,
@@ -103,7 +103,7 @@ pub async fn chat_saying(
 }
 
 /// A chat message from `viewer` at `second` seconds of platform time.
-pub fn chat_command(viewer: &Viewer, message_id: &str, second: i64, text: &str) -> ChatCommand {
+pub(crate) fn chat_command(viewer: &Viewer, message_id: &str, second: i64, text: &str) -> ChatCommand {
     ChatCommand::ReceiveChatMessage(ReceiveChatMessage {
         viewer: viewer.clone(),
         message_id: MessageId::parse(message_id).unwrap(),
@@ -122,14 +122,14 @@ pub fn chat_command(viewer: &Viewer, message_id: &str, second: i64, text: &str) 
 }
 
 /// A 30 s stream-copy clip of `vods/today.mkv` from 90 s in.
-pub fn request_clip(clip_id: ClipId, requested_by: &ActorId) -> wavestack_domain::clip::ClipCommand {
+pub(crate) fn request_clip(clip_id: ClipId, requested_by: &ActorId) -> wavestack_domain::clip::ClipCommand {
     let mut request = clip_request(clip_id, "shroud", "vods/today.mkv", 90.0, 30.0);
     request.requested_by = requested_by.clone();
     wavestack_domain::clip::ClipCommand::RequestClip(request)
 }
 
 /// A stream-copy MP4 clip request by `svc:test-bot`.
-pub fn clip_request(
+pub(crate) fn clip_request(
     clip_id: ClipId,
     channel: &str,
     source: &str,
@@ -149,13 +149,13 @@ pub fn clip_request(
     }
 }
 
-pub fn bus(pool: &PgPool) -> CommandBus {
+pub(crate) fn bus(pool: &PgPool) -> CommandBus {
     CommandBus::new(pool.clone(), Policies::default())
 }
 
 /// One record as read back from Kafka.
 #[derive(Debug, Clone)]
-pub struct Consumed {
+pub(crate) struct Consumed {
     pub topic: String,
     pub key: String,
     pub schema_id: u32,
@@ -165,7 +165,7 @@ pub struct Consumed {
 
 /// Reads the topics from the beginning with a fresh group until `count`
 /// records arrived or `timeout` passed.
-pub async fn consume(config: &KafkaConfig, count: usize, timeout: Duration) -> Vec<Consumed> {
+pub(crate) async fn consume(config: &KafkaConfig, count: usize, timeout: Duration) -> Vec<Consumed> {
     let consumer: StreamConsumer = config
         .client_config()
         .set("group.id", format!("test-{}", Uuid::new_v4()))
@@ -208,7 +208,7 @@ pub async fn consume(config: &KafkaConfig, count: usize, timeout: Duration) -> V
 
 /// Per aggregate: the sequences in the order they were read, duplicates
 /// removed (consumers deduplicate by (aggregate id, sequence)).
-pub fn sequences_by_aggregate(records: &[Consumed]) -> BTreeMap<String, Vec<u64>> {
+pub(crate) fn sequences_by_aggregate(records: &[Consumed]) -> BTreeMap<String, Vec<u64>> {
     let mut by_aggregate: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for r in records {
         let seqs = by_aggregate.entry(r.envelope.aggregate_id.clone()).or_default();
@@ -220,7 +220,7 @@ pub fn sequences_by_aggregate(records: &[Consumed]) -> BTreeMap<String, Vec<u64>
 }
 
 /// Every sequence from 1 to the last, in order.
-pub fn assert_complete_and_ordered(by_aggregate: &BTreeMap<String, Vec<u64>>) {
+pub(crate) fn assert_complete_and_ordered(by_aggregate: &BTreeMap<String, Vec<u64>>) {
     for (aggregate, seqs) in by_aggregate {
         let expected: Vec<u64> = (1..=seqs.len() as u64).collect();
         assert_eq!(seqs, &expected, "stream {aggregate} arrived incomplete or out of order");

@@ -27,25 +27,23 @@ pub(crate) struct Asked<'a> {
 
 impl Asked<'_> {
     /// The author's display name, as replies address them.
-    pub fn who(&self) -> &DisplayName {
+    pub(crate) fn who(&self) -> &DisplayName {
         &self.message.author
     }
 
     /// The author's account on this platform.
-    pub fn account(&self) -> Account {
+    pub(crate) fn account(&self) -> Account {
         Account::new(self.message.viewer.platform, self.message.viewer.user_id.clone())
     }
 
     /// The person the author's account belongs to.
-    pub async fn person(&self) -> anyhow::Result<&Account> {
-        self.person
-            .get_or_try_init(|| async { self.app.person_of(&self.metadata.org, &self.account()).await })
-            .await
+    pub(crate) async fn person(&self) -> anyhow::Result<&Account> {
+        self.person.get_or_try_init(|| async { self.app.person_of(&self.metadata.org, &self.account()).await }).await
     }
 
     /// The metadata of a change the author makes through the bot (a
     /// moderator's command, a viewer linking): the author is its actor.
-    pub fn by_author(&self) -> anyhow::Result<EventMetadata> {
+    pub(crate) fn by_author(&self) -> anyhow::Result<EventMetadata> {
         let m = self.message;
         let actor = ActorId::parse(format!("{}:{}", m.viewer.platform, m.viewer.user_id))?;
         Ok(EventMetadata { actor, ..self.metadata.clone() })
@@ -77,15 +75,15 @@ pub(crate) struct Answered {
 }
 
 impl Answered {
-    pub fn decided(prepared: Prepared) -> Self {
+    pub(crate) fn decided(prepared: Prepared) -> Self {
         Self { prepared: Some(prepared), ..Self::default() }
     }
 
-    pub fn answer(reply: String) -> Self {
+    pub(crate) fn answer(reply: String) -> Self {
         Self::decided(Prepared::Answer { reply })
     }
 
-    pub fn refuse(reason: RefusalReason, detail: &str, reply: Option<String>) -> Self {
+    pub(crate) fn refuse(reason: RefusalReason, detail: &str, reply: Option<String>) -> Self {
         Self::decided(Prepared::Refuse { reason, detail: detail.to_owned(), reply })
     }
 }

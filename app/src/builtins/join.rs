@@ -22,6 +22,8 @@ pub(super) async fn points_request(asked: &Asked<'_>) -> Option<PointsRequest> {
 pub(super) async fn answer(asked: &Asked<'_>, events: &[ChatEvent]) -> anyhow::Result<Answered> {
     Ok(match giveaways::join(asked, events).await? {
         Ok(()) => Answered::answer(String::new()),
-        Err(reply) => Answered::refuse(wavestack_domain::chat_command::RefusalReason::Invalid, "entry refused", Some(reply)),
+        Err(reply) => {
+            Answered::refuse(wavestack_domain::chat_command::RefusalReason::Invalid, "entry refused", Some(reply))
+        }
     })
 }

@@ -206,9 +206,12 @@ async fn answer(
             detail: "arguments not understood".to_owned(),
             reply: Some(reply),
         }),
-        (Target::Custom(definition), None) => Answered::decided(builtins::custom::prepare(app, metadata, m, resolved, definition, events).await?),
+        (Target::Custom(definition), None) => {
+            Answered::decided(builtins::custom::prepare(app, metadata, m, resolved, definition, events).await?)
+        }
         (Target::Builtin(builtin), None) => {
-            let asked = Asked { app, metadata, settings, message: m, resolved, level: plan.level, person: &plan.person };
+            let asked =
+                Asked { app, metadata, settings, message: m, resolved, level: plan.level, person: &plan.person };
             builtins::answer(*builtin, &asked, events).await?
         }
     };

@@ -31,11 +31,7 @@ pub enum AnnounceError {
     Store(#[from] CommandError<CommandUseError>),
 }
 
-pub async fn announce(
-    app: &App,
-    metadata: &EventMetadata,
-    a: Announcement<'_>,
-) -> Result<Accepted, AnnounceError> {
+pub async fn announce(app: &App, metadata: &EventMetadata, a: Announcement<'_>) -> Result<Accepted, AnnounceError> {
     let value = |field| move |error| AnnounceError::Value { field, error };
     let actor = metadata.actor.as_str();
     let invoker = Invoker {

@@ -44,12 +44,7 @@ async fn settings(app: &App, metadata: &EventMetadata, channel: &ChannelRef) -> 
     app.bus.channel.load(stream.as_str()).await.map_err(|e| from_command(e, failure::channel))
 }
 
-async fn run(
-    app: &App,
-    metadata: &EventMetadata,
-    id: GiveawayId,
-    command: GiveawayCommand,
-) -> Result<Done, Failure> {
+async fn run(app: &App, metadata: &EventMetadata, id: GiveawayId, command: GiveawayCommand) -> Result<Done, Failure> {
     let stream = stream(metadata, id);
     let written = app
         .bus
@@ -102,12 +97,7 @@ pub async fn open(app: &App, metadata: &EventMetadata, o: Opening) -> Result<Don
         let at = ChannelStreamId::new(&metadata.org, channel.platform, &channel.channel);
         if let Some(finished) = finished {
             let end = ChannelCommand::EndGiveaway { giveaway_id: finished };
-            app
-                .bus
-                .channel
-                .execute(at.as_str(), end, metadata)
-                .await
-                .map_err(|e| from_command(e, failure::channel))?;
+            app.bus.channel.execute(at.as_str(), end, metadata).await.map_err(|e| from_command(e, failure::channel))?;
         }
         let start = ChannelCommand::StartGiveaway { giveaway_id: id, keyword: o.rules.keyword.clone() };
         app.bus.channel.execute(at.as_str(), start, metadata).await.map_err(|e| from_command(e, failure::channel))?;
@@ -115,12 +105,7 @@ pub async fn open(app: &App, metadata: &EventMetadata, o: Opening) -> Result<Don
     Ok(done)
 }
 
-pub async fn close(
-    app: &App,
-    metadata: &EventMetadata,
-    id: GiveawayId,
-    at: Timestamp,
-) -> Result<Done, Failure> {
+pub async fn close(app: &App, metadata: &EventMetadata, id: GiveawayId, at: Timestamp) -> Result<Done, Failure> {
     run(app, metadata, id, GiveawayCommand::Close { at }).await
 }
 
@@ -157,12 +142,7 @@ pub async fn redraw(
 }
 
 /// Cancels and gives every entry's price back (the settler repeats it).
-pub async fn cancel(
-    app: &App,
-    metadata: &EventMetadata,
-    id: GiveawayId,
-    at: Timestamp,
-) -> Result<Done, Failure> {
+pub async fn cancel(app: &App, metadata: &EventMetadata, id: GiveawayId, at: Timestamp) -> Result<Done, Failure> {
     let done = run(app, metadata, id, GiveawayCommand::Cancel { at }).await?;
     settlement::refund_cancelled(&app.bus, &metadata.org, id, &done.state, metadata)
         .await
@@ -226,7 +206,9 @@ pub(crate) async fn join(asked: &Asked<'_>, events: &[ChatEvent]) -> anyhow::Res
     let (app, m, level, who) = (asked.app, asked.message, asked.level, asked.who());
     // The viewer enters through the bot.
     let metadata = &asked.by_author()?;
-    let Some((id, _)) = asked.settings.giveaway() else { return Ok(Err(format!("@{who}, there is no giveaway running"))) };
+    let Some((id, _)) = asked.settings.giveaway() else {
+        return Ok(Err(format!("@{who}, there is no giveaway running")));
+    };
     let refused = events.iter().find_map(|e| match e {
         ChatEvent::PointsRequestRefused(r) => Some(r.clone()),
         _ => None,

@@ -27,12 +27,7 @@ pub async fn issue(
     let code_digest = app.link_codes.digest(&metadata.org, &code).await?;
     let issue = IdentityCommand::IssueCode { this: root.clone(), issued_by: account.clone(), code_digest, at };
     let stream = IdentityStreamId::new(&metadata.org, root);
-    app
-        .bus
-        .identity
-        .execute(stream.as_str(), issue, metadata)
-        .await
-        .map_err(|e| from_command(e, failure::identity))?;
+    app.bus.identity.execute(stream.as_str(), issue, metadata).await.map_err(|e| from_command(e, failure::identity))?;
     Ok(code)
 }
 
@@ -51,12 +46,7 @@ pub async fn verify(
     mine.check_attempts(at).map_err(failure::identity)?;
     let failed = || async {
         let fail = IdentityCommand::FailAttempt { at };
-        app
-            .bus
-            .identity
-            .execute(own.as_str(), fail, metadata)
-            .await
-            .map_err(|e| from_command(e, failure::identity))?;
+        app.bus.identity.execute(own.as_str(), fail, metadata).await.map_err(|e| from_command(e, failure::identity))?;
         Err::<Vec<Account>, _>(failure::identity(IdentityError::InvalidCode))
     };
     let digest = app.link_codes.digest(&metadata.org, code).await?;
@@ -114,9 +104,7 @@ pub async fn unlink(
     let mut unlinked = Vec::new();
     for event in &written.events {
         if let IdentityEvent::AccountUnlinked(u) = event {
-            settlement::finish_unlink(&app.bus, &metadata.org, root, &u.account, at, metadata)
-                .await
-                .map_err(broken)?;
+            settlement::finish_unlink(&app.bus, &metadata.org, root, &u.account, at, metadata).await.map_err(broken)?;
             unlinked.push(u.account.clone());
         }
     }

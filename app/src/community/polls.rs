@@ -64,12 +64,7 @@ pub async fn open(app: &App, metadata: &EventMetadata, mut o: OpenPoll) -> Resul
         let at = ChannelStreamId::new(&metadata.org, channel.platform, &channel.channel);
         if let Some(finished) = finished {
             let end = ChannelCommand::EndPoll { poll_id: finished };
-            app
-                .bus
-                .channel
-                .execute(at.as_str(), end, metadata)
-                .await
-                .map_err(|e| from_command(e, failure::channel))?;
+            app.bus.channel.execute(at.as_str(), end, metadata).await.map_err(|e| from_command(e, failure::channel))?;
         }
         let start = ChannelCommand::StartPoll { poll_id: id };
         app.bus.channel.execute(at.as_str(), start, metadata).await.map_err(|e| from_command(e, failure::channel))?;
@@ -105,12 +100,7 @@ pub async fn close(
     Ok(done)
 }
 
-pub async fn cancel(
-    app: &App,
-    metadata: &EventMetadata,
-    id: PollId,
-    at: Timestamp,
-) -> Result<Done, Failure> {
+pub async fn cancel(app: &App, metadata: &EventMetadata, id: PollId, at: Timestamp) -> Result<Done, Failure> {
     run(app, metadata, id, PollCommand::Cancel { at }).await
 }
 
@@ -171,9 +161,7 @@ pub(crate) async fn from_chat(asked: &Asked<'_>) -> anyhow::Result<String> {
         ("close", Some(id)) => close(app, metadata, id, m.sent_at, Some(&here))
             .await
             .map(|done| format!("Poll closed: {}", results_text(&done.state))),
-        ("cancel", Some(id)) => {
-            cancel(app, metadata, id, m.sent_at).await.map(|_| "The poll is cancelled".to_owned())
-        }
+        ("cancel", Some(id)) => cancel(app, metadata, id, m.sent_at).await.map(|_| "The poll is cancelled".to_owned()),
         _ => Err(Failure::refused(Refusal::Invalid, "invalid", None, usage)),
     };
     Ok(match outcome {

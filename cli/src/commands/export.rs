@@ -13,7 +13,7 @@ use super::connect_and_migrate;
 use super::progress::progress_bar;
 use crate::config::DatabaseArgs;
 
-#[derive(Args, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct ExportArgs {
     #[command(flatten)]
     database: DatabaseArgs,

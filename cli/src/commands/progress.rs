@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 /// A callback for `(done, total, elapsed)` that redraws the line at most
 /// twice a second, and always at the end.
-pub fn progress_bar(unit: &'static str) -> impl FnMut(u64, u64, Duration) {
+pub(super) fn progress_bar(unit: &'static str) -> impl FnMut(u64, u64, Duration) {
     let mut last_print = Instant::now() - Duration::from_secs(1);
     move |done: u64, total: u64, elapsed: Duration| {
         if last_print.elapsed() >= Duration::from_millis(500) || done == total {

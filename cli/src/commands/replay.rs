@@ -11,7 +11,7 @@ use super::progress::progress_bar;
 use super::{connect_and_migrate, kafka_config, schema_ids};
 use crate::config::{DatabaseArgs, KafkaArgs};
 
-#[derive(Args, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct ReplayArgs {
     #[command(flatten)]
     database: DatabaseArgs,

@@ -10,7 +10,7 @@ use wavestack_domain::value::{ActorId, OrgId};
 
 use crate::config::KeyArgs;
 
-#[derive(Subcommand)]
+#[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Prints a signed token, for development and scripts.
     Issue(IssueArgs),
@@ -21,7 +21,7 @@ pub enum TokenCommand {
     HashSecret(HashSecretArgs),
 }
 
-#[derive(Args)]
+#[derive(Debug, Args)]
 pub struct IssueArgs {
     /// The org the token acts for.
     #[arg(long)]
@@ -36,13 +36,13 @@ pub struct IssueArgs {
     keys: KeyArgs,
 }
 
-#[derive(Args)]
+#[derive(Debug, Args)]
 pub struct KeyOnlyArgs {
     #[command(flatten)]
     keys: KeyArgs,
 }
 
-#[derive(Args)]
+#[derive(Debug, Args)]
 pub struct HashSecretArgs {
     /// Hash this secret instead of generating one.
     #[arg(long, env = "WAVESTACK_CLIENT_SECRET")]

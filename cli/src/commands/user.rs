@@ -16,13 +16,13 @@ use wavestack_domain::value::{ActorId, MemberRole, OrgId, Timestamp, Username};
 use super::connect_and_migrate;
 use crate::config::DatabaseArgs;
 
-#[derive(Subcommand)]
+#[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Adds a person to an org's dashboard with a role and a password.
     Add(AddArgs),
 }
 
-#[derive(Args)]
+#[derive(Debug, Args)]
 pub struct AddArgs {
     #[arg(long)]
     org: String,

@@ -23,7 +23,7 @@ use wavestack_workers::retention::{ClipRetention, RetentionConfig};
 
 /// Renders clips until cancelled.
 #[allow(clippy::too_many_arguments)]
-pub async fn run_renderer(
+pub(crate) async fn run_renderer(
     pool: sqlx::PgPool,
     bus: Arc<CommandBus>,
     kafka: KafkaConfig,
@@ -46,7 +46,7 @@ pub async fn run_renderer(
 }
 
 /// Turns `!clip` in chat into clip requests until cancelled.
-pub async fn run_chat_clipper(
+pub(crate) async fn run_chat_clipper(
     pool: sqlx::PgPool,
     bus: Arc<CommandBus>,
     kafka: KafkaConfig,
@@ -62,7 +62,7 @@ pub async fn run_chat_clipper(
 
 /// Finishes the points moves the API began (gifts credited, prices of
 /// refused uses refunded), exactly once, from the log.
-pub async fn run_points_settler(
+pub(crate) async fn run_points_settler(
     pool: sqlx::PgPool,
     bus: Arc<CommandBus>,
     kafka: KafkaConfig,
@@ -75,7 +75,7 @@ pub async fn run_points_settler(
 
 /// Finishes the community steps the API began (merges, unlinks, entry
 /// prices, a cancelled giveaway's refunds), exactly once, from the log.
-pub async fn run_community_settler(
+pub(crate) async fn run_community_settler(
     pool: sqlx::PgPool,
     bus: Arc<CommandBus>,
     kafka: KafkaConfig,
@@ -87,7 +87,7 @@ pub async fn run_community_settler(
 }
 
 /// Marks clip publications ready once their clip is rendered.
-pub async fn run_asset_ready(
+pub(crate) async fn run_asset_ready(
     pool: sqlx::PgPool,
     bus: Arc<CommandBus>,
     kafka: KafkaConfig,
@@ -99,7 +99,7 @@ pub async fn run_asset_ready(
 }
 
 /// Deletes clips past their retention until cancelled (never, for 0 days).
-pub async fn run_retention(
+pub(crate) async fn run_retention(
     pool: sqlx::PgPool,
     bus: Arc<CommandBus>,
     files: ClipFiles,
@@ -117,7 +117,7 @@ pub async fn run_retention(
 }
 
 /// Signs audit checkpoints until cancelled (never, with no key file).
-pub async fn run_checkpointer(
+pub(crate) async fn run_checkpointer(
     pool: sqlx::PgPool,
     kafka: KafkaConfig,
     key: Option<ed25519_dalek::SigningKey>,
@@ -135,7 +135,7 @@ pub async fn run_checkpointer(
 }
 
 /// Publishes due publications until cancelled.
-pub async fn run_publisher(
+pub(crate) async fn run_publisher(
     pool: sqlx::PgPool,
     bus: Arc<CommandBus>,
     kafka: KafkaConfig,

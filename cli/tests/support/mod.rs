@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-pub struct Stack {
+pub(crate) struct Stack {
     /// `wavestack up` as a process of its own (`start_binary`), or `None`
     /// for a stack built in this process (`Stack::build`).
     pub child: Option<Child>,
@@ -59,7 +59,7 @@ impl Drop for Stack {
 
 impl Stack {
     /// Everything the stack has logged so far.
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         match &self.child {
             Some(_) => std::fs::read_to_string(self._dir.path().join("up.log")).unwrap_or_default(),
             None => log_capture::since(self.log_from),
@@ -67,7 +67,7 @@ impl Stack {
     }
 
     /// The local broker's process now (the watchdog restarts it).
-    pub fn broker_pid(&self) -> Option<u32> {
+    pub(crate) fn broker_pid(&self) -> Option<u32> {
         match (&self.child, &self.in_process) {
             (Some(child), _) => {
                 let out = Command::new("pgrep").args(["-P", &child.id().to_string(), "-x", "tansu"]).output().ok()?;
@@ -80,7 +80,7 @@ impl Stack {
 
     /// SIGKILLs `wavestack up` (nothing of it runs its shutdown) and keeps
     /// its directory, config and data, for `relaunch`.
-    pub fn kill(mut self) -> tempfile::TempDir {
+    pub(crate) fn kill(mut self) -> tempfile::TempDir {
         let mut child = self.child.take().expect("a stack started with start_binary");
         let _ = child.kill();
         let _ = child.wait();
@@ -88,36 +88,36 @@ impl Stack {
     }
 }
 
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-pub fn database_url(pool: &PgPool) -> String {
+pub(crate) fn database_url(pool: &PgPool) -> String {
     let base = std::env::var("DATABASE_URL").expect("DATABASE_URL is set by scripts/test");
     let (server, _) = base.rsplit_once('/').unwrap();
     format!("{server}/{}", pool.connect_options().get_database().unwrap())
 }
 
-pub async fn start(pool: &PgPool) -> Stack {
+pub(crate) async fn start(pool: &PgPool) -> Stack {
     start_with(pool, "").await
 }
 
 /// `extra` goes into the config file before its `[[clients]]`: top-level
 /// keys first, then its own tables.
-pub async fn start_with(pool: &PgPool, extra: &str) -> Stack {
+pub(crate) async fn start_with(pool: &PgPool, extra: &str) -> Stack {
     start_with_env(pool, extra, &[]).await
 }
 
 /// As `start_with`, with more settings, named by their environment
 /// variables (`WAVESTACK_ORG_RENDER_CLIPS`, …).
-pub async fn start_with_env(pool: &PgPool, extra: &str, env: &[(&str, &str)]) -> Stack {
+pub(crate) async fn start_with_env(pool: &PgPool, extra: &str, env: &[(&str, &str)]) -> Stack {
     let dir = configured_dir(extra);
     build_in_process(pool, dir, env).await
 }
 
 /// `wavestack up` as an operator runs it: the real binary, for what only
 /// a process shows (SIGTERM, SIGKILL).
-pub async fn start_binary(pool: &PgPool) -> Stack {
+pub(crate) async fn start_binary(pool: &PgPool) -> Stack {
     launch(pool, configured_dir(""), &[]).await
 }
 
@@ -183,7 +183,7 @@ async fn build_in_process(pool: &PgPool, dir: tempfile::TempDir, env: &[(&str, &
 }
 
 /// Starts `wavestack up` again on what a killed one left in `dir`.
-pub async fn relaunch(pool: &PgPool, dir: tempfile::TempDir) -> Stack {
+pub(crate) async fn relaunch(pool: &PgPool, dir: tempfile::TempDir) -> Stack {
     launch(pool, dir, &[]).await
 }
 
@@ -259,7 +259,7 @@ mod log_capture {
     }
 
     /// Installs the subscriber if needed; where the log is now.
-    pub fn install_and_mark() -> usize {
+    pub(super) fn install_and_mark() -> usize {
         INSTALLED.get_or_init(|| {
             let filter = tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -268,7 +268,7 @@ mod log_capture {
         LOG.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
-    pub fn since(from: usize) -> String {
+    pub(super) fn since(from: usize) -> String {
         let log = LOG.lock().unwrap_or_else(|p| p.into_inner());
         String::from_utf8_lossy(&log[from.min(log.len())..]).into_owned()
     }
@@ -276,7 +276,7 @@ mod log_capture {
 
 /// Decodes a record the way a registry-aware client does: magic byte, id,
 /// schema from the registry, Avro datum.
-pub async fn decode(http: &reqwest::Client, registry: &str, bytes: &[u8]) -> Value {
+pub(crate) async fn decode(http: &reqwest::Client, registry: &str, bytes: &[u8]) -> Value {
     assert_eq!(bytes[0], 0, "Confluent magic byte");
     let id = u32::from_be_bytes(bytes[1..5].try_into().unwrap());
     let answer: Value = http.get(format!("{registry}/schemas/ids/{id}")).send().await.unwrap().json().await.unwrap();
@@ -287,7 +287,7 @@ pub async fn decode(http: &reqwest::Client, registry: &str, bytes: &[u8]) -> Val
     json
 }
 
-pub fn avro_to_json(value: &apache_avro::types::Value) -> Value {
+pub(crate) fn avro_to_json(value: &apache_avro::types::Value) -> Value {
     use apache_avro::types::Value as A;
     match value {
         A::Null => Value::Null,
@@ -307,7 +307,7 @@ pub fn avro_to_json(value: &apache_avro::types::Value) -> Value {
     }
 }
 
-pub async fn token(http: &reqwest::Client, stack: &Stack) -> String {
+pub(crate) async fn token(http: &reqwest::Client, stack: &Stack) -> String {
     let token: Value = http
         .post(format!("{}/v1/auth/token", stack.command_api))
         .form(&[("grant_type", "client_credentials"), ("client_id", "e2e-bot"), ("client_secret", "e2e-secret")])
@@ -321,12 +321,12 @@ pub async fn token(http: &reqwest::Client, stack: &Stack) -> String {
 }
 
 /// A token from `wavestack token issue`, signed with the stack's keys.
-pub fn issue_token(stack: &Stack, org: &str, scope: &str) -> String {
+pub(crate) fn issue_token(stack: &Stack, org: &str, scope: &str) -> String {
     issue_token_for(stack, org, scope, 600)
 }
 
 /// A token that lives `ttl_seconds`.
-pub fn issue_token_for(stack: &Stack, org: &str, scope: &str, ttl_seconds: u64) -> String {
+pub(crate) fn issue_token_for(stack: &Stack, org: &str, scope: &str, ttl_seconds: u64) -> String {
     let issued = Command::new(env!("CARGO_BIN_EXE_wavestack"))
         .args(["token", "issue", "--org", org, "--scope", scope])
         .env("WAVESTACK_DATA_DIR", stack._dir.path().join("data"))
@@ -339,11 +339,11 @@ pub fn issue_token_for(stack: &Stack, org: &str, scope: &str, ttl_seconds: u64) 
 
 /// A stream recording of `seconds` (H.264/AAC, a keyframe a second) at
 /// `path` under acme's media.
-pub fn record(stack: &Stack, path: &str, seconds: u32) {
+pub(crate) fn record(stack: &Stack, path: &str, seconds: u32) {
     record_for(stack, "acme", path, seconds)
 }
 
-pub fn record_for(stack: &Stack, org: &str, path: &str, seconds: u32) {
+pub(crate) fn record_for(stack: &Stack, org: &str, path: &str, seconds: u32) {
     let file = stack._dir.path().join("data/media").join(org).join(path);
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     let made = Command::new("ffmpeg")
@@ -359,13 +359,19 @@ pub fn record_for(stack: &Stack, org: &str, path: &str, seconds: u32) {
 }
 
 /// GETs a query API path and returns the answer's body.
-pub async fn get_json(http: &reqwest::Client, stack: &Stack, token: &str, path: &str, query: &[(&str, &str)]) -> Value {
+pub(crate) async fn get_json(
+    http: &reqwest::Client,
+    stack: &Stack,
+    token: &str,
+    path: &str,
+    query: &[(&str, &str)],
+) -> Value {
     let response = http.get(format!("{}{path}", stack.query_api)).bearer_auth(token).query(query).send().await.unwrap();
     response.json().await.unwrap()
 }
 
 /// POSTs JSON to the command API and returns the answer's body.
-pub async fn post_json(http: &reqwest::Client, stack: &Stack, token: &str, path: &str, body: &Value) -> Value {
+pub(crate) async fn post_json(http: &reqwest::Client, stack: &Stack, token: &str, path: &str, body: &Value) -> Value {
     let response =
         http.post(format!("{}{path}", stack.command_api)).bearer_auth(token).json(body).send().await.unwrap();
     response.json().await.unwrap()
@@ -373,7 +379,7 @@ pub async fn post_json(http: &reqwest::Client, stack: &Stack, token: &str, path:
 
 /// Event metadata for a command a test writes straight through the
 /// command bus, as `actor` of `org`, now.
-pub fn metadata(org: &str, actor: &str) -> wavestack_domain::metadata::EventMetadata {
+pub(crate) fn metadata(org: &str, actor: &str) -> wavestack_domain::metadata::EventMetadata {
     use wavestack_domain::value::{ActorId, OrgId, Timestamp};
     wavestack_domain::metadata::EventMetadata {
         org: OrgId::parse(org).unwrap(),

@@ -17,9 +17,9 @@ use wavestack_domain::value::{
 };
 
 use crate::command_error::command_error;
-use wavestack_app::community::announce::{announce, AnnounceError, Announcement};
 use crate::edge::{field, now, AcceptedBody, AcceptedResponse, Caller};
 use crate::state::AppState;
+use wavestack_app::community::announce::{announce, AnnounceError, Announcement};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -28,8 +28,8 @@ use wavestack_app::chat::{self as brain, Heard};
 
 use crate::command_error::command_error;
 use crate::edge::{field, now, AcceptedBody, Caller};
-use crate::said;
 use crate::idempotency::NotFinal;
+use crate::said;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

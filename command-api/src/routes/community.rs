@@ -180,7 +180,8 @@ pub(crate) async fn redraw_giveaway(
 ) -> Result<Response, ApiError> {
     let id = giveaway_id(&id)?;
     let replace = field("replace", Account::parse(&body.replace))?;
-    let done = giveaways::redraw(&state.app, &caller.metadata, id, replace, now(), None).await.map_err(failure_error)?;
+    let done =
+        giveaways::redraw(&state.app, &caller.metadata, id, replace, now(), None).await.map_err(failure_error)?;
     Ok(accepted(giveaway_body(&caller, done)))
 }
 
@@ -192,7 +193,8 @@ pub(crate) async fn cancel_giveaway(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let done = giveaways::cancel(&state.app, &caller.metadata, giveaway_id(&id)?, now()).await.map_err(failure_error)?;
+    let done =
+        giveaways::cancel(&state.app, &caller.metadata, giveaway_id(&id)?, now()).await.map_err(failure_error)?;
     Ok(accepted(giveaway_body(&caller, done)))
 }
 
@@ -298,7 +300,6 @@ pub(crate) async fn unlink(
 ) -> Result<Response, ApiError> {
     let account = Account::parse(&account).map_err(|_| ApiError::not_found("there is no such account"))?;
     let root = state.app.person_of(&caller.metadata.org, &account).await.map_err(ApiError::internal)?;
-    let unlinked =
-        links::unlink(&state.app, &caller.metadata, &account, &root, now()).await.map_err(failure_error)?;
+    let unlinked = links::unlink(&state.app, &caller.metadata, &account, &root, now()).await.map_err(failure_error)?;
     Ok(accepted(UnlinkedBody { unlinked: unlinked.iter().map(ToString::to_string).collect() }))
 }

@@ -14,11 +14,11 @@ use wavestack_domain::moderation::{ActionKind, Escalation, FilterKind, FilterRul
 use wavestack_domain::value::{PlatformUserId, UserLevel};
 
 use super::channels::{change, channel_at, stream, ChannelPath};
-use wavestack_api_types::chat::Action;
-use wavestack_app::moderation as moderators;
 use crate::command_error::command_error;
 use crate::edge::{field, now, AcceptedBody, AcceptedResponse, Caller};
 use crate::state::AppState;
+use wavestack_api_types::chat::Action;
+use wavestack_app::moderation as moderators;
 
 /// Longest reason a moderator gives.
 const MAX_REASON_CHARS: usize = 500;
@@ -252,6 +252,9 @@ pub(crate) async fn moderate(
     let request =
         moderators::Request { action, seconds: body.seconds, reason: body.reason, message_id: None, at: now() };
     let acted = moderators::act(&state.app, &caller.metadata, &viewer, request).await.map_err(command_error)?;
-    let body = ModeratedBody { accepted: AcceptedBody::from(acted.written.accepted), actions: crate::said::actions(acted.actions) };
+    let body = ModeratedBody {
+        accepted: AcceptedBody::from(acted.written.accepted),
+        actions: crate::said::actions(acted.actions),
+    };
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }

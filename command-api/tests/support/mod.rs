@@ -15,12 +15,12 @@ use wavestack_adapters::publishers::{ConfiguredTargets, DestinationConfig, SUPPO
 use wavestack_command_api::{router, AppState, Limits, LoadLimits, RateLimit, RateLimits, Tenancy, TokenLimits};
 use wavestack_domain::value::{ActorId, OrgId};
 
-pub const CLIENT_ID: &str = "twitch-bot";
-pub const CLIENT_SECRET: &str = "correct horse battery staple";
-pub const CLIENT_ORG: &str = "acme";
-pub const CLIENT_SCOPES: &[&str] = &["chat:write", "clips:write", "read"];
+pub(crate) const CLIENT_ID: &str = "twitch-bot";
+pub(crate) const CLIENT_SECRET: &str = "correct horse battery staple";
+pub(crate) const CLIENT_ORG: &str = "acme";
+pub(crate) const CLIENT_SCOPES: &[&str] = &["chat:write", "clips:write", "read"];
 
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub url: String,
     pub http: reqwest::Client,
     pub pool: PgPool,
@@ -35,7 +35,7 @@ impl Drop for TestApp {
     }
 }
 
-pub struct Options {
+pub(crate) struct Options {
     pub limits: Limits,
     /// Per caller; the org's is out of the way.
     pub rate_limit: RateLimit,
@@ -48,7 +48,7 @@ pub struct Options {
 }
 
 /// acme and rival each publish to a webhook, Discord and YouTube of their own.
-pub fn destinations() -> Vec<DestinationConfig> {
+pub(crate) fn destinations() -> Vec<DestinationConfig> {
     let mut destinations = Vec::new();
     for org in ["acme", "rival"] {
         for platform in SUPPORTED {
@@ -88,11 +88,11 @@ impl Default for Options {
     }
 }
 
-pub async fn spawn_app(pool: PgPool) -> TestApp {
+pub(crate) async fn spawn_app(pool: PgPool) -> TestApp {
     spawn_app_with(pool, Options::default()).await
 }
 
-pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
+pub(crate) async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
     let keys_dir = tempfile::tempdir().unwrap();
     let keys = Arc::new(KeyStore::open(keys_dir.path()).unwrap());
     let tokens = Arc::new(Tokens::new(keys, TokenSettings::default()));
@@ -120,27 +120,27 @@ pub async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
 
 impl TestApp {
     /// A token for `org` with the given space-separated scopes.
-    pub fn token(&self, org: &str, scopes: &str) -> String {
+    pub(crate) fn token(&self, org: &str, scopes: &str) -> String {
         self.token_for("tester", org, scopes)
     }
 
-    pub fn token_for(&self, sub: &str, org: &str, scopes: &str) -> String {
+    pub(crate) fn token_for(&self, sub: &str, org: &str, scopes: &str) -> String {
         let scopes = ScopeSet::parse(scopes).unwrap();
         let issued = self.tokens.issue(&ActorId::parse(sub).unwrap(), &OrgId::parse(org).unwrap(), &scopes).unwrap();
         issued.access_token
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.url)
     }
 
     /// POSTs JSON with a bearer token; returns status, body and headers.
-    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Answer {
+    pub(crate) async fn post(&self, path: &str, token: &str, body: &Value) -> Answer {
         let response = self.http.post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap();
         Answer::read(response).await
     }
 
-    pub async fn post_with_key(&self, path: &str, token: &str, key: &str, body: &Value) -> Answer {
+    pub(crate) async fn post_with_key(&self, path: &str, token: &str, key: &str, body: &Value) -> Answer {
         let response = self
             .http
             .post(self.url(path))
@@ -153,21 +153,21 @@ impl TestApp {
         Answer::read(response).await
     }
 
-    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Answer {
+    pub(crate) async fn put(&self, path: &str, token: &str, body: &Value) -> Answer {
         let response = self.http.put(self.url(path)).bearer_auth(token).json(body).send().await.unwrap();
         Answer::read(response).await
     }
 
     /// A page of the bots' feed; `after` may carry more of the query
     /// (`0.0&wait_seconds=2`).
-    pub async fn feed(&self, token: &str, after: &str) -> Value {
+    pub(crate) async fn feed(&self, token: &str, after: &str) -> Value {
         let url = self.url(&format!("/v1/bots/replies?after={after}"));
         let response = self.http.get(url).bearer_auth(token).send().await.unwrap();
         assert_eq!(response.status(), 200);
         response.json().await.unwrap()
     }
 
-    pub async fn events_in(&self, aggregate_type: &str) -> i64 {
+    pub(crate) async fn events_in(&self, aggregate_type: &str) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = $1")
             .bind(aggregate_type)
             .fetch_one(&self.pool)
@@ -175,20 +175,20 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn all_events(&self) -> i64 {
+    pub(crate) async fn all_events(&self) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&self.pool).await.unwrap()
     }
 }
 
 #[derive(Debug)]
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: u16,
     pub body: Value,
     pub headers: reqwest::header::HeaderMap,
 }
 
 impl Answer {
-    pub async fn read(response: reqwest::Response) -> Self {
+    pub(crate) async fn read(response: reqwest::Response) -> Self {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.unwrap();
@@ -198,18 +198,18 @@ impl Answer {
     }
 
     /// The stable error code of a refusal.
-    pub fn code(&self) -> &str {
+    pub(crate) fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("<no error code>")
     }
 
-    pub fn field(&self) -> &str {
+    pub(crate) fn field(&self) -> &str {
         self.body["error"]["field"].as_str().unwrap_or("<no field>")
     }
 }
 
 /// The leaderboard projection's table, holding a viewer as it would once
 /// it has applied their first message: how `!give @name` finds them.
-pub async fn known_viewer(pool: &sqlx::PgPool, user: &str, author: &str) {
+pub(crate) async fn known_viewer(pool: &sqlx::PgPool, user: &str, author: &str) {
     let schema = wavestack_projections::runtime::live_schema("leaderboard");
     sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(pool).await.unwrap();
     let leaderboard = wavestack_projections::leaderboard::Leaderboard;
@@ -228,14 +228,14 @@ pub async fn known_viewer(pool: &sqlx::PgPool, user: &str, author: &str) {
 }
 
 /// A message on twitch/shroud from `user` at `at` (`HH:MM:SS`) on 2026-11-22.
-pub fn said_at(user: &str, author: &str, role: &str, id: &str, text: &str, at: &str) -> Value {
+pub(crate) fn said_at(user: &str, author: &str, role: &str, id: &str, text: &str, at: &str) -> Value {
     serde_json::json!({
         "platform": "twitch", "channel": "shroud", "user_id": user, "message_id": id,
         "author": author, "role": role, "text": text, "sent_at": format!("2026-11-22T{at}Z"),
     })
 }
 
-pub fn chat_message(message_id: &str, text: &str) -> Value {
+pub(crate) fn chat_message(message_id: &str, text: &str) -> Value {
     serde_json::json!({
         "platform": "twitch",
         "channel": "shroud",
@@ -247,7 +247,7 @@ pub fn chat_message(message_id: &str, text: &str) -> Value {
     })
 }
 
-pub fn clip_request() -> Value {
+pub(crate) fn clip_request() -> Value {
     serde_json::json!({
         "channel": "shroud",
         "source": "vods/2026-11-22.mkv",

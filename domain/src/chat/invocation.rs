@@ -6,7 +6,7 @@ pub struct Invocation {
 }
 
 /// Longest command name recognised; longer `!words` are just chat.
-pub const MAX_COMMAND_NAME: usize = 32;
+pub(super) const MAX_COMMAND_NAME: usize = 32;
 
 /// `!clip 30` → `clip` with args `30`. The name is ASCII letters, digits and
 /// `_`, lowercased; anything else (`! hi`, `!!!`, `!é`) is ordinary chat.

@@ -30,7 +30,7 @@ pub fn fold(text: &str) -> String {
 }
 
 /// The folded words: runs of letters and digits.
-pub fn words(folded: &str) -> impl Iterator<Item = &str> {
+pub(super) fn words(folded: &str) -> impl Iterator<Item = &str> {
     folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
 }
 

@@ -43,7 +43,7 @@ static WHOLE_DOMAIN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$").expect("valid"));
 
 /// Whether `text` (already lowercase) is a domain name like `example.com`.
-pub fn is_domain(text: &str) -> bool {
+pub(super) fn is_domain(text: &str) -> bool {
     text.len() <= 253 && WHOLE_DOMAIN.is_match(text)
 }
 
@@ -80,7 +80,7 @@ fn push_domains(text: &str, tlds: &[&str], hosts: &mut Vec<String>) {
 }
 
 /// Whether `host` is `domain` or under it.
-pub fn allowed_by(host: &str, domain: &str) -> bool {
+pub(super) fn allowed_by(host: &str, domain: &str) -> bool {
     host == domain || host.strip_suffix(domain).is_some_and(|rest| rest.ends_with('.'))
 }
 

@@ -15,7 +15,7 @@ pub const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
 const PATTERN_DFA_LIMIT: usize = 512 * 1024;
 
 /// A term as it is kept and matched: its folded words, space-separated.
-pub fn fold_term(term: &str) -> String {
+pub(super) fn fold_term(term: &str) -> String {
     words(&fold(term)).collect::<Vec<_>>().join(" ")
 }
 
@@ -35,7 +35,7 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
 
 /// The banned-terms filter, compiled once per settings version.
 #[derive(Debug, Clone)]
-pub struct TermMatcher {
+pub(super) struct TermMatcher {
     /// ` term ` needles over ` word word ` haystacks: word boundaries.
     terms: Option<AhoCorasick>,
     term_list: Vec<String>,
@@ -44,7 +44,7 @@ pub struct TermMatcher {
 
 impl TermMatcher {
     /// From checked settings (terms folded, patterns compiling).
-    pub fn new(terms: &[String], patterns: &[String]) -> Self {
+    pub(super) fn new(terms: &[String], patterns: &[String]) -> Self {
         let needles: Vec<String> = terms.iter().map(|t| format!(" {t} ")).collect();
         let automaton = if needles.is_empty() {
             None
@@ -59,7 +59,7 @@ impl TermMatcher {
     }
 
     /// What matched, as evidence: `term "buy followers"` or `pattern "…"`.
-    pub fn find(&self, folded: &str) -> Option<String> {
+    pub(super) fn find(&self, folded: &str) -> Option<String> {
         if let Some(automaton) = &self.terms {
             let mut haystack = String::with_capacity(folded.len() + 2);
             haystack.push(' ');

@@ -11,14 +11,14 @@ use anyhow::Context;
 use apache_avro::{Codec, DeflateSettings, Writer};
 use wavestack_schemas::{latest_schema, AggregateKind, LogEnvelope};
 
-pub struct AvroFile {
+pub(super) struct AvroFile {
     writer: Writer<'static, BufWriter<File>>,
     temporary: PathBuf,
     path: PathBuf,
 }
 
 impl AvroFile {
-    pub fn create(kind: AggregateKind, path: PathBuf) -> anyhow::Result<Self> {
+    pub(super) fn create(kind: AggregateKind, path: PathBuf) -> anyhow::Result<Self> {
         let temporary = path.with_extension("avro.tmp");
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -29,12 +29,12 @@ impl AvroFile {
         Ok(Self { writer, temporary, path })
     }
 
-    pub fn push(&mut self, envelope: &LogEnvelope) -> anyhow::Result<()> {
+    pub(super) fn push(&mut self, envelope: &LogEnvelope) -> anyhow::Result<()> {
         self.writer.append_value(envelope.to_avro()).context("writing an Avro record")?;
         Ok(())
     }
 
-    pub fn finish(self) -> anyhow::Result<PathBuf> {
+    pub(super) fn finish(self) -> anyhow::Result<PathBuf> {
         let mut file = self.writer.into_inner().context("finishing an Avro file")?;
         std::io::Write::flush(&mut file)?;
         drop(file);

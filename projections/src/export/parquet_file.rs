@@ -18,7 +18,7 @@ use super::columns::{Cell, ColumnType, Layout};
 /// Rows per row group.
 const ROW_GROUP: usize = 50_000;
 
-pub struct ParquetFile {
+pub(super) struct ParquetFile {
     layout: Arc<Layout>,
     writer: SerializedFileWriter<File>,
     rows: Vec<Vec<Cell>>,
@@ -50,7 +50,7 @@ pub fn message_type(layout: &Layout) -> String {
 }
 
 impl ParquetFile {
-    pub fn create(layout: Arc<Layout>, path: PathBuf) -> anyhow::Result<Self> {
+    pub(super) fn create(layout: Arc<Layout>, path: PathBuf) -> anyhow::Result<Self> {
         let schema = Arc::new(parse_message_type(&message_type(&layout)).context("the export's Parquet schema")?);
         let properties = Arc::new(WriterProperties::builder().set_compression(Compression::SNAPPY).build());
         let temporary = path.with_extension("parquet.tmp");
@@ -62,7 +62,7 @@ impl ParquetFile {
         Ok(Self { layout, writer, rows: Vec::new(), temporary, path })
     }
 
-    pub fn push(&mut self, row: Vec<Cell>) -> anyhow::Result<()> {
+    pub(super) fn push(&mut self, row: Vec<Cell>) -> anyhow::Result<()> {
         self.rows.push(row);
         if self.rows.len() >= ROW_GROUP {
             self.flush()?;
@@ -113,7 +113,7 @@ impl ParquetFile {
     }
 
     /// Writes what is buffered and the footer, and moves the file into place.
-    pub fn finish(mut self) -> anyhow::Result<PathBuf> {
+    pub(super) fn finish(mut self) -> anyhow::Result<PathBuf> {
         self.flush()?;
         self.writer.close()?;
         std::fs::rename(&self.temporary, &self.path).with_context(|| format!("renaming to {}", self.path.display()))?;

@@ -102,7 +102,7 @@ mod rfc3339_list {
     use time::format_description::well_known::Rfc3339;
     use time::OffsetDateTime;
 
-    pub fn serialize<S: serde::Serializer>(items: &[OffsetDateTime], s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: serde::Serializer>(items: &[OffsetDateTime], s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(items.len()))?;
         for item in items {
             seq.serialize_element(&item.format(&Rfc3339).map_err(serde::ser::Error::custom)?)?;

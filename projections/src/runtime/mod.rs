@@ -130,6 +130,7 @@ impl RunnerConfig {
     }
 }
 
+#[derive(Debug)]
 pub struct ProjectionRunner<P: Projection> {
     projection: P,
     config: RunnerConfig,

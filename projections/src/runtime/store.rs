@@ -13,6 +13,7 @@ use wavestack_schemas::LogEnvelope;
 
 use super::Projection;
 
+#[derive(Debug)]
 pub struct ProjectionStore {
     /// Dedicated: it holds the session-level advisory lock.
     conn: PgConnection,

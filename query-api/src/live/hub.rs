@@ -30,6 +30,7 @@ pub struct LiveEvent {
 /// buffer, so it cannot make another org's sockets lag (or be dropped as
 /// too slow), and no socket ever sees, even to filter out, another org's
 /// changes.
+#[derive(Debug)]
 pub struct LiveHub {
     orgs: Mutex<HashMap<String, broadcast::Sender<Arc<LiveEvent>>>>,
 }

@@ -15,7 +15,7 @@ mod read_your_writes;
 mod viewer;
 mod waiters;
 
-pub use waiters::MAX_WAITS_PER_CALLER;
+pub(crate) use waiters::MAX_WAITS_PER_CALLER;
 
 use axum::extract::FromRef;
 use axum::middleware::from_fn_with_state;

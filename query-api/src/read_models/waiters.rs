@@ -36,7 +36,7 @@ struct Inner {
 
 /// Most read-your-writes waits one caller may have in progress at once,
 /// unless configured otherwise.
-pub const MAX_WAITS_PER_CALLER: usize = 64;
+pub(crate) const MAX_WAITS_PER_CALLER: usize = 64;
 
 struct Waiter {
     sequence: u64,

@@ -8,30 +8,30 @@ use serde_json::json;
 use super::CONTENT_TYPE;
 
 #[derive(Debug)]
-pub struct RegistryError {
+pub(super) struct RegistryError {
     status: StatusCode,
     code: u32,
     message: String,
 }
 
 impl RegistryError {
-    pub fn subject_not_found(subject: &str) -> Self {
+    pub(super) fn subject_not_found(subject: &str) -> Self {
         Self { status: StatusCode::NOT_FOUND, code: 40401, message: format!("Subject '{subject}' not found.") }
     }
 
-    pub fn version_not_found(version: &str) -> Self {
+    pub(super) fn version_not_found(version: &str) -> Self {
         Self { status: StatusCode::NOT_FOUND, code: 40402, message: format!("Version {version} not found.") }
     }
 
-    pub fn schema_not_found(id: &str) -> Self {
+    pub(super) fn schema_not_found(id: &str) -> Self {
         Self { status: StatusCode::NOT_FOUND, code: 40403, message: format!("Schema {id} not found") }
     }
 
-    pub fn schema_not_found_in(subject: &str) -> Self {
+    pub(super) fn schema_not_found_in(subject: &str) -> Self {
         Self { status: StatusCode::NOT_FOUND, code: 40403, message: format!("Schema not found under '{subject}'") }
     }
 
-    pub fn invalid_version(version: &str) -> Self {
+    pub(super) fn invalid_version(version: &str) -> Self {
         Self {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: 42202,
@@ -39,11 +39,11 @@ impl RegistryError {
         }
     }
 
-    pub fn invalid_schema(why: &str) -> Self {
+    pub(super) fn invalid_schema(why: &str) -> Self {
         Self { status: StatusCode::UNPROCESSABLE_ENTITY, code: 42201, message: format!("Invalid schema: {why}") }
     }
 
-    pub fn read_only(subject: &str) -> Self {
+    pub(super) fn read_only(subject: &str) -> Self {
         Self {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: 42205,
@@ -51,7 +51,7 @@ impl RegistryError {
         }
     }
 
-    pub fn is_not_found(&self) -> bool {
+    pub(super) fn is_not_found(&self) -> bool {
         self.status == StatusCode::NOT_FOUND
     }
 }

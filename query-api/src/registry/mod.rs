@@ -18,7 +18,7 @@ use wavestack_schemas::{find_in_subject, AggregateKind, SchemaEntry, CATALOG};
 
 use error::RegistryError;
 
-pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+pub(crate) const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
 pub(crate) fn routes() -> Router {
     Router::new()

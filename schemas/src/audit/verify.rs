@@ -14,6 +14,7 @@ use super::checkpoint::{CheckpointBody, SignedCheckpoint};
 use crate::envelope::LogEnvelope;
 
 /// One record of an event topic, in the partition's order.
+#[derive(Debug)]
 pub enum EventRecord {
     Decoded(Box<LogEnvelope>),
     /// The record is on the log but is no event of ours.
@@ -116,6 +117,7 @@ impl VerifyReport {
 }
 
 /// One checkpoint record, in the topic's order.
+#[derive(Debug)]
 pub struct CheckpointRecord {
     pub partition: i32,
     pub offset: i64,

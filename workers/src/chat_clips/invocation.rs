@@ -2,9 +2,9 @@
 
 use wavestack_domain::value::Timestamp;
 
-pub const DEFAULT_SECONDS: u64 = 30;
-pub const MIN_SECONDS: u64 = 5;
-pub const MAX_SECONDS: u64 = 120;
+pub(super) const DEFAULT_SECONDS: u64 = 30;
+pub(super) const MIN_SECONDS: u64 = 5;
+pub(super) const MAX_SECONDS: u64 = 120;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClipWindow {

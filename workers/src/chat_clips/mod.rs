@@ -46,7 +46,7 @@ pub struct Recording {
     pub publish_to: Vec<TargetPlatform>,
 }
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ChatClipper {
     bus: Arc<CommandBus>,
     recordings: Arc<HashMap<(OrgId, ChannelId), Recording>>,

@@ -22,7 +22,7 @@ use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
 use wavestack_adapters::consumer::group::{GroupConfig, Handler, HandlerError};
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct AssetReady {
     pool: PgPool,
     bus: Arc<CommandBus>,

@@ -93,6 +93,12 @@ pub struct Platforms {
     destinations: HashMap<(OrgId, TargetPlatform), Destination>,
 }
 
+impl std::fmt::Debug for Platforms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Platforms").finish_non_exhaustive()
+    }
+}
+
 impl Platforms {
     /// Adds `org`'s destination on the adapter's platform, allowed
     /// `per_minute` publishes (bursting up to that); `secrets` are redacted
@@ -119,6 +125,7 @@ impl Platforms {
     }
 }
 
+#[derive(Debug)]
 pub struct PublishWorker {
     pool: PgPool,
     bus: Arc<CommandBus>,

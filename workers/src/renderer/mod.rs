@@ -20,7 +20,7 @@ use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
 use wavestack_adapters::consumer::group::{GroupConfig, Handler, HandlerError};
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ClipRenderer {
     bus: Arc<CommandBus>,
     renderer: Arc<Renderer>,

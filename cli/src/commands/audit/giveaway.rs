@@ -22,7 +22,7 @@ use wavestack_schemas::{AggregateKind, Codec, LogEvent};
 use crate::commands::{kafka_config, schema_ids};
 use crate::config::KafkaArgs;
 
-#[derive(clap::Args)]
+#[derive(Debug, clap::Args)]
 pub struct GiveawayArgs {
     /// The giveaway: `<org>/<giveaway id>` (its key on the log), or its id
     /// with `--org`.
@@ -74,7 +74,7 @@ impl GiveawayAudit {
     }
 }
 
-pub async fn run(args: GiveawayArgs) -> anyhow::Result<()> {
+pub(super) async fn run(args: GiveawayArgs) -> anyhow::Result<()> {
     let stream = match (&args.org, args.giveaway.split_once('/')) {
         (_, Some(_)) => GiveawayStreamId::parse(&args.giveaway),
         (Some(org), None) => {

@@ -8,14 +8,14 @@ use std::path::PathBuf;
 use anyhow::Context;
 use ed25519_dalek::SigningKey;
 
-#[derive(clap::Args)]
+#[derive(Debug, clap::Args)]
 pub struct KeygenArgs {
     /// Where to write the key; an existing file is never overwritten.
     #[arg(long)]
     pub out: PathBuf,
 }
 
-pub fn run(args: KeygenArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: KeygenArgs) -> anyhow::Result<()> {
     let key = SigningKey::from_bytes(&rand::random::<[u8; 32]>());
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

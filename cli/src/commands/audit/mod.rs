@@ -8,7 +8,7 @@ pub use giveaway::{audit_giveaway, GiveawayArgs, GiveawayAudit, LogFinding};
 pub use keygen::KeygenArgs;
 pub use verify::{verify_log, VerifyArgs};
 
-#[derive(clap::Subcommand)]
+#[derive(Debug, clap::Subcommand)]
 pub enum AuditCommand {
     /// Recomputes a giveaway's winners from the Kafka log alone and says
     /// whether the published ones match (exit 1 when not).

@@ -17,7 +17,7 @@ use wavestack_schemas::{AggregateKind, Codec};
 use crate::commands::{kafka_config, schema_ids};
 use crate::config::KafkaArgs;
 
-#[derive(clap::Args)]
+#[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
     /// The checkpointer's public key (64 hex digits), as the auditor holds
     /// it: never read from the log it is checking.
@@ -37,7 +37,7 @@ pub struct VerifyArgs {
     pub kafka: KafkaArgs,
 }
 
-pub async fn run(args: VerifyArgs) -> anyhow::Result<()> {
+pub(super) async fn run(args: VerifyArgs) -> anyhow::Result<()> {
     let trusted = verifying_key_from_hex(&args.public_key)
         .context("--public-key is not an Ed25519 public key as 64 hex digits")?;
     let kafka = kafka_config(&args.kafka_brokers, &args.kafka);

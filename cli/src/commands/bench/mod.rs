@@ -12,7 +12,7 @@ use wavestack_bench::{BenchConfig, Target};
 
 mod replay;
 
-#[derive(Args, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct BenchArgs {
     /// Postgres server to create the throwaway database on.
     #[arg(long, env = "DATABASE_URL", default_value = "postgres://localhost/postgres")]

@@ -20,7 +20,7 @@ const FILL_ROUND_SECONDS: u64 = 30;
 /// live projections to read it.
 const RELAY_LIMIT: Duration = Duration::from_secs(30 * 60);
 
-pub async fn measure(target: &Target, config: &BenchConfig) -> anyhow::Result<ReplayResult> {
+pub(super) async fn measure(target: &Target, config: &BenchConfig) -> anyhow::Result<ReplayResult> {
     let (Some(database_url), Some(brokers)) = (&target.database_url, &target.kafka_brokers) else {
         bail!("the replay needs the stack's database and broker");
     };
