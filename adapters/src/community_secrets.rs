@@ -104,18 +104,8 @@ impl LinkCodes {
     /// The identity stream, within `org`, that most recently issued a code
     /// with this digest.
     pub async fn issuer_of(&self, org: &OrgId, digest: &str) -> sqlx::Result<Option<IdentityStreamId>> {
-        let row: Option<(String,)> = sqlx::query_as(
-            "SELECT aggregate_id FROM events
-              WHERE aggregate_type = 'identity' AND event_type = 'LinkCodeIssued'
-                AND payload -> 'LinkCodeIssued' ->> 'code_digest' = $1
-                AND starts_with(aggregate_id, $2)
-              ORDER BY position DESC LIMIT 1",
-        )
-        .bind(digest)
-        .bind(format!("{org}/"))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.and_then(|(id,)| IdentityStreamId::parse(&id).ok()))
+        let issuer = crate::event_store::reads::link_code_issuer(&self.pool, &format!("{org}/"), digest).await?;
+        Ok(issuer.and_then(|id| IdentityStreamId::parse(&id).ok()))
     }
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod command_bus;
 pub mod community_secrets;
 pub mod consumer;
+pub mod event_store;
 pub mod http;
 pub mod idempotency;
 pub mod kafka;

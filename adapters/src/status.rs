@@ -125,22 +125,10 @@ fn records_behind(marks: &HashMap<TopicPartition, (i64, i64)>, offsets: &HashMap
 }
 
 async fn relay_status(pool: &PgPool) -> anyhow::Result<RelayStatus> {
-    // Behind every relay's checkpoint (normally the one, `main`); counted
-    // up to a million so a huge backlog does not make this slow.
-    let (events_behind, oldest_seconds): (i64, Option<f64>) = sqlx::query_as(
-        "WITH checkpoint AS (
-             SELECT coalesce(min(transaction_id::text::bigint), 0) AS transaction_id,
-                    coalesce(min(position), 0) AS position
-               FROM relay_checkpoints),
-         waiting AS (
-             SELECT e.recorded_at FROM events e, checkpoint c
-              WHERE (e.transaction_id, e.position) > (c.transaction_id::text::xid8, c.position)
-              LIMIT 1000000)
-         SELECT count(*), extract(epoch FROM now() - min(recorded_at))::float8 FROM waiting",
-    )
-    .fetch_one(pool)
-    .await
-    .context("reading the relay's lag")?;
+    // Behind every relay's checkpoint (normally the one, `main`).
+    let checkpoint = crate::relay::checkpoint::furthest_behind(pool).await?;
+    let (events_behind, oldest_seconds) =
+        crate::event_store::reads::waiting_after(pool, checkpoint).await.context("reading the relay's lag")?;
     Ok(RelayStatus { events_behind, oldest_seconds })
 }
 

@@ -14,7 +14,6 @@
 //! one statement (`append`), with each stream's last written state kept in
 //! memory (`cache`) so that a chatty viewer is not read back per message.
 
-mod append;
 mod cache;
 mod locks;
 mod store_error;
@@ -38,11 +37,11 @@ use wavestack_domain::publication::{PublicationPolicy, PublicationState};
 use wavestack_domain::team::TeamState;
 use wavestack_domain::Decider;
 
-use self::append::{append, AppendError, EventRow, SnapshotRow, StreamRows};
 pub use self::cache::Footprint;
 use self::cache::{Loaded, StateCache};
 use self::locks::StreamLocks;
 pub use self::store_error::StoreError;
+use crate::event_store::append::{append, AppendError, EventRow, SnapshotRow, StreamRows};
 
 /// Chat streams grow with every message; a snapshot every 100 events keeps
 /// loading a viewer cheap.

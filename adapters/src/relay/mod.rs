@@ -18,12 +18,13 @@
 //! the checkpoint; consumers drop duplicates by
 //! (aggregate id, sequence), and the records carry the same event id.
 
-mod checkpoint;
-mod outbox;
+pub(crate) mod checkpoint;
 mod publisher;
 
-pub use checkpoint::Checkpoint;
-pub use outbox::{decode_event, OutboxEvent, StoredRow};
+/// The last relayed event's place in the store's log order.
+pub type Checkpoint = LogCursor;
+/// An event as the relay reads it.
+pub type OutboxEvent = StoredEvent;
 
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,7 @@ use sqlx::{Connection, PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 use wavestack_schemas::{Codec, SchemaIds};
 
+use crate::event_store::{reads, Horizon, LogCursor, Selection, StoredEvent, Tail};
 use crate::kafka::{KafkaConfig, LogProducer};
 
 #[derive(Debug, Clone)]
@@ -96,7 +98,7 @@ impl Relay {
                         .await
                         .context("taking the relay lock")?;
                 if locked {
-                    let checkpoint = Checkpoint::load(&mut conn, &config.name).await?;
+                    let checkpoint = checkpoint::load(&mut conn, &config.name).await?;
                     tracing::info!(relay = %config.name, ?checkpoint, "relay lock taken");
                     return Ok(Some(Self { conn, producer, codec, config, checkpoint }));
                 }
@@ -129,11 +131,11 @@ impl Relay {
 
     /// Records that everything up to `last` is on the log.
     pub async fn commit(&mut self, last: &OutboxEvent) -> anyhow::Result<()> {
-        self.advance(Checkpoint::after(last)).await
+        self.advance(last.cursor()).await
     }
 
     async fn advance(&mut self, next: Checkpoint) -> anyhow::Result<()> {
-        next.save(&mut self.conn, &self.config.name).await?;
+        checkpoint::save(&mut self.conn, &self.config.name, next).await?;
         self.checkpoint = next;
         Ok(())
     }
@@ -142,14 +144,7 @@ impl Relay {
     /// not relayable yet because an older transaction is still open
     /// anywhere in the cluster (the snapshot's xmin horizon).
     pub async fn behind(&mut self) -> anyhow::Result<bool> {
-        sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE (transaction_id, position) > ($1::bigint::text::xid8, $2))",
-        )
-        .bind(self.checkpoint.transaction_id)
-        .bind(self.checkpoint.position)
-        .fetch_one(&mut self.conn)
-        .await
-        .context("checking for events after the checkpoint")
+        reads::any_after(&mut self.conn, self.checkpoint).await
     }
 
     /// One batch end to end; returns how many events it relayed.
@@ -178,7 +173,7 @@ impl Relay {
         let next = match batch.last() {
             Some(last) => {
                 let enqueued = publisher::enqueue_all(self.producer.producer(), &self.codec, &batch).await?;
-                *ahead = Checkpoint::after(last);
+                *ahead = last.cursor();
                 Some(InFlight { enqueued, upto: *ahead })
             }
             None => None,
@@ -209,7 +204,8 @@ impl Relay {
     }
 
     async fn fetch_after(&mut self, after: Checkpoint) -> anyhow::Result<Vec<OutboxEvent>> {
-        outbox::fetch_after(&mut self.conn, after, self.config.batch_size).await
+        // Every event, settled now: below the current snapshot's xmin.
+        Tail::new(Selection::default()).read(&mut self.conn, after, Horizon::Now, self.config.batch_size).await
     }
 
     /// Relays until cancelled, finishing the batches in hand first. Failures

@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use sqlx::FromRow;
+use wavestack_adapters::event_store::{Horizon, LogCursor, Selection, Tail};
 use wavestack_adapters::http::{ApiError, Refused, ValidQuery};
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::chat_command::CommandUseEvent;
@@ -31,20 +31,6 @@ use crate::state::AppState;
 const MAX_WAIT_SECONDS: u64 = 30;
 const MAX_LIMIT: i64 = 500;
 const POLL_EVERY: Duration = Duration::from_millis(200);
-
-/// `ORDER BY` names the table's columns: the output column of the same
-/// name is the text-cast bigint, and ordering by it cannot use the
-/// `(transaction_id, position)` index (Postgres would sort every row left).
-const REPLIES_AFTER: &str = "
-SELECT transaction_id::text::bigint AS transaction_id, position, aggregate_type, aggregate_id, payload
-  FROM events
- WHERE (aggregate_type = 'command_use'
-        OR (aggregate_type = 'chat' AND event_type IN ('MessageModerated', 'ModeratorActed')))
-   AND starts_with(aggregate_id, $1)
-   AND (transaction_id, position) > ($2::bigint::text::xid8, $3)
-   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
- ORDER BY events.transaction_id, events.position
- LIMIT $4";
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -102,13 +88,14 @@ pub(crate) struct FeedAction {
     action: Action,
 }
 
-#[derive(FromRow)]
-struct Row {
-    transaction_id: i64,
-    position: i64,
-    aggregate_type: String,
-    aggregate_id: String,
-    payload: serde_json::Value,
+/// What the feed carries: every command use (its reply), and the chat
+/// events that act on a viewer.
+fn feed_tail(org_prefix: &str) -> Tail {
+    Tail::new(Selection {
+        aggregates: vec!["command_use".to_owned()],
+        events: ["MessageModerated", "ModeratorActed"].map(|e| ("chat".to_owned(), e.to_owned())).to_vec(),
+        aggregate_id_prefix: Some(org_prefix.to_owned()),
+    })
 }
 
 /// `<transaction>.<position>`; `0.0` is the beginning.
@@ -147,21 +134,19 @@ async fn read_after(
     mut cursor: Cursor,
     limit: i64,
 ) -> Result<(Vec<FeedItem>, Cursor, bool), ApiError> {
-    let rows: Vec<Row> = sqlx::query_as(REPLIES_AFTER)
-        .bind(org_prefix)
-        .bind(cursor.transaction)
-        .bind(cursor.position)
-        .bind(limit)
-        .fetch_all(pool)
+    let mut conn = pool.acquire().await.map_err(|e| ApiError::internal(anyhow::Error::new(e)))?;
+    let after = LogCursor { transaction_id: cursor.transaction, position: cursor.position };
+    let rows = feed_tail(org_prefix)
+        .read(&mut conn, after, Horizon::Now, limit)
         .await
-        .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("reading the bots' feed")))?;
+        .map_err(|e| ApiError::internal(e.context("reading the bots' feed")))?;
     let full = rows.len() as i64 == limit;
     let mut items = Vec::new();
     for row in rows {
         cursor = Cursor { transaction: row.transaction_id, position: row.position };
         let decoding = |e: serde_json::Error| ApiError::internal(anyhow::Error::new(e).context("decoding the feed"));
         if row.aggregate_type == "chat" {
-            let event: ChatEvent = serde_json::from_value(row.payload).map_err(decoding)?;
+            let event: ChatEvent = serde_json::from_str(&row.payload).map_err(decoding)?;
             let stream = ChatStreamId::parse(&row.aggregate_id)
                 .map_err(|e| ApiError::internal(anyhow::anyhow!("a chat stream id in the store: {e}")))?;
             if let ChatEvent::MessageModerated(m) = &event {
@@ -183,7 +168,7 @@ async fn read_after(
             }
             continue;
         }
-        let event: CommandUseEvent = serde_json::from_value(row.payload).map_err(decoding)?;
+        let event: CommandUseEvent = serde_json::from_str(&row.payload).map_err(decoding)?;
         let Some(text) = event.reply().filter(|t| !t.is_empty()) else { continue };
         let invoker = event.invoker();
         let command = match &event {

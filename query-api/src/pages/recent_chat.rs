@@ -11,13 +11,6 @@ use wavestack_domain::moderation::ModeratorAction;
 use wavestack_domain::value::{ChannelRef, OrgId};
 use wavestack_projections::leaderboard::ChatLine;
 
-/// Newest first; what moderation took back is read too, to leave it out.
-const LATEST: &str = "
-SELECT aggregate_id, payload FROM events
- WHERE aggregate_type = 'chat' AND starts_with(aggregate_id, $1)
-   AND event_type IN ('ChatMessageReceived', 'MessageModerated', 'ModeratorActed')
- ORDER BY position DESC LIMIT $2";
-
 /// Up to `count` of the channel's latest shown messages, oldest first.
 pub(crate) async fn recent_chat(
     pool: &PgPool,
@@ -27,8 +20,8 @@ pub(crate) async fn recent_chat(
 ) -> anyhow::Result<Vec<ChatLine>> {
     let prefix = format!("{org}/{}/{}/", channel.platform, channel.channel);
     // Room for what moderation removed among the latest.
-    let rows: Vec<(String, serde_json::Value)> =
-        sqlx::query_as(LATEST).bind(&prefix).bind((count * 4) as i64).fetch_all(pool).await?;
+    // Newest first; what moderation took back is read too, to leave it out.
+    let rows = wavestack_adapters::event_store::reads::recent_chat(pool, &prefix, (count * 4) as i64).await?;
     let mut deleted: HashSet<String> = HashSet::new();
     let mut silenced: HashSet<String> = HashSet::new();
     let mut lines = Vec::new();

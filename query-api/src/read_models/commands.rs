@@ -15,24 +15,12 @@ use serde::Serialize;
 use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
 use wavestack_adapters::command_bus::read_state;
+use wavestack_adapters::event_store::reads;
 use wavestack_adapters::http::{ApiError, Refused, ValidQuery};
 use wavestack_domain::channel::ChannelState;
 use wavestack_domain::chat_command::CommandUseEvent;
 use wavestack_domain::moderation::{Escalation, FilterSettings};
 use wavestack_domain::value::{Builtin, ChannelId, ChannelStreamId, ChatPlatform, CommandUseStreamId, PointsPolicy};
-
-const USE_COUNTS: &str = "
-SELECT DISTINCT ON (aggregate_id) aggregate_id, (payload->'CommandAnswered'->>'count')::bigint AS uses
-  FROM events
- WHERE aggregate_type = 'command_use' AND starts_with(aggregate_id, $1) AND event_type = 'CommandAnswered'
- ORDER BY aggregate_id, sequence DESC";
-
-/// The channel's latest command uses, newest first: read from the command
-/// streams themselves, as the use counts are.
-const RECENT_USES: &str = "
-SELECT payload FROM events
- WHERE aggregate_type = 'command_use' AND starts_with(aggregate_id, $1)
- ORDER BY position DESC LIMIT $2";
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = CommandsPage)]
@@ -99,11 +87,7 @@ pub(crate) async fn commands(
         .await
         .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("reading a channel's settings")))?;
     let prefix = CommandUseStreamId::channel_prefix(&principal.org, platform, &channel);
-    let counts: Vec<(String, i64)> = sqlx::query_as(USE_COUNTS)
-        .bind(&prefix)
-        .fetch_all(&pool)
-        .await
-        .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("counting command uses")))?;
+    let counts = reads::command_use_counts(&pool, &prefix).await.map_err(ApiError::internal)?;
     let uses: HashMap<String, i64> =
         counts.into_iter().map(|(id, n)| (id.strip_prefix(&prefix).unwrap_or(&id).to_owned(), n)).collect();
     let count = |key: &str| uses.get(key).copied().unwrap_or(0);
@@ -198,12 +182,8 @@ pub(crate) async fn recent(
     let channel = ChannelId::parse(channel).map_err(|e| ApiError::invalid_value("channel", &e))?;
     let limit = super::params::limit(params.limit, 20, 100)?;
     let prefix = CommandUseStreamId::channel_prefix(&principal.org, platform, &channel);
-    let payloads: Vec<serde_json::Value> = sqlx::query_scalar(RECENT_USES)
-        .bind(&prefix)
-        .bind(limit)
-        .fetch_all(&pool)
-        .await
-        .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("reading recent command uses")))?;
+    // Read from the command streams themselves, as the use counts are.
+    let payloads = reads::recent_command_uses(&pool, &prefix, limit).await.map_err(ApiError::internal)?;
     let uses = payloads
         .into_iter()
         .filter_map(|payload| serde_json::from_value::<CommandUseEvent>(payload).ok())

@@ -147,13 +147,5 @@ pub(crate) async fn wait_for(
 /// The last sequence written to the stream, of whichever aggregate type
 /// (0 for none); the type list lets the events' primary key answer it.
 async fn written_up_to(pool: &sqlx::PgPool, aggregate_id: &str) -> Result<i64, ApiError> {
-    let types: Vec<&str> = wavestack_schemas::AggregateKind::ALL.iter().map(|k| k.aggregate_type()).collect();
-    let written: Option<i64> =
-        sqlx::query_scalar("SELECT max(sequence) FROM events WHERE aggregate_type = ANY($1) AND aggregate_id = $2")
-            .bind(&types)
-            .bind(aggregate_id)
-            .fetch_one(pool)
-            .await
-            .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("reading how far a stream is written")))?;
-    Ok(written.unwrap_or(0))
+    wavestack_adapters::event_store::reads::written_up_to(pool, aggregate_id).await.map_err(ApiError::internal)
 }

@@ -8,6 +8,7 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use wavestack_adapters::auth::Principal;
+use wavestack_adapters::event_store::reads::balance_moves;
 use wavestack_adapters::http::{ApiError, Refused, ValidQuery};
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::value::{ChannelId, ChatPlatform, ChatStreamId, PlatformUserId};
@@ -15,16 +16,6 @@ use wavestack_domain::value::{ChannelId, ChatPlatform, ChatStreamId, PlatformUse
 use super::params::limit;
 
 const MAX_LIMIT: i64 = 500;
-
-/// Newest first, up to `$3`, below sequence `$2`.
-const BALANCE_MOVES: &str = "
-SELECT sequence, event_type, payload, metadata->>'occurred_at' AS occurred_at
-  FROM events
- WHERE aggregate_type = 'chat' AND aggregate_id = $1 AND sequence < $2
-   AND event_type IN ('PointsAwarded', 'PointsSpent', 'PointsSent', 'PointsReceived', 'PointsRefunded',
-                      'DailyBonusClaimed')
- ORDER BY sequence DESC
- LIMIT $3";
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -58,14 +49,6 @@ struct Move {
     /// RFC 3339.
     at: String,
     sequence: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    sequence: i64,
-    event_type: String,
-    payload: serde_json::Value,
-    occurred_at: Option<String>,
 }
 
 #[utoipa::path(
@@ -119,13 +102,7 @@ pub(crate) async fn viewer(
 /// Up to `limit` moves of the stream below sequence `before`, newest
 /// first, and whether the page is full (more may follow).
 async fn moves(pool: &PgPool, stream: &str, before: i64, limit: i64) -> Result<(Vec<Move>, bool), ApiError> {
-    let rows: Vec<Row> = sqlx::query_as(BALANCE_MOVES)
-        .bind(stream)
-        .bind(before)
-        .bind(limit)
-        .fetch_all(pool)
-        .await
-        .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("reading a viewer's points")))?;
+    let rows = balance_moves(pool, stream, before, limit).await.map_err(ApiError::internal)?;
     let full = rows.len() as i64 == limit;
     let mut history = Vec::with_capacity(rows.len());
     for row in rows {

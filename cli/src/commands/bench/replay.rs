@@ -70,7 +70,7 @@ pub(super) async fn measure(target: &Target, config: &BenchConfig) -> anyhow::Re
 }
 
 async fn stored_events(pool: &PgPool) -> anyhow::Result<u64> {
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(pool).await?;
+    let count = wavestack_adapters::event_store::reads::count_all(pool).await?;
     Ok(count as u64)
 }
 

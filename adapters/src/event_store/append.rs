@@ -10,31 +10,31 @@
 use sqlx::PgPool;
 
 /// One event, serialized as postgres-es stores it.
-pub(super) struct EventRow {
-    pub(super) event_type: String,
-    pub(super) event_version: String,
-    pub(super) payload: String,
+pub(crate) struct EventRow {
+    pub(crate) event_type: String,
+    pub(crate) event_version: String,
+    pub(crate) payload: String,
 }
 
 /// A snapshot taken at the stream's new sequence.
-pub(super) struct SnapshotRow {
-    pub(super) last_sequence: usize,
-    pub(super) payload: String,
+pub(crate) struct SnapshotRow {
+    pub(crate) last_sequence: usize,
+    pub(crate) payload: String,
     /// postgres-es' snapshot version: 1 for the first, then one more each
     /// time; the previous version is the optimistic-lock check.
-    pub(super) version: usize,
+    pub(crate) version: usize,
 }
 
 /// What one stream adds: events from `first_sequence` on.
-pub(super) struct StreamRows<'a> {
-    pub(super) aggregate_id: &'a str,
-    pub(super) first_sequence: usize,
-    pub(super) events: &'a [EventRow],
-    pub(super) snapshot: Option<&'a SnapshotRow>,
+pub(crate) struct StreamRows<'a> {
+    pub(crate) aggregate_id: &'a str,
+    pub(crate) first_sequence: usize,
+    pub(crate) events: &'a [EventRow],
+    pub(crate) snapshot: Option<&'a SnapshotRow>,
 }
 
 #[derive(Debug)]
-pub(super) enum AppendError {
+pub(crate) enum AppendError {
     /// Another writer got to one of the streams first; nothing was written.
     Conflict,
     Store(sqlx::Error),
@@ -68,7 +68,7 @@ UPDATE snapshots SET last_sequence = $3, current_snapshot = $4, payload = $6::js
 
 /// All or nothing: either every stream's events (and snapshots) are written,
 /// or none is.
-pub(super) async fn append(
+pub(crate) async fn append(
     pool: &PgPool,
     aggregate_type: &str,
     streams: &[StreamRows<'_>],

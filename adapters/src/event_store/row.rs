@@ -1,61 +1,48 @@
+//! A row of `events` as the store's readers see it, and its decoding into
+//! the envelope the log carries.
+
 use anyhow::{anyhow, Context};
-use serde::Deserialize;
-use sqlx::{FromRow, PgConnection};
+use serde::{Deserialize, Serialize};
+use sqlx::FromRow;
 use uuid::Uuid;
 use wavestack_domain::metadata::StoredMetadata;
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
-use super::Checkpoint;
-
-/// One row of the `events` table as the relay reads it.
-#[derive(Debug, Clone, FromRow)]
-pub struct OutboxEvent {
-    pub position: i64,
+/// A place in the store's log order: just after the row with these.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LogCursor {
     /// The writing transaction's xid8 (fits an i64 for the next few aeons).
     pub transaction_id: i64,
+    pub position: i64,
+}
+
+/// One event as read in log order. The payload and metadata are their
+/// text: parsed once, straight into the event types, rather than into a
+/// JSON tree first.
+#[derive(Debug, Clone, FromRow)]
+pub struct StoredEvent {
+    pub transaction_id: i64,
+    pub position: i64,
     pub aggregate_type: String,
     pub aggregate_id: String,
     pub sequence: i64,
     pub event_type: String,
     pub event_id: Uuid,
-    pub payload: serde_json::Value,
-    pub metadata: serde_json::Value,
+    pub payload: String,
+    pub metadata: String,
     pub hash: Vec<u8>,
 }
 
-/// `ORDER BY` names the table's columns: the output column of the same
-/// name is the text-cast bigint, and ordering by it cannot use the
-/// `(transaction_id, position)` index (Postgres would sort every row left).
-const FETCH_AFTER: &str = "
-SELECT position, transaction_id::text::bigint AS transaction_id, aggregate_type, aggregate_id, sequence,
-       event_type, event_id, payload, metadata, hash
-  FROM events
- WHERE (transaction_id, position) > ($1::bigint::text::xid8, $2)
-   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
- ORDER BY events.transaction_id, events.position
- LIMIT $3";
+impl StoredEvent {
+    /// Where the next read after this event starts.
+    pub fn cursor(&self) -> LogCursor {
+        LogCursor { transaction_id: self.transaction_id, position: self.position }
+    }
 
-pub(crate) async fn fetch_after(
-    conn: &mut PgConnection,
-    after: Checkpoint,
-    limit: i64,
-) -> anyhow::Result<Vec<OutboxEvent>> {
-    sqlx::query_as(FETCH_AFTER)
-        .bind(after.transaction_id)
-        .bind(after.position)
-        .bind(limit)
-        .fetch_all(conn)
-        .await
-        .context("reading the events table")
-}
-
-impl OutboxEvent {
     /// The event as it goes on the log. A row that does not decode is a bug
-    /// in the writer, not bad input: the relay stops on it rather than skip
+    /// in the writer, not bad input: a reader stops on it rather than skip
     /// an event every consumer would then miss.
     pub fn to_envelope(&self) -> anyhow::Result<LogEnvelope> {
-        // Deserialized from the row's JSON in place: `&Value` is a
-        // deserializer, so no per-event copy of the payload is made.
         let row = StoredRow {
             event_id: self.event_id,
             aggregate_type: &self.aggregate_type,
@@ -63,12 +50,15 @@ impl OutboxEvent {
             sequence: self.sequence,
             hash: &self.hash,
         };
-        row.decode(&self.payload, &self.metadata)
+        row.decode(
+            &mut serde_json::Deserializer::from_str(&self.payload),
+            &mut serde_json::Deserializer::from_str(&self.metadata),
+        )
     }
 }
 
-/// A row of `events` besides its payload and metadata: what the relay and
-/// the store's readers turn into the envelope the log carries.
+/// A row of `events` besides its payload and metadata: what the store's
+/// readers turn into the envelope the log carries.
 #[derive(Debug)]
 pub struct StoredRow<'a> {
     pub event_id: Uuid,
