@@ -1,0 +1,11 @@
+//! The integration tests of adapters, one binary (one link) for them all.
+
+mod support;
+
+mod event_store;
+mod local_broker;
+mod publishers;
+mod registry;
+mod relay;
+mod render;
+mod sessions;

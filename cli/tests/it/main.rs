@@ -1,0 +1,15 @@
+//! The integration tests of cli, one binary (one link) for them all.
+
+mod support;
+
+mod app_role;
+mod audit_verify;
+mod community;
+mod economy;
+mod export;
+mod faults;
+mod pages;
+mod replay_all;
+mod up;
+mod users;
+mod walls;

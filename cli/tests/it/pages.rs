@@ -1,0 +1,349 @@
+//! The pages' own API on the whole stack: logins that say the same for a
+//! wrong password and an unknown person and slow down guessing, cookies
+//! that are HttpOnly and SameSite=Strict, CSRF on every write, roles
+//! (a viewer reads, a moderator runs channels but not the team), another
+//! org's cookie seeing only its own org, sessions that end when revoked or
+//! logged out, and overlay keys that read one channel until revoked.
+
+use crate::support;
+use std::time::Duration;
+
+use crate::support::Stack;
+use futures::StreamExt;
+use reqwest::header::{COOKIE, SET_COOKIE};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use tokio_tungstenite::tungstenite::Message;
+use wavestack_adapters::auth::add_member;
+use wavestack_adapters::command_bus::{CommandBus, Policies};
+use wavestack_domain::value::{MemberRole, OrgId, Username};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn member(pool: &PgPool, org: &str, username: &str, role: MemberRole) {
+    let bus = CommandBus::new(pool.clone(), Policies::default());
+    let metadata = support::metadata(org, "operator:test");
+    let (org, username) = (OrgId::parse(org).unwrap(), Username::parse(username).unwrap());
+    add_member(&bus, pool, &org, &username, role, PASSWORD, None, &metadata).await.unwrap();
+}
+
+/// A browser's session: its cookie and its CSRF token.
+#[derive(Clone)]
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+async fn try_login(
+    http: &reqwest::Client,
+    stack: &Stack,
+    org: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    http.post(format!("{}/app/api/login", stack.query_api))
+        .json(&json!({ "org": org, "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn login(http: &reqwest::Client, stack: &Stack, org: &str, username: &str) -> Browser {
+    let response = try_login(http, stack, org, username, PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let set = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let body: Value = response.json().await.unwrap();
+    Browser { cookie, csrf: body["csrf"].as_str().unwrap().to_owned() }
+}
+
+impl Browser {
+    async fn call(
+        &self,
+        http: &reqwest::Client,
+        stack: &Stack,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.call_with(http, stack, method, path, body, Some(&self.csrf)).await
+    }
+
+    async fn call_with(
+        &self,
+        http: &reqwest::Client,
+        stack: &Stack,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        csrf: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = http.request(method, format!("{}{path}", stack.query_api)).header(COOKIE, &self.cookie);
+        if let Some(csrf) = csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("")
+}
+
+async fn events_of(pool: &PgPool, kind: &str) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT event_type, metadata->>'actor' FROM events WHERE aggregate_type = $1 ORDER BY position")
+        .bind(kind)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn logins_cookies_csrf_roles_and_sessions_hold(pool: PgPool) {
+    let stack = support::start(&pool).await;
+    let http = reqwest::Client::new();
+    member(&pool, "acme", "ada", MemberRole::Owner).await;
+    member(&pool, "acme", "mo", MemberRole::Moderator).await;
+    member(&pool, "acme", "vi", MemberRole::Viewer).await;
+    member(&pool, "rival", "eve", MemberRole::Owner).await;
+
+    // A wrong password and an unknown person: the same answer.
+    let wrong = try_login(&http, &stack, "acme", "ada", "not the password at all").await;
+    let unknown = try_login(&http, &stack, "acme", "nobody", PASSWORD).await;
+    let elsewhere = try_login(&http, &stack, "rival", "ada", PASSWORD).await;
+    let mut answers = Vec::new();
+    for response in [wrong, unknown, elsewhere] {
+        assert!(response.headers().get(SET_COOKIE).is_none());
+        answers.push((
+            response.status(),
+            response.text().await.unwrap().split("\"request_id\"").next().unwrap().to_owned(),
+        ));
+    }
+    assert_eq!(answers[0].0, StatusCode::UNAUTHORIZED);
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    // Bad input names its field.
+    let bad = try_login(&http, &stack, "acme", "Not A Name", PASSWORD).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json::<Value>().await.unwrap()["error"]["field"], "username");
+
+    // The cookie: HttpOnly, SameSite=Strict, Secure only over TLS.
+    let response = try_login(&http, &stack, "acme", "ada", PASSWORD).await;
+    let set = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && !set.contains("Secure"), "{set}");
+    let over_tls = http
+        .post(format!("{}/app/api/login", stack.query_api))
+        .header("x-forwarded-proto", "https")
+        .json(&json!({ "org": "acme", "username": "ada", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert!(over_tls.headers()[SET_COOKIE].to_str().unwrap().contains("; Secure"));
+
+    let ada = login(&http, &stack, "acme", "ada").await;
+    let mo = login(&http, &stack, "acme", "mo").await;
+    let vi = login(&http, &stack, "acme", "vi").await;
+    let eve = login(&http, &stack, "rival", "eve").await;
+
+    // The session gives the same CSRF token again (a reload, a new tab).
+    let (status, session) = ada.call(&http, &stack, "GET", "/app/api/session", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((session["role"].as_str(), session["csrf"].as_str()), (Some("owner"), Some(ada.csrf.as_str())));
+
+    // Writes without the CSRF token, with a forged one, or with another
+    // session's (replayed): refused.
+    for csrf in [None, Some("forged"), Some(mo.csrf.as_str())] {
+        let (status, body) = ada.call_with(&http, &stack, "POST", "/app/api/token", None, csrf).await;
+        assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "csrf_refused"), "{csrf:?}");
+    }
+    let (status, token) = vi.call(&http, &stack, "POST", "/app/api/token", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(token["scope"], "read");
+    let read = http
+        .get(format!("{}/v1/channels/shroud/leaderboard", stack.query_api))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::OK);
+
+    // A moderator's write goes through to the command API in their name.
+    let command = json!({ "name": "!hello", "response": "hi $(user)" });
+    let path = "/app/api/command/v1/channels/twitch/shroud/commands";
+    let (status, body) = mo.call(&http, &stack, "POST", path, Some(command.clone())).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    // The command API's refusals come back as they are, naming the field.
+    let (status, body) = mo.call(&http, &stack, "POST", path, Some(json!({ "name": "no spaces allowed" }))).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("name")), "{body}");
+    // A viewer's session may not write; nor may a write skip CSRF.
+    let (status, body) = vi.call(&http, &stack, "POST", path, Some(json!({ "name": "!viewer" }))).await;
+    assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "forbidden"));
+    let (status, _) = mo.call_with(&http, &stack, "POST", path, Some(json!({ "name": "!nocsrf" })), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let channel_events = events_of(&pool, "channel").await;
+    assert_eq!(channel_events, [("CommandAdded".to_owned(), "member:mo".to_owned())]);
+
+    // A moderator cannot change roles; an owner can.
+    let (status, _) =
+        mo.call(&http, &stack, "PATCH", "/app/api/command/v1/team/members/vi", Some(json!({ "role": "owner" }))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = ada
+        .call(
+            &http,
+            &stack,
+            "POST",
+            "/app/api/command/v1/team/members",
+            Some(json!({ "username": "bo", "role": "viewer", "password": "short" })),
+        )
+        .await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")));
+    let (status, _) = ada
+        .call(
+            &http,
+            &stack,
+            "POST",
+            "/app/api/command/v1/team/members",
+            Some(json!({ "username": "bo", "role": "viewer", "password": PASSWORD })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    login(&http, &stack, "acme", "bo").await;
+
+    // Another org's cookie sees its own org only.
+    let (_, team) = eve.call(&http, &stack, "GET", "/app/api/team", None).await;
+    assert_eq!(team["members"], json!([{ "username": "eve", "role": "owner" }]));
+    let (_, sessions) = eve.call(&http, &stack, "GET", "/app/api/sessions", None).await;
+    assert!(sessions["sessions"].as_array().unwrap().iter().all(|s| s["org"] == "rival"));
+
+    // The owner's session list; revoking vi's ends it at once. A
+    // moderator sees no session list.
+    let (status, _) = mo.call(&http, &stack, "GET", "/app/api/sessions", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, sessions) = ada.call(&http, &stack, "GET", "/app/api/sessions", None).await;
+    let vi_session = sessions["sessions"].as_array().unwrap().iter().find(|s| s["username"] == "vi").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = eve.call(&http, &stack, "DELETE", &format!("/app/api/sessions/{vi_session}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another org's owner cannot touch it");
+    let (status, _) = ada.call(&http, &stack, "DELETE", &format!("/app/api/sessions/{vi_session}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = vi.call(&http, &stack, "GET", "/app/api/session", None).await;
+    assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "no_session"));
+
+    // A member removed from the team loses their session with it.
+    let (status, _) = ada.call(&http, &stack, "DELETE", "/app/api/command/v1/team/members/mo", None).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, _) = mo.call(&http, &stack, "GET", "/app/api/session", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let team_events = events_of(&pool, "team").await;
+    assert!(team_events.contains(&("MemberRemoved".to_owned(), "member:ada".to_owned())), "{team_events:?}");
+
+    // Logout ends the session and clears the cookie.
+    let (status, _) = eve.call(&http, &stack, "POST", "/app/api/logout", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = eve.call(&http, &stack, "GET", "/app/api/session", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Guessing: five failures for one account, then even the right
+    // password waits.
+    for _ in 0..5 {
+        assert_eq!(
+            try_login(&http, &stack, "acme", "bo", "guess guess guess").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let held = try_login(&http, &stack, "acme", "bo", PASSWORD).await;
+    assert_eq!(held.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(held.headers().contains_key("retry-after"));
+    assert_eq!(try_login(&http, &stack, "acme", "ada", PASSWORD).await.status(), StatusCode::OK, "others log in");
+
+    // Pages and files carry the CSP that forbids inline script.
+    for path in ["/app", "/app/app.js", "/overlay/leaderboard"] {
+        let page = http.get(format!("{}{path}", stack.query_api)).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let csp = page.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_overlay_key_reads_its_channel_until_revoked_and_nothing_else(pool: PgPool) {
+    let stack = support::start(&pool).await;
+    let http = reqwest::Client::new();
+    member(&pool, "acme", "mo", MemberRole::Moderator).await;
+    member(&pool, "acme", "vi", MemberRole::Viewer).await;
+    let mo = login(&http, &stack, "acme", "mo").await;
+    let vi = login(&http, &stack, "acme", "vi").await;
+
+    let create = json!({ "platform": "twitch", "channel": "shroud", "label": "OBS main" });
+    let (status, _) = vi.call(&http, &stack, "POST", "/app/api/command/v1/overlay-keys", Some(create.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a viewer issues no key");
+    let (status, issued) = mo.call(&http, &stack, "POST", "/app/api/command/v1/overlay-keys", Some(create)).await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let key = issued["key"].as_str().unwrap().to_owned();
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE payload::text LIKE '%' || $1 || '%'")
+        .bind(&key)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "only the key's digest is on the log");
+    let (_, listed) = vi.call(&http, &stack, "GET", "/app/api/overlay-keys", None).await;
+    assert_eq!(listed["keys"][0]["label"], "OBS main");
+    assert!(listed.to_string().find(&key).is_none());
+
+    let state = |org: &str, channel: &str, key: &str| {
+        http.get(format!("{}/overlay/api/state", stack.query_api))
+            .query(&[("org", org), ("channel", channel), ("kind", "leaderboard")])
+            .header("x-overlay-key", key.to_owned())
+            .send()
+    };
+    assert_eq!(state("acme", "twitch/shroud", &key).await.unwrap().status(), StatusCode::OK);
+    // Its channel only, its org only; a made-up key opens nothing.
+    assert_eq!(state("acme", "twitch/other", &key).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(state("rival", "twitch/shroud", &key).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(state("acme", "twitch/shroud", "ovk_made_up").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    // Nothing but reading: not a bearer token, not a session.
+    let as_bearer =
+        http.get(format!("{}/v1/channels/shroud/leaderboard", stack.query_api)).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(as_bearer.status(), StatusCode::UNAUTHORIZED);
+    let as_write = http
+        .post(format!("{}/v1/chat/messages", stack.command_api))
+        .bearer_auth(&key)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_write.status(), StatusCode::UNAUTHORIZED);
+
+    // A live overlay is told and closed when its key is revoked.
+    let ws = stack.query_api.replacen("http", "ws", 1);
+    let url = format!("{ws}/overlay/api/live?org=acme&channel=twitch/shroud&kind=leaderboard&key={key}");
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let id = issued["id"].as_str().unwrap();
+    let (status, _) = mo.call(&http, &stack, "DELETE", &format!("/app/api/command/v1/overlay-keys/{id}"), None).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mut told = false;
+    let mut close_code = None;
+    while let Ok(Some(message)) = tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
+        match message.unwrap() {
+            Message::Text(text) if text.contains("\"revoked\"") => told = true,
+            Message::Close(frame) => {
+                close_code = frame.map(|f| u16::from(f.code));
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(told && close_code == Some(4003), "told {told}, closed with {close_code:?}");
+    let after = state("acme", "twitch/shroud", &key).await.unwrap();
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(after.json::<Value>().await.unwrap()["error"]["code"], "overlay_key_revoked");
+}

@@ -1,0 +1,42 @@
+//! What operators look at: health, readiness, metrics, request ids.
+
+use crate::support::{chat_message, spawn_app, Answer};
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn health_ready_and_metrics_answer(pool: sqlx::PgPool) {
+    let app = spawn_app(pool).await;
+    let health = Answer::read(app.http.get(app.url("/health")).send().await.unwrap()).await;
+    assert_eq!((health.status, health.body["status"].as_str()), (200, Some("ok")));
+    let ready = Answer::read(app.http.get(app.url("/ready")).send().await.unwrap()).await;
+    assert_eq!((ready.status, ready.body["postgres"].as_str()), (200, Some("ok")));
+
+    let token = app.token("acme", "chat:write");
+    assert_eq!(app.post("/v1/chat/messages", &token, &chat_message("m1", "hi")).await.status, 202);
+    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let line = metrics
+        .lines()
+        .find(|l| l.starts_with("wavestack_http_requests_total") && l.contains("route=\"/v1/chat/messages\""))
+        .unwrap_or_else(|| panic!("no request counter for the chat route in:\n{metrics}"));
+    assert!(line.contains("status=\"202\"") && line.contains("api=\"command\""), "{line}");
+    assert!(metrics.contains("wavestack_http_request_duration_seconds_bucket"), "{metrics}");
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn not_ready_when_postgres_is_gone(pool: sqlx::PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    pool.close().await;
+    let ready = Answer::read(app.http.get(app.url("/ready")).send().await.unwrap()).await;
+    assert_eq!(ready.status, 503);
+    // Liveness is about the process, not its dependencies.
+    assert_eq!(app.http.get(app.url("/health")).send().await.unwrap().status(), 200);
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_sane_request_id_is_echoed_and_a_wild_one_replaced(pool: sqlx::PgPool) {
+    let app = spawn_app(pool).await;
+    let echoed = app.http.get(app.url("/health")).header("x-request-id", "bot-7f3a").send().await.unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "bot-7f3a");
+    let wild = app.http.get(app.url("/health")).header("x-request-id", "x".repeat(200)).send().await.unwrap();
+    let replaced = wild.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(replaced.len(), 36, "a fresh UUID: {replaced}");
+}
