@@ -19,10 +19,10 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use wavestack_adapters::command_bus::{CommandBus, CommandError};
 use wavestack_adapters::media::ClipFiles;
-use wavestack_adapters::postgres::relation_missing;
 use wavestack_domain::clip::{ClipCommand, ClipError};
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{ActorId, FailureReason, OrgId, Timestamp};
+use wavestack_projections::queue::{rendered_before, ExpiredClip};
 
 #[derive(Debug, Clone)]
 pub struct RetentionConfig {
@@ -46,14 +46,6 @@ pub struct ClipRetention {
     bus: Arc<CommandBus>,
     files: ClipFiles,
     config: RetentionConfig,
-}
-
-#[derive(sqlx::FromRow)]
-struct Expired {
-    clip_stream: String,
-    org: String,
-    clip_id: Uuid,
-    media_uri: Option<String>,
 }
 
 /// The containers WaveStack renders to: the only extensions it deletes.
@@ -81,20 +73,7 @@ impl ClipRetention {
 
     /// One pass; how many clips it deleted.
     pub async fn sweep(&self) -> anyhow::Result<usize> {
-        let s = &self.config.schema;
-        let expired: Vec<Expired> = match sqlx::query_as(&format!(
-            "SELECT clip_stream, org, clip_id, media_uri FROM {s}.rm_clip_jobs
-              WHERE status = 'rendered' AND updated_at < now() - make_interval(secs => $1)
-              ORDER BY updated_at LIMIT 500"
-        ))
-        .bind(self.config.max_age.as_secs_f64())
-        .fetch_all(&self.pool)
-        .await
-        {
-            Ok(rows) => rows,
-            Err(error) if relation_missing(&error) => return Ok(0),
-            Err(error) => return Err(error).context("reading clips past their retention"),
-        };
+        let expired = rendered_before(&self.pool, &self.config.schema, self.config.max_age, 500).await?;
         let mut deleted = 0;
         for clip in expired {
             if self.delete(&clip).await? {
@@ -104,7 +83,7 @@ impl ClipRetention {
         Ok(deleted)
     }
 
-    async fn delete(&self, clip: &Expired) -> anyhow::Result<bool> {
+    async fn delete(&self, clip: &ExpiredClip) -> anyhow::Result<bool> {
         let org = OrgId::parse(clip.org.as_str()).context("the clip's org")?;
         // The paths come from the key, never from the stored URL.
         let extension = clip

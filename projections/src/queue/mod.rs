@@ -9,11 +9,13 @@
 mod apply;
 mod query;
 mod sql;
+mod work;
 
 pub use query::{
     clip, clips, publication, publications, ClipFilter, ClipJob, ClipPage, Publication, PublicationFilter,
     PublicationPage, Target,
 };
+pub use work::{due_targets, rendered_before, DueTarget, ExpiredClip};
 
 use std::collections::BTreeSet;
 
