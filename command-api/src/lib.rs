@@ -31,7 +31,7 @@ use wavestack_adapters::http::{
 
 /// The OpenAPI 3.1 document this API serves at `/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    wavestack_adapters::http::document(<routes::CommandApiDoc as utoipa::OpenApi>::openapi())
+    wavestack_adapters::http::document(routes::document())
 }
 
 pub fn router(state: AppState) -> Router {

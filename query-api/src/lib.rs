@@ -101,10 +101,10 @@ struct QueryApiDoc;
 pub fn openapi(serve_registry: bool) -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi;
     let mut document = QueryApiDoc::openapi();
-    document.merge(read_models::ReadModelsDoc::openapi());
-    document.merge(live::LiveDoc::openapi());
+    document.merge(read_models::document());
+    document.merge(live::routes().split_for_parts().1);
     if serve_registry {
-        document.merge(registry::RegistryDoc::openapi());
+        document.merge(registry::document());
     }
     wavestack_adapters::http::document(document)
 }
@@ -114,7 +114,7 @@ pub fn router(config: QueryConfig) -> Router {
     let read_models = read_models::routes(config.pool.clone(), config.max_waits_per_caller)
         .layer(from_fn_with_state(limiter.clone(), limit_per_caller))
         .layer(from_fn_with_state(config.tokens.clone(), authenticate));
-    let live = Router::new().route("/v1/live", axum::routing::get(live::live)).with_state(live::LiveState {
+    let live = live::routes().split_for_parts().0.with_state(live::LiveState {
         tokens: config.tokens.clone(),
         hub: config.live.clone(),
         limiter,

@@ -8,4 +8,4 @@ mod hub;
 mod socket;
 
 pub use hub::LiveHub;
-pub(crate) use socket::{live, LiveDoc, LiveState, MAX_SOCKETS_PER_CALLER};
+pub(crate) use socket::{routes, LiveState, MAX_SOCKETS_PER_CALLER};

@@ -67,10 +67,10 @@ pub(crate) struct Params {
     access_token: Option<String>,
 }
 
-/// The live feed, in this API's document.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(live))]
-pub(crate) struct LiveDoc;
+/// The live feed's route: the router and its part of the document.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<LiveState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(live))
+}
 
 #[utoipa::path(
     get,

@@ -17,11 +17,14 @@ mod waiters;
 
 pub(crate) use waiters::MAX_WAITS_PER_CALLER;
 
+use std::collections::BTreeMap;
+
 use axum::extract::FromRef;
 use axum::middleware::from_fn_with_state;
-use axum::routing::get;
 use axum::Router;
 use sqlx::PgPool;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
 use wavestack_adapters::auth::Scope;
 use wavestack_adapters::http::require_scope;
 
@@ -44,55 +47,46 @@ impl FromRef<ReadState> for waiters::Waiters {
     }
 }
 
-/// The read routes, from their handlers' attributes.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    leaderboard::leaderboard,
-    community::people_leaderboard,
-    community::person,
-    community::giveaways,
-    community::giveaway,
-    community::polls,
-    community::poll,
-    analytics::analytics,
-    commands::commands,
-    commands::recent,
-    viewer::viewer,
-    moderation::log,
-    moderation::standing,
-    clips::list,
-    clips::one,
-    publications::list,
-    publications::one,
-    events::list,
-    checkpoints::list,
-))]
-pub(crate) struct ReadModelsDoc;
+/// The read routes with the scope each needs: the one table the router and
+/// the OpenAPI document both come from.
+fn table() -> Vec<(Scope, UtoipaMethodRouter<ReadState>)> {
+    vec![
+        (Scope::Read, routes!(leaderboard::leaderboard)),
+        (Scope::Read, routes!(analytics::analytics)),
+        (Scope::Read, routes!(commands::commands)),
+        (Scope::Read, routes!(commands::recent)),
+        (Scope::Read, routes!(viewer::viewer)),
+        (Scope::Read, routes!(moderation::log)),
+        (Scope::Read, routes!(moderation::standing)),
+        (Scope::Read, routes!(clips::list)),
+        (Scope::Read, routes!(clips::one)),
+        (Scope::Read, routes!(publications::list)),
+        (Scope::Read, routes!(publications::one)),
+        (Scope::Read, routes!(community::people_leaderboard)),
+        (Scope::Read, routes!(community::person)),
+        (Scope::Read, routes!(community::giveaways)),
+        (Scope::Read, routes!(community::giveaway)),
+        (Scope::Read, routes!(community::polls)),
+        (Scope::Read, routes!(community::poll)),
+        (Scope::AuditRead, routes!(events::list)),
+        (Scope::AuditRead, routes!(checkpoints::list)),
+    ]
+}
+
+/// The read routes' part of the document.
+pub(crate) fn document() -> utoipa::openapi::OpenApi {
+    table().into_iter().fold(OpenApiRouter::new(), |router, (_, routes)| router.routes(routes)).split_for_parts().1
+}
 
 pub(crate) fn routes(pool: PgPool, max_waits_per_caller: usize) -> Router {
-    let read = Router::new()
-        .route("/v1/channels/{channel}/leaderboard", get(leaderboard::leaderboard))
-        .route("/v1/channels/{channel}/analytics", get(analytics::analytics))
-        .route("/v1/channels/{platform}/{channel}/commands", get(commands::commands))
-        .route("/v1/channels/{platform}/{channel}/commands/recent", get(commands::recent))
-        .route("/v1/channels/{platform}/{channel}/viewers/{user_id}", get(viewer::viewer))
-        .route("/v1/channels/{platform}/{channel}/moderation", get(moderation::log))
-        .route("/v1/channels/{platform}/{channel}/viewers/{user_id}/standing", get(moderation::standing))
-        .route("/v1/clips", get(clips::list))
-        .route("/v1/clips/{id}", get(clips::one))
-        .route("/v1/publications", get(publications::list))
-        .route("/v1/publications/{id}", get(publications::one))
-        .route("/v1/leaderboard", get(community::people_leaderboard))
-        .route("/v1/people/{account}", get(community::person))
-        .route("/v1/giveaways", get(community::giveaways))
-        .route("/v1/giveaways/{id}", get(community::giveaway))
-        .route("/v1/polls", get(community::polls))
-        .route("/v1/polls/{id}", get(community::poll))
-        .route_layer(from_fn_with_state(Scope::Read, require_scope));
-    let audit = Router::new()
-        .route("/v1/events", get(events::list))
-        .route("/v1/audit/checkpoints", get(checkpoints::list))
-        .route_layer(from_fn_with_state(Scope::AuditRead, require_scope));
+    let mut by_scope: BTreeMap<Scope, OpenApiRouter<ReadState>> = BTreeMap::new();
+    for (scope, routes) in table() {
+        let group = by_scope.remove(&scope).unwrap_or_default();
+        by_scope.insert(scope, group.routes(routes));
+    }
+    let router = by_scope.into_iter().fold(Router::new(), |router, (scope, group)| {
+        router.merge(group.split_for_parts().0.route_layer(from_fn_with_state(scope, require_scope)))
+    });
     let waiters = waiters::Waiters::new(pool.clone(), max_waits_per_caller);
-    read.merge(audit).with_state(ReadState { pool, waiters })
+    router.with_state(ReadState { pool, waiters })
 }

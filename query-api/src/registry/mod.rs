@@ -10,31 +10,48 @@ use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
 use wavestack_schemas::{find_in_subject, AggregateKind, SchemaEntry, CATALOG};
 
 use error::RegistryError;
 
 pub(crate) const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
+/// The registry's routes: the one table its router and its part of the
+/// OpenAPI document both come from.
+fn table() -> Vec<UtoipaMethodRouter> {
+    vec![
+        routes!(subjects),
+        routes!(lookup),
+        routes!(versions, register),
+        routes!(version),
+        routes!(version_schema),
+        routes!(schema_by_id),
+        routes!(raw_schema_by_id),
+        routes!(versions_of_id),
+        routes!(subjects_of_id),
+        routes!(schema_types),
+        routes!(config),
+        routes!(subject_config),
+        routes!(mode),
+    ]
+}
+
+fn parts() -> (Router, utoipa::openapi::OpenApi) {
+    table().into_iter().fold(OpenApiRouter::new(), OpenApiRouter::routes).split_for_parts()
+}
+
 pub(crate) fn routes() -> Router {
-    Router::new()
-        .route("/subjects", get(subjects))
-        .route("/subjects/{subject}", post(lookup))
-        .route("/subjects/{subject}/versions", get(versions).post(register))
-        .route("/subjects/{subject}/versions/{version}", get(version))
-        .route("/subjects/{subject}/versions/{version}/schema", get(version_schema))
-        .route("/schemas/ids/{id}", get(schema_by_id))
-        .route("/schemas/ids/{id}/schema", get(raw_schema_by_id))
-        .route("/schemas/ids/{id}/versions", get(versions_of_id))
-        .route("/schemas/ids/{id}/subjects", get(subjects_of_id))
-        .route("/schemas/types", get(schema_types))
-        .route("/config", get(config))
-        .route("/config/{subject}", get(subject_config))
-        .route("/mode", get(mode))
+    parts().0
+}
+
+/// The registry's part of the document.
+pub(crate) fn document() -> utoipa::openapi::OpenApi {
+    parts().1
 }
 
 #[utoipa::path(
@@ -74,26 +91,6 @@ pub(crate) struct RegistryErrorBody {
     error_code: u32,
     message: String,
 }
-
-/// The registry endpoints, from their handlers' attributes.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    subjects,
-    versions,
-    version,
-    version_schema,
-    schema_by_id,
-    raw_schema_by_id,
-    versions_of_id,
-    subjects_of_id,
-    subject_config,
-    lookup,
-    register,
-    schema_types,
-    config,
-    mode
-))]
-pub(crate) struct RegistryDoc;
 
 fn ok(body: Value) -> Response {
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], body.to_string()).into_response()
