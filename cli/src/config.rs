@@ -422,35 +422,3 @@ pub struct StatusArgs {
     #[arg(long)]
     pub json: bool,
 }
-
-/// `UpArgs` on their own, for building a stack without the binary's
-/// command line (the end-to-end tests build one in-process).
-#[derive(Debug, clap::Parser)]
-#[command(name = "up")]
-pub struct UpCli {
-    #[command(flatten)]
-    pub args: UpArgs,
-}
-
-impl UpCli {
-    /// A stack's configuration from a config file and flags (long name,
-    /// value); a flag wins over the file, as on the command line. The
-    /// process environment still fills in what neither gives.
-    pub fn from_file_and_flags(path: &Path, flags: &[(String, String)]) -> anyhow::Result<crate::stack::StackConfig> {
-        use clap::Parser;
-        let (file, keys) = crate::config_file::read(path)?;
-        let mut argv = vec!["up".to_owned()];
-        let given: std::collections::HashSet<&str> = flags.iter().map(|(long, _)| long.as_str()).collect();
-        for (long, value) in keys.iter().filter(|(long, _)| !given.contains(long.as_str())).chain(flags) {
-            argv.push(format!("--{long}={value}"));
-        }
-        let cli = Self::try_parse_from(argv).context("parsing the stack's flags")?;
-        Ok(crate::stack::StackConfig { args: cli.args, file })
-    }
-
-    /// The long flag that reads environment variable `env`.
-    pub fn flag_of_env(env: &str) -> Option<String> {
-        use clap::CommandFactory;
-        crate::config_file::flag_env_names(&Self::command()).into_iter().find(|(_, e)| e == env).map(|(long, _)| long)
-    }
-}

@@ -4,5 +4,6 @@
 pub mod commands;
 pub mod config;
 pub mod config_file;
+pub mod settings;
 pub mod shutdown;
 pub mod stack;

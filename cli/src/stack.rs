@@ -26,17 +26,11 @@ use wavestack_command_api::{AppState, Readiness, Tenancy};
 use wavestack_query_api::{LiveHub, PagesConfig, QueryConfig};
 use wavestack_workers::chat_clips::Recording;
 
-use crate::commands::{connect_and_migrate, kafka_config, run_projections, run_relay, schema_ids, workers};
-use crate::config::UpArgs;
-use crate::config_file::FileConfig;
+use wavestack_workers::run_until_stopped as workers;
 
-/// What the stack is built from: the flags (with environment and config
-/// file folded in) and what only the config file can say.
-#[derive(Debug)]
-pub struct StackConfig {
-    pub args: UpArgs,
-    pub file: FileConfig,
-}
+use crate::commands::{connect_and_migrate, kafka_config, schema_ids};
+use crate::config::UpArgs;
+use crate::settings::Settings;
 
 /// A running stack. Everything it spawned stops when `cancel` fires (or a
 /// component fails); `run` waits for that.
@@ -57,8 +51,8 @@ type Task = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()
 impl Stack {
     /// Binds both APIs (port 0 picks a free one), starts the local broker
     /// if no brokers are configured, and starts every component.
-    pub async fn build(config: StackConfig, cancel: CancellationToken) -> anyhow::Result<Self> {
-        let StackConfig { args, file } = config;
+    pub async fn build(settings: Settings, cancel: CancellationToken) -> anyhow::Result<Self> {
+        let Settings { up: args, file } = settings;
         metrics_handle();
         let pool = connect_and_migrate(&args.database).await?;
         let command_listener = bind(args.api.command_api_addr, "command API").await?;
@@ -134,17 +128,28 @@ impl Stack {
                 c.clone(),
             )),
             Box::pin(serve_with(query_listener, wavestack_query_api::router(query_config), serve_limits, c.clone())),
-            Box::pin(run_relay(pool.clone(), kafka.clone(), args.kafka.clone(), schema_ids.clone(), c.clone())),
-            Box::pin(run_projections(pool.clone(), kafka.clone(), schema_ids.clone(), c.clone())),
+            Box::pin(wavestack_adapters::relay::run_until_stopped(
+                pool.clone(),
+                kafka.clone(),
+                args.kafka.relay_batch_size,
+                schema_ids.clone(),
+                c.clone(),
+            )),
+            Box::pin(wavestack_projections::run_until_stopped(
+                pool.clone(),
+                kafka.clone(),
+                schema_ids.clone(),
+                c.clone(),
+            )),
             Box::pin(live.listen(pool.clone(), c.clone())),
-            Box::pin(workers::run_retention(
+            Box::pin(workers::retention(
                 pool.clone(),
                 bus.clone(),
                 renderer.files.clone(),
                 args.media.clip_retention_days,
                 c.clone(),
             )),
-            Box::pin(workers::run_renderer(
+            Box::pin(workers::renderer(
                 pool.clone(),
                 bus.clone(),
                 kafka.clone(),
@@ -154,7 +159,7 @@ impl Stack {
                 quota.clone(),
                 c.clone(),
             )),
-            Box::pin(workers::run_chat_clipper(
+            Box::pin(workers::chat_clipper(
                 pool.clone(),
                 bus.clone(),
                 kafka.clone(),
@@ -163,22 +168,16 @@ impl Stack {
                 quota,
                 c.clone(),
             )),
-            Box::pin(workers::run_points_settler(
+            Box::pin(workers::points_settler(pool.clone(), bus.clone(), kafka.clone(), schema_ids.clone(), c.clone())),
+            Box::pin(workers::community_settler(
                 pool.clone(),
                 bus.clone(),
                 kafka.clone(),
                 schema_ids.clone(),
                 c.clone(),
             )),
-            Box::pin(workers::run_community_settler(
-                pool.clone(),
-                bus.clone(),
-                kafka.clone(),
-                schema_ids.clone(),
-                c.clone(),
-            )),
-            Box::pin(workers::run_asset_ready(pool.clone(), bus.clone(), kafka.clone(), schema_ids, c.clone())),
-            Box::pin(workers::run_publisher(
+            Box::pin(workers::asset_ready(pool.clone(), bus.clone(), kafka.clone(), schema_ids, c.clone())),
+            Box::pin(workers::publisher(
                 pool.clone(),
                 bus,
                 kafka.clone(),
@@ -187,7 +186,7 @@ impl Stack {
                 clips,
                 c.clone(),
             )),
-            Box::pin(workers::run_checkpointer(
+            Box::pin(workers::checkpointer(
                 pool.clone(),
                 kafka.clone(),
                 audit_key,

@@ -104,6 +104,23 @@ impl fmt::Display for ProjectionKind {
     }
 }
 
+/// Every read model as a component of a running stack, once the topics they
+/// read exist (the relay and the projections start together, and either
+/// may be first); each projection is supervised on its own, so one failing
+/// does not stall the others.
+pub async fn run_until_stopped(
+    pool: PgPool,
+    kafka: KafkaConfig,
+    schema_ids: SchemaIds,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    wavestack_adapters::kafka::ensure_aggregate_topics(&kafka).await?;
+    let each =
+        ProjectionKind::ALL.map(|kind| kind.supervise(pool.clone(), kafka.clone(), schema_ids.clone(), cancel.clone()));
+    futures::future::try_join_all(each).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,5 +20,5 @@ pub mod replay;
 pub mod runtime;
 mod store_reader;
 
-pub use kind::{ProjectionKind, UnknownProjection};
+pub use kind::{run_until_stopped, ProjectionKind, UnknownProjection};
 pub use runtime::{supervise, Projection, ProjectionRunner, RunnerConfig, SchemaName};

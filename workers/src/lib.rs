@@ -13,4 +13,5 @@ pub mod publisher;
 pub mod renderer;
 pub mod retention;
 mod retry;
+pub mod run_until_stopped;
 mod settlement;

@@ -16,7 +16,7 @@ pub use producer::{idempotent_producer, LogProducer};
 pub use resume::{Admit, ResumeGuard};
 pub use topic_partition::TopicPartition;
 pub use topic_reader::{read_topic, RawRecord};
-pub use topics::{ensure_topics, partitions_of, watermarks};
+pub use topics::{ensure_aggregate_topics, ensure_topics, partitions_of, watermarks};
 
 use rdkafka::ClientConfig;
 

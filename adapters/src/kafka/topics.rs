@@ -7,6 +7,14 @@ use rdkafka::types::RDKafkaErrorCode;
 
 use super::KafkaConfig;
 
+/// Every aggregate's topic, created if missing (the relay and the
+/// projections start together, and either may be first).
+pub async fn ensure_aggregate_topics(config: &KafkaConfig) -> anyhow::Result<Vec<String>> {
+    let topics: Vec<String> = wavestack_schemas::AggregateKind::ALL.iter().map(|k| k.topic()).collect();
+    ensure_topics(config, &topics).await?;
+    Ok(topics)
+}
+
 /// Creates the topics through the admin API (the same call on Apache Kafka
 /// and on the local broker). Topics that exist already are left as they are.
 pub async fn ensure_topics(config: &KafkaConfig, topics: &[String]) -> anyhow::Result<()> {

@@ -274,6 +274,21 @@ struct InFlight {
     upto: Checkpoint,
 }
 
+/// The relay as a component of a running stack: the topics made sure of,
+/// then relaying in batches of `batch_size` until `cancel` fires.
+pub async fn run_until_stopped(
+    pool: PgPool,
+    kafka: KafkaConfig,
+    batch_size: i64,
+    schema_ids: SchemaIds,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let topics = crate::kafka::ensure_aggregate_topics(&kafka).await?;
+    tracing::info!(brokers = %kafka.brokers, ?topics, "topics ready; relaying events");
+    let config = RelayConfig { batch_size, schema_ids, ..RelayConfig::default() };
+    supervise(pool, kafka, config, cancel).await
+}
+
 /// Runs a relay for as long as `cancel` is not cancelled, re-acquiring the
 /// lock and reconnecting after Postgres failures.
 pub async fn supervise(

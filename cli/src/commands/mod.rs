@@ -10,13 +10,12 @@ pub mod status;
 pub mod token;
 pub mod up;
 pub mod user;
-pub(crate) mod workers;
 
-use wavestack_adapters::kafka::{ensure_topics, KafkaConfig};
+use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_adapters::postgres;
 use wavestack_adapters::registry::register_catalog;
-use wavestack_adapters::relay::{self, RelayConfig};
-use wavestack_schemas::{AggregateKind, SchemaIds};
+use wavestack_adapters::relay;
+use wavestack_schemas::SchemaIds;
 
 use crate::config::{DatabaseArgs, KafkaArgs, RelayArgs};
 use crate::shutdown;
@@ -33,28 +32,7 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<()> {
     let pool = connect_and_migrate(&args.database).await?;
     let kafka = kafka_config(&args.kafka_brokers, &args.kafka);
     let schema_ids = schema_ids(&args.kafka).await?;
-    run_relay(pool, kafka, args.kafka, schema_ids, cancel).await
-}
-
-pub(crate) async fn run_relay(
-    pool: sqlx::PgPool,
-    kafka: KafkaConfig,
-    args: KafkaArgs,
-    schema_ids: SchemaIds,
-    cancel: tokio_util::sync::CancellationToken,
-) -> anyhow::Result<()> {
-    let topics = ensure_aggregate_topics(&kafka).await?;
-    tracing::info!(brokers = %kafka.brokers, ?topics, "topics ready; relaying events");
-    let config = RelayConfig { batch_size: args.relay_batch_size, schema_ids, ..RelayConfig::default() };
-    relay::supervise(pool, kafka, config, cancel).await
-}
-
-/// Every aggregate's topic, created if missing (the relay and the
-/// projections start together, and either may be first).
-async fn ensure_aggregate_topics(kafka: &KafkaConfig) -> anyhow::Result<Vec<String>> {
-    let topics: Vec<String> = AggregateKind::ALL.iter().map(|k| k.topic()).collect();
-    ensure_topics(kafka, &topics).await?;
-    Ok(topics)
+    relay::run_until_stopped(pool, kafka, args.kafka.relay_batch_size, schema_ids, cancel).await
 }
 
 /// The ids records carry: an external registry's, or the catalog's.
@@ -89,20 +67,4 @@ pub(crate) fn kafka_config(brokers: &str, args: &KafkaArgs) -> KafkaConfig {
         partitions: args.partitions,
         replication_factor: args.replication_factor,
     }
-}
-
-/// The read models, once the relay has created the topics they read; each
-/// projection is supervised on its own, so one failing does not stall the
-/// others.
-pub(crate) async fn run_projections(
-    pool: sqlx::PgPool,
-    kafka: KafkaConfig,
-    schema_ids: SchemaIds,
-    cancel: tokio_util::sync::CancellationToken,
-) -> anyhow::Result<()> {
-    ensure_aggregate_topics(&kafka).await?;
-    let each = wavestack_projections::ProjectionKind::ALL
-        .map(|kind| kind.supervise(pool.clone(), kafka.clone(), schema_ids.clone(), cancel.clone()));
-    futures::future::try_join_all(each).await?;
-    Ok(())
 }

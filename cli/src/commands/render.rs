@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use wavestack_adapters::command_bus::{CommandBus, Policies};
+use wavestack_workers::run_until_stopped;
 
-use super::workers::run_renderer;
 use super::{connect_and_migrate, kafka_config, schema_ids};
 use crate::config::RenderArgs;
 use crate::shutdown;
@@ -18,5 +18,5 @@ pub async fn run(args: RenderArgs) -> anyhow::Result<()> {
     let quota = args.media.render_quota(&pool);
     // A process of its own, so a bus of its own.
     let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
-    run_renderer(pool, bus, kafka, ids, renderer, args.media.render_jobs, quota, cancel).await
+    run_until_stopped::renderer(pool, bus, kafka, ids, renderer, args.media.render_jobs, quota, cancel).await
 }

@@ -5,10 +5,11 @@
 
 use crate::config::UpArgs;
 use crate::config_file::FileConfig;
+use crate::settings::Settings;
 use crate::shutdown;
-use crate::stack::{Stack, StackConfig};
+use crate::stack::Stack;
 
 pub async fn run(args: UpArgs, file: FileConfig) -> anyhow::Result<()> {
     let cancel = shutdown::on_signal();
-    Stack::build(StackConfig { args, file }, cancel).await?.run().await
+    Stack::build(Settings { up: args, file }, cancel).await?.run().await
 }

@@ -29,11 +29,10 @@ async fn the_app_runs_as_its_own_role_which_cannot_rewrite_the_log(pool: PgPool)
     .await
     .unwrap();
     let (owner, app) = (database_url(&pool), url_as(&pool, APP_ROLE));
-    let stack = support::start_with_env(
-        &pool,
-        "",
-        &[("DATABASE_URL", app.as_str()), ("WAVESTACK_MIGRATE_DATABASE_URL", owner.as_str())],
-    )
+    let stack = support::start_with_settings(&pool, "", |s| {
+        s.up.database.database_url = app.clone();
+        s.up.database.migrate_database_url = Some(owner.clone());
+    })
     .await;
 
     // The whole way through as the app's role: a message written, relayed,

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{get_json, issue_token, post_json, start_with_env, Stack};
+use crate::support::{get_json, issue_token, post_json, start_with_settings, Stack};
 use ed25519_dalek::SigningKey;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::{json, Value};
@@ -71,9 +71,12 @@ async fn start_signing(pool: &PgPool) -> (Stack, tempfile::TempDir) {
     let key_dir = tempfile::tempdir().unwrap();
     let key_file = key_dir.path().join("audit.key");
     std::fs::write(&key_file, hex::encode(trusted_key().to_bytes())).unwrap();
-    let key_path = key_file.display().to_string();
-    let settings = [("WAVESTACK_AUDIT_KEY_FILE", key_path.as_str()), ("WAVESTACK_CHECKPOINT_INTERVAL_SECONDS", "1")];
-    (start_with_env(pool, "", &settings).await, key_dir)
+    let stack = start_with_settings(pool, "", |s| {
+        s.up.audit.audit_key_file = Some(key_file);
+        s.up.audit.checkpoint_interval_seconds = 1;
+    })
+    .await;
+    (stack, key_dir)
 }
 
 /// Chat in three channels, signed by a checkpointer every second, until

@@ -211,8 +211,7 @@ async fn raw_topic(stack: &Stack, topic: &str) -> String {
 
 #[sqlx::test(migrations = false)]
 async fn floods_and_failures_are_refused_not_queued(pool: PgPool) {
-    let env = [("WAVESTACK_ORG_RENDER_CLIPS", "4")];
-    let stack = start_with_env(&pool, "", &env).await;
+    let stack = start_with_settings(&pool, "", |s| s.up.media.org_render_clips = 4).await;
     let http = reqwest::Client::new();
     let acme = issue_token(&stack, "acme", "chat:write clips:write read");
     let other = issue_token(&stack, "other", "clips:write read");

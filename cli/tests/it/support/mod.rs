@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use wavestack::settings::Settings;
 
 pub(crate) struct Stack {
     /// `wavestack up` as a process of its own (`start_binary`), or `None`
@@ -105,14 +106,13 @@ pub(crate) async fn start(pool: &PgPool) -> Stack {
 /// `extra` goes into the config file before its `[[clients]]`: top-level
 /// keys first, then its own tables.
 pub(crate) async fn start_with(pool: &PgPool, extra: &str) -> Stack {
-    start_with_env(pool, extra, &[]).await
+    start_with_settings(pool, extra, |_| {}).await
 }
 
-/// As `start_with`, with more settings, named by their environment
-/// variables (`WAVESTACK_ORG_RENDER_CLIPS`, …).
-pub(crate) async fn start_with_env(pool: &PgPool, extra: &str, env: &[(&str, &str)]) -> Stack {
+/// As `start_with`, with more settings set on the typed `Settings`.
+pub(crate) async fn start_with_settings(pool: &PgPool, extra: &str, set: impl FnOnce(&mut Settings)) -> Stack {
     let dir = configured_dir(extra);
-    build_in_process(pool, dir, env).await
+    build_in_process(pool, dir, set).await
 }
 
 /// `wavestack up` as an operator runs it: the real binary, for what only
@@ -139,31 +139,19 @@ fn configured_dir(extra: &str) -> tempfile::TempDir {
 }
 
 /// `Stack::build` in this process, every listener on port 0.
-async fn build_in_process(pool: &PgPool, dir: tempfile::TempDir, env: &[(&str, &str)]) -> Stack {
+async fn build_in_process(pool: &PgPool, dir: tempfile::TempDir, set: impl FnOnce(&mut Settings)) -> Stack {
     let serial = ONE_STACK_AT_A_TIME.lock().await;
     let log_from = log_capture::install_and_mark();
-    let data = dir.path().join("data");
-    let database = database_url(pool);
-    let mut flags: Vec<(String, String)> = vec![
-        ("database-url".into(), database),
-        ("data-dir".into(), data.display().to_string()),
-        ("command-api-addr".into(), "127.0.0.1:0".into()),
-        ("query-api-addr".into(), "127.0.0.1:0".into()),
-        ("local-kafka-port".into(), "0".into()),
-    ];
-    for (variable, value) in env {
-        let long =
-            wavestack::config::UpCli::flag_of_env(variable).unwrap_or_else(|| panic!("no flag reads {variable}"));
-        // A setting given here replaces the default above (DATABASE_URL).
-        match flags.iter_mut().find(|(flag, _)| *flag == long) {
-            Some(flag) => flag.1 = (*value).to_owned(),
-            None => flags.push((long, (*value).to_owned())),
-        }
-    }
-    let config = wavestack::config::UpCli::from_file_and_flags(&dir.path().join("wavestack.toml"), &flags)
-        .expect("the test's configuration parses");
+    let mut settings =
+        Settings::from_file(&dir.path().join("wavestack.toml")).expect("the test's configuration parses");
+    settings.up.database.database_url = database_url(pool);
+    settings.up.keys.data_dir = dir.path().join("data");
+    settings.up.api.command_api_addr = "127.0.0.1:0".parse().unwrap();
+    settings.up.api.query_api_addr = "127.0.0.1:0".parse().unwrap();
+    settings.up.local_kafka_port = 0;
+    set(&mut settings);
     let cancel = tokio_util::sync::CancellationToken::new();
-    let built = wavestack::stack::Stack::build(config, cancel.clone()).await.expect("the stack starts");
+    let built = wavestack::stack::Stack::build(settings, cancel.clone()).await.expect("the stack starts");
     let (command_api, query_api) = (built.command_api(), built.query_api());
     let kafka = built.brokers().to_owned();
     let broker = built.local_broker();

@@ -1,9 +1,18 @@
-//! The worker groups `wavestack up` and `wavestack render` run: each joins
-//! its group and rejoins after failures until cancelled.
+//! Each worker as a component of a running stack: it starts, runs until
+//! its cancel token fires, and a worker group rejoins after failures
+//! rather than end (a component that ends takes the stack down with it).
+//! `Stack::build` and `wavestack render` call these.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::chat_clips::{ChatClipper, Recording};
+use crate::checkpointer::CheckpointerConfig;
+use crate::community_settler::CommunitySettler;
+use crate::points_settler::PointsSettler;
+use crate::publisher::{AssetReady, Platforms, PublishWorker, PublisherConfig};
+use crate::renderer::ClipRenderer;
+use crate::retention::{ClipRetention, RetentionConfig};
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::command_bus::CommandBus;
@@ -13,17 +22,10 @@ use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_adapters::media::{ClipFiles, RenderQuota, Renderer};
 use wavestack_domain::value::ActorId;
 use wavestack_schemas::{Codec, SchemaIds};
-use wavestack_workers::chat_clips::{ChatClipper, Recording};
-use wavestack_workers::checkpointer::CheckpointerConfig;
-use wavestack_workers::community_settler::CommunitySettler;
-use wavestack_workers::points_settler::PointsSettler;
-use wavestack_workers::publisher::{AssetReady, Platforms, PublishWorker, PublisherConfig};
-use wavestack_workers::renderer::ClipRenderer;
-use wavestack_workers::retention::{ClipRetention, RetentionConfig};
 
 /// Renders clips until cancelled.
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn run_renderer(
+pub async fn renderer(
     pool: sqlx::PgPool,
     bus: Arc<CommandBus>,
     kafka: KafkaConfig,
@@ -46,7 +48,7 @@ pub(crate) async fn run_renderer(
 }
 
 /// Turns `!clip` in chat into clip requests until cancelled.
-pub(crate) async fn run_chat_clipper(
+pub async fn chat_clipper(
     pool: sqlx::PgPool,
     bus: Arc<CommandBus>,
     kafka: KafkaConfig,
@@ -62,7 +64,7 @@ pub(crate) async fn run_chat_clipper(
 
 /// Finishes the points moves the API began (gifts credited, prices of
 /// refused uses refunded), exactly once, from the log.
-pub(crate) async fn run_points_settler(
+pub async fn points_settler(
     pool: sqlx::PgPool,
     bus: Arc<CommandBus>,
     kafka: KafkaConfig,
@@ -75,7 +77,7 @@ pub(crate) async fn run_points_settler(
 
 /// Finishes the community steps the API began (merges, unlinks, entry
 /// prices, a cancelled giveaway's refunds), exactly once, from the log.
-pub(crate) async fn run_community_settler(
+pub async fn community_settler(
     pool: sqlx::PgPool,
     bus: Arc<CommandBus>,
     kafka: KafkaConfig,
@@ -87,7 +89,7 @@ pub(crate) async fn run_community_settler(
 }
 
 /// Marks clip publications ready once their clip is rendered.
-pub(crate) async fn run_asset_ready(
+pub async fn asset_ready(
     pool: sqlx::PgPool,
     bus: Arc<CommandBus>,
     kafka: KafkaConfig,
@@ -99,7 +101,7 @@ pub(crate) async fn run_asset_ready(
 }
 
 /// Deletes clips past their retention until cancelled (never, for 0 days).
-pub(crate) async fn run_retention(
+pub async fn retention(
     pool: sqlx::PgPool,
     bus: Arc<CommandBus>,
     files: ClipFiles,
@@ -117,7 +119,7 @@ pub(crate) async fn run_retention(
 }
 
 /// Signs audit checkpoints until cancelled (never, with no key file).
-pub(crate) async fn run_checkpointer(
+pub async fn checkpointer(
     pool: sqlx::PgPool,
     kafka: KafkaConfig,
     key: Option<ed25519_dalek::SigningKey>,
@@ -131,11 +133,11 @@ pub(crate) async fn run_checkpointer(
         return Ok(());
     };
     let config = CheckpointerConfig::new(key, every);
-    wavestack_workers::checkpointer::run_checkpointer(pool, kafka, config, cancel).await
+    crate::checkpointer::run_checkpointer(pool, kafka, config, cancel).await
 }
 
 /// Publishes due publications until cancelled.
-pub(crate) async fn run_publisher(
+pub async fn publisher(
     pool: sqlx::PgPool,
     bus: Arc<CommandBus>,
     kafka: KafkaConfig,
