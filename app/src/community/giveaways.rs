@@ -14,6 +14,7 @@ use wavestack_domain::value::{
 };
 
 use super::announce::{announce, Announcement};
+use super::chat_verb::{said, ChatVerb};
 use super::failure::{self, from_command, Failure, Refusal};
 use crate::builtins::Asked;
 use crate::App;
@@ -251,13 +252,9 @@ pub(crate) async fn join(asked: &Asked<'_>, events: &[ChatEvent]) -> anyhow::Res
 
 /// `!giveaway open|close|draw|redraw|cancel …`, moderators only.
 pub(crate) async fn from_chat(asked: &Asked<'_>) -> anyhow::Result<String> {
-    let (app, m, settings, args, who) = (asked.app, asked.message, asked.settings, &asked.resolved.args, asked.who());
-    // The moderator acts through the bot.
-    let metadata = &asked.by_author()?;
-    let here = ChannelRef::new(m.viewer.platform, m.viewer.channel.clone());
-    let mut words = args.split_whitespace();
-    let verb = words.next().unwrap_or("").to_ascii_lowercase();
-    let rest: Vec<&str> = words.collect();
+    let (app, m, settings) = (asked.app, asked.message, asked.settings);
+    let ChatVerb { verb, rest, here, metadata } = ChatVerb::of(asked)?;
+    let (metadata, rest) = (&metadata, rest.split_whitespace().collect::<Vec<_>>());
     let current = settings.giveaway().map(|(id, _)| *id);
     let outcome = match (verb.as_str(), current) {
         ("open", _) => match parse_opening(&rest, here.clone(), m.sent_at) {
@@ -304,10 +301,7 @@ pub(crate) async fn from_chat(asked: &Asked<'_>) -> anyhow::Result<String> {
             "usage: !giveaway open [!keyword] [-cost=N] [-ul=level] [-luck=N] [-minutes=N] [title] | close | draw [N] | redraw @winner | cancel",
         )),
     };
-    Ok(match outcome {
-        Ok(text) => text,
-        Err(failure) => format!("@{who}, {}", failure.reply()?),
-    })
+    said(asked.who(), outcome)
 }
 
 /// `[!keyword] [-cost=N] [-ul=level] [-luck=N] [-minutes=N] [title…]`

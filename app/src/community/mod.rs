@@ -4,6 +4,7 @@
 //! every bot reads on its feed.
 
 pub mod announce;
+mod chat_verb;
 mod failure;
 pub mod giveaways;
 pub mod links;

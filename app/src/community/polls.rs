@@ -7,6 +7,7 @@ use wavestack_domain::poll::{CastVote, OpenPoll, PollCommand, PollError, PollEve
 use wavestack_domain::value::{ChannelRef, ChannelStreamId, PollId, PollStreamId, Timestamp};
 
 use super::announce::{announce, Announcement};
+use super::chat_verb::{said, ChatVerb};
 use super::failure::{self, from_command, Failure, Refusal};
 use crate::builtins::Asked;
 use crate::App;
@@ -139,13 +140,11 @@ pub(crate) async fn vote(asked: &Asked<'_>) -> anyhow::Result<Result<(), String>
 /// `!poll open <duration> [-change] question | option | option…`,
 /// `!poll close`, `!poll cancel`; moderators only.
 pub(crate) async fn from_chat(asked: &Asked<'_>) -> anyhow::Result<String> {
-    let (app, m, settings, args, who) = (asked.app, asked.message, asked.settings, &asked.resolved.args, asked.who());
-    // The moderator acts through the bot.
-    let metadata = &asked.by_author()?;
-    let here = ChannelRef::new(m.viewer.platform, m.viewer.channel.clone());
-    let (verb, rest) = args.trim().split_once(' ').unwrap_or((args.trim(), ""));
+    let (app, m, settings) = (asked.app, asked.message, asked.settings);
+    let ChatVerb { verb, rest, here, metadata } = ChatVerb::of(asked)?;
+    let metadata = &metadata;
     let usage = "usage: !poll open <seconds|Nm> [-change] question | option | option… , !poll close, !poll cancel";
-    let outcome = match (verb.to_ascii_lowercase().as_str(), settings.poll()) {
+    let outcome = match (verb.as_str(), settings.poll()) {
         ("open", _) => match parse_opening(rest, here, m.sent_at) {
             Some(opening) => open(app, metadata, opening).await.map(|done| {
                 let opened = done.state.opened().expect("just opened");
@@ -164,10 +163,7 @@ pub(crate) async fn from_chat(asked: &Asked<'_>) -> anyhow::Result<String> {
         ("cancel", Some(id)) => cancel(app, metadata, id, m.sent_at).await.map(|_| "The poll is cancelled".to_owned()),
         _ => Err(Failure::refused(Refusal::Invalid, "invalid", None, usage)),
     };
-    Ok(match outcome {
-        Ok(text) => text,
-        Err(failure) => format!("@{who}, {}", failure.reply()?),
-    })
+    said(asked.who(), outcome)
 }
 
 fn parse_opening(rest: &str, here: ChannelRef, at: Timestamp) -> Option<OpenPoll> {
