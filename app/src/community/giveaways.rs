@@ -264,7 +264,7 @@ pub(crate) async fn from_chat(asked: &Asked<'_>) -> anyhow::Result<String> {
                 open(app, metadata, opening).await.map(|done| {
                     let cost = done.state.opened().map(|o| o.rules.cost).unwrap_or(0);
                     let price = if cost > 0 { format!(" ({cost} points)") } else { String::new() };
-                    format!("A giveaway is open: type {prefix}{keyword} to enter{price}")
+                    format!("A giveaway is open: type {prefix}{} to enter{price}", keyword.as_str())
                 })
             }
             Err(usage) => Err(Failure::refused(Refusal::Invalid, "invalid", None, usage)),

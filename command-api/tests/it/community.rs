@@ -4,7 +4,7 @@
 //! poll with changed votes; linking with expired, reused and guessed
 //! codes, and the lock after five failures.
 
-use crate::support::{spawn_app, TestApp};
+use crate::support::{said_at, spawn_app, TestApp};
 use serde_json::{json, Value};
 use wavestack_domain::giveaway::{audit, GiveawayEvent};
 
@@ -411,4 +411,45 @@ async fn a_price_paid_for_an_entry_that_never_arrived_is_refunded_once_and_the_e
         .await
         .unwrap();
     assert_eq!(refunds.0, 1);
+}
+
+/// A streamer's moderator runs a giveaway and a poll from chat alone, as
+/// with a peer's bot: each verb answered in chat, viewers entering and
+/// voting silently, a viewer's try and a moderator's slip answered as
+/// such.
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn moderators_run_giveaways_and_polls_from_chat(pool: sqlx::PgPool) {
+    let app = spawn_app(pool).await;
+    let bot = app.token("acme", "chat:write");
+    let moderator = |id: &str, text: &str, at: &str| said_at("mod-1", "Mod", "moderator", id, text, at);
+
+    let viewer_try = one(&app, &bot, said("twitch", "shroud", "ada", "g0", "!giveaway open", "10:00:00")).await;
+    assert!(replies(&viewer_try).is_empty(), "a viewer's !giveaway is refused without a word: {viewer_try}");
+    let opened = one(&app, &bot, moderator("g1", "!giveaway open !enter -minutes=30 A signed mouse", "10:00:01")).await;
+    assert_eq!(replies(&opened), ["A giveaway is open: type !enter to enter"]);
+    for (i, user) in ["ada", "bob", "cy"].into_iter().enumerate() {
+        let entered = one(&app, &bot, said("twitch", "shroud", user, &format!("e{i}"), "!enter", "10:01:00")).await;
+        assert!(replies(&entered).is_empty(), "an entry is silent: {entered}");
+    }
+    let twice = one(&app, &bot, said("twitch", "shroud", "ada", "e9", "!enter", "10:01:30")).await;
+    assert!(replies(&twice)[0].starts_with("@ada, "), "{twice}");
+    let closed = one(&app, &bot, moderator("g2", "!giveaway close", "10:02:00")).await;
+    assert_eq!(replies(&closed), ["The giveaway is closed with 3 entries"]);
+    let drawn = one(&app, &bot, moderator("g3", "!giveaway draw", "10:02:10")).await;
+    let winner = &replies(&drawn)[0];
+    assert!(
+        ["@ada", "@bob", "@cy"].iter().any(|w| *winner == format!("A signed mouse: the winner is {w}")),
+        "{winner}"
+    );
+    let slip = one(&app, &bot, moderator("g4", "!giveaway opne", "10:02:20")).await;
+    assert!(replies(&slip)[0].starts_with("@Mod, usage: !giveaway open"), "{slip}");
+
+    let poll = one(&app, &bot, moderator("p1", "!poll open 60 Next game? | Tetris | Doom", "10:05:00")).await;
+    assert_eq!(replies(&poll), ["Poll: Next game? Vote with !vote and a number: 1 Tetris, 2 Doom"]);
+    let voted = one(&app, &bot, said("twitch", "shroud", "bob", "p2", "!vote 2", "10:05:10")).await;
+    assert!(replies(&voted).is_empty(), "a vote is silent: {voted}");
+    let result = one(&app, &bot, moderator("p3", "!poll close", "10:05:20")).await;
+    assert_eq!(replies(&result), ["Poll closed: Next game? Tetris 0, Doom 1"]);
+    let slip = one(&app, &bot, moderator("p4", "!poll open soon | a | b", "10:05:30")).await;
+    assert!(replies(&slip)[0].starts_with("@Mod, usage: !poll open"), "{slip}");
 }
