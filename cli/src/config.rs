@@ -333,7 +333,7 @@ pub struct UpArgs {
     pub local_kafka_port: u16,
 }
 
-/// Signed audit checkpoints (see the README's "Auditing the log").
+/// Signed audit checkpoints (see "Auditing the log" in docs/analysts-and-auditors.md).
 #[derive(Debug, Args, Clone)]
 pub struct AuditArgs {
     /// The Ed25519 signing key of the checkpointer: a file holding the

@@ -15,7 +15,7 @@ use wavestack_app::App;
 
 use crate::token_gate::{TokenGate, TokenLimits};
 
-/// Stated limits of the API; the README lists them.
+/// Stated limits of the API; docs/operators.md lists them.
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// Largest request body; larger is refused with 413.

@@ -33,7 +33,7 @@ pub fn idempotent_producer(config: &KafkaConfig) -> anyhow::Result<FutureProduce
 /// Why replace rather than let librdkafka recover: after a broker stall or
 /// restart its producer resends, and later renumbers, batches the broker
 /// may have half-seen; tansu 0.6 does not survive every such sequence
-/// (BENCHMARKS.md and the README's "Broker faults" say what was found).
+/// (BENCHMARKS.md and "Broker faults" in docs/operators.md say what was found).
 /// A fresh producer has no history for the broker to check: its first
 /// batch is sequence 0 of a new producer id. Whatever the old one had in
 /// flight is resent by the relay from its checkpoint, and consumers drop

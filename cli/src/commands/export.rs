@@ -1,5 +1,5 @@
 //! `wavestack export`: the event store's history as Parquet and Avro
-//! files for DuckDB, pandas and Spark (see the README's "Exports").
+//! files for DuckDB, pandas and Spark (see docs/analysts-and-auditors.md).
 
 use std::path::PathBuf;
 

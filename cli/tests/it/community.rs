@@ -137,7 +137,7 @@ async fn a_draw_is_recomputed_from_the_kafka_log_alone_and_a_tampered_log_is_cau
     let published: Vec<&str> =
         drawn["winners"].as_array().unwrap().iter().map(|w| w["person"].as_str().unwrap()).collect();
     assert_eq!(report["winners"][0], json!(published));
-    // And the one command the README gives, without --json.
+    // And the one command docs/streamers.md gives, without --json.
     let plain = Command::new(env!("CARGO_BIN_EXE_wavestack"))
         .args(["audit", "giveaway", &id, "--org", "acme"])
         .env("KAFKA_BROKERS", &stack.kafka)

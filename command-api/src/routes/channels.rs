@@ -26,7 +26,7 @@ use wavestack_app::community::announce::{announce, AnnounceError, Announcement};
 pub(crate) struct CommandBody {
     #[schema(pattern = "^!?[A-Za-z0-9_]{1,32}$", example = "!hug")]
     name: String,
-    /// The response template, at most 500 characters (see the README for its variables).
+    /// The response template, at most 500 characters (docs/streamers.md lists its variables).
     #[serde(default)]
     #[schema(max_length = 500, example = "$(user) hugs $(touser)")]
     response: String,

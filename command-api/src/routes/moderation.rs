@@ -25,7 +25,7 @@ const MAX_REASON_CHARS: usize = 500;
 
 /// One filter's settings. Fields not given keep their current value (the
 /// default while the filter was never set); a field another filter has is
-/// refused. See the README for each filter's fields and defaults.
+/// refused. docs/streamers.md gives each filter's fields and defaults.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FilterBody {

@@ -2,8 +2,8 @@
 //! a secret 32-byte seed (`GiveawayOpened.commitment`); at each draw it
 //! reveals the seed (`WinnersDrawn.seed`). The winners are this function of
 //! the seed, the round and the entries in the order the log holds them, so
-//! anyone with the giveaway's topic can recompute them (`audit`). The
-//! README gives the same algorithm in prose.
+//! anyone with the giveaway's topic can recompute them (`audit`);
+//! docs/streamers.md gives the same algorithm in prose.
 
 use sha2::{Digest, Sha256};
 
@@ -107,7 +107,7 @@ mod tests {
 
     #[test]
     fn a_published_vector_so_independent_verifiers_can_check_themselves() {
-        // Recomputed by hand in the README's words: sha256(domain ‖ 32×0x00 ‖
+        // Recomputed by hand in docs/streamers.md's words: sha256(domain ‖ 32×0x00 ‖
         // 0u32 ‖ 0u32 ‖ 0u32), first 8 bytes big-endian, modulo 10.
         let mut hash = Sha256::new();
         hash.update(DRAW_DOMAIN);
@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn the_readmes_worked_example_holds() {
-        // README, "The draw anyone can check": an independent Python
+        // docs/streamers.md, "The draw anyone can check": an independent Python
         // implementation of the prose gives these.
         let seed = seed(0x2a);
         assert_eq!(seed.commitment(), "544e62cee8033709e389e5b2755343d0d0fa8c4850215cfb6331717e80d1aea3");

@@ -91,7 +91,7 @@ impl FilterRule {
         }
     }
 
-    /// The thresholds a filter starts with (the README lists them).
+    /// The thresholds a filter starts with (docs/streamers.md lists them).
     pub fn default_for(kind: FilterKind) -> Self {
         match kind {
             FilterKind::Caps => FilterRule::Caps { min_length: 8, max_percent: 70 },

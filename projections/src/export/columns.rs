@@ -196,7 +196,7 @@ fn json_text(value: Value) -> Cell {
 mod tests {
     use super::*;
 
-    /// The README documents these: the envelope's columns, then
+    /// docs/analysts-and-auditors.md documents these: the envelope's columns, then
     /// `event_type`, then the payload's.
     #[test]
     fn every_layout_starts_with_the_envelope_and_chat_has_its_documented_columns() {

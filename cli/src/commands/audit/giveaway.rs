@@ -7,7 +7,7 @@
 //! copy is the same record and counts once); the first is the opening,
 //! with its commitment; every draw reveals a seed whose SHA-256 is the
 //! commitment; every round's winners are `draw::pick_winners` of that
-//! seed over the entries the log holds before it (the README's algorithm).
+//! seed over the entries the log holds before it (the algorithm in docs/streamers.md).
 
 use std::collections::BTreeMap;
 use std::time::Duration;

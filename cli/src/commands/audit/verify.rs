@@ -1,7 +1,7 @@
 //! `wavestack audit verify --public-key HEX`: reads every event topic and
 //! the checkpoint topic from the Kafka log (no database), recomputes every
 //! stream's audit chain and checks it against the checkpoints the trusted
-//! key signed (`wavestack_schemas::audit::verify`, the README's
+//! key signed (`wavestack_schemas::audit::verify`, docs/analysts-and-auditors.md's
 //! algorithm). Prints each discrepancy with its stream and sequence and
 //! exits 1 on any.
 
