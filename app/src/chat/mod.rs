@@ -28,6 +28,7 @@ use wavestack_domain::channel::{ChannelError, ChannelState, Resolved, Target};
 use wavestack_domain::chat::{ChatCommand, ChatError, ChatEvent, Invocation, ReceiveChatMessage};
 use wavestack_domain::chat_command::{CommandUse, CommandUseEvent, Invoker, Prepared, RefusalReason, UseCommand};
 use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::moderation::ModerationRules;
 use wavestack_domain::value::{Account, ChannelId, ChannelStreamId, ChatPlatform, CommandUseStreamId, UserLevel};
 
 use crate::builtins::{self, Answered, Asked};
@@ -52,24 +53,25 @@ pub async fn hear(
     metadata: &EventMetadata,
     mut messages: Vec<ReceiveChatMessage>,
 ) -> Result<Vec<Result<Heard, CommandError<ChatError>>>, CommandError<ChannelError>> {
-    let mut channels: HashMap<(ChatPlatform, ChannelId), ChannelState> = HashMap::new();
+    // Each channel's settings read, and its filters looked up, once per call.
+    let mut channels: HashMap<(ChatPlatform, ChannelId), (ChannelState, ModerationRules)> = HashMap::new();
     let mut plans = Vec::with_capacity(messages.len());
     for m in &mut messages {
         let key = (m.viewer.platform, m.viewer.channel.clone());
         if !channels.contains_key(&key) {
             let stream = ChannelStreamId::new(&metadata.org, key.0, &key.1);
             let settings = app.bus.channel.load(stream.as_str()).await?;
-            channels.insert(key.clone(), settings);
+            let rules = app.moderation_rules.rules(&stream, &settings).await;
+            channels.insert(key.clone(), (settings, rules));
         }
-        let settings = &channels[&key];
-        let stream = ChannelStreamId::new(&metadata.org, key.0, &key.1);
-        m.moderation = app.moderation_rules.rules(&stream, settings).await;
+        let (settings, rules) = &channels[&key];
+        m.moderation = rules.clone();
         plans.push(plan(app, metadata, settings, m).await);
     }
     let written = write(app, metadata, &messages).await;
     let mut heard = Vec::with_capacity(messages.len());
     for ((m, plan), outcome) in messages.iter().zip(plans).zip(written) {
-        let settings = &channels[&(m.viewer.platform, m.viewer.channel.clone())];
+        let (settings, _) = &channels[&(m.viewer.platform, m.viewer.channel.clone())];
         heard.push(match outcome {
             Err(error) => Err(error),
             Ok(Written { accepted, events }) => Ok(said(app, metadata, settings, m, plan, accepted, &events).await),
