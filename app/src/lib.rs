@@ -54,11 +54,6 @@ impl App {
         }
     }
 
-    /// The command bus the use cases write through.
-    pub fn bus(&self) -> &Arc<CommandBus> {
-        &self.bus
-    }
-
     /// The person an account belongs to: the account its identity is
     /// rooted at (itself when unlinked).
     pub async fn person_of(&self, org: &OrgId, account: &Account) -> anyhow::Result<Account> {

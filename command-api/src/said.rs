@@ -1,6 +1,7 @@
 //! The application layer's replies, actions and whispers as the API's
 //! wire bodies (`wavestack-api-types`).
 
+use wavestack_adapters::command_bus::Accepted;
 use wavestack_api_types::chat as wire;
 use wavestack_app::chat::{Action, Heard, Reply, Whisper};
 
@@ -29,7 +30,21 @@ pub(crate) fn actions(actions: Vec<Action>) -> Vec<wire::Action> {
     actions.into_iter().map(action).collect()
 }
 
-/// What a heard message comes to on the wire: replies, actions, whispers.
-pub(crate) fn heard(h: Heard) -> (Vec<wire::Reply>, Vec<wire::Action>, Vec<wire::Whisper>) {
-    (h.replies.into_iter().map(reply).collect(), actions(h.actions), h.whispers.into_iter().map(whisper).collect())
+/// A heard message on the wire: what was written, and the replies,
+/// actions and whispers.
+#[derive(Debug)]
+pub(crate) struct WireHeard {
+    pub(crate) accepted: Accepted,
+    pub(crate) replies: Vec<wire::Reply>,
+    pub(crate) actions: Vec<wire::Action>,
+    pub(crate) whispers: Vec<wire::Whisper>,
+}
+
+pub(crate) fn heard(h: Heard) -> WireHeard {
+    WireHeard {
+        accepted: h.accepted,
+        replies: h.replies.into_iter().map(reply).collect(),
+        actions: actions(h.actions),
+        whispers: h.whispers.into_iter().map(whisper).collect(),
+    }
 }

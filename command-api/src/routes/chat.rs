@@ -92,9 +92,8 @@ pub(crate) async fn post_messages(
             let heard = brain::hear(&state.app, &metadata, vec![command]).await.map_err(command_error)?.pop();
             let heard = heard.ok_or_else(|| ApiError::internal(anyhow::anyhow!("a message without an outcome")))?;
             let heard = heard.map_err(command_error)?;
-            let accepted = AcceptedBody::from(heard.accepted.clone());
-            let (replies, actions, whispers) = said::heard(heard);
-            let body = HeardBody { accepted, replies, actions, whispers };
+            let said::WireHeard { accepted, replies, actions, whispers } = said::heard(heard);
+            let body = HeardBody { accepted: AcceptedBody::from(accepted), replies, actions, whispers };
             Ok((StatusCode::ACCEPTED, Json(body)).into_response())
         }
     }
@@ -220,8 +219,7 @@ async fn batch(
 fn outcome(heard: Result<Heard, ApiError>) -> MessageResult {
     match heard {
         Ok(heard) => {
-            let accepted = heard.accepted.clone();
-            let (replies, actions, whispers) = said::heard(heard);
+            let said::WireHeard { accepted, replies, actions, whispers } = said::heard(heard);
             let fields = AcceptedFields {
                 aggregate_id: accepted.aggregate_id,
                 sequence: accepted.sequence,

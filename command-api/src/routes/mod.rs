@@ -77,9 +77,17 @@ fn scoped_routes() -> Vec<(Scope, UtoipaMethodRouter<AppState>)> {
     ]
 }
 
+/// How an open route is let in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Door {
+    Open,
+    /// Behind the token endpoint's own gate (per address, global, argon2).
+    TokenGate,
+}
+
 /// Routes anyone may call: getting a token, and the keys to check one.
-fn open_routes() -> Vec<UtoipaMethodRouter<AppState>> {
-    vec![routes!(token::issue), routes!(jwks::jwks)]
+fn open_routes() -> Vec<(Door, UtoipaMethodRouter<AppState>)> {
+    vec![(Door::TokenGate, routes!(token::issue)), (Door::Open, routes!(jwks::jwks))]
 }
 
 /// The document's paths, from the same table as the router.
@@ -88,7 +96,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     for (_, routes) in scoped_routes() {
         router = router.routes(routes);
     }
-    for routes in open_routes() {
+    for (_, routes) in open_routes() {
         router = router.routes(routes);
     }
     router.split_for_parts().1
@@ -110,9 +118,11 @@ pub(crate) fn commands(state: &AppState) -> Router {
 /// Routes anyone may call; the token endpoint behind its own gate.
 pub(crate) fn auth(state: &AppState) -> Router {
     let mut router = OpenApiRouter::new();
-    for (schemas, paths, method) in open_routes() {
-        let gated = paths.paths.contains_key("/v1/auth/token");
-        let method = if gated { method.route_layer(from_fn_with_state(state.clone(), token::admit)) } else { method };
+    for (door, (schemas, paths, method)) in open_routes() {
+        let method = match door {
+            Door::Open => method,
+            Door::TokenGate => method.route_layer(from_fn_with_state(state.clone(), token::admit)),
+        };
         router = router.routes((schemas, paths, method));
     }
     router.split_for_parts().0.with_state(state.clone())
