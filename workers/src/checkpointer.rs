@@ -1,6 +1,6 @@
 //! The checkpointer: at an interval, signs the audit chain heads that
 //! moved since the last checkpoint (per org, from the audit projection's
-//! `rm_chain_heads`) with the Ed25519 key from the key file, stores each
+//! chain heads) with the Ed25519 key from the key file, stores each
 //! checkpoint with the heads it signed, and publishes it to
 //! `wavestack.audit.checkpoints.v1`.
 //!
@@ -20,7 +20,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::kafka::{ensure_topics, idempotent_producer, KafkaConfig};
-use wavestack_adapters::postgres::relation_missing;
+use wavestack_projections::audit::{moved_heads, MovedHead};
 use wavestack_schemas::audit::checkpoint::{body_digest, no_previous};
 use wavestack_schemas::audit::{CheckpointBody, SignedCheckpoint, StreamHead, CHECKPOINT_TOPIC};
 
@@ -73,15 +73,6 @@ pub async fn run_checkpointer(
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct MovedHead {
-    org: String,
-    aggregate_type: String,
-    aggregate_id: String,
-    sequence: i64,
-    chain: Vec<u8>,
-}
-
 /// Signs one checkpoint per org whose heads moved; returns how many.
 pub async fn sign_moved_heads(pool: &PgPool, config: &CheckpointerConfig) -> anyhow::Result<usize> {
     let mut tx = pool.begin().await?;
@@ -92,27 +83,11 @@ pub async fn sign_moved_heads(pool: &PgPool, config: &CheckpointerConfig) -> any
     if !locked {
         return Ok(0);
     }
-    let s = &config.schema;
     // At most `max_heads` per org: a backlog is signed over several rounds,
     // each reading only what it signs.
-    let moved: Vec<MovedHead> = match sqlx::query_as(&format!(
-        "SELECT org, aggregate_type, aggregate_id, sequence, chain FROM (
-            SELECT h.org, h.aggregate_type, h.aggregate_id, h.sequence, h.chain,
-                   row_number() OVER (PARTITION BY h.org ORDER BY h.aggregate_type, h.aggregate_id) AS rank
-              FROM {s}.rm_chain_heads h
-              LEFT JOIN audit_signed_heads signed USING (aggregate_type, aggregate_id)
-             WHERE signed.sequence IS NULL OR h.sequence > signed.sequence) moved
-          WHERE rank <= $1
-          ORDER BY org, aggregate_type, aggregate_id"
-    ))
-    .bind(config.max_heads as i64)
-    .fetch_all(&mut *tx)
-    .await
-    {
-        Ok(moved) => moved,
-        // The audit projection has not made its tables yet.
-        Err(error) if relation_missing(&error) => return Ok(0),
-        Err(error) => return Err(error).context("reading the moved chain heads"),
+    let Some(moved) = moved_heads(&mut tx, &config.schema, "audit_signed_heads", config.max_heads as i64).await?
+    else {
+        return Ok(0);
     };
     let mut signed = 0;
     for heads in moved.chunk_by(|a, b| a.org == b.org) {

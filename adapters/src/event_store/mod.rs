@@ -12,6 +12,7 @@
 //!   straight from the truth (a viewer's balance moves, a channel's command
 //!   uses, its latest chat), and the relay's lag.
 
+pub(crate) mod access;
 pub(crate) mod append;
 pub mod reads;
 mod row;

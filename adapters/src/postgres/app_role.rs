@@ -1,10 +1,10 @@
 //! The app's own database role, apart from the owner of the tables.
 //!
-//! The role that owns `events` can `ALTER TABLE … DISABLE TRIGGER`, rewrite
-//! a payload, recompute the hash chain and enable the trigger again; and
-//! `TRUNCATE` skips row triggers altogether. So the owner runs only the
-//! migrations, and the app runs as a role that owns none of the log: on
-//! `events` it may read and append, nothing else. The rest of the tables
+//! The role that owns the event log can `ALTER TABLE … DISABLE TRIGGER`,
+//! rewrite a payload, recompute the hash chain and enable the trigger
+//! again; and `TRUNCATE` skips row triggers altogether. So the owner runs
+//! only the migrations, and the app runs as a role that owns none of the
+//! log: it may read and append, nothing else (`event_store::access`). The rest of the tables
 //! it reads and writes; it may create schemas (the projections make their
 //! own read models).
 
@@ -29,25 +29,17 @@ pub async fn grant_app_role(owner: &PgPool, role: &str) -> anyhow::Result<()> {
     if !exists {
         bail!("there is no role `{role}`: create it first (CREATE ROLE {role} LOGIN PASSWORD '…')");
     }
-    let owns_events: bool =
-        sqlx::query_scalar("SELECT pg_get_userbyid(relowner) = $1 FROM pg_class WHERE oid = 'public.events'::regclass")
-            .bind(role)
-            .fetch_one(owner)
-            .await?;
-    if owns_events {
-        bail!("the app's role `{role}` owns the events table; migrate as another role");
-    }
+    crate::event_store::access::refuse_owner(owner, role).await?;
     let database = database.replace('"', "\"\"");
-    let statements = [
+    let mut statements = vec![
         format!("GRANT CONNECT, CREATE ON DATABASE \"{database}\" TO {role}"),
         format!("GRANT USAGE ON SCHEMA public TO {role}"),
         format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
         format!("GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}"),
-        // The log: read and append, nothing else.
-        format!("REVOKE ALL ON events FROM {role}"),
-        format!("GRANT SELECT, INSERT ON events TO {role}"),
         format!("REVOKE ALL ON _sqlx_migrations FROM {role}"),
     ];
+    // The log: read and append, nothing else.
+    statements.extend(crate::event_store::access::append_only(role));
     for statement in statements {
         sqlx::query(&statement).execute(owner).await.with_context(|| format!("granting the app role: {statement}"))?;
     }

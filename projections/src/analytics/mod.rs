@@ -49,46 +49,8 @@ impl Projection for Analytics {
         vec![AggregateKind::Chat, AggregateKind::Clip, AggregateKind::Publication, AggregateKind::CommandUse]
     }
 
-    fn create_tables(&self, s: &str) -> Vec<String> {
-        let counters: String =
-            Counter::ALL.iter().map(|c| format!("{} bigint NOT NULL DEFAULT 0, ", c.as_str())).collect();
-        vec![
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.rm_channel_analytics (
-                    org text NOT NULL, channel text NOT NULL, bucket text NOT NULL, bucket_start timestamptz NOT NULL,
-                    {counters} unique_chatters bigint NOT NULL DEFAULT 0,
-                    PRIMARY KEY (org, channel, bucket, bucket_start))"
-            ),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.rm_channel_chatters (
-                    org text NOT NULL, channel text NOT NULL, bucket text NOT NULL, bucket_start timestamptz NOT NULL,
-                    platform text NOT NULL, user_id text NOT NULL,
-                    PRIMARY KEY (org, channel, bucket, bucket_start, platform, user_id))"
-            ),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.analytics_clip_channels (
-                    clip_stream text PRIMARY KEY, channel text NOT NULL)"
-            ),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.analytics_publication_clips (
-                    publication_stream text PRIMARY KEY, clip_stream text)"
-            ),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.analytics_waiting (
-                    id bigserial PRIMARY KEY, org text NOT NULL, clip_stream text NOT NULL, counter text NOT NULL,
-                    at timestamptz NOT NULL, count bigint NOT NULL)"
-            ),
-            format!("CREATE INDEX IF NOT EXISTS analytics_waiting_clip ON {s}.analytics_waiting (clip_stream)"),
-            // Counters added since the table was first made.
-            format!(
-                "ALTER TABLE {s}.rm_channel_analytics {}",
-                Counter::ALL
-                    .iter()
-                    .map(|c| format!("ADD COLUMN IF NOT EXISTS {} bigint NOT NULL DEFAULT 0", c.as_str()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ]
+    fn tables_sql(&self) -> &'static str {
+        include_str!("tables.sql")
     }
 
     async fn apply(&self, conn: &mut PgConnection, s: &str, events: &[LogEnvelope]) -> anyhow::Result<()> {

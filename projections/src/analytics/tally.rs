@@ -316,4 +316,15 @@ mod tests {
             assert_eq!(counted(refused), [(shroud(), counter)], "{reason}");
         }
     }
+
+    #[test]
+    fn every_counter_is_a_column_made_and_added_by_tables_sql() {
+        let sql = include_str!("tables.sql");
+        for counter in Counter::ALL {
+            let column = format!("    {} bigint NOT NULL DEFAULT 0,", counter.as_str());
+            let added = format!("ADD COLUMN IF NOT EXISTS {} bigint NOT NULL DEFAULT 0", counter.as_str());
+            assert!(sql.contains(&column), "rm_channel_analytics lacks {}", counter.as_str());
+            assert!(sql.contains(&added), "an older rm_channel_analytics would not gain {}", counter.as_str());
+        }
+    }
 }

@@ -12,18 +12,6 @@ use wavestack_schemas::{AggregateKind, LogEnvelope};
 
 use super::sql;
 
-pub(super) fn create_tables(s: &str) -> Vec<String> {
-    vec![
-        format!(
-            "CREATE TABLE IF NOT EXISTS {s}.rm_chain_heads (
-                aggregate_type text NOT NULL, aggregate_id text NOT NULL, org text NOT NULL,
-                sequence bigint NOT NULL, chain bytea NOT NULL,
-                PRIMARY KEY (aggregate_type, aggregate_id))"
-        ),
-        format!("CREATE INDEX IF NOT EXISTS rm_chain_heads_org ON {s}.rm_chain_heads (org)"),
-    ]
-}
-
 type StreamKey = (&'static str, String);
 
 /// The new heads, column by column, for one `UNNEST` upsert.
@@ -92,4 +80,32 @@ pub(super) async fn extend(
 
 fn key_of(envelope: &LogEnvelope) -> StreamKey {
     (envelope.event.kind().aggregate_type(), envelope.aggregate_id.clone())
+}
+
+/// A stream's chain head that moved past what the checkpointer signed.
+#[derive(Debug, sqlx::FromRow)]
+pub struct MovedHead {
+    pub org: String,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub chain: Vec<u8>,
+}
+
+/// The heads, at most `max_per_org` per org, that moved past the sequence
+/// `signed` (the checkpointer's own table, named by it) holds for them, by
+/// org then stream. The join stays in Postgres: a round reads only what
+/// it will sign, however many streams there are. `None` when the audit
+/// projection has not made its tables yet.
+pub async fn moved_heads(
+    conn: &mut PgConnection,
+    schema: &str,
+    signed: &str,
+    max_per_org: i64,
+) -> anyhow::Result<Option<Vec<MovedHead>>> {
+    match sqlx::query_as(&sql::reading_moved_chain_heads(schema, signed)).bind(max_per_org).fetch_all(conn).await {
+        Ok(moved) => Ok(Some(moved)),
+        Err(error) if wavestack_adapters::postgres::relation_missing(&error) => Ok(None),
+        Err(error) => Err(error).context("reading the moved chain heads"),
+    }
 }

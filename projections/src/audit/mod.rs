@@ -9,6 +9,7 @@ mod chain_heads;
 mod query;
 mod sql;
 
+pub use chain_heads::{moved_heads, MovedHead};
 pub use query::{read, EventFilter, EventPage, LoggedEvent};
 
 use anyhow::Context;
@@ -31,27 +32,8 @@ impl Projection for Audit {
         AggregateKind::ALL.to_vec()
     }
 
-    fn create_tables(&self, s: &str) -> Vec<String> {
-        vec![
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.rm_event_log (
-                    position bigserial PRIMARY KEY, org text NOT NULL, event_id uuid NOT NULL UNIQUE,
-                    aggregate_type text NOT NULL, aggregate_id text NOT NULL, sequence bigint NOT NULL,
-                    event_type text NOT NULL, actor text NOT NULL, correlation_id uuid NOT NULL, causation_id uuid,
-                    request_id text, occurred_at timestamptz NOT NULL, hash text NOT NULL, payload jsonb NOT NULL,
-                    recorded_at timestamptz NOT NULL DEFAULT now())"
-            ),
-            format!("CREATE INDEX IF NOT EXISTS rm_event_log_org ON {s}.rm_event_log (org, position)"),
-            format!(
-                "CREATE INDEX IF NOT EXISTS rm_event_log_aggregate ON {s}.rm_event_log (org, aggregate_id, position)"
-            ),
-            format!("CREATE INDEX IF NOT EXISTS rm_event_log_actor ON {s}.rm_event_log (org, actor, position)"),
-            format!("CREATE INDEX IF NOT EXISTS rm_event_log_type ON {s}.rm_event_log (org, event_type, position)"),
-            format!("CREATE INDEX IF NOT EXISTS rm_event_log_time ON {s}.rm_event_log (org, occurred_at)"),
-        ]
-        .into_iter()
-        .chain(chain_heads::create_tables(s))
-        .collect()
+    fn tables_sql(&self) -> &'static str {
+        include_str!("tables.sql")
     }
 
     async fn apply(&self, conn: &mut PgConnection, s: &str, events: &[LogEnvelope]) -> anyhow::Result<()> {

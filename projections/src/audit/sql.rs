@@ -41,3 +41,18 @@ pub(super) fn upserting_chain_heads(s: &str) -> String {
              DO UPDATE SET sequence = EXCLUDED.sequence, chain = EXCLUDED.chain"
     )
 }
+
+/// `$1`: the most heads per org. `signed` is the checkpointer's table of
+/// the heads it signed (`aggregate_type`, `aggregate_id`, `sequence`).
+pub(super) fn reading_moved_chain_heads(s: &str, signed: &str) -> String {
+    format!(
+        "SELECT org, aggregate_type, aggregate_id, sequence, chain FROM (
+            SELECT h.org, h.aggregate_type, h.aggregate_id, h.sequence, h.chain,
+                   row_number() OVER (PARTITION BY h.org ORDER BY h.aggregate_type, h.aggregate_id) AS rank
+              FROM {s}.rm_chain_heads h
+              LEFT JOIN {signed} signed USING (aggregate_type, aggregate_id)
+             WHERE signed.sequence IS NULL OR h.sequence > signed.sequence) moved
+          WHERE rank <= $1
+          ORDER BY org, aggregate_type, aggregate_id"
+    )
+}

@@ -44,8 +44,8 @@ impl Projection for Community {
         vec![AggregateKind::Giveaway, AggregateKind::Poll]
     }
 
-    fn create_tables(&self, s: &str) -> Vec<String> {
-        sql::tables(s)
+    fn tables_sql(&self) -> &'static str {
+        include_str!("tables.sql")
     }
 
     async fn apply(&self, conn: &mut PgConnection, s: &str, events: &[LogEnvelope]) -> anyhow::Result<()> {

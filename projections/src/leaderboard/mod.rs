@@ -49,26 +49,8 @@ impl Projection for Leaderboard {
         vec![AggregateKind::Chat, AggregateKind::Identity]
     }
 
-    fn create_tables(&self, s: &str) -> Vec<String> {
-        vec![
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.rm_leaderboard (
-                    org text NOT NULL, platform text NOT NULL, channel text NOT NULL, user_id text NOT NULL,
-                    author text, points bigint NOT NULL, messages bigint NOT NULL, last_seen timestamptz,
-                    PRIMARY KEY (org, channel, platform, user_id))"
-            ),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.rm_leaderboard_daily (
-                    org text NOT NULL, platform text NOT NULL, channel text NOT NULL, user_id text NOT NULL,
-                    day date NOT NULL, points bigint NOT NULL, messages bigint NOT NULL,
-                    PRIMARY KEY (org, channel, day, platform, user_id))"
-            ),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.rm_people (
-                    org text NOT NULL, platform text NOT NULL, user_id text NOT NULL, person text NOT NULL,
-                    PRIMARY KEY (org, platform, user_id))"
-            ),
-        ]
+    fn tables_sql(&self) -> &'static str {
+        include_str!("tables.sql")
     }
 
     async fn apply(&self, conn: &mut PgConnection, s: &str, events: &[LogEnvelope]) -> anyhow::Result<()> {

@@ -17,6 +17,11 @@ pub use query::{
 };
 pub use work::{due_targets, rendered_before, DueTarget, ExpiredClip};
 
+/// Where a due target was read from, as a dead letter names its source.
+pub fn targets_source(schema: &str) -> String {
+    format!("{schema}.rm_publication_targets")
+}
+
 use std::collections::BTreeSet;
 
 use sqlx::PgConnection;
@@ -37,38 +42,8 @@ impl Projection for Queue {
         vec![AggregateKind::Clip, AggregateKind::Publication]
     }
 
-    fn create_tables(&self, s: &str) -> Vec<String> {
-        vec![
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.rm_clip_jobs (
-                    clip_stream text PRIMARY KEY, org text NOT NULL, clip_id uuid NOT NULL, channel text NOT NULL,
-                    title text NOT NULL, source text NOT NULL, start_ms bigint NOT NULL, duration_ms bigint NOT NULL,
-                    container text NOT NULL, reencode boolean NOT NULL, requested_by text NOT NULL,
-                    status text NOT NULL, attempts integer NOT NULL DEFAULT 0, worker text,
-                    error text, retryable boolean, media_uri text, thumbnail_uri text, rendered_duration_ms bigint,
-                    size_bytes bigint, sha256 text,
-                    requested_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
-                    UNIQUE (org, clip_id))"
-            ),
-            format!("CREATE INDEX IF NOT EXISTS rm_clip_jobs_list ON {s}.rm_clip_jobs (org, requested_at DESC, clip_id DESC)"),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.rm_publications (
-                    publication_stream text PRIMARY KEY, org text NOT NULL, publication_id uuid NOT NULL,
-                    channel text, clip_stream text, clip_id uuid, asset_url text, title text NOT NULL,
-                    caption text NOT NULL, hashtags text[] NOT NULL, scheduled_at timestamptz,
-                    waiting_for_asset boolean NOT NULL, media_uri text, cancelled boolean NOT NULL DEFAULT false,
-                    created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
-                    UNIQUE (org, publication_id))"
-            ),
-            format!("CREATE INDEX IF NOT EXISTS rm_publications_clip ON {s}.rm_publications (clip_stream)"),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.rm_publication_targets (
-                    publication_stream text NOT NULL, platform text NOT NULL, org text NOT NULL,
-                    status text NOT NULL, attempts integer NOT NULL DEFAULT 0, last_error text,
-                    next_retry_at timestamptz, post_id text, post_url text, updated_at timestamptz NOT NULL,
-                    PRIMARY KEY (publication_stream, platform))"
-            ),
-        ]
+    fn tables_sql(&self) -> &'static str {
+        include_str!("tables.sql")
     }
 
     async fn apply(&self, conn: &mut PgConnection, s: &str, events: &[LogEnvelope]) -> anyhow::Result<()> {

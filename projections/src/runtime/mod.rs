@@ -10,6 +10,7 @@
 //! offsets live in Postgres, and an advisory lock per schema keeps one runner
 //! per read model. The consumer group id names the projection for tools.
 
+mod ddl;
 mod schema_name;
 mod sql;
 mod store;
@@ -42,8 +43,13 @@ pub trait Projection: Send + Sync + 'static {
     /// Names the consumer group, the dead-letter topic and the default schema.
     fn name(&self) -> &'static str;
     fn topics(&self) -> Vec<AggregateKind>;
-    /// `CREATE TABLE IF NOT EXISTS` statements for the read model in `schema`.
-    fn create_tables(&self, schema: &str) -> Vec<String>;
+    /// The read model's `tables.sql` (`include_str!`): `CREATE … IF NOT
+    /// EXISTS` statements with `{schema}` for the schema's name.
+    fn tables_sql(&self) -> &'static str;
+    /// Those statements for the read model in `schema`.
+    fn create_tables(&self, schema: &str) -> Vec<String> {
+        ddl::statements(self.tables_sql(), schema)
+    }
     fn apply(
         &self,
         conn: &mut PgConnection,

@@ -143,23 +143,10 @@ impl ProjectionStore {
     }
 
     async fn create_as(&mut self, projection_tables: &[String], unlogged: bool) -> anyhow::Result<()> {
-        let s = &self.schema;
-        let mut statements = vec![
-            format!("CREATE SCHEMA IF NOT EXISTS {s}"),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.offsets (topic text NOT NULL, partition integer NOT NULL, \
-                 next_offset bigint NOT NULL, PRIMARY KEY (topic, partition))"
-            ),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.positions (aggregate_id text PRIMARY KEY, \
-                 last_sequence bigint NOT NULL)"
-            ),
-        ];
+        let mut statements = super::ddl::statements(include_str!("tables.sql"), &self.schema);
         statements.extend(projection_tables.iter().cloned());
         if unlogged {
-            for statement in &mut statements {
-                *statement = statement.replacen("CREATE TABLE", "CREATE UNLOGGED TABLE", 1);
-            }
+            statements = super::ddl::unlogged(statements);
         }
         let mut tx = self.conn.begin().await?;
         for statement in statements {

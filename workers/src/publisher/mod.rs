@@ -221,7 +221,7 @@ impl PublishWorker {
     async fn dead_letter(&self, due: &DueTarget, why: &str) -> anyhow::Result<()> {
         if let Some(dead_letters) = &self.config.dead_letters {
             let record = Record {
-                topic: format!("{}.rm_publication_targets", self.config.schema),
+                topic: wavestack_projections::queue::targets_source(&self.config.schema),
                 partition: -1,
                 offset: -1,
                 key: Some(due.publication_stream.clone().into_bytes()),
