@@ -1,8 +1,21 @@
-//! The bodies WaveStack's APIs take and answer, as plain serde types with
-//! their OpenAPI schemas. The command API and the query API serve them;
-//! a bot written in Rust can depend on this crate alone to speak to them.
+//! The bodies WaveStack's command API takes and answers, as plain serde
+//! types with their OpenAPI schemas: the command API serves them, the
+//! bench and the end-to-end tests send them, and a bot written in Rust can
+//! depend on this crate alone to speak to the API. Every body both
+//! serializes and deserializes, so a client and the server share one type.
 //!
-//! The bodies move here from the APIs' routes one family at a time; the
-//! OpenAPI documents (`/openapi.json` on each API) describe every route.
+//! The query API's pages are the read models' rows, typed in
+//! `wavestack-projections`; both APIs' OpenAPI documents (`/openapi.json`)
+//! describe every route.
 
+pub mod accepted;
+pub mod channels;
 pub mod chat;
+pub mod clips;
+pub mod community;
+pub mod error;
+pub mod moderation;
+pub mod publications;
+pub mod replies;
+pub mod team;
+pub mod token;

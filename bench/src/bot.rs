@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use wavestack_api_types::channels::CommandBody;
+use wavestack_api_types::chat::{BatchPost, ChatAnswer, ChatMessageBody, ChatPost, MessageResult};
 
 use crate::latency::{Latencies, Summary};
 use crate::phases::{client, paced, Target};
@@ -72,7 +73,16 @@ pub async fn run(target: &Target, config: BotConfig) -> anyhow::Result<BotReport
     for channel in 0..config.channels {
         for (name, response, cooldown) in DEFINITIONS {
             let url = format!("{}/v1/channels/twitch/channel{channel}/commands", target.command_api);
-            let body = json!({"name": name, "response": response, "cooldown_seconds": cooldown});
+            let body = CommandBody {
+                name: name.into(),
+                response: response.into(),
+                alias_of: None,
+                min_level: None,
+                cooldown_seconds: Some(cooldown),
+                user_cooldown_seconds: None,
+                cost: None,
+                enabled: None,
+            };
             let answer = http.post(url).bearer_auth(&config.manager_token).json(&body).send().await?;
             anyhow::ensure!(answer.status().as_u16() == 202, "defining {name}: {}", answer.status());
         }
@@ -113,7 +123,7 @@ pub(crate) async fn phase(
     rate: u64,
     seconds: u64,
     batch: usize,
-    mut next_message: impl FnMut() -> Value,
+    mut next_message: impl FnMut() -> ChatMessageBody,
 ) -> BotPhase {
     let batch = batch.max(1);
     let http = client();
@@ -125,12 +135,16 @@ pub(crate) async fn phase(
         batch,
         |due| due < end,
         || {
-            let messages: Vec<Value> = (0..batch).map(|_| next_message()).collect();
+            let messages: Vec<ChatMessageBody> = (0..batch).map(|_| next_message()).collect();
             let (http, target, tally) = (http.clone(), target.clone(), tally.clone());
             async move {
-                let commands = messages.iter().filter(|m| m["text"].as_str().is_some_and(|t| t.starts_with('!')));
+                let commands = messages.iter().filter(|m| m.text.starts_with('!'));
                 let commands = commands.count() as u64;
-                let message = if batch == 1 { messages[0].clone() } else { json!({ "messages": messages }) };
+                let message = if batch == 1 {
+                    ChatPost::Single(messages[0].clone())
+                } else {
+                    ChatPost::Batch(BatchPost { messages })
+                };
                 let sent = Instant::now();
                 let answer = http
                     .post(format!("{}/v1/chat/messages", target.command_api))
@@ -138,7 +152,7 @@ pub(crate) async fn phase(
                     .json(&message)
                     .send()
                     .await;
-                let body: Option<Value> = match answer {
+                let body: Option<ChatAnswer> = match answer {
                     Ok(response) if response.status().as_u16() == 202 => response.json().await.ok(),
                     _ => None,
                 };
@@ -148,14 +162,20 @@ pub(crate) async fn phase(
                     return;
                 };
                 // A single post's answer, or each message's in a batch's `results`.
-                let answers = match body["results"].as_array() {
-                    Some(results) => results.clone(),
-                    None => vec![body],
+                let (actions, replies) = match body {
+                    ChatAnswer::Single(heard) => (heard.actions.len(), heard.replies.len()),
+                    ChatAnswer::Batch(batch) => {
+                        batch.results.iter().fold((0, 0), |(actions, replies), result| match result {
+                            MessageResult::Accepted(fields) | MessageResult::Duplicate(fields) => {
+                                (actions + fields.actions.len(), replies + fields.replies.len())
+                            }
+                            MessageResult::Refused { .. } | MessageResult::Failed { .. } => (actions, replies),
+                        })
+                    }
                 };
-                let count = |key: &str| answers.iter().map(|a| a[key].as_array().map_or(0, Vec::len) as u64).sum();
                 tally.accepted.fetch_add(batch as u64, Ordering::Relaxed);
-                tally.actions.fetch_add(count("actions"), Ordering::Relaxed);
-                tally.replies.fetch_add(count("replies"), Ordering::Relaxed);
+                tally.actions.fetch_add(actions as u64, Ordering::Relaxed);
+                tally.replies.fetch_add(replies as u64, Ordering::Relaxed);
                 tally.latency.lock().expect("not poisoned").record_n(took, batch as u64);
                 if commands > 0 {
                     tally.commands.fetch_add(commands, Ordering::Relaxed);

@@ -14,7 +14,8 @@ use std::time::Instant;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
+use wavestack_api_types::chat::ChatMessageBody;
 use wavestack_domain::chat::{
     parse_invocation, ChatCommand, ChatEvent, ChatState, PointsPolicy, ReceiveChatMessage, Viewer,
 };
@@ -244,7 +245,7 @@ pub async fn run(target: &Target, config: ModerationConfig) -> anyhow::Result<Mo
     let mut spammy = move |traffic: &mut Traffic| {
         let mut message = traffic.next_message();
         if spam_rng.gen_bool(spam_share) {
-            message["text"] = json!(SPAM[spam_rng.gen_range(0..SPAM.len())]);
+            message.text = SPAM[spam_rng.gen_range(0..SPAM.len())].into();
         }
         message
     };
@@ -255,7 +256,7 @@ pub async fn run(target: &Target, config: ModerationConfig) -> anyhow::Result<Mo
 
     configure(target, &config).await?;
     let mut filtered_traffic = Traffic::new(shape, crate::phases::seed());
-    let mut sent: Vec<(Value, Instant)> = Vec::new();
+    let mut sent: Vec<(ChatMessageBody, Instant)> = Vec::new();
     let filtered = phase(target, "every filter on", config.rate, config.seconds, config.batch, || {
         let message = spammy(&mut filtered_traffic);
         sent.push((message.clone(), Instant::now()));
@@ -327,19 +328,17 @@ fn viewer(channel: &str, user: &str) -> Option<Viewer> {
 /// Decides every message of the filtered phase again, in order, with each
 /// viewer's stream kept as the API keeps it; once with the filters, once
 /// without. Only `decide` is timed.
-fn time_decisions(sent: &[(Value, Instant)], latency: &Summary, batch: usize) -> Decision {
+fn time_decisions(sent: &[(ChatMessageBody, Instant)], latency: &Summary, batch: usize) -> Decision {
     let origin = sent.first().map_or_else(Instant::now, |(_, at)| *at);
     let start = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
     let time_with = |rules: &ModerationRules| {
         let mut states: HashMap<String, ChatState> = HashMap::new();
         let mut latencies = Latencies::fine();
         for (n, (message, at)) in sent.iter().enumerate() {
-            let (channel, user) =
-                (message["channel"].as_str().unwrap_or(""), message["user_id"].as_str().unwrap_or(""));
+            let (channel, user) = (message.channel.as_str(), message.user_id.as_str());
             let Some(viewer) = viewer(channel, user) else { continue };
             let sent_at = start.plus(time::Duration::try_from(at.duration_since(origin)).unwrap_or_default());
-            let Some(command) = command(&viewer, n as u64, message["text"].as_str().unwrap_or(""), sent_at, rules)
-            else {
+            let Some(command) = command(&viewer, n as u64, &message.text, sent_at, rules) else {
                 continue;
             };
             let state = states.entry(format!("{channel}/{user}")).or_default();
@@ -403,10 +402,17 @@ async fn time_adversarial(target: &Target) -> anyhow::Result<Vec<Adversarial>> {
         let summary = latencies.summary();
         // Over HTTP, each from a viewer of its own (no flood or repetition
         // from the ones before).
-        let message = json!({
-            "platform": "twitch", "channel": "channel0", "user_id": format!("adversary-{n}"),
-            "message_id": format!("adversarial-{}-{n}", crate::phases::seed()), "author": "Adversary", "text": text,
-        });
+        let message = ChatMessageBody {
+            platform: "twitch".into(),
+            channel: "channel0".into(),
+            user_id: format!("adversary-{n}"),
+            message_id: format!("adversarial-{}-{n}", crate::phases::seed()),
+            author: "Adversary".into(),
+            role: None,
+            text: text.clone(),
+            sent_at: None,
+            emotes: None,
+        };
         let began = Instant::now();
         let answer = http
             .post(format!("{}/v1/chat/messages", target.command_api))
@@ -519,10 +525,10 @@ mod tests {
         let mut moderated = 0;
         for n in 0..2_000 {
             let message = traffic.next_message();
-            let who = viewer(message["channel"].as_str().unwrap(), message["user_id"].as_str().unwrap()).unwrap();
+            let who = viewer(&message.channel, &message.user_id).unwrap();
             let at = Timestamp::from_unix_micros(1_800_000_000_000_000 + n * 1_000).unwrap();
-            let command = command(&who, n as u64, message["text"].as_str().unwrap(), at, &rules).unwrap();
-            let state = states.entry(format!("{}/{}", message["channel"], message["user_id"])).or_default();
+            let command = command(&who, n as u64, &message.text, at, &rules).unwrap();
+            let state = states.entry(format!("{}/{}", message.channel, message.user_id)).or_default();
             for event in state.decide(command, &()).unwrap() {
                 moderated += u32::from(matches!(event, ChatEvent::MessageModerated(_)));
                 state.evolve(&event);

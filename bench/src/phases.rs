@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::Value;
+use wavestack_api_types::chat::{BatchPost, ChatMessageBody};
 
 use crate::latency::{Latencies, Summary};
 use crate::traffic::{Request, Traffic, TrafficShape};
@@ -112,11 +113,10 @@ fn failed(error: reqwest::Error) -> String {
 
 /// Sends one request of the traffic; the number of commands accepted.
 async fn send(http: &reqwest::Client, target: &Target, request: &Request) -> Result<u64, String> {
-    let (path, body) = match request {
-        Request::Chat(message) => ("/v1/chat/messages", message),
-        Request::Clip(clip) => ("/v1/clips", clip),
+    let (_, answer) = match request {
+        Request::Chat(message) => post(http, target, "/v1/chat/messages", message, "").await?,
+        Request::Clip(clip) => post(http, target, "/v1/clips", clip, "").await?,
     };
-    let (_, answer) = post(http, target, path, body, "").await?;
     Ok(answer.get("accepted").and_then(Value::as_u64).unwrap_or(1))
 }
 
@@ -126,7 +126,7 @@ async fn post(
     http: &reqwest::Client,
     target: &Target,
     path: &str,
-    body: &Value,
+    body: &impl Serialize,
     refused_as: &str,
 ) -> Result<(Instant, Value), String> {
     let response = http
@@ -298,7 +298,7 @@ pub async fn visibility(target: &Target, shape: TrafficShape, seconds: u64, rate
         batch,
         |due| due < end,
         || {
-            let messages: Vec<Value> = (0..batch).map(|_| traffic.next_message()).collect();
+            let messages: Vec<ChatMessageBody> = (0..batch).map(|_| traffic.next_message()).collect();
             let (http, target, tally) = (http.clone(), target.clone(), tally.clone());
             tally.requests.fetch_add(1, Ordering::Relaxed);
             async move {
@@ -336,23 +336,29 @@ pub async fn settle(target: &Target, limit: Duration) -> Result<Duration, String
 }
 
 /// From the 202 to the query's 200.
-async fn visible(http: &reqwest::Client, target: &Target, message: &Value) -> Result<Duration, String> {
+async fn visible(http: &reqwest::Client, target: &Target, message: &ChatMessageBody) -> Result<Duration, String> {
     let (accepted_at, answer) = post_chat(http, target, message).await?;
     read_back(http, target, message, &answer).await?;
     Ok(accepted_at.elapsed())
 }
 
 /// Posts chat for a visibility phase, where a refusal is the command's.
-async fn post_chat(http: &reqwest::Client, target: &Target, body: &Value) -> Result<(Instant, Value), String> {
+async fn post_chat(http: &reqwest::Client, target: &Target, body: &impl Serialize) -> Result<(Instant, Value), String> {
     post(http, target, "/v1/chat/messages", body, "command: ").await
 }
 
 /// A batch, from its 202 until its last message reads back. (The batch
 /// commits as one transaction, which the relay ships in one piece; the
 /// projections may still apply its messages a batch of theirs apart.)
-async fn visible_batch(http: &reqwest::Client, target: &Target, messages: Vec<Value>) -> Result<Duration, String> {
-    let (accepted_at, answer) = post_chat(http, target, &serde_json::json!({ "messages": messages })).await?;
-    let (Some(last), Some(result)) = (messages.last(), answer["results"].as_array().and_then(|r| r.last())) else {
+async fn visible_batch(
+    http: &reqwest::Client,
+    target: &Target,
+    messages: Vec<ChatMessageBody>,
+) -> Result<Duration, String> {
+    let batch = BatchPost { messages };
+    let (accepted_at, answer) = post_chat(http, target, &batch).await?;
+    let (Some(last), Some(result)) = (batch.messages.last(), answer["results"].as_array().and_then(|r| r.last()))
+    else {
         return Err("command: no results in the answer".to_owned());
     };
     read_back(http, target, last, result).await?;
@@ -361,11 +367,16 @@ async fn visible_batch(http: &reqwest::Client, target: &Target, messages: Vec<Va
 
 /// Reads the message's channel leaderboard, waiting for the sequence the
 /// command API answered with.
-async fn read_back(http: &reqwest::Client, target: &Target, message: &Value, answer: &Value) -> Result<(), String> {
+async fn read_back(
+    http: &reqwest::Client,
+    target: &Target,
+    message: &ChatMessageBody,
+    answer: &Value,
+) -> Result<(), String> {
     let (Some(aggregate), Some(sequence)) = (answer["aggregate_id"].as_str(), answer["sequence"].as_u64()) else {
         return Err("command: no aggregate id or sequence in the answer".to_owned());
     };
-    let channel = message["channel"].as_str().unwrap_or_default();
+    let channel = &message.channel;
     let read = http
         .get(format!("{}/v1/channels/{channel}/leaderboard", target.query_api))
         .bearer_auth(&target.read_token)

@@ -5,7 +5,8 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Zipf};
-use serde_json::{json, Value};
+use wavestack_api_types::chat::{BatchPost, ChatMessageBody, ChatPost};
+use wavestack_api_types::clips::RequestClipBody;
 
 #[derive(Debug, Clone)]
 pub struct TrafficShape {
@@ -31,8 +32,8 @@ impl Default for TrafficShape {
 /// One request of the traffic.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
-    Chat(Value),
-    Clip(Value),
+    Chat(ChatPost),
+    Clip(RequestClipBody),
 }
 
 #[derive(Debug)]
@@ -63,7 +64,7 @@ impl Traffic {
         (viewer, channel)
     }
 
-    pub fn next_message(&mut self) -> Value {
+    pub fn next_message(&mut self) -> ChatMessageBody {
         self.sent += 1;
         let (viewer, channel) = self.speaker();
         let text = if self.rng.gen_bool(self.shape.command_share) {
@@ -74,33 +75,38 @@ impl Traffic {
         } else {
             WORDS[self.rng.gen_range(0..WORDS.len())].to_owned()
         };
-        json!({
-            "platform": "twitch",
-            "channel": format!("channel{channel}"),
-            "user_id": format!("viewer{viewer}"),
-            "message_id": format!("{}-{}", self.run, self.sent),
-            "author": format!("Viewer {viewer}"),
-            "text": text,
-        })
+        ChatMessageBody {
+            platform: "twitch".into(),
+            channel: format!("channel{channel}"),
+            user_id: format!("viewer{viewer}"),
+            message_id: format!("{}-{}", self.run, self.sent),
+            author: format!("Viewer {viewer}"),
+            role: None,
+            text,
+            sent_at: None,
+            emotes: None,
+        }
     }
 
     pub fn next_request(&mut self) -> Request {
         if self.shape.clip_every > 0 && self.sent > 0 && self.sent.is_multiple_of(self.shape.clip_every) {
             self.sent += 1;
             let (_, channel) = self.speaker();
-            return Request::Clip(json!({
-                "channel": format!("channel{channel}"),
-                "source": "vods/bench.mkv",
-                "start_seconds": self.rng.gen_range(0..3600),
-                "duration_seconds": 30,
-                "title": "bench clip",
-            }));
+            return Request::Clip(RequestClipBody {
+                channel: format!("channel{channel}"),
+                source: "vods/bench.mkv".into(),
+                start_seconds: f64::from(self.rng.gen_range(0..3600)),
+                duration_seconds: 30.0,
+                container: None,
+                reencode: false,
+                title: "bench clip".into(),
+            });
         }
-        Request::Chat(self.next_message())
+        Request::Chat(ChatPost::Single(self.next_message()))
     }
 
-    pub fn batch(&mut self, size: usize) -> Value {
-        json!({ "messages": (0..size).map(|_| self.next_message()).collect::<Vec<_>>() })
+    pub fn batch(&mut self, size: usize) -> ChatPost {
+        ChatPost::Batch(BatchPost { messages: (0..size).map(|_| self.next_message()).collect() })
     }
 }
 
@@ -116,7 +122,7 @@ mod tests {
         let mut by_viewer: HashMap<String, u64> = HashMap::new();
         for _ in 0..20_000 {
             let message = traffic.next_message();
-            *by_viewer.entry(message["user_id"].as_str().unwrap().to_owned()).or_default() += 1;
+            *by_viewer.entry(message.user_id).or_default() += 1;
         }
         let mut counts: Vec<u64> = by_viewer.into_values().collect();
         counts.sort_unstable_by(|a, b| b.cmp(a));
@@ -131,10 +137,11 @@ mod tests {
         let (mut commands, mut clips, mut ids) = (0, 0, std::collections::HashSet::new());
         for _ in 0..10_000 {
             match traffic.next_request() {
-                Request::Chat(m) => {
-                    commands += u32::from(m["text"].as_str().unwrap().starts_with('!'));
-                    assert!(ids.insert(m["message_id"].as_str().unwrap().to_owned()), "ids are unique");
+                Request::Chat(ChatPost::Single(m)) => {
+                    commands += u32::from(m.text.starts_with('!'));
+                    assert!(ids.insert(m.message_id), "ids are unique");
                 }
+                Request::Chat(ChatPost::Batch(_)) => unreachable!("next_request sends single messages"),
                 Request::Clip(_) => clips += 1,
             }
         }

@@ -3,11 +3,11 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use serde::Serialize;
 use uuid::Uuid;
 use wavestack_adapters::auth::Principal;
 use wavestack_adapters::command_bus::Accepted;
 use wavestack_adapters::http::{parse_json, ApiError, RequestId};
+use wavestack_api_types::accepted::{AcceptedBody, Outcome};
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{Timestamp, ValueError};
 
@@ -71,15 +71,6 @@ pub(crate) fn now() -> Timestamp {
     Timestamp::from_datetime(time::OffsetDateTime::now_utc())
 }
 
-/// The body of every `202`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct AcceptedBody {
-    pub outcome: Outcome,
-    pub aggregate_id: String,
-    pub sequence: u64,
-    pub events_written: usize,
-}
-
 /// The `202` of a command route, as the OpenAPI documents give it (a type
 /// for the document only: its field is never read).
 #[derive(Debug, utoipa::IntoResponses)]
@@ -87,28 +78,18 @@ pub(crate) struct AcceptedBody {
 #[allow(dead_code)]
 pub(crate) struct AcceptedResponse(#[to_schema] pub AcceptedBody);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Outcome {
-    Accepted,
-    /// Nothing new was written: a redelivered message, a retried create.
-    Duplicate,
+/// The body of a command's `202`.
+pub(crate) fn accepted_body(accepted: Accepted) -> AcceptedBody {
+    AcceptedBody {
+        outcome: if accepted.events_written == 0 { Outcome::Duplicate } else { Outcome::Accepted },
+        aggregate_id: accepted.aggregate_id,
+        sequence: accepted.sequence,
+        events_written: accepted.events_written,
+    }
 }
 
 /// A command route's `202`.
-impl axum::response::IntoResponse for AcceptedBody {
-    fn into_response(self) -> axum::response::Response {
-        (axum::http::StatusCode::ACCEPTED, axum::Json(self)).into_response()
-    }
-}
-
-impl From<Accepted> for AcceptedBody {
-    fn from(accepted: Accepted) -> Self {
-        Self {
-            outcome: if accepted.events_written == 0 { Outcome::Duplicate } else { Outcome::Accepted },
-            aggregate_id: accepted.aggregate_id,
-            sequence: accepted.sequence,
-            events_written: accepted.events_written,
-        }
-    }
+pub(crate) fn accepted_response(accepted: Accepted) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (axum::http::StatusCode::ACCEPTED, axum::Json(accepted_body(accepted))).into_response()
 }

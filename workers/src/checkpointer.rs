@@ -85,8 +85,7 @@ pub async fn sign_moved_heads(pool: &PgPool, config: &CheckpointerConfig) -> any
     }
     // At most `max_heads` per org: a backlog is signed over several rounds,
     // each reading only what it signs.
-    let Some(moved) = moved_heads(&mut tx, &config.schema, "audit_signed_heads", config.max_heads as i64).await?
-    else {
+    let Some(moved) = moved_heads(&mut tx, &config.schema, "audit_signed_heads", config.max_heads as i64).await? else {
         return Ok(0);
     };
     let mut signed = 0;

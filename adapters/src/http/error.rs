@@ -8,37 +8,17 @@ use std::time::Duration;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
 use wavestack_domain::value::ValueError;
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// Stable, machine-readable.
-    #[schema(value_type = String)]
-    pub code: &'static str,
-    pub message: String,
-    /// The request field at fault (`messages[2].text`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// Why the field was refused (`too_long`, `empty`, …).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub reason: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-}
-
-/// Every refusal and failure of both APIs: `{"error": {...}}`.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ErrorEnvelope {
-    pub error: ErrorBody,
-}
+pub use wavestack_api_types::error::{ErrorBody, ErrorEnvelope};
 
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     /// Boxed: `Result<_, ApiError>` is returned everywhere; keep it small.
     pub body: Box<ErrorBody>,
+    /// The body's code, kept `'static` for metrics and callers.
+    code: &'static str,
     retry_after: Option<Duration>,
 }
 
@@ -46,7 +26,14 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: Box::new(ErrorBody { code, message: message.into(), field: None, reason: None, request_id: None }),
+            body: Box::new(ErrorBody {
+                code: code.into(),
+                message: message.into(),
+                field: None,
+                reason: None,
+                request_id: None,
+            }),
+            code,
             retry_after: None,
         }
     }
@@ -57,7 +44,7 @@ impl ApiError {
     }
 
     pub fn with_reason(mut self, reason: &'static str) -> Self {
-        self.body.reason = Some(reason);
+        self.body.reason = Some(reason.into());
         self
     }
 
@@ -118,7 +105,7 @@ impl ApiError {
     }
 
     pub fn code(&self) -> &'static str {
-        self.body.code
+        self.code
     }
 
     pub(super) fn render(&self) -> Response {
@@ -128,7 +115,7 @@ impl ApiError {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if self.status == StatusCode::UNAUTHORIZED {
-            let challenge = format!("Bearer error=\"invalid_token\", error_description=\"{}\"", self.body.code);
+            let challenge = format!("Bearer error=\"invalid_token\", error_description=\"{}\"", self.code);
             if let Ok(value) = HeaderValue::from_str(&challenge) {
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
             }

@@ -12,6 +12,9 @@ use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::{ClientConfig, Message};
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use wavestack_api_types::chat::{BatchBody, BatchPost, ChatMessageBody, MessageResult};
+use wavestack_api_types::clips::{ClipAccepted, RequestClipBody};
+use wavestack_api_types::publications::{AssetBody, CreateBody, PublicationAccepted};
 
 #[sqlx::test(migrations = false)]
 async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPool) {
@@ -23,34 +26,44 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
     let post = |path: &str, body: Value| {
         http.post(format!("{}{path}", stack.command_api)).bearer_auth(token).json(&body).send()
     };
-    let chat = post(
-        "/v1/chat/messages",
-        json!({ "platform": "twitch", "channel": "shroud", "user_id": "42", "message_id": "msg-1",
-                "author": "Ada", "text": "what a play", "sent_at": "2026-11-22T10:00:00Z" }),
-    )
-    .await
-    .unwrap();
+    let message = ChatMessageBody {
+        platform: "twitch".into(),
+        channel: "shroud".into(),
+        user_id: "42".into(),
+        message_id: "msg-1".into(),
+        author: "Ada".into(),
+        role: None,
+        text: "what a play".into(),
+        sent_at: Some("2026-11-22T10:00:00Z".into()),
+        emotes: None,
+    };
+    let chat = post("/v1/chat/messages", serde_json::to_value(&message).unwrap()).await.unwrap();
     assert_eq!(chat.status(), 202);
     // The stream recording the clip is cut from: 8 s, H.264/AAC.
     record(&stack, "vods/night.mkv", 8);
-    let clip: Value = post(
-        "/v1/clips",
-        json!({ "channel": "shroud", "source": "vods/night.mkv", "start_seconds": 2, "duration_seconds": 3, "title": "the play" }),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let clip_id = clip["clip_id"].as_str().unwrap();
-    let publication = post(
-        "/v1/publications",
-        json!({ "asset": { "clip_id": clip_id }, "targets": ["youtube"], "title": "The play" }),
-    )
-    .await
-    .unwrap();
+    let clip = RequestClipBody {
+        channel: "shroud".into(),
+        source: "vods/night.mkv".into(),
+        start_seconds: 2.0,
+        duration_seconds: 3.0,
+        container: None,
+        reencode: false,
+        title: "the play".into(),
+    };
+    let clip: ClipAccepted =
+        post("/v1/clips", serde_json::to_value(&clip).unwrap()).await.unwrap().json().await.unwrap();
+    let clip_id = clip.clip_id.to_string();
+    let publication = CreateBody {
+        asset: AssetBody { clip_id: Some(clip_id.clone()), url: None },
+        targets: vec!["youtube".into()],
+        title: "The play".into(),
+        caption: String::new(),
+        hashtags: Vec::new(),
+        scheduled_at: None,
+    };
+    let publication = post("/v1/publications", serde_json::to_value(&publication).unwrap()).await.unwrap();
     assert_eq!(publication.status(), 202);
-    let publication: Value = publication.json().await.unwrap();
+    let publication: PublicationAccepted = publication.json().await.unwrap();
 
     // The queue state and the event log show them (read-your-writes).
     let read = |path: String, token: String, query: Vec<(&'static str, String)>| {
@@ -65,8 +78,8 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
         read(format!("/v1/clips/{clip_id}"), token.to_owned(), vec![("min_sequence", "1".into())]).await;
     assert_eq!((status, job["channel"].as_str()), (200, Some("shroud")), "{job}");
     let ryw = vec![
-        ("aggregate_id", publication["aggregate_id"].as_str().unwrap().to_owned()),
-        ("min_sequence", publication["sequence"].to_string()),
+        ("aggregate_id", publication.accepted.aggregate_id.clone()),
+        ("min_sequence", publication.accepted.sequence.to_string()),
         ("platform", "youtube".to_owned()),
     ];
     let (status, page) = read("/v1/publications".into(), token.to_owned(), ryw).await;
@@ -143,7 +156,7 @@ async fn up_serves_commands_and_the_log_decodes_through_the_query_api(pool: PgPo
     let thumbnail = http.get(job["thumbnail_uri"].as_str().unwrap()).send().await.unwrap();
     assert_eq!(thumbnail.headers()["content-type"], "image/jpeg");
     let (status, page) = read("/v1/clips".into(), token.to_owned(), vec![("status", "rendered".into())]).await;
-    assert_eq!((status, page["clips"][0]["clip_id"].as_str()), (200, Some(clip_id)), "{page}");
+    assert_eq!((status, page["clips"][0]["clip_id"].as_str()), (200, Some(clip_id.as_str())), "{page}");
     let missing = http.get(format!("{}/files/no/such.mp4", stack.query_api)).send().await.unwrap();
     assert_eq!(missing.status(), 404);
     assert_eq!(missing.json::<Value>().await.unwrap()["error"]["code"], "not_found");
@@ -221,20 +234,27 @@ async fn the_leaderboard_and_analytics_equal_what_was_sent(pool: PgPool) {
             // A built-in: an unknown `!word` is chat, not a command.
             let text = if rng.u8(..10) == 0 { "!points" } else { "gg" };
             analytics.count(channel, &user, sent_at, text.starts_with('!'));
-            messages.push(json!({
-                "platform": "twitch", "channel": channel, "user_id": user, "message_id": format!("b{batch}-{n}"),
-                "author": format!("Viewer {who}"), "text": text,
-                "sent_at": sent_at.format(&time::format_description::well_known::Rfc3339).unwrap(),
-            }));
+            messages.push(ChatMessageBody {
+                platform: "twitch".into(),
+                channel: channel.to_string(),
+                user_id: user.to_string(),
+                message_id: format!("b{batch}-{n}"),
+                author: format!("Viewer {who}"),
+                role: None,
+                text: text.into(),
+                sent_at: Some(sent_at.format(&time::format_description::well_known::Rfc3339).unwrap()),
+                emotes: None,
+            });
         }
-        let answer = post_json(&http, &stack, &token, "/v1/chat/messages", &json!({ "messages": messages })).await;
-        assert_eq!(answer["accepted"], 250, "{answer}");
-        for (message, result) in messages.iter().zip(answer["results"].as_array().unwrap()) {
-            let user = message["user_id"].as_str().unwrap().to_owned();
-            let seq = result["sequence"].as_u64().unwrap();
-            let aggregate = result["aggregate_id"].as_str().unwrap().to_owned();
-            let entry = last_write.entry(user).or_insert((aggregate, 0));
-            entry.1 = entry.1.max(seq);
+        let posted = BatchPost { messages };
+        let answer =
+            post_json(&http, &stack, &token, "/v1/chat/messages", &serde_json::to_value(&posted).unwrap()).await;
+        let answer: BatchBody = serde_json::from_value(answer).unwrap();
+        assert_eq!(answer.accepted, 250, "{answer:?}");
+        for (message, result) in posted.messages.into_iter().zip(answer.results) {
+            let MessageResult::Accepted(result) = result else { panic!("not accepted: {result:?}") };
+            let entry = last_write.entry(message.user_id).or_insert((result.aggregate_id, 0));
+            entry.1 = entry.1.max(result.sequence);
         }
     }
 

@@ -5,9 +5,9 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use axum::response::Response;
 use wavestack_adapters::http::{ApiError, Refused, ValidJson};
+use wavestack_api_types::channels::{BuiltinBody, CommandBody, EditBody, PointsPolicyBody, PrefixBody, SayBody};
 use wavestack_domain::channel::{
     nightbot::DEFAULT_COOLDOWN_SECONDS, ChannelCommand, CommandDefinition, CommandEdit, ResponseTemplate,
 };
@@ -17,87 +17,10 @@ use wavestack_domain::value::{
 };
 
 use crate::command_error::command_error;
-use crate::edge::{field, now, AcceptedBody, AcceptedResponse, Caller};
+use crate::edge::{accepted_response, field, now, AcceptedResponse, Caller};
 use crate::state::AppState;
+use wavestack_api_types::accepted::AcceptedBody;
 use wavestack_app::community::announce::{announce, AnnounceError, Announcement};
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct CommandBody {
-    #[schema(pattern = "^!?[A-Za-z0-9_]{1,32}$", example = "!hug")]
-    name: String,
-    /// The response template, at most 500 characters (docs/streamers.md lists its variables).
-    #[serde(default)]
-    #[schema(max_length = 500, example = "$(user) hugs $(touser)")]
-    response: String,
-    #[serde(default)]
-    #[schema(pattern = "^!?[A-Za-z0-9_]{1,32}$")]
-    alias_of: Option<String>,
-    #[serde(default)]
-    #[schema(pattern = "^(everyone|subscriber|vip|regular|moderator|broadcaster)$")]
-    min_level: Option<String>,
-    #[serde(default)]
-    cooldown_seconds: Option<u32>,
-    #[serde(default)]
-    user_cooldown_seconds: Option<u32>,
-    #[serde(default)]
-    cost: Option<u64>,
-    #[serde(default)]
-    enabled: Option<bool>,
-}
-
-/// An edit: only the fields given change. `alias_of: null` ends an alias.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct EditBody {
-    #[serde(default)]
-    response: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    alias_of: Option<Option<String>>,
-    #[serde(default)]
-    min_level: Option<String>,
-    #[serde(default)]
-    cooldown_seconds: Option<u32>,
-    #[serde(default)]
-    user_cooldown_seconds: Option<u32>,
-    #[serde(default)]
-    cost: Option<u64>,
-    #[serde(default)]
-    enabled: Option<bool>,
-}
-
-/// `"alias_of": null` is `Some(None)`; a missing field stays `None`.
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
-
-/// A channel's points policy, every field required.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PointsPolicyBody {
-    /// 0 to 1,000,000.
-    points_per_message: u64,
-    /// 0 to 86,400.
-    cooldown_seconds: u32,
-    /// 0 (off) to 1,000,000.
-    daily_bonus: u64,
-    /// 0 to 1,000.
-    subscriber_percent: u32,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PrefixBody {
-    prefix: String,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct BuiltinBody {
-    name: Option<String>,
-    enabled: bool,
-}
 
 /// A channel, as the routes under `/v1/channels/{platform}/{channel}` name it.
 #[derive(utoipa::IntoParams)]
@@ -141,7 +64,7 @@ pub(super) async fn change(
 ) -> Result<Response, ApiError> {
     let accepted =
         state.bus.channel.execute(stream.as_str(), command, &caller.metadata).await.map_err(command_error)?;
-    Ok(AcceptedBody::from(accepted).into_response())
+    Ok(accepted_response(accepted))
 }
 
 #[utoipa::path(
@@ -330,15 +253,6 @@ pub(crate) async fn configure_builtin(
     change(&state, &caller, &stream, ChannelCommand::ConfigureBuiltin { builtin, name, enabled: body.enabled }).await
 }
 
-/// What the dashboard has the bot say.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SayBody {
-    /// 1 to 500 characters; cut to the platform's length.
-    #[schema(min_length = 1, max_length = 500)]
-    text: String,
-}
-
 /// The bot says something in the channel on its managers' behalf (the
 /// dashboard's "say"): a `CommandAnswered` of the `dashboard.say` stream,
 /// which bots read on the feed like every reply. The actor is the caller.
@@ -366,5 +280,5 @@ pub(crate) async fn say(
         AnnounceError::Value { field, error } => ApiError::invalid_value(field, &error),
         AnnounceError::Store(error) => command_error(error),
     })?;
-    Ok(AcceptedBody::from(accepted).into_response())
+    Ok(accepted_response(accepted))
 }

@@ -9,10 +9,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wavestack_adapters::auth::Principal;
-use wavestack_adapters::http::{from_value, ApiError, ErrorBody, Refused, ValidJson};
+use wavestack_adapters::http::{from_value, ApiError, Refused, ValidJson};
+use wavestack_api_types::chat::{
+    AcceptedFields, BatchBody, ChatAnswer, ChatMessageBody, ChatPost, HeardBody, MessageResult,
+};
 use wavestack_domain::chat::{PointsPolicy, ReceiveChatMessage, Viewer};
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::moderation::ModerationRules;
@@ -23,45 +25,13 @@ use wavestack_domain::value::{
 /// Most emotes a message can report: one per character of the longest text.
 const MAX_EMOTES: u32 = 500;
 
-use wavestack_api_types::chat::{Action, Reply, Whisper};
 use wavestack_app::chat::{self as brain, Heard};
 
 use crate::command_error::command_error;
-use crate::edge::{field, now, AcceptedBody, Caller};
+use crate::edge::{accepted_body, field, now, Caller};
 use crate::idempotency::NotFinal;
 use crate::said;
 use crate::state::AppState;
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ChatMessageBody {
-    #[schema(example = "twitch", pattern = "^(twitch|discord|slack|youtube)$")]
-    platform: String,
-    #[schema(pattern = "^[A-Za-z0-9._:@-]{1,128}$")]
-    channel: String,
-    #[schema(pattern = "^[A-Za-z0-9._:@-]{1,128}$")]
-    user_id: String,
-    #[schema(pattern = "^[A-Za-z0-9._:@-]{1,128}$")]
-    message_id: String,
-    #[schema(min_length = 1, max_length = 64)]
-    author: String,
-    /// viewer, subscriber, vip, moderator or broadcaster; viewer if absent.
-    #[serde(default)]
-    #[schema(pattern = "^(viewer|subscriber|vip|moderator|broadcaster)$")]
-    role: Option<String>,
-    /// 1 to 500 characters.
-    #[schema(min_length = 1, max_length = 500)]
-    text: String,
-    /// When the platform says it was sent; now if absent.
-    #[serde(default)]
-    #[schema(format = DateTime)]
-    sent_at: Option<String>,
-    /// Emotes the platform reported in the message (Twitch's `emotes` tag),
-    /// for the emote filter, besides the emoji in the text; 0 if absent.
-    #[serde(default)]
-    #[schema(maximum = 500)]
-    emotes: Option<u32>,
-}
 
 #[utoipa::path(
     post,
@@ -93,57 +63,10 @@ pub(crate) async fn post_messages(
             let heard = heard.ok_or_else(|| ApiError::internal(anyhow::anyhow!("a message without an outcome")))?;
             let heard = heard.map_err(command_error)?;
             let said::WireHeard { accepted, replies, actions, whispers } = said::heard(heard);
-            let body = HeardBody { accepted: AcceptedBody::from(accepted), replies, actions, whispers };
+            let body = HeardBody { accepted: accepted_body(accepted), replies, actions, whispers };
             Ok((StatusCode::ACCEPTED, Json(body)).into_response())
         }
     }
-}
-
-/// A message's `202`: what was written, what the bot should say and what
-/// its gateway should do (delete, timeout, ban).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct HeardBody {
-    #[serde(flatten)]
-    accepted: AcceptedBody,
-    replies: Vec<Reply>,
-    actions: Vec<Action>,
-    /// Only for the author (a link code): whisper it; never said in chat.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    whispers: Vec<Whisper>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct BatchBody {
-    accepted: usize,
-    duplicates: usize,
-    refused: usize,
-    failed: usize,
-    results: Vec<MessageResult>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub(crate) enum MessageResult {
-    Accepted(AcceptedFields),
-    Duplicate(AcceptedFields),
-    /// Refused by validation: the client's mistake; do not retry as is.
-    Refused {
-        error: ErrorBody,
-    },
-    /// Not written because of a failure on our side; retry the batch.
-    Failed {
-        error: ErrorBody,
-    },
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct AcceptedFields {
-    aggregate_id: String,
-    sequence: u64,
-    replies: Vec<Reply>,
-    actions: Vec<Action>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    whispers: Vec<Whisper>,
 }
 
 async fn batch(
@@ -269,31 +192,4 @@ fn parse(body: ChatMessageBody, prefix: &str) -> Result<ReceiveChatMessage, ApiE
             emotes => emotes.unwrap_or(0),
         },
     })
-}
-
-/// One message, or a batch of them (for the document: the handler reads
-/// the body as JSON first, to tell the two apart and name fields in order).
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-pub(crate) enum ChatPost {
-    Single(ChatMessageBody),
-    Batch(BatchPost),
-}
-
-/// Up to the batch limit (500) messages, written together.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-pub(crate) struct BatchPost {
-    messages: Vec<ChatMessageBody>,
-}
-
-/// The answer to one message, or to a batch.
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-pub(crate) enum ChatAnswer {
-    Single(HeardBody),
-    Batch(BatchBody),
 }

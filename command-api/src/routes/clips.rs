@@ -6,10 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use wavestack_adapters::http::{ApiError, Refused, ValidJson};
 use wavestack_adapters::media::{Reservation, SourceRefused};
+use wavestack_api_types::clips::{ClipAccepted, CompleteBody, FailBody, RequestClipBody};
 use wavestack_domain::clip::{self, ClipCommand, RenderedClip, RequestClip};
 use wavestack_domain::value::{
     ChannelId, ClipDuration, ClipId, ClipSource, ClipStart, Container, ContentHash, FailureReason, MediaUri, OrgId,
@@ -17,33 +17,9 @@ use wavestack_domain::value::{
 };
 
 use crate::command_error::command_error;
-use crate::edge::{field, no_fields, AcceptedBody, AcceptedResponse, Caller};
+use crate::edge::{accepted_body, field, no_fields, AcceptedResponse, Caller};
 use crate::idempotency::UsedKey;
 use crate::state::AppState;
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RequestClipBody {
-    channel: String,
-    /// A path under the renderer's media root, or an http(s) URL.
-    source: String,
-    start_seconds: f64,
-    duration_seconds: f64,
-    #[serde(default)]
-    container: Option<String>,
-    #[serde(default)]
-    reencode: bool,
-    #[serde(default)]
-    title: String,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct ClipAccepted {
-    #[schema(value_type = String, format = Uuid)]
-    clip_id: ClipId,
-    #[serde(flatten)]
-    accepted: AcceptedBody,
-}
 
 #[utoipa::path(
     post,
@@ -103,7 +79,8 @@ pub(crate) async fn request(
         quota.settle(clip_id.as_uuid(), reservation, created).await.map_err(ApiError::internal)?;
     }
     let accepted = executed.map_err(command_error)?;
-    Ok((StatusCode::ACCEPTED, Json(ClipAccepted { clip_id, accepted: accepted.into() })).into_response())
+    Ok((StatusCode::ACCEPTED, Json(ClipAccepted { clip_id: clip_id.as_uuid(), accepted: accepted_body(accepted) }))
+        .into_response())
 }
 
 /// The clip's length out of the org's share of the renderers, or 429.
@@ -143,16 +120,6 @@ pub(crate) async fn start(
     execute(&state, &caller, &clip_id, command).await
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct CompleteBody {
-    uri: String,
-    thumbnail_uri: String,
-    duration_ms: u64,
-    size_bytes: u64,
-    sha256: String,
-}
-
 #[utoipa::path(
     post,
     path = "/v1/clips/{clip_id}/complete",
@@ -176,14 +143,6 @@ pub(crate) async fn complete(
         sha256: field("sha256", ContentHash::parse(body.sha256))?,
     };
     execute(&state, &caller, &clip_id, ClipCommand::CompleteRendering(rendered)).await
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct FailBody {
-    reason: String,
-    /// Whether another attempt may succeed (a timeout, a full disk).
-    retryable: bool,
 }
 
 #[utoipa::path(
@@ -213,7 +172,8 @@ async fn execute(state: &AppState, caller: &Caller, raw_id: &str, command: ClipC
     let clip_id = ClipId::parse(raw_id).map_err(|_| ApiError::not_found("no such clip"))?;
     let id = clip::stream_id(&caller.principal.org, clip_id);
     let accepted = state.bus.clip.execute(&id, command, &caller.metadata).await.map_err(command_error)?;
-    Ok((StatusCode::ACCEPTED, Json(ClipAccepted { clip_id, accepted: accepted.into() })).into_response())
+    Ok((StatusCode::ACCEPTED, Json(ClipAccepted { clip_id: clip_id.as_uuid(), accepted: accepted_body(accepted) }))
+        .into_response())
 }
 
 /// A UUID (v5) determined by org, kind and idempotency key.

@@ -7,8 +7,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wavestack_adapters::http::{ApiError, Refused, ValidJson};
+use wavestack_api_types::community::{
+    DrawBody, GiveawayBody, OpenGiveawayBody, OpenPollBody, PollBody, RedrawBody, UnlinkedBody, Winner,
+};
 use wavestack_domain::giveaway::{GiveawayEvent, GiveawayRules, GiveawayState};
 use wavestack_domain::poll::{OpenPoll, PollState};
 use wavestack_domain::value::{Account, ChannelRef, CommandName, GiveawayId, PollId, UserLevel};
@@ -18,49 +21,6 @@ use wavestack_app::community::{giveaways, links, polls};
 use crate::command_error::failure_error;
 use crate::edge::{field, now, optional_timestamp, Caller};
 use crate::state::AppState;
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct OpenGiveawayBody {
-    /// Up to 200 characters.
-    #[serde(default)]
-    title: String,
-    /// `platform/channel`, 1 to 10.
-    channels: Vec<String>,
-    /// Typed with the channel's prefix; default `join`.
-    keyword: Option<String>,
-    /// Points an entry costs, taken once; default 0.
-    #[serde(default)]
-    cost: u64,
-    /// Default `everyone`.
-    min_level: Option<String>,
-    /// How many times a subscriber's entry weighs, 1 to 10; default 1.
-    subscriber_luck: Option<u32>,
-    /// RFC 3339; entries after it are refused.
-    closes_at: Option<String>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct Winner {
-    entry: u32,
-    person: String,
-    account: String,
-    author: String,
-}
-
-/// A giveaway after the step: where it is, its commitment, and the last
-/// draw's winners with the revealed seed.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct GiveawayBody {
-    giveaway_id: String,
-    aggregate_id: String,
-    sequence: u64,
-    phase: String,
-    entries: usize,
-    commitment: String,
-    seed: Option<String>,
-    winners: Vec<Winner>,
-}
 
 fn giveaway_body(caller: &Caller, done: giveaways::Done) -> GiveawayBody {
     let state: &GiveawayState = &done.state;
@@ -140,13 +100,6 @@ pub(crate) async fn close_giveaway(
     Ok(accepted(giveaway_body(&caller, done)))
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct DrawBody {
-    /// Winners to pick, 1 to 100; default 1.
-    count: Option<u32>,
-}
-
 /// Closes if still open and draws: the seed is revealed with the winners.
 #[utoipa::path(post, path = "/v1/giveaways/{giveaway_id}/draw", tag = "community", request_body = DrawBody,
     params(("giveaway_id" = String, Path)), responses((status = 202, body = GiveawayBody), Refused), security(("bearer" = [])))]
@@ -161,13 +114,6 @@ pub(crate) async fn draw_giveaway(
         .await
         .map_err(failure_error)?;
     Ok(accepted(giveaway_body(&caller, done)))
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RedrawBody {
-    /// The winner who did not answer: their person, `platform:user`.
-    replace: String,
 }
 
 #[utoipa::path(post, path = "/v1/giveaways/{giveaway_id}/redraw", tag = "community", request_body = RedrawBody,
@@ -196,32 +142,6 @@ pub(crate) async fn cancel_giveaway(
     let done =
         giveaways::cancel(&state.app, &caller.metadata, giveaway_id(&id)?, now()).await.map_err(failure_error)?;
     Ok(accepted(giveaway_body(&caller, done)))
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct OpenPollBody {
-    /// 1 to 200 characters.
-    question: String,
-    /// 2 to 10, each 1 to 50 characters, distinct, not bare numbers.
-    options: Vec<String>,
-    /// `platform/channel`, 1 to 10.
-    channels: Vec<String>,
-    /// 10 to 86,400.
-    duration_seconds: u32,
-    /// Whether a person may change their vote; default false.
-    #[serde(default)]
-    allow_change: bool,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct PollBody {
-    poll_id: String,
-    aggregate_id: String,
-    sequence: u64,
-    phase: String,
-    options: Vec<String>,
-    counts: Vec<u64>,
 }
 
 fn poll_body(caller: &Caller, done: polls::Done) -> PollBody {
@@ -281,11 +201,6 @@ pub(crate) async fn cancel_poll(
 ) -> Result<Response, ApiError> {
     let done = polls::cancel(&state.app, &caller.metadata, poll_id(&id)?, now()).await.map_err(failure_error)?;
     Ok(accepted(poll_body(&caller, done)))
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct UnlinkedBody {
-    unlinked: Vec<String>,
 }
 
 /// Takes an account out of its person (the person's root account

@@ -6,8 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::{Deserialize, Serialize};
 use wavestack_adapters::http::{ApiError, Refused, ValidJson};
+use wavestack_api_types::moderation::{EscalationBody, FilterBody, ModerateBody, ModeratedBody};
 use wavestack_domain::channel::ChannelCommand;
 use wavestack_domain::chat::Viewer;
 use wavestack_domain::moderation::{ActionKind, Escalation, FilterKind, FilterRule, ModeratorAction, Penalty};
@@ -15,51 +15,12 @@ use wavestack_domain::value::{PlatformUserId, UserLevel};
 
 use super::channels::{change, channel_at, stream, ChannelPath};
 use crate::command_error::command_error;
-use crate::edge::{field, now, AcceptedBody, AcceptedResponse, Caller};
+use crate::edge::{accepted_body, field, now, AcceptedResponse, Caller};
 use crate::state::AppState;
-use wavestack_api_types::chat::Action;
 use wavestack_app::moderation as moderators;
 
 /// Longest reason a moderator gives.
 const MAX_REASON_CHARS: usize = 500;
-
-/// One filter's settings. Fields not given keep their current value (the
-/// default while the filter was never set); a field another filter has is
-/// refused. docs/streamers.md gives each filter's fields and defaults.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct FilterBody {
-    enabled: Option<bool>,
-    /// Among subscriber, vip and regular; moderators and the broadcaster
-    /// are always exempt.
-    exempt: Option<Vec<String>>,
-    /// caps, symbols.
-    min_length: Option<u32>,
-    /// caps, symbols: 1 to 100.
-    max_percent: Option<u32>,
-    /// links: domains whose links (and their subdomains') pass.
-    allowed_domains: Option<Vec<String>>,
-    /// banned_terms: words and phrases.
-    terms: Option<Vec<String>>,
-    /// banned_terms: regular expressions (Rust `regex` syntax).
-    patterns: Option<Vec<String>>,
-    /// repetition.
-    max_char_run: Option<u32>,
-    /// repetition.
-    max_word_repeats: Option<u32>,
-    /// repetition: 0 turns the same-message check off.
-    same_message_seconds: Option<u32>,
-    /// emotes.
-    max_emotes: Option<u32>,
-    /// emotes.
-    max_mentions: Option<u32>,
-    /// length.
-    max_length: Option<u32>,
-    /// flood.
-    max_messages: Option<u32>,
-    /// flood.
-    per_seconds: Option<u32>,
-}
 
 /// `given` replaces `current` where given.
 fn take<T>(current: &mut T, given: &mut Option<T>) {
@@ -68,59 +29,56 @@ fn take<T>(current: &mut T, given: &mut Option<T>) {
     }
 }
 
-impl FilterBody {
-    /// The rule with the given fields applied; a field left over belongs
-    /// to another filter.
-    fn apply(mut self, mut rule: FilterRule) -> Result<FilterRule, ApiError> {
-        match &mut rule {
-            FilterRule::Caps { min_length, max_percent } | FilterRule::Symbols { min_length, max_percent } => {
-                take(min_length, &mut self.min_length);
-                take(max_percent, &mut self.max_percent);
-            }
-            FilterRule::Links { allowed_domains } => take(allowed_domains, &mut self.allowed_domains),
-            FilterRule::BannedTerms { terms, patterns } => {
-                take(terms, &mut self.terms);
-                take(patterns, &mut self.patterns);
-            }
-            FilterRule::Repetition { max_char_run, max_word_repeats, same_message_seconds } => {
-                take(max_char_run, &mut self.max_char_run);
-                take(max_word_repeats, &mut self.max_word_repeats);
-                take(same_message_seconds, &mut self.same_message_seconds);
-            }
-            FilterRule::Emotes { max_emotes, max_mentions } => {
-                take(max_emotes, &mut self.max_emotes);
-                take(max_mentions, &mut self.max_mentions);
-            }
-            FilterRule::Length { max_length } => take(max_length, &mut self.max_length),
-            FilterRule::Flood { max_messages, per_seconds } => {
-                take(max_messages, &mut self.max_messages);
-                take(per_seconds, &mut self.per_seconds);
-            }
+/// The rule with the given fields applied; a field left over belongs
+/// to another filter.
+fn apply_filter(mut given: FilterBody, mut rule: FilterRule) -> Result<FilterRule, ApiError> {
+    match &mut rule {
+        FilterRule::Caps { min_length, max_percent } | FilterRule::Symbols { min_length, max_percent } => {
+            take(min_length, &mut given.min_length);
+            take(max_percent, &mut given.max_percent);
         }
-        let left = [
-            ("min_length", self.min_length.is_some()),
-            ("max_percent", self.max_percent.is_some()),
-            ("allowed_domains", self.allowed_domains.is_some()),
-            ("terms", self.terms.is_some()),
-            ("patterns", self.patterns.is_some()),
-            ("max_char_run", self.max_char_run.is_some()),
-            ("max_word_repeats", self.max_word_repeats.is_some()),
-            ("same_message_seconds", self.same_message_seconds.is_some()),
-            ("max_emotes", self.max_emotes.is_some()),
-            ("max_mentions", self.max_mentions.is_some()),
-            ("max_length", self.max_length.is_some()),
-            ("max_messages", self.max_messages.is_some()),
-            ("per_seconds", self.per_seconds.is_some()),
-        ];
-        match left.iter().find(|(_, given)| *given) {
-            Some((name, _)) => {
-                Err(ApiError::invalid_field(*name, format!("is not a setting of the {} filter", rule.kind())))
-            }
-            None => Ok(rule),
+        FilterRule::Links { allowed_domains } => take(allowed_domains, &mut given.allowed_domains),
+        FilterRule::BannedTerms { terms, patterns } => {
+            take(terms, &mut given.terms);
+            take(patterns, &mut given.patterns);
+        }
+        FilterRule::Repetition { max_char_run, max_word_repeats, same_message_seconds } => {
+            take(max_char_run, &mut given.max_char_run);
+            take(max_word_repeats, &mut given.max_word_repeats);
+            take(same_message_seconds, &mut given.same_message_seconds);
+        }
+        FilterRule::Emotes { max_emotes, max_mentions } => {
+            take(max_emotes, &mut given.max_emotes);
+            take(max_mentions, &mut given.max_mentions);
+        }
+        FilterRule::Length { max_length } => take(max_length, &mut given.max_length),
+        FilterRule::Flood { max_messages, per_seconds } => {
+            take(max_messages, &mut given.max_messages);
+            take(per_seconds, &mut given.per_seconds);
         }
     }
+    let left = [
+        ("min_length", given.min_length.is_some()),
+        ("max_percent", given.max_percent.is_some()),
+        ("allowed_domains", given.allowed_domains.is_some()),
+        ("terms", given.terms.is_some()),
+        ("patterns", given.patterns.is_some()),
+        ("max_char_run", given.max_char_run.is_some()),
+        ("max_word_repeats", given.max_word_repeats.is_some()),
+        ("same_message_seconds", given.same_message_seconds.is_some()),
+        ("max_emotes", given.max_emotes.is_some()),
+        ("max_mentions", given.max_mentions.is_some()),
+        ("max_length", given.max_length.is_some()),
+        ("max_messages", given.max_messages.is_some()),
+        ("per_seconds", given.per_seconds.is_some()),
+    ];
+    match left.iter().find(|(_, given)| *given) {
+        Some((name, _)) => {
+            Err(ApiError::invalid_field(*name, format!("is not a setting of the {} filter", rule.kind())))
+        }
+        None => Ok(rule),
+    }
 }
-
 #[utoipa::path(
     put,
     path = "/v1/channels/{platform}/{channel}/filters/{filter}",
@@ -143,27 +101,8 @@ pub(crate) async fn set_filter(
     if let Some(exempt) = body.exempt.take() {
         settings.exempt = exempt.iter().map(|l| field("exempt", UserLevel::parse(l))).collect::<Result<_, _>>()?;
     }
-    settings.rule = body.apply(settings.rule)?;
+    settings.rule = apply_filter(body, settings.rule)?;
     change(&state, &caller, &stream, ChannelCommand::SetFilter(settings)).await
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct EscalationBody {
-    /// 1 to 10 steps: the n-th live strike takes the n-th; later strikes the last.
-    ladder: Vec<StepBody>,
-    /// How long a strike counts: 1 s to 14 days; 3600 if absent.
-    strike_expiry_seconds: Option<u32>,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct StepBody {
-    /// delete, timeout or ban.
-    #[schema(pattern = "^(delete|timeout|ban)$")]
-    action: String,
-    /// A timeout's length (1 s to 14 days); nothing for delete and ban.
-    seconds: Option<u32>,
 }
 
 #[utoipa::path(
@@ -198,29 +137,6 @@ pub(crate) async fn set_escalation(
     change(&state, &caller, &stream, ChannelCommand::SetEscalation(escalation)).await
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ModerateBody {
-    /// timeout, ban, unban, pardon (clears strikes) or permit (one link).
-    #[schema(pattern = "^(timeout|ban|unban|pardon|permit)$")]
-    action: String,
-    /// A timeout's length (default 600, at most 14 days) or a permit's
-    /// window (default 60, at most 3600); nothing for the others.
-    seconds: Option<u32>,
-    /// Up to 500 characters, for the moderation log and the platform.
-    #[serde(default)]
-    #[schema(max_length = 500)]
-    reason: String,
-}
-
-/// A moderator's `202`: what was written, and what the gateway should do.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct ModeratedBody {
-    #[serde(flatten)]
-    accepted: AcceptedBody,
-    actions: Vec<Action>,
-}
-
 /// A moderator acts on a viewer: the same as `!timeout`, `!ban`, `!unban`,
 /// `!pardon` and `!permit` in chat. An action that changes nothing (banning
 /// the banned) is a `duplicate`.
@@ -252,9 +168,7 @@ pub(crate) async fn moderate(
     let request =
         moderators::Request { action, seconds: body.seconds, reason: body.reason, message_id: None, at: now() };
     let acted = moderators::act(&state.app, &caller.metadata, &viewer, request).await.map_err(command_error)?;
-    let body = ModeratedBody {
-        accepted: AcceptedBody::from(acted.written.accepted),
-        actions: crate::said::actions(acted.actions),
-    };
+    let body =
+        ModeratedBody { accepted: accepted_body(acted.written.accepted), actions: crate::said::actions(acted.actions) };
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }

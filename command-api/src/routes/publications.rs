@@ -7,8 +7,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::{Deserialize, Serialize};
 use wavestack_adapters::http::{ApiError, Refused, ValidJson};
+use wavestack_api_types::publications::{
+    AssetReadyBody, AttemptBody, CreateBody, FailedBody, PublicationAccepted, PublishedBody, RescheduleBody,
+};
 use wavestack_domain::clip;
 use wavestack_domain::publication::{self, CreatePublication, PublicationCommand};
 use wavestack_domain::value::{
@@ -18,42 +20,9 @@ use wavestack_domain::value::{
 
 use super::clips::derived_id;
 use crate::command_error::command_error;
-use crate::edge::{field, no_fields, now, optional_timestamp, AcceptedBody, AcceptedResponse, Caller};
+use crate::edge::{accepted_body, field, no_fields, now, optional_timestamp, AcceptedResponse, Caller};
 use crate::idempotency::UsedKey;
 use crate::state::AppState;
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct AssetBody {
-    #[serde(default)]
-    clip_id: Option<String>,
-    #[serde(default)]
-    url: Option<String>,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct CreateBody {
-    /// `{"clip_id": "…"}` or `{"url": "https://…"}`.
-    asset: AssetBody,
-    targets: Vec<String>,
-    title: String,
-    #[serde(default)]
-    caption: String,
-    #[serde(default)]
-    hashtags: Vec<String>,
-    /// RFC 3339; absent means as soon as the asset is ready.
-    #[serde(default)]
-    scheduled_at: Option<String>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct PublicationAccepted {
-    #[schema(value_type = String, format = Uuid)]
-    publication_id: PublicationId,
-    #[serde(flatten)]
-    accepted: AcceptedBody,
-}
 
 #[utoipa::path(
     post,
@@ -142,12 +111,6 @@ async fn check_asset(state: &AppState, org: &OrgId, asset: &Asset) -> Result<(),
     Ok(())
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RescheduleBody {
-    scheduled_at: String,
-}
-
 #[utoipa::path(
     post,
     path = "/v1/publications/{publication_id}/reschedule",
@@ -186,12 +149,6 @@ pub(crate) async fn cancel(
     execute(&state, &caller, &id, PublicationCommand::Cancel).await
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct AssetReadyBody {
-    media_uri: String,
-}
-
 #[utoipa::path(
     post,
     path = "/v1/publications/{publication_id}/asset-ready",
@@ -210,15 +167,6 @@ pub(crate) async fn asset_ready(
     let command =
         PublicationCommand::MarkAssetReady { media_uri: field("media_uri", MediaUri::parse(body.media_uri))? };
     execute(&state, &caller, &id, command).await
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct AttemptBody {
-    target: String,
-    /// When the attempt starts; now if absent.
-    #[serde(default)]
-    at: Option<String>,
 }
 
 #[utoipa::path(
@@ -243,15 +191,6 @@ pub(crate) async fn start_attempt(
     execute(&state, &caller, &id, command).await
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PublishedBody {
-    target: String,
-    post_id: String,
-    #[serde(default)]
-    url: Option<String>,
-}
-
 #[utoipa::path(
     post,
     path = "/v1/publications/{publication_id}/published",
@@ -273,17 +212,6 @@ pub(crate) async fn published(
         url: body.url.map(|url| field("url", AssetUrl::parse(url))).transpose()?,
     };
     execute(&state, &caller, &id, command).await
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct FailedBody {
-    target: String,
-    error: String,
-    retryable: bool,
-    /// When to try again; the publisher's backoff decides if absent.
-    #[serde(default)]
-    next_retry_at: Option<String>,
 }
 
 #[utoipa::path(
@@ -329,5 +257,9 @@ async fn execute_on(
 ) -> Result<Response, ApiError> {
     let id = publication::stream_id(&caller.principal.org, publication_id);
     let accepted = state.bus.publication.execute(&id, command, &caller.metadata).await.map_err(command_error)?;
-    Ok((StatusCode::ACCEPTED, Json(PublicationAccepted { publication_id, accepted: accepted.into() })).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(PublicationAccepted { publication_id: publication_id.as_uuid(), accepted: accepted_body(accepted) }),
+    )
+        .into_response())
 }

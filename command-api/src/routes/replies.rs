@@ -9,6 +9,7 @@
 //! is pushed over a WebSocket (`socket`).
 
 use std::time::{Duration, Instant};
+use wavestack_api_types::replies::{FeedAction, FeedBody, FeedReply};
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -22,7 +23,6 @@ use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::chat_command::CommandUseEvent;
 use wavestack_domain::value::ChatStreamId;
 
-use wavestack_api_types::chat::Action;
 use wavestack_app::chat::{action_of, MODERATION_REPLY};
 
 use crate::edge::Caller;
@@ -48,44 +48,12 @@ pub(crate) struct FeedQuery {
     limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct FeedBody {
-    replies: Vec<FeedReply>,
-    /// Moderation actions for the gateway to execute, in the same order.
-    actions: Vec<FeedAction>,
-    /// Where to read on from: the last row's cursor, or the one given.
-    next: String,
-}
-
 /// One row of the feed, as the socket sends it.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 enum FeedItem {
     Reply(FeedReply),
     Action(FeedAction),
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct FeedReply {
-    /// `reply`.
-    kind: &'static str,
-    cursor: String,
-    text: String,
-    in_reply_to: String,
-    platform: String,
-    channel: String,
-    user_id: String,
-    command: String,
-}
-
-/// A moderation action, with where it is on the feed.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct FeedAction {
-    /// `action`.
-    kind: &'static str,
-    cursor: String,
-    #[serde(flatten)]
-    action: Action,
 }
 
 /// What the feed carries: every command use (its reply), and the chat
@@ -152,7 +120,7 @@ async fn read_after(
             if let ChatEvent::MessageModerated(m) = &event {
                 if !m.reply.is_empty() {
                     items.push(FeedItem::Reply(FeedReply {
-                        kind: "reply",
+                        kind: "reply".into(),
                         cursor: cursor.to_string(),
                         text: stream.platform().fit_message(&m.reply),
                         in_reply_to: m.message_id.to_string(),
@@ -164,7 +132,7 @@ async fn read_after(
                 }
             }
             if let Some(action) = action_of(&stream, &event).map(crate::said::action) {
-                items.push(FeedItem::Action(FeedAction { kind: "action", cursor: cursor.to_string(), action }));
+                items.push(FeedItem::Action(FeedAction { kind: "action".into(), cursor: cursor.to_string(), action }));
             }
             continue;
         }
@@ -176,7 +144,7 @@ async fn read_after(
             CommandUseEvent::CommandRefused(e) => e.command.to_string(),
         };
         items.push(FeedItem::Reply(FeedReply {
-            kind: "reply",
+            kind: "reply".into(),
             cursor: cursor.to_string(),
             text: text.to_owned(),
             in_reply_to: invoker.message_id.to_string(),

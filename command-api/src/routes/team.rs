@@ -8,14 +8,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::{Deserialize, Serialize};
 use wavestack_adapters::auth::{add_member, check_password, member_of, new_overlay_key, AddMemberError};
 use wavestack_adapters::http::{ApiError, Refused, ValidJson};
+use wavestack_api_types::team::{IssuedKeyBody, MemberAddedBody, MemberBody, OverlayKeyBody, RoleBody};
 use wavestack_domain::team::{TeamCommand, TeamError};
 use wavestack_domain::value::{ChannelId, ChannelRef, ChatPlatform, MemberRole, OverlayKeyId, OverlayLabel, Username};
 
 use crate::command_error::{command_error, Refusal};
-use crate::edge::{field, AcceptedBody, AcceptedResponse, Caller};
+use crate::edge::{accepted_response, field, AcceptedResponse, Caller};
 use crate::state::AppState;
 
 impl Refusal for TeamError {
@@ -37,27 +37,6 @@ impl Refusal for TeamError {
     }
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct MemberBody {
-    /// 2 to 32 lowercase letters, digits and `-_.`.
-    #[schema(pattern = "^[a-z0-9_.-]{2,32}$", example = "mo")]
-    username: String,
-    #[schema(pattern = "^(owner|moderator|viewer)$")]
-    role: String,
-    /// Their first password: 12 to 256 characters. Never logged, never on
-    /// the log; kept as an argon2id hash.
-    #[schema(min_length = 12, max_length = 256)]
-    password: String,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RoleBody {
-    #[schema(pattern = "^(owner|moderator|viewer)$")]
-    role: String,
-}
-
 fn role(raw: &str) -> Result<MemberRole, ApiError> {
     MemberRole::parse(raw).map_err(|_| ApiError::invalid_field("role", "must be owner, moderator or viewer"))
 }
@@ -69,14 +48,7 @@ fn username(raw: String) -> Result<Username, ApiError> {
 async fn run(state: &AppState, caller: &Caller, command: TeamCommand) -> Result<Response, ApiError> {
     let org = caller.principal.org.as_str();
     let accepted = state.bus.team.execute(org, command, &caller.metadata).await.map_err(command_error)?;
-    Ok(AcceptedBody::from(accepted).into_response())
-}
-
-/// Who joined, with which role.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct MemberAddedBody {
-    username: String,
-    role: &'static str,
+    Ok(accepted_response(accepted))
 }
 
 /// An owner invites a person with a role and a first password.
@@ -100,7 +72,7 @@ pub(crate) async fn add(
     let org = &caller.principal.org;
     match add_member(&state.bus, &state.pool, org, &name, role, &body.password, by, &caller.metadata).await {
         Ok(()) => {
-            let body = MemberAddedBody { username: name.to_string(), role: role.as_str() };
+            let body = MemberAddedBody { username: name.to_string(), role: role.as_str().into() };
             Ok((StatusCode::CREATED, Json(body)).into_response())
         }
         Err(AddMemberError::Command(error)) => Err(command_error(error)),
@@ -152,28 +124,6 @@ pub(crate) async fn remove(
     run(&state, &caller, TeamCommand::Remove { username: name, by, at: caller.metadata.occurred_at }).await
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct OverlayKeyBody {
-    #[schema(pattern = "^(twitch|discord|youtube|slack)$")]
-    platform: String,
-    channel: String,
-    /// What to call it ("OBS main scene"), 1 to 60 characters.
-    #[schema(min_length = 1, max_length = 60)]
-    label: String,
-}
-
-/// The new key: shown this once, kept only as its SHA-256.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct IssuedKeyBody {
-    #[schema(value_type = String, format = Uuid)]
-    id: OverlayKeyId,
-    key: String,
-    platform: String,
-    channel: String,
-    label: String,
-}
-
 /// Issues a read-only key for one channel's overlays.
 #[utoipa::path(
     post,
@@ -204,7 +154,7 @@ pub(crate) async fn issue_overlay_key(
     let org = caller.principal.org.as_str();
     state.bus.team.execute(org, command, &caller.metadata).await.map_err(command_error)?;
     let body = IssuedKeyBody {
-        id: key_id,
+        id: key_id.as_uuid(),
         key,
         platform: platform.as_str().to_owned(),
         channel: channel.as_str().to_owned(),

@@ -5,6 +5,7 @@
 
 use axum::body::Bytes;
 use std::net::SocketAddr;
+use wavestack_api_types::token::{TokenRequest, TokenResponse};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -13,22 +14,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use serde::Deserialize;
 use serde_json::json;
 use wavestack_adapters::auth::ScopeSet;
 use wavestack_adapters::http::{parse_json, ApiError, Refused};
 
 use crate::state::AppState;
-
-/// The OAuth 2.0 client-credentials grant, as a form or as JSON; the
-/// client may also authenticate with HTTP Basic instead of the body.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-pub(crate) struct TokenRequest {
-    grant_type: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-    scope: Option<String>,
-}
 
 /// In front of `issue`: the cheap limits before anything of the request
 /// is read, its body (up to the body limit) included.
@@ -100,19 +90,6 @@ pub(crate) async fn issue(
         "scope": issued.scopes.to_string(),
     });
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
-}
-
-/// RFC 6749 §5.1.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub(crate) struct TokenResponse {
-    access_token: String,
-    /// Always `Bearer`.
-    token_type: String,
-    /// Seconds.
-    expires_in: u64,
-    /// Space-separated.
-    scope: String,
 }
 
 fn parse_request(headers: &HeaderMap, body: &[u8]) -> Result<TokenRequest, ApiError> {

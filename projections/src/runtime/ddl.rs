@@ -8,11 +8,8 @@ const SCHEMA: &str = "{schema}";
 /// The statements of `sql` for the read model in `schema` (a checked
 /// `SchemaName`, never input), one per `;`, comment lines left out.
 pub(super) fn statements(sql: &str, schema: &str) -> Vec<String> {
-    let code: String = sql
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("--"))
-        .map(|line| format!("{line}\n"))
-        .collect();
+    let code: String =
+        sql.lines().filter(|line| !line.trim_start().starts_with("--")).map(|line| format!("{line}\n")).collect();
     code.split(';')
         .map(str::trim)
         .filter(|statement| !statement.is_empty())
@@ -32,7 +29,8 @@ mod tests {
 
     #[test]
     fn one_statement_per_semicolon_with_the_schema_in_place_and_comments_dropped() {
-        let sql = "-- a comment; with a semicolon\nCREATE TABLE {schema}.a (x int);\n\nCREATE INDEX i ON {schema}.a (x);\n";
+        let sql =
+            "-- a comment; with a semicolon\nCREATE TABLE {schema}.a (x int);\n\nCREATE INDEX i ON {schema}.a (x);\n";
         assert_eq!(
             statements(sql, "projection_x"),
             ["CREATE TABLE projection_x.a (x int)", "CREATE INDEX i ON projection_x.a (x)"]
