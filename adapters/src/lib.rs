@@ -2,6 +2,7 @@
 //! outbox relay to Kafka, Kafka topics and producer, the local broker, the
 //! schema registry client, JWT keys, and the HTTP plumbing both APIs share.
 
+pub mod audit_checkpoints;
 pub mod auth;
 pub mod command_bus;
 pub mod community_secrets;

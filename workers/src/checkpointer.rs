@@ -19,6 +19,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
+use wavestack_adapters::audit_checkpoints;
 use wavestack_adapters::kafka::{ensure_topics, idempotent_producer, KafkaConfig};
 use wavestack_projections::audit::{moved_heads, MovedHead};
 use wavestack_schemas::audit::checkpoint::{body_digest, no_previous};
@@ -85,7 +86,9 @@ pub async fn sign_moved_heads(pool: &PgPool, config: &CheckpointerConfig) -> any
     }
     // At most `max_heads` per org: a backlog is signed over several rounds,
     // each reading only what it signs.
-    let Some(moved) = moved_heads(&mut tx, &config.schema, "audit_signed_heads", config.max_heads as i64).await? else {
+    let Some(moved) =
+        moved_heads(&mut tx, &config.schema, audit_checkpoints::SIGNED_HEADS, config.max_heads as i64).await?
+    else {
         return Ok(0);
     };
     let mut signed = 0;
@@ -103,12 +106,7 @@ async fn sign_one(
     org: &str,
     heads: &[MovedHead],
 ) -> anyhow::Result<()> {
-    let last: Option<(i64, String)> =
-        sqlx::query_as("SELECT number, body FROM audit_checkpoints WHERE org = $1 ORDER BY number DESC LIMIT 1")
-            .bind(org)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let (number, previous) = match last {
+    let (number, previous) = match audit_checkpoints::latest(tx, org).await? {
         Some((number, body)) => (number as u64 + 1, body_digest(&body)),
         None => (1, no_previous()),
     };
@@ -130,52 +128,26 @@ async fn sign_one(
             .collect(),
     };
     let signed = body.sign(&config.key);
-    sqlx::query("INSERT INTO audit_checkpoints (org, number, body, signature) VALUES ($1, $2, $3, $4)")
-        .bind(org)
-        .bind(number as i64)
-        .bind(&signed.body)
-        .bind(&signed.signature)
-        .execute(&mut **tx)
-        .await
-        .context("storing a checkpoint")?;
+    audit_checkpoints::store(tx, org, number as i64, &signed.body, &signed.signature).await?;
     let types: Vec<&str> = heads.iter().map(|h| h.aggregate_type.as_str()).collect();
     let ids: Vec<&str> = heads.iter().map(|h| h.aggregate_id.as_str()).collect();
     let sequences: Vec<i64> = heads.iter().map(|h| h.sequence).collect();
-    sqlx::query(
-        "INSERT INTO audit_signed_heads (aggregate_type, aggregate_id, sequence)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[])
-             ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET sequence = EXCLUDED.sequence",
-    )
-    .bind(&types)
-    .bind(&ids)
-    .bind(&sequences)
-    .execute(&mut **tx)
-    .await
-    .context("recording the signed heads")?;
-    Ok(())
+    audit_checkpoints::record_signed(tx, &types, &ids, &sequences).await
 }
 
 /// Publishes every stored checkpoint not yet on the log, in number order
 /// per org; returns how many.
 pub async fn publish_pending(pool: &PgPool, producer: &FutureProducer) -> anyhow::Result<usize> {
-    let pending: Vec<(String, i64, String, String)> = sqlx::query_as(
-        "SELECT org, number, body, signature FROM audit_checkpoints WHERE published_at IS NULL ORDER BY org, number",
-    )
-    .fetch_all(pool)
-    .await?;
-    for (org, number, body, signature) in &pending {
-        let value = SignedCheckpoint { body: body.clone(), signature: signature.clone() }.to_json();
-        let record = FutureRecord::to(CHECKPOINT_TOPIC).key(org.as_str()).payload(&value);
+    let pending = audit_checkpoints::unpublished(pool).await?;
+    for stored in &pending {
+        let value = SignedCheckpoint { body: stored.body.clone(), signature: stored.signature.clone() }.to_json();
+        let record = FutureRecord::to(CHECKPOINT_TOPIC).key(stored.org.as_str()).payload(&value);
         producer
             .send(record, Duration::from_secs(30))
             .await
             .map_err(|(error, _)| error)
             .context("publishing a checkpoint")?;
-        sqlx::query("UPDATE audit_checkpoints SET published_at = now() WHERE org = $1 AND number = $2")
-            .bind(org)
-            .bind(number)
-            .execute(pool)
-            .await?;
+        audit_checkpoints::mark_published(pool, &stored.org, stored.number).await?;
     }
     Ok(pending.len())
 }

@@ -1,13 +1,14 @@
 //! `GET /v1/audit/checkpoints?cursor=&limit=` (scope `audit:read`): the
 //! org's signed audit checkpoints in number order, each as it was
 //! published: the exact body text, its signature and the parsed body.
-//! Served from the checkpointer's table, which proves nothing by itself:
+//! Served from the checkpointer's table (`audit_checkpoints`), which proves nothing by itself:
 //! a reader checks the signature against the public key it trusts.
 
 use axum::extract::State;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
+use wavestack_adapters::audit_checkpoints;
 use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::{ApiError, Refused, ValidQuery};
 
@@ -60,25 +61,16 @@ pub(crate) async fn list(
 ) -> Result<Json<Page>, ApiError> {
     let limit = limit(params.limit, 100, 1000)?;
     let after = after_position(params.cursor.as_deref())?;
-    let rows: Vec<(i64, String, String, bool)> = sqlx::query_as(
-        "SELECT number, body, signature, published_at IS NOT NULL FROM audit_checkpoints
-          WHERE org = $1 AND number > $2 ORDER BY number LIMIT $3",
-    )
-    .bind(principal.org.as_str())
-    .bind(after)
-    .bind(limit)
-    .fetch_all(&pool)
-    .await
-    .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("reading the audit checkpoints")))?;
-    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.0.to_string())).flatten();
+    let rows = audit_checkpoints::page(&pool, principal.org.as_str(), after, limit).await?;
+    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.number.to_string())).flatten();
     let checkpoints = rows
         .into_iter()
-        .map(|(number, body, signature, published)| Checkpoint {
-            number,
-            checkpoint: serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
-            body,
-            signature,
-            published,
+        .map(|stored| Checkpoint {
+            number: stored.number,
+            checkpoint: serde_json::from_str(&stored.body).unwrap_or(serde_json::Value::Null),
+            body: stored.body,
+            signature: stored.signature,
+            published: stored.published,
         })
         .collect();
     Ok(Json(Page { checkpoints, next_cursor }))

@@ -1,17 +1,20 @@
 //! `GET /v1/clips?status=&channel=&limit=&cursor=` (newest first) and
 //! `GET /v1/clips/{id}`: clip jobs as the queue-state read model has them.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::{ApiError, Refused};
-use wavestack_domain::value::ClipId;
+use wavestack_domain::clip;
+use wavestack_domain::value::{ClipId, OrgId, ValueError};
 use wavestack_projections::queue::{self, ClipFilter, ClipJob};
 use wavestack_projections::ProjectionKind;
 
-use super::params::{channel, cursor, limit, one_of};
-use super::read_your_writes::{caught_up, Consistency, NoParams, ReadQuery};
+use super::newest_first::NewestFirst;
+use super::one_row::{OneRow, RowKind};
+use super::params::{channel, one_of};
+use super::read_your_writes::{Consistency, ReadQuery};
 use super::waiters::Waiters;
 
 pub(crate) const STATUSES: [&str; 5] = ["requested", "rendering", "rendered", "failed", "deleted"];
@@ -56,10 +59,9 @@ pub(crate) async fn list(
         status: one_of("status", params.status, &STATUSES)?,
         channel: channel("channel", params.channel)?,
     };
-    let limit = limit(params.limit, 50, 500)?;
-    let after = cursor(params.cursor.as_deref())?;
-    let schema = ProjectionKind::Queue.live_schema();
-    let mut conn = caught_up(&waiters, &schema, &principal, &consistency).await?;
+    let bounds = (params.limit, params.cursor.as_deref());
+    let NewestFirst { limit, after, schema, mut conn } =
+        NewestFirst::open(&waiters, &principal, &consistency, ProjectionKind::Queue, bounds).await?;
     let page = queue::clips(&mut conn, &schema, principal.org.as_str(), &filter, after, limit)
         .await
         .map_err(ApiError::internal)?;
@@ -76,19 +78,18 @@ pub(crate) async fn list(
     responses((status = 200, description = "One clip job", body = Object), Refused),
     security(("bearer" = [])),
 )]
-pub(crate) async fn one(
-    State(waiters): State<Waiters>,
-    Extension(principal): Extension<Principal>,
-    Path(raw_id): Path<String>,
-    ReadQuery(NoParams {}, consistency): ReadQuery<NoParams>,
-) -> Result<Json<ClipJob>, ApiError> {
-    let clip_id = ClipId::parse(&raw_id).map_err(|_| ApiError::not_found("no such clip"))?;
-    let schema = ProjectionKind::Queue.live_schema();
-    let consistency = consistency.or_stream(|| wavestack_domain::clip::stream_id(&principal.org, clip_id).into());
-    let mut conn = caught_up(&waiters, &schema, &principal, &consistency).await?;
-    queue::clip(&mut conn, &schema, principal.org.as_str(), clip_id.as_uuid())
-        .await
-        .map_err(ApiError::internal)?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("no such clip"))
+pub(crate) async fn one(row: OneRow<OneClip>) -> Result<Json<ClipJob>, ApiError> {
+    let OneRow { id, org, schema, mut conn } = row;
+    OneRow::<OneClip>::found(queue::clip(&mut conn, &schema, org.as_str(), id.as_uuid()).await)
+}
+
+/// A clip job, by its clip id.
+pub(crate) struct OneClip;
+
+impl RowKind for OneClip {
+    type Id = ClipId;
+    const MISSING: &'static str = "no such clip";
+    const MODEL: ProjectionKind = ProjectionKind::Queue;
+    const PARSE: fn(&str) -> Result<ClipId, ValueError> = ClipId::parse;
+    const STREAM: fn(&OrgId, ClipId) -> String = |org, id| clip::stream_id(org, id).into();
 }

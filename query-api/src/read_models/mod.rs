@@ -9,6 +9,8 @@ mod community;
 mod events;
 mod leaderboard;
 mod moderation;
+mod newest_first;
+mod one_row;
 mod params;
 mod publications;
 mod read_your_writes;

@@ -2,17 +2,20 @@
 //! first; each publication with its targets that match) and
 //! `GET /v1/publications/{id}` (with every target).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::{ApiError, Refused};
-use wavestack_domain::value::{PublicationId, TargetPlatform};
+use wavestack_domain::publication;
+use wavestack_domain::value::{OrgId, PublicationId, TargetPlatform, ValueError};
 use wavestack_projections::queue::{self, Publication, PublicationFilter};
 use wavestack_projections::ProjectionKind;
 
-use super::params::{channel, cursor, limit, one_of};
-use super::read_your_writes::{caught_up, Consistency, NoParams, ReadQuery};
+use super::newest_first::NewestFirst;
+use super::one_row::{OneRow, RowKind};
+use super::params::{channel, one_of};
+use super::read_your_writes::{Consistency, ReadQuery};
 use super::waiters::Waiters;
 
 /// Of a target.
@@ -67,10 +70,9 @@ pub(crate) async fn list(
         platform,
         channel: channel("channel", params.channel)?,
     };
-    let limit = limit(params.limit, 50, 500)?;
-    let after = cursor(params.cursor.as_deref())?;
-    let schema = ProjectionKind::Queue.live_schema();
-    let mut conn = caught_up(&waiters, &schema, &principal, &consistency).await?;
+    let bounds = (params.limit, params.cursor.as_deref());
+    let NewestFirst { limit, after, schema, mut conn } =
+        NewestFirst::open(&waiters, &principal, &consistency, ProjectionKind::Queue, bounds).await?;
     let page = queue::publications(&mut conn, &schema, principal.org.as_str(), &filter, after, limit)
         .await
         .map_err(ApiError::internal)?;
@@ -85,19 +87,18 @@ pub(crate) async fn list(
     responses((status = 200, description = "One publication", body = Object), Refused),
     security(("bearer" = [])),
 )]
-pub(crate) async fn one(
-    State(waiters): State<Waiters>,
-    Extension(principal): Extension<Principal>,
-    Path(raw_id): Path<String>,
-    ReadQuery(NoParams {}, consistency): ReadQuery<NoParams>,
-) -> Result<Json<Publication>, ApiError> {
-    let id = PublicationId::parse(&raw_id).map_err(|_| ApiError::not_found("no such publication"))?;
-    let schema = ProjectionKind::Queue.live_schema();
-    let consistency = consistency.or_stream(|| wavestack_domain::publication::stream_id(&principal.org, id).into());
-    let mut conn = caught_up(&waiters, &schema, &principal, &consistency).await?;
-    queue::publication(&mut conn, &schema, principal.org.as_str(), id.as_uuid())
-        .await
-        .map_err(ApiError::internal)?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("no such publication"))
+pub(crate) async fn one(row: OneRow<OnePublication>) -> Result<Json<Publication>, ApiError> {
+    let OneRow { id, org, schema, mut conn } = row;
+    OneRow::<OnePublication>::found(queue::publication(&mut conn, &schema, org.as_str(), id.as_uuid()).await)
+}
+
+/// A publication with every target, by its id.
+pub(crate) struct OnePublication;
+
+impl RowKind for OnePublication {
+    type Id = PublicationId;
+    const MISSING: &'static str = "no such publication";
+    const MODEL: ProjectionKind = ProjectionKind::Queue;
+    const PARSE: fn(&str) -> Result<PublicationId, ValueError> = PublicationId::parse;
+    const STREAM: fn(&OrgId, PublicationId) -> String = |org, id| publication::stream_id(org, id).into();
 }
