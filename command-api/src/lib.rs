@@ -11,7 +11,6 @@ mod command_error;
 mod edge;
 mod idempotency;
 mod routes;
-mod said;
 mod state;
 mod token_gate;
 

@@ -5,25 +5,9 @@
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::value::ChatStreamId;
 
-/// One thing for the gateway to execute.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Action {
-    /// delete, timeout, ban or unban.
-    pub action: String,
-    pub platform: String,
-    pub channel: String,
-    /// The viewer acted on.
-    pub user_id: String,
-    /// The message to delete (a delete), or that caused the action.
-    pub message_id: Option<String>,
-    /// A timeout's length; 0 otherwise.
-    pub seconds: u32,
-    /// Why, for the platform's moderation log: the filter and its evidence,
-    /// or the moderator's reason.
-    pub reason: String,
-    /// `filter`, or the moderator's actor id.
-    pub decided_by: String,
-}
+/// One thing for the gateway to execute: the wire type itself, so every
+/// edge carries it as it is.
+pub use wavestack_api_types::chat::Action;
 
 /// The action an event of `stream` asks of the gateway, if any (a pardon, a
 /// permit or a permit's use asks nothing of the platform).

@@ -5,26 +5,11 @@ use wavestack_adapters::command_bus::Accepted;
 
 use super::Action;
 
-/// Something the bot should post, in answer to a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    pub text: String,
-    /// The platform message it answers.
-    pub in_reply_to: String,
-    /// The command, as invoked; [`MODERATION_REPLY`] for a filter's warning.
-    pub command: String,
-}
-
-/// Something only the author should see (a link code): the gateway
-/// whispers it where the platform can, or sends it privately. Never
-/// recorded, so it reaches neither the log nor the bots' feed: only the
-/// answer to the message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Whisper {
-    pub to_user_id: String,
-    pub text: String,
-    pub in_reply_to: String,
-}
+/// What the bot should post, and what only the author should see (a link
+/// code, whispered where the platform can, sent privately otherwise; never
+/// recorded, so it reaches neither the log nor the bots' feed): the wire
+/// types themselves, so every edge carries them as they are.
+pub use wavestack_api_types::chat::{Reply, Whisper};
 
 /// What a filter's warning is filed under, where a reply names its command.
 pub const MODERATION_REPLY: &str = "moderation";

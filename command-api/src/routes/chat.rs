@@ -30,7 +30,6 @@ use wavestack_app::chat::{self as brain, Heard};
 use crate::command_error::command_error;
 use crate::edge::{accepted_body, field, now, Caller};
 use crate::idempotency::NotFinal;
-use crate::said;
 use crate::state::AppState;
 
 #[utoipa::path(
@@ -62,7 +61,7 @@ pub(crate) async fn post_messages(
             let heard = brain::hear(&state.app, &metadata, vec![command]).await.map_err(command_error)?.pop();
             let heard = heard.ok_or_else(|| ApiError::internal(anyhow::anyhow!("a message without an outcome")))?;
             let heard = heard.map_err(command_error)?;
-            let said::WireHeard { accepted, replies, actions, whispers } = said::heard(heard);
+            let Heard { accepted, replies, actions, whispers } = heard;
             let body = HeardBody { accepted: accepted_body(accepted), replies, actions, whispers };
             Ok((StatusCode::ACCEPTED, Json(body)).into_response())
         }
@@ -142,7 +141,7 @@ async fn batch(
 fn outcome(heard: Result<Heard, ApiError>) -> MessageResult {
     match heard {
         Ok(heard) => {
-            let said::WireHeard { accepted, replies, actions, whispers } = said::heard(heard);
+            let Heard { accepted, replies, actions, whispers } = heard;
             let fields = AcceptedFields {
                 aggregate_id: accepted.aggregate_id,
                 sequence: accepted.sequence,

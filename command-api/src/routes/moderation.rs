@@ -168,7 +168,6 @@ pub(crate) async fn moderate(
     let request =
         moderators::Request { action, seconds: body.seconds, reason: body.reason, message_id: None, at: now() };
     let acted = moderators::act(&state.app, &caller.metadata, &viewer, request).await.map_err(command_error)?;
-    let body =
-        ModeratedBody { accepted: accepted_body(acted.written.accepted), actions: crate::said::actions(acted.actions) };
+    let body = ModeratedBody { accepted: accepted_body(acted.written.accepted), actions: acted.actions };
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }

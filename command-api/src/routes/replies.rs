@@ -131,7 +131,7 @@ async fn read_after(
                     }));
                 }
             }
-            if let Some(action) = action_of(&stream, &event).map(crate::said::action) {
+            if let Some(action) = action_of(&stream, &event) {
                 items.push(FeedItem::Action(FeedAction { kind: "action".into(), cursor: cursor.to_string(), action }));
             }
             continue;
