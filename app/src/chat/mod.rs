@@ -24,12 +24,14 @@ use std::collections::HashMap;
 
 use tokio::sync::OnceCell;
 use wavestack_adapters::command_bus::{CommandError, Written};
-use wavestack_domain::channel::{ChannelError, ChannelState, Resolved, Target};
+use wavestack_domain::channel::{seed_of, Asker, ChannelError, ChannelState, Resolved, Target};
 use wavestack_domain::chat::{ChatCommand, ChatError, ChatEvent, Invocation, ReceiveChatMessage};
 use wavestack_domain::chat_command::{CommandUse, CommandUseEvent, Invoker, Prepared, RefusalReason, UseCommand};
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::moderation::ModerationRules;
-use wavestack_domain::value::{Account, ChannelId, ChannelStreamId, ChatPlatform, CommandUseStreamId, UserLevel};
+use wavestack_domain::value::{
+    Account, Builtin, ChannelId, ChannelStreamId, ChatPlatform, ChatText, CommandUseStreamId, UserLevel,
+};
 
 use crate::builtins::{self, Answered, Asked};
 use crate::settlement::points;
@@ -160,16 +162,21 @@ async fn plan(app: &App, metadata: &EventMetadata, settings: &ChannelState, m: &
     let level = UserLevel::of(m.role, settings.is_regular(&m.viewer.user_id));
     m.level = level;
     m.points = *settings.points();
-    let resolved = settings.resolve(m.text.as_str());
+    let asker =
+        Asker { user: m.author.as_str(), channel: m.viewer.channel.as_str(), seed: seed_of(m.message_id.as_str()) };
+    let resolved = settings.resolve(m.text.as_str(), asker);
     let person = OnceCell::new();
     let mut unusable = None;
     if let Some(r) = &resolved {
+        if r.target == Target::Builtin(Builtin::Verify) {
+            withhold_the_code(settings, r, m);
+        }
         m.invocation = Some(Invocation {
             name: match &r.target {
                 Target::Builtin(builtin) => builtin.as_str().to_owned(),
                 Target::Custom(_) => r.invoked.as_str().to_owned(),
             },
-            args: r.args.clone(),
+            args: if r.target == Target::Builtin(Builtin::Verify) { WITHHELD.to_owned() } else { r.args.clone() },
         });
         m.points_request = match &r.target {
             Target::Custom(d) if d.cost > 0 && level >= r.min_level => {
@@ -189,6 +196,20 @@ async fn plan(app: &App, metadata: &EventMetadata, settings: &ChannelState, m: &
         };
     }
     Plan { resolved, level, unusable, person }
+}
+
+/// What the log keeps of a text standing in for what was withheld.
+const WITHHELD: &str = "(code withheld)";
+
+/// A link code is a secret, like a password: what is recorded of
+/// `!verify CODE` (its chat event, and so the log, the feeds and the
+/// exports) is the command alone. The built-in reads the code from the
+/// resolved message, which is never recorded.
+fn withhold_the_code(settings: &ChannelState, r: &Resolved, m: &mut ReceiveChatMessage) {
+    let recorded = format!("{}{} {WITHHELD}", settings.prefix(), r.invoked);
+    if let Ok(text) = ChatText::parse(recorded) {
+        m.text = text;
+    }
 }
 
 /// Decides the use of the command the message invoked, and settles its

@@ -37,6 +37,17 @@ async fn a_conversation_defines_uses_edits_aliases_and_deletes_a_command(pool: s
     assert!(say(viewer("m4", "!hug @Bob")).await.is_empty(), "below the level: refused without a word");
     assert_eq!(say(moderator("m5", "!commands add !cuddle -a=!hug")).await, ["@Mia, !cuddle added"]);
     assert_eq!(say(subscriber("m6", "!CUDDLE @Cy")).await, ["Sam hugs Cy"]);
+    // Nightbot's capturing alias and its user level names (issue 26, 14 and 15).
+    assert_eq!(
+        say(moderator("n1", "!commands add !say -cd=0 -ul=twitch_vip $(user) says: $(query)")).await,
+        ["@Mia, !say added"]
+    );
+    assert_eq!(say(moderator("n2", "!commands add !s -a=!say $(query)")).await, ["@Mia, !s added"]);
+    assert_eq!(say(moderator("n3", "!s good game")).await, ["Mia says: good game"]);
+    let refused = say(moderator("n4", "!commands add !c -a=!say $(count) $(query)")).await;
+    assert!(refused[0].contains("$(count) and $(points) belong in the target's response"), "{refused:?}");
+    assert_eq!(say(moderator("n5", "!commands delete !s")).await, ["@Mia, !s deleted"]);
+    assert_eq!(say(moderator("n6", "!commands delete !say")).await, ["@Mia, !say deleted"]);
     let refused = say(moderator("m7", "!commands delete !hug")).await;
     assert!(refused[0].contains("still the target of !cuddle"), "{refused:?}");
     let refused = say(moderator("m8", "!commands add !bad hello $(nope)")).await;
@@ -57,7 +68,7 @@ async fn a_conversation_defines_uses_edits_aliases_and_deletes_a_command(pool: s
             .fetch_all(&app.pool)
             .await
             .unwrap();
-    assert_eq!(actors, ["twitch:mod-1"; 5]);
+    assert_eq!(actors, ["twitch:mod-1"; 9], "five changes, and the four of the Nightbot alias");
 
     // The feed carries the same replies, in order, from the beginning. A
     // reply shows once every transaction older than it has ended (other

@@ -51,7 +51,15 @@ async fn link(
     let whisper = linked["whispers"][0]["text"].as_str().expect("a whispered code").to_owned();
     assert!(!replies(&linked)[0].contains(code_in(&whisper)), "the code is never said in chat");
     let code = code_in(&whisper).to_owned();
-    replies(&one(app, bot, said(p2, c2, u2, &format!("verify-{u2}"), &format!("!verify {code}"), at)).await)
+    let verified = one(app, bot, said(p2, c2, u2, &format!("verify-{u2}"), &format!("!verify {code}"), at)).await;
+    // Neither the code's issue nor its use puts it on the log.
+    let leaked: (i64,) = sqlx::query_as("SELECT count(*) FROM events WHERE payload::text LIKE '%' || $1 || '%'")
+        .bind(&code)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(leaked.0, 0, "the link code {code} is on the log");
+    replies(&verified)
 }
 
 fn code_in(whisper: &str) -> &str {

@@ -133,6 +133,7 @@ impl ChannelState {
         match &definition.alias_of {
             None if definition.response.is_empty() => Err(ChannelError::EmptyResponse),
             None => Ok(()),
+            Some(_) if definition.response.shows_count_or_points() => Err(ChannelError::AliasShowsCountOrPoints),
             Some(target) => self.check_alias(&definition.name, target),
         }
     }

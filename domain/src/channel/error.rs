@@ -23,6 +23,8 @@ pub enum ChannelError {
     OutOfRange { field: &'static str, max: u64 },
     #[error("a command needs a response unless it is an alias")]
     EmptyResponse,
+    #[error("an alias's text is its target's input: $(count) and $(points) belong in the target's response")]
+    AliasShowsCountOrPoints,
     #[error(transparent)]
     Filter(#[from] FilterError),
     #[error("another giveaway is running in this channel; close, draw or cancel it first")]
@@ -46,6 +48,7 @@ impl ChannelError {
             ChannelError::AliasedBy { .. } => "command_aliased",
             ChannelError::OutOfRange { .. } => "out_of_range",
             ChannelError::EmptyResponse => "empty",
+            ChannelError::AliasShowsCountOrPoints => "template_alias_variable",
             ChannelError::Filter(error) => error.code(),
             ChannelError::GiveawayRunning => "giveaway_running",
             ChannelError::PollRunning => "poll_running",
@@ -63,7 +66,7 @@ impl ChannelError {
             | ChannelError::AliasedBy { .. } => "name",
             ChannelError::AliasTargetMissing { .. } | ChannelError::AliasLoop(_) => "alias_of",
             ChannelError::OutOfRange { field, .. } => field,
-            ChannelError::EmptyResponse => "response",
+            ChannelError::EmptyResponse | ChannelError::AliasShowsCountOrPoints => "response",
             ChannelError::Filter(error) => error.field(),
             ChannelError::GiveawayRunning | ChannelError::PollRunning => "channels",
             ChannelError::KeywordTaken(_) => "keyword",

@@ -3,6 +3,7 @@
 
 use super::event::CommandDefinition;
 use super::state::ChannelState;
+use super::template::{RenderContext, ResponseTemplate};
 use crate::chat::parse_invocation_with;
 use crate::value::{Builtin, CommandName, UserLevel};
 
@@ -36,10 +37,25 @@ impl Resolved {
     }
 }
 
+/// Who asks, and where: what an alias's text is rendered with.
+#[derive(Debug, Clone, Copy)]
+pub struct Asker<'a> {
+    /// The invoker's display name.
+    pub user: &'a str,
+    pub channel: &'a str,
+    /// The message's `seed_of`, for `$(random a-b)`.
+    pub seed: u64,
+}
+
 impl ChannelState {
     /// Built-ins first, then custom commands; a disabled command is
     /// ordinary chat, as is an unknown one.
-    pub fn resolve(&self, text: &str) -> Option<Resolved> {
+    ///
+    /// An alias passes its text to its target as the target's input, as
+    /// Nightbot does: a text with variables (`-a=!say $(query)`) is
+    /// rendered with the invoker's input, which it captures; a plain text
+    /// (`-a=!songs request`) goes before the invoker's input.
+    pub fn resolve(&self, text: &str, asker: Asker<'_>) -> Option<Resolved> {
         let invocation = parse_invocation_with(self.prefix.as_str(), text)?;
         let invoked = CommandName::parse(invocation.name).ok()?;
         // Built-ins added after a channel may have made a custom command of
@@ -74,12 +90,32 @@ impl ChannelState {
             let Some(target) = &definition.alias_of else {
                 return Some(Resolved { invoked, target: Target::Custom(definition.clone()), args, min_level });
             };
-            let prefix = definition.response.as_str().trim();
-            if !prefix.is_empty() {
-                args = if args.is_empty() { prefix.to_owned() } else { format!("{prefix} {args}") };
-            }
+            args = alias_input(&definition.response, args, asker);
             definition = self.commands.get(target)?;
         }
         None
+    }
+}
+
+/// What an alias with text `own` passes to its target, given `args`.
+fn alias_input(own: &ResponseTemplate, args: String, asker: Asker<'_>) -> String {
+    if own.has_variables() {
+        // `$(count)` and `$(points)` are refused in an alias's text; one
+        // defined before that renders them as 0.
+        let context = RenderContext {
+            user: asker.user,
+            query: &args,
+            count: 0,
+            points: 0,
+            channel: asker.channel,
+            seed: asker.seed,
+        };
+        return own.render(&context).trim().to_owned();
+    }
+    let prefix = own.as_str().trim();
+    match (prefix.is_empty(), args.is_empty()) {
+        (true, _) => args,
+        (false, true) => prefix.to_owned(),
+        (false, false) => format!("{prefix} {args}"),
     }
 }

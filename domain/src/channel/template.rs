@@ -120,6 +120,17 @@ impl ResponseTemplate {
         self.source.trim().is_empty()
     }
 
+    /// Whether it has any `$(…)` to fill in.
+    pub fn has_variables(&self) -> bool {
+        self.parts.iter().any(|part| matches!(part, Part::Var(_)))
+    }
+
+    /// Whether it shows a command's use count or the invoker's balance:
+    /// what only the command that answers knows.
+    pub fn shows_count_or_points(&self) -> bool {
+        self.parts.iter().any(|part| matches!(part, Part::Var(Variable::Count | Variable::Points)))
+    }
+
     pub fn render(&self, context: &RenderContext<'_>) -> String {
         let args: Vec<&str> = context.query.split_whitespace().collect();
         let mut random = SplitMix64(context.seed);

@@ -156,6 +156,45 @@ fn regulars_prefix_and_policy_change_only_when_they_differ() {
         .then_expect_events(vec![]);
 }
 
+const ASKER: Asker<'static> = Asker { user: "Vic", channel: "shroud", seed: 7 };
+
+#[test]
+fn an_alias_with_variables_passes_its_rendered_text_as_the_targets_input() {
+    // Nightbot's pattern: `!commands add !s -a=!say $(query)`.
+    let mut state = ChannelState::default();
+    for event in [
+        added(command("say", "$(user) says: $(query)")),
+        added(CommandDefinition { response: ResponseTemplate::parse("$(query)").unwrap(), ..alias("s", "say") }),
+        added(CommandDefinition {
+            response: ResponseTemplate::parse("to $(1), from $(user)").unwrap(),
+            ..alias("to", "say")
+        }),
+        added(CommandDefinition { response: ResponseTemplate::parse("$(query)").unwrap(), ..alias("ss", "s") }),
+    ] {
+        state.evolve(&event);
+    }
+    assert_eq!(state.resolve("!s good game", ASKER).unwrap().args, "good game");
+    assert_eq!(state.resolve("!s", ASKER).unwrap().args, "");
+    assert_eq!(state.resolve("!to @ada and more", ASKER).unwrap().args, "to @ada, from Vic");
+    assert_eq!(state.resolve("!ss chained", ASKER).unwrap().args, "chained", "each alias of a chain renders in turn");
+    // And the target's response renders that input as its own $(query).
+    let resolved = state.resolve("!s good game", ASKER).unwrap();
+    let Target::Custom(say) = resolved.target else { panic!("say answers") };
+    let context = RenderContext { user: "Vic", query: &resolved.args, count: 1, points: 0, channel: "shroud", seed: 7 };
+    assert_eq!(say.response.render(&context), "Vic says: good game");
+}
+
+#[test]
+fn an_alias_may_not_show_a_count_or_points() {
+    Channel::with(())
+        .given(vec![added(command("say", "$(query)"))])
+        .when(ChannelCommand::AddCommand(CommandDefinition {
+            response: ResponseTemplate::parse("$(count) $(query)").unwrap(),
+            ..alias("s", "say")
+        }))
+        .then_expect_error(ChannelError::AliasShowsCountOrPoints);
+}
+
 #[test]
 fn resolution_follows_aliases_and_skips_disabled_commands() {
     let mut state = ChannelState::default();
@@ -171,16 +210,16 @@ fn resolution_follows_aliases_and_skips_disabled_commands() {
         state.evolve(&event);
     }
     assert_eq!(state.version(), 4);
-    let resolved = state.resolve("?SR never gonna").unwrap();
+    let resolved = state.resolve("?SR never gonna", ASKER).unwrap();
     assert_eq!(resolved.invoked, name("sr"));
     assert_eq!(resolved.args, "spotify never gonna");
     assert_eq!(resolved.min_level, UserLevel::Vip);
     assert_eq!(resolved.use_key(), "songrequest");
-    assert_eq!(state.resolve("?points").map(|r| r.target), Some(Target::Builtin(Builtin::Points)));
-    assert_eq!(state.resolve("?points").unwrap().use_key(), "builtin.points");
-    assert_eq!(state.resolve("?off"), None);
-    assert_eq!(state.resolve("!points"), None, "the prefix is the channel's");
-    assert_eq!(state.resolve("?nothing"), None);
+    assert_eq!(state.resolve("?points", ASKER).map(|r| r.target), Some(Target::Builtin(Builtin::Points)));
+    assert_eq!(state.resolve("?points", ASKER).unwrap().use_key(), "builtin.points");
+    assert_eq!(state.resolve("?off", ASKER), None);
+    assert_eq!(state.resolve("!points", ASKER), None, "the prefix is the channel's");
+    assert_eq!(state.resolve("?nothing", ASKER), None);
 }
 
 #[test]
@@ -201,22 +240,22 @@ fn a_running_giveaways_keyword_resolves_to_join_after_every_command() {
         .when(ChannelCommand::StartGiveaway { giveaway_id: giveaway, keyword: CommandName::parse("points").unwrap() })
         .then_expect_error(ChannelError::KeywordTaken(CommandName::parse("points").unwrap()));
     let mut state = ChannelState::default();
-    assert_eq!(state.resolve("!enter"), None);
+    assert_eq!(state.resolve("!enter", ASKER), None);
     state.evolve(&started);
-    let resolved = state.resolve("!enter now").unwrap();
+    let resolved = state.resolve("!enter now", ASKER).unwrap();
     assert_eq!(
         (resolved.target, resolved.invoked, resolved.args.as_str()),
         (Target::Builtin(Builtin::Join), keyword, "now")
     );
-    assert_eq!(state.resolve("!join"), None, "join answers only to the keyword");
+    assert_eq!(state.resolve("!join", ASKER), None, "join answers only to the keyword");
     state.evolve(&ChannelEvent::GiveawayEnded { giveaway_id: giveaway });
-    assert_eq!(state.resolve("!enter"), None);
+    assert_eq!(state.resolve("!enter", ASKER), None);
 }
 
 #[test]
 fn a_custom_command_older_than_a_community_builtin_keeps_answering() {
     let mut state = ChannelState::default();
-    assert_eq!(state.resolve("!vote 1").map(|r| r.target), Some(Target::Builtin(Builtin::Vote)));
+    assert_eq!(state.resolve("!vote 1", ASKER).map(|r| r.target), Some(Target::Builtin(Builtin::Vote)));
     state.evolve(&ChannelEvent::CommandAdded(CommandDefinition {
         name: CommandName::parse("vote").unwrap(),
         response: ResponseTemplate::parse("go vote at example.org").unwrap(),
@@ -227,5 +266,5 @@ fn a_custom_command_older_than_a_community_builtin_keeps_answering() {
         cost: 0,
         enabled: true,
     }));
-    assert!(matches!(state.resolve("!vote 1").map(|r| r.target), Some(Target::Custom(_))));
+    assert!(matches!(state.resolve("!vote 1", ASKER).map(|r| r.target), Some(Target::Custom(_))));
 }

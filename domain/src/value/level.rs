@@ -51,6 +51,9 @@ impl UserLevel {
             "owner" => Ok(UserLevel::Broadcaster),
             "mod" => Ok(UserLevel::Moderator),
             "sub" => Ok(UserLevel::Subscriber),
+            // Nightbot's documented names (docs.nightbot.tv, !commands):
+            // owner, moderator, twitch_vip, regular, subscriber, everyone.
+            "twitch_vip" => Ok(UserLevel::Vip),
             other => Self::parse(other),
         }
     }
@@ -121,6 +124,22 @@ mod tests {
         assert_eq!(UserLevel::of(Role::Subscriber, false), UserLevel::Subscriber);
         assert_eq!(UserLevel::parse_nightbot("owner"), Ok(UserLevel::Broadcaster));
         assert!(UserLevel::parse_nightbot("admin").is_err());
+    }
+
+    #[test]
+    fn every_user_level_nightbots_docs_list_is_accepted() {
+        let documented = [
+            ("owner", UserLevel::Broadcaster),
+            ("moderator", UserLevel::Moderator),
+            ("twitch_vip", UserLevel::Vip),
+            ("regular", UserLevel::Regular),
+            ("subscriber", UserLevel::Subscriber),
+            ("everyone", UserLevel::Everyone),
+        ];
+        for (name, level) in documented {
+            assert_eq!(UserLevel::parse_nightbot(name), Ok(level), "-ul={name}");
+            assert_eq!(UserLevel::parse_nightbot(&name.to_uppercase()), Ok(level), "-ul={name}, any case");
+        }
     }
 
     #[test]
