@@ -118,11 +118,13 @@ fn options(mut rest: &str) -> Result<(Options, &str), ManageError> {
             return Ok((options, rest));
         };
         match key.to_ascii_lowercase().as_str() {
-            "ul" => options.level = Some(UserLevel::parse_nightbot(value).map_err(|_| {
-                error(format!(
+            "ul" => {
+                options.level = Some(UserLevel::parse_nightbot(value).map_err(|_| {
+                    error(format!(
                     "-ul: `{value}` is not a user level (everyone, subscriber, regular, twitch_vip, moderator, owner)"
                 ))
-            })?),
+                })?)
+            }
             "cd" => options.cooldown = Some(seconds("-cd", value)?),
             "ucd" => options.user_cooldown = Some(seconds("-ucd", value)?),
             "cost" => {

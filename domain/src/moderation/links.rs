@@ -30,12 +30,196 @@ const DISGUISED_TLDS: &[&str] = &[
     "club", "top", "link", "click", "stream", "tk", "ml", "cc", "ws",
 ];
 
+/// Words a spelled-out dot after them does not make a host of: "in dot
+/// net", "the dot com bubble", "I use dot net" are chat, where
+/// "cheapviews dot com" is a link. Function words, pronouns and the verbs
+/// and words a programming or finance chat puts before "dot net" or
+/// "dot com". A bracketed dot (`(dot)`, `[.]`) is a link whatever precedes it.
+const NOT_A_HOST: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "in",
+    "on",
+    "at",
+    "of",
+    "to",
+    "for",
+    "from",
+    "with",
+    "by",
+    "into",
+    "onto",
+    "about",
+    "as",
+    "and",
+    "or",
+    "but",
+    "nor",
+    "so",
+    "yet",
+    "if",
+    "then",
+    "than",
+    "that",
+    "this",
+    "these",
+    "those",
+    "there",
+    "here",
+    "it",
+    "its",
+    "i",
+    "im",
+    "me",
+    "my",
+    "mine",
+    "we",
+    "us",
+    "our",
+    "you",
+    "your",
+    "yours",
+    "he",
+    "him",
+    "his",
+    "she",
+    "her",
+    "they",
+    "them",
+    "their",
+    "who",
+    "whom",
+    "whose",
+    "what",
+    "which",
+    "when",
+    "where",
+    "why",
+    "how",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "am",
+    "do",
+    "does",
+    "did",
+    "done",
+    "doing",
+    "have",
+    "has",
+    "had",
+    "having",
+    "can",
+    "could",
+    "will",
+    "would",
+    "shall",
+    "should",
+    "may",
+    "might",
+    "must",
+    "not",
+    "no",
+    "yes",
+    "all",
+    "any",
+    "some",
+    "every",
+    "each",
+    "both",
+    "either",
+    "neither",
+    "one",
+    "two",
+    "old",
+    "new",
+    "old-school",
+    "like",
+    "love",
+    "hate",
+    "use",
+    "used",
+    "using",
+    "uses",
+    "write",
+    "writes",
+    "wrote",
+    "writing",
+    "code",
+    "coding",
+    "codes",
+    "learn",
+    "learning",
+    "learned",
+    "know",
+    "knows",
+    "knew",
+    "work",
+    "works",
+    "working",
+    "worked",
+    "program",
+    "programming",
+    "build",
+    "building",
+    "built",
+    "run",
+    "running",
+    "ran",
+    "try",
+    "trying",
+    "tried",
+    "just",
+    "also",
+    "still",
+    "only",
+    "even",
+    "really",
+    "very",
+    "pure",
+    "modern",
+    "classic",
+    "whole",
+    "early",
+    "late",
+    "big",
+    "huge",
+    "first",
+    "last",
+    "era",
+    "during",
+    "before",
+    "after",
+    "since",
+    "until",
+    "via",
+    "over",
+    "under",
+    "c#",
+    "f#",
+    "asp",
+    "vb",
+    "visual",
+    "microsoft",
+];
+
 static SCHEME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:\bh[tx]{2}ps?|\bftp|\bwww)(?::/+|\.)([^\s/?#\\]*)").expect("valid"));
 /// `(dot)`, `[.]`, `{dot}`, ` dot `, ` .`: a dot. Not `. ` alone, which ends
 /// sentences ("hi. to be honest" is not `hi.to`).
 static DISGUISED_DOT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+dot\s+|\s+\.\s*").expect("valid"));
+/// A bracketed dot, which no one writes but to hide a link.
+static BRACKETED_DOT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*").expect("valid"));
+/// A spelled-out or spaced dot, with the word before it.
+static SPELLED_DOT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([a-z0-9#-]+)(?:\s+dot\s+|\s+\.\s*)").expect("valid"));
 static DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})(?:[^a-z0-9-]|$)").expect("valid")
 });
@@ -60,7 +244,15 @@ pub fn hosts(folded: &str) -> Vec<String> {
     }
     let plain = SCHEME.replace_all(folded, " ");
     push_domains(&plain, TLDS, &mut hosts);
-    let undisguised = DISGUISED_DOT.replace_all(&plain, ".");
+    let unbracketed = BRACKETED_DOT.replace_all(&plain, ".");
+    let undisguised = SPELLED_DOT.replace_all(&unbracketed, |found: &regex::Captures<'_>| {
+        let word = &found[1];
+        if NOT_A_HOST.contains(&word) {
+            found[0].to_owned()
+        } else {
+            format!("{word}.")
+        }
+    });
     if undisguised != plain {
         push_domains(&undisguised, DISGUISED_TLDS, &mut hosts);
     }
@@ -99,7 +291,18 @@ mod tests {
         assert_eq!(hosts("example(dot)com"), ["example.com"]);
         assert_eq!(hosts("example [.] net"), ["example.net"]);
         assert_eq!(hosts("example . org"), ["example.org"]);
-        for chat in ["e.g. 1.5 lol.jk", "hi. to be honest", "i said so. me too", "the dot is here"] {
+        assert_eq!(hosts("cheapviews dot com"), ["cheapviews.com"]);
+        assert_eq!(hosts("in(dot)net"), ["in.net"], "bracketed, whatever precedes it");
+        for chat in [
+            "e.g. 1.5 lol.jk",
+            "hi. to be honest",
+            "i said so. me too",
+            "the dot is here",
+            "i write c# in dot net all day",
+            "the dot com bubble",
+            "i use dot net at work",
+            "asp dot net core",
+        ] {
             assert!(hosts(chat).is_empty(), "{chat}: {:?}", hosts(chat));
         }
     }

@@ -111,6 +111,9 @@ fn table() -> Vec<Row> {
         row("i said so. me too", Pass),
         row("hi. to be honest that was great", Pass),
         row("the dot is here", Pass),
+        row("I write C# in dot net all day", Pass),
+        row("remember the dot com bubble", Pass),
+        row("we use dot net at work", Pass),
         row("what a class act", Pass),
         // Banned terms: words and phrases, case, accents, width, invisibles.
         row("BUY FOLLOWERS AT cheap prices", Caught(BannedTerms)),
@@ -139,6 +142,8 @@ fn table() -> Vec<Row> {
         row("hxxp://evil.test/x", Caught(Links)),
         row("www.cheap.biz", Caught(Links)),
         row("cheap dot com", Caught(Links)),
+        row("cheapviews dot com", Caught(Links)),
+        row("in (dot) net", Caught(Links)),
         row("cheap(dot)com", Caught(Links)),
         row("cheap [.] net", Caught(Links)),
         row("cheap . ru", Caught(Links)),
