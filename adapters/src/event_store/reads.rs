@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use sqlx::{PgConnection, PgPool};
+use wavestack_domain::chat::ChatEvent;
 use wavestack_schemas::AggregateKind;
 
 use super::LogCursor;
@@ -96,14 +97,14 @@ pub async fn balance_moves(
         "SELECT sequence, event_type, payload, metadata->>'occurred_at' AS occurred_at
            FROM events
           WHERE aggregate_type = 'chat' AND aggregate_id = $1 AND sequence < $2
-            AND event_type IN ('PointsAwarded', 'PointsSpent', 'PointsSent', 'PointsReceived', 'PointsRefunded',
-                               'DailyBonusClaimed')
+            AND event_type = ANY($4)
           ORDER BY sequence DESC
           LIMIT $3",
     )
     .bind(chat_stream)
     .bind(before)
     .bind(limit)
+    .bind(&ChatEvent::BALANCE_MOVES[..])
     .fetch_all(pool)
     .await
     .context("reading a viewer's points")

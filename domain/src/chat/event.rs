@@ -45,6 +45,19 @@ impl ChatEvent {
         }
     }
 
+    /// The events that move a viewer's balance (`balance_change` is some),
+    /// by name: for reads that pick them out of the log.
+    pub const BALANCE_MOVES: [&'static str; 8] = [
+        "PointsAwarded",
+        "PointsSpent",
+        "PointsSent",
+        "PointsReceived",
+        "PointsRefunded",
+        "DailyBonusClaimed",
+        "EntryPaid",
+        "EntryRefunded",
+    ];
+
     /// How the event moves the viewer's balance, and the balance after it.
     pub fn balance_change(&self) -> Option<(i64, u64)> {
         let signed = |points: u64| i64::try_from(points).unwrap_or(i64::MAX);

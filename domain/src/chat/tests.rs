@@ -684,3 +684,32 @@ fn a_giveaway_entry_is_paid_once_and_refunded_once() {
         .when(ChatCommand::RefundEntry { giveaway_id: giveaway })
         .then_expect_events(vec![]);
 }
+
+/// Every event that moves a balance is named in `BALANCE_MOVES`, and only
+/// those: a read of the moves (a viewer's page) leaves none out.
+#[test]
+fn balance_moves_name_exactly_the_events_with_a_balance_change() {
+    let id = "00000000-0000-0000-0000-000000000001";
+    let at = "2026-11-22T10:00:00Z";
+    let samples = serde_json::json!([
+        {"PointsAwarded": {"points": 1, "balance": 1, "awarded_at": at}},
+        {"PointsSpent": {"message_id": "m", "command": "hug", "points": 1, "balance": 0}},
+        {"PointsSent": {"transfer_id": id, "message_id": "m", "to_user_id": "u", "points": 1, "balance": 0}},
+        {"PointsReceived": {"transfer_id": id, "from_user_id": "u", "points": 1, "balance": 1}},
+        {"PointsRefunded": {"message_id": "m", "points": 1, "balance": 1}},
+        {"DailyBonusClaimed": {"message_id": "m", "points": 1, "balance": 1, "claimed_at": at}},
+        {"EntryPaid": {"giveaway_id": id, "message_id": "m", "points": 1, "balance": 0}},
+        {"EntryRefunded": {"giveaway_id": id, "points": 1, "balance": 1}},
+        {"PointsRequestRefused": {"message_id": "m", "reason": "insufficient", "points": 5, "balance": 1}},
+        {"ChatCommandInvoked": {"message_id": "m", "name": "hug", "args": "", "invoked_at": at}},
+    ]);
+    for sample in samples.as_array().unwrap() {
+        let event: ChatEvent = serde_json::from_value(sample.clone()).unwrap_or_else(|e| panic!("{sample}: {e}"));
+        assert_eq!(
+            event.balance_change().is_some(),
+            ChatEvent::BALANCE_MOVES.contains(&event.name()),
+            "{}",
+            event.name()
+        );
+    }
+}

@@ -79,10 +79,15 @@ async fn the_commands_page_and_a_viewers_points(pool: PgPool) {
     };
     bus.channel.execute("acme/twitch/shroud", ChannelCommand::AddCommand(hug), &meta).await.unwrap();
     let stream = viewer().stream_id(&meta.org);
-    for (n, request) in
-        [None, None, Some(PointsRequest::Spend { command: CommandName::parse("hug").unwrap(), cost: 5 })]
-            .into_iter()
-            .enumerate()
+    for (n, request) in [
+        None,
+        None,
+        Some(PointsRequest::Spend { command: CommandName::parse("hug").unwrap(), cost: 5 }),
+        // A giveaway's entry price is a move of the balance too.
+        Some(PointsRequest::Enter { giveaway: GiveawayId::from_uuid(uuid::Uuid::from_u128(7)), cost: 5 }),
+    ]
+    .into_iter()
+    .enumerate()
     {
         bus.chat.execute(&stream, message(&format!("m{n}"), n as i64, request), &meta).await.unwrap();
     }
@@ -127,16 +132,17 @@ async fn the_commands_page_and_a_viewers_points(pool: PgPool) {
 
     let (status, standing) = get(&app, "/v1/channels/twitch/shroud/viewers/ada-1?limit=2", &token("acme")).await;
     assert_eq!(status, 200, "{standing}");
-    assert_eq!(standing["balance"], 25, "three awards of 10, less a price of 5");
-    let events: Vec<&str> =
-        standing["history"].as_array().unwrap().iter().map(|m| m["event"].as_str().unwrap()).collect();
-    assert_eq!(events, ["PointsSpent", "PointsAwarded"]);
+    assert_eq!(standing["balance"], 30, "four awards of 10, less a price of 5 and an entry of 5");
+    let events = |standing: &Value| -> Vec<String> {
+        standing["history"].as_array().unwrap().iter().map(|m| m["event"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(events(&standing), ["EntryPaid", "PointsAwarded"]);
     assert_eq!(standing["history"][0]["change"], -5);
     let cursor = standing["next_cursor"].as_str().unwrap();
     let (_, older) =
         get(&app, &format!("/v1/channels/twitch/shroud/viewers/ada-1?limit=2&before={cursor}"), &token("acme")).await;
-    assert_eq!(older["balance"], 25);
-    assert_eq!(older["history"].as_array().unwrap().len(), 2);
+    assert_eq!(older["balance"], 30);
+    assert_eq!(events(&older), ["PointsSpent", "PointsAwarded"]);
 
     // Another org: its own (empty) channel and no such viewer.
     let (_, page) = get(&app, "/v1/channels/twitch/shroud/commands", &token("rival")).await;
