@@ -5,8 +5,15 @@
 //! Our own accept loop rather than `axum::serve`, which gives hyper no
 //! timer and so no header-read timeout: a client that opens connections
 //! and trickles its headers (slowloris) held each one forever.
+//!
+//! hyper's header timer starts only once the connection's protocol is
+//! known, and the HTTP/1-or-2 detection waits for the first bytes with no
+//! limit: a connection that sends nothing, or `P` and no more, was held
+//! forever. So a connection also has the header-read timeout to bring its
+//! first request; one that has not is closed.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -19,6 +26,7 @@ use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
@@ -70,15 +78,29 @@ pub async fn serve_with(
             },
         };
         let _ = stream.set_nodelay(true);
+        let requested = Arc::new(Notify::new());
+        let seen = requested.clone();
         let service = router.clone().map_request(move |mut request: hyper::Request<Incoming>| {
+            seen.notify_one();
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(remote));
             request.map(Body::new)
         });
         let connection =
             builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection.into_owned());
+        let first_request_by = limits.header_read_timeout;
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
+            tokio::pin!(connection);
+            let ended = tokio::select! {
+                ended = &mut connection => ended,
+                _ = requested.notified() => connection.await,
+                _ = tokio::time::sleep(first_request_by) => {
+                    // Dropping the connection closes the socket.
+                    tracing::debug!(%remote, "closing a connection that sent no request");
+                    return;
+                }
+            };
+            if let Err(error) = ended {
                 tracing::debug!(error = %error, "connection ended with an error");
             }
         });

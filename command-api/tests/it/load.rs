@@ -73,6 +73,34 @@ async fn a_connection_that_trickles_its_headers_is_closed(pool: sqlx::PgPool) {
     assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
 }
 
+/// Issue 26, item 6: the protocol detection waited for the first bytes with
+/// no limit, so these were never closed.
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn connections_that_send_nothing_or_one_byte_are_closed_within_the_header_timeout(pool: sqlx::PgPool) {
+    let serve = ServeLimits { header_read_timeout: Duration::from_secs(1), ..ServeLimits::default() };
+    let app = spawn_app_with(pool, Options { serve, ..Options::default() }).await;
+    let address = app.url.trim_start_matches("http://").to_owned();
+    let mut silent = Vec::new();
+    for _ in 0..20 {
+        silent.push(tokio::net::TcpStream::connect(&address).await.unwrap());
+    }
+    let mut one_byte = tokio::net::TcpStream::connect(&address).await.unwrap();
+    one_byte.write_all(b"P").await.unwrap();
+    silent.push(one_byte);
+    let mut half_preface = tokio::net::TcpStream::connect(&address).await.unwrap();
+    half_preface.write_all(b"PRI * HTTP/2.0\r\n").await.unwrap();
+    silent.push(half_preface);
+    for (n, mut stream) in silent.into_iter().enumerate() {
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "connection {n} was still open 5 s after connecting (timeout 1 s)");
+    }
+    // A client that does speak is served as before, on a connection it keeps.
+    let token = app.token("acme", "chat:write");
+    let answer = app.post("/v1/chat/messages", &token, &chat_message("after", "hi")).await;
+    assert_eq!(answer.status, 202, "{answer:?}");
+}
+
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
 async fn a_batch_pays_for_each_of_its_messages(pool: sqlx::PgPool) {
     let rate_limits = RateLimits { per_caller: RateLimit::new(1, 10), per_org: RateLimit::new(1, 15) };
