@@ -114,7 +114,11 @@ impl Stack {
             load: args.api.load_limits(),
             max_waits_per_caller: args.api.max_waits_per_caller,
             readiness: Some(Readiness::new(pool.clone()).with_pipeline(kafka.clone(), true)),
-            pages: PagesConfig { command_api: Some(local_url(command_api)?), secure_cookies: args.api.secure_cookies },
+            pages: PagesConfig {
+                command_api: Some(local_url(command_api)?),
+                secure_cookies: args.api.secure_cookies,
+                ..PagesConfig::default()
+            },
             ..QueryConfig::new(pool.clone(), tokens, live.clone())
         };
 

@@ -12,10 +12,10 @@ mod edge;
 mod idempotency;
 mod routes;
 mod state;
-mod token_gate;
 
 pub use state::{AppState, Limits, Tenancy};
-pub use token_gate::TokenLimits;
+/// The token endpoint's limits: those of any password door.
+pub use wavestack_adapters::http::PasswordLimits as TokenLimits;
 pub use wavestack_adapters::http::{LoadLimits, RateLimit, RateLimits};
 
 use axum::extract::DefaultBodyLimit;

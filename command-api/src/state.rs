@@ -13,7 +13,7 @@ use wavestack_adapters::http::{LoadLimits, LoadShedder, RateLimiter, RateLimits,
 
 use wavestack_app::App;
 
-use crate::token_gate::{TokenGate, TokenLimits};
+use wavestack_adapters::http::{PasswordGate, PasswordLimits as TokenLimits};
 
 /// Stated limits of the API; docs/operators.md lists them.
 #[derive(Debug, Clone)]
@@ -63,7 +63,7 @@ pub struct AppState {
     pub tenancy: Arc<Tenancy>,
     pub(crate) rate_limiter: Arc<RateLimiter>,
     pub(crate) shedder: LoadShedder,
-    pub(crate) token_gate: Arc<TokenGate>,
+    pub(crate) token_gate: Arc<PasswordGate>,
     /// The bot's use cases, on the same bus.
     pub app: App,
     /// What `/ready` checks: Postgres, and the pipeline once `with_readiness` says where it is.
@@ -91,7 +91,7 @@ impl AppState {
             tenancy: Arc::new(Tenancy::default()),
             rate_limiter: Arc::new(RateLimiter::new(rate_limits)),
             shedder: LoadShedder::new(LoadLimits::default()),
-            token_gate: Arc::new(TokenGate::new(TokenLimits::default())),
+            token_gate: Arc::new(PasswordGate::new("token", TokenLimits::default())),
         }
     }
 
@@ -101,7 +101,7 @@ impl AppState {
     }
 
     pub fn with_token_limits(mut self, limits: TokenLimits) -> Self {
-        self.token_gate = Arc::new(TokenGate::new(limits));
+        self.token_gate = Arc::new(PasswordGate::new("token", limits));
         self
     }
 

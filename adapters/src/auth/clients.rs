@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use anyhow::{bail, Context};
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -76,8 +76,7 @@ impl ClientRegistry {
             Some(client) => (Some(client), client.secret_hash.as_str()),
             None => (None, self.decoy_hash.as_str()),
         };
-        let parsed = PasswordHash::new(hash).ok()?;
-        let matches = Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok();
+        let matches = super::argon2_memory::verify(hash, secret.as_bytes());
         client.filter(|_| matches)
     }
 }

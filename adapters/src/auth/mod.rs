@@ -2,6 +2,7 @@
 //! directory, checked against the same keys, granted to configured service
 //! clients whose secrets are stored only as argon2 hashes.
 
+mod argon2_memory;
 mod clients;
 mod keys;
 mod passwords;

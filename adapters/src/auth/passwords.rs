@@ -4,8 +4,6 @@
 use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
-use argon2::password_hash::{PasswordHash, PasswordVerifier};
-use argon2::Argon2;
 use sqlx::PgPool;
 use wavestack_domain::value::{OrgId, Username};
 
@@ -79,12 +77,9 @@ impl MemberPasswords {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| decoy().to_owned());
         let password: Arc<str> = password.into();
-        let matches = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash)
-                .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-        })
-        .await
-        .context("verifying a password")?;
+        let matches = tokio::task::spawn_blocking(move || super::argon2_memory::verify(&hash, password.as_bytes()))
+            .await
+            .context("verifying a password")?;
         Ok(known && matches)
     }
 }

@@ -6,7 +6,10 @@
 //! logged out, and overlay keys that read one channel until revoked.
 
 use crate::support;
-use std::time::Duration;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::support::Stack;
 use futures::StreamExt;
@@ -346,4 +349,80 @@ async fn an_overlay_key_reads_its_channel_until_revoked_and_nothing_else(pool: P
     let after = state("acme", "twitch/shroud", &key).await.unwrap();
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(after.json::<Value>().await.unwrap()["error"]["code"], "overlay_key_revoked");
+}
+
+/// This process's resident memory, in MiB.
+fn resident_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() / 1024
+}
+
+/// A client whose requests come from 127.0.0.`last`.
+fn client_at(last: u8) -> reqwest::Client {
+    reqwest::Client::builder().local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, last))).build().unwrap()
+}
+
+/// Issue 26, items 1 and 12: a burst of wrong logins for one account from
+/// one address ran argon2 (about 19 MiB each) for every request already in
+/// flight, and the owner was locked out afterwards.
+#[sqlx::test(migrations = false)]
+async fn a_flood_of_wrong_logins_is_refused_cheaply_and_locks_no_one_else_out(pool: PgPool) {
+    let stack = support::start(&pool).await;
+    member(&pool, "acme", "ada", MemberRole::Owner).await;
+    let (stranger, owner) = (client_at(2), client_at(3));
+
+    let baseline = resident_mib();
+    let peak = Arc::new(AtomicU64::new(baseline));
+    let sampling = {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(resident_mib(), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let the_owner_logs_in = async {
+        let mut took = Vec::new();
+        for _ in 0..20 {
+            let began = Instant::now();
+            let status = try_login(&owner, &stack, "acme", "ada", PASSWORD).await.status();
+            took.push(began.elapsed());
+            assert_eq!(status, StatusCode::OK, "the owner, at another address, logs in during the flood");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        took.sort();
+        took
+    };
+    let began = Instant::now();
+    let flood = futures::future::join_all(
+        (0..600).map(|_| try_login(&stranger, &stack, "acme", "ada", "not the password at all")),
+    );
+    let (answers, owner_took) = tokio::join!(flood, the_owner_logs_in);
+    let flood_took = began.elapsed();
+    sampling.abort();
+
+    let count = |status: StatusCode| answers.iter().filter(|a| a.status() == status).count();
+    let (checked, limited, busy) =
+        (count(StatusCode::UNAUTHORIZED), count(StatusCode::TOO_MANY_REQUESTS), count(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(checked + limited + busy, 600, "nothing else, no 500");
+    assert!(checked <= 5, "{checked} passwords were checked for the account; the limit is 5");
+    assert!(limited >= 550, "mostly refused before any work: {limited} of 600");
+    let grown = peak.load(Ordering::Relaxed).saturating_sub(baseline);
+    assert!(grown < 120, "the process grew by {grown} MiB (it grew by about 630 MB before the gate)");
+    let owner_p99 = *owner_took.last().unwrap();
+    // A bound on being served at all, not a measurement: the owner waits
+    // at most for argon2's few turns.
+    assert!(owner_p99 < Duration::from_secs(5), "the owner's slowest login took {owner_p99:?}");
+    eprintln!(
+        "600 wrong logins in {flood_took:?}: {checked} checked, {limited} refused (429), {busy} busy (503); \
+         memory +{grown} MiB; the owner's 20 logins: p50 {:?}, slowest {owner_p99:?}",
+        owner_took[owner_took.len() / 2]
+    );
+
+    // The stranger is locked out; the owner is not, even at the end.
+    let held = try_login(&stranger, &stack, "acme", "ada", PASSWORD).await;
+    assert_eq!(held.status(), StatusCode::TOO_MANY_REQUESTS, "the stranger's address waits, even with the password");
+    assert_eq!(try_login(&owner, &stack, "acme", "ada", PASSWORD).await.status(), StatusCode::OK);
 }

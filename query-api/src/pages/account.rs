@@ -15,7 +15,6 @@ use wavestack_adapters::auth::{csrf_of, member_subject, role_scopes, MemberPassw
 use wavestack_adapters::http::{ApiError, ValidJson};
 use wavestack_domain::value::{MemberRole, OrgId, Username};
 
-use super::login_limit::{PER_ACCOUNT, PER_ADDRESS};
 use super::session::{member, over_tls, require, set_cookie, team_of, Member};
 use super::PagesState;
 
@@ -60,37 +59,39 @@ pub(crate) async fn login(
     headers: HeaderMap,
     ValidJson(body): ValidJson<LoginBody>,
 ) -> Result<Response, ApiError> {
+    // Cheap, before anything else: a flood from one address costs little.
+    state.login_gate.admit(Some(remote.ip()))?;
     let org = OrgId::parse(body.org).map_err(|e| ApiError::invalid_value("org", &e))?;
     let username = Username::parse(body.username).map_err(|e| ApiError::invalid_value("username", &e))?;
     if body.password.is_empty() || body.password.chars().count() > wavestack_adapters::auth::MAX_PASSWORD_CHARS {
         return Err(invalid_login());
     }
-    let account = format!("account:{org}/{username}");
-    let address = format!("address:{}", remote.ip());
-    let now = Instant::now();
-    if let Err(wait) = state.login_limit.check(&[(&account, PER_ACCOUNT), (&address, PER_ADDRESS)], now) {
-        return Err(ApiError::new(
+    let attempt = state.login_limit.begin(&org, &username, remote.ip(), Instant::now()).map_err(|wait| {
+        ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
             "too many failed logins; wait before trying again",
         )
-        .with_retry_after(wait));
-    }
-    // The same argon2 work whether or not the person exists.
-    let matches = MemberPasswords::new(state.pool.clone())
-        .verify(&org, &username, &body.password)
-        .await
-        .map_err(ApiError::internal)?;
+        .with_retry_after(wait)
+    })?;
+    // The same argon2 work whether or not the person exists, a few at once.
+    let matches = {
+        let _turn = state.login_gate.verification().await?;
+        MemberPasswords::new(state.pool.clone())
+            .verify(&org, &username, &body.password)
+            .await
+            .map_err(ApiError::internal)?
+    };
     let team = team_of(&state, &org).await?;
     let role = match (matches, team.role_of(&username)) {
         (true, Some(role)) => role,
         _ => {
-            state.login_limit.fail(&[&account, &address], now);
+            attempt.failed();
             tracing::info!(org = %org, username = %username, "a dashboard login was refused");
             return Err(invalid_login());
         }
     };
-    state.login_limit.succeed(&account);
+    attempt.succeeded();
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let opened =
         Sessions::new(state.pool.clone()).open(&org, &username, user_agent).await.map_err(ApiError::internal)?;

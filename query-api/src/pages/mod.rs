@@ -23,7 +23,7 @@ use axum::routing::{any, delete, get, post};
 use axum::Router;
 use sqlx::PgPool;
 use wavestack_adapters::auth::Tokens;
-use wavestack_adapters::http::ApiError;
+use wavestack_adapters::http::{ApiError, PasswordGate, PasswordLimits};
 
 use crate::LiveHub;
 
@@ -36,14 +36,19 @@ pub struct PagesConfig {
     /// Mark session cookies `Secure` always (TLS ends in front of this
     /// API without saying so in `X-Forwarded-Proto`).
     pub secure_cookies: bool,
+    /// In front of `POST /app/api/login`: per address, global, and argon2
+    /// verifications at once.
+    pub login_limits: PasswordLimits,
 }
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct PagesState {
     pool: PgPool,
     tokens: Arc<Tokens>,
     hub: Arc<LiveHub>,
     login_limit: Arc<login_limit::LoginLimit>,
+    /// The cheap per-address and global limits, and argon2's turns.
+    login_gate: Arc<PasswordGate>,
     http: reqwest::Client,
     config: PagesConfig,
 }
@@ -54,6 +59,7 @@ pub(crate) fn routes(pool: PgPool, tokens: Arc<Tokens>, hub: Arc<LiveHub>, confi
         tokens,
         hub,
         login_limit: Arc::default(),
+        login_gate: Arc::new(PasswordGate::new("login", config.login_limits)),
         http: reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .build()

@@ -1,30 +1,33 @@
-//! In front of `POST /v1/auth/token`, which anyone may call: a cheap limit
-//! per source address and a global one, checked before any argon2 work,
-//! and argon2 verifications capped in concurrency. Without them a caller
-//! with no token at all saturated the CPU with made-up client ids, each
-//! costing a full argon2 verification (the decoy that hides which ids
-//! exist), rate-limited only per made-up id.
+//! In front of a door anyone may knock at with a secret (the token
+//! endpoint's client secret, the dashboard's password): a cheap limit per
+//! source address and a global one, checked before anything is read, and
+//! argon2 verifications capped in concurrency. Without them a caller with
+//! no credentials at all saturated the CPU and the memory (about 19 MiB per
+//! argon2 run) with made-up names, each costing a full verification (the
+//! decoy that hides which names exist).
 
 use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::http::StatusCode;
 use tokio::sync::{Semaphore, SemaphorePermit};
-use wavestack_adapters::http::{ApiError, KeyedLimiter, RateLimit};
+
+use super::{ApiError, KeyedLimiter, RateLimit};
 
 #[derive(Debug, Clone, Copy)]
-pub struct TokenLimits {
-    /// Token requests per source address.
+pub struct PasswordLimits {
+    /// Requests per source address.
     pub per_address: RateLimit,
-    /// Token requests of everyone together.
+    /// Requests of everyone together.
     pub global: RateLimit,
     /// argon2 verifications at once; the rest wait up to `verify_wait`.
     pub concurrent_verifications: usize,
     pub verify_wait: Duration,
 }
 
-impl Default for TokenLimits {
-    /// Clients ask for a token every few minutes, not many a second.
+impl Default for PasswordLimits {
+    /// Clients ask for a token every few minutes, and people log in now
+    /// and then: not many a second.
     fn default() -> Self {
         Self {
             per_address: RateLimit::new(5, 20),
@@ -36,16 +39,19 @@ impl Default for TokenLimits {
 }
 
 #[derive(Debug)]
-pub(crate) struct TokenGate {
+pub struct PasswordGate {
+    /// What the door is, for the metrics (`token`, `login`).
+    door: &'static str,
     per_address: KeyedLimiter,
     global: KeyedLimiter,
     verifications: Semaphore,
     verify_wait: Duration,
 }
 
-impl TokenGate {
-    pub(crate) fn new(limits: TokenLimits) -> Self {
+impl PasswordGate {
+    pub fn new(door: &'static str, limits: PasswordLimits) -> Self {
         Self {
+            door,
             per_address: KeyedLimiter::new(limits.per_address),
             global: KeyedLimiter::new(limits.global),
             verifications: Semaphore::new(limits.concurrent_verifications.max(1)),
@@ -54,25 +60,27 @@ impl TokenGate {
     }
 
     /// Before anything else is read: cheap, so a flood costs little.
-    pub(crate) fn admit(&self, address: Option<IpAddr>) -> Result<(), ApiError> {
+    pub fn admit(&self, address: Option<IpAddr>) -> Result<(), ApiError> {
         let address = address.map_or_else(|| "unknown".to_owned(), |a| a.to_string());
         let refused = self.per_address.check(&address, 1).err().or_else(|| self.global.check("all", 1).err());
         match refused {
             None => Ok(()),
             Some(wait) => {
-                metrics::counter!("wavestack_token_requests_refused_total", "reason" => "rate_limited").increment(1);
+                metrics::counter!("wavestack_password_requests_refused_total", "door" => self.door, "reason" => "rate_limited")
+                    .increment(1);
                 Err(ApiError::too_many_requests(wait))
             }
         }
     }
 
     /// A turn at argon2, or 503 when the turns are taken for too long.
-    pub(crate) async fn verification(&self) -> Result<SemaphorePermit<'_>, ApiError> {
+    pub async fn verification(&self) -> Result<SemaphorePermit<'_>, ApiError> {
         match tokio::time::timeout(self.verify_wait, self.verifications.acquire()).await {
             Ok(Ok(permit)) => Ok(permit),
             _ => {
-                metrics::counter!("wavestack_token_requests_refused_total", "reason" => "busy").increment(1);
-                Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "too many token requests at once; retry")
+                metrics::counter!("wavestack_password_requests_refused_total", "door" => self.door, "reason" => "busy")
+                    .increment(1);
+                Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "too many requests at once; retry")
                     .with_retry_after(Duration::from_secs(1)))
             }
         }
