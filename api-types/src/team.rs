@@ -51,3 +51,22 @@ pub struct IssuedKeyBody {
     pub channel: String,
     pub label: String,
 }
+
+/// A member's own new password, with the current one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeBody {
+    pub current_password: String,
+    /// 12 to 256 characters.
+    #[schema(min_length = 12, max_length = 256)]
+    pub new_password: String,
+}
+
+/// An owner's reset of a member's password.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetBody {
+    /// 12 to 256 characters; tell it to the member out of band.
+    #[schema(min_length = 12, max_length = 256)]
+    pub password: String,
+}

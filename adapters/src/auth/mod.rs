@@ -17,6 +17,7 @@ pub use passwords::{check_password, MemberPasswords, PasswordError, MAX_PASSWORD
 pub use scope::{Scope, ScopeSet, UnknownScope};
 pub use sessions::{csrf_matches, csrf_of, NewSession, Session, Sessions, IDLE, LIFETIME};
 pub use team::{
-    add_member, member_of, member_subject, new_overlay_key, overlay_key_digest, role_scopes, AddMemberError,
+    add_member, member_of, member_subject, new_overlay_key, overlay_key_digest, role_scopes, set_password,
+    AddMemberError,
 };
 pub use tokens::{Claims, IssuedToken, Principal, TokenError, TokenSettings, Tokens};

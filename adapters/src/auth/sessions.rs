@@ -105,16 +105,26 @@ impl Sessions {
     /// unknown, revoked, idle too long or past its lifetime.
     pub async fn find(&self, token: &str) -> anyhow::Result<Option<Session>> {
         sqlx::query_as(&format!(
-            "UPDATE dashboard_sessions SET last_seen_at = now()
+            "SELECT {COLUMNS} FROM dashboard_sessions
               WHERE id_hash = $1 AND revoked_at IS NULL AND expires_at > now()
-                AND last_seen_at > now() - $2 * interval '1 second'
-              RETURNING {COLUMNS}"
+                AND last_seen_at > now() - $2 * interval '1 second'"
         ))
         .bind(digest(token))
         .bind(IDLE.as_secs() as f64)
         .fetch_optional(&self.pool)
         .await
         .context("finding a session")
+    }
+
+    /// Keeps a session from going idle: only once its member was found
+    /// still to be one (a removed member's session is not kept alive).
+    pub async fn touch(&self, token: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE dashboard_sessions SET last_seen_at = now() WHERE id_hash = $1 AND revoked_at IS NULL")
+            .bind(digest(token))
+            .execute(&self.pool)
+            .await
+            .context("keeping a session alive")?;
+        Ok(())
     }
 
     /// Ends the session of a cookie's token (logout).

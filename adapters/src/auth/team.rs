@@ -78,8 +78,26 @@ pub async fn add_member(
     let at: Timestamp = metadata.occurred_at;
     let add = TeamCommand::Add { username: username.clone(), role, by: by.clone(), at };
     bus.team.execute(org.as_str(), add, metadata).await?;
+    set_password(bus, pool, org, username, password, by, metadata).await
+}
+
+/// Sets a member's password (their own, or an owner's reset): the argon2
+/// hash, then `PasswordSet`, which ends every session opened before it
+/// (`TeamState::sessions_valid_since`). The team's rules are checked
+/// first, so a refused reset never touches the password.
+pub async fn set_password(
+    bus: &CommandBus,
+    pool: &PgPool,
+    org: &OrgId,
+    username: &Username,
+    password: &str,
+    by: Option<Username>,
+    metadata: &EventMetadata,
+) -> Result<(), AddMemberError> {
+    let team = bus.team.load(org.as_str()).await?;
+    team.check_password_set(username, by.as_ref()).map_err(CommandError::Rejected)?;
     MemberPasswords::new(pool.clone()).set(org, username, password).await.map_err(AddMemberError::Password)?;
-    let set = TeamCommand::RecordPasswordSet { username: username.clone(), by, at };
+    let set = TeamCommand::RecordPasswordSet { username: username.clone(), by, at: metadata.occurred_at };
     bus.team.execute(org.as_str(), set, metadata).await?;
     Ok(())
 }

@@ -248,6 +248,36 @@ async fn logins_cookies_csrf_roles_and_sessions_hold(pool: PgPool) {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let team_events = events_of(&pool, "team").await;
     assert!(team_events.contains(&("MemberRemoved".to_owned(), "member:ada".to_owned())), "{team_events:?}");
+    // Added again under the same name (issue 26, item 2): the old session
+    // stays over; the new membership logs in afresh.
+    let again = json!({ "username": "mo", "role": "viewer", "password": PASSWORD });
+    let (status, body) = ada.call(&http, &stack, "POST", "/app/api/command/v1/team/members", Some(again)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = mo.call(&http, &stack, "GET", "/app/api/session", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the session from before the removal does not come back");
+    let mo = login(&http, &stack, "acme", "mo").await;
+
+    // A member changes their own password: every session they had ends,
+    // the old password no longer logs in, the new one does.
+    let change = |current: &str| json!({ "current_password": current, "new_password": "a brand new passphrase" });
+    let (status, body) =
+        mo.call(&http, &stack, "POST", "/app/api/command/v1/team/password", Some(change("not it at all"))).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("current_password")));
+    let (status, body) =
+        mo.call(&http, &stack, "POST", "/app/api/command/v1/team/password", Some(change(PASSWORD))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, _) = mo.call(&http, &stack, "GET", "/app/api/session", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the session from before the change is over");
+    assert_eq!(try_login(&http, &stack, "acme", "mo", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(try_login(&http, &stack, "acme", "mo", "a brand new passphrase").await.status(), StatusCode::OK);
+    // An owner resets it; a viewer may not reset anyone's.
+    let reset = json!({ "password": "reset by the owner" });
+    let (status, _) =
+        ada.call(&http, &stack, "PUT", "/app/api/command/v1/team/members/mo/password", Some(reset.clone())).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(try_login(&http, &stack, "acme", "mo", "reset by the owner").await.status(), StatusCode::OK);
+    let (status, _) = mo.call(&http, &stack, "PUT", "/app/api/command/v1/team/members/ada/password", Some(reset)).await;
+    assert!(status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED, "{status}");
 
     // Logout ends the session and clears the cookie.
     let (status, _) = eve.call(&http, &stack, "POST", "/app/api/logout", None).await;

@@ -6,6 +6,7 @@ mod clips;
 mod community;
 mod jwks;
 mod moderation;
+mod password;
 mod publications;
 mod replies;
 mod team;
@@ -63,6 +64,9 @@ fn scoped_routes() -> Vec<(Scope, UtoipaMethodRouter<AppState>)> {
         (Scope::ChannelsWrite, routes!(team::revoke_overlay_key)),
         (Scope::TeamWrite, routes!(team::add)),
         (Scope::TeamWrite, routes!(team::change_role, team::remove)),
+        (Scope::TeamWrite, routes!(password::reset)),
+        // Every member's token reads; the route itself takes only members.
+        (Scope::Read, routes!(password::change_own)),
         (Scope::ClipsWrite, routes!(clips::request)),
         (Scope::ClipsWork, routes!(clips::start)),
         (Scope::ClipsWork, routes!(clips::complete)),

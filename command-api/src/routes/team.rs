@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use wavestack_adapters::auth::{add_member, check_password, member_of, new_overlay_key, AddMemberError};
+use wavestack_adapters::auth::{add_member, check_password, member_of, new_overlay_key, AddMemberError, Sessions};
 use wavestack_adapters::http::{ApiError, Refused, ValidJson};
 use wavestack_api_types::team::{IssuedKeyBody, MemberAddedBody, MemberBody, OverlayKeyBody, RoleBody};
 use wavestack_domain::team::{TeamCommand, TeamError};
@@ -105,7 +105,7 @@ pub(crate) async fn change_role(
     run(&state, &caller, TeamCommand::ChangeRole { username: name, role, by, at: caller.metadata.occurred_at }).await
 }
 
-/// An owner removes a member; their sessions end at their next request.
+/// An owner removes a member; their dashboard sessions end with it.
 #[utoipa::path(
     delete,
     path = "/v1/team/members/{username}",
@@ -121,7 +121,13 @@ pub(crate) async fn remove(
 ) -> Result<Response, ApiError> {
     let name = username(name)?;
     let by = member_of(&caller.principal.subject);
-    run(&state, &caller, TeamCommand::Remove { username: name, by, at: caller.metadata.occurred_at }).await
+    let removed =
+        run(&state, &caller, TeamCommand::Remove { username: name.clone(), by, at: caller.metadata.occurred_at })
+            .await?;
+    // The pages already refuse a session whose member is gone (or came
+    // back later); this ends the rows too, so no list shows them.
+    Sessions::new(state.pool.clone()).revoke_person(&caller.principal.org, &name).await.map_err(ApiError::internal)?;
+    Ok(removed)
 }
 
 /// Issues a read-only key for one channel's overlays.

@@ -43,12 +43,7 @@ impl Decider for TeamState {
                 Ok(vec![TeamEvent::MemberRemoved(MemberRemoved { username, at })])
             }
             TeamCommand::RecordPasswordSet { username, by, at } => {
-                if self.role_of(&username).is_none() {
-                    return Err(TeamError::Unknown(username));
-                }
-                if by.as_ref() != Some(&username) {
-                    self.owner_or_operator(by.as_ref())?;
-                }
+                self.check_password_set(&username, by.as_ref())?;
                 Ok(vec![TeamEvent::PasswordSet(PasswordSet { username, at })])
             }
             TeamCommand::IssueOverlayKey { key_id, channel, label, digest, by, at } => {
@@ -85,6 +80,18 @@ impl Decider for TeamState {
 impl TeamState {
     /// The operator (no member: the CLI) or an owner; a moderator never
     /// changes who may do what.
+    /// Whether `by` may set `username`'s password: their own, or an owner's
+    /// (or the operator's) reset. Checked before the password is stored.
+    pub fn check_password_set(&self, username: &Username, by: Option<&Username>) -> Result<(), TeamError> {
+        if self.role_of(username).is_none() {
+            return Err(TeamError::Unknown(username.clone()));
+        }
+        if by != Some(username) {
+            self.owner_or_operator(by)?;
+        }
+        Ok(())
+    }
+
     fn owner_or_operator(&self, by: Option<&Username>) -> Result<(), TeamError> {
         self.operator_or_at_least(by, MemberRole::Owner).then_some(()).ok_or(TeamError::NotOwner)
     }

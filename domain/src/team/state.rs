@@ -25,11 +25,23 @@ pub struct TeamState {
     pub(crate) members: BTreeMap<Username, MemberRole>,
     #[serde(default)]
     pub(crate) overlay_keys: BTreeMap<OverlayKeyId, OverlayKey>,
+    /// When each member's current membership began or their password was
+    /// last set: a dashboard session opened before then is over.
+    #[serde(default)]
+    pub(crate) sessions_since: BTreeMap<Username, Timestamp>,
 }
 
 impl TeamState {
     pub fn role_of(&self, username: &Username) -> Option<MemberRole> {
         self.members.get(username).copied()
+    }
+
+    /// Sessions of `username` opened before this instant are over: their
+    /// membership began later (removed, then added again) or their
+    /// password changed since. `None` for a member added before this was
+    /// kept (their sessions stand) or for no member.
+    pub fn sessions_valid_since(&self, username: &Username) -> Option<Timestamp> {
+        self.sessions_since.get(username).copied()
     }
 
     pub fn members(&self) -> impl Iterator<Item = (&Username, MemberRole)> {
@@ -63,14 +75,18 @@ impl TeamState {
         match event {
             TeamEvent::MemberAdded(e) => {
                 self.members.insert(e.username.clone(), e.role);
+                self.sessions_since.insert(e.username.clone(), e.at);
             }
             TeamEvent::MemberRoleChanged(e) => {
                 self.members.insert(e.username.clone(), e.role);
             }
             TeamEvent::MemberRemoved(e) => {
                 self.members.remove(&e.username);
+                self.sessions_since.remove(&e.username);
             }
-            TeamEvent::PasswordSet(_) => {}
+            TeamEvent::PasswordSet(e) => {
+                self.sessions_since.insert(e.username.clone(), e.at);
+            }
             TeamEvent::OverlayKeyIssued(e) => {
                 self.overlay_keys.insert(
                     e.key_id,

@@ -213,3 +213,23 @@ fn an_org_holds_a_bounded_number_of_live_keys() {
         .when(issue(OverlayKeyId::new_random(), Some("ada")))
         .then_expect_error(TeamError::TooManyOverlayKeys { max: MAX_OVERLAY_KEYS });
 }
+
+/// Issue 26, item 2: a session from before a removal must not come back
+/// when the same username is added again, nor outlive a password change.
+#[test]
+fn sessions_are_valid_only_from_the_current_membership_and_password() {
+    let moment = |seconds: i64| Timestamp::from_unix_micros(1_780_000_000_000_000 + seconds * 1_000_000).unwrap();
+    let mut team = TeamState::default();
+    team.evolve(&TeamEvent::MemberAdded(MemberAdded { username: user("mo"), role: MemberRole::Owner, at: moment(0) }));
+    assert_eq!(team.sessions_valid_since(&user("mo")), Some(moment(0)));
+    team.evolve(&TeamEvent::MemberRemoved(MemberRemoved { username: user("mo"), at: moment(10) }));
+    assert_eq!(team.sessions_valid_since(&user("mo")), None);
+    team.evolve(&TeamEvent::MemberAdded(MemberAdded {
+        username: user("mo"),
+        role: MemberRole::Viewer,
+        at: moment(20),
+    }));
+    assert_eq!(team.sessions_valid_since(&user("mo")), Some(moment(20)), "a session from the first membership is over");
+    team.evolve(&TeamEvent::PasswordSet(PasswordSet { username: user("mo"), at: moment(30) }));
+    assert_eq!(team.sessions_valid_since(&user("mo")), Some(moment(30)), "and so is one from before the new password");
+}

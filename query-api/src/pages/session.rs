@@ -72,8 +72,8 @@ pub(crate) async fn team_of(state: &PagesState, org: &OrgId) -> Result<TeamState
 /// The member of a request. `write`: the CSRF header must match too.
 pub(crate) async fn member(state: &PagesState, headers: &HeaderMap, write: bool) -> Result<Member, ApiError> {
     let token = cookie_token(headers).ok_or_else(no_session)?;
-    let session = Sessions::new(state.pool.clone()).find(&token).await.map_err(ApiError::internal)?;
-    let session = session.ok_or_else(no_session)?;
+    let sessions = Sessions::new(state.pool.clone());
+    let session = sessions.find(&token).await.map_err(ApiError::internal)?.ok_or_else(no_session)?;
     if write {
         let presented = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
         if !csrf_matches(&token, presented) {
@@ -87,8 +87,13 @@ pub(crate) async fn member(state: &PagesState, headers: &HeaderMap, write: bool)
     let org = OrgId::parse(session.org.clone()).map_err(|_| no_session())?;
     let username = Username::parse(session.username.clone()).map_err(|_| no_session())?;
     let team = team_of(state, &org).await?;
-    // Removed since login: the session ends with the membership.
+    // Removed since login: the session ends with the membership. Removed
+    // and added again, or a new password since: it ended then.
     let role = team.role_of(&username).ok_or_else(no_session)?;
+    if team.sessions_valid_since(&username).is_some_and(|since| session.created_at < since.as_datetime()) {
+        return Err(no_session());
+    }
+    sessions.touch(&token).await.map_err(ApiError::internal)?;
     Ok(Member { token, org, username, role })
 }
 
