@@ -13,7 +13,7 @@ use wavestack_adapters::http::{LoadLimits, LoadShedder, RateLimiter, RateLimits,
 
 use wavestack_app::App;
 
-use wavestack_adapters::http::{PasswordGate, PasswordLimits as TokenLimits};
+use wavestack_adapters::http::{CallerSlots, PasswordGate, PasswordLimits as TokenLimits};
 
 /// Stated limits of the API; docs/operators.md lists them.
 #[derive(Debug, Clone)]
@@ -64,6 +64,10 @@ pub struct AppState {
     pub(crate) rate_limiter: Arc<RateLimiter>,
     pub(crate) shedder: LoadShedder,
     pub(crate) token_gate: Arc<PasswordGate>,
+    /// The bots' reply feed's waiting long polls and sockets, per caller.
+    pub(crate) feed_waits: Arc<CallerSlots>,
+    /// The same, per org: many tokens of one org do not add up to more.
+    pub(crate) feed_org_waits: Arc<CallerSlots>,
     /// The bot's use cases, on the same bus.
     pub app: App,
     /// What `/ready` checks: Postgres, and the pipeline once `with_readiness` says where it is.
@@ -92,6 +96,8 @@ impl AppState {
             rate_limiter: Arc::new(RateLimiter::new(rate_limits)),
             shedder: LoadShedder::new(LoadLimits::default()),
             token_gate: Arc::new(PasswordGate::new("token", TokenLimits::default())),
+            feed_waits: CallerSlots::new(crate::routes::FEED_WAITS_PER_CALLER),
+            feed_org_waits: CallerSlots::new(crate::routes::FEED_WAITS_PER_ORG),
         }
     }
 

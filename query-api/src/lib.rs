@@ -2,7 +2,6 @@
 //! token's org), health, metrics, and the read-only, Confluent-compatible
 //! schema registry endpoints that let any Kafka tool decode the log.
 
-mod caller_slots;
 mod live;
 mod pages;
 mod read_models;
@@ -11,7 +10,7 @@ mod registry;
 pub use live::LiveHub;
 pub use pages::PagesConfig;
 
-use caller_slots::CallerSlots;
+use wavestack_adapters::http::CallerSlots;
 
 use std::sync::Arc;
 

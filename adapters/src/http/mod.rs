@@ -4,6 +4,7 @@
 //! with graceful shutdown.
 
 mod auth;
+mod caller_slots;
 mod error;
 mod health;
 mod json;
@@ -17,6 +18,7 @@ mod serve;
 mod shed;
 
 pub use auth::{authenticate, require_scope};
+pub use caller_slots::{CallerSlot, CallerSlots};
 pub use error::{ApiError, ErrorBody, ErrorEnvelope};
 pub use health::{health_routes, Readiness};
 pub use json::{from_value, parse_json, ValidJson};

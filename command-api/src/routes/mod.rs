@@ -12,6 +12,8 @@ mod replies;
 mod team;
 mod token;
 
+pub(crate) use replies::{FEED_WAITS_PER_CALLER, FEED_WAITS_PER_ORG};
+
 use std::collections::BTreeMap;
 
 use axum::middleware::from_fn_with_state;

@@ -7,6 +7,11 @@
 //! visible only below the snapshot's xmin horizon, as for the outbox
 //! relay, so a slow transaction's reply is never skipped. The same feed
 //! is pushed over a WebSocket (`socket`).
+//!
+//! Waiting is bounded per caller and per org (`FEED_WAITS_PER_CALLER`
+//! long polls with `wait_seconds` and sockets at once, 429 past it): one
+//! org's bot held 1,100 long polls, each a place among the API's in-flight
+//! requests, and another org's chat was refused as overloaded.
 
 use std::time::{Duration, Instant};
 use wavestack_api_types::replies::{FeedAction, FeedBody, FeedReply};
@@ -14,11 +19,12 @@ use wavestack_api_types::replies::{FeedAction, FeedBody, FeedReply};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use wavestack_adapters::event_store::{Horizon, LogCursor, Selection, Tail};
-use wavestack_adapters::http::{ApiError, Refused, ValidQuery};
+use wavestack_adapters::http::{ApiError, CallerSlot, Refused, ValidQuery};
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::chat_command::CommandUseEvent;
 use wavestack_domain::value::ChatStreamId;
@@ -31,6 +37,32 @@ use crate::state::AppState;
 const MAX_WAIT_SECONDS: u64 = 30;
 const MAX_LIMIT: i64 = 500;
 const POLL_EVERY: Duration = Duration::from_millis(200);
+/// Long polls that wait and sockets one caller holds at once.
+pub(crate) const FEED_WAITS_PER_CALLER: usize = 16;
+/// The same for all of one org's callers together.
+pub(crate) const FEED_WAITS_PER_ORG: usize = 64;
+/// The largest frame or message a feed socket takes from its client,
+/// which has nothing to send but pings and a close.
+const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
+
+/// A place to wait on the feed, for the caller and its org; 429 past either.
+fn wait_slots(state: &AppState, caller: &Caller) -> Result<(CallerSlot, CallerSlot), ApiError> {
+    let org = caller.metadata.org.to_string();
+    let who = format!("{org}/{}", caller.principal.subject);
+    let too_many = || {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_waits",
+            format!(
+                "at most {FEED_WAITS_PER_CALLER} waiting reads and sockets per caller, {FEED_WAITS_PER_ORG} per org"
+            ),
+        )
+        .with_retry_after(Duration::from_secs(1))
+    };
+    let mine = state.feed_waits.take(who).ok_or_else(too_many)?;
+    let ours = state.feed_org_waits.take(org).ok_or_else(too_many)?;
+    Ok((mine, ours))
+}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -176,6 +208,7 @@ pub(crate) async fn feed(
         _ => return Err(ApiError::invalid_field("wait_seconds", format!("must be from 0 to {MAX_WAIT_SECONDS}"))),
     };
     let limit = limit(query.limit)?;
+    let _places = if wait.is_zero() { None } else { Some(wait_slots(&state, &caller)?) };
     let org_prefix = format!("{}/", caller.metadata.org);
     let deadline = Instant::now() + wait;
     loop {
@@ -231,12 +264,23 @@ pub(crate) async fn socket(
     let cursor = parse_cursor(query.after.as_deref())?;
     // Said in this API's error shape, not axum's plain text.
     let upgrade = upgrade.map_err(|rejection| ApiError::websocket_required(rejection.body_text()))?;
+    let places = wait_slots(&state, &caller)?;
     let org_prefix = format!("{}/", caller.metadata.org);
     let expires_at = caller.principal.expires_at;
-    Ok(upgrade.on_upgrade(move |socket| push(socket, state.pool, org_prefix, cursor, expires_at)))
+    let upgrade = upgrade.max_message_size(MAX_CLIENT_MESSAGE).max_frame_size(MAX_CLIENT_MESSAGE);
+    Ok(upgrade.on_upgrade(move |socket| push(socket, state.pool, org_prefix, cursor, expires_at, places)))
 }
 
-async fn push(mut socket: WebSocket, pool: sqlx::PgPool, org_prefix: String, mut cursor: Cursor, expires_at: i64) {
+/// Pushes the feed until the client goes or the token expires; `_places`
+/// is held as long.
+async fn push(
+    mut socket: WebSocket,
+    pool: sqlx::PgPool,
+    org_prefix: String,
+    mut cursor: Cursor,
+    expires_at: i64,
+    _places: (CallerSlot, CallerSlot),
+) {
     loop {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         if now >= expires_at {

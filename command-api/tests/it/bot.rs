@@ -291,3 +291,38 @@ async fn the_dashboard_says_something_and_bots_read_it_on_the_feed(pool: sqlx::P
     assert_eq!((reply["platform"].as_str(), reply["channel"].as_str()), (Some("discord"), Some("9876")));
     assert_eq!(reply["user_id"], "mod-dashboard", "the actor said it");
 }
+
+/// Issue 26, item 3: one org's bot held 1,100 long polls on the feed, and
+/// another org's chat was refused as overloaded.
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn waiting_on_the_feed_is_bounded_per_caller_and_other_orgs_are_served(pool: sqlx::PgPool) {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let app = spawn_app(pool).await;
+    let bot = app.token("acme", "chat:write");
+    let long_poll = |token: String| {
+        let request = app.http.get(app.url("/v1/bots/replies?after=0.0&wait_seconds=30")).bearer_auth(token);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // Sixteen waits held open by one token...
+    let held: Vec<_> = (0..16).map(|_| tokio::spawn(long_poll(bot.clone()))).collect();
+    // (They are sent within a moment; none of them answers for 30 s.)
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let refused = tokio::time::timeout(std::time::Duration::from_secs(10), long_poll(bot.clone()))
+        .await
+        .expect("the seventeenth wait is answered at once, not held");
+    // ...and the seventeenth is refused at once, as is a socket.
+    assert_eq!(refused, 429, "the seventeenth wait of one caller");
+    let mut request =
+        app.url("/v1/bots/replies/socket?after=0.0").replacen("http", "ws", 1).into_client_request().unwrap();
+    request.headers_mut().insert("authorization", format!("Bearer {bot}").parse().unwrap());
+    let socket = tokio_tungstenite::connect_async(request).await;
+    assert!(socket.is_err(), "a socket is a wait too");
+    // A read that does not wait still answers, and another org is served.
+    assert!(app.feed(&bot, "0.0").await["replies"].is_array());
+    let rival = app.token("rival", "chat:write");
+    assert_eq!(app.post("/v1/chat/messages", &rival, &chat_message("r-1", "hello")).await.status, 202);
+    for wait in held {
+        wait.abort();
+    }
+}

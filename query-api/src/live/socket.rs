@@ -36,7 +36,7 @@ use wavestack_adapters::http::{ApiError, ErrorEnvelope, RateLimiter, ValidQuery}
 use wavestack_domain::value::ChannelId;
 
 use super::hub::LiveHub;
-use crate::caller_slots::{CallerSlot, CallerSlots};
+use wavestack_adapters::http::{CallerSlot, CallerSlots};
 
 const MAX_CHANNELS: usize = 100;
 /// Dashboards and overlays send a few small JSON messages.

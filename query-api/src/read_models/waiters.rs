@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 use wavestack_projections::runtime::{applied_sequence, applied_sequences};
 
-use crate::caller_slots::{CallerSlot, CallerSlots};
+use wavestack_adapters::http::{CallerSlot, CallerSlots};
 
 /// How often the waits are checked.
 const TICK: Duration = Duration::from_millis(10);

@@ -1,29 +1,30 @@
 //! A bounded number of things one caller (org and token subject) may hold
-//! at once: read-your-writes waits, live sockets. A slot is given back when
+//! at once: read-your-writes waits, live sockets, the bots' reply feed's
+//! long polls and sockets. A slot is given back when
 //! dropped, so a request or socket that ends in any way frees its place.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 #[derive(Debug)]
-pub(crate) struct CallerSlots {
+pub struct CallerSlots {
     max: usize,
     counts: Mutex<HashMap<String, usize>>,
 }
 
 /// One caller's place, held until dropped.
 #[derive(Debug)]
-pub(crate) struct CallerSlot {
+pub struct CallerSlot {
     slots: Arc<CallerSlots>,
     caller: String,
 }
 
 impl CallerSlots {
-    pub(crate) fn new(max: usize) -> Arc<Self> {
+    pub fn new(max: usize) -> Arc<Self> {
         Arc::new(Self { max: max.max(1), counts: Mutex::new(HashMap::new()) })
     }
 
-    pub(crate) fn max(&self) -> usize {
+    pub fn max(&self) -> usize {
         self.max
     }
 
@@ -32,7 +33,7 @@ impl CallerSlots {
     }
 
     /// A place for `caller`; `None` when it holds as many as it may.
-    pub(crate) fn take(self: &Arc<Self>, caller: String) -> Option<CallerSlot> {
+    pub fn take(self: &Arc<Self>, caller: String) -> Option<CallerSlot> {
         let mut counts = self.lock();
         let count = counts.entry(caller.clone()).or_default();
         if *count >= self.max {
