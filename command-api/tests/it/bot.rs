@@ -321,7 +321,7 @@ async fn waiting_on_the_feed_is_bounded_per_caller_and_other_orgs_are_served(poo
     // A read that does not wait still answers, and another org is served.
     assert!(app.feed(&bot, "0.0").await["replies"].is_array());
     let rival = app.token("rival", "chat:write");
-    assert_eq!(app.post("/v1/chat/messages", &rival, &chat_message("r-1", "hello")).await.status, 202);
+    assert_eq!(app.post("/v1/chat/messages", &rival, &crate::support::chat_message("r-1", "hello")).await.status, 202);
     for wait in held {
         wait.abort();
     }
