@@ -109,3 +109,16 @@ pub(crate) fn failure_error(failure: Failure) -> ApiError {
         Failure::Broken(error) => ApiError::internal(error),
     }
 }
+
+/// A member's add or password set that failed: the team's refusal, or the
+/// password store being unavailable (logged here, never shown).
+pub(crate) fn member_error(error: wavestack_adapters::auth::AddMemberError) -> ApiError {
+    use wavestack_adapters::auth::AddMemberError;
+    match error {
+        AddMemberError::Command(error) => command_error(error),
+        AddMemberError::Password(error) => {
+            tracing::error!(error = format!("{error:#}"), "storing a member's password failed");
+            ApiError::unavailable("the password could not be stored; retry")
+        }
+    }
+}

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 use tokio::sync::OnceCell;
 use wavestack_adapters::command_bus::{CommandError, Written};
-use wavestack_domain::channel::{seed_of, Asker, ChannelError, ChannelState, Resolved, Target};
+use wavestack_domain::channel::{Asker, ChannelError, ChannelState, Resolved, Target};
 use wavestack_domain::chat::{ChatCommand, ChatError, ChatEvent, Invocation, ReceiveChatMessage};
 use wavestack_domain::chat_command::{CommandUse, CommandUseEvent, Invoker, Prepared, RefusalReason, UseCommand};
 use wavestack_domain::metadata::EventMetadata;
@@ -163,7 +163,7 @@ async fn plan(app: &App, metadata: &EventMetadata, settings: &ChannelState, m: &
     m.level = level;
     m.points = *settings.points();
     let asker =
-        Asker { user: m.author.as_str(), channel: m.viewer.channel.as_str(), seed: seed_of(m.message_id.as_str()) };
+        Asker { user: m.author.as_str(), channel: m.viewer.channel.as_str(), message_id: m.message_id.as_str() };
     let resolved = settings.resolve(m.text.as_str(), asker);
     let person = OnceCell::new();
     let mut unusable = None;

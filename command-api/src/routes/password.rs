@@ -6,12 +6,12 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use wavestack_adapters::auth::{check_password, member_of, set_password, AddMemberError, MemberPasswords, Sessions};
+use wavestack_adapters::auth::{check_password, member_of, set_password, MemberPasswords, Sessions};
 use wavestack_adapters::http::{ApiError, Refused, ValidJson};
 use wavestack_api_types::team::{PasswordChangeBody, PasswordResetBody};
 use wavestack_domain::value::{OrgId, Username};
 
-use crate::command_error::command_error;
+use crate::command_error::member_error;
 use crate::edge::Caller;
 use crate::state::AppState;
 
@@ -77,14 +77,7 @@ async fn store(
     password: &str,
     by: Option<Username>,
 ) -> Result<Response, ApiError> {
-    match set_password(&state.bus, &state.pool, org, username, password, by, &caller.metadata).await {
-        Ok(()) => {}
-        Err(AddMemberError::Command(error)) => return Err(command_error(error)),
-        Err(AddMemberError::Password(error)) => {
-            tracing::error!(error = format!("{error:#}"), "storing a member's password failed");
-            return Err(ApiError::unavailable("the password could not be stored; retry"));
-        }
-    }
+    set_password(&state.bus, &state.pool, org, username, password, by, &caller.metadata).await.map_err(member_error)?;
     let ended = Sessions::new(state.pool.clone()).revoke_person(org, username).await.map_err(ApiError::internal)?;
     tracing::info!(org = %org, member = %username, sessions_ended = ended, "a member's password was set");
     Ok(StatusCode::NO_CONTENT.into_response())

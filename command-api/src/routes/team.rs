@@ -8,13 +8,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use wavestack_adapters::auth::{add_member, check_password, member_of, new_overlay_key, AddMemberError, Sessions};
+use wavestack_adapters::auth::{add_member, check_password, member_of, new_overlay_key, Sessions};
 use wavestack_adapters::http::{ApiError, Refused, ValidJson};
 use wavestack_api_types::team::{IssuedKeyBody, MemberAddedBody, MemberBody, OverlayKeyBody, RoleBody};
 use wavestack_domain::team::{TeamCommand, TeamError};
 use wavestack_domain::value::{ChannelId, ChannelRef, ChatPlatform, MemberRole, OverlayKeyId, OverlayLabel, Username};
 
-use crate::command_error::{command_error, Refusal};
+use crate::command_error::{command_error, member_error, Refusal};
 use crate::edge::{accepted_response, field, AcceptedResponse, Caller};
 use crate::state::AppState;
 
@@ -70,17 +70,11 @@ pub(crate) async fn add(
     check_password(&body.password).map_err(|e| ApiError::invalid_field("password", e.to_string()))?;
     let by = member_of(&caller.principal.subject);
     let org = &caller.principal.org;
-    match add_member(&state.bus, &state.pool, org, &name, role, &body.password, by, &caller.metadata).await {
-        Ok(()) => {
-            let body = MemberAddedBody { username: name.to_string(), role: role.as_str().into() };
-            Ok((StatusCode::CREATED, Json(body)).into_response())
-        }
-        Err(AddMemberError::Command(error)) => Err(command_error(error)),
-        Err(AddMemberError::Password(error)) => {
-            tracing::error!(error = format!("{error:#}"), "storing a member's password failed");
-            Err(ApiError::unavailable("the password could not be stored; retry"))
-        }
-    }
+    add_member(&state.bus, &state.pool, org, &name, role, &body.password, by, &caller.metadata)
+        .await
+        .map_err(member_error)?;
+    let body = MemberAddedBody { username: name.to_string(), role: role.as_str().into() };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// An owner changes a member's role (an org always keeps one owner).

@@ -43,8 +43,9 @@ pub struct Asker<'a> {
     /// The invoker's display name.
     pub user: &'a str,
     pub channel: &'a str,
-    /// The message's `seed_of`, for `$(random a-b)`.
-    pub seed: u64,
+    /// The message's id, which seeds `$(random a-b)` (`seed_of`): hashed
+    /// only when an alias's text has variables to render.
+    pub message_id: &'a str,
 }
 
 impl ChannelState {
@@ -108,7 +109,7 @@ fn alias_input(own: &ResponseTemplate, args: String, asker: Asker<'_>) -> String
             count: 0,
             points: 0,
             channel: asker.channel,
-            seed: asker.seed,
+            seed: super::template::seed_of(asker.message_id),
         };
         return own.render(&context).trim().to_owned();
     }

@@ -156,7 +156,7 @@ fn regulars_prefix_and_policy_change_only_when_they_differ() {
         .then_expect_events(vec![]);
 }
 
-const ASKER: Asker<'static> = Asker { user: "Vic", channel: "shroud", seed: 7 };
+const ASKER: Asker<'static> = Asker { user: "Vic", channel: "shroud", message_id: "m-7" };
 
 #[test]
 fn an_alias_with_variables_passes_its_rendered_text_as_the_targets_input() {
@@ -180,7 +180,14 @@ fn an_alias_with_variables_passes_its_rendered_text_as_the_targets_input() {
     // And the target's response renders that input as its own $(query).
     let resolved = state.resolve("!s good game", ASKER).unwrap();
     let Target::Custom(say) = resolved.target else { panic!("say answers") };
-    let context = RenderContext { user: "Vic", query: &resolved.args, count: 1, points: 0, channel: "shroud", seed: 7 };
+    let context = RenderContext {
+        user: "Vic",
+        query: &resolved.args,
+        count: 1,
+        points: 0,
+        channel: "shroud",
+        seed: seed_of("m-7"),
+    };
     assert_eq!(say.response.render(&context), "Vic says: good game");
 }
 
