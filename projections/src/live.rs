@@ -20,25 +20,60 @@ pub fn is_live(schema: &str) -> bool {
         .is_some_and(|name| crate::ProjectionKind::ALL.iter().any(|kind| kind.name() == name))
 }
 
+/// Who a change is news to: the org's subscribers of a channel, of one
+/// platform's channel of that name or of every platform's.
+#[derive(Debug, Clone, Copy)]
+pub struct Audience<'a> {
+    pub org: &'a str,
+    /// `None`: every platform's channel of that name (the leaderboard and
+    /// clips are kept per channel name).
+    pub platform: Option<&'a str>,
+    /// `None`: not tied to a channel (a publication of an asset hosted elsewhere).
+    pub channel: Option<&'a str>,
+}
+
+impl<'a> Audience<'a> {
+    /// A channel of any platform.
+    pub fn channel(org: &'a str, channel: &'a str) -> Self {
+        Self { org, platform: None, channel: Some(channel) }
+    }
+
+    /// One platform's channel.
+    pub fn platform_channel(org: &'a str, platform: &'a str, channel: &'a str) -> Self {
+        Self { org, platform: Some(platform), channel: Some(channel) }
+    }
+
+    /// `platform/channel` as polls and giveaways list their channels.
+    pub fn channel_ref(org: &'a str, channel_ref: &'a str) -> Self {
+        match channel_ref.split_once('/') {
+            Some((platform, channel)) => Self::platform_channel(org, platform, channel),
+            None => Self::channel(org, channel_ref),
+        }
+    }
+}
+
 /// Announces `changes` of kind `kind` (`leaderboard`, `clip`, `publication`)
-/// to the org's subscribers of `channel` (`None`: not tied to a channel),
-/// if `schema` is the live model. Changes too large for one notification
-/// are announced without their content; subscribers then re-read the model.
+/// to `to`, if `schema` is the live model. Changes too large for one
+/// notification are announced without their content; subscribers then
+/// re-read the model.
 pub async fn announce(
     conn: &mut PgConnection,
     schema: &str,
     kind: &str,
-    org: &str,
-    channel: Option<&str>,
+    to: Audience<'_>,
     changes: &impl Serialize,
 ) -> anyhow::Result<()> {
     if !is_live(schema) {
         return Ok(());
     }
+    let Audience { org, platform, channel } = to;
     let mut payload =
-        serde_json::json!({ "type": kind, "org": org, "channel": channel, "changes": changes }).to_string();
+        serde_json::json!({ "type": kind, "org": org, "platform": platform, "channel": channel, "changes": changes })
+            .to_string();
     if payload.len() > MAX_PAYLOAD {
-        payload = serde_json::json!({ "type": kind, "org": org, "channel": channel, "changes": null }).to_string();
+        payload =
+            serde_json::json!({ "type": kind, "org": org, "platform": platform, "channel": channel, "changes": null })
+                .to_string();
     }
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(LIVE_CHANNEL)

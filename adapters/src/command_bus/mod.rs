@@ -15,6 +15,7 @@
 //! memory (`cache`) so that a chatty viewer is not read back per message.
 
 mod cache;
+mod fresh_reads;
 mod locks;
 mod store_error;
 
@@ -39,6 +40,7 @@ use wavestack_domain::Decider;
 
 pub use self::cache::Footprint;
 use self::cache::{Loaded, StateCache};
+pub use self::fresh_reads::FreshReads;
 use self::locks::StreamLocks;
 pub use self::store_error::StoreError;
 use crate::event_store::append::{append, AppendError, EventRow, SnapshotRow, StreamRows};
@@ -60,6 +62,10 @@ const GIVEAWAY_SNAPSHOT_EVERY: usize = 100;
 
 /// A poll holds every person's vote.
 const POLL_SNAPSHOT_EVERY: usize = 100;
+
+/// A team's stream grows with every overlay key issued and revoked; a
+/// snapshot every 20 keeps reading who may open what one short read.
+const TEAM_SNAPSHOT_EVERY: usize = 20;
 
 /// Two processes writing one stream at once: the loser reloads and decides
 /// again. Within a process, `StreamLocks` keeps writers from racing at all.
@@ -427,7 +433,7 @@ impl CommandBus {
             giveaway: AggregateBus::new(pool.clone(), Some(GIVEAWAY_SNAPSHOT_EVERY), ()),
             poll: AggregateBus::new(pool.clone(), Some(POLL_SNAPSHOT_EVERY), ()),
             identity: AggregateBus::new(pool.clone(), None, ()),
-            team: AggregateBus::new(pool, None, ()),
+            team: AggregateBus::new(pool, Some(TEAM_SNAPSHOT_EVERY), ()),
         }
     }
 }

@@ -46,6 +46,15 @@ impl StoreError {
         Self::Load { stream: stream.to_owned(), connection, source }
     }
 
+    /// A query about the stream (how far it is written) failed.
+    pub(super) fn query(stream: &str, error: sqlx::Error) -> Self {
+        Self::Load {
+            stream: stream.to_owned(),
+            connection: crate::postgres::is_transient(&error),
+            source: Arc::new(error),
+        }
+    }
+
     /// Whether the same command may succeed if tried again.
     pub fn is_transient(&self) -> bool {
         match self {

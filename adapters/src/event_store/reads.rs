@@ -23,6 +23,18 @@ pub async fn written_up_to(pool: &PgPool, aggregate_id: &str) -> anyhow::Result<
     Ok(written.unwrap_or(0))
 }
 
+/// The last sequence written to one stream (0 for none): one look-up on
+/// the events' primary key.
+pub async fn stream_written_up_to(pool: &PgPool, aggregate_type: &str, aggregate_id: &str) -> sqlx::Result<usize> {
+    let written: Option<i64> =
+        sqlx::query_scalar("SELECT max(sequence) FROM events WHERE aggregate_type = $1 AND aggregate_id = $2")
+            .bind(aggregate_type)
+            .bind(aggregate_id)
+            .fetch_one(pool)
+            .await?;
+    Ok(written.map_or(0, |n| usize::try_from(n).unwrap_or(0)))
+}
+
 /// Whether any committed event lies after `cursor`, including those not
 /// relayable yet because an older transaction is still open anywhere in
 /// the cluster (the snapshot's xmin horizon).

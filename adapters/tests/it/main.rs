@@ -3,6 +3,7 @@
 mod support;
 
 mod event_store;
+mod fresh_reads;
 mod local_broker;
 mod publishers;
 mod registry;

@@ -456,3 +456,130 @@ async fn a_flood_of_wrong_logins_is_refused_cheaply_and_locks_no_one_else_out(po
     assert_eq!(held.status(), StatusCode::TOO_MANY_REQUESTS, "the stranger's address waits, even with the password");
     assert_eq!(try_login(&owner, &stack, "acme", "ada", PASSWORD).await.status(), StatusCode::OK);
 }
+
+/// Issue 26, item 4: overlay routes had no limit, and each request with a
+/// junk key read the whole team. Now an address past its burst is refused
+/// before any key is looked up, and other addresses are not.
+#[sqlx::test(migrations = false)]
+async fn junk_overlay_keys_from_one_address_are_refused_cheaply(pool: PgPool) {
+    let stack = support::start(&pool).await;
+    let (flooder, streamer) = (client_at(4), client_at(5));
+    let state = |client: &reqwest::Client| {
+        client
+            .get(format!("{}/overlay/api/state", stack.query_api))
+            .query(&[("org", "acme"), ("channel", "twitch/shroud"), ("kind", "leaderboard")])
+            .header("x-overlay-key", "ovk_junk")
+            .send()
+    };
+    let mut by_status = std::collections::BTreeMap::new();
+    for _ in 0..300 {
+        *by_status.entry(state(&flooder).await.unwrap().status().as_u16()).or_insert(0) += 1;
+    }
+    let refused = by_status.get(&429).copied().unwrap_or(0);
+    assert!(refused >= 90, "past the burst of 200 the rest is refused: {by_status:?}");
+    assert_eq!(by_status.keys().copied().collect::<Vec<_>>(), vec![401, 429], "{by_status:?}");
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    tcp.bind("127.0.0.4:0".parse().unwrap()).unwrap();
+    let api: std::net::SocketAddr =
+        stack.query_api.trim_start_matches("http://").trim_end_matches('/').parse().unwrap();
+    let url = format!("ws://{api}/overlay/api/live?org=acme&channel=twitch/shroud&kind=leaderboard&key=ovk_junk");
+    let socket = tokio_tungstenite::client_async(url, tcp.connect(api).await.unwrap()).await;
+    assert!(
+        matches!(&socket, Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status() == 429),
+        "a socket from the same address is refused too: {:?}",
+        socket.as_ref().map(|_| ())
+    );
+    let other = state(&streamer).await.unwrap();
+    assert_eq!(other.status(), StatusCode::UNAUTHORIZED, "another address is still answered");
+    assert_eq!(other.json::<Value>().await.unwrap()["error"]["code"], "overlay_key_revoked");
+}
+
+/// Issue 26, item 7: an overlay key read whole clip jobs (source, requester,
+/// worker, errors) and publications, and a key for `twitch/chan` also got
+/// `discord/chan`'s chat on its socket.
+#[sqlx::test(migrations = false)]
+async fn an_overlay_key_gets_only_what_its_overlay_shows(pool: PgPool) {
+    let stack = support::start(&pool).await;
+    let http = reqwest::Client::new();
+    member(&pool, "acme", "mo", MemberRole::Moderator).await;
+    let mo = login(&http, &stack, "acme", "mo").await;
+    let create = json!({ "platform": "twitch", "channel": "shroud", "label": "OBS chat" });
+    let (_, issued) = mo.call(&http, &stack, "POST", "/app/api/command/v1/overlay-keys", Some(create)).await;
+    let key = issued["key"].as_str().unwrap().to_owned();
+
+    let ws = stack.query_api.replacen("http", "ws", 1);
+    let url = format!("{ws}/overlay/api/live?org=acme&channel=twitch/shroud&kind=chat&key={key}");
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(15), socket.next()).await.unwrap().unwrap().unwrap();
+    assert!(first.to_text().unwrap().contains("subscribed"), "{first:?}");
+
+    let bot = support::issue_token(&stack, "acme", "chat:write clips:write");
+    let line = |platform: &str, id: &str, text: &str| {
+        json!({"platform": platform, "channel": "shroud", "user_id": format!("{platform}-fan"),
+               "message_id": id, "author": format!("{platform} fan"), "text": text})
+    };
+    // Discord's first, in its own batch: had it reached the socket, it would come first.
+    support::post_json(
+        &http,
+        &stack,
+        &bot,
+        "/v1/chat/messages",
+        &json!({"messages": [line("discord", "d-1", "from discord")]}),
+    )
+    .await;
+    support::post_json(
+        &http,
+        &stack,
+        &bot,
+        "/v1/chat/messages",
+        &json!({"messages": [line("twitch", "t-1", "from twitch")]}),
+    )
+    .await;
+    support::record(&stack, "vods/stream.mp4", 3);
+    let clip = json!({"channel": "shroud", "source": "vods/stream.mp4", "start_seconds": 0, "duration_seconds": 1,
+                      "title": "the moment"});
+    support::post_json(&http, &stack, &bot, "/v1/clips", &clip).await;
+
+    let mut seen = Vec::new();
+    let mut clip_nudged = false;
+    while let Ok(Some(Ok(message))) = tokio::time::timeout(Duration::from_secs(30), socket.next()).await {
+        let Message::Text(text) = message else { continue };
+        let message: Value = serde_json::from_str(&text).unwrap();
+        match message["type"].as_str().unwrap() {
+            "chat" => seen.push(message["changes"]["text"].as_str().unwrap().to_owned()),
+            "clip" => {
+                assert_eq!(message, json!({"type": "clip", "channel": "shroud"}), "a nudge, not the job");
+                clip_nudged = true;
+            }
+            "publication" => panic!("no overlay shows publications: {message}"),
+            _ => {}
+        }
+        if clip_nudged && !seen.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(seen, vec!["from twitch".to_owned()], "only its platform's channel");
+    assert!(clip_nudged, "the clip overlay is told to read again");
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let shown = loop {
+        let state: Value = http
+            .get(format!("{}/overlay/api/state", stack.query_api))
+            .query(&[("org", "acme"), ("channel", "twitch/shroud"), ("kind", "clip")])
+            .header("x-overlay-key", &key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if !state["clip"].is_null() {
+            break state["clip"].clone();
+        }
+        assert!(Instant::now() < deadline, "the clip was never rendered");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let mut fields: Vec<&str> = shown.as_object().unwrap().keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["clip_id", "media_uri", "thumbnail_uri", "title"], "what the clip overlay shows, no more");
+}

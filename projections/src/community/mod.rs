@@ -19,7 +19,7 @@ use wavestack_domain::giveaway::GiveawayEvent;
 use wavestack_domain::poll::PollEvent;
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
-use crate::live::announce;
+use crate::live::{announce, Audience};
 use crate::runtime::Projection;
 
 #[derive(Debug, Clone, Copy)]
@@ -83,25 +83,20 @@ impl Projection for Community {
         }
         for (org, id) in changed.giveaways {
             if let Some(g) = query::giveaway_in(conn, s, &org, id).await? {
-                for channel in channel_ids(&g.channels) {
-                    announce(conn, s, "giveaway", &org, Some(channel), &g).await?;
+                for channel in &g.channels {
+                    announce(conn, s, "giveaway", Audience::channel_ref(&org, channel), &g).await?;
                 }
             }
         }
         for (org, id) in changed.polls {
             if let Some(p) = query::poll_in(conn, s, &org, id).await? {
-                for channel in channel_ids(&p.channels) {
-                    announce(conn, s, "poll", &org, Some(channel), &p).await?;
+                for channel in &p.channels {
+                    announce(conn, s, "poll", Audience::channel_ref(&org, channel), &p).await?;
                 }
             }
         }
         Ok(())
     }
-}
-
-/// The live feed is subscribed by channel id: `platform/channel` → `channel`.
-fn channel_ids(channels: &[String]) -> impl Iterator<Item = &str> {
-    channels.iter().map(|c| c.split_once('/').map_or(c.as_str(), |(_, channel)| channel))
 }
 
 async fn count_entries(

@@ -9,7 +9,7 @@ use wavestack_domain::chat::{ChatEvent, ChatMessageReceived};
 use wavestack_domain::moderation::ModeratorAction;
 
 use crate::chat_stream::Viewer;
-use crate::live::announce;
+use crate::live::{announce, Audience};
 
 /// One chat message as the live feed and the chat box show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,9 +50,9 @@ struct Removed {
     channel: String,
     /// These messages…
     message_ids: Vec<String>,
+    /// …(of this platform's channel)…
+    platform: String,
     /// …or every message of this viewer (timed out, banned).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    platform: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     user_id: Option<String>,
 }
@@ -81,7 +81,7 @@ impl ChatBox {
                         org: org.clone(),
                         channel: channel.clone(),
                         message_ids: vec![id],
-                        platform: None,
+                        platform: platform.clone(),
                         user_id: None,
                     });
                 }
@@ -95,7 +95,7 @@ impl ChatBox {
                     org: org.clone(),
                     channel: channel.clone(),
                     message_ids: Vec::new(),
-                    platform: Some(platform.clone()),
+                    platform: platform.clone(),
                     user_id: Some(user.clone()),
                 });
             }
@@ -106,10 +106,12 @@ impl ChatBox {
     /// Announces the batch's chat; within its transaction, so only once it commits.
     pub(super) async fn announce(self, conn: &mut PgConnection, s: &str) -> anyhow::Result<()> {
         for removed in &self.removed {
-            announce(conn, s, "chat_removed", &removed.org, Some(&removed.channel), removed).await?;
+            let to = Audience::platform_channel(&removed.org, &removed.platform, &removed.channel);
+            announce(conn, s, "chat_removed", to, removed).await?;
         }
         for line in &self.lines {
-            announce(conn, s, "chat", &line.org, Some(&line.channel), &line.line).await?;
+            let to = Audience::platform_channel(&line.org, &line.line.platform, &line.channel);
+            announce(conn, s, "chat", to, &line.line).await?;
         }
         Ok(())
     }

@@ -26,7 +26,7 @@ use wavestack_domain::chat::ChatEvent;
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
 use crate::chat_stream::{viewer_of, Viewer};
-use crate::live::announce;
+use crate::live::{announce, Audience};
 use crate::runtime::Projection;
 
 #[derive(Debug, Clone, Copy)]
@@ -163,7 +163,7 @@ async fn notify_changes(conn: &mut PgConnection, s: &str, changes: Vec<Change>) 
         by_channel.entry((change.org.clone(), change.channel.clone())).or_default().push(change);
     }
     for ((org, channel), changes) in by_channel {
-        announce(conn, s, "leaderboard", &org, Some(&channel), &changes).await?;
+        announce(conn, s, "leaderboard", Audience::channel(&org, &channel), &changes).await?;
     }
     Ok(())
 }

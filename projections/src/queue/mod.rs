@@ -27,7 +27,7 @@ use std::collections::BTreeSet;
 use sqlx::PgConnection;
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
-use crate::live::announce;
+use crate::live::{announce, Audience};
 use crate::runtime::Projection;
 
 #[derive(Debug, Clone, Copy)]
@@ -70,13 +70,13 @@ impl Projection for Queue {
         }
         for stream in clips {
             if let Some(job) = query::clip_by_stream(&mut *conn, s, stream).await? {
-                announce(conn, s, "clip", &job.org, Some(&job.channel), &job).await?;
+                announce(conn, s, "clip", Audience::channel(&job.org, &job.channel), &job).await?;
             }
         }
         for stream in publications {
             if let Some(publication) = query::publication_by_stream(&mut *conn, s, stream).await? {
-                let channel = publication.channel.clone();
-                announce(conn, s, "publication", &publication.org, channel.as_deref(), &publication).await?;
+                let to = Audience { org: &publication.org, platform: None, channel: publication.channel.as_deref() };
+                announce(conn, s, "publication", to, &publication).await?;
             }
         }
         Ok(())

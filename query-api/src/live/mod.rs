@@ -7,5 +7,6 @@
 mod hub;
 mod socket;
 
+pub(crate) use hub::LiveEvent;
 pub use hub::LiveHub;
-pub(crate) use socket::{routes, LiveState, MAX_SOCKETS_PER_CALLER};
+pub(crate) use socket::{routes, LiveState, LISTEN_WAIT, MAX_SOCKETS_PER_CALLER, TRY_AGAIN_LATER};

@@ -45,8 +45,11 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 pub(crate) const MAX_SOCKETS_PER_CALLER: usize = 16;
 /// A client that cannot take a message within this long is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
-/// WebSocket close code 1013: try again later.
-const TOO_SLOW: u16 = 1013;
+/// WebSocket close code 1013: try again later (too slow, or not listening yet).
+pub(crate) const TRY_AGAIN_LATER: u16 = 1013;
+/// How long a new socket waits for the hub's first `LISTEN` (the process
+/// has just started, or Postgres is away) before it is asked to come back.
+pub(crate) const LISTEN_WAIT: Duration = Duration::from_secs(10);
 /// Application close code (4000–4999): the token expired.
 pub(crate) const TOKEN_EXPIRED: u16 = 4001;
 
@@ -147,6 +150,12 @@ fn deadline_of(expires_at: i64) -> tokio::time::Instant {
 
 async fn serve(mut socket: WebSocket, mut principal: Principal, state: LiveState, _slot: CallerSlot) {
     let mut events = state.hub.subscribe(principal.org.as_str());
+    // Nothing is handled (so nothing said "subscribed") before the hub
+    // listens: a change notified before would be missed for good.
+    if tokio::time::timeout(LISTEN_WAIT, state.hub.listening()).await.is_err() {
+        let _ = close(&mut socket, TRY_AGAIN_LATER, "the live feed is not connected yet: reconnect shortly").await;
+        return;
+    }
     let mut channels: HashSet<String> = HashSet::new();
     let expiry = tokio::time::sleep_until(deadline_of(principal.expires_at));
     tokio::pin!(expiry);
@@ -191,13 +200,13 @@ async fn serve(mut socket: WebSocket, mut principal: Principal, state: LiveState
                         continue;
                     }
                     if send(&mut socket, event.message.clone()).await.is_err() {
-                        let _ = close(&mut socket, TOO_SLOW, "too slow: fell behind the live feed").await;
+                        let _ = close(&mut socket, TRY_AGAIN_LATER, "too slow: fell behind the live feed").await;
                         return;
                     }
                 }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::info!(missed, "dropping a live client that fell behind");
-                    let _ = close(&mut socket, TOO_SLOW, "too slow: fell behind the live feed").await;
+                    let _ = close(&mut socket, TRY_AGAIN_LATER, "too slow: fell behind the live feed").await;
                     return;
                 }
                 Err(RecvError::Closed) => return,

@@ -23,12 +23,14 @@ use axum::routing::{any, delete, get, post};
 use axum::Router;
 use sqlx::PgPool;
 use wavestack_adapters::auth::Tokens;
-use wavestack_adapters::http::{ApiError, PasswordGate, PasswordLimits};
+use wavestack_adapters::command_bus::FreshReads;
+use wavestack_adapters::http::{ApiError, KeyedLimiter, PasswordGate, PasswordLimits, RateLimit};
+use wavestack_domain::team::TeamState;
 
 use crate::LiveHub;
 
 /// How the pages reach the rest of the stack.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PagesConfig {
     /// Where the dashboard's writes go (`http://127.0.0.1:8080/`); without
     /// it, the pages read but cannot write.
@@ -39,6 +41,21 @@ pub struct PagesConfig {
     /// In front of `POST /app/api/login`: per address, global, and argon2
     /// verifications at once.
     pub login_limits: PasswordLimits,
+    /// Overlay reads and sockets per source address.
+    pub overlay_limit: RateLimit,
+}
+
+impl Default for PagesConfig {
+    fn default() -> Self {
+        Self {
+            command_api: None,
+            secure_cookies: false,
+            login_limits: PasswordLimits::default(),
+            // A streamer's handful of overlays each read their state at
+            // most a few times a second; a burst covers OBS starting them all.
+            overlay_limit: RateLimit::new(50, 200),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -46,6 +63,11 @@ pub(crate) struct PagesState {
     pool: PgPool,
     tokens: Arc<Tokens>,
     hub: Arc<LiveHub>,
+    /// The teams as their streams hold them, read again when they move on.
+    teams: Arc<FreshReads<TeamState>>,
+    /// Overlay reads and sockets per source address: each costs a look-up
+    /// of the key, and anyone may send junk keys.
+    overlay_limit: Arc<KeyedLimiter>,
     login_limit: Arc<login_limit::LoginLimit>,
     /// The cheap per-address and global limits, and argon2's turns.
     login_gate: Arc<PasswordGate>,
@@ -58,6 +80,8 @@ pub(crate) fn routes(pool: PgPool, tokens: Arc<Tokens>, hub: Arc<LiveHub>, confi
         pool,
         tokens,
         hub,
+        teams: Arc::default(),
+        overlay_limit: Arc::new(KeyedLimiter::new(config.overlay_limit)),
         login_limit: Arc::default(),
         login_gate: Arc::new(PasswordGate::new("login", config.login_limits)),
         http: reqwest::Client::builder()

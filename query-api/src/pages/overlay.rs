@@ -5,11 +5,12 @@
 //! it opens nothing but its own channel's overlay data.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -25,6 +26,7 @@ use wavestack_projections::{community, ProjectionKind};
 use super::recent_chat::recent_chat;
 use super::session::team_of;
 use super::PagesState;
+use crate::live::{LiveEvent, LISTEN_WAIT, TRY_AGAIN_LATER};
 
 /// How often a live overlay's key is checked again.
 const RECHECK: Duration = Duration::from_secs(2);
@@ -74,6 +76,11 @@ async fn open(state: &PagesState, params: &HashMap<String, String>, key: &str) -
     Ok(Overlay { org, channel })
 }
 
+/// Before the key is looked up: junk keys from one address cost little.
+fn admit(state: &PagesState, remote: SocketAddr) -> Result<(), ApiError> {
+    state.overlay_limit.check(&remote.ip().to_string(), 1).map_err(ApiError::too_many_requests)
+}
+
 fn presented_key<'a>(headers: &'a HeaderMap, params: &'a HashMap<String, String>) -> &'a str {
     headers
         .get("x-overlay-key")
@@ -96,9 +103,11 @@ fn count(params: &HashMap<String, String>) -> Result<i64, ApiError> {
 /// What one overlay shows now.
 pub(crate) async fn overlay_state(
     State(state): State<PagesState>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
+    admit(&state, remote)?;
     let overlay = open(&state, &params, presented_key(&headers, &params)).await?;
     let kind = param(&params, "kind")?;
     if !KINDS.contains(&kind) {
@@ -115,24 +124,41 @@ pub(crate) async fn overlay_state(
             let entries = leaderboard::read(pool, &schema, org, channel, Window::AllTime, 0, count)
                 .await
                 .map_err(ApiError::internal)?;
+            let entries: Vec<_> = entries
+                .iter()
+                .map(|e| json!({ "rank": e.rank, "user_id": e.user_id, "author": e.author, "points": e.points }))
+                .collect();
             json!({ "entries": entries })
         }
         "poll" => {
             let schema = ProjectionKind::Community.live_schema();
             let polls = community::polls(pool, &schema, org, 50).await.map_err(ApiError::internal)?;
-            json!({ "poll": polls.into_iter().find(|p| p.channels.contains(&whole)) })
+            let poll = polls
+                .into_iter()
+                .find(|p| p.channels.contains(&whole))
+                .map(|p| json!({ "question": p.question, "options": p.options, "counts": p.counts, "phase": p.phase }));
+            json!({ "poll": poll })
         }
         "giveaway" => {
             let schema = ProjectionKind::Community.live_schema();
             let giveaways = community::giveaways(pool, &schema, org, 50).await.map_err(ApiError::internal)?;
-            json!({ "giveaway": giveaways.into_iter().find(|g| g.channels.contains(&whole)) })
+            let giveaway = giveaways.into_iter().find(|g| g.channels.contains(&whole)).map(|g| {
+                json!({
+                    "title": g.title, "keyword": g.keyword, "entries": g.entries, "phase": g.phase,
+                    "winners": shown_winners(&g.winners),
+                })
+            });
+            json!({ "giveaway": giveaway })
         }
         "clip" => {
             let schema = ProjectionKind::Queue.live_schema();
             let filter = ClipFilter { status: Some("rendered".into()), channel: Some(channel.to_owned()) };
             let mut conn = pool.acquire().await.map_err(|e| ApiError::internal(e.into()))?;
             let page = queue::clips(&mut conn, &schema, org, &filter, None, 1).await.map_err(ApiError::internal)?;
-            json!({ "clip": page.clips.into_iter().next() })
+            let clip = page.clips.into_iter().next().map(|c| {
+                json!({ "clip_id": c.clip_id, "title": c.title, "media_uri": c.media_uri, "thumbnail_uri": c.thumbnail_uri })
+            });
+            json!({ "clip": clip })
         }
         _ => {
             let lines =
@@ -143,13 +169,24 @@ pub(crate) async fn overlay_state(
     Ok(Json(body).into_response())
 }
 
+/// A giveaway's winners as the overlay names them: the name shown in chat
+/// and the account, nothing else the read model keeps of them.
+fn shown_winners(winners: &serde_json::Value) -> Vec<serde_json::Value> {
+    let Some(list) = winners.as_array() else { return Vec::new() };
+    list.iter().map(|w| json!({ "author": w.get("author"), "account": w.get("account") })).collect()
+}
+
 /// The overlay's channel on the live feed, for as long as its key lives.
 pub(crate) async fn overlay_live(
     State(state): State<PagesState>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    if let Err(refused) = admit(&state, remote) {
+        return refused.into_response();
+    }
     let upgrade = match upgrade {
         Ok(upgrade) => upgrade,
         Err(rejection) => return ApiError::websocket_required(rejection.body_text()).into_response(),
@@ -170,7 +207,12 @@ async fn serve(
     overlay: Overlay,
 ) {
     let mut events = state.hub.subscribe(overlay.org.as_str());
-    let channel = overlay.channel.channel.as_str().to_owned();
+    // "subscribed" only once the hub listens: what is notified before is lost.
+    if tokio::time::timeout(LISTEN_WAIT, state.hub.listening()).await.is_err() {
+        let frame = CloseFrame { code: TRY_AGAIN_LATER, reason: "the live feed is not connected yet".into() };
+        let _ = socket.send(Message::Close(Some(frame))).await;
+        return;
+    }
     // From here on nothing of the channel is missed: say so.
     let subscribed = json!({ "type": "subscribed", "channel": overlay.channel.to_string() }).to_string();
     if socket.send(Message::Text(subscribed.into())).await.is_err() {
@@ -195,13 +237,8 @@ async fn serve(
             },
             event = events.recv() => match event {
                 Ok(event) => {
-                    if event.org != overlay.org.as_str() || event.channel.as_deref() != Some(channel.as_str()) {
-                        continue;
-                    }
-                    let sent = tokio::time::timeout(
-                        Duration::from_secs(5),
-                        socket.send(Message::Text(event.message.clone().into())),
-                    );
+                    let Some(message) = for_overlay(&event, &overlay) else { continue };
+                    let sent = tokio::time::timeout(Duration::from_secs(5), socket.send(Message::Text(message.into())));
                     if !matches!(sent.await, Ok(Ok(()))) {
                         return;
                     }
@@ -216,5 +253,33 @@ async fn serve(
                 Err(RecvError::Closed) => return,
             },
         }
+    }
+}
+
+/// What of a live change an overlay is sent. Chat as the chat box shows
+/// it; anything else only as "read your state afresh", since the state
+/// read gives just what an overlay shows (a clip job's source, requester
+/// and errors, a publication's unpublished caption are not for an
+/// overlay key). Nothing of another org, of another platform's channel of
+/// the same name, or of a kind no overlay shows (publications).
+fn for_overlay(event: &LiveEvent, overlay: &Overlay) -> Option<String> {
+    if event.org != overlay.org.as_str() {
+        return None;
+    }
+    if event.is_resync() {
+        return Some(event.message.clone());
+    }
+    let platform = overlay.channel.platform.as_str();
+    if event.channel.as_deref() != Some(overlay.channel.channel.as_str())
+        || event.platform.as_deref().is_some_and(|p| p != platform)
+    {
+        return None;
+    }
+    match event.kind.as_str() {
+        "chat" | "chat_removed" => Some(event.message.clone()),
+        "leaderboard" | "poll" | "giveaway" | "clip" => {
+            Some(json!({ "type": event.kind, "channel": event.channel }).to_string())
+        }
+        _ => None,
     }
 }

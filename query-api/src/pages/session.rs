@@ -3,9 +3,10 @@
 //! changed role counts at the next request), and for writes the CSRF
 //! header.
 
+use std::sync::Arc;
+
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use wavestack_adapters::auth::{csrf_matches, Sessions};
-use wavestack_adapters::command_bus::read_state;
 use wavestack_adapters::http::ApiError;
 use wavestack_domain::team::TeamState;
 use wavestack_domain::value::{MemberRole, OrgId, Username};
@@ -64,9 +65,10 @@ fn no_session() -> ApiError {
 }
 
 /// The org's team as its stream holds it: access decisions read the
-/// truth, not a read model, so a removal or a revoked key holds at once.
-pub(crate) async fn team_of(state: &PagesState, org: &OrgId) -> Result<TeamState, ApiError> {
-    read_state(&state.pool, org.as_str()).await.map_err(|e| ApiError::internal(anyhow::Error::new(e)))
+/// truth, not a read model, so a removal or a revoked key holds at once;
+/// read whole again only when the stream moved on.
+pub(crate) async fn team_of(state: &PagesState, org: &OrgId) -> Result<Arc<TeamState>, ApiError> {
+    state.teams.get(&state.pool, org.as_str()).await.map_err(|e| ApiError::internal(anyhow::Error::new(e)))
 }
 
 /// The member of a request. `write`: the CSRF header must match too.

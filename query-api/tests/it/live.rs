@@ -1,12 +1,13 @@
 //! The live feed's limits over a real socket: a socket does not outlive
 //! its token unless the client re-authenticates, frames are capped, and a
-//! caller holds a bounded number of sockets.
+//! caller holds a bounded number of sockets. And what it owes its clients
+//! when Postgres's `LISTEN` is lost: a nudge to read afresh.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_util::sync::CancellationToken;
@@ -28,18 +29,26 @@ impl Drop for Live {
     }
 }
 
-/// The query API on port 0, issuing tokens that live `ttl`.
-async fn live(ttl: Duration) -> Live {
-    // Nothing here reads a read model: a lazy pool is never connected.
-    let pool = PgPoolOptions::new().connect_lazy("postgres://127.0.0.1:1/none").unwrap();
+/// The query API on port 0, issuing tokens that live `ttl`, its hub
+/// listening on Postgres as `application_name` (so a test can cut just it).
+async fn live_as(ttl: Duration, application_name: &str) -> Live {
+    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let options: PgConnectOptions = url.parse().unwrap();
+    let pool = PgPoolOptions::new().connect_lazy_with(options.application_name(application_name));
+    let cancel = CancellationToken::new();
+    let hub = LiveHub::new();
+    tokio::spawn(hub.clone().listen(pool.clone(), cancel.clone()));
     let keys = tempfile::tempdir().unwrap();
     let store = Arc::new(KeyStore::open(keys.path()).unwrap());
     let tokens = Arc::new(Tokens::new(store, TokenSettings { ttl, ..TokenSettings::default() }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/v1/live", listener.local_addr().unwrap());
-    let cancel = CancellationToken::new();
-    tokio::spawn(serve(listener, router(QueryConfig::new(pool, tokens.clone(), LiveHub::new())), cancel.clone()));
+    tokio::spawn(serve(listener, router(QueryConfig::new(pool, tokens.clone(), hub)), cancel.clone()));
     Live { url, tokens, _keys: keys, cancel }
+}
+
+async fn live(ttl: Duration) -> Live {
+    live_as(ttl, "wavestack-live-test").await
 }
 
 impl Live {
@@ -144,5 +153,30 @@ async fn a_caller_holds_a_bounded_number_of_sockets() {
     while live.connect(&token).await.is_err() {
         assert!(tokio::time::Instant::now() < deadline, "the place was never given back");
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_lost_listen_nudges_every_socket_to_read_afresh() {
+    // What Postgres notified while the listener was away is lost to it; the
+    // sockets are told so, and their pages read their state again.
+    let name = format!("wavestack-live-cut-{}", std::process::id());
+    let live = live_as(Duration::from_secs(600), &name).await;
+    let mut socket = live.connect(&live.token("overlay")).await.unwrap();
+    socket.send(Message::text(r#"{"subscribe": ["shroud"]}"#)).await.unwrap();
+    assert!(matches!(next_message(&mut socket).await, Some(Message::Text(t)) if t.contains("subscribed")));
+
+    let admin = sqlx::PgPool::connect(&std::env::var("DATABASE_URL").unwrap()).await.unwrap();
+    let cut: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1) cut",
+    )
+    .bind(&name)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert!(cut >= 1, "the hub's listening session is cut");
+    match next_message(&mut socket).await {
+        Some(Message::Text(text)) => assert_eq!(text.as_str(), r#"{"type":"resync"}"#),
+        other => panic!("expected a resync after the listener reconnected, got {other:?}"),
     }
 }
