@@ -149,7 +149,12 @@ impl LiveHub {
         loop {
             let notification = tokio::select! {
                 _ = cancel.cancelled() => return Ok(()),
-                received = listener.recv() => received?,
+                // Not `recv()`: it reconnects silently, and what was notified
+                // meanwhile would be lost without a word to the sockets.
+                received = listener.try_recv() => match received? {
+                    Some(notification) => notification,
+                    None => anyhow::bail!("the listening connection was lost"),
+                },
             };
             match serde_json::from_str::<Notification>(notification.payload()) {
                 Ok(n) => {
