@@ -74,29 +74,8 @@ impl PipelineStatus {
     }
 }
 
-/// Sets the pipeline's gauges from a fresh reading every `every` until
-/// cancelled: `wavestack_broker_reachable`, `wavestack_relay_lag_events`,
-/// `wavestack_relay_oldest_seconds` and `wavestack_consumer_lag_records`
-/// per consumer.
-pub async fn watch(
-    pool: PgPool,
-    kafka: KafkaConfig,
-    every: Duration,
-    cancel: tokio_util::sync::CancellationToken,
-) -> anyhow::Result<()> {
-    loop {
-        match PipelineStatus::read(&pool, &kafka).await {
-            Ok(status) => status.record_metrics(),
-            Err(error) => tracing::debug!(error = format!("{error:#}"), "the pipeline's status could not be read"),
-        }
-        tokio::select! {
-            _ = cancel.cancelled() => return Ok(()),
-            _ = tokio::time::sleep(every) => {}
-        }
-    }
-}
-
 impl PipelineStatus {
+    /// Sets the pipeline's gauges (`HealthMonitor` does, at each check).
     pub fn record_metrics(&self) {
         metrics::gauge!("wavestack_broker_reachable").set(if self.broker.reachable { 1.0 } else { 0.0 });
         metrics::gauge!("wavestack_relay_lag_events").set(self.relay.events_behind as f64);

@@ -9,6 +9,7 @@ pub mod latency;
 pub mod metrics;
 pub mod moderation;
 pub mod phases;
+pub mod probes;
 pub mod process;
 pub mod report;
 pub mod run;

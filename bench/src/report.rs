@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::baselines::{Baselines, Rate};
 use crate::phases::PhaseResult;
+use crate::probes::ProbeResult;
 use crate::process::ProcessStats;
 
 #[derive(Debug, Clone, Serialize)]
@@ -20,6 +21,8 @@ pub struct Report {
     pub process: Option<ProcessStats>,
     /// A read model rebuilt from the whole log, measured after the phases.
     pub replay: Option<ReplayResult>,
+    /// `/health` and `/ready` of both APIs while the batches ran.
+    pub probes_during_batch: Vec<ProbeResult>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -148,6 +151,20 @@ impl Report {
                 .map(|c| phase.pipeline_events_per_second.get(c).map_or("–".to_owned(), |r| format!("{r:.0}")))
                 .collect();
             let _ = writeln!(out, "| {} | {} |", phase.name, rates.join(" | "));
+        }
+        if !self.probes_during_batch.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n| probe, while the batches ran | probes | failed | p50 | p99 | max |\n|---|---|---|---|---|---|"
+            );
+            for p in &self.probes_during_batch {
+                let l = &p.latency;
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms |",
+                    p.probe, l.count, p.failures, l.p50_ms, l.p99_ms, l.max_ms
+                );
+            }
         }
         let p = &self.pipeline;
         let _ = writeln!(out, "\n| whole run (mean over {:.0} s) | events/s |\n|---|---|", p.seconds);

@@ -13,6 +13,7 @@ use wavestack_adapters::kafka::KafkaConfig;
 use crate::baselines::{self, Baselines};
 use crate::metrics;
 use crate::phases::{self, Target};
+use crate::probes;
 use crate::process;
 use crate::report::{BenchConfig, Machine, Pipeline, Report};
 use crate::traffic::TrafficShape;
@@ -45,9 +46,17 @@ pub async fn run(target: &Target, config: BenchConfig, pid: Option<u32>) -> anyh
     tracing::info!(clients = config.clients, "phase: single posts, flat out");
     let phase = phases::single(target, shape.clone(), config.seconds, None, config.clients);
     results.push(named(drained(&http, target, phase).await?, "single, flat out"));
-    tracing::info!(size = config.batch_size, "phase: batches, flat out");
+    tracing::info!(size = config.batch_size, "phase: batches, flat out, probed as an orchestrator would");
+    let probing = Arc::new(AtomicBool::new(false));
+    let probes = probes::start(target, probing.clone());
     let phase = phases::batch(target, shape, config.batch_seconds, config.batch_size, config.batch_clients);
+    let phase = async {
+        let result = phase.await;
+        probing.store(true, std::sync::atomic::Ordering::Relaxed);
+        result
+    };
     results.push(drained(&http, target, phase).await?);
+    let probes_during_batch = probes.await?;
 
     let seconds = clock.elapsed().as_secs_f64();
     let after = scrape(&http, target).await?;
@@ -78,6 +87,7 @@ pub async fn run(target: &Target, config: BenchConfig, pid: Option<u32>) -> anyh
         baselines,
         process,
         replay: None,
+        probes_during_batch,
     })
 }
 

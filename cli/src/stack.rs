@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::auth::{ClientRegistry, KeyStore, Tokens};
 use wavestack_adapters::command_bus::{CommandBus, Policies};
+use wavestack_adapters::http::HealthMonitor;
 use wavestack_adapters::http::{metrics_handle, serve_with};
 use wavestack_adapters::idempotency::IdempotencyStore;
 use wavestack_adapters::kafka::{BrokerProcess, LocalBroker, LocalBrokerStorage, WatchedBroker};
@@ -94,6 +95,8 @@ impl Stack {
             clips_public_base: Some(renderer.public_base.clone()),
             render_quota: Some(quota.clone()),
         };
+        // One monitor for both APIs' `/ready`, kept current in the background.
+        let health = HealthMonitor::new(&pool, Some(kafka.clone()));
         let command_state = AppState::new(
             pool.clone(),
             bus.clone(),
@@ -105,7 +108,7 @@ impl Stack {
         .with_tenancy(tenancy)
         .with_load_limits(args.api.load_limits())
         .with_token_limits(args.api.token_limits())
-        .with_readiness(Readiness::new(pool.clone()).with_pipeline(kafka.clone(), false));
+        .with_readiness(Readiness::watching(health.clone(), false));
         let live = LiveHub::new();
         let query_config = QueryConfig {
             serve_registry: args.kafka.schema_registry_url.is_none(),
@@ -113,7 +116,7 @@ impl Stack {
             rate_limits: args.api.rate_limits(),
             load: args.api.load_limits(),
             max_waits_per_caller: args.api.max_waits_per_caller,
-            readiness: Some(Readiness::new(pool.clone()).with_pipeline(kafka.clone(), true)),
+            readiness: Some(Readiness::watching(health.clone(), true)),
             pages: PagesConfig {
                 command_api: Some(local_url(command_api)?),
                 secure_cookies: args.api.secure_cookies,
@@ -197,7 +200,7 @@ impl Stack {
                 Duration::from_secs(args.audit.checkpoint_interval_seconds),
                 c.clone(),
             )),
-            Box::pin(wavestack_adapters::status::watch(pool.clone(), kafka, Duration::from_secs(5), c.clone())),
+            Box::pin(health.keep_current(Duration::from_secs(1), c.clone())),
             Box::pin(purge_idempotency_keys(IdempotencyStore::new(pool.clone()), c.clone())),
         ];
         let mut tasks = JoinSet::new();

@@ -20,7 +20,7 @@ mod shed;
 pub use auth::{authenticate, require_scope};
 pub use caller_slots::{CallerSlot, CallerSlots};
 pub use error::{ApiError, ErrorBody, ErrorEnvelope};
-pub use health::{health_routes, Readiness};
+pub use health::{health_routes, HealthMonitor, Readiness};
 pub use json::{from_value, parse_json, ValidJson};
 pub use metrics::{metrics_handle, metrics_route};
 pub use openapi::{document, openapi_route, BearerAuth, Refused};

@@ -37,6 +37,28 @@ async fn not_ready_when_postgres_is_gone(pool: sqlx::PgPool) {
     assert_eq!(app.http.get(app.url("/health")).send().await.unwrap().status(), 200);
 }
 
+/// Issue 26, item 17: `/ready` queried the API's own pool, so a process
+/// busy enough to hold every connection (its batches) left the probe
+/// waiting, and an orchestrator would pull it exactly then.
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn ready_answers_while_every_connection_of_the_pool_is_taken(pool: sqlx::PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let first = Answer::read(app.http.get(app.url("/ready")).send().await.unwrap()).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let mut held = Vec::new();
+    for _ in 0..pool.options().get_max_connections() {
+        held.push(pool.acquire().await.unwrap());
+    }
+    // An orchestrator's probe gives about a second; with every connection
+    // held, the old check waited for one until its own 2 s timeout.
+    for _ in 0..3 {
+        let probe = app.http.get(app.url("/ready")).timeout(std::time::Duration::from_secs(1)).send().await;
+        let ready = Answer::read(probe.expect("/ready answers within a second while the pool is taken")).await;
+        assert_eq!((ready.status, ready.body["postgres"].as_str()), (200, Some("ok")), "{}", ready.body);
+    }
+    drop(held);
+}
+
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
 async fn a_sane_request_id_is_echoed_and_a_wild_one_replaced(pool: sqlx::PgPool) {
     let app = spawn_app(pool).await;
