@@ -104,11 +104,12 @@ impl Stack {
             Arc::new(clients),
             args.api.limits(),
             args.api.rate_limits(),
-        )
+        )?
         .with_tenancy(tenancy)
         .with_load_limits(args.api.load_limits())
         .with_token_limits(args.api.token_limits())
         .with_readiness(Readiness::watching(health.clone(), false));
+        let idempotency = command_state.idempotency.clone();
         let live = LiveHub::new();
         let query_config = QueryConfig {
             serve_registry: args.kafka.schema_registry_url.is_none(),
@@ -201,7 +202,7 @@ impl Stack {
                 c.clone(),
             )),
             Box::pin(health.keep_current(Duration::from_secs(1), c.clone())),
-            Box::pin(purge_idempotency_keys(IdempotencyStore::new(pool.clone()), c.clone())),
+            Box::pin(purge_idempotency_keys(idempotency, c.clone())),
         ];
         let mut tasks = JoinSet::new();
         for component in components {

@@ -11,7 +11,6 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 use wavestack_adapters::auth::Principal;
 use wavestack_adapters::http::ApiError;
 use wavestack_adapters::idempotency::{Claim, StoredAnswer};
@@ -61,7 +60,7 @@ async fn run(state: AppState, request: Request, next: Next) -> Result<Response, 
     let body = to_bytes(body, state.limits.body_bytes)
         .await
         .map_err(|_| ApiError::payload_too_large("the request body is larger than the limit").into_response())?;
-    let fingerprint = fingerprint(parts.method.as_str(), parts.uri.path(), &body);
+    let fingerprint = state.idempotency.fingerprint(parts.method.as_str(), parts.uri.path(), &body);
 
     let deadline = tokio::time::Instant::now() + WAIT_FOR_FIRST;
     loop {
@@ -114,16 +113,6 @@ async fn run(state: AppState, request: Request, next: Next) -> Result<Response, 
 /// a retry runs again.
 fn is_final(status: StatusCode) -> bool {
     !(status == StatusCode::CONFLICT || status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error())
-}
-
-fn fingerprint(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
-    let mut hasher = Sha256::new();
-    hasher.update(method.as_bytes());
-    hasher.update([0]);
-    hasher.update(path.as_bytes());
-    hasher.update([0]);
-    hasher.update(body);
-    hasher.finalize().to_vec()
 }
 
 fn replay(answer: StoredAnswer) -> Response {

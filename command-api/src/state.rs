@@ -82,9 +82,10 @@ impl AppState {
         clients: Arc<ClientRegistry>,
         limits: Limits,
         rate_limits: RateLimits,
-    ) -> Self {
-        Self {
-            idempotency: IdempotencyStore::new(pool.clone()),
+    ) -> anyhow::Result<Self> {
+        let idempotency_secret = tokens.keys().secret("idempotency")?;
+        Ok(Self {
+            idempotency: IdempotencyStore::new(pool.clone(), &idempotency_secret),
             app: App::new(pool.clone(), bus.clone()),
             readiness: Readiness::new(pool.clone()),
             pool,
@@ -98,7 +99,7 @@ impl AppState {
             token_gate: Arc::new(PasswordGate::new("token", TokenLimits::default())),
             feed_waits: CallerSlots::new(crate::routes::FEED_WAITS_PER_CALLER),
             feed_org_waits: CallerSlots::new(crate::routes::FEED_WAITS_PER_ORG),
-        }
+        })
     }
 
     pub fn with_load_limits(mut self, limits: LoadLimits) -> Self {

@@ -25,6 +25,7 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 
 const KEY_BITS: usize = 2048;
 const KEY_SUFFIX: &str = ".pem";
+const SECRET_SUFFIX: &str = ".secret";
 /// A process that did not write a key (the CLI rotated it, another replica
 /// did) sees it at most this late when signing.
 const REFRESH_EVERY: Duration = Duration::from_secs(5);
@@ -103,6 +104,43 @@ impl KeyStore {
         }
         self.reload()?;
         Ok(kid)
+    }
+
+    /// The 32-byte secret `name` of this deployment (`<dir>/<name>.secret`,
+    /// mode 0600), made on first use. It lives beside the signing keys, not
+    /// in Postgres, so that what it seals in the database is unreadable to
+    /// whoever reads only the database (a backup, the app role). Processes
+    /// sharing the directory share the secret: the first to make it wins.
+    pub fn secret(&self, name: &str) -> anyhow::Result<[u8; 32]> {
+        anyhow::ensure!(
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+            "a secret's name is lower-case letters and dashes"
+        );
+        let path = self.dir.join(format!("{name}{SECRET_SUFFIX}"));
+        if !path.exists() {
+            let mut fresh = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut fresh);
+            let tmp = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
+            let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+            file.write_all(hex::encode(fresh).as_bytes())?;
+            file.sync_all()?;
+            // A hard link fails if the name exists: of two processes making
+            // it at once, one wins and both read the winner's.
+            let linked = fs::hard_link(&tmp, &path);
+            fs::remove_file(&tmp)?;
+            match linked {
+                Ok(()) => tracing::info!(secret = name, dir = %self.dir.display(), "made a deployment secret"),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e).with_context(|| format!("writing {}", path.display())),
+            }
+        }
+        let mode = fs::metadata(&path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            bail!("{} is readable by other users (mode {:o}); run `chmod 600` on it", path.display(), mode & 0o777);
+        }
+        let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes = hex::decode(text.trim()).with_context(|| format!("{} is not hex", path.display()))?;
+        bytes.try_into().map_err(|_| anyhow::anyhow!("{} does not hold 32 bytes", path.display()))
     }
 
     /// The key that signs new tokens.
@@ -243,6 +281,20 @@ mod tests {
         assert_eq!(jwks["keys"][0]["kid"], active.kid.as_str());
         assert_eq!(jwks["keys"][0]["alg"], "RS256");
         assert!(jwks["keys"][0].get("d").is_none(), "the JWKS must not carry the private exponent");
+    }
+
+    #[test]
+    fn a_secret_is_made_once_private_and_shared_by_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let (one, two) = (KeyStore::open(dir.path()).unwrap(), KeyStore::open(dir.path()).unwrap());
+        let made = one.secret("idempotency").unwrap();
+        assert_eq!(two.secret("idempotency").unwrap(), made, "another process on the directory reads the same");
+        assert_ne!(one.secret("other").unwrap(), made);
+        let file = dir.path().join("idempotency.secret");
+        assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(one.secret("idempotency").is_err(), "a secret readable by others is refused");
+        assert!(one.secret("../escape").is_err());
     }
 
     #[test]

@@ -130,3 +130,40 @@ async fn a_batch_that_failed_on_our_side_is_written_by_its_retry(pool: sqlx::PgP
     assert_eq!(again.headers["idempotent-replayed"], "true");
     assert_eq!(again.body, retry.body);
 }
+
+/// Issue 26, item 9: a new overlay key (shown once) sat in the stored
+/// answer in plain text for a day, and requests were kept as a bare
+/// SHA-256 of bodies that can hold a member's password.
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_stored_answer_keeps_no_secret_in_the_clear(pool: sqlx::PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let token = app.token("acme", "channels:write");
+    let body = json!({ "platform": "twitch", "channel": "shroud", "label": "OBS" });
+    let first = app.post_with_key("/v1/overlay-keys", &token, "key-1", &body).await;
+    assert_eq!(first.status, 201, "{first:?}");
+    let key = first.body["key"].as_str().unwrap().to_owned();
+    let retry = app.post_with_key("/v1/overlay-keys", &token, "key-1", &body).await;
+    assert_eq!((retry.status, &retry.body), (201, &first.body), "the retry still gets its key, once stored sealed");
+    assert_eq!(retry.headers["idempotent-replayed"], "true");
+
+    let (fingerprint, stored): (Vec<u8>, Vec<u8>) =
+        sqlx::query_as("SELECT fingerprint, body FROM idempotency_keys WHERE org = 'acme' AND key = 'key-1'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(!stored.windows(key.len()).any(|w| w == key.as_bytes()), "the overlay key is not stored in the clear");
+    assert!(!String::from_utf8_lossy(&stored).contains("shroud"), "nor anything else of the answer");
+    use sha2::Digest;
+    let request = serde_json::to_vec(&body).unwrap();
+    let bare = sha2::Sha256::new().chain_update("POST\0/v1/overlay-keys\0").chain_update(&request).finalize().to_vec();
+    assert_ne!(fingerprint, bare, "the request's fingerprint is keyed");
+
+    // Moved to another row (another org's key), a sealed answer does not open.
+    sqlx::query("UPDATE idempotency_keys SET org = 'rival' WHERE org = 'acme' AND key = 'key-1'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let rival = app.token("rival", "channels:write");
+    let moved = app.post_with_key("/v1/overlay-keys", &rival, "key-1", &body).await;
+    assert_ne!(moved.body, first.body, "another org never gets acme's answer");
+}

@@ -108,6 +108,7 @@ pub(crate) async fn spawn_app_with(pool: PgPool, options: Options) -> TestApp {
         .rate_limits
         .unwrap_or(RateLimits { per_caller: options.rate_limit, per_org: RateLimit::new(1_000_000, 1_000_000) });
     let state = AppState::new(pool.clone(), bus, tokens.clone(), Arc::new(clients), options.limits, rate_limits)
+        .unwrap()
         .with_tenancy(options.tenancy)
         .with_token_limits(options.token_limits)
         .with_load_limits(options.load);

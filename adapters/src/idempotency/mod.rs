@@ -1,12 +1,18 @@
 //! The store behind the `Idempotency-Key` header: the first request with a
 //! key claims it, runs, and records its answer; a retry with the same key
-//! and the same request gets that answer back without running again.
+//! and the same request gets that answer back without running again. The
+//! request is kept only as a keyed fingerprint and the answer only sealed
+//! (`seal`).
+
+mod seal;
 
 use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::PgPool;
 use wavestack_domain::value::{IdempotencyKey, OrgId};
+
+pub use self::seal::Sealer;
 
 /// An answer as it was sent: status and body bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +39,7 @@ type StoredRow = (Vec<u8>, Option<i16>, Option<Vec<u8>>);
 #[derive(Debug, Clone)]
 pub struct IdempotencyStore {
     pool: PgPool,
+    sealer: Sealer,
     /// How long a key is remembered.
     retention: Duration,
     /// A claim older than this without an answer belonged to a process that
@@ -41,13 +48,24 @@ pub struct IdempotencyStore {
 }
 
 impl IdempotencyStore {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool, retention: Duration::from_secs(24 * 3600), abandoned_after: Duration::from_secs(60) }
+    /// `secret`: the deployment's `idempotency` secret (`KeyStore::secret`).
+    pub fn new(pool: PgPool, secret: &[u8; 32]) -> Self {
+        Self {
+            pool,
+            sealer: Sealer::new(secret),
+            retention: Duration::from_secs(24 * 3600),
+            abandoned_after: Duration::from_secs(60),
+        }
     }
 
     pub fn with_retention(mut self, retention: Duration) -> Self {
         self.retention = retention;
         self
+    }
+
+    /// The request's fingerprint, to claim its key with.
+    pub fn fingerprint(&self, method: &str, path: &str, body: &[u8]) -> Vec<u8> {
+        self.sealer.fingerprint(method, path, body)
     }
 
     pub async fn claim(&self, org: &OrgId, key: &IdempotencyKey, fingerprint: &[u8]) -> anyhow::Result<Claim> {
@@ -87,7 +105,12 @@ impl IdempotencyStore {
             None => Claim::InProgress,
             Some((stored, _, _)) if stored != fingerprint => Claim::Mismatch,
             Some((_, Some(status), body)) => {
-                Claim::Replay(StoredAnswer { status: status as u16, body: body.unwrap_or_default() })
+                let sealed = body.unwrap_or_default();
+                let body = self
+                    .sealer
+                    .open(&row_of(org, key), &sealed)
+                    .context("a stored answer does not open with this deployment's idempotency secret")?;
+                Claim::Replay(StoredAnswer { status: status as u16, body })
             }
             Some((_, None, _)) => Claim::InProgress,
         })
@@ -101,7 +124,7 @@ impl IdempotencyStore {
         .bind(org.as_str())
         .bind(key.as_str())
         .bind(answer.status as i16)
-        .bind(&answer.body)
+        .bind(self.sealer.seal(&row_of(org, key), &answer.body))
         .execute(&self.pool)
         .await
         .context("recording the idempotent answer")?;
@@ -129,4 +152,9 @@ impl IdempotencyStore {
             .context("purging expired idempotency keys")?;
         Ok(done.rows_affected())
     }
+}
+
+/// What a sealed answer is bound to: its org and key.
+fn row_of(org: &OrgId, key: &IdempotencyKey) -> Vec<u8> {
+    [org.as_str().as_bytes(), &[0], key.as_str().as_bytes()].concat()
 }
