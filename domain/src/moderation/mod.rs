@@ -19,7 +19,7 @@ pub use settings::{
     MAX_ALLOWED_DOMAINS, MAX_FLOOD_MESSAGES, MAX_LADDER, MAX_PATTERNS, MAX_PATTERN_CHARS, MAX_SECONDS, MAX_TERMS,
     MAX_TERM_CHARS,
 };
-pub use terms::{compile_pattern, PATTERN_SIZE_LIMIT};
+pub use terms::{compile_pattern, PATTERNS_SIZE_LIMIT, PATTERN_SIZE_LIMIT};
 
 use crate::value::closed_enum;
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::links::is_domain;
-use super::terms::{compile_pattern, fold_term};
+use super::terms::{check_patterns_together, compile_pattern, fold_term};
 use crate::value::{closed_enum, UserLevel};
 
 closed_enum!(
@@ -208,6 +208,11 @@ impl FilterSettings {
                         message: format!("{pattern:?}: {reason}"),
                     })?;
                 }
+                check_patterns_together(patterns).map_err(|message| FilterError::Invalid {
+                    code: "patterns_too_large",
+                    field: "patterns",
+                    message,
+                })?;
             }
             FilterRule::Repetition { max_char_run, max_word_repeats, same_message_seconds } => {
                 range("max_char_run", *max_char_run, 2, 500)?;
