@@ -586,3 +586,40 @@ async fn an_overlay_key_gets_only_what_its_overlay_shows(pool: PgPool) {
     fields.sort_unstable();
     assert_eq!(fields, ["clip_id", "media_uri", "thumbnail_uri", "title"], "what the clip overlay shows, no more");
 }
+
+/// An overlay whose key could not be checked (here the store is unreadable
+/// for a moment; in CI, the process was stopping for a restart) was told
+/// its key was revoked and stopped for good. It is asked to reconnect.
+#[sqlx::test(migrations = false)]
+async fn an_overlay_is_told_revoked_only_when_its_key_is(pool: PgPool) {
+    let stack = support::start(&pool).await;
+    let http = reqwest::Client::new();
+    member(&pool, "acme", "mo", MemberRole::Moderator).await;
+    let mo = login(&http, &stack, "acme", "mo").await;
+    let create = json!({ "platform": "twitch", "channel": "shroud", "label": "OBS" });
+    let (_, issued) = mo.call(&http, &stack, "POST", "/app/api/command/v1/overlay-keys", Some(create)).await;
+    let key = issued["key"].as_str().unwrap().to_owned();
+    let ws = stack.query_api.replacen("http", "ws", 1);
+    let url = format!("{ws}/overlay/api/live?org=acme&channel=twitch/shroud&kind=leaderboard&key={key}");
+    let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+
+    sqlx::query("ALTER TABLE events RENAME TO events_away").execute(&pool).await.unwrap();
+    let mut told_revoked = false;
+    let mut close_code = None;
+    while let Ok(Some(message)) = tokio::time::timeout(Duration::from_secs(15), socket.next()).await {
+        match message.unwrap() {
+            Message::Text(text) if text.contains("\"revoked\"") => told_revoked = true,
+            Message::Close(frame) => {
+                close_code = frame.map(|f| u16::from(f.code));
+                break;
+            }
+            _ => {}
+        }
+    }
+    sqlx::query("ALTER TABLE events_away RENAME TO events").execute(&pool).await.unwrap();
+    assert!(!told_revoked, "a failed check is not a revocation");
+    assert_eq!(close_code, Some(1013), "asked to come back");
+    let (mut again, _) = tokio_tungstenite::connect_async(&url).await.expect("the same key opens the overlay again");
+    let first = tokio::time::timeout(Duration::from_secs(15), again.next()).await.unwrap().unwrap().unwrap();
+    assert!(first.to_text().unwrap().contains("subscribed"), "{first:?}");
+}

@@ -222,14 +222,25 @@ async fn serve(
     recheck.tick().await;
     loop {
         tokio::select! {
-            _ = recheck.tick() => {
-                if open(&state, &params, &key).await.is_err() {
+            _ = recheck.tick() => match open(&state, &params, &key).await {
+                Ok(_) => {}
+                // Refused: the key is gone, and the overlay stops for good.
+                Err(refusal) if refusal.status.is_client_error() => {
                     let _ = socket.send(Message::Text(json!({ "type": "revoked" }).to_string().into())).await;
                     let frame = CloseFrame { code: KEY_REVOKED, reason: "overlay key revoked".into() };
                     let _ = socket.send(Message::Close(Some(frame))).await;
                     return;
                 }
-            }
+                // The check itself failed (Postgres away, this process
+                // stopping): that says nothing of the key. Told "revoked",
+                // an overlay stopped for good at every restart; asked to
+                // come back, it reconnects and is checked again.
+                Err(_) => {
+                    let frame = CloseFrame { code: TRY_AGAIN_LATER, reason: "the key could not be checked; reconnect".into() };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    return;
+                }
+            },
             incoming = socket.recv() => match incoming {
                 // An overlay only listens; anything it says is ignored.
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
