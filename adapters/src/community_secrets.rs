@@ -39,6 +39,37 @@ impl GiveawaySeeds {
         Ok(Seed::from_bytes(row.0.try_into().map_err(|_| sqlx::Error::Protocol("a seed is 32 bytes".into()))?))
     }
 
+    /// The seed of a redraw's round (`round` > 0), made now if it has none:
+    /// the draw before it publishes its commitment, the redraw reveals it.
+    /// A retried draw keeps the first seed, whose commitment the log may
+    /// already hold.
+    pub async fn round_seed_for(&self, giveaway: &GiveawayStreamId, round: u32) -> sqlx::Result<Seed> {
+        let mut fresh = [0u8; 32];
+        OsRng.fill_bytes(&mut fresh);
+        let row: (Vec<u8>,) = sqlx::query_as(
+            "INSERT INTO giveaway_round_seeds (giveaway_stream, round, seed) VALUES ($1, $2, $3)
+             ON CONFLICT (giveaway_stream, round) DO UPDATE SET seed = giveaway_round_seeds.seed
+             RETURNING seed",
+        )
+        .bind(giveaway.as_str())
+        .bind(i32::try_from(round).map_err(|_| sqlx::Error::Protocol("a round past i32".into()))?)
+        .bind(fresh.as_slice())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Seed::from_bytes(row.0.try_into().map_err(|_| sqlx::Error::Protocol("a seed is 32 bytes".into()))?))
+    }
+
+    /// The seed of a redraw's round, if a draw made it.
+    pub async fn round_seed_of(&self, giveaway: &GiveawayStreamId, round: u32) -> sqlx::Result<Option<Seed>> {
+        let row: Option<(Vec<u8>,)> =
+            sqlx::query_as("SELECT seed FROM giveaway_round_seeds WHERE giveaway_stream = $1 AND round = $2")
+                .bind(giveaway.as_str())
+                .bind(i32::try_from(round).map_err(|_| sqlx::Error::Protocol("a round past i32".into()))?)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(bytes,)| bytes.try_into().ok()).map(Seed::from_bytes))
+    }
+
     pub async fn seed_of(&self, giveaway: &GiveawayStreamId) -> sqlx::Result<Option<Seed>> {
         let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT seed FROM giveaway_seeds WHERE giveaway_stream = $1")
             .bind(giveaway.as_str())

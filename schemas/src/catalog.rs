@@ -126,6 +126,14 @@ pub static CATALOG: &[SchemaEntry] = &[
     },
     // The dashboard's people and their roles.
     SchemaEntry { id: 15, aggregate: AggregateKind::Team, version: 1, text: include_str!("../avro/team/v1.avsc") },
+    // v2: each draw commits to the next round's seed, so a redraw reveals
+    // fresh randomness rather than reusing a seed already public.
+    SchemaEntry {
+        id: 16,
+        aggregate: AggregateKind::Giveaway,
+        version: 2,
+        text: include_str!("../avro/giveaway/v2.avsc"),
+    },
 ];
 
 impl SchemaEntry {

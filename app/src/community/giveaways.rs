@@ -121,10 +121,13 @@ pub async fn draw(
     at: Timestamp,
     quiet: Option<&ChannelRef>,
 ) -> Result<Done, Failure> {
-    let Some(seed) = app.seeds.seed_of(&stream(metadata, id)).await? else {
+    let giveaway = stream(metadata, id);
+    let Some(seed) = app.seeds.seed_of(&giveaway).await? else {
         return Err(failure::giveaway(wavestack_domain::giveaway::GiveawayError::Unknown));
     };
-    let done = run(app, metadata, id, GiveawayCommand::Draw { count, seed, at }).await?;
+    // The first redraw's seed, fixed by this draw's commitment to it.
+    let next_commitment = app.seeds.round_seed_for(&giveaway, 1).await?.commitment();
+    let done = run(app, metadata, id, GiveawayCommand::Draw { count, seed, next_commitment, at }).await?;
     announce_winners(app, metadata, &done, quiet).await?;
     Ok(done)
 }
@@ -137,7 +140,16 @@ pub async fn redraw(
     at: Timestamp,
     quiet: Option<&ChannelRef>,
 ) -> Result<Done, Failure> {
-    let done = run(app, metadata, id, GiveawayCommand::Redraw { replace, at }).await?;
+    // This round's seed, committed by the draw before; the next one's, now.
+    // (Two redraws at once: the second finds its round taken and is
+    // refused, its seed no longer the committed one.)
+    let giveaway = stream(metadata, id);
+    let round =
+        app.bus.giveaway.load(giveaway.as_str()).await.map_err(|e| from_command(e, failure::giveaway))?.rounds();
+    let seed = app.seeds.round_seed_of(&giveaway, round).await?;
+    let next_commitment = app.seeds.round_seed_for(&giveaway, round + 1).await?.commitment();
+    let command = GiveawayCommand::Redraw { replace, seed, next_commitment, at };
+    let done = run(app, metadata, id, command).await?;
     announce_winners(app, metadata, &done, quiet).await?;
     Ok(done)
 }

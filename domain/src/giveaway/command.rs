@@ -12,15 +12,21 @@ pub enum GiveawayCommand {
         at: Timestamp,
     },
     /// Closes if still open, then picks `count` winners with the seed whose
-    /// SHA-256 was published at open.
+    /// SHA-256 was published at open, and fixes the next round's seed by
+    /// its `next_commitment`.
     Draw {
         count: u32,
         seed: Seed,
+        next_commitment: String,
         at: Timestamp,
     },
-    /// A winner who did not answer: one more winner in their place.
+    /// A winner who did not answer: one more winner in their place, picked
+    /// with the seed the last draw committed to (`None`: there is none yet
+    /// to reveal), and the round after it committed in turn.
     Redraw {
         replace: Account,
+        seed: Option<Seed>,
+        next_commitment: String,
         at: Timestamp,
     },
     /// Ends the giveaway with no winner; every price is given back.

@@ -29,8 +29,10 @@ impl Decider for GiveawayState {
                     _ => vec![],
                 })
             }
-            GiveawayCommand::Draw { count, seed, at } => self.draw(count, seed, at),
-            GiveawayCommand::Redraw { replace, at } => self.redraw(replace, at),
+            GiveawayCommand::Draw { count, seed, next_commitment, at } => self.draw(count, seed, next_commitment, at),
+            GiveawayCommand::Redraw { replace, seed, next_commitment, at } => {
+                self.redraw(replace, seed, next_commitment, at)
+            }
             GiveawayCommand::Cancel { at } => {
                 self.running()?;
                 if self.phase == Phase::Drawn {
@@ -146,13 +148,19 @@ impl GiveawayState {
         Ok(())
     }
 
-    fn draw(&self, count: u32, seed: Seed, at: Timestamp) -> Result<Vec<GiveawayEvent>, GiveawayError> {
+    fn draw(
+        &self,
+        count: u32,
+        seed: Seed,
+        next_commitment: String,
+        at: Timestamp,
+    ) -> Result<Vec<GiveawayEvent>, GiveawayError> {
         self.running()?;
         if !(1..=MAX_WINNERS).contains(&count) {
             return Err(GiveawayError::OutOfRange { field: "count", min: 1, max: u64::from(MAX_WINNERS) });
         }
         self.check_seed(&seed)?;
-        let drawn = self.drawn(count, seed, None, at)?;
+        let drawn = self.drawn(count, seed, None, commitment(next_commitment)?, at)?;
         let mut events = Vec::new();
         if self.phase == Phase::Open {
             events.push(self.closed(at));
@@ -161,7 +169,13 @@ impl GiveawayState {
         Ok(events)
     }
 
-    fn redraw(&self, replace: Account, at: Timestamp) -> Result<Vec<GiveawayEvent>, GiveawayError> {
+    fn redraw(
+        &self,
+        replace: Account,
+        seed: Option<Seed>,
+        next_commitment: String,
+        at: Timestamp,
+    ) -> Result<Vec<GiveawayEvent>, GiveawayError> {
         self.running()?;
         if self.phase != Phase::Drawn {
             return Err(GiveawayError::StillOpen);
@@ -169,8 +183,16 @@ impl GiveawayState {
         if !self.winners.contains(&replace) {
             return Err(GiveawayError::NotAWinner(replace.to_string()));
         }
-        let seed = self.seed.as_deref().and_then(Seed::parse_hex).ok_or(GiveawayError::SeedMismatch)?;
-        Ok(vec![self.drawn(1, seed, Some(replace), at)?])
+        let seed = match (&self.next_commitment, seed) {
+            // Reusing the seed the last draw revealed, anyone could compute
+            // the redraw (and a moderator choose whom to replace to steer it).
+            (Some(committed), Some(seed)) if seed.commitment() == *committed => seed,
+            (Some(_), _) => return Err(GiveawayError::SeedMismatch),
+            // Drawn before rounds had their own seeds: the revealed one, as
+            // then; this redraw commits the next round's.
+            (None, _) => self.seed.as_deref().and_then(Seed::parse_hex).ok_or(GiveawayError::SeedMismatch)?,
+        };
+        Ok(vec![self.drawn(1, seed, Some(replace), commitment(next_commitment)?, at)?])
     }
 
     fn drawn(
@@ -178,6 +200,7 @@ impl GiveawayState {
         count: u32,
         seed: Seed,
         replaces: Option<Account>,
+        next_commitment: String,
         at: Timestamp,
     ) -> Result<GiveawayEvent, GiveawayError> {
         let pool: Vec<(u64, bool)> = self.entries.iter().map(|e| (u64::from(e.weight), !e.won)).collect();
@@ -203,6 +226,15 @@ impl GiveawayState {
             replaces,
             winners,
             drawn_at: at,
+            next_commitment: Some(next_commitment),
         }))
     }
+}
+
+/// A commitment as the log keeps it: 64 lower-case hex digits.
+fn commitment(hex: String) -> Result<String, GiveawayError> {
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(GiveawayError::Invalid { field: "next_commitment", reason: "must be 64 hex digits" });
+    }
+    Ok(hex.to_ascii_lowercase())
 }

@@ -83,12 +83,18 @@ pub struct GiveawayClosed {
 pub struct WinnersDrawn {
     /// 0 for the first draw, then one more per redraw.
     pub round: u32,
-    /// Hex; its SHA-256 is the opening's commitment.
+    /// Hex; its SHA-256 is the opening's commitment (round 0) or the
+    /// previous round's `next_commitment` (a redraw).
     pub seed: String,
     /// The winner this round replaces (a redraw), if any.
     pub replaces: Option<Account>,
     pub winners: Vec<Winner>,
     pub drawn_at: Timestamp,
+    /// `hex(SHA-256(seed))` of the next round's seed, fixed now: a redraw
+    /// reveals fresh randomness nobody could know when it was asked for.
+    /// `None` on draws logged before rounds had their own seeds.
+    #[serde(default)]
+    pub next_commitment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

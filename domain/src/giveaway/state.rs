@@ -56,9 +56,17 @@ pub struct GiveawayState {
     pub(crate) rounds: u32,
     pub(crate) winners: BTreeSet<Account>,
     pub(crate) seed: Option<String>,
+    /// What the next redraw's seed must hash to (the last draw fixed it).
+    #[serde(default)]
+    pub(crate) next_commitment: Option<String>,
 }
 
 impl GiveawayState {
+    /// Rounds drawn so far: the next draw's (or redraw's) round.
+    pub fn rounds(&self) -> u32 {
+        self.rounds
+    }
+
     pub fn opened(&self) -> Option<&GiveawayOpened> {
         self.opened.as_ref()
     }
@@ -113,6 +121,7 @@ impl GiveawayState {
                 self.phase = Phase::Drawn;
                 self.rounds = e.round + 1;
                 self.seed = Some(e.seed.clone());
+                self.next_commitment = e.next_commitment.clone();
                 for winner in &e.winners {
                     if let Some(entry) = self.entries.get_mut(winner.entry as usize) {
                         entry.won = true;

@@ -16,6 +16,11 @@ fn seed() -> Seed {
     Seed::from_bytes([42; 32])
 }
 
+/// The seed of a redraw's round, committed by the round before.
+fn round_seed(round: u8) -> Seed {
+    Seed::from_bytes([42 + round; 32])
+}
+
 fn twitch() -> ChannelRef {
     ChannelRef::parse("twitch/shroud").unwrap()
 }
@@ -209,8 +214,12 @@ fn a_draw_closes_reveals_the_seed_and_picks_distinct_winners() {
     for e in entrants(20) {
         state.evolve(&e);
     }
-    let events =
-        crate::Decider::decide(&state, GiveawayCommand::Draw { count: 3, seed: seed(), at: at(100) }, &()).unwrap();
+    let events = crate::Decider::decide(
+        &state,
+        GiveawayCommand::Draw { count: 3, seed: seed(), next_commitment: round_seed(1).commitment(), at: at(100) },
+        &(),
+    )
+    .unwrap();
     assert!(matches!(events[0], GiveawayEvent::GiveawayClosed(GiveawayClosed { entries: 20, .. })));
     let GiveawayEvent::WinnersDrawn(drawn) = &events[1] else { panic!("{events:?}") };
     assert_eq!((drawn.round, drawn.seed.as_str(), drawn.winners.len()), (0, seed().to_hex().as_str(), 3));
@@ -222,7 +231,12 @@ fn a_draw_closes_reveals_the_seed_and_picks_distinct_winners() {
 fn a_seed_that_is_not_the_committed_one_is_refused() {
     Giveaway::with(())
         .given(entrants(3))
-        .when(GiveawayCommand::Draw { count: 1, seed: Seed::from_bytes([1; 32]), at: at(9) })
+        .when(GiveawayCommand::Draw {
+            count: 1,
+            seed: Seed::from_bytes([1; 32]),
+            next_commitment: round_seed(1).commitment(),
+            at: at(9),
+        })
         .then_expect_error(GiveawayError::SeedMismatch);
 }
 
@@ -230,18 +244,33 @@ fn a_seed_that_is_not_the_committed_one_is_refused() {
 fn drawing_from_an_empty_or_all_drawn_giveaway_is_a_clear_refusal() {
     Giveaway::with(())
         .given(vec![opened()])
-        .when(GiveawayCommand::Draw { count: 1, seed: seed(), at: at(9) })
+        .when(GiveawayCommand::Draw { count: 1, seed: seed(), next_commitment: round_seed(1).commitment(), at: at(9) })
         .then_expect_error(GiveawayError::NobodyToDraw);
     let mut state = GiveawayState::default();
     for e in entrants(2) {
         state.evolve(&e);
     }
-    for e in crate::Decider::decide(&state, GiveawayCommand::Draw { count: 2, seed: seed(), at: at(9) }, &()).unwrap() {
+    for e in crate::Decider::decide(
+        &state,
+        GiveawayCommand::Draw { count: 2, seed: seed(), next_commitment: round_seed(1).commitment(), at: at(9) },
+        &(),
+    )
+    .unwrap()
+    {
         state.evolve(&e);
     }
     let winner = state.entries()[0].person.clone();
     assert_eq!(
-        crate::Decider::decide(&state, GiveawayCommand::Redraw { replace: winner, at: at(10) }, &()),
+        crate::Decider::decide(
+            &state,
+            GiveawayCommand::Redraw {
+                replace: winner,
+                seed: Some(round_seed(1)),
+                next_commitment: round_seed(2).commitment(),
+                at: at(10)
+            },
+            &()
+        ),
         Err(GiveawayError::NobodyToDraw)
     );
 }
@@ -252,18 +281,41 @@ fn a_redraw_replaces_a_winner_with_someone_not_yet_drawn() {
     for e in entrants(10) {
         state.evolve(&e);
     }
-    for e in crate::Decider::decide(&state, GiveawayCommand::Draw { count: 1, seed: seed(), at: at(20) }, &()).unwrap()
+    for e in crate::Decider::decide(
+        &state,
+        GiveawayCommand::Draw { count: 1, seed: seed(), next_commitment: round_seed(1).commitment(), at: at(20) },
+        &(),
+    )
+    .unwrap()
     {
         state.evolve(&e);
     }
     let first = state.entries().iter().find(|e| e.won).unwrap().person.clone();
-    let events =
-        crate::Decider::decide(&state, GiveawayCommand::Redraw { replace: first.clone(), at: at(21) }, &()).unwrap();
+    let events = crate::Decider::decide(
+        &state,
+        GiveawayCommand::Redraw {
+            replace: first.clone(),
+            seed: Some(round_seed(1)),
+            next_commitment: round_seed(2).commitment(),
+            at: at(21),
+        },
+        &(),
+    )
+    .unwrap();
     let GiveawayEvent::WinnersDrawn(redrawn) = &events[0] else { panic!() };
     assert_eq!((redrawn.round, redrawn.replaces.as_ref()), (1, Some(&first)));
     assert_ne!(redrawn.winners[0].person, first);
     assert_eq!(
-        crate::Decider::decide(&state, GiveawayCommand::Redraw { replace: account("twitch:nobody"), at: at(21) }, &()),
+        crate::Decider::decide(
+            &state,
+            GiveawayCommand::Redraw {
+                replace: account("twitch:nobody"),
+                seed: Some(round_seed(1)),
+                next_commitment: round_seed(2).commitment(),
+                at: at(21)
+            },
+            &()
+        ),
         Err(GiveawayError::NotAWinner("twitch:nobody".into()))
     );
 }
@@ -291,14 +343,27 @@ fn drawn_history() -> Vec<GiveawayEvent> {
     for e in &history {
         state.evolve(e);
     }
-    for command in [GiveawayCommand::Draw { count: 3, seed: seed(), at: at(100) }] {
+    for command in
+        [GiveawayCommand::Draw { count: 3, seed: seed(), next_commitment: round_seed(1).commitment(), at: at(100) }]
+    {
         for e in crate::Decider::decide(&state, command, &()).unwrap() {
             state.evolve(&e);
             history.push(e);
         }
     }
     let first = state.entries().iter().find(|e| e.won).unwrap().person.clone();
-    for e in crate::Decider::decide(&state, GiveawayCommand::Redraw { replace: first, at: at(101) }, &()).unwrap() {
+    for e in crate::Decider::decide(
+        &state,
+        GiveawayCommand::Redraw {
+            replace: first,
+            seed: Some(round_seed(1)),
+            next_commitment: round_seed(2).commitment(),
+            at: at(101),
+        },
+        &(),
+    )
+    .unwrap()
+    {
         state.evolve(&e);
         history.push(e);
     }
@@ -323,8 +388,8 @@ fn the_audit_catches_a_tampered_seed_a_reordered_entry_list_and_forged_winners()
     assert!(matches!(audit(&seed_swapped).findings[0], AuditFinding::SeedMismatch { round: 0, .. }));
 
     let mut reordered = drawn_history();
-    reordered.swap(1, 2);
-    reordered.swap(3, 17);
+    // The entry list reversed: each place holds another person.
+    reordered[1..31].reverse();
     assert!(audit(&reordered).findings.iter().any(|f| matches!(f, AuditFinding::WinnersMismatch { .. })));
 
     let mut forged = drawn_history();
@@ -336,4 +401,74 @@ fn the_audit_catches_a_tampered_seed_a_reordered_entry_list_and_forged_winners()
     assert!(matches!(audit(&forged).findings[0], AuditFinding::WinnersMismatch { round: 0, .. }));
 
     assert_eq!(audit(&drawn_history()[1..]).findings, vec![AuditFinding::NotOpened]);
+}
+
+/// Issue 26, item 11: a redraw reused the seed the first draw had already
+/// revealed, so anyone could compute every redraw in advance, and a
+/// moderator could choose whom to `replace` to steer who wins.
+#[test]
+fn a_redraw_reveals_the_fresh_seed_its_round_was_committed_to() {
+    let mut state = GiveawayState::default();
+    for e in entrants(30) {
+        state.evolve(&e);
+    }
+    let draw =
+        GiveawayCommand::Draw { count: 1, seed: seed(), next_commitment: round_seed(1).commitment(), at: at(20) };
+    for e in crate::Decider::decide(&state, draw, &()).unwrap() {
+        state.evolve(&e);
+    }
+    let first = state.entries().iter().find(|e| e.won).unwrap().person.clone();
+    let redraw = |seed: Option<Seed>| GiveawayCommand::Redraw {
+        replace: first.clone(),
+        seed,
+        next_commitment: round_seed(2).commitment(),
+        at: at(21),
+    };
+    // The revealed seed, or none, does not redraw: the round's own does.
+    assert_eq!(crate::Decider::decide(&state, redraw(Some(seed())), &()), Err(GiveawayError::SeedMismatch));
+    assert_eq!(crate::Decider::decide(&state, redraw(None), &()), Err(GiveawayError::SeedMismatch));
+    let events = crate::Decider::decide(&state, redraw(Some(round_seed(1))), &()).unwrap();
+    let GiveawayEvent::WinnersDrawn(redrawn) = &events[0] else { panic!("{events:?}") };
+    assert_eq!(redrawn.seed, round_seed(1).to_hex());
+    assert_eq!(redrawn.next_commitment.as_deref(), Some(round_seed(2).commitment().as_str()));
+    // What the revealed seed would have picked is not what was picked:
+    // the pool is the same, only the seed differs.
+    let pool: Vec<(u64, bool)> = state.entries().iter().map(|e| (u64::from(e.weight), !e.won)).collect();
+    assert_eq!(
+        redrawn.winners.iter().map(|w| w.entry as usize).collect::<Vec<_>>(),
+        draw::pick_winners(&round_seed(1), 1, 1, &pool)
+    );
+}
+
+/// A giveaway drawn before rounds had their own seeds (its draw logged no
+/// `next_commitment`) still redraws, with the revealed seed as then, and
+/// its audit holds; the redraw commits the round after it.
+#[test]
+fn a_giveaway_drawn_before_round_seeds_still_redraws_and_audits() {
+    let mut history = entrants(10);
+    let mut state = GiveawayState::default();
+    for e in &history {
+        state.evolve(e);
+    }
+    let draw =
+        GiveawayCommand::Draw { count: 1, seed: seed(), next_commitment: round_seed(1).commitment(), at: at(20) };
+    for mut e in crate::Decider::decide(&state, draw, &()).unwrap() {
+        if let GiveawayEvent::WinnersDrawn(d) = &mut e {
+            d.next_commitment = None;
+        }
+        state.evolve(&e);
+        history.push(e);
+    }
+    let first = state.entries().iter().find(|e| e.won).unwrap().person.clone();
+    let redraw =
+        GiveawayCommand::Redraw { replace: first, seed: None, next_commitment: round_seed(2).commitment(), at: at(21) };
+    for e in crate::Decider::decide(&state, redraw, &()).unwrap() {
+        let GiveawayEvent::WinnersDrawn(d) = &e else { panic!() };
+        assert_eq!(d.seed, seed().to_hex(), "the revealed seed, as redraws were then");
+        state.evolve(&e);
+        history.push(e);
+    }
+    let report = audit(&history);
+    assert!(report.holds(), "{report:?}");
+    assert_eq!(report.rounds, 2);
 }

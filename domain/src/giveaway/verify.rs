@@ -1,7 +1,10 @@
 //! Recomputing a giveaway's draws from its events alone, as
-//! `wavestack audit giveaway` does from the Kafka log: the seed must hash
-//! to the commitment published at open, and each round's winners must be
-//! what `draw::pick_winners` gives for the entries the log holds before it.
+//! `wavestack audit giveaway` does from the Kafka log: the first draw's
+//! seed must hash to the commitment published at open, each redraw's to
+//! the one the round before fixed (`next_commitment`; a round logged
+//! before that field reuses the opening's seed), and each round's winners
+//! must be what `draw::pick_winners` gives for the entries the log holds
+//! before it.
 
 use serde::Serialize;
 
@@ -43,18 +46,27 @@ impl AuditReport {
 pub fn audit<'a>(events: impl IntoIterator<Item = &'a GiveawayEvent>) -> AuditReport {
     let mut report = AuditReport { entries: 0, rounds: 0, winners: Vec::new(), findings: Vec::new() };
     let mut commitment: Option<String> = None;
+    // What the next round's seed must hash to: the opening's commitment
+    // until a draw fixes another.
+    let mut next: Option<String> = None;
     // (weight, still eligible, person)
     let mut entries: Vec<(u64, bool, Account)> = Vec::new();
     for event in events {
         match event {
-            GiveawayEvent::GiveawayOpened(o) => commitment = Some(o.commitment.clone()),
+            GiveawayEvent::GiveawayOpened(o) => {
+                commitment = Some(o.commitment.clone());
+                next = Some(o.commitment.clone());
+            }
             _ if commitment.is_none() => {
                 report.findings.push(AuditFinding::NotOpened);
                 return report;
             }
             GiveawayEvent::EntryAccepted(e) => entries.push((u64::from(e.weight), true, e.person.clone())),
             GiveawayEvent::WinnersDrawn(d) => {
-                let expected_commitment = commitment.clone().unwrap_or_default();
+                let expected_commitment = next.clone().or_else(|| commitment.clone()).unwrap_or_default();
+                // A draw logged before rounds had their own seeds fixes none:
+                // its redraws reuse the opening's seed.
+                next = d.next_commitment.clone().or_else(|| commitment.clone());
                 if d.round != report.rounds {
                     report.findings.push(AuditFinding::RoundOutOfOrder { expected: report.rounds, found: d.round });
                 }

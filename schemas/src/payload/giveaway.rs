@@ -70,6 +70,7 @@ pub(crate) fn to_avro(event: &GiveawayEvent) -> Value {
                     ),
                 ),
                 ("drawn_at", timestamp(e.drawn_at)),
+                ("next_commitment", nullable(e.next_commitment.as_deref().map(string))),
             ]),
         ),
         GiveawayEvent::GiveawayCancelled(e) => {
@@ -141,6 +142,7 @@ pub(crate) fn from_avro(payload: Value) -> Result<GiveawayEvent, CodecError> {
                 })
                 .collect::<Result<_, CodecError>>()?,
             drawn_at: f.timestamp("drawn_at")?,
+            next_commitment: f.optional_string("next_commitment")?,
         }),
         5 => GiveawayEvent::GiveawayCancelled(GiveawayCancelled {
             refunds: small_long(&mut f, "refunds")?,

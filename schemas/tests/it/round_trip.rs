@@ -489,14 +489,17 @@ fn giveaway_event() -> impl Strategy<Value = GiveawayEvent> {
         })),
         (0u32..100_000, ts())
             .prop_map(|(entries, closed_at)| GiveawayEvent::GiveawayClosed(GiveawayClosed { entries, closed_at })),
-        (0u32..50, "[0-9a-f]{64}", proptest::option::of(account()), proptest::collection::vec(winner, 0..5), ts())
-            .prop_map(|(round, seed, replaces, winners, drawn_at)| GiveawayEvent::WinnersDrawn(WinnersDrawn {
-                round,
-                seed,
-                replaces,
-                winners,
-                drawn_at
-            })),
+        (
+            0u32..50,
+            "[0-9a-f]{64}",
+            proptest::option::of(account()),
+            proptest::collection::vec(winner, 0..5),
+            ts(),
+            proptest::option::of("[0-9a-f]{64}")
+        )
+            .prop_map(|(round, seed, replaces, winners, drawn_at, next_commitment)| {
+                GiveawayEvent::WinnersDrawn(WinnersDrawn { round, seed, replaces, winners, drawn_at, next_commitment })
+            }),
         (0u32..1000, ts()).prop_map(|(refunds, cancelled_at)| GiveawayEvent::GiveawayCancelled(GiveawayCancelled {
             refunds,
             cancelled_at

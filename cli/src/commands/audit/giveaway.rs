@@ -6,7 +6,8 @@
 //! gap and no two different records under one sequence (a redelivered
 //! copy is the same record and counts once); the first is the opening,
 //! with its commitment; every draw reveals a seed whose SHA-256 is the
-//! commitment; every round's winners are `draw::pick_winners` of that
+//! commitment it was held to (the opening's for the first draw, the round
+//! before's `next_commitment` for a redraw); every round's winners are `draw::pick_winners` of that
 //! seed over the entries the log holds before it (the algorithm in docs/streamers.md).
 
 use std::collections::BTreeMap;
