@@ -19,9 +19,12 @@ pub(super) fn updating_giveaway(s: &str) -> String {
 }
 
 /// `$3` the seed, `$4` the round's winners (a JSON array), `$5` the time.
+/// The seed kept is the first draw's, the one the opening's commitment
+/// checks; a redraw's own seed (checked by the round before's
+/// `next_commitment`) is on the log.
 pub(super) fn drawing_giveaway(s: &str) -> String {
     format!(
-        "UPDATE {s}.rm_giveaways SET phase = 'drawn', seed = $3, rounds = rounds + 1, winners = winners || $4,
+        "UPDATE {s}.rm_giveaways SET phase = 'drawn', seed = COALESCE(seed, $3), rounds = rounds + 1, winners = winners || $4,
                 updated_at = $5
           WHERE org = $1 AND giveaway_id = $2"
     )
