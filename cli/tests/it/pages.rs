@@ -497,6 +497,22 @@ async fn junk_overlay_keys_from_one_address_are_refused_cheaply(pool: PgPool) {
     assert_eq!(other.json::<Value>().await.unwrap()["error"]["code"], "overlay_key_revoked");
 }
 
+/// A moderator of acme, logged in, issues a key for twitch/shroud's overlays.
+async fn overlay_key(http: &reqwest::Client, stack: &Stack, pool: &PgPool, label: &str) -> String {
+    member(pool, "acme", "mo", MemberRole::Moderator).await;
+    let mo = login(http, stack, "acme", "mo").await;
+    let create = json!({ "platform": "twitch", "channel": "shroud", "label": label });
+    let (status, issued) = mo.call(http, stack, "POST", "/app/api/command/v1/overlay-keys", Some(create)).await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    issued["key"].as_str().unwrap().to_owned()
+}
+
+/// twitch/shroud's overlay of `kind` on the live feed, with `key`.
+fn overlay_live_url(stack: &Stack, kind: &str, key: &str) -> String {
+    let ws = stack.query_api.replacen("http", "ws", 1);
+    format!("{ws}/overlay/api/live?org=acme&channel=twitch/shroud&kind={kind}&key={key}")
+}
+
 /// Issue 26, item 7: an overlay key read whole clip jobs (source, requester,
 /// worker, errors) and publications, and a key for `twitch/chan` also got
 /// `discord/chan`'s chat on its socket.
@@ -504,15 +520,8 @@ async fn junk_overlay_keys_from_one_address_are_refused_cheaply(pool: PgPool) {
 async fn an_overlay_key_gets_only_what_its_overlay_shows(pool: PgPool) {
     let stack = support::start(&pool).await;
     let http = reqwest::Client::new();
-    member(&pool, "acme", "mo", MemberRole::Moderator).await;
-    let mo = login(&http, &stack, "acme", "mo").await;
-    let create = json!({ "platform": "twitch", "channel": "shroud", "label": "OBS chat" });
-    let (_, issued) = mo.call(&http, &stack, "POST", "/app/api/command/v1/overlay-keys", Some(create)).await;
-    let key = issued["key"].as_str().unwrap().to_owned();
-
-    let ws = stack.query_api.replacen("http", "ws", 1);
-    let url = format!("{ws}/overlay/api/live?org=acme&channel=twitch/shroud&kind=chat&key={key}");
-    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let key = overlay_key(&http, &stack, &pool, "OBS chat").await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(overlay_live_url(&stack, "chat", &key)).await.unwrap();
     let first = tokio::time::timeout(Duration::from_secs(15), socket.next()).await.unwrap().unwrap().unwrap();
     assert!(first.to_text().unwrap().contains("subscribed"), "{first:?}");
 
@@ -594,13 +603,8 @@ async fn an_overlay_key_gets_only_what_its_overlay_shows(pool: PgPool) {
 async fn an_overlay_is_told_revoked_only_when_its_key_is(pool: PgPool) {
     let stack = support::start(&pool).await;
     let http = reqwest::Client::new();
-    member(&pool, "acme", "mo", MemberRole::Moderator).await;
-    let mo = login(&http, &stack, "acme", "mo").await;
-    let create = json!({ "platform": "twitch", "channel": "shroud", "label": "OBS" });
-    let (_, issued) = mo.call(&http, &stack, "POST", "/app/api/command/v1/overlay-keys", Some(create)).await;
-    let key = issued["key"].as_str().unwrap().to_owned();
-    let ws = stack.query_api.replacen("http", "ws", 1);
-    let url = format!("{ws}/overlay/api/live?org=acme&channel=twitch/shroud&kind=leaderboard&key={key}");
+    let key = overlay_key(&http, &stack, &pool, "OBS").await;
+    let url = overlay_live_url(&stack, "leaderboard", &key);
     let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
 
     sqlx::query("ALTER TABLE events RENAME TO events_away").execute(&pool).await.unwrap();
