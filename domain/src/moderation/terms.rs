@@ -40,7 +40,7 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
 
 /// Whether a channel's patterns, each compiling, compile together within
 /// `PATTERNS_SIZE_LIMIT`.
-pub fn check_patterns_together(patterns: &[String]) -> Result<(), String> {
+pub(super) fn check_patterns_together(patterns: &[String]) -> Result<(), String> {
     if patterns.is_empty() {
         return Ok(());
     }
