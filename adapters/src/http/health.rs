@@ -37,6 +37,10 @@ const POSTGRES_TIMEOUT: Duration = Duration::from_secs(2);
 /// A result older than this is checked again when a probe asks (besides
 /// the background loop), and answered meanwhile.
 const STALE_AFTER: Duration = Duration::from_secs(5);
+/// The pipeline is read at most this often: its reads count the relay's
+/// backlog and ask the broker for every partition's watermarks, work that
+/// a busy process should not do every second.
+const PIPELINE_EVERY: Duration = Duration::from_secs(5);
 /// How long the very first probe waits for the very first check.
 const FIRST_CHECK_WAIT: Duration = Duration::from_secs(3);
 
@@ -48,6 +52,8 @@ struct Checked {
     postgres: &'static str,
     /// None: no pipeline to check, or Postgres was not there to read it from.
     pipeline: Option<Result<PipelineStatus, ()>>,
+    /// When `pipeline` was read.
+    pipeline_at: Instant,
 }
 
 /// Checks Postgres and the pipeline in the background and keeps the last
@@ -88,7 +94,8 @@ impl HealthMonitor {
         })
     }
 
-    /// Checks every `every` until cancelled, and sets the pipeline's gauges
+    /// Checks every `every` until cancelled (the pipeline at most every
+    /// `PIPELINE_EVERY`), and sets the pipeline's gauges
     /// (`wavestack_broker_reachable`, `wavestack_relay_lag_events`,
     /// `wavestack_relay_oldest_seconds`, `wavestack_consumer_lag_records`).
     pub async fn keep_current(self: Arc<Self>, every: Duration, cancel: CancellationToken) -> anyhow::Result<()> {
@@ -123,8 +130,15 @@ impl HealthMonitor {
             }
             Err(_) => "timeout",
         };
-        let pipeline = match (&self.kafka, postgres) {
-            (Some(kafka), "ok") => Some(match PipelineStatus::read(&self.probe, kafka).await {
+        let previous = self.last.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let recent = previous.filter(|p| p.pipeline.is_some() && p.pipeline_at.elapsed() < PIPELINE_EVERY);
+        let mut pipeline_at = Instant::now();
+        let pipeline = match (&self.kafka, postgres, recent) {
+            (Some(_), "ok", Some(recent)) => {
+                pipeline_at = recent.pipeline_at;
+                recent.pipeline
+            }
+            (Some(kafka), "ok", None) => Some(match PipelineStatus::read(&self.probe, kafka).await {
                 Ok(status) => {
                     status.record_metrics();
                     Ok(status)
@@ -136,7 +150,7 @@ impl HealthMonitor {
             }),
             _ => None,
         };
-        Checked { at: Instant::now(), postgres, pipeline }
+        Checked { at: Instant::now(), postgres, pipeline, pipeline_at }
     }
 
     /// The last result, at once. An old one is checked again in the
