@@ -34,7 +34,6 @@ pub struct LiveEvent {
     pub channel: Option<String>,
     /// The message as sent to clients (without the org).
     pub message: String,
-    resync: bool,
 }
 
 impl LiveEvent {
@@ -43,21 +42,21 @@ impl LiveEvent {
     fn resync(org: &str) -> Self {
         Self {
             org: org.to_owned(),
-            kind: "resync".to_owned(),
+            kind: RESYNC_KIND.to_owned(),
             platform: None,
             channel: None,
             message: RESYNC.to_owned(),
-            resync: true,
         }
     }
 
     /// Whether this is a nudge to read afresh rather than one change.
     pub fn is_resync(&self) -> bool {
-        self.resync
+        self.kind == RESYNC_KIND
     }
 }
 
 /// The nudge sent after the listener reconnected.
+const RESYNC_KIND: &str = "resync";
 const RESYNC: &str = r#"{"type":"resync"}"#;
 
 /// One broadcast channel per org: one org's volume fills only its own
@@ -167,7 +166,6 @@ impl LiveHub {
                         platform: n.platform,
                         channel: n.channel,
                         message: message.to_string(),
-                        resync: false,
                     });
                 }
                 Err(error) => tracing::warn!(error = %error, "ignoring a malformed live notification"),
@@ -187,7 +185,6 @@ mod tests {
             platform: None,
             channel: Some("shroud".into()),
             message: format!("{{\"n\":{n}}}"),
-            resync: false,
         }
     }
 
