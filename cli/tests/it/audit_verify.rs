@@ -413,6 +413,25 @@ async fn checkpoints_are_served_to_the_orgs_auditor_and_a_re_signed_one_is_caugh
     };
     let (held, report) = verify();
     assert!(held, "{report:#}");
+    // The auditor's anchor: the latest checkpoint it printed holds; one past
+    // it (as if the last were withheld from this log) is named.
+    let latest = report["latest_checkpoints"]["acme"].as_u64().expect("acme's latest checkpoint");
+    let anchored = |number: u64| {
+        let out = Command::new(env!("CARGO_BIN_EXE_wavestack"))
+            .args(["audit", "verify", "--json", "--org", "acme", "--public-key", &public_hex(&trusted_key())])
+            .args(["--expect-checkpoint", &format!("acme={number}")])
+            .env("KAFKA_BROKERS", &stack.kafka)
+            .output()
+            .unwrap();
+        (out.status.success(), serde_json::from_slice::<Value>(&out.stdout).unwrap())
+    };
+    assert!(anchored(latest).0, "the anchor it printed holds");
+    let (held, withheld) = anchored(latest + 1);
+    assert!(!held);
+    assert_eq!(
+        findings(&withheld, "withheld_checkpoints")[0],
+        &json!({"kind": "withheld_checkpoints", "org": "acme", "latest": latest, "expected": latest + 1})
+    );
 
     // The owner re-signs checkpoint 1 with another key and has it published again.
     let theirs = SigningKey::from_bytes(&[9; 32]);

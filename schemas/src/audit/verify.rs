@@ -97,6 +97,14 @@ pub enum Finding {
         offset: i64,
         error: String,
     },
+    /// The auditor knows of checkpoint `expected` (published, or seen
+    /// before), but the log's latest signed one is `latest` (0: none): the
+    /// checkpoints after it were withheld, and with them what they signed.
+    WithheldCheckpoints {
+        org: String,
+        latest: u64,
+        expected: u64,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -107,12 +115,27 @@ pub struct VerifyReport {
     /// Events past every checkpoint of their stream: consistent, but not
     /// yet vouched for by a signature.
     pub unvouched_events: u64,
+    /// Each org's latest signed checkpoint number: what an auditor notes
+    /// (or the org publishes) to hold the next verification to.
+    pub latest_checkpoints: BTreeMap<String, u64>,
     pub findings: Vec<Finding>,
 }
 
 impl VerifyReport {
     pub fn holds(&self) -> bool {
         self.findings.is_empty()
+    }
+
+    /// Holds the log to anchors the auditor brings (org → a checkpoint
+    /// number known to exist): a log that ends before one had its last
+    /// checkpoints withheld, which no signature on what remains can show.
+    pub fn hold_to(&mut self, anchors: &BTreeMap<String, u64>) {
+        for (org, &expected) in anchors {
+            let latest = self.latest_checkpoints.get(org).copied().unwrap_or(0);
+            if latest < expected {
+                self.findings.push(Finding::WithheldCheckpoints { org: org.clone(), latest, expected });
+            }
+        }
     }
 }
 
@@ -206,11 +229,14 @@ pub fn verify(
     }
     let unvouched_events =
         chains.iter().map(|(stream, log)| log.last.saturating_sub(vouched.get(*stream).copied().unwrap_or(0))).sum();
+    let latest_checkpoints =
+        signed.iter().filter_map(|(org, by_number)| by_number.keys().next_back().map(|n| (org.clone(), *n))).collect();
     VerifyReport {
         streams: streams.len(),
         events: event_count,
         checkpoints: checkpoint_count,
         unvouched_events,
+        latest_checkpoints,
         findings,
     }
 }

@@ -198,3 +198,24 @@ fn an_org_asked_for_with_no_checkpoint_is_a_finding() {
     assert_eq!(report.findings, vec![Finding::MissingCheckpoint { org: "acme".to_owned(), number: 1 }]);
     assert_eq!(report.unvouched_events, 16);
 }
+
+/// Issue 26, item 10: with its last checkpoints withheld, a log still
+/// verified clean: every signature on what remained held. An auditor's
+/// anchor (a checkpoint number known to exist) names the withholding.
+#[test]
+fn withheld_last_checkpoints_are_named_against_the_auditors_anchor() {
+    let (log, mut records) = signed();
+    let mut whole = run(log.clone(), checkpoints(&key(), vec![vec![], vec![]]));
+    assert_eq!(whole.latest_checkpoints.get("acme"), Some(&2), "what an auditor notes");
+    records.pop();
+    let mut withheld = run(log, records);
+    assert!(withheld.holds(), "without an anchor, nothing shows: {:?}", withheld.findings);
+    let anchors = std::collections::BTreeMap::from([("acme".to_owned(), 2)]);
+    withheld.hold_to(&anchors);
+    assert_eq!(
+        withheld.findings,
+        vec![Finding::WithheldCheckpoints { org: "acme".to_owned(), latest: 1, expected: 2 }]
+    );
+    whole.hold_to(&anchors);
+    assert!(whole.holds(), "{:?}", whole.findings);
+}

@@ -30,6 +30,12 @@ pub struct VerifyArgs {
     /// Kafka bootstrap servers (the local broker of `wavestack up` listens on 127.0.0.1:9092).
     #[arg(long, env = "KAFKA_BROKERS", default_value = "localhost:9092")]
     pub kafka_brokers: String,
+    /// `ORG=N`: checkpoint N of ORG is known to exist (the org published
+    /// it, or an earlier verification printed it). A log whose latest signed
+    /// checkpoint is older had its last checkpoints withheld: a finding.
+    /// Repeatable.
+    #[arg(long = "expect-checkpoint", value_parser = anchor)]
+    pub expect_checkpoints: Vec<(String, u64)>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -43,8 +49,18 @@ pub(super) async fn run(args: VerifyArgs) -> anyhow::Result<()> {
     let kafka = kafka_config(&args.kafka_brokers, &args.kafka);
     let codec = Codec::with_schema_ids(&schema_ids(&args.kafka).await?)?;
     let orgs: BTreeSet<String> = args.orgs.iter().cloned().collect();
-    let report = verify_log(&kafka, &codec, &trusted, &orgs).await?;
+    let mut report = verify_log(&kafka, &codec, &trusted, &orgs).await?;
+    report.hold_to(&args.expect_checkpoints.into_iter().collect());
     super::report(&report, args.json, text, report.holds())
+}
+
+fn anchor(raw: &str) -> Result<(String, u64), String> {
+    let (org, number) = raw.split_once('=').ok_or("expected ORG=N, such as acme=42")?;
+    let number = number.parse::<u64>().map_err(|_| format!("`{number}` is not a checkpoint number"))?;
+    if org.is_empty() || number == 0 {
+        return Err("expected ORG=N with N from 1".to_owned());
+    }
+    Ok((org.to_owned(), number))
 }
 
 /// Reads the log and verifies it.
@@ -86,6 +102,9 @@ fn text(report: &VerifyReport) -> String {
         "{} events in {} streams, {} signed checkpoints; {} events after the last checkpoint of their stream\n",
         report.events, report.streams, report.checkpoints, report.unvouched_events
     );
+    for (org, number) in &report.latest_checkpoints {
+        out.push_str(&format!("{org}: latest signed checkpoint {number} (hold the next verification to it: --expect-checkpoint {org}={number})\n"));
+    }
     for finding in &report.findings {
         out.push_str(&format!("FINDING {}\n", serde_json::to_string(finding).unwrap_or_default()));
     }
