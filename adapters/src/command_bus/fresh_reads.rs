@@ -12,13 +12,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use cqrs_es::persist::PersistedEventStore;
-use cqrs_es::{Aggregate, EventStore};
-use postgres_es::PostgresEventRepository;
+use cqrs_es::Aggregate;
 use quick_cache::sync::Cache;
 use sqlx::PgPool;
 
-use super::StoreError;
+use super::{read_state_at, StoreError};
 use crate::event_store::reads::stream_written_up_to;
 
 /// Streams kept: one per org for the team, so a few thousand orgs.
@@ -52,15 +50,12 @@ impl<A: Aggregate> FreshReads<A> {
                 return Ok(state);
             }
         }
-        let repo = PostgresEventRepository::new(pool.clone());
-        // The snapshot size only matters to writes; reads take any snapshot.
-        let store: PersistedEventStore<PostgresEventRepository, A> = PersistedEventStore::new_snapshot_store(repo, 1);
-        let context = store.load_aggregate(aggregate_id).await.map_err(|e| StoreError::load(aggregate_id, e))?;
+        let (state, sequence) = read_state_at::<A>(pool, aggregate_id).await?;
         self.reads.fetch_add(1, Ordering::Relaxed);
-        let state = Arc::new(context.aggregate);
+        let state = Arc::new(state);
         // Kept at the sequence it was read at: a write since shows as a
         // higher sequence at the next read, which reads it again.
-        self.kept.insert(aggregate_id.to_owned(), (context.current_sequence, state.clone()));
+        self.kept.insert(aggregate_id.to_owned(), (sequence, state.clone()));
         Ok(state)
     }
 

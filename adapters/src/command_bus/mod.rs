@@ -389,11 +389,16 @@ fn store_error<E: std::error::Error>(stream: &str, err: AggregateError<E>) -> Co
 /// aggregate whole (a channel's settings: small, and read rarely) and for
 /// access decisions that must not lag (a dashboard's team and its keys).
 pub async fn read_state<A: Aggregate>(pool: &PgPool, aggregate_id: &str) -> Result<A, StoreError> {
+    Ok(read_state_at(pool, aggregate_id).await?.0)
+}
+
+/// The stream's state and the sequence it was read at.
+pub(crate) async fn read_state_at<A: Aggregate>(pool: &PgPool, aggregate_id: &str) -> Result<(A, usize), StoreError> {
     let repo = PostgresEventRepository::new(pool.clone());
     // The snapshot size only matters to writes; reads take any snapshot.
     let store: PersistedEventStore<PostgresEventRepository, A> = PersistedEventStore::new_snapshot_store(repo, 1);
     let context = store.load_aggregate(aggregate_id).await.map_err(|e| StoreError::load(aggregate_id, e))?;
-    Ok(context.aggregate)
+    Ok((context.aggregate, context.current_sequence))
 }
 
 /// Every command family's path, sharing one pool.

@@ -363,22 +363,28 @@ async fn an_overlay_key_reads_its_channel_until_revoked_and_nothing_else(pool: P
     let id = issued["id"].as_str().unwrap();
     let (status, _) = mo.call(&http, &stack, "DELETE", &format!("/app/api/command/v1/overlay-keys/{id}"), None).await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let mut told = false;
-    let mut close_code = None;
-    while let Ok(Some(message)) = tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
-        match message.unwrap() {
-            Message::Text(text) if text.contains("\"revoked\"") => told = true,
-            Message::Close(frame) => {
-                close_code = frame.map(|f| u16::from(f.code));
-                break;
-            }
-            _ => {}
-        }
-    }
+    let (told, close_code) = until_closed(&mut socket, Duration::from_secs(10)).await;
     assert!(told && close_code == Some(4003), "told {told}, closed with {close_code:?}");
     let after = state("acme", "twitch/shroud", &key).await.unwrap();
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(after.json::<Value>().await.unwrap()["error"]["code"], "overlay_key_revoked");
+}
+
+/// Reads an overlay's socket until it closes (or is silent for `quiet`):
+/// whether it was told its key was revoked, and the close code.
+async fn until_closed<S>(socket: &mut S, quiet: Duration) -> (bool, Option<u16>)
+where
+    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    let mut told_revoked = false;
+    while let Ok(Some(message)) = tokio::time::timeout(quiet, socket.next()).await {
+        match message.unwrap() {
+            Message::Text(text) if text.contains("\"revoked\"") => told_revoked = true,
+            Message::Close(frame) => return (told_revoked, frame.map(|f| u16::from(f.code))),
+            _ => {}
+        }
+    }
+    (told_revoked, None)
 }
 
 /// This process's resident memory, in MiB.
@@ -608,18 +614,7 @@ async fn an_overlay_is_told_revoked_only_when_its_key_is(pool: PgPool) {
     let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
 
     sqlx::query("ALTER TABLE events RENAME TO events_away").execute(&pool).await.unwrap();
-    let mut told_revoked = false;
-    let mut close_code = None;
-    while let Ok(Some(message)) = tokio::time::timeout(Duration::from_secs(15), socket.next()).await {
-        match message.unwrap() {
-            Message::Text(text) if text.contains("\"revoked\"") => told_revoked = true,
-            Message::Close(frame) => {
-                close_code = frame.map(|f| u16::from(f.code));
-                break;
-            }
-            _ => {}
-        }
-    }
+    let (told_revoked, close_code) = until_closed(&mut socket, Duration::from_secs(15)).await;
     sqlx::query("ALTER TABLE events_away RENAME TO events").execute(&pool).await.unwrap();
     assert!(!told_revoked, "a failed check is not a revocation");
     assert_eq!(close_code, Some(1013), "asked to come back");

@@ -9,4 +9,4 @@ mod socket;
 
 pub(crate) use hub::LiveEvent;
 pub use hub::LiveHub;
-pub(crate) use socket::{routes, LiveState, LISTEN_WAIT, MAX_SOCKETS_PER_CALLER, TRY_AGAIN_LATER};
+pub(crate) use socket::{close, routes, LiveState, LISTEN_WAIT, MAX_SOCKETS_PER_CALLER, TRY_AGAIN_LATER};

@@ -268,6 +268,6 @@ async fn send(socket: &mut WebSocket, text: String) -> Result<(), ()> {
     }
 }
 
-async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) -> Result<(), axum::Error> {
+pub(crate) async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) -> Result<(), axum::Error> {
     socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await
 }

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -26,7 +26,7 @@ use wavestack_projections::{community, ProjectionKind};
 use super::recent_chat::recent_chat;
 use super::session::team_of;
 use super::PagesState;
-use crate::live::{LiveEvent, LISTEN_WAIT, TRY_AGAIN_LATER};
+use crate::live::{close, LiveEvent, LISTEN_WAIT, TRY_AGAIN_LATER};
 
 /// How often a live overlay's key is checked again.
 const RECHECK: Duration = Duration::from_secs(2);
@@ -209,8 +209,7 @@ async fn serve(
     let mut events = state.hub.subscribe(overlay.org.as_str());
     // "subscribed" only once the hub listens: what is notified before is lost.
     if tokio::time::timeout(LISTEN_WAIT, state.hub.listening()).await.is_err() {
-        let frame = CloseFrame { code: TRY_AGAIN_LATER, reason: "the live feed is not connected yet".into() };
-        let _ = socket.send(Message::Close(Some(frame))).await;
+        let _ = close(&mut socket, TRY_AGAIN_LATER, "the live feed is not connected yet").await;
         return;
     }
     // From here on nothing of the channel is missed: say so.
@@ -227,8 +226,7 @@ async fn serve(
                 // Refused: the key is gone, and the overlay stops for good.
                 Err(refusal) if refusal.status.is_client_error() => {
                     let _ = socket.send(Message::Text(json!({ "type": "revoked" }).to_string().into())).await;
-                    let frame = CloseFrame { code: KEY_REVOKED, reason: "overlay key revoked".into() };
-                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    let _ = close(&mut socket, KEY_REVOKED, "overlay key revoked").await;
                     return;
                 }
                 // The check itself failed (Postgres away, this process
@@ -236,8 +234,7 @@ async fn serve(
                 // an overlay stopped for good at every restart; asked to
                 // come back, it reconnects and is checked again.
                 Err(_) => {
-                    let frame = CloseFrame { code: TRY_AGAIN_LATER, reason: "the key could not be checked; reconnect".into() };
-                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    let _ = close(&mut socket, TRY_AGAIN_LATER, "the key could not be checked; reconnect").await;
                     return;
                 }
             },
