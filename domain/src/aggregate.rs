@@ -15,6 +15,15 @@ pub trait Decider: Default {
 
     /// The state after one event. Never fails: events are facts.
     fn evolve(&mut self, event: &Self::Event);
+
+    /// What an event settles once and for all in its stream (a transfer
+    /// credited, a price refunded, a use decided), if anything. The store
+    /// holds such a key at most once per stream, so exactly once never
+    /// rests on the state's bounded memory of what it has settled: a
+    /// settlement the state forgot is still refused by the store.
+    fn once_key(_event: &Self::Event) -> Option<String> {
+        None
+    }
 }
 
 /// Implements `cqrs_es::Aggregate` (and `DomainEvent`) by delegating to `Decider`.

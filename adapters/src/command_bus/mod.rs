@@ -19,6 +19,7 @@ mod fresh_reads;
 mod locks;
 mod store_error;
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use cqrs_es::persist::PersistedEventStore;
@@ -44,6 +45,10 @@ pub use self::fresh_reads::FreshReads;
 use self::locks::StreamLocks;
 pub use self::store_error::StoreError;
 use crate::event_store::append::{append, AppendError, EventRow, SnapshotRow, StreamRows};
+use crate::event_store::reads::{held_once_keys, payload_with_once_key};
+
+/// (aggregate id, once key): a settlement the store holds.
+type OnceKey = (String, String);
 
 /// Chat streams grow with every message; a snapshot every 100 events keeps
 /// loading a viewer cheap.
@@ -224,8 +229,11 @@ where
             }
         };
         let mut backoff = Duration::from_millis(2);
+        // Once keys found held after a write repeated one: the commands that
+        // would settle them again change nothing on the next attempt.
+        let mut settled: HashSet<OnceKey> = HashSet::new();
         for _ in 0..CONFLICT_RETRIES {
-            let decided = match self.decide_all(&streams).await {
+            let decided = match self.decide_all(&streams, &settled).await {
                 Ok(decided) => decided,
                 Err(error) => return fail_all(&streams, || CommandError::Store(error.clone())),
             };
@@ -258,6 +266,17 @@ where
                     tokio::time::sleep(backoff.mul_f64(fastrand::f64())).await;
                     backoff = (backoff * 2).min(Duration::from_millis(500));
                 }
+                // Something was settled before, longer ago than the state
+                // remembers (or by a writer that got there first): learn
+                // which, and decide again without it.
+                Err(AppendError::Settled) => match self.held(&decided).await {
+                    Ok(held) if held.iter().any(|key| !settled.contains(key)) => settled.extend(held),
+                    Ok(_) => tokio::time::sleep(backoff.mul_f64(fastrand::f64())).await,
+                    Err(error) => {
+                        let error = StoreError::Write(std::sync::Arc::new(error));
+                        return fail_all(&streams, || CommandError::Store(error.clone()));
+                    }
+                },
                 Err(AppendError::Store(error)) => {
                     let error = StoreError::Write(std::sync::Arc::new(error));
                     return fail_all(&streams, || CommandError::Store(error.clone()));
@@ -265,6 +284,32 @@ where
             }
         }
         fail_all(&streams, || CommandError::Conflict)
+    }
+
+    /// Which once keys of a refused write the store holds.
+    async fn held(&self, decided: &[Decided<A>]) -> sqlx::Result<Vec<OnceKey>> {
+        let keys: Vec<(&str, &str)> = decided
+            .iter()
+            .flat_map(|d| d.events.iter().filter_map(|e| Some((d.aggregate_id.as_str(), e.once_key.as_deref()?))))
+            .collect();
+        held_once_keys(&self.pool, A::TYPE, &keys).await
+    }
+
+    /// The event that settled `once_key` in the stream, if one did: what a
+    /// settlement asks when the state no longer remembers (its memory of
+    /// what it settled is bounded; the store's is not).
+    pub async fn settled_by(
+        &self,
+        aggregate_id: &str,
+        once_key: &str,
+    ) -> Result<Option<<A as Aggregate>::Event>, CommandError<<A as Aggregate>::Error>> {
+        let payload = payload_with_once_key(&self.pool, A::TYPE, aggregate_id, once_key)
+            .await
+            .map_err(|e| CommandError::Store(StoreError::query(aggregate_id, e)))?;
+        payload
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|e| CommandError::Store(StoreError::decode(aggregate_id, e)))
     }
 
     /// The stream's current state, as the next command would see it.
@@ -276,6 +321,7 @@ where
     async fn decide_all(
         &self,
         streams: &[(String, Vec<<A as Decider>::Command>)],
+        settled: &HashSet<OnceKey>,
     ) -> Result<Vec<Decided<A>>, StoreError> {
         // Owned ids: a closure over borrowed ones makes the future too
         // lifetime-generic for axum's `Send` check.
@@ -286,7 +332,7 @@ where
         for ((id, commands), mut loaded) in streams.iter().zip(loaded) {
             // Loops at most twice: a fresh state is never rechecked.
             loop {
-                match self.decide_stream(id, loaded, commands)? {
+                match self.decide_stream(id, loaded, commands, settled)? {
                     Decision::Decided(stream) => {
                         decided.push(stream);
                         break;
@@ -303,7 +349,12 @@ where
         aggregate_id: &str,
         mut loaded: Loaded<A>,
         commands: &[<A as Decider>::Command],
+        settled: &HashSet<OnceKey>,
     ) -> Result<Decision<A>, StoreError> {
+        let settled_before = |event: &<A as Aggregate>::Event| {
+            !settled.is_empty()
+                && A::once_key(event).is_some_and(|key| settled.contains(&(aggregate_id.to_owned(), key)))
+        };
         let mut events = Vec::new();
         let mut outcomes = Vec::with_capacity(commands.len());
         for command in commands {
@@ -314,12 +365,18 @@ where
                 events_written: written,
             };
             match loaded.state.decide(command.clone(), &self.policy) {
+                // The store holds what it would settle: as a redelivery, it
+                // changes nothing (the state loaded includes that event).
+                Ok(new) if new.iter().any(settled_before) => {
+                    outcomes.push(Ok(Written { accepted: accepted(current, 0), events: vec![] }))
+                }
                 Ok(new) if !new.is_empty() => {
                     for event in &new {
                         events.push(EventRow {
                             event_type: event.event_type(),
                             event_version: event.event_version(),
                             payload: serde_json::to_string(event).map_err(|e| StoreError::encode("an event", e))?,
+                            once_key: A::once_key(event),
                         });
                         loaded.state.evolve(event);
                     }

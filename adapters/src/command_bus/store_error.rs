@@ -64,6 +64,11 @@ impl StoreError {
         }
     }
 
+    /// A stored event that does not read back as the aggregate's event.
+    pub(super) fn decode(stream: &str, error: serde_json::Error) -> Self {
+        Self::Load { stream: stream.to_owned(), connection: false, source: Arc::new(error) }
+    }
+
     pub(super) fn encode(what: &'static str, error: serde_json::Error) -> Self {
         Self::Encode { what, source: Arc::new(error) }
     }

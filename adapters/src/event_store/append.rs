@@ -14,6 +14,9 @@ pub(crate) struct EventRow {
     pub(crate) event_type: String,
     pub(crate) event_version: String,
     pub(crate) payload: String,
+    /// What the event settles once and for all in its stream
+    /// (`Decider::once_key`): the store holds each at most once per stream.
+    pub(crate) once_key: Option<String>,
 }
 
 /// A snapshot taken at the stream's new sequence.
@@ -37,25 +40,31 @@ pub(crate) struct StreamRows<'a> {
 pub(crate) enum AppendError {
     /// Another writer got to one of the streams first; nothing was written.
     Conflict,
+    /// An event repeats a once key its stream already holds: what it
+    /// settles was settled before. Nothing was written.
+    Settled,
     Store(sqlx::Error),
 }
 
+/// The unique index that holds each stream's once keys (migration 0017).
+const ONCE_KEY_INDEX: &str = "events_once_key";
+
 impl From<sqlx::Error> for AppendError {
     fn from(error: sqlx::Error) -> Self {
-        let unique_violation = error.as_database_error().and_then(|e| e.code()).is_some_and(|code| code == "23505");
-        if unique_violation {
-            Self::Conflict
-        } else {
-            Self::Store(error)
+        let Some(database) = error.as_database_error() else { return Self::Store(error) };
+        match (database.code().as_deref(), database.constraint()) {
+            (Some("23505"), Some(ONCE_KEY_INDEX)) => Self::Settled,
+            (Some("23505"), _) => Self::Conflict,
+            _ => Self::Store(error),
         }
     }
 }
 
 const INSERT_EVENTS: &str = "
-INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-SELECT $1, e.aggregate_id, e.sequence, e.event_type, e.event_version, e.payload::json, $7::json
-  FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
-       AS e(aggregate_id, sequence, event_type, event_version, payload, n)
+INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, once_key)
+SELECT $1, e.aggregate_id, e.sequence, e.event_type, e.event_version, e.payload::json, $7::json, e.once_key
+  FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $8::text[]) WITH ORDINALITY
+       AS e(aggregate_id, sequence, event_type, event_version, payload, once_key, n)
  ORDER BY e.n";
 
 const INSERT_SNAPSHOT: &str = "
@@ -75,7 +84,8 @@ pub(crate) async fn append(
     metadata: &str,
 ) -> Result<(), AppendError> {
     let rows: usize = streams.iter().map(|s| s.events.len()).sum();
-    let (mut ids, mut sequences, mut types, mut versions, mut payloads) = (
+    let (mut ids, mut sequences, mut types, mut versions, mut payloads, mut once_keys) = (
+        Vec::with_capacity(rows),
         Vec::with_capacity(rows),
         Vec::with_capacity(rows),
         Vec::with_capacity(rows),
@@ -89,6 +99,7 @@ pub(crate) async fn append(
             types.push(event.event_type.as_str());
             versions.push(event.event_version.as_str());
             payloads.push(event.payload.as_str());
+            once_keys.push(event.once_key.as_deref());
         }
     }
     let insert = sqlx::query(INSERT_EVENTS)
@@ -98,7 +109,8 @@ pub(crate) async fn append(
         .bind(types)
         .bind(versions)
         .bind(payloads)
-        .bind(metadata);
+        .bind(metadata)
+        .bind(once_keys);
     if streams.iter().all(|s| s.snapshot.is_none()) {
         // One statement is its own transaction.
         insert.execute(pool).await?;

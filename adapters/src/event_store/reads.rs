@@ -167,3 +167,42 @@ pub async fn recent_chat(pool: &PgPool, prefix: &str, limit: i64) -> anyhow::Res
     .await
     .context("reading a channel's latest chat")
 }
+
+/// Which of `keys` (aggregate id, once key) the store holds for streams of
+/// `aggregate_type`: after a write refused for repeating one, the command
+/// bus decides again, leaving out what was settled already.
+pub(crate) async fn held_once_keys(
+    pool: &PgPool,
+    aggregate_type: &str,
+    keys: &[(&str, &str)],
+) -> sqlx::Result<Vec<(String, String)>> {
+    let (ids, once): (Vec<&str>, Vec<&str>) = keys.iter().copied().unzip();
+    sqlx::query_as(
+        "SELECT e.aggregate_id, e.once_key
+           FROM unnest($2::text[], $3::text[]) AS k(aggregate_id, once_key)
+           JOIN events e ON e.aggregate_type = $1 AND e.aggregate_id = k.aggregate_id AND e.once_key = k.once_key",
+    )
+    .bind(aggregate_type)
+    .bind(ids)
+    .bind(once)
+    .fetch_all(pool)
+    .await
+}
+
+/// The payload (JSON as stored) of the event that holds `once_key` in the
+/// stream, if one does: what settled it, however long ago.
+pub(crate) async fn payload_with_once_key(
+    pool: &PgPool,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    once_key: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT payload::text FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND once_key = $3",
+    )
+    .bind(aggregate_type)
+    .bind(aggregate_id)
+    .bind(once_key)
+    .fetch_optional(pool)
+    .await
+}

@@ -266,7 +266,7 @@ async fn answer(
             ChatEvent::PointsSpent(spent) => {
                 let refused = decided.events.iter().any(|e| matches!(e, CommandUseEvent::CommandRefused(_)));
                 if refused {
-                    points::refund_spend(&app.bus, &chat_stream, &spent.message_id, metadata).await?;
+                    points::refund_spend(&app.bus, &chat_stream, &spent.message_id, spent.points, metadata).await?;
                 }
             }
             ChatEvent::PointsSent(sent) => {

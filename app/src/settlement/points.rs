@@ -11,7 +11,7 @@
 //!   message).
 
 use wavestack_domain::chat::{ChatCommand, PointsSent, PointsSpent, ReceivePoints, Viewer};
-use wavestack_domain::chat_command::{AbandonUse, CommandUse, Invoker};
+use wavestack_domain::chat_command::{decision_key, AbandonUse, CommandUse, CommandUseEvent, Invoker};
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{ChatStreamId, CommandUseStreamId, DisplayName, MessageId, Timestamp};
 
@@ -66,24 +66,34 @@ pub async fn settle_spend(
     let abandoned = bus.command_use.execute_written(&uses, abandon, metadata).await.map_err(SettlementError::Use)?;
     // Written: nothing had decided the use, so it is refused now. Not
     // written: it was decided; only an answer keeps the price.
-    if abandoned.events.is_empty() {
-        let state = bus.command_use.load(&uses).await.map_err(SettlementError::Use)?;
-        if state.decision_of(&spent.message_id) == Some(true) {
-            return Ok(());
-        }
+    if abandoned.events.is_empty() && answered(bus, &uses, &spent.message_id).await? {
+        return Ok(());
     }
-    refund_spend(bus, spender, &spent.message_id, metadata).await
+    refund_spend(bus, spender, &spent.message_id, spent.points, metadata).await
 }
 
-/// Gives back the price a refused use took (once per message: a second
-/// refund of the same message writes nothing).
+/// Whether a decided use was answered: from the stream's memory of its
+/// decisions, or, past it, from the decision the store holds.
+async fn answered(bus: &CommandBus, uses: &CommandUseStreamId, message: &MessageId) -> Result<bool, SettlementError> {
+    let state = bus.command_use.load(uses).await.map_err(SettlementError::Use)?;
+    if let Some(answered) = state.decision_of(message) {
+        return Ok(answered);
+    }
+    let decision = bus.command_use.settled_by(uses, &decision_key(message)).await.map_err(SettlementError::Use)?;
+    Ok(matches!(decision, Some(CommandUseEvent::CommandAnswered(_))))
+}
+
+/// Gives back the price (`points`, as its `PointsSpent` took it) a refused
+/// use took: once per message, however late; a second refund of the same
+/// message writes nothing.
 pub async fn refund_spend(
     bus: &CommandBus,
     spender: &ChatStreamId,
     message_id: &MessageId,
+    points: u64,
     metadata: &EventMetadata,
 ) -> Result<(), SettlementError> {
-    let refund = ChatCommand::RefundSpend { message_id: message_id.clone() };
+    let refund = ChatCommand::RefundSpend { message_id: message_id.clone(), points };
     bus.chat.execute(spender, refund, metadata).await.map_err(SettlementError::Chat)?;
     Ok(())
 }

@@ -29,9 +29,13 @@ pub enum ChatCommand {
     /// fast path): once per transfer id.
     ReceivePoints(ReceivePoints),
     /// Gives back what a command's use took when the use was refused:
-    /// once per message.
+    /// once per message. `points` is the price its `PointsSpent` took,
+    /// refunded as such when the stream no longer remembers the price (a
+    /// settlement running long after); the store's once key refuses a
+    /// second refund of the message.
     RefundSpend {
         message_id: MessageId,
+        points: u64,
     },
     /// A moderator's action on this viewer, from chat or over HTTP.
     Moderate(ModerateViewer),

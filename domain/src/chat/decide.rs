@@ -19,7 +19,7 @@ impl Decider for ChatState {
         match command {
             ChatCommand::ReceiveChatMessage(message) => receive(self, message),
             ChatCommand::ReceivePoints(credit) => Ok(receive_points(self, credit)?.into_iter().collect()),
-            ChatCommand::RefundSpend { message_id } => Ok(refund(self, &message_id).into_iter().collect()),
+            ChatCommand::RefundSpend { message_id, points } => Ok(vec![refund(self, message_id, points)]),
             ChatCommand::Moderate(action) => Ok(moderate_viewer(self, action)?.into_iter().collect()),
             ChatCommand::RefundEntry { giveaway_id } => Ok(self
                 .paid_for(giveaway_id)
@@ -37,6 +37,14 @@ impl Decider for ChatState {
 
     fn evolve(&mut self, event: &ChatEvent) {
         ChatState::evolve(self, event);
+    }
+
+    fn once_key(event: &ChatEvent) -> Option<String> {
+        match event {
+            ChatEvent::PointsReceived(e) => Some(format!("transfer:{}", e.transfer_id)),
+            ChatEvent::PointsRefunded(e) => Some(format!("refund:{}", e.message_id)),
+            _ => None,
+        }
     }
 }
 
@@ -269,13 +277,14 @@ fn receive_points(state: &ChatState, credit: ReceivePoints) -> Result<Option<Cha
     })))
 }
 
-fn refund(state: &ChatState, message_id: &MessageId) -> Option<ChatEvent> {
-    let points = state.open_spends.iter().find(|(m, _)| m == message_id).map(|(_, points)| *points)?;
-    Some(ChatEvent::PointsRefunded(PointsRefunded {
-        message_id: message_id.clone(),
-        points,
-        balance: state.balance.saturating_add(points),
-    }))
+/// The price of a message given back. A price the stream remembers as
+/// open is refunded as it was taken. One it does not remember was either
+/// refunded already or taken so long ago that the bounded memory let it
+/// go: the refund is written with the caller's price, and the store's once
+/// key (`refund:<message>`) refuses it if it was refunded already.
+fn refund(state: &ChatState, message_id: MessageId, price: u64) -> ChatEvent {
+    let points = state.open_spends.iter().find(|(m, _)| *m == message_id).map_or(price, |(_, points)| *points);
+    ChatEvent::PointsRefunded(PointsRefunded { message_id, points, balance: state.balance.saturating_add(points) })
 }
 
 /// The same message always names the same transfer, so a redelivered

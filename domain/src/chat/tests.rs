@@ -3,6 +3,7 @@
 use cqrs_es::test::TestFramework;
 
 use super::*;
+use crate::aggregate::Decider;
 use crate::value::*;
 
 type Chat = TestFramework<ChatState>;
@@ -301,10 +302,21 @@ fn a_refund_gives_back_a_price_once() {
         points: 4,
         balance: 5,
     });
-    let refund = ChatCommand::RefundSpend { message_id: MessageId::parse("m2").unwrap() };
+    // The price the stream remembers wins over the caller's.
+    let refund = ChatCommand::RefundSpend { message_id: MessageId::parse("m2").unwrap(), points: 9 };
     Chat::with(()).given(vec![spent.clone()]).when(refund.clone()).then_expect_events(vec![refunded.clone()]);
-    Chat::with(()).given(vec![spent, refunded]).when(refund.clone()).then_expect_events(vec![]);
-    Chat::with(()).given_no_previous_events().when(refund).then_expect_events(vec![]);
+    // A price the stream no longer remembers (refunded, or let go by its
+    // bounded memory) is refunded at the caller's price, under the once key
+    // the store holds at most once per stream: a second refund of the same
+    // message is the store's to refuse.
+    let again = ChatEvent::PointsRefunded(PointsRefunded {
+        message_id: MessageId::parse("m2").unwrap(),
+        points: 9,
+        balance: 14,
+    });
+    Chat::with(()).given(vec![spent, refunded.clone()]).when(refund).then_expect_events(vec![again.clone()]);
+    assert_eq!(<ChatState as Decider>::once_key(&refunded), <ChatState as Decider>::once_key(&again));
+    assert_eq!(<ChatState as Decider>::once_key(&refunded).as_deref(), Some("refund:m2"));
 }
 
 #[test]
@@ -406,10 +418,31 @@ mod conservation {
         ]
     }
 
-    fn apply(state: &mut ChatState, command: ChatCommand) -> Vec<ChatEvent> {
-        let events = state.decide(command, &()).expect("never refused as a command");
+    /// A viewer's stream as the store holds it: the state, and the once
+    /// keys written, which the store never takes twice.
+    #[derive(Default)]
+    struct Stored {
+        state: ChatState,
+        once: std::collections::HashSet<String>,
+    }
+
+    impl Stored {
+        fn balance(&self) -> u64 {
+            self.state.balance()
+        }
+    }
+
+    /// Decides and writes, as the command bus does: a command whose events
+    /// repeat a once key the stream holds writes nothing.
+    fn apply(stream: &mut Stored, command: ChatCommand) -> Vec<ChatEvent> {
+        let events = stream.state.decide(command, &()).expect("never refused as a command");
+        let keys: Vec<String> = events.iter().filter_map(<ChatState as Decider>::once_key).collect();
+        if keys.iter().any(|k| stream.once.contains(k)) {
+            return vec![];
+        }
+        stream.once.extend(keys);
         for event in &events {
-            state.evolve(event);
+            stream.state.evolve(event);
         }
         events
     }
@@ -420,7 +453,7 @@ mod conservation {
             let users: Vec<Viewer> = (0..4)
                 .map(|i| Viewer { user_id: PlatformUserId::parse(format!("u{i}")).unwrap(), ..viewer() })
                 .collect();
-            let mut states = vec![ChatState::default(); 4];
+            let mut states: Vec<Stored> = (0..4).map(|_| Stored::default()).collect();
             let (mut awarded, mut spent) = (0u64, 0u64);
             // What a killed process left for the process manager: from the log.
             let mut pending: VecDeque<ChatEvent> = VecDeque::new();
@@ -458,7 +491,8 @@ mod conservation {
                             match e {
                                 ChatEvent::PointsAwarded(a) => awarded += a.points,
                                 ChatEvent::PointsSpent(s) if refused && !killed => {
-                                    let refund = ChatCommand::RefundSpend { message_id: s.message_id.clone() };
+                                    let refund =
+                                        ChatCommand::RefundSpend { message_id: s.message_id.clone(), points: s.points };
                                     apply(&mut states[who], refund);
                                 }
                                 ChatEvent::PointsSpent(s) if refused => pending.push_back(ChatEvent::PointsSpent(s)),
@@ -487,21 +521,19 @@ mod conservation {
     }
 
     /// Which viewer's stream wrote a pending debit (it still holds it).
-    fn owner_of(states: &[ChatState], event: &ChatEvent) -> usize {
+    fn owner_of(states: &[Stored], event: &ChatEvent) -> usize {
         match event {
-            ChatEvent::PointsSpent(s) => {
-                states.iter().position(|st| st.open_spends.iter().any(|(m, _)| *m == s.message_id)).unwrap_or(0)
-            }
-            ChatEvent::PointsSent(s) => states
+            ChatEvent::PointsSpent(PointsSpent { message_id, .. })
+            | ChatEvent::PointsSent(PointsSent { message_id, .. }) => states
                 .iter()
-                .position(|st| st.recent_message_ids.contains(&s.message_id))
-                .expect("the sender saw the message"),
+                .position(|st| st.state.recent_message_ids.contains(message_id))
+                .expect("the payer saw the message"),
             _ => 0,
         }
     }
 
     /// The process manager's step for one event of the log.
-    fn settle(states: &mut [ChatState], users: &[Viewer], event: &ChatEvent, owner: usize) {
+    fn settle(states: &mut [Stored], users: &[Viewer], event: &ChatEvent, owner: usize) {
         match event {
             ChatEvent::PointsSent(sent) => {
                 let to = users.iter().position(|u| u.user_id == sent.to_user_id).unwrap();
@@ -516,7 +548,8 @@ mod conservation {
             }
             // The use was never decided: abandoned, so refunded.
             ChatEvent::PointsSpent(s) => {
-                apply(&mut states[owner], ChatCommand::RefundSpend { message_id: s.message_id.clone() });
+                let refund = ChatCommand::RefundSpend { message_id: s.message_id.clone(), points: s.points };
+                apply(&mut states[owner], refund);
             }
             _ => {}
         }

@@ -6,7 +6,7 @@ use super::state::CommandUseState;
 use super::CommandUseError;
 use crate::aggregate::Decider;
 use crate::channel::{seed_of, RenderContext};
-use crate::value::Timestamp;
+use crate::value::{MessageId, Timestamp};
 
 impl Decider for CommandUseState {
     type Command = CommandUse;
@@ -42,6 +42,18 @@ impl Decider for CommandUseState {
     fn evolve(&mut self, event: &CommandUseEvent) {
         CommandUseState::evolve(self, event);
     }
+
+    /// A use is decided once: answered, refused or abandoned, whichever
+    /// the store took first, however long ago.
+    fn once_key(event: &CommandUseEvent) -> Option<String> {
+        Some(decision_key(&event.invoker().message_id))
+    }
+}
+
+/// The once key of the decision on a message's use: what a settlement
+/// looks up when the stream's memory of its decisions let it go.
+pub fn decision_key(message: &MessageId) -> String {
+    format!("use:{message}")
 }
 
 impl CommandUseState {

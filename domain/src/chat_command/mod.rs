@@ -18,6 +18,7 @@ mod state;
 mod tests;
 
 pub use command::{AbandonUse, CommandUse, Prepared, UseCommand};
+pub use decide::decision_key;
 pub use event::{CommandAnswered, CommandRefused, CommandUseEvent, Invoker, RefusalReason};
 pub use state::{CommandUseState, REMEMBERED_DECISIONS, REMEMBERED_VIEWERS};
 
