@@ -17,6 +17,7 @@ pub mod publishers;
 pub mod registry;
 pub mod relay;
 pub mod status;
+pub mod writer;
 
 /// An error and every cause under it, `: `-separated, for a log line.
 pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {

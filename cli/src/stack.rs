@@ -23,6 +23,7 @@ use wavestack_adapters::http::{metrics_handle, serve_with};
 use wavestack_adapters::idempotency::IdempotencyStore;
 use wavestack_adapters::kafka::{BrokerProcess, LocalBroker, LocalBrokerStorage, WatchedBroker};
 use wavestack_adapters::publishers::ConfiguredTargets;
+use wavestack_adapters::writer::Writer;
 use wavestack_command_api::{AppState, Readiness, Tenancy};
 use wavestack_query_api::{LiveHub, PagesConfig, QueryConfig};
 use wavestack_workers::chat_clips::Recording;
@@ -88,7 +89,10 @@ impl Stack {
             );
         }
         let audit_key = args.audit.signing_key()?;
-        let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
+        // Every event this process writes names its lease, so that the
+        // settlers leave its half-done moves to it while it runs.
+        let writer = Writer::lease(&pool, cancel.clone()).await?;
+        let bus = Arc::new(CommandBus::with_writer(pool.clone(), Policies::default(), writer));
         let tenancy = Tenancy {
             targets,
             sources: Some(renderer.policy.clone()),

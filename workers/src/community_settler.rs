@@ -9,11 +9,13 @@
 //!   root records them.
 //! - `AccountUnlinked` (at a root): the account becomes its own person.
 //! - `EntryPaid` (a viewer's stream): refunded unless the entry stands,
-//!   once the API has had a few seconds to write it.
+//!   once the process that took the price has decided the entry or can no
+//!   longer (its writer lease is free).
 //! - `GiveawayCancelled`: every price its entries paid goes back.
 
 use std::sync::Arc;
 
+use sqlx::PgPool;
 use wavestack_adapters::command_bus::CommandBus;
 use wavestack_adapters::consumer::group::{GroupConfig, Handler, HandlerError};
 use wavestack_app::settlement::community::{self as community_settlement, CommunityError};
@@ -29,12 +31,13 @@ const NAME: &str = "community-settler";
 
 #[derive(Debug, Clone)]
 pub struct CommunitySettler {
+    pool: PgPool,
     bus: Arc<CommandBus>,
 }
 
 impl CommunitySettler {
-    pub fn new(bus: Arc<CommandBus>) -> Self {
-        Self { bus }
+    pub fn new(pool: PgPool, bus: Arc<CommandBus>) -> Self {
+        Self { pool, bus }
     }
 
     pub fn group_config() -> GroupConfig {
@@ -79,8 +82,14 @@ impl Handler for CommunitySettler {
             LogEvent::Chat(ChatEvent::EntryPaid(paid)) => {
                 let payer = ChatStreamId::parse(&envelope.aggregate_id).map_err(|e| malformed(&envelope, e))?;
                 let at = envelope.metadata.occurred_at;
-                // The entry is written right after the price: give it time.
-                settlement::after_the_api(at).await;
+                // The process that took the price decides the entry,
+                // however slowly, unless it can no longer.
+                let decided = || async {
+                    community_settlement::entry_decided(bus, &payer, paid.giveaway_id, &paid.message_id)
+                        .await
+                        .map_err(verdict)
+                };
+                settlement::until_the_writer_is_done(&self.pool, &envelope, decided).await?;
                 let metadata = settlement::metadata(NAME, &envelope)?;
                 community_settlement::settle_entry(bus, &payer, paid.giveaway_id, &paid.message_id, at, &metadata)
                     .await

@@ -2,12 +2,15 @@
 //! group on the chat topic): finishes from the log what the API began, so
 //! that a process killed between the two halves of a points move never
 //! mints or loses a point. A `PointsSent` is credited to its receiver; a
-//! `PointsSpent` is refunded unless its use was answered (a use never
-//! decided, a few seconds on, is settled as interrupted first). Both steps are exactly once,
-//! so the API's own fast path and a redelivery change nothing more.
+//! `PointsSpent` is refunded unless its use was answered. A use never
+//! decided is settled as interrupted first, once the process that took
+//! the price can no longer decide it (its writer lease is free). Both
+//! steps are exactly once, so the API's own fast path and a redelivery
+//! change nothing more.
 
 use std::sync::Arc;
 
+use sqlx::PgPool;
 use wavestack_adapters::command_bus::CommandBus;
 use wavestack_adapters::consumer::group::{GroupConfig, Handler, HandlerError};
 use wavestack_app::settlement::points::{self as points_settlement, SettlementError};
@@ -19,12 +22,13 @@ use crate::settlement;
 
 #[derive(Debug, Clone)]
 pub struct PointsSettler {
+    pool: PgPool,
     bus: Arc<CommandBus>,
 }
 
 impl PointsSettler {
-    pub fn new(bus: Arc<CommandBus>) -> Self {
-        Self { bus }
+    pub fn new(pool: PgPool, bus: Arc<CommandBus>) -> Self {
+        Self { pool, bus }
     }
 
     pub fn group_config() -> GroupConfig {
@@ -52,8 +56,11 @@ impl Handler for PointsSettler {
                 points_settlement::credit_transfer(&self.bus, &stream, sent, at, &metadata).await.map_err(verdict)
             }
             ChatEvent::PointsSpent(spent) => {
-                // The use is answered right after the spend: give it time.
-                settlement::after_the_api(at).await;
+                // The process that took the price decides its use, however
+                // slowly, unless it can no longer.
+                let decided =
+                    || async { points_settlement::use_decided(&self.bus, &stream, spent).await.map_err(verdict) };
+                settlement::until_the_writer_is_done(&self.pool, &envelope, decided).await?;
                 let metadata = settlement::metadata("points-settler", &envelope)?;
                 points_settlement::settle_spend(&self.bus, &stream, spent, at, &metadata).await.map_err(verdict)
             }

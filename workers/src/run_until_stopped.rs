@@ -71,7 +71,7 @@ pub async fn points_settler(
     schema_ids: SchemaIds,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
-    let handler = PointsSettler::new(bus);
+    let handler = PointsSettler::new(pool.clone(), bus);
     run_group(pool, kafka, schema_ids, PointsSettler::group_config, handler, cancel).await
 }
 
@@ -84,7 +84,7 @@ pub async fn community_settler(
     schema_ids: SchemaIds,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
-    let handler = CommunitySettler::new(bus);
+    let handler = CommunitySettler::new(pool.clone(), bus);
     run_group(pool, kafka, schema_ids, CommunitySettler::group_config, handler, cancel).await
 }
 

@@ -46,6 +46,7 @@ use self::locks::StreamLocks;
 pub use self::store_error::StoreError;
 use crate::event_store::append::{append, AppendError, EventRow, SnapshotRow, StreamRows};
 use crate::event_store::reads::{held_once_keys, payload_with_once_key};
+use crate::writer::{Writer, WRITER};
 
 /// (aggregate id, once key): a settlement the store holds.
 type OnceKey = (String, String);
@@ -136,6 +137,9 @@ pub struct AggregateBus<A: Aggregate + Decider + Footprint + Clone> {
     policy: <A as Decider>::Policy,
     locks: StreamLocks,
     cache: StateCache<A>,
+    /// Named in every event written, so that the settlers know whether the
+    /// process that began a move can still finish it.
+    writer: Writer,
 }
 
 impl<A: Aggregate + Decider + Footprint + Clone> std::fmt::Debug for AggregateBus<A> {
@@ -167,13 +171,13 @@ where
     <A as Decider>::Command: Clone,
     <A as Decider>::Policy: Send + Sync,
 {
-    fn new(pool: PgPool, snapshot_every: Option<usize>, policy: <A as Decider>::Policy) -> Self {
+    fn new(pool: PgPool, snapshot_every: Option<usize>, policy: <A as Decider>::Policy, writer: Writer) -> Self {
         let repo = PostgresEventRepository::new(pool.clone());
         let store = match snapshot_every {
             Some(every) => PersistedEventStore::new_snapshot_store(repo, every),
             None => PersistedEventStore::new_event_store(repo),
         };
-        Self { store, pool, snapshot_every, policy, locks: StreamLocks::new(), cache: StateCache::new() }
+        Self { store, pool, snapshot_every, policy, locks: StreamLocks::new(), cache: StateCache::new(), writer }
     }
 
     #[tracing::instrument(skip_all, fields(aggregate = A::TYPE, aggregate_id = aggregate_id))]
@@ -221,7 +225,11 @@ where
     ) -> Vec<Vec<WrittenOutcome<A>>> {
         let stripes = StreamLocks::stripes(streams.iter().map(|(id, _)| id.as_str()));
         let _serialized = self.locks.lock_all(stripes).await;
-        let metadata = match serde_json::to_string(&metadata.to_map()) {
+        let mut metadata = metadata.to_map();
+        if let Some(writer) = self.writer.id() {
+            metadata.insert(WRITER.to_owned(), writer.to_string());
+        }
+        let metadata = match serde_json::to_string(&metadata) {
             Ok(json) => json,
             Err(error) => {
                 let error = StoreError::encode("the metadata", error);
@@ -485,17 +493,30 @@ pub struct Policies {
 }
 
 impl CommandBus {
+    /// A bus whose events name no writer: for tools, and for tests that
+    /// stand in for a process killed mid-way.
     pub fn new(pool: PgPool, policies: Policies) -> Self {
+        Self::with_writer(pool, policies, Writer::none())
+    }
+
+    /// A bus whose events name this process's lease (`Writer::lease`).
+    pub fn with_writer(pool: PgPool, policies: Policies, writer: Writer) -> Self {
+        let w = || writer.clone();
         Self {
-            chat: AggregateBus::new(pool.clone(), Some(CHAT_SNAPSHOT_EVERY), ()),
-            clip: AggregateBus::new(pool.clone(), None, policies.clip),
-            publication: AggregateBus::new(pool.clone(), None, policies.publication),
-            channel: AggregateBus::new(pool.clone(), Some(CHANNEL_SNAPSHOT_EVERY), ()),
-            command_use: AggregateBus::new(pool.clone(), Some(COMMAND_USE_SNAPSHOT_EVERY), ()),
-            giveaway: AggregateBus::new(pool.clone(), Some(GIVEAWAY_SNAPSHOT_EVERY), ()),
-            poll: AggregateBus::new(pool.clone(), Some(POLL_SNAPSHOT_EVERY), ()),
-            identity: AggregateBus::new(pool.clone(), None, ()),
-            team: AggregateBus::new(pool, Some(TEAM_SNAPSHOT_EVERY), ()),
+            chat: AggregateBus::new(pool.clone(), Some(CHAT_SNAPSHOT_EVERY), (), w()),
+            clip: AggregateBus::new(pool.clone(), None, policies.clip, w()),
+            publication: AggregateBus::new(pool.clone(), None, policies.publication, w()),
+            channel: AggregateBus::new(pool.clone(), Some(CHANNEL_SNAPSHOT_EVERY), (), w()),
+            command_use: AggregateBus::new(pool.clone(), Some(COMMAND_USE_SNAPSHOT_EVERY), (), w()),
+            giveaway: AggregateBus::new(pool.clone(), Some(GIVEAWAY_SNAPSHOT_EVERY), (), w()),
+            poll: AggregateBus::new(pool.clone(), Some(POLL_SNAPSHOT_EVERY), (), w()),
+            identity: AggregateBus::new(pool.clone(), None, (), w()),
+            team: AggregateBus::new(pool, Some(TEAM_SNAPSHOT_EVERY), (), writer),
         }
+    }
+
+    /// The lease the events are written under.
+    pub fn writer(&self) -> &Writer {
+        &self.chat.writer
     }
 }

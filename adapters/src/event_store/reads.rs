@@ -206,3 +206,22 @@ pub(crate) async fn payload_with_once_key(
     .fetch_optional(pool)
     .await
 }
+
+/// The writer lease an event was written under (`writer::WRITER` in its
+/// stored metadata), if it names one.
+pub async fn writer_of(
+    pool: &PgPool,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    sequence: i64,
+) -> sqlx::Result<Option<uuid::Uuid>> {
+    let writer: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT metadata->>'writer' FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = $3",
+    )
+    .bind(aggregate_type)
+    .bind(aggregate_id)
+    .bind(sequence)
+    .fetch_optional(pool)
+    .await?;
+    Ok(writer.flatten().and_then(|raw| uuid::Uuid::parse_str(&raw).ok()))
+}

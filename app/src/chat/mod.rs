@@ -23,7 +23,7 @@ pub use said::{Heard, Reply, Whisper, MODERATION_REPLY};
 use std::collections::HashMap;
 
 use tokio::sync::OnceCell;
-use wavestack_adapters::command_bus::{CommandError, Written};
+use wavestack_adapters::command_bus::{CommandError, StoreError, Written};
 use wavestack_domain::channel::{Asker, ChannelError, ChannelState, Resolved, Target};
 use wavestack_domain::chat::{ChatCommand, ChatError, ChatEvent, Invocation, ReceiveChatMessage};
 use wavestack_domain::chat_command::{CommandUse, CommandUseEvent, Invoker, Prepared, RefusalReason, UseCommand};
@@ -34,7 +34,7 @@ use wavestack_domain::value::{
 };
 
 use crate::builtins::{self, Answered, Asked};
-use crate::settlement::points;
+use crate::settlement::{self, points};
 use crate::App;
 
 /// What one message asks, worked out before anything is written.
@@ -47,14 +47,30 @@ struct Plan {
     person: OnceCell<Account>,
 }
 
+/// What hearing a batch comes to: one outcome per message.
+type Hearing = Result<Vec<Result<Heard, CommandError<ChatError>>>, CommandError<ChannelError>>;
+
 /// Records the messages (each viewer's in the order given) and answers
 /// them: one outcome per message, in the order given. A channel whose
 /// settings cannot be read fails them all, before anything is written.
-pub async fn hear(
-    app: &App,
-    metadata: &EventMetadata,
-    mut messages: Vec<ReceiveChatMessage>,
-) -> Result<Vec<Result<Heard, CommandError<ChatError>>>, CommandError<ChannelError>> {
+///
+/// The work runs as a task of its own: a caller that goes away (a client
+/// that hung up) does not cut a price off from its use, which the
+/// settlers would wait for as long as this process runs. A panic mid-way
+/// lets go of the writer lease, handing what it left to the settlers.
+pub async fn hear(app: &App, metadata: &EventMetadata, messages: Vec<ReceiveChatMessage>) -> Hearing {
+    let (task_app, metadata) = (app.clone(), metadata.clone());
+    match tokio::spawn(async move { hear_here(&task_app, &metadata, messages).await }).await {
+        Ok(hearing) => hearing,
+        Err(error) => {
+            tracing::error!(error = %error, "hearing chat failed mid-way; the settlers finish what it left");
+            app.bus.writer().let_go();
+            Err(CommandError::Store(StoreError::NoOutcome))
+        }
+    }
+}
+
+async fn hear_here(app: &App, metadata: &EventMetadata, mut messages: Vec<ReceiveChatMessage>) -> Hearing {
     // Each channel's settings read, and its filters looked up, once per call.
     let mut channels: HashMap<(ChatPlatform, ChannelId), (ChannelState, ModerationRules)> = HashMap::new();
     let mut plans = Vec::with_capacity(messages.len());
@@ -137,9 +153,13 @@ async fn said(
                 heard.actions.extend(answered.actions);
                 heard.whispers.extend(answered.whispers);
             }
-            // The message is recorded; the points settler finishes
-            // what the answer left (a refund, a credit).
-            Err(error) => tracing::warn!(error = %error, "answering a chat command failed; its message is recorded"),
+            // The message is recorded; what the answer left (a price
+            // without a decision, a credit) is finished here, in the
+            // background, or by the settlers if this process stops.
+            Err(error) => {
+                tracing::warn!(error = %error, "answering a chat command failed; its message is recorded");
+                settlement::finish_in_background(app, metadata, &stream, events, m.sent_at);
+            }
         }
     }
     heard

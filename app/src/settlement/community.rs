@@ -85,6 +85,24 @@ pub async fn refund_cancelled(
     Ok(refunded)
 }
 
+/// Whether an entry's price was settled by the one who took it: the entry
+/// stands, was abandoned, or its price was given back. Until then the move
+/// is half done.
+pub async fn entry_decided(
+    bus: &CommandBus,
+    payer: &ChatStreamId,
+    giveaway_id: GiveawayId,
+    message_id: &MessageId,
+) -> Result<bool, CommunityError> {
+    let stream = GiveawayStreamId::new(payer.org(), giveaway_id);
+    let giveaway = bus.giveaway.load(stream.as_str()).await.map_err(CommunityError::Giveaway)?;
+    if giveaway.has_entry(message_id) || giveaway.was_abandoned(message_id) {
+        return Ok(true);
+    }
+    let viewer = bus.chat.load(payer).await.map_err(CommunityError::Chat)?;
+    Ok(viewer.paid_for(giveaway_id).is_none())
+}
+
 /// Settles an entry's price: abandons the entry if the giveaway never got
 /// it (so it cannot arrive late), and refunds the price unless the entry
 /// stands in a giveaway that was not cancelled.

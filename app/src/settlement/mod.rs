@@ -6,3 +6,6 @@
 
 pub mod community;
 pub mod points;
+mod unfinished;
+
+pub(crate) use unfinished::finish_in_background;

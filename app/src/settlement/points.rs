@@ -48,7 +48,7 @@ pub async fn settle_spend(
     at: Timestamp,
     metadata: &EventMetadata,
 ) -> Result<(), SettlementError> {
-    let uses = CommandUseStreamId::new(spender.org(), spender.platform(), spender.channel(), spent.command.as_str());
+    let uses = uses_of(spender, spent);
     let abandon = CommandUse::Abandon(AbandonUse {
         invoker: Invoker {
             message_id: spent.message_id.clone(),
@@ -70,6 +70,26 @@ pub async fn settle_spend(
         return Ok(());
     }
     refund_spend(bus, spender, &spent.message_id, spent.points, metadata).await
+}
+
+/// Whether the use a price paid for was decided (answered, refused or
+/// abandoned): until it is, the move is half done.
+pub async fn use_decided(
+    bus: &CommandBus,
+    spender: &ChatStreamId,
+    spent: &PointsSpent,
+) -> Result<bool, SettlementError> {
+    let uses = uses_of(spender, spent);
+    let state = bus.command_use.load(&uses).await.map_err(SettlementError::Use)?;
+    if state.decision_of(&spent.message_id).is_some() {
+        return Ok(true);
+    }
+    let decision = bus.command_use.settled_by(&uses, &decision_key(&spent.message_id)).await;
+    Ok(decision.map_err(SettlementError::Use)?.is_some())
+}
+
+fn uses_of(spender: &ChatStreamId, spent: &PointsSpent) -> CommandUseStreamId {
+    CommandUseStreamId::new(spender.org(), spender.platform(), spender.channel(), spent.command.as_str())
 }
 
 /// Whether a decided use was answered: from the stream's memory of its

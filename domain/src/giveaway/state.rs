@@ -87,6 +87,12 @@ impl GiveawayState {
         self.messages.contains(message_id)
     }
 
+    /// Whether an entry's message was abandoned (its price refunded, and
+    /// the entry refused if it came late).
+    pub fn was_abandoned(&self, message_id: &MessageId) -> bool {
+        self.abandoned.contains(message_id)
+    }
+
     /// Whether an entry at `at` would find it open.
     pub fn open_at(&self, at: Timestamp) -> bool {
         self.phase == Phase::Open

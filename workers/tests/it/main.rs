@@ -7,3 +7,4 @@ mod poison;
 mod publisher;
 mod renderer;
 mod retention;
+mod settlers;
