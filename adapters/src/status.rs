@@ -22,6 +22,17 @@ pub struct PipelineStatus {
     pub broker: BrokerStatus,
     pub relay: RelayStatus,
     pub consumers: Vec<ConsumerStatus>,
+    pub audit: AuditStatus,
+}
+
+/// The audit witness's alarms: heads the log and the store disagreed on,
+/// which the checkpointer left unsigned. Not counted as down: the APIs
+/// still serve; an operator must look.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AuditStatus {
+    pub witness_alarms: i64,
+    /// The newest few.
+    pub newest: Vec<crate::audit_checkpoints::WitnessAlarm>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -59,6 +70,8 @@ impl PipelineStatus {
     pub async fn read(pool: &PgPool, kafka: &KafkaConfig) -> anyhow::Result<Self> {
         let relay = relay_status(pool).await?;
         let stored = stored_offsets(pool).await?;
+        let (witness_alarms, newest) = crate::audit_checkpoints::alarms(pool, 5).await?;
+        let audit = AuditStatus { witness_alarms, newest };
         let (broker, marks) = match watermarks(kafka).await {
             Ok(marks) => (BrokerStatus { reachable: true, error: None }, Some(marks)),
             Err(error) => (BrokerStatus { reachable: false, error: Some(format!("{error:#}")) }, None),
@@ -70,7 +83,7 @@ impl PipelineStatus {
                 name,
             })
             .collect();
-        Ok(Self { broker, relay, consumers })
+        Ok(Self { broker, relay, consumers, audit })
     }
 }
 
@@ -80,6 +93,7 @@ impl PipelineStatus {
         metrics::gauge!("wavestack_broker_reachable").set(if self.broker.reachable { 1.0 } else { 0.0 });
         metrics::gauge!("wavestack_relay_lag_events").set(self.relay.events_behind as f64);
         metrics::gauge!("wavestack_relay_oldest_seconds").set(self.relay.oldest_seconds.unwrap_or(0.0));
+        metrics::gauge!("wavestack_audit_witness_alarms").set(self.audit.witness_alarms as f64);
         for consumer in &self.consumers {
             if let Some(behind) = consumer.records_behind {
                 metrics::gauge!("wavestack_consumer_lag_records", "consumer" => consumer.name.clone())

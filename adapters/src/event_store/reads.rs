@@ -225,3 +225,21 @@ pub async fn writer_of(
     .await?;
     Ok(writer.flatten().and_then(|raw| uuid::Uuid::parse_str(&raw).ok()))
 }
+
+/// One stream's events after sequence `after` up to `through`, in sequence
+/// order, as the store holds them now: what the audit witness recomputes
+/// the stream's chain from, to hold it against the log's.
+pub async fn stream_events(
+    conn: &mut PgConnection,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    after: i64,
+    through: i64,
+) -> sqlx::Result<Vec<super::StoredEvent>> {
+    let statement = format!(
+        "SELECT {} FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 AND sequence <= $4
+          ORDER BY sequence",
+        super::tail::COLUMNS
+    );
+    sqlx::query_as(&statement).bind(aggregate_type).bind(aggregate_id).bind(after).bind(through).fetch_all(conn).await
+}

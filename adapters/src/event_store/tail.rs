@@ -44,7 +44,8 @@ pub struct Tail {
 /// names the table's columns: the output column of the same name is the
 /// text-cast bigint, and ordering by it cannot use the `(transaction_id,
 /// position)` index (Postgres would sort every row left).
-const COLUMNS: &str = "transaction_id::text::bigint AS transaction_id, position, aggregate_type, aggregate_id,
+pub(crate) const COLUMNS: &str =
+    "transaction_id::text::bigint AS transaction_id, position, aggregate_type, aggregate_id,
        sequence, event_type, event_id, payload::text AS payload, metadata::text AS metadata, hash";
 
 impl Tail {

@@ -5,8 +5,10 @@
 
 pub mod chain;
 pub mod checkpoint;
+pub mod rules;
 pub mod verify;
 
 pub use chain::{link, link_with_payload, ChainHash, GENESIS};
 pub use checkpoint::{CheckpointBody, CheckpointRejected, SignedCheckpoint, StreamHead, CHECKPOINT_TOPIC};
-pub use verify::{verify, CheckpointRecord, EventRecord, Finding, Stream, VerifyReport};
+pub use rules::Broken;
+pub use verify::{verify, verify_with, CheckpointRecord, Checks, EventRecord, Finding, Stream, VerifyReport};

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::chain::{self, ChainHash, GENESIS};
 use super::checkpoint::{CheckpointBody, SignedCheckpoint};
+use super::rules::{self, Broken};
 use crate::envelope::LogEnvelope;
 
 /// One record of an event topic, in the partition's order.
@@ -105,6 +106,9 @@ pub enum Finding {
         latest: u64,
         expected: u64,
     },
+    /// An event the rules could not have produced from the state before it
+    /// (`--rules`: `rules.rs` lists them).
+    RuleBroken(Broken),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -154,6 +158,27 @@ pub fn verify(
     trusted: &VerifyingKey,
     orgs: &BTreeSet<String>,
 ) -> VerifyReport {
+    verify_with(events, checkpoints, trusted, orgs, Checks::Chain)
+}
+
+/// How far `verify_with` looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checks {
+    /// The chain and the signatures: the log is the one that was written.
+    Chain,
+    /// And the economy's rules replayed (`rules.rs`): what was written
+    /// follows from the state before it.
+    ChainAndRules,
+}
+
+/// `verify`, replaying the rules too when asked.
+pub fn verify_with(
+    events: impl IntoIterator<Item = EventRecord>,
+    checkpoints: impl IntoIterator<Item = CheckpointRecord>,
+    trusted: &VerifyingKey,
+    orgs: &BTreeSet<String>,
+    checks: Checks,
+) -> VerifyReport {
     let wanted = |org: &str| orgs.is_empty() || orgs.contains(org);
     let mut findings = Vec::new();
     let mut streams: BTreeMap<Stream, StreamLog> = BTreeMap::new();
@@ -175,6 +200,10 @@ pub fn verify(
         }
     }
     let chains: BTreeMap<&Stream, Chains> = streams.iter().map(|(s, log)| (s, log.chains(s, &mut findings))).collect();
+    if checks == Checks::ChainAndRules {
+        let broken = rules::check(streams.iter().map(|(stream, log)| (stream, &log.by_sequence)));
+        findings.extend(broken.into_iter().map(Finding::RuleBroken));
+    }
 
     let signed = signed_checkpoints(checkpoints, trusted, &wanted, &mut findings);
     let checkpoint_count = signed.values().map(BTreeMap::len).sum();

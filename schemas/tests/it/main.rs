@@ -2,3 +2,4 @@
 
 mod audit;
 mod round_trip;
+mod rules;

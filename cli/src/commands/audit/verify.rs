@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::Context;
 use wavestack_adapters::kafka::{read_topic, KafkaConfig};
 use wavestack_schemas::audit::checkpoint::verifying_key_from_hex;
-use wavestack_schemas::audit::{verify, CheckpointRecord, EventRecord, VerifyReport, CHECKPOINT_TOPIC};
+use wavestack_schemas::audit::{verify_with, CheckpointRecord, Checks, EventRecord, VerifyReport, CHECKPOINT_TOPIC};
 use wavestack_schemas::{AggregateKind, Codec};
 
 use crate::commands::{kafka_config, schema_ids};
@@ -36,6 +36,12 @@ pub struct VerifyArgs {
     /// Repeatable.
     #[arg(long = "expect-checkpoint", value_parser = anchor)]
     pub expect_checkpoints: Vec<(String, u64)>,
+    /// Also replay the economy's rules over the log: name every event the
+    /// rules could not have produced from the state before it (a balance
+    /// that does not follow, a credit with no debit, a refund of nothing,
+    /// anything settled twice), even when it is chained and signed.
+    #[arg(long)]
+    pub rules: bool,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -49,7 +55,8 @@ pub(super) async fn run(args: VerifyArgs) -> anyhow::Result<()> {
     let kafka = kafka_config(&args.kafka_brokers, &args.kafka);
     let codec = Codec::with_schema_ids(&schema_ids(&args.kafka).await?)?;
     let orgs: BTreeSet<String> = args.orgs.iter().cloned().collect();
-    let mut report = verify_log(&kafka, &codec, &trusted, &orgs).await?;
+    let checks = if args.rules { Checks::ChainAndRules } else { Checks::Chain };
+    let mut report = verify_log(&kafka, &codec, &trusted, &orgs, checks).await?;
     report.hold_to(&args.expect_checkpoints.into_iter().collect());
     super::report(&report, args.json, text, report.holds())
 }
@@ -69,6 +76,7 @@ pub async fn verify_log(
     codec: &Codec,
     trusted: &ed25519_dalek::VerifyingKey,
     orgs: &BTreeSet<String>,
+    checks: Checks,
 ) -> anyhow::Result<VerifyReport> {
     let timeout = Duration::from_secs(300);
     let mut events = Vec::new();
@@ -94,7 +102,7 @@ pub async fn verify_log(
         .into_iter()
         .filter_map(|r| Some(CheckpointRecord { partition: r.partition, offset: r.offset, value: r.value? }))
         .collect::<Vec<_>>();
-    Ok(verify(events, checkpoints, trusted, orgs))
+    Ok(verify_with(events, checkpoints, trusted, orgs, checks))
 }
 
 fn text(report: &VerifyReport) -> String {

@@ -1,14 +1,18 @@
 //! The checkpointer: at an interval, signs the audit chain heads that
 //! moved since the last checkpoint (per org, from the audit projection's
-//! chain heads) with the Ed25519 key from the key file, stores each
-//! checkpoint with the heads it signed, and publishes it to
-//! `wavestack.audit.checkpoints.v1`.
+//! chain heads, computed from the log) with the Ed25519 key from the key
+//! file, stores each checkpoint with the heads it signed, and publishes it
+//! to `wavestack.audit.checkpoints.v1`. It signs only the heads that the
+//! store's events agree with (`witness`): a head the log and the store
+//! disagree on raises an alarm instead.
 //!
 //! Store first, publish after: a crash in between leaves a checkpoint
 //! unpublished, and the next round publishes those same bytes. The key is
 //! never in the database; what the database holds is checked by anyone
 //! against the public key, so an owner who edits it only makes the
 //! verifier complain.
+
+mod witness;
 
 use std::time::Duration;
 
@@ -19,7 +23,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
-use wavestack_adapters::audit_checkpoints;
+use wavestack_adapters::audit_checkpoints::{self, SignedHeads};
 use wavestack_adapters::kafka::{ensure_topics, idempotent_producer, KafkaConfig};
 use wavestack_projections::audit::{moved_heads, MovedHead};
 use wavestack_schemas::audit::checkpoint::{body_digest, no_previous};
@@ -91,6 +95,7 @@ pub async fn sign_moved_heads(pool: &PgPool, config: &CheckpointerConfig) -> any
     else {
         return Ok(0);
     };
+    let moved = witness::witness(&mut tx, &config.key, moved).await?;
     let mut signed = 0;
     for heads in moved.chunk_by(|a, b| a.org == b.org) {
         sign_one(&mut tx, config, &heads[0].org, heads).await?;
@@ -129,10 +134,14 @@ async fn sign_one(
     };
     let signed = body.sign(&config.key);
     audit_checkpoints::store(tx, org, number as i64, &signed.body, &signed.signature).await?;
-    let types: Vec<&str> = heads.iter().map(|h| h.aggregate_type.as_str()).collect();
-    let ids: Vec<&str> = heads.iter().map(|h| h.aggregate_id.as_str()).collect();
-    let sequences: Vec<i64> = heads.iter().map(|h| h.sequence).collect();
-    audit_checkpoints::record_signed(tx, &types, &ids, &sequences).await
+    let heads = SignedHeads {
+        aggregate_types: heads.iter().map(|h| h.aggregate_type.as_str()).collect(),
+        aggregate_ids: heads.iter().map(|h| h.aggregate_id.as_str()).collect(),
+        sequences: heads.iter().map(|h| h.sequence).collect(),
+        chains: heads.iter().map(|h| h.chain.as_slice()).collect(),
+        seals: heads.iter().map(|h| witness::seal(&config.key, h)).collect(),
+    };
+    audit_checkpoints::record_signed(tx, &heads).await
 }
 
 /// Publishes every stored checkpoint not yet on the log, in number order
