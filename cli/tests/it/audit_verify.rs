@@ -5,9 +5,9 @@
 //! rewritten as its owner does it (triggers disabled), the log is rebuilt
 //! from it into a fresh broker as an owner who controls the relay would,
 //! the signed checkpoints are carried over, and `wavestack audit verify`
-//! reads that log alone. An untouched copy rebuilt the same way verifies
-//! clean: the control that shows each finding comes from the tampering,
-//! not from the rebuilding.
+//! reads that log alone (`--rules` too). An untouched copy rebuilt the same
+//! way verifies clean: the control that shows each finding comes from the
+//! tampering, not from the rebuilding.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -199,7 +199,9 @@ async fn verify_rebuilt(name: &str, tamper: &str, checkpoints: Vec<(Vec<u8>, Vec
     }
 
     let out = Command::new(env!("CARGO_BIN_EXE_wavestack"))
-        .args(["audit", "verify", "--json", "--public-key", &public_hex(&trusted_key())])
+        // With the rules replayed too: an honest history follows them, so
+        // every finding below comes from the tampering.
+        .args(["audit", "verify", "--rules", "--json", "--public-key", &public_hex(&trusted_key())])
         .env("KAFKA_BROKERS", broker.bootstrap())
         .output()
         .unwrap();

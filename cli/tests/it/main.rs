@@ -4,6 +4,7 @@ mod support;
 
 mod app_role;
 mod audit_verify;
+mod audit_witness;
 mod community;
 mod economy;
 mod export;

@@ -175,6 +175,16 @@ pub(crate) async fn relaunch(pool: &PgPool, dir: tempfile::TempDir) -> Stack {
     launch(pool, dir, &[]).await
 }
 
+/// `start_binary` with more of the environment set.
+pub(crate) async fn start_binary_with_env(pool: &PgPool, env: &[(&str, &str)]) -> Stack {
+    launch(pool, configured_dir(""), env).await
+}
+
+/// `relaunch` with more of the environment set.
+pub(crate) async fn relaunch_with_env(pool: &PgPool, dir: tempfile::TempDir, env: &[(&str, &str)]) -> Stack {
+    launch(pool, dir, env).await
+}
+
 async fn launch(pool: &PgPool, dir: tempfile::TempDir, env: &[(&str, &str)]) -> Stack {
     let serial = ONE_STACK_AT_A_TIME.lock().await;
     let config = dir.path().join("wavestack.toml");
