@@ -109,6 +109,11 @@ struct Case<'a> {
     kept: u64,
     /// By the operation index at which each comes due.
     due: BTreeMap<usize, Vec<Pending>>,
+    /// Crowds so far. A crowd's message ids are numbered by it, not by the
+    /// operation: a random crowd and the periodic one can fall on the same
+    /// operation, and ids repeated in the command's stream are (rightly)
+    /// decided once.
+    crowds: usize,
 }
 
 impl Case<'_> {
@@ -166,7 +171,9 @@ impl Case<'_> {
     /// A crowd: three writes of `CROWD` events each.
     async fn crowd(&mut self, who: usize, n: usize) {
         let price = || PointsRequest::Spend { command: CommandName::parse(COMMAND).unwrap(), cost: 1 };
-        let messages = (0..CROWD).map(|i| self.message(who, &format!("m{n}-crowd{i}"), n, price())).collect();
+        self.crowds += 1;
+        let crowd = self.crowds;
+        let messages = (0..CROWD).map(|i| self.message(who, &format!("crowd{crowd}-{i}"), n, price())).collect();
         let written =
             self.bus.chat.execute_batch_written(vec![(self.stream(who).to_string(), messages)], &self.metadata);
         let events: Vec<ChatEvent> =
@@ -342,8 +349,16 @@ async fn points_add_up_whatever_the_settlements_lag(pool: PgPool) {
                 user_id: PlatformUserId::parse(format!("u{i}")).unwrap(),
             })
             .collect();
-        let mut run =
-            Case { bus: &bus, metadata: metadata(&org), org, viewers, added: 0, kept: 0, due: BTreeMap::new() };
+        let mut run = Case {
+            bus: &bus,
+            metadata: metadata(&org),
+            org,
+            viewers,
+            added: 0,
+            kept: 0,
+            due: BTreeMap::new(),
+            crowds: 0,
+        };
         run.grant().await;
         for (n, op) in ops.into_iter().enumerate() {
             // Besides the random crowds, one every 40 operations: every
