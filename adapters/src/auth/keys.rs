@@ -12,18 +12,19 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
+use aws_lc_rs::signature::KeyPair as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::{DecodingKey, EncodingKey};
-use rsa::pkcs1::EncodeRsaPrivateKey;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
-use rsa::traits::PublicKeyParts;
-use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-const KEY_BITS: usize = 2048;
+const KEY_SIZE: KeySize = KeySize::Rsa2048;
+/// The PEM label of an unencrypted PKCS#8 private key (RFC 7468).
+const PKCS8_LABEL: &str = "PRIVATE KEY";
 const KEY_SUFFIX: &str = ".pem";
 const SECRET_SUFFIX: &str = ".secret";
 /// A process that did not write a key (the CLI rotated it, another replica
@@ -41,14 +42,17 @@ pub struct SigningKey {
 }
 
 impl SigningKey {
-    fn from_private(kid: String, private: &RsaPrivateKey) -> anyhow::Result<Self> {
+    /// From a PKCS#8 PEM file's text.
+    fn from_pem(kid: String, pem_text: &str) -> anyhow::Result<Self> {
         let created_at = created_at_of(&kid).with_context(|| format!("key id `{kid}` does not start with a time"))?;
-        let der = private.to_pkcs1_der().context("encoding the private key")?;
-        let public = private.to_public_key();
-        let n = URL_SAFE_NO_PAD.encode(public.n().to_bytes_be());
-        let e = URL_SAFE_NO_PAD.encode(public.e().to_bytes_be());
+        let block = pem::parse(pem_text).context("not PEM")?;
+        anyhow::ensure!(block.tag() == PKCS8_LABEL, "expected a `{PKCS8_LABEL}` block, found `{}`", block.tag());
+        let pair = KeyPair::from_pkcs8(block.contents()).map_err(|e| anyhow::anyhow!("not an RSA key: {e}"))?;
+        let public: PublicKeyComponents<Vec<u8>> = pair.public_key().into();
+        let n = URL_SAFE_NO_PAD.encode(&public.n);
+        let e = URL_SAFE_NO_PAD.encode(&public.e);
         Ok(Self {
-            encoding: EncodingKey::from_rsa_der(der.as_bytes()),
+            encoding: EncodingKey::from_rsa_pem(pem_text.as_bytes()).context("building the signing key")?,
             decoding: DecodingKey::from_rsa_components(&n, &e).context("building the verification key")?,
             jwk: json!({ "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": n, "e": e }),
             kid,
@@ -202,8 +206,12 @@ impl KeyStore {
     }
 
     fn generate(&self) -> anyhow::Result<String> {
-        let private = RsaPrivateKey::new(&mut rand::thread_rng(), KEY_BITS).context("generating an RSA key")?;
-        let pem = private.to_pkcs8_pem(LineEnding::LF).context("encoding the key")?;
+        let pair = KeyPair::generate(KEY_SIZE).map_err(|_| anyhow::anyhow!("generating an RSA key failed"))?;
+        let der: Pkcs8V1Der<'_> = pair.as_der().map_err(|_| anyhow::anyhow!("encoding the key failed"))?;
+        let pem = pem::encode_config(
+            &pem::Pem::new(PKCS8_LABEL, der.as_ref()),
+            pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+        );
         let kid = new_kid();
         let path = self.dir.join(format!("{kid}{KEY_SUFFIX}"));
         let tmp = self.dir.join(format!(".{kid}.tmp"));
@@ -230,8 +238,8 @@ fn load(dir: &Path) -> anyhow::Result<BTreeMap<String, Arc<SigningKey>>> {
             bail!("{} is readable by other users (mode {:o}); run `chmod 600` on it", path.display(), mode & 0o777);
         }
         let pem = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        let private = RsaPrivateKey::from_pkcs8_pem(&pem).with_context(|| format!("parsing {}", path.display()))?;
-        keys.insert(kid.to_owned(), Arc::new(SigningKey::from_private(kid.to_owned(), &private)?));
+        let key = SigningKey::from_pem(kid.to_owned(), &pem).with_context(|| format!("parsing {}", path.display()))?;
+        keys.insert(kid.to_owned(), Arc::new(key));
     }
     Ok(keys)
 }
@@ -347,6 +355,32 @@ mod tests {
         assert!(running.get(&newer).is_some(), "read from the directory at once");
         assert!(running.get("../../etc/passwd").is_none());
         assert!(running.get("no-such-key").is_none());
+    }
+
+    /// Keys written before the move to aws-lc-rs (by the `rsa` crate, or by
+    /// an operator with OpenSSL) are PKCS#8 PEM from another library: they
+    /// still load, publish the same modulus, and sign tokens they verify.
+    #[test]
+    fn a_pkcs8_key_from_openssl_loads_signs_and_verifies() {
+        let dir = tempfile::tempdir().unwrap();
+        let kid = "20261101T000000.000Z-0a0b0c";
+        let file = dir.path().join(format!("{kid}{KEY_SUFFIX}"));
+        fs::write(&file, include_str!("testdata/openssl-pkcs8.pem")).unwrap();
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
+        let store = KeyStore::open(dir.path()).unwrap();
+        let key = store.get(kid).expect("the OpenSSL key is loaded");
+        let modulus = hex::decode(include_str!("testdata/openssl-pkcs8.modulus.hex").trim()).unwrap();
+        assert_eq!(store.jwks()["keys"][0]["n"], URL_SAFE_NO_PAD.encode(modulus));
+        assert_eq!(store.jwks()["keys"][0]["e"], "AQAB");
+        let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        let token =
+            jsonwebtoken::encode(&header, &json!({ "sub": "x", "exp": 4_000_000_000u64 }), &key.encoding).unwrap();
+        let validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        let claims = jsonwebtoken::decode::<Value>(&token, &key.decoding, &validation).unwrap().claims;
+        assert_eq!(claims["sub"], "x");
+        // Another key does not verify it.
+        let other = KeyStore::open(tempfile::tempdir().unwrap().path()).unwrap().active();
+        assert!(jsonwebtoken::decode::<Value>(&token, &other.decoding, &validation).is_err());
     }
 
     #[test]
