@@ -1,0 +1,344 @@
+//! The fake Helix endpoints: EventSub subscriptions, Send Chat Message,
+//! Delete Chat Messages, Ban User and Unban User, as the API reference
+//! gives their requests, answers, scopes and rate-limit headers.
+
+// A refusal is the response itself; a test fake need not box it.
+#![allow(clippy::result_large_err)]
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::state::{
+    now_rfc3339, subscription_json, Ban, SentChat, Shared, State as FakeState, Subscription, TokenInfo,
+};
+
+/// Helix's bucket size, reported in `Ratelimit-Limit`.
+const BUCKET: u32 = 800;
+/// Send Chat Message's longest message, in characters.
+const LONGEST_MESSAGE: usize = 500;
+/// Ban User's longest timeout: two weeks.
+const LONGEST_TIMEOUT: u32 = 1_209_600;
+
+/// Helix's error body.
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    let body = json!({
+        "error": status.canonical_reason().unwrap_or(""),
+        "status": status.as_u16(),
+        "message": message.into(),
+    });
+    (status, Json(body)).into_response()
+}
+
+/// The caller's token, checked as Helix does: a valid bearer token, the
+/// matching Client-Id, the scope; then the rate limit.
+fn authorize(headers: &HeaderMap, state: &mut FakeState, scope: &str) -> Result<TokenInfo, Response> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "OAuth token is missing"))?;
+    let info = state
+        .tokens
+        .get(token)
+        .filter(|t| t.valid)
+        .cloned()
+        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "Invalid OAuth token"))?;
+    let client_id = headers.get("client-id").and_then(|v| v.to_str().ok());
+    if client_id != Some(state.client_id.as_str()) {
+        return Err(error(StatusCode::UNAUTHORIZED, "Client ID and OAuth token do not match"));
+    }
+    if !info.scopes.contains(scope) {
+        return Err(error(StatusCode::UNAUTHORIZED, format!("Missing scope: {scope}")));
+    }
+    if state.rate_limited > 0 {
+        state.rate_limited -= 1;
+        state.refused_for_rate += 1;
+        let mut response = error(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
+        rate_headers(&mut response, 0);
+        return Err(response);
+    }
+    Ok(info)
+}
+
+fn rate_headers(response: &mut Response, remaining: u32) {
+    let reset = time::OffsetDateTime::now_utc().unix_timestamp() + 1;
+    let headers = response.headers_mut();
+    headers.insert("ratelimit-limit", HeaderValue::from(BUCKET));
+    headers.insert("ratelimit-remaining", HeaderValue::from(remaining));
+    headers.insert("ratelimit-reset", HeaderValue::from(reset));
+}
+
+fn ok(status: StatusCode, body: Option<Value>) -> Response {
+    let mut response = match body {
+        Some(body) => (status, Json(body)).into_response(),
+        None => status.into_response(),
+    };
+    rate_headers(&mut response, BUCKET - 1);
+    response
+}
+
+/// A body with exactly the documented fields, or a 400 naming the fault.
+fn parse<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, Response> {
+    serde_json::from_str(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("Invalid request body: {e}")))
+}
+
+/// Query parameters: exactly `names`, each once, none empty.
+fn query<'a>(raw: &'a HashMap<String, String>, names: &[&str]) -> Result<Vec<&'a str>, Response> {
+    if let Some(extra) = raw.keys().find(|k| !names.contains(&k.as_str())) {
+        return Err(error(StatusCode::BAD_REQUEST, format!("Unknown parameter: {extra}")));
+    }
+    names
+        .iter()
+        .map(|name| {
+            raw.get(*name)
+                .map(String::as_str)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| error(StatusCode::BAD_REQUEST, format!("Missing required parameter \"{name}\"")))
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateSubscription {
+    #[serde(rename = "type")]
+    kind: String,
+    version: String,
+    condition: Value,
+    transport: Transport,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Transport {
+    method: String,
+    session_id: Option<String>,
+}
+
+/// The subscription types the fake knows: version, condition fields, the
+/// scope the token needs.
+fn subscription_type(kind: &str) -> Option<(&'static str, &'static [&'static str], &'static str)> {
+    match kind {
+        "channel.chat.message" => Some(("1", &["broadcaster_user_id", "user_id"], "user:read:chat")),
+        _ => None,
+    }
+}
+
+pub(super) async fn create_subscription(State(state): State<Shared>, headers: HeaderMap, body: String) -> Response {
+    let request: CreateSubscription = match parse(&body) {
+        Ok(request) => request,
+        Err(refused) => return refused,
+    };
+    let mut s = state.lock().unwrap();
+    let Some((version, fields, scope)) = subscription_type(&request.kind) else {
+        return error(StatusCode::BAD_REQUEST, format!("unsupported subscription type {}", request.kind));
+    };
+    let token = match authorize(&headers, &mut s, scope) {
+        Ok(token) => token,
+        Err(refused) => return refused,
+    };
+    if request.version != version {
+        return error(StatusCode::BAD_REQUEST, format!("unsupported version {} of {}", request.version, request.kind));
+    }
+    let Some(condition) = request.condition.as_object() else {
+        return error(StatusCode::BAD_REQUEST, "condition must be an object");
+    };
+    if condition.len() != fields.len() || fields.iter().any(|f| !condition.get(*f).is_some_and(Value::is_string)) {
+        return error(StatusCode::BAD_REQUEST, format!("condition must hold exactly {fields:?}"));
+    }
+    if condition.get("user_id").and_then(Value::as_str).is_some_and(|user| user != token.user_id) {
+        return error(StatusCode::FORBIDDEN, "user_id must match the user in the access token");
+    }
+    if request.transport.method != "websocket" {
+        return error(StatusCode::BAD_REQUEST, "the fake takes the websocket transport only");
+    }
+    let Some(session_id) = request.transport.session_id else {
+        return error(StatusCode::BAD_REQUEST, "transport.session_id is required for websocket");
+    };
+    let Some(session) = s.sessions.get_mut(&session_id) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "websocket transport session does not exist or has already disconnected",
+        );
+    };
+    session.used = true;
+    let duplicate = s.subscriptions.iter().any(|sub| {
+        sub.kind == request.kind
+            && sub.status == "enabled"
+            && sub.condition == request.condition
+            && sub.session_id == session_id
+    });
+    if duplicate {
+        return error(StatusCode::CONFLICT, "subscription already exists");
+    }
+    let subscription = Subscription {
+        id: uuid::Uuid::new_v4().to_string(),
+        kind: request.kind,
+        version: request.version,
+        condition: request.condition,
+        session_id,
+        status: "enabled".to_owned(),
+        created_at: now_rfc3339(),
+    };
+    let body = json!({
+        "data": [subscription_json(&subscription)],
+        "total": s.subscriptions.len() + 1,
+        "total_cost": 0,
+        "max_total_cost": 10_000,
+    });
+    s.subscriptions.push(subscription);
+    ok(StatusCode::ACCEPTED, Some(body))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendChatMessage {
+    broadcaster_id: String,
+    sender_id: String,
+    message: String,
+    reply_parent_message_id: Option<String>,
+}
+
+pub(super) async fn send_chat_message(State(state): State<Shared>, headers: HeaderMap, body: String) -> Response {
+    let request: SendChatMessage = match parse(&body) {
+        Ok(request) => request,
+        Err(refused) => return refused,
+    };
+    let mut s = state.lock().unwrap();
+    let token = match authorize(&headers, &mut s, "user:write:chat") {
+        Ok(token) => token,
+        Err(refused) => return refused,
+    };
+    if request.sender_id != token.user_id {
+        return error(StatusCode::FORBIDDEN, "The sender must have authorized the app with the user:write:chat scope");
+    }
+    let length = request.message.chars().count();
+    if length == 0 || length > LONGEST_MESSAGE {
+        return error(StatusCode::BAD_REQUEST, format!("message must be 1 to {LONGEST_MESSAGE} characters"));
+    }
+    if let Some(parent) = &request.reply_parent_message_id {
+        if !s.known_messages.contains(parent) {
+            return error(StatusCode::BAD_REQUEST, "The reply_parent_message_id was not found");
+        }
+    }
+    let message_id = uuid::Uuid::new_v4().to_string();
+    s.known_messages.insert(message_id.clone());
+    s.sent.push(SentChat {
+        message_id: message_id.clone(),
+        broadcaster_id: request.broadcaster_id,
+        sender_id: request.sender_id,
+        message: request.message,
+        reply_parent_message_id: request.reply_parent_message_id,
+    });
+    ok(StatusCode::OK, Some(json!({"data": [{"message_id": message_id, "is_sent": true, "drop_reason": null}]})))
+}
+
+pub(super) async fn delete_chat_messages(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let token = match authorize(&headers, &mut s, "moderator:manage:chat_messages") {
+        Ok(token) => token,
+        Err(refused) => return refused,
+    };
+    let values = match query(&raw, &["broadcaster_id", "moderator_id", "message_id"]) {
+        Ok(values) => values,
+        Err(refused) => return refused,
+    };
+    if values[1] != token.user_id {
+        return error(StatusCode::FORBIDDEN, "moderator_id must match the user in the access token");
+    }
+    if !s.known_messages.contains(values[2]) {
+        return error(StatusCode::NOT_FOUND, "The ID in message_id was not found");
+    }
+    let deleted = values[2].to_owned();
+    s.deleted.push(deleted);
+    ok(StatusCode::NO_CONTENT, None)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BanBody {
+    data: BanData,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BanData {
+    user_id: String,
+    duration: Option<u32>,
+    reason: Option<String>,
+}
+
+pub(super) async fn ban_user(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(raw): Query<HashMap<String, String>>,
+    body: String,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let token = match authorize(&headers, &mut s, "moderator:manage:banned_users") {
+        Ok(token) => token,
+        Err(refused) => return refused,
+    };
+    let values = match query(&raw, &["broadcaster_id", "moderator_id"]) {
+        Ok(values) => values,
+        Err(refused) => return refused,
+    };
+    if values[1] != token.user_id {
+        return error(StatusCode::FORBIDDEN, "moderator_id must match the user in the access token");
+    }
+    let request: BanBody = match parse(&body) {
+        Ok(request) => request,
+        Err(refused) => return refused,
+    };
+    if request.data.duration.is_some_and(|d| d == 0 || d > LONGEST_TIMEOUT) {
+        return error(StatusCode::BAD_REQUEST, format!("duration must be 1 to {LONGEST_TIMEOUT}"));
+    }
+    let (broadcaster_id, moderator_id) = (values[0].to_owned(), values[1].to_owned());
+    s.bans.push(Ban {
+        broadcaster_id: broadcaster_id.clone(),
+        moderator_id: moderator_id.clone(),
+        user_id: request.data.user_id.clone(),
+        duration: request.data.duration,
+        reason: request.data.reason.unwrap_or_default(),
+    });
+    let body = json!({"data": [{
+        "broadcaster_id": broadcaster_id,
+        "moderator_id": moderator_id,
+        "user_id": request.data.user_id,
+        "created_at": now_rfc3339(),
+        "end_time": null,
+    }]});
+    ok(StatusCode::OK, Some(body))
+}
+
+pub(super) async fn unban_user(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let token = match authorize(&headers, &mut s, "moderator:manage:banned_users") {
+        Ok(token) => token,
+        Err(refused) => return refused,
+    };
+    let values = match query(&raw, &["broadcaster_id", "moderator_id", "user_id"]) {
+        Ok(values) => values,
+        Err(refused) => return refused,
+    };
+    if values[1] != token.user_id {
+        return error(StatusCode::FORBIDDEN, "moderator_id must match the user in the access token");
+    }
+    let user = values[2].to_owned();
+    s.bans.retain(|ban| ban.user_id != user);
+    ok(StatusCode::NO_CONTENT, None)
+}

@@ -1,0 +1,210 @@
+//! A fake Twitch: the EventSub WebSocket server and the Helix endpoints a
+//! chat bot uses, on one local port.
+//!
+//! Strict where Twitch is: a token without the scope is refused with 403, a
+//! body with an unknown field with 400, a session that has not subscribed
+//! within the welcome's window is closed with 4003, a client that sends
+//! anything but a pong is closed with 4001, a reconnected session that is
+//! not left within the grace is closed with 4004. Twitch delivers at least
+//! once: the session a reconnect moves to gets the old one's last
+//! notifications again, with the same message ids. Notifications are the
+//! documentation's example payloads with the test's ids and text put in.
+
+mod eventsub;
+mod helix;
+mod state;
+
+pub use state::{Ban, SentChat, Subscription};
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::routing::{delete, get, post};
+use axum::Router;
+use serde_json::{json, Value};
+use tokio::task::JoinHandle;
+use url::Url;
+
+use self::state::{Shared, State, TokenInfo};
+
+/// The docs' `channel.chat.message` notification, the fields a test sets
+/// replaced.
+const CHAT_MESSAGE: &str = include_str!("../../../fixtures/twitch/channel.chat.message.notification.json");
+
+/// A chatter, as a notification names them.
+#[derive(Debug, Clone)]
+pub struct Chatter {
+    pub user_id: String,
+    pub login: String,
+    /// Badge set ids: `broadcaster`, `moderator`, `vip`, `subscriber`, ...
+    pub badges: Vec<String>,
+}
+
+impl Chatter {
+    pub fn viewer(user_id: &str, login: &str) -> Self {
+        Self { user_id: user_id.into(), login: login.into(), badges: Vec::new() }
+    }
+}
+
+/// A running fake Twitch.
+#[derive(Debug)]
+pub struct FakeTwitch {
+    addr: SocketAddr,
+    state: Shared,
+    server: JoinHandle<()>,
+}
+
+impl Drop for FakeTwitch {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// The timings a test may shorten (Twitch's own are 10 s and 30 s).
+#[derive(Debug, Clone)]
+pub struct Timings {
+    /// Keepalive period, and the window to subscribe in after a welcome.
+    pub keepalive: Duration,
+    /// How long a session told to reconnect stays open.
+    pub reconnect_grace: Duration,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Self { keepalive: Duration::from_secs(10), reconnect_grace: Duration::from_secs(30) }
+    }
+}
+
+impl FakeTwitch {
+    pub async fn start(client_id: &str, timings: Timings) -> Self {
+        let state: Shared = Arc::new(Mutex::new(State::new(client_id, timings)));
+        let app = Router::new()
+            .route("/ws", get(eventsub::connect))
+            .route("/helix/eventsub/subscriptions", post(helix::create_subscription))
+            .route("/helix/chat/messages", post(helix::send_chat_message))
+            .route("/helix/moderation/chat", delete(helix::delete_chat_messages))
+            .route("/helix/moderation/bans", post(helix::ban_user).delete(helix::unban_user))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a local port");
+        let addr = listener.local_addr().expect("an address");
+        state.lock().unwrap().addr = Some(addr);
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("the fake Twitch serves");
+        });
+        Self { addr, state, server }
+    }
+
+    pub fn eventsub_url(&self) -> Url {
+        Url::parse(&format!("ws://{}/ws", self.addr)).expect("a URL")
+    }
+
+    pub fn helix_url(&self) -> Url {
+        Url::parse(&format!("http://{}/helix/", self.addr)).expect("a URL")
+    }
+
+    /// A user access token of `user_id` with `scopes`.
+    pub fn issue_token(&self, user_id: &str, scopes: &[&str]) -> String {
+        let token = format!("fake-{}", uuid::Uuid::new_v4().simple());
+        let info = TokenInfo {
+            user_id: user_id.to_owned(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            valid: true,
+        };
+        self.state.lock().unwrap().tokens.insert(token.clone(), info);
+        token
+    }
+
+    /// Waits until `count` subscriptions of `kind` are enabled.
+    pub async fn wait_for_subscriptions(&self, kind: &str, count: usize) {
+        for _ in 0..600 {
+            if self.subscriptions().iter().filter(|s| s.kind == kind && s.status == "enabled").count() >= count {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("no {count} enabled `{kind}` subscriptions within 12 s: {:?}", self.subscriptions());
+    }
+
+    /// A viewer says `text` in `broadcaster_id`'s chat: the notification
+    /// goes to every session subscribed to that chat. Returns the message id.
+    pub fn say(&self, broadcaster_id: &str, broadcaster_login: &str, chatter: &Chatter, text: &str) -> String {
+        let message_id = uuid::Uuid::new_v4().to_string();
+        let mut frame: Value = serde_json::from_str(CHAT_MESSAGE).expect("the fixture is JSON");
+        frame["metadata"]["message_id"] = json!(uuid::Uuid::new_v4().to_string());
+        frame["metadata"]["message_timestamp"] = json!(state::now_rfc3339());
+        let event = &mut frame["payload"]["event"];
+        event["broadcaster_user_id"] = json!(broadcaster_id);
+        event["broadcaster_user_login"] = json!(broadcaster_login);
+        event["broadcaster_user_name"] = json!(broadcaster_login);
+        event["chatter_user_id"] = json!(chatter.user_id);
+        event["chatter_user_login"] = json!(chatter.login);
+        event["chatter_user_name"] = json!(chatter.login);
+        event["message_id"] = json!(message_id);
+        event["message"] = json!({
+            "text": text,
+            "fragments": [{"type": "text", "text": text, "cheermote": null, "emote": null, "mention": null}],
+        });
+        event["badges"] =
+            chatter.badges.iter().map(|set| json!({"set_id": set, "id": "1", "info": ""})).collect::<Value>();
+        let delivered = self.state.lock().unwrap().notify("channel.chat.message", broadcaster_id, frame);
+        assert!(delivered > 0, "no session is subscribed to {broadcaster_id}'s chat");
+        message_id
+    }
+
+    /// Every connected session is told to reconnect (`session_reconnect`),
+    /// as Twitch does before it moves a server.
+    pub fn reconnect_everyone(&self) {
+        state::reconnect_everyone(&self.state);
+    }
+
+    /// Stops (or restarts) keepalives: a silent server, as a dead one looks.
+    pub fn go_silent(&self, silent: bool) {
+        self.state.lock().unwrap().silent = silent;
+    }
+
+    /// The user revokes the app's authorization: their tokens stop working
+    /// and their subscriptions are revoked (`authorization_revoked`).
+    pub fn revoke(&self, user_id: &str) {
+        self.state.lock().unwrap().revoke(user_id);
+    }
+
+    /// The next `calls` Helix calls are answered `429`.
+    pub fn rate_limit_next(&self, calls: u32) {
+        self.state.lock().unwrap().rate_limited = calls;
+    }
+
+    /// Chat messages sent through Send Chat Message, in order.
+    pub fn sent(&self) -> Vec<SentChat> {
+        self.state.lock().unwrap().sent.clone()
+    }
+
+    /// Message ids deleted through Delete Chat Messages, in order.
+    pub fn deleted(&self) -> Vec<String> {
+        self.state.lock().unwrap().deleted.clone()
+    }
+
+    /// Bans and timeouts through Ban User, in order.
+    pub fn bans(&self) -> Vec<Ban> {
+        self.state.lock().unwrap().bans.clone()
+    }
+
+    pub fn subscriptions(&self) -> Vec<Subscription> {
+        self.state.lock().unwrap().subscriptions.clone()
+    }
+
+    /// WebSocket sessions opened so far.
+    pub fn sessions_opened(&self) -> usize {
+        self.state.lock().unwrap().sessions_opened
+    }
+
+    /// Notifications sent again on a session a reconnect moved to.
+    pub fn redelivered(&self) -> usize {
+        self.state.lock().unwrap().redelivered
+    }
+
+    /// Helix calls refused with `429` so far.
+    pub fn rate_limited_calls(&self) -> usize {
+        self.state.lock().unwrap().refused_for_rate
+    }
+}

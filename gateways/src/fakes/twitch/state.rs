@@ -1,0 +1,215 @@
+//! What the fake Twitch remembers: tokens, sessions, subscriptions, and
+//! everything a bot did through Helix.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use super::Timings;
+
+pub(super) type Shared = Arc<Mutex<State>>;
+
+#[derive(Debug, Clone)]
+pub(super) struct TokenInfo {
+    pub(super) user_id: String,
+    pub(super) scopes: HashSet<String>,
+    pub(super) valid: bool,
+}
+
+/// Sent to one WebSocket session's writer.
+#[derive(Debug)]
+pub(super) enum Outgoing {
+    Text(String),
+    Close(u16, &'static str),
+}
+
+#[derive(Debug)]
+pub(super) struct SessionHandle {
+    pub(super) tx: mpsc::UnboundedSender<Outgoing>,
+    /// Subscribed at least once (or moved here by a reconnect).
+    pub(super) used: bool,
+    /// The last notifications sent here: Twitch, unsure whether they
+    /// arrived, sends them again on the session a reconnect moves to.
+    pub(super) recent: VecDeque<String>,
+}
+
+/// Notifications a reconnect sends again.
+pub(super) const REDELIVERED: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subscription {
+    pub id: String,
+    pub kind: String,
+    pub version: String,
+    pub condition: Value,
+    pub session_id: String,
+    pub status: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentChat {
+    pub message_id: String,
+    pub broadcaster_id: String,
+    pub sender_id: String,
+    pub message: String,
+    pub reply_parent_message_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ban {
+    pub broadcaster_id: String,
+    pub moderator_id: String,
+    pub user_id: String,
+    /// Seconds for a timeout; none for a ban.
+    pub duration: Option<u32>,
+    pub reason: String,
+}
+
+#[derive(Debug)]
+pub(super) struct State {
+    pub(super) addr: Option<SocketAddr>,
+    pub(super) client_id: String,
+    pub(super) timings: Timings,
+    pub(super) tokens: HashMap<String, TokenInfo>,
+    pub(super) sessions: HashMap<String, SessionHandle>,
+    pub(super) sessions_opened: usize,
+    pub(super) subscriptions: Vec<Subscription>,
+    pub(super) silent: bool,
+    pub(super) rate_limited: u32,
+    pub(super) refused_for_rate: usize,
+    /// Notifications sent a second time after a reconnect.
+    pub(super) redelivered: usize,
+    pub(super) sent: Vec<SentChat>,
+    pub(super) deleted: Vec<String>,
+    pub(super) bans: Vec<Ban>,
+    /// Chat message ids Twitch knows (said by viewers or sent by bots): a
+    /// reply must answer one of them.
+    pub(super) known_messages: HashSet<String>,
+}
+
+impl State {
+    pub(super) fn new(client_id: &str, timings: Timings) -> Self {
+        Self {
+            addr: None,
+            client_id: client_id.to_owned(),
+            timings,
+            tokens: HashMap::new(),
+            sessions: HashMap::new(),
+            sessions_opened: 0,
+            subscriptions: Vec::new(),
+            silent: false,
+            rate_limited: 0,
+            refused_for_rate: 0,
+            redelivered: 0,
+            sent: Vec::new(),
+            deleted: Vec::new(),
+            bans: Vec::new(),
+            known_messages: HashSet::new(),
+        }
+    }
+
+    /// Sends a notification of `kind` for `broadcaster_id` to every session
+    /// with an enabled subscription to it; how many got it.
+    pub(super) fn notify(&mut self, kind: &str, broadcaster_id: &str, mut frame: Value) -> usize {
+        if let Some(id) = frame["payload"]["event"]["message_id"].as_str() {
+            self.known_messages.insert(id.to_owned());
+        }
+        let mut delivered = 0;
+        for sub in &self.subscriptions {
+            if sub.kind != kind || sub.status != "enabled" || sub.condition["broadcaster_user_id"] != broadcaster_id {
+                continue;
+            }
+            let Some(session) = self.sessions.get_mut(&sub.session_id) else { continue };
+            frame["payload"]["subscription"] = subscription_json(sub);
+            let text = frame.to_string();
+            if session.recent.len() == REDELIVERED {
+                session.recent.pop_front();
+            }
+            session.recent.push_back(text.clone());
+            if session.tx.send(Outgoing::Text(text)).is_ok() {
+                delivered += 1;
+            }
+        }
+        delivered
+    }
+
+    pub(super) fn revoke(&mut self, user_id: &str) {
+        for token in self.tokens.values_mut().filter(|t| t.user_id == user_id) {
+            token.valid = false;
+        }
+        for sub in &mut self.subscriptions {
+            let involved = sub.condition["user_id"] == user_id || sub.condition["broadcaster_user_id"] == user_id;
+            if !involved || sub.status != "enabled" {
+                continue;
+            }
+            sub.status = "authorization_revoked".to_owned();
+            let frame = json!({
+                "metadata": {
+                    "message_id": uuid::Uuid::new_v4().to_string(),
+                    "message_type": "revocation",
+                    "message_timestamp": now_rfc3339(),
+                    "subscription_type": sub.kind,
+                    "subscription_version": sub.version,
+                },
+                "payload": { "subscription": subscription_json(sub) },
+            });
+            if let Some(session) = self.sessions.get(&sub.session_id) {
+                let _ = session.tx.send(Outgoing::Text(frame.to_string()));
+            }
+        }
+    }
+}
+
+/// A subscription as Helix and EventSub show it.
+pub(super) fn subscription_json(sub: &Subscription) -> Value {
+    json!({
+        "id": sub.id,
+        "status": sub.status,
+        "type": sub.kind,
+        "version": sub.version,
+        "condition": sub.condition,
+        "transport": {"method": "websocket", "session_id": sub.session_id},
+        "created_at": sub.created_at,
+        "cost": 0,
+    })
+}
+
+/// Tells every session to reconnect, and closes each with 4004 if it is
+/// still open when the grace runs out.
+pub(super) fn reconnect_everyone(state: &Shared) {
+    let guard = state.lock().unwrap();
+    let addr = guard.addr.expect("the fake is serving");
+    let grace = guard.timings.reconnect_grace;
+    for (id, session) in &guard.sessions {
+        let frame = json!({
+            "metadata": {
+                "message_id": uuid::Uuid::new_v4().to_string(),
+                "message_type": "session_reconnect",
+                "message_timestamp": now_rfc3339(),
+            },
+            "payload": {"session": {
+                "id": id,
+                "status": "reconnecting",
+                "keepalive_timeout_seconds": null,
+                "reconnect_url": format!("ws://{addr}/ws?reconnect_id={id}"),
+                "connected_at": now_rfc3339(),
+            }},
+        });
+        let _ = session.tx.send(Outgoing::Text(frame.to_string()));
+        let tx = session.tx.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            let _ = tx.send(Outgoing::Close(4004, "client reconnect grace time expired"));
+        });
+    }
+}
+
+/// RFC 3339 with nanoseconds, as EventSub writes its timestamps.
+pub(super) fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).expect("formattable")
+}

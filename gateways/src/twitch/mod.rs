@@ -1,0 +1,247 @@
+//! Twitch: heard through EventSub, answered and moderated through Helix
+//! (what Twitch's "Chat & Chatbots" guide prefers over IRC).
+//!
+//! Per connected channel, three tasks joined by bounded queues:
+//! the EventSub session ([`socket`]) → hearing (batches of chat messages
+//! through the [`Brain`]) → the outbox ([`outbox`]: replies with Send Chat
+//! Message, moderation with Delete Chat Messages and Ban User, in order).
+
+mod chat;
+mod frames;
+mod helix;
+mod outbox;
+mod socket;
+
+pub use helix::BotCredentials;
+
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+use wavestack_app::chat::Heard;
+use wavestack_domain::chat::ReceiveChatMessage;
+use wavestack_domain::value::{ChannelId, ChatPlatform, Timestamp};
+
+use self::frames::Notification;
+use self::helix::Helix;
+use self::outbox::Outbound;
+use self::socket::Wanted;
+use crate::{Brain, ChannelState, Gateway, GatewayError};
+
+/// Most chat messages heard in one call of the brain (one write).
+const MOST_PER_BATCH: usize = 100;
+/// Notifications waiting to be heard, and decisions waiting to go out.
+const QUEUE: usize = 4_096;
+/// A batch the store could not take is heard again this many times
+/// (message ids make a repeat harmless) before it is given up, logged.
+const HEARING_TRIES: u32 = 5;
+
+/// Where Twitch is, and the app registration the bot uses.
+#[derive(Debug, Clone)]
+pub struct TwitchConfig {
+    /// `wss://eventsub.wss.twitch.tv/ws` in production.
+    pub eventsub_url: Url,
+    /// `https://api.twitch.tv/helix/` in production (with the final slash).
+    pub helix_url: Url,
+    /// The registered application's client id, sent with every Helix call.
+    pub client_id: String,
+    /// Asked of EventSub (10 to 600 s): how long silence may last.
+    pub keepalive_seconds: u32,
+}
+
+impl TwitchConfig {
+    pub fn production(client_id: impl Into<String>) -> Self {
+        Self {
+            eventsub_url: Url::parse("wss://eventsub.wss.twitch.tv/ws").expect("a URL"),
+            helix_url: Url::parse("https://api.twitch.tv/helix/").expect("a URL"),
+            client_id: client_id.into(),
+            keepalive_seconds: 10,
+        }
+    }
+}
+
+/// One channel the bot joins.
+#[derive(Debug, Clone)]
+pub struct TwitchChannel {
+    /// The channel as WaveStack names it (the broadcaster's login), the
+    /// `channel` of its chat messages, settings and overlays.
+    pub channel: ChannelId,
+    pub broadcaster_id: String,
+    pub bot: BotCredentials,
+    /// A moderator (or the broadcaster) may send 100 messages per 30 s
+    /// rather than 20.
+    pub bot_is_moderator: bool,
+}
+
+/// The Twitch gateway.
+#[derive(Debug, Clone)]
+pub struct Twitch {
+    config: TwitchConfig,
+}
+
+impl Twitch {
+    pub fn new(config: TwitchConfig) -> Self {
+        Self { config }
+    }
+
+    fn session_url(&self) -> Url {
+        let mut url = self.config.eventsub_url.clone();
+        url.query_pairs_mut().append_pair("keepalive_timeout_seconds", &self.config.keepalive_seconds.to_string());
+        url
+    }
+}
+
+impl Gateway for Twitch {
+    type Channel = TwitchChannel;
+
+    fn platform(&self) -> ChatPlatform {
+        ChatPlatform::Twitch
+    }
+
+    async fn run(
+        &self,
+        channel: TwitchChannel,
+        brain: Brain,
+        state: watch::Sender<ChannelState>,
+        stop: CancellationToken,
+    ) -> Result<(), GatewayError> {
+        state.send_replace(ChannelState::Connecting);
+        let helix = Helix::new(self.config.helix_url.clone(), self.config.client_id.clone(), channel.bot.clone());
+        let wanted = [Wanted {
+            kind: "channel.chat.message",
+            version: "1",
+            condition: json!({ "broadcaster_user_id": channel.broadcaster_id, "user_id": channel.bot.user_id }),
+        }];
+        // The tasks end together: whichever ends first (a revoked token,
+        // `stop`) stops the others.
+        let local = stop.child_token();
+        let (notes_in, notes) = mpsc::channel(QUEUE);
+        let (decided, outbox) = mpsc::channel(QUEUE);
+        let url = self.session_url();
+        let hearing = async {
+            let heard = socket::hear(&url, &helix, &wanted, notes_in, &state, &local).await;
+            local.cancel();
+            heard
+        };
+        let answering = async {
+            answer(&channel, &brain, notes, decided, &local).await;
+            local.cancel();
+        };
+        let limit = outbox::send_limit(channel.bot_is_moderator);
+        let delivering = outbox::deliver(&helix, &channel.broadcaster_id, limit, outbox, &local);
+        let (heard, (), ()) = tokio::join!(hearing, answering, delivering);
+        if heard.is_ok() {
+            state.send_replace(ChannelState::Stopped);
+        }
+        heard
+    }
+}
+
+/// Hears notifications in batches and queues what the brain decided.
+async fn answer(
+    channel: &TwitchChannel,
+    brain: &Brain,
+    mut notes: mpsc::Receiver<Notification>,
+    decided: mpsc::Sender<Outbound>,
+    stop: &CancellationToken,
+) {
+    let mut batch = Vec::with_capacity(MOST_PER_BATCH);
+    loop {
+        let first = tokio::select! {
+            _ = stop.cancelled() => return,
+            first = notes.recv() => first,
+        };
+        let Some(first) = first else { return };
+        batch.push(first);
+        while batch.len() < MOST_PER_BATCH {
+            match notes.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let messages: Vec<ReceiveChatMessage> = batch.drain(..).filter_map(|n| chat_message(channel, n)).collect();
+        if messages.is_empty() {
+            continue;
+        }
+        for heard in hear(brain, messages, stop).await {
+            // A message recorded before (a redelivery the session did not
+            // recognise, another process's) was answered when it was first
+            // heard: answering again would post twice.
+            if heard.accepted.events_written == 0 {
+                continue;
+            }
+            for action in heard.actions {
+                if decided.send(Outbound::Action(action)).await.is_err() {
+                    return;
+                }
+            }
+            for reply in heard.replies {
+                if decided.send(Outbound::Reply(reply)).await.is_err() {
+                    return;
+                }
+            }
+            if !heard.whispers.is_empty() {
+                tracing::info!(count = heard.whispers.len(), "whispers are not sent on Twitch yet; dropped");
+            }
+        }
+    }
+}
+
+/// The chat message a notification carries, if it is one the brain hears:
+/// not another kind of event, not the bot's own words, not another
+/// channel's.
+fn chat_message(channel: &TwitchChannel, note: Notification) -> Option<ReceiveChatMessage> {
+    if note.subscription_type != "channel.chat.message" {
+        tracing::debug!(kind = note.subscription_type, "an EventSub event the Twitch gateway does not hear yet");
+        return None;
+    }
+    let event: chat::ChatMessageEvent = match serde_json::from_value(note.event) {
+        Ok(event) => event,
+        Err(error) => {
+            tracing::warn!(error = %error, "a channel.chat.message that could not be read; skipped");
+            return None;
+        }
+    };
+    if event.chatter_user_id == channel.bot.user_id || event.broadcaster_user_id != channel.broadcaster_id {
+        return None;
+    }
+    let sent_at =
+        note.sent_at.as_deref().and_then(|at| Timestamp::parse_rfc3339(at).ok()).unwrap_or_else(crate::brain::now);
+    match chat::receive(&channel.channel, event, sent_at) {
+        Ok(message) => Some(message),
+        Err(error) => {
+            tracing::warn!(error, "a Twitch chat message WaveStack cannot record; skipped");
+            None
+        }
+    }
+}
+
+/// What the brain made of a batch, with the messages it could not take
+/// logged (the store failing is retried; a message refused is final).
+async fn hear(brain: &Brain, messages: Vec<ReceiveChatMessage>, stop: &CancellationToken) -> Vec<Heard> {
+    let mut wait = Duration::from_millis(100);
+    for attempt in 1..=HEARING_TRIES {
+        match brain.hear(messages.clone()).await {
+            Ok(outcomes) => {
+                return outcomes
+                    .into_iter()
+                    .filter_map(|outcome| {
+                        outcome.map_err(|e| tracing::warn!(error = %e, "a Twitch chat message was refused")).ok()
+                    })
+                    .collect()
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, attempt, "hearing Twitch chat failed; trying again");
+                tokio::select! {
+                    _ = stop.cancelled() => return Vec::new(),
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                wait *= 2;
+            }
+        }
+    }
+    tracing::error!(messages = messages.len(), "hearing Twitch chat failed every time; these messages are lost");
+    Vec::new()
+}

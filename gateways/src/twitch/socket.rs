@@ -1,0 +1,293 @@
+//! The EventSub WebSocket transport, for a self-hosted streamer: one
+//! session per channel (dev.twitch.tv, "Handling WebSocket Events").
+//!
+//! - On a new session, the channel's subscriptions are created within the
+//!   welcome's window (Twitch closes an unused socket with 4003).
+//! - Silence longer than the keepalive timeout means the socket is dead:
+//!   a new session is made and subscribed again. Events Twitch sent in the
+//!   gap are not replayed by Twitch (a limit of this transport, stated in
+//!   the README).
+//! - `session_reconnect`: the new URL is connected before the old socket is
+//!   let go, and the old one is read until the new one welcomes; the
+//!   subscriptions move with the session, so none is made again.
+//! - Twitch delivers at least once: a notification whose message id was
+//!   seen is dropped.
+//! - A revocation for a revoked authorization ends the channel; the
+//!   dashboard shows the token revoked.
+
+use std::collections::{HashSet, VecDeque};
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use super::frames::{self, Notification, ServerMessage, Session};
+use super::helix::{Helix, HelixError};
+use crate::{ChannelState, GatewayError};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Connecting, and waiting for the welcome once connected.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Added to the keepalive timeout before silence counts as death: a
+/// keepalive is sent when the timeout is reached, not before.
+const SILENCE_GRACE: Duration = Duration::from_secs(2);
+/// Notification ids remembered for de-duplication.
+const REMEMBERED_IDS: usize = 10_000;
+const FIRST_RETRY: Duration = Duration::from_millis(200);
+const LONGEST_RETRY: Duration = Duration::from_secs(30);
+
+/// One subscription a channel wants on every new session.
+#[derive(Debug, Clone)]
+pub(crate) struct Wanted {
+    pub(crate) kind: &'static str,
+    pub(crate) version: &'static str,
+    pub(crate) condition: Value,
+}
+
+/// Hears the channel until `stop`, sending each notification once into
+/// `out`. Returns an error only for what reconnecting cannot heal.
+pub(crate) async fn hear(
+    url: &Url,
+    helix: &Helix,
+    wanted: &[Wanted],
+    out: mpsc::Sender<Notification>,
+    state: &watch::Sender<ChannelState>,
+    stop: &CancellationToken,
+) -> Result<(), GatewayError> {
+    let mut seen = Seen::default();
+    let mut retry = FIRST_RETRY;
+    'session: loop {
+        if stop.is_cancelled() {
+            return Ok(());
+        }
+        let opened = tokio::select! {
+            _ = stop.cancelled() => return Ok(()),
+            opened = open(url.as_str()) => opened,
+        };
+        let (mut socket, welcome) = match opened {
+            Ok(opened) => opened,
+            Err(error) => {
+                tracing::warn!(error, retry_ms = retry.as_millis() as u64, "EventSub: could not open a session");
+                state.send_replace(ChannelState::Reconnecting);
+                if pause(&mut retry, stop).await {
+                    return Ok(());
+                }
+                continue 'session;
+            }
+        };
+        match subscribe_all(helix, wanted, &welcome.id).await {
+            Ok(()) => {}
+            // Helix answers a missing scope with 401 "Missing scope: ...".
+            Err(HelixError::Unauthorized(message)) if message.contains("scope") => {
+                state.send_replace(ChannelState::MissingScope(message.clone()));
+                return Err(GatewayError::MissingScope(message));
+            }
+            Err(HelixError::Unauthorized(message)) => {
+                state.send_replace(ChannelState::TokenExpired);
+                return Err(GatewayError::Unauthorized(message));
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "EventSub: could not subscribe; opening a new session");
+                state.send_replace(ChannelState::Reconnecting);
+                if pause(&mut retry, stop).await {
+                    return Ok(());
+                }
+                continue 'session;
+            }
+        }
+        state.send_replace(ChannelState::Connected);
+        retry = FIRST_RETRY;
+        let mut silence = silence_of(&welcome);
+        loop {
+            let next = tokio::select! {
+                _ = stop.cancelled() => {
+                    let _ = socket.close(None).await;
+                    return Ok(());
+                }
+                next = tokio::time::timeout(silence, socket.next()) => next,
+            };
+            let text = match next {
+                Err(_) => {
+                    tracing::warn!(silence_s = silence.as_secs(), "EventSub: silent past the keepalive; reconnecting");
+                    state.send_replace(ChannelState::Reconnecting);
+                    continue 'session;
+                }
+                Ok(None) | Ok(Some(Err(_))) => {
+                    tracing::warn!("EventSub: the socket was lost; reconnecting");
+                    state.send_replace(ChannelState::Reconnecting);
+                    continue 'session;
+                }
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    let (code, reason) = frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or_default();
+                    tracing::warn!(code, reason, "EventSub: the server closed the session; reconnecting");
+                    state.send_replace(ChannelState::Reconnecting);
+                    continue 'session;
+                }
+                Ok(Some(Ok(Message::Text(text)))) => text,
+                // Pings are answered by the socket itself.
+                Ok(Some(Ok(_))) => continue,
+            };
+            match frames::parse(&text) {
+                Ok(ServerMessage::Notification(notification)) => {
+                    if seen.first(&notification.message_id) && out.send(notification).await.is_err() {
+                        return Ok(());
+                    }
+                }
+                Ok(ServerMessage::Keepalive) => {}
+                Ok(ServerMessage::Welcome(_)) => tracing::warn!("EventSub: a second welcome on one session; ignored"),
+                Ok(ServerMessage::Reconnect(session)) => {
+                    state.send_replace(ChannelState::Reconnecting);
+                    let Some(to) = session.reconnect_url else {
+                        tracing::warn!("EventSub: a reconnect without a URL; opening a new session");
+                        continue 'session;
+                    };
+                    match move_to(&mut socket, &to, &mut seen, &out).await {
+                        Ok((moved, welcome)) => {
+                            socket = moved;
+                            silence = silence_of(&welcome);
+                            state.send_replace(ChannelState::Connected);
+                        }
+                        Err(error) => {
+                            tracing::warn!(error, "EventSub: could not follow the reconnect; opening a new session");
+                            continue 'session;
+                        }
+                    }
+                }
+                Ok(ServerMessage::Revocation(subscription)) => {
+                    tracing::warn!(kind = subscription.kind, status = subscription.status, "EventSub: revoked");
+                    if matches!(subscription.status.as_str(), "authorization_revoked" | "user_removed") {
+                        state.send_replace(ChannelState::TokenRevoked);
+                        let _ = socket.close(None).await;
+                        return Err(GatewayError::Revoked(subscription.status));
+                    }
+                }
+                Err(error) => tracing::warn!(error, "EventSub: a message that could not be read; skipped"),
+            }
+        }
+    }
+}
+
+/// Connects and waits for the welcome.
+async fn open(url: &str) -> Result<(Socket, Session), String> {
+    let (mut socket, _) = tokio::time::timeout(OPEN_TIMEOUT, tokio_tungstenite::connect_async(url))
+        .await
+        .map_err(|_| "connecting timed out".to_owned())?
+        .map_err(|e| format!("connecting failed: {e}"))?;
+    let deadline = tokio::time::Instant::now() + OPEN_TIMEOUT;
+    loop {
+        let next = tokio::time::timeout_at(deadline, socket.next()).await.map_err(|_| "no welcome".to_owned())?;
+        match next {
+            Some(Ok(Message::Text(text))) => match frames::parse(&text)? {
+                ServerMessage::Welcome(session) => return Ok((socket, session)),
+                other => return Err(format!("expected a welcome, got {other:?}")),
+            },
+            Some(Ok(Message::Close(frame))) => return Err(format!("closed before the welcome: {frame:?}")),
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(format!("lost before the welcome: {e}")),
+            None => return Err("closed before the welcome".to_owned()),
+        }
+    }
+}
+
+/// Follows a `session_reconnect`: opens `to` while still reading `old`
+/// (Twitch keeps sending there until the new session welcomes), then lets
+/// the old one go.
+async fn move_to(
+    old: &mut Socket,
+    to: &str,
+    seen: &mut Seen,
+    out: &mpsc::Sender<Notification>,
+) -> Result<(Socket, Session), String> {
+    let opening = open(to);
+    tokio::pin!(opening);
+    loop {
+        tokio::select! {
+            opened = &mut opening => {
+                let opened = opened?;
+                let _ = old.close(None).await;
+                return Ok(opened);
+            }
+            frame = old.next() => match frame {
+                Some(Ok(Message::Text(text))) => {
+                    if let Ok(ServerMessage::Notification(n)) = frames::parse(&text) {
+                        if seen.first(&n.message_id) && out.send(n).await.is_err() {
+                            return Err("the gateway is stopping".to_owned());
+                        }
+                    }
+                }
+                Some(Ok(_)) => {}
+                // The old session ended first: the new one is all there is.
+                Some(Err(_)) | None => return opening.await,
+            }
+        }
+    }
+}
+
+async fn subscribe_all(helix: &Helix, wanted: &[Wanted], session_id: &str) -> Result<(), HelixError> {
+    for w in wanted {
+        helix.subscribe(w.kind, w.version, w.condition.clone(), session_id).await?;
+    }
+    Ok(())
+}
+
+fn silence_of(welcome: &Session) -> Duration {
+    Duration::from_secs(welcome.keepalive_timeout_seconds.unwrap_or(10)) + SILENCE_GRACE
+}
+
+/// Waits `retry` (doubling it for next time); true when stopped meanwhile.
+async fn pause(retry: &mut Duration, stop: &CancellationToken) -> bool {
+    let wait = retry.mul_f64(0.5 + fastrand::f64() / 2.0);
+    *retry = (*retry * 2).min(LONGEST_RETRY);
+    tokio::select! {
+        _ = stop.cancelled() => true,
+        _ = tokio::time::sleep(wait) => false,
+    }
+}
+
+/// The last [`REMEMBERED_IDS`] notification ids.
+#[derive(Debug, Default)]
+struct Seen {
+    order: VecDeque<String>,
+    ids: HashSet<String>,
+}
+
+impl Seen {
+    /// True the first time `id` is seen.
+    fn first(&mut self, id: &str) -> bool {
+        if self.ids.contains(id) {
+            return false;
+        }
+        if self.order.len() == REMEMBERED_IDS {
+            if let Some(oldest) = self.order.pop_front() {
+                self.ids.remove(&oldest);
+            }
+        }
+        self.order.push_back(id.to_owned());
+        self.ids.insert(id.to_owned());
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_is_new_once_and_old_ones_are_forgotten_in_order() {
+        let mut seen = Seen::default();
+        assert!(seen.first("a"));
+        assert!(!seen.first("a"));
+        for i in 0..REMEMBERED_IDS {
+            assert!(seen.first(&i.to_string()));
+        }
+        assert!(seen.first("a"), "forgotten after the window");
+        assert_eq!(seen.ids.len(), REMEMBERED_IDS);
+    }
+}

@@ -1,0 +1,250 @@
+//! The Twitch gateway against the fake Twitch, with the real application
+//! layer over a real Postgres: chat heard through EventSub is answered
+//! and moderated through Helix, and the faults the transport has are
+//! healed without losing or doubling a message.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use wavestack_adapters::command_bus::{CommandBus, Policies};
+use wavestack_app::App;
+use wavestack_domain::channel::ChannelCommand;
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::moderation::{FilterRule, FilterSettings};
+use wavestack_domain::value::{ActorId, ChannelId, ChannelStreamId, ChatPlatform, OrgId, Timestamp};
+use wavestack_gateways::fakes::twitch::{Chatter, FakeTwitch, Timings};
+use wavestack_gateways::twitch::{BotCredentials, Twitch, TwitchChannel, TwitchConfig};
+use wavestack_gateways::{Brain, ChannelState, Gateway, GatewayError, Secret};
+
+const CLIENT_ID: &str = "wavestack-test-client";
+const BROADCASTER: &str = "1971641";
+const BOT: &str = "2914196";
+const BOT_SCOPES: &[&str] = &[
+    "user:read:chat",
+    "user:write:chat",
+    "user:bot",
+    "moderator:manage:chat_messages",
+    "moderator:manage:banned_users",
+];
+
+struct Running {
+    fake: FakeTwitch,
+    bus: Arc<CommandBus>,
+    org: OrgId,
+    state: watch::Receiver<ChannelState>,
+    stop: CancellationToken,
+    gateway: JoinHandle<Result<(), GatewayError>>,
+}
+
+impl Running {
+    async fn start(pool: PgPool, timings: Timings) -> Self {
+        let fake = FakeTwitch::start(CLIENT_ID, timings).await;
+        let token = fake.issue_token(BOT, BOT_SCOPES);
+        let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
+        let org = OrgId::parse("acme").unwrap();
+        let brain = Brain::new(App::new(pool, bus.clone()), org.clone(), ChatPlatform::Twitch);
+        let twitch = Twitch::new(TwitchConfig {
+            eventsub_url: fake.eventsub_url(),
+            helix_url: fake.helix_url(),
+            client_id: CLIENT_ID.into(),
+            keepalive_seconds: 1,
+        });
+        let channel = TwitchChannel {
+            channel: ChannelId::parse("streamer").unwrap(),
+            broadcaster_id: BROADCASTER.into(),
+            bot: BotCredentials { user_id: BOT.into(), token: Secret::new(token) },
+            bot_is_moderator: true,
+        };
+        let (state_tx, state) = watch::channel(ChannelState::Stopped);
+        let stop = CancellationToken::new();
+        let gateway = tokio::spawn({
+            let stop = stop.clone();
+            async move { twitch.run(channel, brain, state_tx, stop).await }
+        });
+        fake.wait_for_subscriptions("channel.chat.message", 1).await;
+        Self { fake, bus, org, state, stop, gateway }
+    }
+
+    fn say(&self, chatter: &Chatter, text: &str) -> String {
+        self.fake.say(BROADCASTER, "streamer", chatter, text)
+    }
+
+    async fn stop(self) {
+        self.stop.cancel();
+        self.gateway.await.unwrap().unwrap();
+    }
+}
+
+/// Polls `check` for up to 15 s.
+async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    for _ in 0..750 {
+        if let Some(found) = check() {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("not within 15 s: {what}");
+}
+
+async fn chat_messages_recorded(pool: &PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT payload->'ChatMessageReceived'->>'message_id' FROM events
+          WHERE aggregate_type = 'chat' AND event_type = 'ChatMessageReceived' ORDER BY position",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_viewers_points_is_answered_as_a_reply_on_send_chat_message(pool: PgPool) {
+    let running = Running::start(pool, Timings::default()).await;
+    let asked = running.say(&Chatter::viewer("4145994", "viewer32"), "!points");
+    let reply = eventually("the reply", || running.fake.sent().into_iter().next()).await;
+    assert_eq!(reply.reply_parent_message_id.as_deref(), Some(asked.as_str()), "a reply to the message");
+    assert_eq!(reply.broadcaster_id, BROADCASTER);
+    assert_eq!(reply.sender_id, BOT);
+    assert!(reply.message.starts_with("@viewer32, you have "), "{}", reply.message);
+    assert_eq!(*running.state.borrow(), ChannelState::Connected);
+    // The bot's own reply comes back through EventSub as chat too; it is
+    // not heard (nothing answers it).
+    running.say(&Chatter::viewer(BOT, "wavebot"), "@viewer32, you have 1 points");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(running.fake.sent().len(), 1);
+    running.stop().await;
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_link_is_deleted_and_a_second_one_times_the_viewer_out(pool: PgPool) {
+    let running = Running::start(pool, Timings::default()).await;
+    let metadata = EventMetadata {
+        org: running.org.clone(),
+        actor: ActorId::parse("user:owner").unwrap(),
+        correlation_id: uuid::Uuid::new_v4(),
+        causation_id: None,
+        request_id: None,
+        occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
+    };
+    let channel = ChannelStreamId::new(&running.org, ChatPlatform::Twitch, &ChannelId::parse("streamer").unwrap());
+    let links = FilterSettings { enabled: true, exempt: vec![], rule: FilterRule::Links { allowed_domains: vec![] } };
+    running.bus.channel.execute(channel.as_str(), ChannelCommand::SetFilter(links), &metadata).await.unwrap();
+
+    let spammer = Chatter::viewer("666", "spammer");
+    let first = running.say(&spammer, "cheap followers at spam.example/buy");
+    eventually("the first link deleted", || running.fake.deleted().contains(&first).then_some(())).await;
+    assert!(running.fake.bans().is_empty(), "the ladder's first step only deletes");
+    let second = running.say(&spammer, "again: spam.example/buy");
+    let ban = eventually("the timeout", || running.fake.bans().into_iter().next()).await;
+    assert_eq!(ban.user_id, "666");
+    assert_eq!(ban.moderator_id, BOT);
+    assert_eq!(ban.duration, Some(60), "a timeout carries its duration");
+    assert!(ban.reason.starts_with("links:"), "the reason names the filter: {}", ban.reason);
+    assert!(running.fake.deleted().contains(&second), "the message that earned the timeout is deleted too");
+    let warnings: Vec<_> = running.fake.sent().into_iter().map(|s| s.message).collect();
+    assert!(warnings.iter().any(|w| w.contains("no links")), "{warnings:?}");
+    running.stop().await;
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_session_reconnect_under_200_messages_a_second_loses_and_doubles_nothing(pool: PgPool) {
+    let timings = Timings { keepalive: Duration::from_secs(10), reconnect_grace: Duration::from_secs(5) };
+    let running = Running::start(pool.clone(), timings).await;
+    let mut said = Vec::new();
+    let mut asked = Vec::new();
+    // Four seconds at 200 a second, the reconnect asked after the first.
+    for tick in 0..80 {
+        for i in 0..10 {
+            let chatter = Chatter::viewer(&format!("{}", 1000 + i), &format!("viewer{i}"));
+            said.push(running.say(&chatter, &format!("hello {tick}")));
+        }
+        if tick == 20 {
+            // Answered commands just before the reconnect: Twitch sends
+            // them again on the new session, and each must be answered once.
+            for k in 0..20 {
+                asked.push(running.say(&Chatter::viewer(&format!("{}", 2000 + k), &format!("fan{k}")), "!points"));
+            }
+            running.fake.reconnect_everyone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    said.extend(asked.iter().cloned());
+    eventually("the reconnect followed", || (running.fake.sessions_opened() >= 2).then_some(())).await;
+    let mut recorded = Vec::new();
+    for _ in 0..750 {
+        recorded = chat_messages_recorded(&pool).await;
+        if recorded.len() >= said.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut sorted_said = said.clone();
+    sorted_said.sort();
+    let mut sorted_recorded = recorded.clone();
+    sorted_recorded.sort();
+    assert_eq!(sorted_recorded.len(), said.len(), "each message recorded once");
+    assert_eq!(sorted_recorded, sorted_said, "none lost, none doubled");
+    assert_eq!(running.fake.sessions_opened(), 2, "one reconnect, followed rather than started afresh");
+    assert!(running.fake.redelivered() > 0, "Twitch sent some notifications twice");
+    let answered = eventually("twenty replies", || {
+        let parents: Vec<String> = running.fake.sent().into_iter().filter_map(|s| s.reply_parent_message_id).collect();
+        (parents.len() >= asked.len()).then_some(parents)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(running.fake.sent().len(), asked.len(), "no reply twice, though Twitch delivered twice");
+    assert_eq!(answered, asked, "each command answered once, in order");
+    running.stop().await;
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn keepalive_silence_opens_a_new_session_and_subscribes_again(pool: PgPool) {
+    let timings = Timings { keepalive: Duration::from_secs(1), reconnect_grace: Duration::from_secs(5) };
+    let running = Running::start(pool, timings).await;
+    running.fake.go_silent(true);
+    eventually("a second session", || (running.fake.sessions_opened() >= 2).then_some(())).await;
+    running.fake.go_silent(false);
+    running.fake.wait_for_subscriptions("channel.chat.message", 1).await;
+    let enabled: Vec<_> =
+        running.fake.subscriptions().into_iter().filter(|s| s.status == "enabled").map(|s| s.session_id).collect();
+    assert_eq!(enabled.len(), 1, "subscribed again on the new session only");
+    let asked = running.say(&Chatter::viewer("4145994", "viewer32"), "!points");
+    let reply = eventually("a reply after the new session", || running.fake.sent().into_iter().next()).await;
+    assert_eq!(reply.reply_parent_message_id, Some(asked));
+    running.stop().await;
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_revoked_token_shows_revoked_and_ends_the_channel_without_a_crash(pool: PgPool) {
+    let mut running = Running::start(pool, Timings::default()).await;
+    running.fake.revoke(BOT);
+    let state = running.state.wait_for(|s| *s == ChannelState::TokenRevoked);
+    tokio::time::timeout(Duration::from_secs(15), state).await.expect("revoked within 15 s").unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(15), &mut running.gateway).await.unwrap().unwrap();
+    assert!(matches!(ended, Err(GatewayError::Revoked(ref status)) if status == "authorization_revoked"), "{ended:?}");
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn replies_through_a_429_storm_arrive_all_in_order_none_twice(pool: PgPool) {
+    let running = Running::start(pool, Timings::default()).await;
+    running.fake.rate_limit_next(12);
+    let mut asked = Vec::new();
+    for i in 0..6 {
+        asked.push(running.say(&Chatter::viewer(&format!("{}", 500 + i), &format!("fan{i}")), "!points"));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let sent = eventually("six replies", || {
+        let sent = running.fake.sent();
+        (sent.len() >= asked.len()).then_some(sent)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let parents: Vec<String> = running.fake.sent().into_iter().filter_map(|s| s.reply_parent_message_id).collect();
+    assert_eq!(parents, asked, "every reply, in the order asked, none twice");
+    assert_eq!(sent.len(), 6);
+    assert_eq!(running.fake.rate_limited_calls(), 12, "the storm was met");
+    running.stop().await;
+}
