@@ -16,6 +16,7 @@ pub mod postgres;
 pub mod publishers;
 pub mod registry;
 pub mod relay;
+pub mod sealing;
 pub mod status;
 pub mod writer;
 

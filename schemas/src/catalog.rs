@@ -134,6 +134,13 @@ pub static CATALOG: &[SchemaEntry] = &[
         version: 2,
         text: include_str!("../avro/giveaway/v2.avsc"),
     },
+    // v4: a channel's connection on its platform (the gateways).
+    SchemaEntry {
+        id: 17,
+        aggregate: AggregateKind::Channel,
+        version: 4,
+        text: include_str!("../avro/channel/v4.avsc"),
+    },
 ];
 
 impl SchemaEntry {

@@ -6,15 +6,15 @@
 //! keys, shown once; they sat in plain text for a day).
 
 use hmac::{Hmac, Mac};
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN};
-use ring::rand::{SecureRandom, SystemRandom};
 use sha2::Sha256;
+
+use crate::sealing::{derive, SealingKey};
 
 /// Keys derived from the deployment's `idempotency` secret.
 #[derive(Clone)]
 pub struct Sealer {
     fingerprint_key: [u8; 32],
-    answer_key: [u8; 32],
+    answer_key: SealingKey,
 }
 
 impl std::fmt::Debug for Sealer {
@@ -23,18 +23,11 @@ impl std::fmt::Debug for Sealer {
     }
 }
 
-/// HMAC-SHA256(secret, purpose): one key per use of the one secret.
-fn derive(secret: &[u8; 32], purpose: &str) -> [u8; 32] {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(purpose.as_bytes());
-    mac.finalize().into_bytes().into()
-}
-
 impl Sealer {
     pub fn new(secret: &[u8; 32]) -> Self {
         Self {
             fingerprint_key: derive(secret, "wavestack idempotency fingerprint v1"),
-            answer_key: derive(secret, "wavestack idempotency answer v1"),
+            answer_key: SealingKey::derive(secret, "wavestack idempotency answer v1"),
         }
     }
 
@@ -49,34 +42,14 @@ impl Sealer {
         mac.finalize().into_bytes().to_vec()
     }
 
-    fn key(&self) -> LessSafeKey {
-        LessSafeKey::new(UnboundKey::new(&CHACHA20_POLY1305, &self.answer_key).expect("a 32-byte ChaCha20 key"))
-    }
-
-    /// `nonce ‖ ciphertext ‖ tag`, bound to `row` (the org and key it is
-    /// stored under: moved to another row, it does not open).
+    /// The answer sealed for `row` (the org and key it is stored under).
     pub fn seal(&self, row: &[u8], answer: &[u8]) -> Vec<u8> {
-        let mut nonce = [0u8; NONCE_LEN];
-        SystemRandom::new().fill(&mut nonce).expect("the system's randomness");
-        let mut sealed = answer.to_vec();
-        self.key()
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(row), &mut sealed)
-            .expect("an answer far below ChaCha20's limit");
-        let mut out = nonce.to_vec();
-        out.extend_from_slice(&sealed);
-        out
+        self.answer_key.seal(row, answer)
     }
 
     /// The answer, or `None` when it was not sealed by this secret for `row`.
     pub fn open(&self, row: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
-        if sealed.len() < NONCE_LEN {
-            return None;
-        }
-        let (nonce, body) = sealed.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
-        let mut body = body.to_vec();
-        let opened = self.key().open_in_place(nonce, Aad::from(row), &mut body).ok()?;
-        Some(opened.to_vec())
+        self.answer_key.open(row, sealed)
     }
 }
 

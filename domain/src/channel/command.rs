@@ -1,4 +1,4 @@
-use super::event::CommandDefinition;
+use super::event::{CommandDefinition, PlatformConnection};
 use super::template::ResponseTemplate;
 use crate::moderation::{Escalation, FilterSettings};
 use crate::value::{Builtin, CommandName, CommandPrefix, GiveawayId, PlatformUserId, PointsPolicy, PollId, UserLevel};
@@ -41,6 +41,12 @@ pub enum ChannelCommand {
     },
     EndPoll {
         poll_id: PollId,
+    },
+    /// The same connection again changes nothing.
+    ConnectPlatform(PlatformConnection),
+    /// Changes nothing unless the channel is connected.
+    DisconnectPlatform {
+        reason: String,
     },
 }
 

@@ -1,6 +1,6 @@
 use super::command::ChannelCommand;
 use super::error::ChannelError;
-use super::event::{BuiltinConfigured, ChannelEvent, CommandDefinition};
+use super::event::{BuiltinConfigured, ChannelEvent, CommandDefinition, PlatformConnection};
 use super::state::{ChannelState, MAX_COMMANDS, MAX_COOLDOWN_SECONDS, MAX_COST};
 use crate::aggregate::Decider;
 use crate::value::{Builtin, CommandName, PointsPolicy};
@@ -108,12 +108,52 @@ impl Decider for ChannelState {
             ChannelCommand::EndPoll { poll_id } => {
                 Ok(if self.poll == Some(poll_id) { vec![ChannelEvent::PollEnded { poll_id }] } else { vec![] })
             }
+            ChannelCommand::ConnectPlatform(mut connection) => {
+                check_connection(&mut connection)?;
+                Ok(if self.connection.as_ref() == Some(&connection) {
+                    vec![]
+                } else {
+                    vec![ChannelEvent::PlatformConnected(connection)]
+                })
+            }
+            ChannelCommand::DisconnectPlatform { reason } => {
+                if reason.trim().is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+                    return Err(ChannelError::OutOfRange { field: "reason", max: MAX_REASON_CHARS as u64 });
+                }
+                Ok(if self.connection.is_some() { vec![ChannelEvent::PlatformDisconnected { reason }] } else { vec![] })
+            }
         }
     }
 
     fn evolve(&mut self, event: &ChannelEvent) {
         ChannelState::evolve(self, event);
     }
+}
+
+/// Longest reason a disconnection records.
+const MAX_REASON_CHARS: usize = 200;
+/// Most scopes a connection records, and the longest one.
+const MAX_SCOPES: usize = 64;
+const MAX_SCOPE_CHARS: usize = 100;
+
+/// A connection's scopes are the platform's names (`user:write:chat`),
+/// recorded sorted and once each.
+fn check_connection(connection: &mut PlatformConnection) -> Result<(), ChannelError> {
+    let scope_ok = |s: &String| {
+        !s.is_empty()
+            && s.len() <= MAX_SCOPE_CHARS
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b':' | b'_' | b'.' | b'-'))
+    };
+    if connection.scopes.len() > MAX_SCOPES || !connection.scopes.iter().all(scope_ok) {
+        return Err(ChannelError::InvalidScopes);
+    }
+    let login = &connection.bot_login;
+    if login.is_empty() || login.len() > 64 || !login.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(ChannelError::InvalidLogin);
+    }
+    connection.scopes.sort();
+    connection.scopes.dedup();
+    Ok(())
 }
 
 impl ChannelState {

@@ -33,6 +33,10 @@ pub enum ChannelError {
     PollRunning,
     #[error("{0} is a command in this channel; pick another keyword")]
     KeywordTaken(CommandName),
+    #[error("scopes must be at most 64 of the platform's scope names")]
+    InvalidScopes,
+    #[error("the bot's login must be 1 to 64 letters, digits or underscores")]
+    InvalidLogin,
 }
 
 impl ChannelError {
@@ -53,6 +57,8 @@ impl ChannelError {
             ChannelError::GiveawayRunning => "giveaway_running",
             ChannelError::PollRunning => "poll_running",
             ChannelError::KeywordTaken(_) => "keyword_taken",
+            ChannelError::InvalidScopes => "invalid_scopes",
+            ChannelError::InvalidLogin => "invalid_login",
         }
     }
 
@@ -70,6 +76,8 @@ impl ChannelError {
             ChannelError::Filter(error) => error.field(),
             ChannelError::GiveawayRunning | ChannelError::PollRunning => "channels",
             ChannelError::KeywordTaken(_) => "keyword",
+            ChannelError::InvalidScopes => "scopes",
+            ChannelError::InvalidLogin => "bot_login",
         }
     }
 }

@@ -30,6 +30,19 @@ pub struct BuiltinConfigured {
     pub enabled: bool,
 }
 
+/// The channel joined on its platform: the bot's account there and what
+/// its token may do. The token itself is never in an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformConnection {
+    /// The platform's id of the channel (Twitch: the broadcaster's user id).
+    pub platform_channel_id: PlatformUserId,
+    /// The account the bot speaks and moderates as.
+    pub bot_user_id: PlatformUserId,
+    pub bot_login: String,
+    /// What the token may do, as the platform granted it, sorted.
+    pub scopes: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChannelEvent {
     CommandAdded(CommandDefinition),
@@ -67,6 +80,13 @@ pub enum ChannelEvent {
     PollEnded {
         poll_id: PollId,
     },
+    /// Connected (or connected again with other scopes or another bot
+    /// account); the actor is who authorized it.
+    PlatformConnected(PlatformConnection),
+    /// Disconnected by the actor, or by the platform (`reason` says which).
+    PlatformDisconnected {
+        reason: String,
+    },
 }
 
 impl ChannelEvent {
@@ -86,6 +106,8 @@ impl ChannelEvent {
             ChannelEvent::GiveawayEnded { .. } => "GiveawayEnded",
             ChannelEvent::PollStarted { .. } => "PollStarted",
             ChannelEvent::PollEnded { .. } => "PollEnded",
+            ChannelEvent::PlatformConnected(_) => "PlatformConnected",
+            ChannelEvent::PlatformDisconnected { .. } => "PlatformDisconnected",
         }
     }
 }

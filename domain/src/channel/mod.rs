@@ -17,7 +17,7 @@ mod tests;
 
 pub use command::{ChannelCommand, CommandEdit};
 pub use error::ChannelError;
-pub use event::{BuiltinConfigured, ChannelEvent, CommandDefinition};
+pub use event::{BuiltinConfigured, ChannelEvent, CommandDefinition, PlatformConnection};
 pub use resolve::{Asker, Resolved, Target};
 pub use state::{ChannelState, MAX_COMMANDS, MAX_COOLDOWN_SECONDS, MAX_COST};
 pub use template::{seed_of, RenderContext, ResponseTemplate, TemplateError, MAX_TEMPLATE_CHARS};

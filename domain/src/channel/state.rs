@@ -2,7 +2,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::event::{ChannelEvent, CommandDefinition};
+use super::event::{ChannelEvent, CommandDefinition, PlatformConnection};
 use crate::moderation::ModerationSettings;
 use crate::value::{Builtin, CommandName, CommandPrefix, GiveawayId, PlatformUserId, PointsPolicy, PollId};
 
@@ -28,6 +28,9 @@ pub struct ChannelState {
     pub(crate) giveaway: Option<(GiveawayId, CommandName)>,
     #[serde(default)]
     pub(crate) poll: Option<PollId>,
+    /// The channel's connection on its platform, if it is connected.
+    #[serde(default)]
+    pub(crate) connection: Option<PlatformConnection>,
     /// How many changes made these settings: recorded on every chat
     /// decision taken under them.
     pub(crate) version: u64,
@@ -44,6 +47,11 @@ impl ChannelState {
 
     pub fn points(&self) -> &PointsPolicy {
         &self.points
+    }
+
+    /// The channel's connection on its platform, if it is connected.
+    pub fn connection(&self) -> Option<&PlatformConnection> {
+        self.connection.as_ref()
     }
 
     pub fn prefix(&self) -> &CommandPrefix {
@@ -129,6 +137,8 @@ impl ChannelState {
             ChannelEvent::GiveawayEnded { .. } => self.giveaway = None,
             ChannelEvent::PollStarted { poll_id } => self.poll = Some(*poll_id),
             ChannelEvent::PollEnded { .. } => self.poll = None,
+            ChannelEvent::PlatformConnected(connection) => self.connection = Some(connection.clone()),
+            ChannelEvent::PlatformDisconnected { .. } => self.connection = None,
         }
     }
 }

@@ -275,3 +275,54 @@ fn a_custom_command_older_than_a_community_builtin_keeps_answering() {
     }));
     assert!(matches!(state.resolve("!vote 1", ASKER).map(|r| r.target), Some(Target::Custom(_))));
 }
+
+fn connection(scopes: &[&str]) -> PlatformConnection {
+    PlatformConnection {
+        platform_channel_id: PlatformUserId::parse("1971641").unwrap(),
+        bot_user_id: PlatformUserId::parse("1971641").unwrap(),
+        bot_login: "streamer".into(),
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
+#[test]
+fn a_connection_records_its_scopes_sorted_once_and_the_same_again_changes_nothing() {
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::ConnectPlatform(connection(&["user:write:chat", "user:read:chat", "user:read:chat"])))
+        .then_expect_events(vec![ChannelEvent::PlatformConnected(connection(&["user:read:chat", "user:write:chat"]))]);
+    Channel::with(())
+        .given(vec![ChannelEvent::PlatformConnected(connection(&["user:read:chat"]))])
+        .when(ChannelCommand::ConnectPlatform(connection(&["user:read:chat"])))
+        .then_expect_events(vec![]);
+    Channel::with(())
+        .given(vec![ChannelEvent::PlatformConnected(connection(&["user:read:chat"]))])
+        .when(ChannelCommand::ConnectPlatform(connection(&["user:read:chat", "user:bot"])))
+        .then_expect_events(vec![ChannelEvent::PlatformConnected(connection(&["user:bot", "user:read:chat"]))]);
+}
+
+#[test]
+fn a_connection_refuses_odd_scopes_and_logins() {
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::ConnectPlatform(connection(&["User Read"])))
+        .then_expect_error(ChannelError::InvalidScopes);
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::ConnectPlatform(PlatformConnection { bot_login: "a b".into(), ..connection(&[]) }))
+        .then_expect_error(ChannelError::InvalidLogin);
+}
+
+#[test]
+fn a_disconnection_is_recorded_only_when_connected() {
+    let reason = || ChannelCommand::DisconnectPlatform { reason: "by the owner".into() };
+    Channel::with(()).given_no_previous_events().when(reason()).then_expect_events(vec![]);
+    Channel::with(())
+        .given(vec![ChannelEvent::PlatformConnected(connection(&[]))])
+        .when(reason())
+        .then_expect_events(vec![ChannelEvent::PlatformDisconnected { reason: "by the owner".into() }]);
+    Channel::with(())
+        .given(vec![ChannelEvent::PlatformConnected(connection(&[]))])
+        .when(ChannelCommand::DisconnectPlatform { reason: " ".into() })
+        .then_expect_error(ChannelError::OutOfRange { field: "reason", max: 200 });
+}

@@ -1,5 +1,7 @@
 use apache_avro::types::Value;
-use wavestack_domain::channel::{BuiltinConfigured, ChannelEvent, CommandDefinition, ResponseTemplate};
+use wavestack_domain::channel::{
+    BuiltinConfigured, ChannelEvent, CommandDefinition, PlatformConnection, ResponseTemplate,
+};
 use wavestack_domain::moderation::{ActionKind, Escalation, FilterRule, FilterSettings, Penalty};
 use wavestack_domain::value::*;
 
@@ -61,6 +63,16 @@ pub(crate) fn to_avro(event: &ChannelEvent) -> Value {
         }
         ChannelEvent::PollStarted { poll_id } => (12, record([("poll_id", Value::Uuid(poll_id.as_uuid()))])),
         ChannelEvent::PollEnded { poll_id } => (13, record([("poll_id", Value::Uuid(poll_id.as_uuid()))])),
+        ChannelEvent::PlatformConnected(c) => (
+            14,
+            record([
+                ("platform_channel_id", string(c.platform_channel_id.as_str())),
+                ("bot_user_id", string(c.bot_user_id.as_str())),
+                ("bot_login", string(c.bot_login.as_str())),
+                ("scopes", strings(&c.scopes)),
+            ]),
+        ),
+        ChannelEvent::PlatformDisconnected { reason } => (15, record([("reason", string(reason.as_str()))])),
     };
     Value::Union(index, Box::new(value))
 }
@@ -226,6 +238,13 @@ pub(crate) fn from_avro(payload: Value) -> Result<ChannelEvent, CodecError> {
         11 => ChannelEvent::GiveawayEnded { giveaway_id: GiveawayId::from_uuid(f.uuid("giveaway_id")?) },
         12 => ChannelEvent::PollStarted { poll_id: PollId::from_uuid(f.uuid("poll_id")?) },
         13 => ChannelEvent::PollEnded { poll_id: PollId::from_uuid(f.uuid("poll_id")?) },
+        14 => ChannelEvent::PlatformConnected(PlatformConnection {
+            platform_channel_id: f.parsed("platform_channel_id", PlatformUserId::parse)?,
+            bot_user_id: f.parsed("bot_user_id", PlatformUserId::parse)?,
+            bot_login: f.string("bot_login")?,
+            scopes: strings_of(&mut f, "scopes")?,
+        }),
+        15 => ChannelEvent::PlatformDisconnected { reason: f.string("reason")? },
         _ => return Err(CodecError::Shape { field: "payload", expected: "a known channel event" }),
     })
 }

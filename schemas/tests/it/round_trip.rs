@@ -142,6 +142,17 @@ fn channel_event() -> impl Strategy<Value = ChannelEvent> {
         (pick(Builtin::ALL), command_name(), any::<bool>()).prop_map(|(builtin, name, enabled)| {
             ChannelEvent::BuiltinConfigured(BuiltinConfigured { builtin, name, enabled })
         }),
+        (ident(), ident(), ident(), proptest::collection::vec(ident(), 0..12)).prop_map(
+            |(channel, bot, login, scopes)| {
+                ChannelEvent::PlatformConnected(PlatformConnection {
+                    platform_channel_id: PlatformUserId::parse(channel).unwrap(),
+                    bot_user_id: PlatformUserId::parse(bot).unwrap(),
+                    bot_login: login,
+                    scopes,
+                })
+            }
+        ),
+        text(200).prop_map(|reason| ChannelEvent::PlatformDisconnected { reason }),
     ]
 }
 
@@ -436,6 +447,17 @@ fn community_channel_event() -> impl Strategy<Value = ChannelEvent> {
         (pick(Builtin::ALL), command_name(), any::<bool>()).prop_map(|(builtin, name, enabled)| {
             ChannelEvent::BuiltinConfigured(BuiltinConfigured { builtin, name, enabled })
         }),
+        (ident(), ident(), ident(), proptest::collection::vec(ident(), 0..12)).prop_map(
+            |(channel, bot, login, scopes)| {
+                ChannelEvent::PlatformConnected(PlatformConnection {
+                    platform_channel_id: PlatformUserId::parse(channel).unwrap(),
+                    bot_user_id: PlatformUserId::parse(bot).unwrap(),
+                    bot_login: login,
+                    scopes,
+                })
+            }
+        ),
+        text(200).prop_map(|reason| ChannelEvent::PlatformDisconnected { reason }),
     ]
 }
 
