@@ -12,6 +12,7 @@ pub mod http;
 pub mod idempotency;
 pub mod kafka;
 pub mod media;
+pub mod platform_connections;
 pub mod postgres;
 pub mod publishers;
 pub mod registry;

@@ -5,6 +5,7 @@ mod support;
 mod event_store;
 mod fresh_reads;
 mod local_broker;
+mod platform_connections;
 mod publishers;
 mod registry;
 mod relay;
