@@ -57,19 +57,8 @@ pub struct PlatformConnections {
     key: SealingKey,
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Vec<String>,
-    Vec<u8>,
-    OffsetDateTime,
-    OffsetDateTime,
-    String,
-);
+type Row =
+    (String, String, String, String, String, String, Vec<String>, Vec<u8>, OffsetDateTime, OffsetDateTime, String);
 
 const COLUMNS: &str = "org, platform, channel, platform_channel_id, bot_user_id, bot_login, scopes, sealed_tokens, \
                        expires_at, validated_at, state";
@@ -150,8 +139,10 @@ impl PlatformConnections {
         Ok(())
     }
 
-    /// What the dashboard shows when the gateway cannot go on (`token_expired`,
-    /// `token_revoked`, `missing_scope`).
+    /// What the dashboard shows: the running gateway's `connecting`,
+    /// `connected` or `reconnecting`, or why it cannot go on
+    /// (`token_expired`, `token_revoked`, `missing_scope`; such a channel is
+    /// not run again until it is connected again).
     pub async fn set_state(&self, org: &str, platform: &str, channel: &str, state: &str) -> sqlx::Result<()> {
         sqlx::query(
             "UPDATE platform_connections SET state = $4, updated_at = now()
@@ -205,7 +196,8 @@ impl PlatformConnections {
     /// logged and left out: one bad row must not stop every channel.
     pub async fn runnable(&self, platform: &str) -> sqlx::Result<Vec<Connection>> {
         let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM platform_connections WHERE platform = $1 AND state = 'connected'
+            "SELECT {COLUMNS} FROM platform_connections
+              WHERE platform = $1 AND state NOT IN ('token_expired', 'token_revoked', 'missing_scope')
               ORDER BY org, channel"
         ))
         .bind(platform)
@@ -225,8 +217,19 @@ impl PlatformConnections {
     }
 
     fn open(&self, row: Row) -> sqlx::Result<Connection> {
-        let (org, platform, channel, platform_channel_id, bot_user_id, bot_login, scopes, sealed, expires_at, validated_at, state) =
-            row;
+        let (
+            org,
+            platform,
+            channel,
+            platform_channel_id,
+            bot_user_id,
+            bot_login,
+            scopes,
+            sealed,
+            expires_at,
+            validated_at,
+            state,
+        ) = row;
         let unsealed = self.key.open(&row_id(&org, &platform, &channel), &sealed).ok_or_else(|| {
             sqlx::Error::Protocol(format!(
                 "the tokens of {org}/{platform}/{channel} do not open with this deployment's platform-tokens secret"

@@ -9,6 +9,7 @@
 //!   one signature.
 //! - [`moderation`]: a moderator's own action on a viewer.
 //! - [`community`]: giveaways, polls and identity links.
+//! - [`connections`]: a channel connected to its platform, and disconnected.
 //! - [`settlement`]: the second halves of the economy, run at once by the
 //!   use cases and again from the log by the settlers.
 //!
@@ -18,6 +19,7 @@
 pub mod builtins;
 pub mod chat;
 pub mod community;
+pub mod connections;
 mod lookup;
 pub mod moderation;
 pub mod settlement;

@@ -13,6 +13,7 @@
 mod brain;
 mod seam;
 mod secret;
+mod token;
 pub mod twitch;
 
 #[cfg(feature = "fakes")]
@@ -21,3 +22,4 @@ pub mod fakes;
 pub use brain::{Brain, Hearing};
 pub use seam::{ChannelState, Gateway, GatewayError};
 pub use secret::Secret;
+pub use token::{FixedToken, TokenSource};

@@ -18,7 +18,7 @@ use wavestack_domain::moderation::{FilterRule, FilterSettings};
 use wavestack_domain::value::{ActorId, ChannelId, ChannelStreamId, ChatPlatform, OrgId, Timestamp};
 use wavestack_gateways::fakes::twitch::{Chatter, FakeTwitch, Timings};
 use wavestack_gateways::twitch::{BotCredentials, Twitch, TwitchChannel, TwitchConfig};
-use wavestack_gateways::{Brain, ChannelState, Gateway, GatewayError, Secret};
+use wavestack_gateways::{Brain, ChannelState, FixedToken, Gateway, GatewayError, Secret};
 
 const CLIENT_ID: &str = "wavestack-test-client";
 const BROADCASTER: &str = "1971641";
@@ -56,7 +56,7 @@ impl Running {
         let channel = TwitchChannel {
             channel: ChannelId::parse("streamer").unwrap(),
             broadcaster_id: BROADCASTER.into(),
-            bot: BotCredentials { user_id: BOT.into(), token: Secret::new(token) },
+            bot: BotCredentials { user_id: BOT.into(), token: Arc::new(FixedToken(Secret::new(token))) },
             bot_is_moderator: true,
         };
         let (state_tx, state) = watch::channel(ChannelState::Stopped);

@@ -30,12 +30,11 @@ async fn tokens_are_sealed_bound_to_their_row_and_open_only_with_the_secret(pool
     assert_eq!(store.one("acme", "twitch", "streamer").await.unwrap(), Some(saved.clone()));
     assert!(!format!("{saved:?}").contains("oauth-secret"), "Debug prints no token");
 
-    let raw: Vec<u8> = sqlx::query_scalar("SELECT sealed_tokens FROM platform_connections").fetch_one(&pool).await.unwrap();
+    let raw: Vec<u8> =
+        sqlx::query_scalar("SELECT sealed_tokens FROM platform_connections").fetch_one(&pool).await.unwrap();
     assert!(!raw.windows(12).any(|w| w == b"oauth-secret"), "not in the clear");
-    let dump: String = sqlx::query_scalar("SELECT row_to_json(p)::text FROM platform_connections p")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let dump: String =
+        sqlx::query_scalar("SELECT row_to_json(p)::text FROM platform_connections p").fetch_one(&pool).await.unwrap();
     assert!(!dump.contains("oauth-secret"), "{dump}");
 
     let other_deployment = PlatformConnections::new(pool.clone(), &[4; 32]);

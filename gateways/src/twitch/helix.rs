@@ -14,7 +14,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::Secret;
+use crate::TokenSource;
 
 /// How long one call may take before it counts as failed.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -30,11 +30,11 @@ const LONGEST_WAIT: Duration = Duration::from_secs(60);
 /// (and recorded as failed with Twitch's answer).
 const MOST_RATE_LIMITED_TRIES: u32 = 30;
 
-/// The bot's user and token: Helix acts as this user.
+/// The bot's user and where its token comes from: Helix acts as this user.
 #[derive(Debug, Clone)]
 pub struct BotCredentials {
     pub user_id: String,
-    pub token: Secret,
+    pub token: Arc<dyn TokenSource>,
 }
 
 /// One Helix client per token: its rate-limit bucket is the token's.
@@ -190,13 +190,37 @@ impl Helix {
         }
     }
 
-    /// One call, retried while Helix answers `429`.
+    /// One call; a `401` (not for a missing scope) renews the token once
+    /// and calls again.
     async fn call(
         &self,
         method: Method,
         path: &str,
         query: &[(&str, &str)],
         body: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Response, HelixError> {
+        let token = self.bot.token.current();
+        match self.call_with(token.expose(), method.clone(), path, query, &body).await {
+            Err(HelixError::Unauthorized(message)) if !message.contains("scope") => {
+                let renewed =
+                    self.bot.token.renew().await.map_err(|why| {
+                        HelixError::Unauthorized(format!("{message}; renewing the token failed: {why}"))
+                    })?;
+                tracing::info!(path, "Helix refused the token; renewed it and calling again");
+                self.call_with(renewed.expose(), method, path, query, &body).await
+            }
+            other => other,
+        }
+    }
+
+    /// One call with `token`, retried while Helix answers `429`.
+    async fn call_with(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &impl Fn(RequestBuilder) -> RequestBuilder,
     ) -> Result<Response, HelixError> {
         let url = self.base.join(path).expect("a Helix path joins its base");
         for _ in 0..MOST_RATE_LIMITED_TRIES {
@@ -205,7 +229,7 @@ impl Helix {
                 .http
                 .request(method.clone(), url.clone())
                 .query(query)
-                .bearer_auth(self.bot.token.expose())
+                .bearer_auth(token)
                 .header("Client-Id", &self.client_id);
             // The error names the URL (no credential is in it), never the headers.
             let response = body(request).send().await.map_err(|e| HelixError::NoAnswer(e.without_url().to_string()))?;

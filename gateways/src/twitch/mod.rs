@@ -7,11 +7,13 @@
 //! Message, moderation with Delete Chat Messages and Ban User, in order).
 
 mod chat;
+mod connected;
 mod frames;
 mod helix;
 mod outbox;
 mod socket;
 
+pub use connected::{TwitchRole, LOOK_EVERY};
 pub use helix::BotCredentials;
 
 use std::time::Duration;

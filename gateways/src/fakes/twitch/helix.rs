@@ -46,7 +46,7 @@ fn authorize(headers: &HeaderMap, state: &mut FakeState, scope: &str) -> Result<
     let info = state
         .tokens
         .get(token)
-        .filter(|t| t.valid)
+        .filter(|t| t.usable())
         .cloned()
         .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "Invalid OAuth token"))?;
     let client_id = headers.get("client-id").and_then(|v| v.to_str().ok());

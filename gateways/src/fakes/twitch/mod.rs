@@ -12,6 +12,7 @@
 
 mod eventsub;
 mod helix;
+mod oauth;
 mod state;
 
 pub use state::{Ban, SentChat, Subscription};
@@ -26,7 +27,7 @@ use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 use url::Url;
 
-use self::state::{Shared, State, TokenInfo};
+use self::state::{CodeGrant, Shared, State, TokenInfo};
 
 /// The docs' `channel.chat.message` notification, the fields a test sets
 /// replaced.
@@ -81,6 +82,10 @@ impl FakeTwitch {
         let state: Shared = Arc::new(Mutex::new(State::new(client_id, timings)));
         let app = Router::new()
             .route("/ws", get(eventsub::connect))
+            .route("/oauth2/authorize", get(oauth::authorize))
+            .route("/oauth2/token", post(oauth::token))
+            .route("/oauth2/validate", get(oauth::validate))
+            .route("/oauth2/revoke", post(oauth::revoke))
             .route("/helix/eventsub/subscriptions", post(helix::create_subscription))
             .route("/helix/chat/messages", post(helix::send_chat_message))
             .route("/helix/moderation/chat", delete(helix::delete_chat_messages))
@@ -99,20 +104,62 @@ impl FakeTwitch {
         Url::parse(&format!("ws://{}/ws", self.addr)).expect("a URL")
     }
 
+    /// The id server's base (`https://id.twitch.tv/oauth2/` in production).
+    pub fn id_url(&self) -> Url {
+        Url::parse(&format!("http://{}/oauth2/", self.addr)).expect("a URL")
+    }
+
     pub fn helix_url(&self) -> Url {
         Url::parse(&format!("http://{}/helix/", self.addr)).expect("a URL")
     }
 
     /// A user access token of `user_id` with `scopes`.
     pub fn issue_token(&self, user_id: &str, scopes: &[&str]) -> String {
-        let token = format!("fake-{}", uuid::Uuid::new_v4().simple());
-        let info = TokenInfo {
+        let grant = CodeGrant {
             user_id: user_id.to_owned(),
+            login: user_id.to_owned(),
             scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-            valid: true,
+            redirect_uri: String::new(),
+            issued: tokio::time::Instant::now(),
         };
-        self.state.lock().unwrap().tokens.insert(token.clone(), info);
-        token
+        self.state.lock().unwrap().grant(grant).0
+    }
+
+    /// Registers the application WaveStack runs as: its secret and the
+    /// redirect URL the authorize page may send browsers back to.
+    pub fn register_app(&self, client_secret: &str, redirect_uri: &str) {
+        self.state.lock().unwrap().app =
+            state::App { client_secret: client_secret.to_owned(), redirect_uri: redirect_uri.to_owned() };
+    }
+
+    /// The Twitch user who is signed in on the authorize page, and consents.
+    pub fn sign_in_as(&self, user_id: &str, login: &str) {
+        self.state.lock().unwrap().signed_in = Some((user_id.to_owned(), login.to_owned()));
+    }
+
+    /// How long access tokens issued from now on live.
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        self.state.lock().unwrap().token_lifetime = lifetime;
+    }
+
+    /// Whether `token` is a live access token.
+    pub fn token_is_live(&self, token: &str) -> bool {
+        self.state.lock().unwrap().tokens.get(token).is_some_and(TokenInfo::usable)
+    }
+
+    /// Access tokens Twitch would accept now, of `user_id`.
+    pub fn live_tokens_of(&self, user_id: &str) -> Vec<String> {
+        let s = self.state.lock().unwrap();
+        s.tokens.iter().filter(|(_, t)| t.user_id == user_id && t.usable()).map(|(k, _)| k.clone()).collect()
+    }
+
+    /// Refresh grants and validations served so far.
+    pub fn refreshes(&self) -> usize {
+        self.state.lock().unwrap().refreshes
+    }
+
+    pub fn validations(&self) -> usize {
+        self.state.lock().unwrap().validations
     }
 
     /// Waits until `count` subscriptions of `kind` are enabled.

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use super::Timings;
 
@@ -16,8 +17,33 @@ pub(super) type Shared = Arc<Mutex<State>>;
 #[derive(Debug, Clone)]
 pub(super) struct TokenInfo {
     pub(super) user_id: String,
+    pub(super) login: String,
     pub(super) scopes: HashSet<String>,
     pub(super) valid: bool,
+    pub(super) expires_at: Instant,
+}
+
+impl TokenInfo {
+    pub(super) fn usable(&self) -> bool {
+        self.valid && Instant::now() < self.expires_at
+    }
+}
+
+/// An authorization code, good once for ten minutes.
+#[derive(Debug, Clone)]
+pub(super) struct CodeGrant {
+    pub(super) user_id: String,
+    pub(super) login: String,
+    pub(super) scopes: Vec<String>,
+    pub(super) redirect_uri: String,
+    pub(super) issued: Instant,
+}
+
+/// The registered application: its secret and redirect URL.
+#[derive(Debug, Clone, Default)]
+pub(super) struct App {
+    pub(super) client_secret: String,
+    pub(super) redirect_uri: String,
 }
 
 /// Sent to one WebSocket session's writer.
@@ -76,6 +102,17 @@ pub(super) struct State {
     pub(super) client_id: String,
     pub(super) timings: Timings,
     pub(super) tokens: HashMap<String, TokenInfo>,
+    /// Refresh token → the grant it renews.
+    pub(super) refresh_tokens: HashMap<String, CodeGrant>,
+    pub(super) codes: HashMap<String, CodeGrant>,
+    pub(super) app: App,
+    /// The Twitch user who consents on the authorize page.
+    pub(super) signed_in: Option<(String, String)>,
+    /// How long an access token lives.
+    pub(super) token_lifetime: std::time::Duration,
+    /// Tokens refreshed so far.
+    pub(super) refreshes: usize,
+    pub(super) validations: usize,
     pub(super) sessions: HashMap<String, SessionHandle>,
     pub(super) sessions_opened: usize,
     pub(super) subscriptions: Vec<Subscription>,
@@ -93,12 +130,37 @@ pub(super) struct State {
 }
 
 impl State {
+    /// A new access token (and refresh token) for a grant.
+    pub(super) fn grant(&mut self, grant: CodeGrant) -> (String, String) {
+        let access = format!("fake-{}", uuid::Uuid::new_v4().simple());
+        let refresh = format!("fake-refresh-{}", uuid::Uuid::new_v4().simple());
+        self.tokens.insert(
+            access.clone(),
+            TokenInfo {
+                user_id: grant.user_id.clone(),
+                login: grant.login.clone(),
+                scopes: grant.scopes.iter().cloned().collect(),
+                valid: true,
+                expires_at: Instant::now() + self.token_lifetime,
+            },
+        );
+        self.refresh_tokens.insert(refresh.clone(), grant);
+        (access, refresh)
+    }
+
     pub(super) fn new(client_id: &str, timings: Timings) -> Self {
         Self {
             addr: None,
             client_id: client_id.to_owned(),
             timings,
             tokens: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            codes: HashMap::new(),
+            app: App::default(),
+            signed_in: None,
+            token_lifetime: std::time::Duration::from_secs(4 * 3600),
+            refreshes: 0,
+            validations: 0,
             sessions: HashMap::new(),
             sessions_opened: 0,
             subscriptions: Vec::new(),
