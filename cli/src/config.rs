@@ -13,12 +13,14 @@ use tracing_subscriber::EnvFilter;
 use wavestack_adapters::auth::TokenSettings;
 use wavestack_adapters::http::ServeLimits;
 use wavestack_adapters::media::{ClipFiles, Ffmpeg, FileKey, QuotaLimits, RenderQuota, Renderer, SourcePolicy};
+use wavestack_adapters::platform_auth::twitch::TwitchOAuth;
 use wavestack_adapters::postgres::DEFAULT_DATABASE_URL;
 use wavestack_adapters::publishers::{
     validate, DestinationConfig, DiscordPublisher, Publisher, WebhookPublisher, YoutubePublisher,
 };
 use wavestack_command_api::{Limits, LoadLimits, RateLimit, RateLimits, TokenLimits};
 use wavestack_domain::value::TargetPlatform;
+use wavestack_gateways::twitch::{Twitch, TwitchConfig};
 use wavestack_workers::publisher::Platforms;
 
 #[derive(Debug, Args, Clone)]
@@ -323,6 +325,8 @@ pub struct UpArgs {
     pub publish: PublishArgs,
     #[command(flatten)]
     pub audit: AuditArgs,
+    #[command(flatten)]
+    pub twitch: TwitchArgs,
     /// Kafka bootstrap servers. Unset: a local broker is started with its
     /// log under the data directory, and stopped on exit.
     #[arg(long, env = "KAFKA_BROKERS")]
@@ -331,6 +335,67 @@ pub struct UpArgs {
     /// free one.
     #[arg(long, env = "WAVESTACK_LOCAL_KAFKA_PORT", default_value_t = 9092)]
     pub local_kafka_port: u16,
+}
+
+/// Twitch: the application registered at dev.twitch.tv/console that
+/// streamers connect their channels to (see "Connecting Twitch" in
+/// docs/streamers.md). Without a client id, no Twitch channel is run.
+#[derive(Debug, Args, Clone)]
+pub struct TwitchArgs {
+    /// The registered application's client id.
+    #[arg(long, env = "WAVESTACK_TWITCH_CLIENT_ID")]
+    pub twitch_client_id: Option<String>,
+    /// The application's client secret.
+    #[arg(long, env = "WAVESTACK_TWITCH_CLIENT_SECRET", hide_env_values = true, value_parser = secret)]
+    pub twitch_client_secret: Option<wavestack_gateways::Secret>,
+    /// Where Twitch sends the streamer back: this deployment's query API
+    /// as browsers reach it, then `/app/connections/twitch/callback`;
+    /// registered with the application as its OAuth redirect URL.
+    /// Default: the query API's local address.
+    #[arg(long, env = "WAVESTACK_TWITCH_REDIRECT_URL")]
+    pub twitch_redirect_url: Option<reqwest::Url>,
+    /// Twitch's id server (tests point it at a local fake).
+    #[arg(long, env = "WAVESTACK_TWITCH_ID_URL", default_value = "https://id.twitch.tv/oauth2/")]
+    pub twitch_id_url: reqwest::Url,
+    /// The Twitch API (Helix).
+    #[arg(long, env = "WAVESTACK_TWITCH_HELIX_URL", default_value = "https://api.twitch.tv/helix/")]
+    pub twitch_helix_url: reqwest::Url,
+    /// The EventSub WebSocket server.
+    #[arg(long, env = "WAVESTACK_TWITCH_EVENTSUB_URL", default_value = "wss://eventsub.wss.twitch.tv/ws")]
+    pub twitch_eventsub_url: reqwest::Url,
+}
+
+fn secret(raw: &str) -> Result<wavestack_gateways::Secret, String> {
+    if raw.is_empty() {
+        return Err("must not be empty".into());
+    }
+    Ok(wavestack_gateways::Secret::new(raw))
+}
+
+impl TwitchArgs {
+    /// The OAuth client, when an application is configured.
+    pub fn oauth(&self, query_api: SocketAddr) -> anyhow::Result<Option<TwitchOAuth>> {
+        let Some(client_id) = self.twitch_client_id.clone() else { return Ok(None) };
+        let secret = self
+            .twitch_client_secret
+            .as_ref()
+            .context("--twitch-client-id needs --twitch-client-secret (WAVESTACK_TWITCH_CLIENT_SECRET)")?;
+        let redirect = match &self.twitch_redirect_url {
+            Some(url) => url.clone(),
+            None => reqwest::Url::parse(&format!("http://{query_api}/app/connections/twitch/callback"))?,
+        };
+        Ok(Some(TwitchOAuth::new(self.twitch_id_url.clone(), client_id, secret.expose().to_owned(), redirect)))
+    }
+
+    pub fn gateway(&self) -> Option<Twitch> {
+        let client_id = self.twitch_client_id.clone()?;
+        Some(Twitch::new(TwitchConfig {
+            eventsub_url: self.twitch_eventsub_url.clone(),
+            helix_url: self.twitch_helix_url.clone(),
+            client_id,
+            keepalive_seconds: 10,
+        }))
+    }
 }
 
 /// Signed audit checkpoints (see "Auditing the log" in docs/analysts-and-auditors.md).

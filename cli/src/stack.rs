@@ -22,10 +22,13 @@ use wavestack_adapters::http::HealthMonitor;
 use wavestack_adapters::http::{metrics_handle, serve_with};
 use wavestack_adapters::idempotency::IdempotencyStore;
 use wavestack_adapters::kafka::{BrokerProcess, LocalBroker, LocalBrokerStorage, WatchedBroker};
+use wavestack_adapters::platform_auth::state::StateSigner;
+use wavestack_adapters::platform_connections::PlatformConnections;
 use wavestack_adapters::publishers::ConfiguredTargets;
 use wavestack_adapters::writer::Writer;
 use wavestack_command_api::{AppState, Readiness, Tenancy};
-use wavestack_query_api::{LiveHub, PagesConfig, QueryConfig};
+use wavestack_gateways::twitch::TwitchRole;
+use wavestack_query_api::{ConnectionsConfig, LiveHub, PagesConfig, QueryConfig};
 use wavestack_workers::chat_clips::Recording;
 
 use wavestack_workers::run_until_stopped as workers;
@@ -114,6 +117,26 @@ impl Stack {
         .with_token_limits(args.api.token_limits())
         .with_readiness(Readiness::watching(health.clone(), false));
         let idempotency = command_state.idempotency.clone();
+        // One application layer for the API and the gateways: one set of caches.
+        let app = command_state.app.clone();
+        let platform_secret = command_state.tokens.keys().secret("platform-tokens")?;
+        let platform_connections = PlatformConnections::new(pool.clone(), &platform_secret);
+        let twitch_oauth = args.twitch.oauth(query_api)?;
+        let connections = ConnectionsConfig {
+            app: app.clone(),
+            store: platform_connections.clone(),
+            states: StateSigner::new(&platform_secret),
+            twitch: twitch_oauth.clone(),
+        };
+        let twitch_role = match (twitch_oauth, args.twitch.gateway()) {
+            (Some(oauth), Some(twitch)) => {
+                Some(TwitchRole { app, connections: platform_connections, oauth, twitch, pool: pool.clone() })
+            }
+            _ => {
+                tracing::info!("no Twitch application configured (--twitch-client-id): no Twitch channel is run");
+                None
+            }
+        };
         let live = LiveHub::new();
         let query_config = QueryConfig {
             serve_registry: args.kafka.schema_registry_url.is_none(),
@@ -125,6 +148,7 @@ impl Stack {
             pages: PagesConfig {
                 command_api: Some(local_url(command_api)?),
                 secure_cookies: args.api.secure_cookies,
+                connections: Some(connections),
                 ..PagesConfig::default()
             },
             ..QueryConfig::new(pool.clone(), tokens, live.clone())
@@ -208,6 +232,10 @@ impl Stack {
             Box::pin(health.keep_current(Duration::from_secs(1), c.clone())),
             Box::pin(purge_idempotency_keys(idempotency, c.clone())),
         ];
+        let mut components = components;
+        if let Some(role) = twitch_role {
+            components.push(Box::pin(role.run(c.clone())));
+        }
         let mut tasks = JoinSet::new();
         for component in components {
             tasks.spawn(component);

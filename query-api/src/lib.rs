@@ -8,7 +8,7 @@ mod read_models;
 mod registry;
 
 pub use live::LiveHub;
-pub use pages::PagesConfig;
+pub use pages::{ConnectionsConfig, PagesConfig};
 
 use wavestack_adapters::http::CallerSlots;
 

@@ -3,4 +3,5 @@
 //! expiry, validation, revocation). What comes of it is stored sealed by
 //! [`crate::platform_connections`].
 
+pub mod state;
 pub mod twitch;

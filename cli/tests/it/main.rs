@@ -11,6 +11,7 @@ mod export;
 mod faults;
 mod pages;
 mod replay_all;
+mod twitch;
 mod up;
 mod users;
 mod walls;

@@ -7,6 +7,7 @@
 
 mod account;
 mod assets;
+mod connections;
 mod login_limit;
 mod overlay;
 mod proxy;
@@ -27,6 +28,7 @@ use wavestack_adapters::command_bus::FreshReads;
 use wavestack_adapters::http::{ApiError, KeyedLimiter, PasswordGate, PasswordLimits, RateLimit};
 use wavestack_domain::team::TeamState;
 
+pub use self::connections::ConnectionsConfig;
 use crate::LiveHub;
 
 /// How the pages reach the rest of the stack.
@@ -43,6 +45,8 @@ pub struct PagesConfig {
     pub login_limits: PasswordLimits,
     /// Overlay reads and sockets per source address.
     pub overlay_limit: RateLimit,
+    /// Connecting channels to their platforms; `None`: not offered.
+    pub connections: Option<ConnectionsConfig>,
 }
 
 impl Default for PagesConfig {
@@ -54,6 +58,7 @@ impl Default for PagesConfig {
             // A streamer's handful of overlays each read their state at
             // most a few times a second; a burst covers OBS starting them all.
             overlay_limit: RateLimit::new(50, 200),
+            connections: None,
         }
     }
 }
@@ -100,6 +105,10 @@ pub(crate) fn routes(pool: PgPool, tokens: Arc<Tokens>, hub: Arc<LiveHub>, confi
         .route("/app/api/team", get(account::team))
         .route("/app/api/overlay-keys", get(account::overlay_keys))
         .route("/app/api/command/{*path}", any(proxy::forward))
+        .route("/app/api/connections", get(connections::list))
+        .route("/app/api/connections/twitch/start", post(connections::start_twitch))
+        .route("/app/api/connections/{platform}/{channel}/disconnect", post(connections::disconnect_channel))
+        .route("/app/connections/twitch/callback", get(connections::twitch_callback))
         .route("/overlay/api/state", get(overlay::overlay_state))
         .route("/overlay/api/live", get(overlay::overlay_live))
         .layer(from_fn(private))

@@ -24,7 +24,7 @@ pub(crate) struct Stack {
     /// One stack at a time: each runs a broker, four projections and two
     /// APIs, and on two cores two of them at once starve each other (the
     /// live-feed test measures latency).
-    _serial: tokio::sync::MutexGuard<'static, ()>,
+    _serial: Option<tokio::sync::MutexGuard<'static, ()>>,
 }
 
 struct InProcess {
@@ -140,7 +140,7 @@ fn configured_dir(extra: &str) -> tempfile::TempDir {
 
 /// `Stack::build` in this process, every listener on port 0.
 async fn build_in_process(pool: &PgPool, dir: tempfile::TempDir, set: impl FnOnce(&mut Settings)) -> Stack {
-    let serial = ONE_STACK_AT_A_TIME.lock().await;
+    let serial = Some(ONE_STACK_AT_A_TIME.lock().await);
     let log_from = log_capture::install_and_mark();
     let mut settings =
         Settings::from_file(&dir.path().join("wavestack.toml")).expect("the test's configuration parses");
@@ -185,8 +185,23 @@ pub(crate) async fn relaunch_with_env(pool: &PgPool, dir: tempfile::TempDir, env
     launch(pool, dir, env).await
 }
 
+/// A second `wavestack up` on the same database, beside a stack this test
+/// already started (which holds the one-stack-at-a-time turn).
+pub(crate) async fn start_binary_beside(pool: &PgPool, env: &[(&str, &str)]) -> Stack {
+    launch_with(pool, configured_dir(""), env, None).await
+}
+
 async fn launch(pool: &PgPool, dir: tempfile::TempDir, env: &[(&str, &str)]) -> Stack {
     let serial = ONE_STACK_AT_A_TIME.lock().await;
+    launch_with(pool, dir, env, Some(serial)).await
+}
+
+async fn launch_with(
+    pool: &PgPool,
+    dir: tempfile::TempDir,
+    env: &[(&str, &str)],
+    serial: Option<tokio::sync::MutexGuard<'static, ()>>,
+) -> Stack {
     let config = dir.path().join("wavestack.toml");
     let (command_port, query_port, kafka_port) = (free_port(), free_port(), free_port());
     let child = Command::new(env!("CARGO_BIN_EXE_wavestack"))

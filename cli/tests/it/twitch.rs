@@ -1,0 +1,268 @@
+//! Twitch end to end, on the fake Twitch with the whole stack: an owner
+//! connects the channel from the dashboard through Twitch's OAuth, the bot
+//! answers in the channel, the owner disconnects it; the tokens and the
+//! client secret are nowhere to be read; and a gateway process killed
+//! with SIGKILL hands its channel to the other within 15 s.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::PgPool;
+use wavestack_adapters::auth::add_member;
+use wavestack_adapters::command_bus::{CommandBus, Policies};
+use wavestack_domain::value::{MemberRole, OrgId, Username};
+use wavestack_gateways::fakes::twitch::{Chatter, FakeTwitch, Timings};
+
+use crate::support::{self, Stack};
+
+const CLIENT_ID: &str = "wavestack-e2e-client";
+const CLIENT_SECRET: &str = "e2e-client-secret-must-not-leak";
+const PASSWORD: &str = "correct horse battery staple";
+const BROADCASTER: &str = "1971641";
+
+async fn member(pool: &PgPool, username: &str, role: MemberRole) {
+    let bus = CommandBus::new(pool.clone(), Policies::default());
+    let metadata = support::metadata("acme", "operator:test");
+    let (org, username) = (OrgId::parse("acme").unwrap(), Username::parse(username).unwrap());
+    add_member(&bus, pool, &org, &username, role, PASSWORD, None, &metadata).await.unwrap();
+}
+
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+async fn login(http: &reqwest::Client, stack: &Stack, username: &str) -> Browser {
+    let response = http
+        .post(format!("{}/app/api/login", stack.query_api))
+        .json(&serde_json::json!({ "org": "acme", "username": username, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let body: Value = response.json().await.unwrap();
+    Browser { cookie, csrf: body["csrf"].as_str().unwrap().to_owned() }
+}
+
+fn twitch_env(fake: &FakeTwitch) -> Vec<(&'static str, String)> {
+    vec![
+        ("WAVESTACK_TWITCH_CLIENT_ID", CLIENT_ID.to_owned()),
+        ("WAVESTACK_TWITCH_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
+        ("WAVESTACK_TWITCH_ID_URL", fake.id_url().to_string()),
+        ("WAVESTACK_TWITCH_HELIX_URL", fake.helix_url().to_string()),
+        ("WAVESTACK_TWITCH_EVENTSUB_URL", fake.eventsub_url().to_string()),
+    ]
+}
+
+async fn eventually<T>(what: &str, seconds: u64, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < deadline {
+        if let Some(found) = check() {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("not within {seconds} s: {what}");
+}
+
+/// Every row of every table (events and read models alike), as text.
+async fn everything_stored(pool: &PgPool) -> String {
+    let schemas: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_schema::text, table_name::text FROM information_schema.tables
+          WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut all = String::new();
+    for (schema, table) in schemas {
+        let rows: Option<String> =
+            sqlx::query_scalar(&format!("SELECT string_agg(t::text, '\n') FROM \"{schema}\".\"{table}\" t"))
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        all.push_str(&rows.unwrap_or_default());
+    }
+    all
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn an_owner_connects_twitch_from_the_dashboard_and_the_bot_answers_there(pool: PgPool) {
+    let fake = FakeTwitch::start(CLIENT_ID, Timings::default()).await;
+    fake.sign_in_as(BROADCASTER, "streamer");
+    let stack = support::start_with_settings(&pool, "", |settings| {
+        let twitch = &mut settings.up.twitch;
+        twitch.twitch_client_id = Some(CLIENT_ID.into());
+        twitch.twitch_client_secret = Some(wavestack_gateways::Secret::new(CLIENT_SECRET));
+        twitch.twitch_id_url = fake.id_url();
+        twitch.twitch_helix_url = fake.helix_url();
+        twitch.twitch_eventsub_url = fake.eventsub_url();
+    })
+    .await;
+    fake.register_app(CLIENT_SECRET, &format!("{}/app/connections/twitch/callback", stack.query_api));
+    member(&pool, "vic", MemberRole::Owner).await;
+    member(&pool, "mo", MemberRole::Moderator).await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let vic = login(&http, &stack, "vic").await;
+    let mo = login(&http, &stack, "mo").await;
+    let start = |who: &Browser| {
+        http.post(format!("{}/app/api/connections/twitch/start", stack.query_api))
+            .header(COOKIE, &who.cookie)
+            .header("x-csrf-token", &who.csrf)
+            .send()
+    };
+    assert_eq!(start(&mo).await.unwrap().status(), StatusCode::FORBIDDEN, "only an owner connects");
+
+    // The owner's browser: start, Twitch's authorize page, back to the callback.
+    let started = start(&vic).await.unwrap();
+    assert_eq!(started.status(), StatusCode::OK);
+    let flow_cookie = started.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(flow_cookie.contains("SameSite=Lax") && flow_cookie.contains("HttpOnly"), "{flow_cookie}");
+    let flow_cookie = flow_cookie.split(';').next().unwrap().to_owned();
+    let authorize = started.json::<Value>().await.unwrap()["authorize_url"].as_str().unwrap().to_owned();
+    assert!(authorize.contains("user%3Awrite%3Achat") && authorize.contains("state="), "{authorize}");
+    let consent = http.get(&authorize).send().await.unwrap();
+    assert_eq!(consent.status(), StatusCode::FOUND);
+    let callback = consent.headers()[LOCATION].to_str().unwrap().to_owned();
+    // Without the browser's cookie (another browser), the state does not hold.
+    let elsewhere = http.get(&callback).send().await.unwrap();
+    assert!(elsewhere.headers()[LOCATION].to_str().unwrap().ends_with("error=state_refused"));
+    let back = http.get(&callback).header(COOKIE, format!("{}; {flow_cookie}", vic.cookie)).send().await.unwrap();
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    assert_eq!(back.headers()[LOCATION], "/app#connections?connected=twitch/streamer");
+
+    let listed: Value = http
+        .get(format!("{}/app/api/connections", stack.query_api))
+        .header(COOKIE, &mo.cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let connection = &listed["connections"][0];
+    assert_eq!((connection["platform"].as_str(), connection["channel"].as_str()), (Some("twitch"), Some("streamer")));
+    assert_eq!(connection["missing_scopes"], serde_json::json!([]));
+
+    // The gateway runs it: chat is answered on Twitch.
+    fake.wait_for_subscriptions("channel.chat.message", 1).await;
+    let asked = fake.say(BROADCASTER, "streamer", &Chatter::viewer("4145994", "viewer32"), "!points");
+    let reply = eventually("a reply", 15, || fake.sent().into_iter().next()).await;
+    assert_eq!(reply.reply_parent_message_id.as_deref(), Some(asked.as_str()));
+    let state: Value = http
+        .get(format!("{}/app/api/connections", stack.query_api))
+        .header(COOKIE, &vic.cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["connections"][0]["state"], "connected");
+
+    // No token and no client secret is in any table, event or log line.
+    let tokens = fake.live_tokens_of(BROADCASTER);
+    assert!(!tokens.is_empty());
+    let stored = everything_stored(&pool).await;
+    let log = stack.log();
+    for secret in tokens.iter().map(String::as_str).chain([CLIENT_SECRET]) {
+        assert!(!stored.contains(secret), "a secret is stored in the clear");
+        assert!(!log.contains(secret), "a secret is in the log");
+    }
+
+    // The owner disconnects: the token is revoked at Twitch, the gateway lets go.
+    let disconnected = http
+        .post(format!("{}/app/api/connections/twitch/streamer/disconnect", stack.query_api))
+        .header(COOKIE, &vic.cookie)
+        .header("x-csrf-token", &vic.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disconnected.status(), StatusCode::OK);
+    assert_eq!(disconnected.json::<Value>().await.unwrap()["revoked_at_platform"], true);
+    assert!(tokens.iter().all(|t| !fake.token_is_live(t)), "revoked at Twitch");
+    let events: Vec<(String, String)> = sqlx::query_as(
+        "SELECT event_type, metadata->>'actor' FROM events
+          WHERE aggregate_type = 'channel' AND event_type LIKE 'Platform%' ORDER BY position",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let expected = [("PlatformConnected", "member:vic"), ("PlatformDisconnected", "member:vic")];
+    assert_eq!(events.iter().map(|(e, a)| (e.as_str(), a.as_str())).collect::<Vec<_>>(), expected);
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_gateway_killed_with_sigkill_hands_its_channel_over_within_15_seconds(pool: PgPool) {
+    let fake = FakeTwitch::start(CLIENT_ID, Timings::default()).await;
+    fake.register_app(CLIENT_SECRET, "http://127.0.0.1:9/app/connections/twitch/callback");
+    // Processes of one deployment share its key directory: the signing
+    // keys, and the secret the channels' tokens are sealed with.
+    let keys = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(keys.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let mut env = twitch_env(&fake);
+    env.push(("WAVESTACK_KEY_DIR", keys.path().display().to_string()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first = support::start_binary_with_env(&pool, &env).await;
+    connect_directly(&pool, keys.path(), &fake).await;
+    fake.wait_for_subscriptions("channel.chat.message", 1).await;
+    let second = support::start_binary_beside(&pool, &env).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(fake.sessions_opened(), 1, "the second process leaves a leased channel alone");
+
+    let killed_at = Instant::now();
+    let _dir = first.kill();
+    let taken = eventually("the channel taken over", 30, || {
+        (fake.sessions_opened() >= 2 && fake.subscriptions().iter().filter(|s| s.status == "enabled").count() == 1)
+            .then(Instant::now)
+    })
+    .await;
+    let took = taken - killed_at;
+    eprintln!("handed over in {} ms", took.as_millis());
+    assert!(took < Duration::from_secs(15), "handed over in {took:?}");
+    let asked = fake.say(BROADCASTER, "streamer", &Chatter::viewer("4145994", "viewer32"), "!points");
+    eventually("the survivor answers", 15, || {
+        fake.sent().iter().any(|s| s.reply_parent_message_id.as_deref() == Some(asked.as_str())).then_some(())
+    })
+    .await;
+    drop(second);
+}
+
+/// What the dashboard's callback does, without a browser: Twitch's code
+/// flow against the fake, then the connection recorded and its tokens
+/// sealed with the deployment's secret from the shared key directory.
+async fn connect_directly(pool: &PgPool, key_dir: &std::path::Path, fake: &FakeTwitch) {
+    use wavestack_adapters::platform_auth::twitch::TwitchOAuth;
+    use wavestack_adapters::platform_connections::PlatformConnections;
+    use wavestack_domain::channel::PlatformConnection;
+    use wavestack_domain::value::{ChannelId, ChatPlatform, PlatformUserId};
+
+    fake.sign_in_as(BROADCASTER, "streamer");
+    let redirect = url::Url::parse("http://127.0.0.1:9/app/connections/twitch/callback").unwrap();
+    let oauth = TwitchOAuth::new(fake.id_url(), CLIENT_ID.into(), CLIENT_SECRET.into(), redirect);
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let consent = http.get(oauth.authorize_url("s")).send().await.unwrap();
+    let back = url::Url::parse(consent.headers()[LOCATION].to_str().unwrap()).unwrap();
+    let code = back.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let granted = oauth.exchange(&code).await.unwrap();
+    let keys = wavestack_adapters::auth::KeyStore::open(key_dir).unwrap();
+    let store = PlatformConnections::new(pool.clone(), &keys.secret("platform-tokens").unwrap());
+    let bus = std::sync::Arc::new(CommandBus::new(pool.clone(), Policies::default()));
+    let app = wavestack_app::App::new(pool.clone(), bus);
+    let grant = wavestack_app::connections::Grant {
+        connection: PlatformConnection {
+            platform_channel_id: PlatformUserId::parse(BROADCASTER).unwrap(),
+            bot_user_id: PlatformUserId::parse(BROADCASTER).unwrap(),
+            bot_login: "streamer".into(),
+            scopes: granted.scopes,
+        },
+        tokens: granted.tokens,
+        expires_at: time::OffsetDateTime::now_utc() + granted.expires_in,
+    };
+    let metadata = support::metadata("acme", "member:vic");
+    let channel = ChannelId::parse("streamer").unwrap();
+    wavestack_app::connections::connect(&app, &store, &metadata, ChatPlatform::Twitch, &channel, grant).await.unwrap();
+}

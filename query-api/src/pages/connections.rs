@@ -1,0 +1,242 @@
+//! Connecting a channel to its platform from the dashboard (owner role):
+//!
+//! - `GET /app/api/connections`: the org's channels and their state.
+//! - `POST /app/api/connections/twitch/start`: where to send the browser
+//!   (Twitch's authorize page with a signed `state`), and a short-lived
+//!   cookie binding that state to this browser.
+//! - `GET /app/connections/twitch/callback`: Twitch sends the browser back
+//!   here; the code becomes tokens, the token's owner the channel, and the
+//!   connection an event with its actor (the member who started it).
+//! - `POST /app/api/connections/{platform}/{channel}/disconnect`: revokes
+//!   the token at the platform and records who disconnected.
+//!
+//! Tokens never reach a page, an event, a log or an error.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+use time::OffsetDateTime;
+use wavestack_adapters::auth::member_subject;
+use wavestack_adapters::http::ApiError;
+use wavestack_adapters::platform_auth::state::{Started, StateSigner, STATE_LIFETIME};
+use wavestack_adapters::platform_auth::twitch::{OAuthError, TwitchOAuth, CHATBOT_SCOPES};
+use wavestack_adapters::platform_connections::PlatformConnections;
+use wavestack_app::connections::{connect, disconnect, Grant};
+use wavestack_app::App;
+use wavestack_domain::channel::PlatformConnection;
+use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::value::{ChannelId, ChatPlatform, MemberRole, OrgId, PlatformUserId, Timestamp, Username};
+
+use super::session::{member, over_tls, require, team_of};
+use super::PagesState;
+
+/// The cookie that binds a connect flow's state to the browser. `Lax`, so
+/// it comes back on the platform's top-level redirect; only on that path.
+const FLOW_COOKIE: &str = "wavestack_connect";
+const CALLBACK_PATH: &str = "/app/connections";
+
+/// What the pages need to connect channels.
+#[derive(Debug, Clone)]
+pub struct ConnectionsConfig {
+    pub app: App,
+    pub store: PlatformConnections,
+    pub states: StateSigner,
+    /// `None`: no Twitch application is configured; connecting is refused.
+    pub twitch: Option<TwitchOAuth>,
+}
+
+fn configured(state: &PagesState) -> Result<&ConnectionsConfig, ApiError> {
+    state.config.connections.as_ref().ok_or_else(|| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "connections_off", "this deployment connects no platforms")
+    })
+}
+
+pub(crate) async fn list(State(state): State<PagesState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let member = member(&state, &headers, false).await?;
+    let config = configured(&state)?;
+    let connections = config.store.of_org(member.org.as_str()).await.map_err(|e| ApiError::internal(e.into()))?;
+    let channels: Vec<_> = connections
+        .iter()
+        .map(|c| {
+            let missing: Vec<&str> =
+                CHATBOT_SCOPES.iter().copied().filter(|s| !c.scopes.iter().any(|have| have == s)).collect();
+            json!({
+                "platform": c.platform,
+                "channel": c.channel,
+                "state": c.state,
+                "bot_login": c.bot_login,
+                "scopes": c.scopes,
+                "missing_scopes": missing,
+                "expires_at": c.expires_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "connections": channels, "twitch": { "configured": config.twitch.is_some() } })).into_response())
+}
+
+pub(crate) async fn start_twitch(State(state): State<PagesState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let member = member(&state, &headers, true).await?;
+    require(&member, MemberRole::Owner)?;
+    let config = configured(&state)?;
+    let twitch = config.twitch.as_ref().ok_or_else(twitch_off)?;
+    let started =
+        Started { org: member.org.to_string(), username: member.username.to_string(), platform: "twitch".into() };
+    let (flow, cookie) = config.states.issue(started, OffsetDateTime::now_utc());
+    let secure = if over_tls(&state, &headers) { "; Secure" } else { "" };
+    let set_cookie = format!(
+        "{FLOW_COOKIE}={cookie}; Path={CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        STATE_LIFETIME.whole_seconds()
+    );
+    let mut response = Json(json!({ "authorize_url": twitch.authorize_url(&flow).to_string() })).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&set_cookie).expect("URL-safe"));
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Back from Twitch: always a redirect to the dashboard, saying how it went
+/// (`#connections?connected=…` or `#connections?error=<code>`).
+pub(crate) async fn twitch_callback(
+    State(state): State<PagesState>,
+    headers: HeaderMap,
+    Query(callback): Query<Callback>,
+) -> Response {
+    let outcome = finish_twitch(&state, &headers, callback).await;
+    let target = match outcome {
+        Ok(channel) => format!("/app#connections?connected=twitch/{channel}"),
+        Err(code) => format!("/app#connections?error={code}"),
+    };
+    let mut response = Redirect::to(&target).into_response();
+    let clear = format!("{FLOW_COOKIE}=; Path={CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age=0");
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&clear).expect("ASCII"));
+    response
+}
+
+async fn finish_twitch(state: &PagesState, headers: &HeaderMap, callback: Callback) -> Result<String, &'static str> {
+    let config = state.config.connections.as_ref().ok_or("connections_off")?;
+    let twitch = config.twitch.as_ref().ok_or("twitch_off")?;
+    let flow = callback.state.as_deref().ok_or("state_missing")?;
+    let started =
+        config.states.check(flow, flow_cookie(headers).as_deref(), OffsetDateTime::now_utc()).map_err(|refused| {
+            tracing::warn!(refused = %refused, "a Twitch connect came back with a state that does not hold");
+            "state_refused"
+        })?;
+    if let Some(error) = callback.error {
+        tracing::info!(error, description = callback.error_description, "the streamer did not authorize on Twitch");
+        return Err("denied");
+    }
+    let code = callback.code.ok_or("code_missing")?;
+    // The member must still be an owner of the org now.
+    let org = OrgId::parse(started.org).map_err(|_| "state_refused")?;
+    let username = Username::parse(started.username).map_err(|_| "state_refused")?;
+    let team = team_of(state, &org).await.map_err(|_| "unavailable")?;
+    if !team.role_of(&username).is_some_and(|role| role.at_least(MemberRole::Owner)) {
+        return Err("forbidden");
+    }
+    let granted = twitch.exchange(&code).await.map_err(oauth_code)?;
+    let whose = twitch.validate(&granted.tokens.access).await.map_err(oauth_code)?;
+    if whose.client_id != twitch.client_id() {
+        return Err("token_refused");
+    }
+    let channel = ChannelId::parse(whose.login.to_ascii_lowercase()).map_err(|_| "channel_refused")?;
+    let user = PlatformUserId::parse(whose.user_id).map_err(|_| "channel_refused")?;
+    let grant = Grant {
+        connection: PlatformConnection {
+            platform_channel_id: user.clone(),
+            bot_user_id: user,
+            bot_login: whose.login,
+            scopes: granted.scopes,
+        },
+        tokens: granted.tokens,
+        expires_at: OffsetDateTime::now_utc() + granted.expires_in,
+    };
+    let metadata = metadata_of(&org, &username);
+    connect(&config.app, &config.store, &metadata, ChatPlatform::Twitch, &channel, grant).await.map_err(|e| {
+        tracing::warn!(error = %e, "a Twitch connection could not be recorded");
+        "not_recorded"
+    })?;
+    tracing::info!(org = %org, channel = %channel, by = %username, "a Twitch channel was connected");
+    Ok(channel.to_string())
+}
+
+pub(crate) async fn disconnect_channel(
+    State(state): State<PagesState>,
+    headers: HeaderMap,
+    Path((platform, channel)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let member = member(&state, &headers, true).await?;
+    require(&member, MemberRole::Owner)?;
+    let config = configured(&state)?;
+    let platform = ChatPlatform::parse(&platform).map_err(|e| ApiError::invalid_value("platform", &e))?;
+    let channel = ChannelId::parse(channel).map_err(|e| ApiError::invalid_value("channel", &e))?;
+    let stored = config
+        .store
+        .one(member.org.as_str(), platform.as_str(), channel.as_str())
+        .await
+        .map_err(|e| ApiError::internal(e.into()))?
+        .ok_or_else(|| ApiError::not_found("that channel is not connected"))?;
+    // Revoked at the platform first; if the platform cannot be reached the
+    // token is forgotten anyway, and the page says so.
+    let mut revoked = true;
+    if platform == ChatPlatform::Twitch {
+        if let Some(twitch) = &config.twitch {
+            if let Err(error) = twitch.revoke(&stored.tokens.access).await {
+                tracing::warn!(error = %error, "could not revoke a Twitch token; it is forgotten anyway");
+                revoked = false;
+            }
+        }
+    }
+    let metadata = metadata_of(&member.org, &member.username);
+    disconnect(&config.app, &config.store, &metadata, platform, &channel, "disconnected by an owner", None)
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("recording the disconnection: {e}")))?;
+    Ok(Json(json!({ "disconnected": true, "revoked_at_platform": revoked })).into_response())
+}
+
+fn metadata_of(org: &OrgId, username: &Username) -> EventMetadata {
+    EventMetadata {
+        org: org.clone(),
+        actor: member_subject(username),
+        correlation_id: uuid::Uuid::new_v4(),
+        causation_id: None,
+        request_id: None,
+        occurred_at: Timestamp::from_datetime(OffsetDateTime::now_utc()),
+    }
+}
+
+fn flow_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == FLOW_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+fn oauth_code(error: OAuthError) -> &'static str {
+    tracing::warn!(error = %error, "Twitch's id server refused a connect");
+    match error {
+        OAuthError::Invalid(_) => "code_refused",
+        OAuthError::Refused { .. } => "twitch_refused",
+        OAuthError::NoAnswer(_) => "twitch_unreachable",
+    }
+}
+
+fn twitch_off() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "twitch_off",
+        "this deployment has no Twitch application (--twitch-client-id)",
+    )
+}
