@@ -521,6 +521,58 @@ async function overlays(main, ctx) {
   await load();
 }
 
+// What the callback's redirect says, in words.
+const CONNECT_ERRORS = {
+  denied: 'Twitch said the authorization was declined.',
+  state_refused: 'The connect flow expired or was started in another browser; start it again.',
+  forbidden: 'Only an owner connects channels.',
+  code_refused: 'Twitch refused the authorization code; start again.',
+  twitch_refused: 'Twitch refused the connection.',
+  twitch_unreachable: 'Twitch could not be reached; try again.',
+  not_recorded: 'The connection could not be recorded; try again.',
+  twitch_off: 'This deployment has no Twitch application configured.',
+};
+
+async function connections(main, ctx) {
+  const list = h('section', { id: 'connections' });
+  const notice = h('p', { id: 'connect-notice', role: 'status' });
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  if (params.get('connected')) notice.textContent = `Connected ${params.get('connected')}.`;
+  if (params.get('error')) {
+    notice.textContent = CONNECT_ERRORS[params.get('error')] || `Connecting failed (${params.get('error')}).`;
+    notice.className = 'error';
+  }
+  const isOwner = ctx.session.role === 'owner';
+  const connect = h('button', {
+    type: 'button',
+    id: 'connect-twitch',
+    onclick: async () => {
+      try {
+        const started = await app('POST', '/connections/twitch/start');
+        location.assign(started.authorize_url);
+      } catch (e) {
+        alert(e.message);
+      }
+    },
+  }, 'Connect a Twitch channel');
+  clear(main, h('h1', {}, 'Connections'), notice, isOwner ? connect : null, list);
+  async function load() {
+    const body = await app('GET', '/connections');
+    if (!body.twitch.configured) connect.disabled = true;
+    clear(list, table([
+      ['Platform', (c) => c.platform],
+      ['Channel', (c) => c.channel],
+      ['State', (c) => h('span', { class: `state state-${c.state}` }, c.state.replace('_', ' '))],
+      ['Bot', (c) => c.bot_login],
+      ['Missing scopes', (c) => (c.missing_scopes.length ? c.missing_scopes.join(' ') : '—')],
+      ['', (c) => (isOwner ? action('Disconnect', () => app('POST', `/connections/${encodeURIComponent(c.platform)}/${encodeURIComponent(c.channel)}/disconnect`), load, { danger: true }) : '')],
+    ], body.connections, 'No channel is connected yet.'));
+  }
+  await load();
+  const timer = setInterval(() => load().catch(() => {}), 5000);
+  return () => clearInterval(timer);
+}
+
 export const pages = [
   { id: 'overview', title: 'Overview', render: overview },
   { id: 'leaderboard', title: 'Leaderboards', render: leaderboard },
@@ -532,5 +584,6 @@ export const pages = [
   { id: 'community', title: 'Giveaways & polls', render: community },
   { id: 'overlays', title: 'Overlays', render: overlays },
   { id: 'team', title: 'Team', render: team },
+  { id: 'connections', title: 'Connections', render: connections },
   { id: 'events', title: 'Event log', render: events, role: ['owner'] },
 ];

@@ -132,7 +132,7 @@ async fn an_owner_connects_twitch_from_the_dashboard_and_the_bot_answers_there(p
     assert!(elsewhere.headers()[LOCATION].to_str().unwrap().ends_with("error=state_refused"));
     let back = http.get(&callback).header(COOKIE, format!("{}; {flow_cookie}", vic.cookie)).send().await.unwrap();
     assert_eq!(back.status(), StatusCode::SEE_OTHER);
-    assert_eq!(back.headers()[LOCATION], "/app#connections?connected=twitch/streamer");
+    assert_eq!(back.headers()[LOCATION], "/app#/connections?connected=twitch/streamer");
 
     let listed: Value = http
         .get(format!("{}/app/api/connections", stack.query_api))

@@ -104,7 +104,7 @@ pub(crate) struct Callback {
 }
 
 /// Back from Twitch: always a redirect to the dashboard, saying how it went
-/// (`#connections?connected=…` or `#connections?error=<code>`).
+/// (`#/connections?connected=…` or `#/connections?error=<code>`).
 pub(crate) async fn twitch_callback(
     State(state): State<PagesState>,
     headers: HeaderMap,
@@ -112,8 +112,8 @@ pub(crate) async fn twitch_callback(
 ) -> Response {
     let outcome = finish_twitch(&state, &headers, callback).await;
     let target = match outcome {
-        Ok(channel) => format!("/app#connections?connected=twitch/{channel}"),
-        Err(code) => format!("/app#connections?error={code}"),
+        Ok(channel) => format!("/app#/connections?connected=twitch/{channel}"),
+        Err(code) => format!("/app#/connections?error={code}"),
     };
     let mut response = Redirect::to(&target).into_response();
     let clear = format!("{FLOW_COOKIE}=; Path={CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age=0");
