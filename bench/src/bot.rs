@@ -117,7 +117,7 @@ struct Tally {
 /// Chat of `next_message` at `rate` messages/s for `seconds`, open loop:
 /// single posts, or `{"messages": [...]}` of `batch` (each message of a
 /// batch counts the batch's latency).
-pub(crate) async fn phase(
+pub async fn phase(
     target: &Target,
     name: &str,
     rate: u64,

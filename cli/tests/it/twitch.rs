@@ -231,38 +231,20 @@ async fn a_gateway_killed_with_sigkill_hands_its_channel_over_within_15_seconds(
     drop(second);
 }
 
-/// What the dashboard's callback does, without a browser: Twitch's code
-/// flow against the fake, then the connection recorded and its tokens
-/// sealed with the deployment's secret from the shared key directory.
+/// What the dashboard's callback does, without a browser, with the
+/// deployment's secret from the shared key directory.
 async fn connect_directly(pool: &PgPool, key_dir: &std::path::Path, fake: &FakeTwitch) {
     use wavestack_adapters::platform_auth::twitch::TwitchOAuth;
     use wavestack_adapters::platform_connections::PlatformConnections;
-    use wavestack_domain::channel::PlatformConnection;
-    use wavestack_domain::value::{ChannelId, ChatPlatform, PlatformUserId};
 
-    fake.sign_in_as(BROADCASTER, "streamer");
     let redirect = url::Url::parse("http://127.0.0.1:9/app/connections/twitch/callback").unwrap();
     let oauth = TwitchOAuth::new(fake.id_url(), CLIENT_ID.into(), CLIENT_SECRET.into(), redirect);
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let consent = http.get(oauth.authorize_url("s")).send().await.unwrap();
-    let back = url::Url::parse(consent.headers()[LOCATION].to_str().unwrap()).unwrap();
-    let code = back.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
-    let granted = oauth.exchange(&code).await.unwrap();
     let keys = wavestack_adapters::auth::KeyStore::open(key_dir).unwrap();
     let store = PlatformConnections::new(pool.clone(), &keys.secret("platform-tokens").unwrap());
     let bus = std::sync::Arc::new(CommandBus::new(pool.clone(), Policies::default()));
     let app = wavestack_app::App::new(pool.clone(), bus);
-    let grant = wavestack_app::connections::Grant {
-        connection: PlatformConnection {
-            platform_channel_id: PlatformUserId::parse(BROADCASTER).unwrap(),
-            bot_user_id: PlatformUserId::parse(BROADCASTER).unwrap(),
-            bot_login: "streamer".into(),
-            scopes: granted.scopes,
-        },
-        tokens: granted.tokens,
-        expires_at: time::OffsetDateTime::now_utc() + granted.expires_in,
-    };
-    let metadata = support::metadata("acme", "member:vic");
-    let channel = ChannelId::parse("streamer").unwrap();
-    wavestack_app::connections::connect(&app, &store, &metadata, ChatPlatform::Twitch, &channel, grant).await.unwrap();
+    let org = OrgId::parse("acme").unwrap();
+    wavestack::commands::bench::twitch::connect_through_fake(fake, &oauth, &app, &store, &org, BROADCASTER, "streamer")
+        .await
+        .unwrap();
 }

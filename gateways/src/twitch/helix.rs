@@ -90,9 +90,15 @@ struct SendChatMessage<'a> {
     reply_parent_message_id: Option<&'a str>,
 }
 
+/// The HTTP client Helix calls go out on.
+pub(crate) fn client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(CALL_TIMEOUT).build().expect("a TLS-capable HTTP client")
+}
+
 impl Helix {
-    pub(crate) fn new(base: Url, client_id: String, bot: BotCredentials) -> Self {
-        let http = reqwest::Client::builder().timeout(CALL_TIMEOUT).build().expect("a TLS-capable HTTP client");
+    /// `http`: shared by every channel of a process (one connection pool,
+    /// one TLS configuration); see [`client`].
+    pub(crate) fn new(http: reqwest::Client, base: Url, client_id: String, bot: BotCredentials) -> Self {
         Self { http, base, client_id, bot, refill_at: Arc::new(Mutex::new(None)) }
     }
 

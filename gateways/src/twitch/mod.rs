@@ -81,11 +81,14 @@ pub struct TwitchChannel {
 #[derive(Debug, Clone)]
 pub struct Twitch {
     config: TwitchConfig,
+    /// Every channel's Helix calls share it: a client per channel cost
+    /// its own pool and TLS configuration a thousand times over.
+    http: reqwest::Client,
 }
 
 impl Twitch {
     pub fn new(config: TwitchConfig) -> Self {
-        Self { config }
+        Self { config, http: helix::client() }
     }
 
     fn session_url(&self) -> Url {
@@ -110,7 +113,12 @@ impl Gateway for Twitch {
         stop: CancellationToken,
     ) -> Result<(), GatewayError> {
         state.send_replace(ChannelState::Connecting);
-        let helix = Helix::new(self.config.helix_url.clone(), self.config.client_id.clone(), channel.bot.clone());
+        let helix = Helix::new(
+            self.http.clone(),
+            self.config.helix_url.clone(),
+            self.config.client_id.clone(),
+            channel.bot.clone(),
+        );
         let wanted = [Wanted {
             kind: "channel.chat.message",
             version: "1",

@@ -30,7 +30,7 @@ use wavestack_domain::channel::PlatformConnection;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{ChannelId, ChatPlatform, MemberRole, OrgId, PlatformUserId, Timestamp, Username};
 
-use super::session::{member, over_tls, require, team_of};
+use super::session::{cookie, member, over_tls, require, team_of};
 use super::PagesState;
 
 /// The cookie that binds a connect flow's state to the browser. `Lax`, so
@@ -126,7 +126,7 @@ async fn finish_twitch(state: &PagesState, headers: &HeaderMap, callback: Callba
     let twitch = config.twitch.as_ref().ok_or("twitch_off")?;
     let flow = callback.state.as_deref().ok_or("state_missing")?;
     let started =
-        config.states.check(flow, flow_cookie(headers).as_deref(), OffsetDateTime::now_utc()).map_err(|refused| {
+        config.states.check(flow, cookie(headers, FLOW_COOKIE).as_deref(), OffsetDateTime::now_utc()).map_err(|refused| {
             tracing::warn!(refused = %refused, "a Twitch connect came back with a state that does not hold");
             "state_refused"
         })?;
@@ -211,17 +211,6 @@ fn metadata_of(org: &OrgId, username: &Username) -> EventMetadata {
         request_id: None,
         occurred_at: Timestamp::from_datetime(OffsetDateTime::now_utc()),
     }
-}
-
-fn flow_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == FLOW_COOKIE)
-        .map(|(_, value)| value.to_owned())
 }
 
 fn oauth_code(error: OAuthError) -> &'static str {

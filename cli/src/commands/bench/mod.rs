@@ -11,6 +11,7 @@ use clap::Args;
 use wavestack_bench::{BenchConfig, Target};
 
 mod replay;
+pub mod twitch;
 
 #[derive(Debug, Args, Clone)]
 pub struct BenchArgs {
@@ -63,6 +64,9 @@ pub struct BenchArgs {
     /// latency of the reply in the 202. `moderation`: single posts at
     /// --moderation-rate, no filters then every filter on (200 terms, 20
     /// regexes); the decision's share of the latency, adversarial messages.
+    /// `twitch`: the Twitch gateway against the fake Twitch: chat → reply
+    /// latency, the recorded rate beside an HTTP baseline, memory per 1,000
+    /// connected channels.
     #[arg(long, value_enum, default_value_t = Scenario::Pipeline)]
     scenario: Scenario,
     /// walls: the well-behaved org's single posts per second.
@@ -96,6 +100,14 @@ pub struct BenchArgs {
     /// moderation: the share of messages that are spam.
     #[arg(long, default_value_t = 0.05)]
     spam_share: f64,
+    /// twitch: chat messages per second, said on the fake Twitch over
+    /// --channels connected channels (and posted over HTTP for the baseline).
+    #[arg(long, default_value_t = 500)]
+    twitch_rate: u64,
+    /// twitch: `!points` per second per channel (chat's send limit is 100
+    /// per 30 s for the broadcaster).
+    #[arg(long, default_value_t = 2.0)]
+    twitch_commands_per_channel_second: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -105,6 +117,7 @@ enum Scenario {
     Stall,
     Bot,
     Moderation,
+    Twitch,
 }
 
 /// `wavestack up`, stopped (SIGTERM, then killed) when dropped.
@@ -154,6 +167,28 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     ];
     // The walls are measured on the limits a deployment runs with.
     let limits: &[(&str, &str)] = if args.scenario == Scenario::Walls { &[] } else { &lifted };
+    // The Twitch scenario's fake, before the stack that connects to it.
+    let fake = if args.scenario == Scenario::Twitch {
+        let fake = wavestack_gateways::fakes::twitch::FakeTwitch::start(
+            twitch::CLIENT_ID,
+            wavestack_gateways::fakes::twitch::Timings::default(),
+        )
+        .await;
+        fake.register_app(twitch::CLIENT_SECRET, "http://127.0.0.1:9/app/connections/twitch/callback");
+        Some(fake)
+    } else {
+        None
+    };
+    let twitch_env: Vec<(&str, String)> = match &fake {
+        Some(fake) => vec![
+            ("WAVESTACK_TWITCH_CLIENT_ID", twitch::CLIENT_ID.to_owned()),
+            ("WAVESTACK_TWITCH_CLIENT_SECRET", twitch::CLIENT_SECRET.to_owned()),
+            ("WAVESTACK_TWITCH_ID_URL", fake.id_url().to_string()),
+            ("WAVESTACK_TWITCH_HELIX_URL", fake.helix_url().to_string()),
+            ("WAVESTACK_TWITCH_EVENTSUB_URL", fake.eventsub_url().to_string()),
+        ],
+        None => Vec::new(),
+    };
     let child = Command::new(&exe)
         .arg("up")
         .env("DATABASE_URL", &database_url)
@@ -162,6 +197,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .env("WAVESTACK_QUERY_API_ADDR", format!("127.0.0.1:{query_port}"))
         .env("WAVESTACK_LOCAL_KAFKA_PORT", kafka_port.to_string())
         .envs(limits.iter().copied())
+        .envs(twitch_env.iter().map(|(k, v)| (*k, v.as_str())))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(log)
@@ -238,6 +274,26 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         );
         let report = wavestack_bench::moderation::run(&target, config).await;
         return finish(stack, &args, stamp, &work, "moderation", report).await;
+    }
+    if let Some(fake) = &fake {
+        let target = chat_target()?;
+        let stage = twitch::Stage {
+            fake,
+            target: &target,
+            database_url: &database_url,
+            key_dir: work.join("data/keys"),
+            pid,
+        };
+        let config = twitch::TwitchBenchConfig {
+            seconds: args.seconds,
+            rate: args.twitch_rate,
+            channels: args.channels,
+            viewers: args.viewers,
+            commands_per_channel_second: args.twitch_commands_per_channel_second,
+        };
+        eprintln!("stack up (pid {pid}); {} channels connected to the fake Twitch, {} msg/s", config.channels, config.rate);
+        let report = twitch::run(stage, config).await;
+        return finish(stack, &args, stamp, &work, "twitch", report).await;
     }
     if args.scenario == Scenario::Stall {
         let target = chat_target()?;
@@ -330,7 +386,8 @@ scenario_reports!(
     wavestack_bench::walls::WallsReport,
     wavestack_bench::bot::BotReport,
     wavestack_bench::moderation::ModerationReport,
-    wavestack_bench::stall::StallReport
+    wavestack_bench::stall::StallReport,
+    twitch::TwitchReport
 );
 
 /// After a scenario: the stack stopped, its results written as

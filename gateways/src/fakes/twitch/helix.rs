@@ -230,6 +230,7 @@ pub(super) async fn send_chat_message(State(state): State<Shared>, headers: Head
     let message_id = uuid::Uuid::new_v4().to_string();
     s.known_messages.insert(message_id.clone());
     s.sent.push(SentChat {
+        received_at: std::time::Instant::now(),
         message_id: message_id.clone(),
         broadcaster_id: request.broadcaster_id,
         sender_id: request.sender_id,

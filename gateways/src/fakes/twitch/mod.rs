@@ -221,6 +221,11 @@ impl FakeTwitch {
         self.state.lock().unwrap().rate_limited = calls;
     }
 
+    /// How many chat messages were sent through Send Chat Message.
+    pub fn sent_count(&self) -> usize {
+        self.state.lock().unwrap().sent.len()
+    }
+
     /// Chat messages sent through Send Chat Message, in order.
     pub fn sent(&self) -> Vec<SentChat> {
         self.state.lock().unwrap().sent.clone()

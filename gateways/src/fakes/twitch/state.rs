@@ -79,6 +79,8 @@ pub struct Subscription {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentChat {
+    /// When the fake took it (benchmarks measure chat → reply with it).
+    pub received_at: std::time::Instant,
     pub message_id: String,
     pub broadcaster_id: String,
     pub sender_id: String,
