@@ -156,9 +156,11 @@ async fn killed_at_random_points_it_still_ends_exact(pool: PgPool) {
     }
     // A killed member's partitions come back to the group only once the
     // broker lets it go, which a loaded machine can delay past one quiet
-    // spell: catch up again until the model is there (or a minute passed).
+    // spell: catch up again until the model is there (or three minutes
+    // passed: in the full suite, beside seven other tests, a minute was
+    // once not enough for the last round, though the test alone takes 13 s).
     let mut runner = runner(&pool, &kafka).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
     loop {
         runner.catch_up(Duration::from_secs(2)).await.unwrap();
         if leaderboard_of(&pool).await == expected || std::time::Instant::now() > deadline {

@@ -125,8 +125,10 @@ async fn finish_twitch(state: &PagesState, headers: &HeaderMap, callback: Callba
     let config = state.config.connections.as_ref().ok_or("connections_off")?;
     let twitch = config.twitch.as_ref().ok_or("twitch_off")?;
     let flow = callback.state.as_deref().ok_or("state_missing")?;
-    let started =
-        config.states.check(flow, cookie(headers, FLOW_COOKIE).as_deref(), OffsetDateTime::now_utc()).map_err(|refused| {
+    let started = config
+        .states
+        .check(flow, cookie(headers, FLOW_COOKIE).as_deref(), OffsetDateTime::now_utc())
+        .map_err(|refused| {
             tracing::warn!(refused = %refused, "a Twitch connect came back with a state that does not hold");
             "state_refused"
         })?;

@@ -277,13 +277,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if let Some(fake) = &fake {
         let target = chat_target()?;
-        let stage = twitch::Stage {
-            fake,
-            target: &target,
-            database_url: &database_url,
-            key_dir: work.join("data/keys"),
-            pid,
-        };
+        let stage =
+            twitch::Stage { fake, target: &target, database_url: &database_url, key_dir: work.join("data/keys"), pid };
         let config = twitch::TwitchBenchConfig {
             seconds: args.seconds,
             rate: args.twitch_rate,
@@ -291,7 +286,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             viewers: args.viewers,
             commands_per_channel_second: args.twitch_commands_per_channel_second,
         };
-        eprintln!("stack up (pid {pid}); {} channels connected to the fake Twitch, {} msg/s", config.channels, config.rate);
+        eprintln!(
+            "stack up (pid {pid}); {} channels connected to the fake Twitch, {} msg/s",
+            config.channels, config.rate
+        );
         let report = twitch::run(stage, config).await;
         return finish(stack, &args, stamp, &work, "twitch", report).await;
     }

@@ -31,7 +31,7 @@ use wavestack_bench::Target;
 use wavestack_domain::channel::PlatformConnection;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{ActorId, ChannelId, ChatPlatform, OrgId, PlatformUserId, Timestamp};
-use wavestack_gateways::fakes::twitch::{Chatter, FakeTwitch, Timings};
+use wavestack_gateways::fakes::twitch::{Chatter, FakeTwitch};
 
 pub(super) const CLIENT_ID: &str = "wavestack-bench";
 pub(super) const CLIENT_SECRET: &str = "wavestack-bench-secret";
@@ -159,7 +159,13 @@ pub(super) async fn run(stage: Stage<'_>, config: TwitchBenchConfig) -> anyhow::
     }
     wait_for_sessions(stage.fake, config.channels as usize).await?;
 
-    let shape = TrafficShape { channels: config.channels, viewers: config.viewers, command_share: 0.0, clip_every: 0, ..TrafficShape::default() };
+    let shape = TrafficShape {
+        channels: config.channels,
+        viewers: config.viewers,
+        command_share: 0.0,
+        clip_every: 0,
+        ..TrafficShape::default()
+    };
     let mut plain = Traffic::new(shape, 7);
     let http_baseline = wavestack_bench::bot::phase(
         stage.target,
@@ -292,7 +298,7 @@ async fn measure_memory(
 }
 
 impl TwitchReport {
-    pub fn table(&self) -> String {
+    pub(super) fn table(&self) -> String {
         let l = &self.gateway.reply_latency;
         let memory = match &self.memory {
             Some(m) => format!(
