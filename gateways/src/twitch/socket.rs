@@ -22,6 +22,7 @@ use futures::StreamExt;
 use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
@@ -174,9 +175,20 @@ pub(crate) async fn hear(
     }
 }
 
+/// EventSub's messages are a few KiB: tungstenite's default 128 KiB read
+/// and write buffers per socket made a thousand channels cost 178 MB.
+fn socket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(16 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_message_size(Some(1024 * 1024))
+        .max_frame_size(Some(1024 * 1024))
+}
+
 /// Connects and waits for the welcome.
 async fn open(url: &str) -> Result<(Socket, Session), String> {
-    let (mut socket, _) = tokio::time::timeout(OPEN_TIMEOUT, tokio_tungstenite::connect_async(url))
+    let connecting = tokio_tungstenite::connect_async_with_config(url, Some(socket_config()), false);
+    let (mut socket, _) = tokio::time::timeout(OPEN_TIMEOUT, connecting)
         .await
         .map_err(|_| "connecting timed out".to_owned())?
         .map_err(|e| format!("connecting failed: {e}"))?;

@@ -232,7 +232,9 @@ async fn gateway_phase(fake: &FakeTwitch, pool: &PgPool, config: &TwitchBenchCon
         let (id, login) = broadcaster(k);
         let viewer = 1_000 + (n * 7919) % config.viewers;
         let chatter = Chatter::viewer(&viewer.to_string(), &format!("viewer{viewer}"));
-        let is_command = (n / config.channels) % command_every == 0;
+        // Each channel's every `command_every`-th message, staggered across
+        // the channels, as commands come in a real chat.
+        let is_command = (n / config.channels + k).is_multiple_of(command_every);
         let text = if is_command { "!points".to_owned() } else { format!("hello chat {n}") };
         let said = Instant::now();
         let message_id = fake.say(&id, &login, &chatter, &text);
