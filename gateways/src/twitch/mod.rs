@@ -11,7 +11,9 @@ mod connected;
 mod frames;
 mod helix;
 mod outbox;
+mod seen;
 mod socket;
+pub mod webhook;
 
 pub use connected::{TwitchRole, LOOK_EVERY};
 pub use helix::BotCredentials;

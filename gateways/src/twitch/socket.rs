@@ -15,7 +15,6 @@
 //! - A revocation for a revoked authorization ends the channel; the
 //!   dashboard shows the token revoked.
 
-use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -30,6 +29,7 @@ use url::Url;
 
 use super::frames::{self, Notification, ServerMessage, Session};
 use super::helix::{Helix, HelixError};
+use super::seen::Seen;
 use crate::{ChannelState, GatewayError};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -39,8 +39,6 @@ const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Added to the keepalive timeout before silence counts as death: a
 /// keepalive is sent when the timeout is reached, not before.
 const SILENCE_GRACE: Duration = Duration::from_secs(2);
-/// Notification ids remembered for de-duplication.
-const REMEMBERED_IDS: usize = 10_000;
 const FIRST_RETRY: Duration = Duration::from_millis(200);
 const LONGEST_RETRY: Duration = Duration::from_secs(30);
 
@@ -260,46 +258,5 @@ async fn pause(retry: &mut Duration, stop: &CancellationToken) -> bool {
     tokio::select! {
         _ = stop.cancelled() => true,
         _ = tokio::time::sleep(wait) => false,
-    }
-}
-
-/// The last [`REMEMBERED_IDS`] notification ids.
-#[derive(Debug, Default)]
-struct Seen {
-    order: VecDeque<String>,
-    ids: HashSet<String>,
-}
-
-impl Seen {
-    /// True the first time `id` is seen.
-    fn first(&mut self, id: &str) -> bool {
-        if self.ids.contains(id) {
-            return false;
-        }
-        if self.order.len() == REMEMBERED_IDS {
-            if let Some(oldest) = self.order.pop_front() {
-                self.ids.remove(&oldest);
-            }
-        }
-        self.order.push_back(id.to_owned());
-        self.ids.insert(id.to_owned());
-        true
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_id_is_new_once_and_old_ones_are_forgotten_in_order() {
-        let mut seen = Seen::default();
-        assert!(seen.first("a"));
-        assert!(!seen.first("a"));
-        for i in 0..REMEMBERED_IDS {
-            assert!(seen.first(&i.to_string()));
-        }
-        assert!(seen.first("a"), "forgotten after the window");
-        assert_eq!(seen.ids.len(), REMEMBERED_IDS);
     }
 }
