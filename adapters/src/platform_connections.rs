@@ -157,6 +157,24 @@ impl PlatformConnections {
         Ok(())
     }
 
+    /// A running gateway's live state (`connecting`, `connected`,
+    /// `reconnecting`). Never overwrites an end state: a write that comes
+    /// late, after the channel's token died, must not make it runnable again.
+    pub async fn show_live_state(&self, org: &str, platform: &str, channel: &str, state: &str) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE platform_connections SET state = $4, updated_at = now()
+              WHERE org = $1 AND platform = $2 AND channel = $3
+                AND state NOT IN ('token_expired', 'token_revoked', 'missing_scope')",
+        )
+        .bind(org)
+        .bind(platform)
+        .bind(channel)
+        .bind(state)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Forgets the channel's credentials (after revoking them).
     pub async fn remove(&self, org: &str, platform: &str, channel: &str) -> sqlx::Result<bool> {
         let done = sqlx::query("DELETE FROM platform_connections WHERE org = $1 AND platform = $2 AND channel = $3")

@@ -56,7 +56,10 @@ pub async fn connect(
 /// Forgets the channel's tokens and records why (the caller revoked them at
 /// the platform first, or the platform revoked them). Keeps the row with
 /// `keep_state` instead of forgetting it, so the dashboard can say what
-/// happened (`token_revoked`).
+/// happened (`token_revoked`). The row changes before the event is
+/// written: should the process die in between, the channel has stopped
+/// being run and the record is missing, rather than the record written and
+/// the channel still run.
 pub async fn disconnect(
     app: &App,
     store: &PlatformConnections,

@@ -170,9 +170,12 @@ async fn a_revoked_authorization_shows_revoked_and_is_recorded_by_the_gateway(po
     let running = tokio::spawn(role(&setup).run(stop.clone()));
     setup.fake.wait_for_subscriptions("channel.chat.message", 1).await;
     setup.fake.revoke(BROADCASTER);
+    // The row shows it first (stopping the channel matters most), then the
+    // event records it.
     for _ in 0..750 {
         let state = setup.store.one("acme", "twitch", "streamer").await.unwrap().map(|c| c.state);
-        if state.as_deref() == Some("token_revoked") {
+        let recorded = channel_events(&pool).await.last().is_some_and(|(kind, _, _)| kind == "PlatformDisconnected");
+        if state.as_deref() == Some("token_revoked") && recorded {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

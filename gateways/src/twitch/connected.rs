@@ -158,6 +158,7 @@ impl TwitchRole {
         };
         local.cancel();
         shown.abort();
+        let _ = shown.await;
         let terminal = match (ended, dead_token) {
             (Some(Err(GatewayError::Revoked(status))), _) => {
                 Some(("token_revoked", format!("Twitch revoked the authorization ({status})")))
@@ -217,7 +218,7 @@ fn show_state(
                 _ => return,
             };
             let (org, platform, channel) = (&connection.org, &connection.platform, &connection.channel);
-            if let Err(error) = store.set_state(org, platform, channel, shown).await {
+            if let Err(error) = store.show_live_state(org, platform, channel, shown).await {
                 tracing::warn!(error = %error, "could not show a channel's state");
             }
             if state.changed().await.is_err() {
