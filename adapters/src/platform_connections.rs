@@ -11,6 +11,21 @@ use time::OffsetDateTime;
 
 use crate::sealing::SealingKey;
 
+type PgQuery<'a> = sqlx::query::Query<'a, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// `UPDATE` of one channel's row: `SET` what is given (and `updated_at`),
+/// where `$1`–`$3` are the row's key and `extra` narrows it further.
+macro_rules! update_row {
+    ($set:literal, $extra:literal) => {
+        concat!(
+            "UPDATE platform_connections SET ",
+            $set,
+            ", updated_at = now() WHERE org = $1 AND platform = $2 AND channel = $3",
+            $extra
+        )
+    };
+}
+
 /// The sealing key's purpose: bumped if the sealed format changes.
 const PURPOSE: &str = "wavestack platform tokens v1";
 
@@ -110,33 +125,13 @@ impl PlatformConnections {
         expires_at: OffsetDateTime,
     ) -> sqlx::Result<()> {
         let sealed = self.seal(org, platform, channel, tokens);
-        sqlx::query(
-            "UPDATE platform_connections SET sealed_tokens = $4, expires_at = $5, state = 'connected', updated_at = now()
-              WHERE org = $1 AND platform = $2 AND channel = $3",
-        )
-        .bind(org)
-        .bind(platform)
-        .bind(channel)
-        .bind(sealed)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let sql = update_row!("sealed_tokens = $4, expires_at = $5, state = 'connected'", "");
+        self.update_row(sql, [org, platform, channel], |q| q.bind(sealed).bind(expires_at)).await
     }
 
     /// The token was found valid now (Twitch asks for an hourly check).
     pub async fn validated(&self, org: &str, platform: &str, channel: &str, at: OffsetDateTime) -> sqlx::Result<()> {
-        sqlx::query(
-            "UPDATE platform_connections SET validated_at = $4, updated_at = now()
-              WHERE org = $1 AND platform = $2 AND channel = $3",
-        )
-        .bind(org)
-        .bind(platform)
-        .bind(channel)
-        .bind(at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.update_row(update_row!("validated_at = $4", ""), [org, platform, channel], |q| q.bind(at)).await
     }
 
     /// What the dashboard shows: the running gateway's `connecting`,
@@ -144,34 +139,26 @@ impl PlatformConnections {
     /// (`token_expired`, `token_revoked`, `missing_scope`; such a channel is
     /// not run again until it is connected again).
     pub async fn set_state(&self, org: &str, platform: &str, channel: &str, state: &str) -> sqlx::Result<()> {
-        sqlx::query(
-            "UPDATE platform_connections SET state = $4, updated_at = now()
-              WHERE org = $1 AND platform = $2 AND channel = $3",
-        )
-        .bind(org)
-        .bind(platform)
-        .bind(channel)
-        .bind(state)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.update_row(update_row!("state = $4", ""), [org, platform, channel], |q| q.bind(state)).await
     }
 
     /// A running gateway's live state (`connecting`, `connected`,
     /// `reconnecting`). Never overwrites an end state: a write that comes
     /// late, after the channel's token died, must not make it runnable again.
     pub async fn show_live_state(&self, org: &str, platform: &str, channel: &str, state: &str) -> sqlx::Result<()> {
-        sqlx::query(
-            "UPDATE platform_connections SET state = $4, updated_at = now()
-              WHERE org = $1 AND platform = $2 AND channel = $3
-                AND state NOT IN ('token_expired', 'token_revoked', 'missing_scope')",
-        )
-        .bind(org)
-        .bind(platform)
-        .bind(channel)
-        .bind(state)
-        .execute(&self.pool)
-        .await?;
+        let sql = update_row!("state = $4", " AND state NOT IN ('token_expired', 'token_revoked', 'missing_scope')");
+        self.update_row(sql, [org, platform, channel], |q| q.bind(state)).await
+    }
+
+    /// Runs an `update_row!` statement on one channel's row: `$1`–`$3` are
+    /// its key, `bind` adds the rest.
+    async fn update_row<'a>(
+        &self,
+        sql: &'static str,
+        [org, platform, channel]: [&'a str; 3],
+        bind: impl FnOnce(PgQuery<'a>) -> PgQuery<'a>,
+    ) -> sqlx::Result<()> {
+        bind(sqlx::query(sql).bind(org).bind(platform).bind(channel)).execute(&self.pool).await?;
         Ok(())
     }
 

@@ -47,6 +47,12 @@ async fn login(http: &reqwest::Client, stack: &Stack, username: &str) -> Browser
     Browser { cookie, csrf: body["csrf"].as_str().unwrap().to_owned() }
 }
 
+/// The org's connections as the dashboard reads them.
+async fn connections(http: &reqwest::Client, stack: &Stack, who: &Browser) -> Value {
+    let url = format!("{}/app/api/connections", stack.query_api);
+    http.get(url).header(COOKIE, &who.cookie).send().await.unwrap().json().await.unwrap()
+}
+
 fn twitch_env(fake: &FakeTwitch) -> Vec<(&'static str, String)> {
     vec![
         ("WAVESTACK_TWITCH_CLIENT_ID", CLIENT_ID.to_owned()),
@@ -134,15 +140,7 @@ async fn an_owner_connects_twitch_from_the_dashboard_and_the_bot_answers_there(p
     assert_eq!(back.status(), StatusCode::SEE_OTHER);
     assert_eq!(back.headers()[LOCATION], "/app#/connections?connected=twitch/streamer");
 
-    let listed: Value = http
-        .get(format!("{}/app/api/connections", stack.query_api))
-        .header(COOKIE, &mo.cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = connections(&http, &stack, &mo).await;
     let connection = &listed["connections"][0];
     assert_eq!((connection["platform"].as_str(), connection["channel"].as_str()), (Some("twitch"), Some("streamer")));
     assert_eq!(connection["missing_scopes"], serde_json::json!([]));
@@ -152,15 +150,7 @@ async fn an_owner_connects_twitch_from_the_dashboard_and_the_bot_answers_there(p
     let asked = fake.say(BROADCASTER, "streamer", &Chatter::viewer("4145994", "viewer32"), "!points");
     let reply = eventually("a reply", 15, || fake.sent().into_iter().next()).await;
     assert_eq!(reply.reply_parent_message_id.as_deref(), Some(asked.as_str()));
-    let state: Value = http
-        .get(format!("{}/app/api/connections", stack.query_api))
-        .header(COOKIE, &vic.cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: Value = connections(&http, &stack, &vic).await;
     assert_eq!(state["connections"][0]["state"], "connected");
 
     // No token and no client secret is in any table, event or log line.

@@ -240,23 +240,40 @@ pub(super) async fn send_chat_message(State(state): State<Shared>, headers: Head
     ok(StatusCode::OK, Some(json!({"data": [{"message_id": message_id, "is_sent": true, "drop_reason": null}]})))
 }
 
+/// A moderation call's checks: the token (with `scope`), exactly the query
+/// parameters `names` (`names[1]` is `moderator_id`), and the moderator
+/// being the token's user. The parameters' values, in `names`' order.
+fn as_moderator<'r>(
+    headers: &HeaderMap,
+    state: &mut FakeState,
+    raw: &'r HashMap<String, String>,
+    scope: &str,
+    names: &[&str],
+) -> Result<Vec<&'r str>, Response> {
+    let token = authorize(headers, state, scope)?;
+    let values = query(raw, names)?;
+    if values[1] != token.user_id {
+        return Err(error(StatusCode::FORBIDDEN, "moderator_id must match the user in the access token"));
+    }
+    Ok(values)
+}
+
 pub(super) async fn delete_chat_messages(
     State(state): State<Shared>,
     headers: HeaderMap,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Response {
     let mut s = state.lock().unwrap();
-    let token = match authorize(&headers, &mut s, "moderator:manage:chat_messages") {
-        Ok(token) => token,
-        Err(refused) => return refused,
-    };
-    let values = match query(&raw, &["broadcaster_id", "moderator_id", "message_id"]) {
+    let values = match as_moderator(
+        &headers,
+        &mut s,
+        &raw,
+        "moderator:manage:chat_messages",
+        &["broadcaster_id", "moderator_id", "message_id"],
+    ) {
         Ok(values) => values,
         Err(refused) => return refused,
     };
-    if values[1] != token.user_id {
-        return error(StatusCode::FORBIDDEN, "moderator_id must match the user in the access token");
-    }
     if !s.known_messages.contains(values[2]) {
         return error(StatusCode::NOT_FOUND, "The ID in message_id was not found");
     }
@@ -286,17 +303,16 @@ pub(super) async fn ban_user(
     body: String,
 ) -> Response {
     let mut s = state.lock().unwrap();
-    let token = match authorize(&headers, &mut s, "moderator:manage:banned_users") {
-        Ok(token) => token,
-        Err(refused) => return refused,
-    };
-    let values = match query(&raw, &["broadcaster_id", "moderator_id"]) {
+    let values = match as_moderator(
+        &headers,
+        &mut s,
+        &raw,
+        "moderator:manage:banned_users",
+        &["broadcaster_id", "moderator_id"],
+    ) {
         Ok(values) => values,
         Err(refused) => return refused,
     };
-    if values[1] != token.user_id {
-        return error(StatusCode::FORBIDDEN, "moderator_id must match the user in the access token");
-    }
     let request: BanBody = match parse(&body) {
         Ok(request) => request,
         Err(refused) => return refused,
@@ -328,17 +344,16 @@ pub(super) async fn unban_user(
     Query(raw): Query<HashMap<String, String>>,
 ) -> Response {
     let mut s = state.lock().unwrap();
-    let token = match authorize(&headers, &mut s, "moderator:manage:banned_users") {
-        Ok(token) => token,
-        Err(refused) => return refused,
-    };
-    let values = match query(&raw, &["broadcaster_id", "moderator_id", "user_id"]) {
+    let values = match as_moderator(
+        &headers,
+        &mut s,
+        &raw,
+        "moderator:manage:banned_users",
+        &["broadcaster_id", "moderator_id", "user_id"],
+    ) {
         Ok(values) => values,
         Err(refused) => return refused,
     };
-    if values[1] != token.user_id {
-        return error(StatusCode::FORBIDDEN, "moderator_id must match the user in the access token");
-    }
     let user = values[2].to_owned();
     s.bans.retain(|ban| ban.user_id != user);
     ok(StatusCode::NO_CONTENT, None)
