@@ -66,20 +66,32 @@ impl BatchReader {
                 }
                 Admit::Drop => {}
                 Admit::Rewind(offset) => {
-                    tracing::info!(topic = %record.topic, partition = record.partition, offset,
+                    tracing::info!(topic = %record.topic, partition = record.partition, offset, record = record.offset,
                         "broker resumed past the stored offset; seeking back");
-                    let seek = self.consumer.seek(
-                        &record.topic,
-                        record.partition,
-                        Offset::Offset(offset),
-                        Duration::from_secs(5),
-                    );
-                    if let Err(error) = seek {
-                        tracing::warn!(error = %error, "seek failed");
-                    }
+                    self.seek(&record.topic, record.partition, offset);
                 }
             }
         }
+        if records.is_empty() {
+            self.rewind_stalled();
+        }
         records
+    }
+
+    /// Seeks back the watched partitions that stay silent (the stored
+    /// offset inside the log's last batch, which tansu answers with
+    /// nothing).
+    fn rewind_stalled(&mut self) {
+        for (topic, partition, offset) in self.resume.stalled(Instant::now()) {
+            tracing::info!(topic = %topic, partition, offset,
+                "nothing read from the stored offset yet; seeking back to be sure none is skipped");
+            self.seek(&topic, partition, offset);
+        }
+    }
+
+    fn seek(&self, topic: &str, partition: i32, offset: i64) {
+        if let Err(error) = self.consumer.seek(topic, partition, Offset::Offset(offset), Duration::from_secs(5)) {
+            tracing::warn!(error = %error, "seek failed");
+        }
     }
 }

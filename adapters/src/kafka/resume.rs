@@ -8,11 +8,25 @@
 //! stored offset and seeks back further and further until the stored
 //! offset is read again; records below it were applied before and are
 //! dropped here (the per-aggregate positions would skip them anyway).
+//!
+//! When the stored offset lies inside the log's *last* batch, tansu has no
+//! next batch to answer with: the fetch comes back empty and no record
+//! ever says the position is wrong, so the rest of that batch would wait
+//! for the next write (a quiet channel's last events, indefinitely; found
+//! by the kill test). A watched partition that stays silent is rewound
+//! the same way (`stalled`). Should the stored offset simply be the end of
+//! the log, that costs reading back to the start of the last batch once:
+//! the records found below the offset show the position is right.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 /// First rewind step; doubled on every retry.
 const FIRST_STEP: i64 = 16;
+
+/// How long a watched partition may stay silent before it is rewound: several fetch waits (the consumers ask the broker
+/// to answer within 50 ms), so a slow answer is not taken for a skip.
+const STALL: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Admit {
@@ -31,6 +45,8 @@ struct Resume {
     step: i64,
     /// A record at or below `expected` arrived: the fetch position is right.
     reached: bool,
+    /// When the partition was assigned or last sought.
+    since: Instant,
 }
 
 #[derive(Debug, Default)]
@@ -41,8 +57,25 @@ pub struct ResumeGuard {
 impl ResumeGuard {
     /// Watch a partition assigned at `offset` (the next one to apply).
     pub fn expect(&mut self, topic: &str, partition: i32, offset: i64) {
-        let resume = Resume { expected: offset, sought: offset, step: FIRST_STEP, reached: false };
+        self.expect_at(topic, partition, offset, Instant::now());
+    }
+
+    fn expect_at(&mut self, topic: &str, partition: i32, offset: i64, now: Instant) {
+        let resume = Resume { expected: offset, sought: offset, step: FIRST_STEP, reached: false, since: now };
         self.partitions.insert((topic.to_owned(), partition), resume);
+    }
+
+    /// The watched partitions silent for `STALL` since they were assigned
+    /// or last sought, with no record at or below the stored offset read
+    /// yet, each with the offset to seek back to.
+    pub fn stalled(&mut self, now: Instant) -> Vec<(String, i32, i64)> {
+        let mut rewinds = Vec::new();
+        for ((topic, partition), resume) in &mut self.partitions {
+            if !resume.reached && resume.sought > 0 && now.duration_since(resume.since) >= STALL {
+                rewinds.push((topic.clone(), *partition, resume.rewind(now)));
+            }
+        }
+        rewinds
     }
 
     pub fn admit(&mut self, topic: &str, partition: i32, offset: i64) -> Admit {
@@ -58,9 +91,17 @@ impl ResumeGuard {
             self.partitions.remove(&key);
             return Admit::Process;
         }
-        resume.sought = (resume.sought - resume.step).max(0);
-        resume.step *= 2;
-        Admit::Rewind(resume.sought)
+        Admit::Rewind(resume.rewind(Instant::now()))
+    }
+}
+
+impl Resume {
+    /// Seeks further back than last time; returns where to.
+    fn rewind(&mut self, now: Instant) -> i64 {
+        self.sought = (self.sought - self.step).max(0);
+        self.step *= 2;
+        self.since = now;
+        self.sought
     }
 }
 
@@ -96,6 +137,31 @@ mod tests {
         guard.expect("t", 0, 70);
         assert_eq!(guard.admit("t", 0, 69), Admit::Drop);
         assert_eq!(guard.admit("t", 0, 75), Admit::Process);
+    }
+
+    #[test]
+    fn a_silent_partition_is_rewound_until_the_stored_offset_is_read_again() {
+        let start = Instant::now();
+        let mut guard = ResumeGuard::default();
+        guard.expect_at("t", 0, 70, start);
+        assert_eq!(guard.stalled(start + STALL / 2), [], "not silent for long yet");
+        assert_eq!(guard.stalled(start + STALL), [("t".to_owned(), 0, 54)]);
+        assert_eq!(guard.stalled(start + STALL), [], "given time again after a seek");
+        assert_eq!(guard.stalled(start + STALL * 2), [("t".to_owned(), 0, 22)]);
+        // The seek lands below the stored offset: the position is right.
+        assert_eq!(guard.admit("t", 0, 16), Admit::Drop);
+        assert_eq!(guard.stalled(start + STALL * 4), []);
+        assert_eq!(guard.admit("t", 0, 70), Admit::Process);
+        assert_eq!(guard.stalled(start + STALL * 8), [], "no longer watched");
+    }
+
+    #[test]
+    fn a_silent_partition_is_not_rewound_past_the_start_of_the_log() {
+        let start = Instant::now();
+        let mut guard = ResumeGuard::default();
+        guard.expect_at("t", 0, 10, start);
+        assert_eq!(guard.stalled(start + STALL), [("t".to_owned(), 0, 0)]);
+        assert_eq!(guard.stalled(start + STALL * 3), [], "a fetch from 0 has nothing to skip");
     }
 
     #[test]
