@@ -127,6 +127,8 @@ impl Stack {
             store: platform_connections.clone(),
             states: StateSigner::new(&platform_secret),
             twitch: twitch_oauth.clone(),
+            twitch_gateway: args.twitch.gateway(),
+            test_messages: Default::default(),
         };
         let twitch_role = match (twitch_oauth, args.twitch.gateway()) {
             (Some(oauth), Some(twitch)) => {

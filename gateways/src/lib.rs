@@ -20,6 +20,6 @@ pub mod twitch;
 pub mod fakes;
 
 pub use brain::{Brain, Hearing};
-pub use seam::{ChannelState, Gateway, GatewayError};
+pub use seam::{ChannelState, Gateway, GatewayError, SayError};
 pub use secret::Secret;
 pub use token::{FixedToken, TokenSource};

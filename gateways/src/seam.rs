@@ -31,6 +31,22 @@ pub trait Gateway: Send + Sync {
         state: watch::Sender<ChannelState>,
         stop: CancellationToken,
     ) -> impl Future<Output = Result<(), GatewayError>> + Send;
+
+    /// Says `text` in `channel` at once, outside any conversation (the
+    /// dashboard's "send a test message"); the platform's id of the message.
+    fn say(&self, channel: &Self::Channel, text: &str) -> impl Future<Output = Result<String, SayError>> + Send;
+}
+
+/// Why a channel could not be spoken in. Never carries a credential; a
+/// platform's refusal keeps the platform's own words.
+#[derive(Debug, thiserror::Error)]
+pub enum SayError {
+    #[error("the platform refused the bot's token (expired or revoked): {0}")]
+    Unauthorized(String),
+    #[error("the platform refused the message ({status}): {message}")]
+    Refused { status: u16, message: String },
+    #[error("the platform did not answer: {0}")]
+    NoAnswer(String),
 }
 
 /// A channel's connection, as a streamer sees it on the dashboard.

@@ -8,7 +8,7 @@ mod read_models;
 mod registry;
 
 pub use live::LiveHub;
-pub use pages::{ConnectionsConfig, PagesConfig};
+pub use pages::{ConnectionsConfig, PagesConfig, TEST_MESSAGE};
 
 use wavestack_adapters::http::CallerSlots;
 

@@ -543,6 +543,7 @@ async function connections(main, ctx) {
     notice.className = 'error';
   }
   const isOwner = ctx.session.role === 'owner';
+  const canTest = isOwner || ctx.session.role === 'moderator';
   const connect = h('button', {
     type: 'button',
     id: 'connect-twitch',
@@ -565,8 +566,25 @@ async function connections(main, ctx) {
       ['State', (c) => h('span', { class: `state state-${c.state}` }, c.state.replace('_', ' '))],
       ['Bot', (c) => c.bot_login],
       ['Missing scopes', (c) => (c.missing_scopes.length ? c.missing_scopes.join(' ') : '—')],
-      ['', (c) => (isOwner ? action('Disconnect', () => app('POST', `/connections/${encodeURIComponent(c.platform)}/${encodeURIComponent(c.channel)}/disconnect`), load, { danger: true }) : '')],
+      ['', (c) => h('span', {},
+        canTest ? action('Send a test message', () => testMessage(c), load) : '',
+        ' ',
+        isOwner ? action('Disconnect', () => app('POST', `${path(c)}/disconnect`), load, { danger: true }) : '')],
     ], body.connections, 'No channel is connected yet.'));
+  }
+  function path(c) {
+    return `/connections/${encodeURIComponent(c.platform)}/${encodeURIComponent(c.channel)}`;
+  }
+  // The bot says a line in the channel now; the notice says whether it did.
+  async function testMessage(c) {
+    try {
+      await app('POST', `${path(c)}/test-message`);
+      notice.textContent = `The bot said a test message in ${c.channel}.`;
+      notice.className = '';
+    } catch (e) {
+      notice.textContent = `No test message in ${c.channel}: ${e.message}`;
+      notice.className = 'error';
+    }
   }
   await load();
   const timer = setInterval(() => load().catch(() => {}), 5000);

@@ -153,6 +153,24 @@ async fn an_owner_connects_twitch_from_the_dashboard_and_the_bot_answers_there(p
     let state: Value = connections(&http, &stack, &vic).await;
     assert_eq!(state["connections"][0]["state"], "connected");
 
+    // A moderator presses "send a test message": the bot says it at once,
+    // and a second press within ten seconds is refused.
+    let test_message = |who: &Browser| {
+        http.post(format!("{}/app/api/connections/twitch/streamer/test-message", stack.query_api))
+            .header(COOKIE, &who.cookie)
+            .header("x-csrf-token", &who.csrf)
+            .send()
+    };
+    let said = test_message(&mo).await.unwrap();
+    assert_eq!(said.status(), StatusCode::OK);
+    let said: Value = said.json().await.unwrap();
+    let on_twitch = fake.sent().into_iter().find(|m| m.message_id == said["message_id"].as_str().unwrap()).unwrap();
+    assert_eq!(on_twitch.message, wavestack_query_api::TEST_MESSAGE);
+    assert_eq!((on_twitch.broadcaster_id.as_str(), on_twitch.reply_parent_message_id), (BROADCASTER, None));
+    let again = test_message(&vic).await.unwrap();
+    assert_eq!(again.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(again.json::<Value>().await.unwrap()["error"]["code"], "too_many_test_messages");
+
     // No token and no client secret is in any table, event or log line.
     let tokens = fake.live_tokens_of(BROADCASTER);
     assert!(!tokens.is_empty());
@@ -174,6 +192,7 @@ async fn an_owner_connects_twitch_from_the_dashboard_and_the_bot_answers_there(p
     assert_eq!(disconnected.status(), StatusCode::OK);
     assert_eq!(disconnected.json::<Value>().await.unwrap()["revoked_at_platform"], true);
     assert!(tokens.iter().all(|t| !fake.token_is_live(t)), "revoked at Twitch");
+    assert_eq!(test_message(&vic).await.unwrap().status(), StatusCode::NOT_FOUND, "nothing to test once disconnected");
     let events: Vec<(String, String)> = sqlx::query_as(
         "SELECT event_type, metadata->>'actor' FROM events
           WHERE aggregate_type = 'channel' AND event_type LIKE 'Platform%' ORDER BY position",

@@ -30,9 +30,10 @@ use wavestack_domain::value::{ChannelId, ChatPlatform, Timestamp};
 
 use self::frames::Notification;
 use self::helix::Helix;
+use self::helix::HelixError;
 use self::outbox::Outbound;
 use self::socket::Wanted;
-use crate::{Brain, ChannelState, Gateway, GatewayError};
+use crate::{Brain, ChannelState, Gateway, GatewayError, SayError};
 
 /// Most chat messages heard in one call of the brain (one write).
 const MOST_PER_BATCH: usize = 100;
@@ -148,6 +149,34 @@ impl Gateway for Twitch {
             state.send_replace(ChannelState::Stopped);
         }
         heard
+    }
+
+    async fn say(&self, channel: &TwitchChannel, text: &str) -> Result<String, SayError> {
+        let helix = Helix::new(
+            self.http.clone(),
+            self.config.helix_url.clone(),
+            self.config.client_id.clone(),
+            channel.bot.clone(),
+        );
+        let text = ChatPlatform::Twitch.fit_message(text);
+        let sent = helix.send_chat_message(&channel.broadcaster_id, &text, None).await.map_err(|e| match e {
+            HelixError::Unauthorized(message) => SayError::Unauthorized(message),
+            HelixError::Refused { status, message } => SayError::Refused { status, message },
+            HelixError::RateLimited(times) => {
+                SayError::Refused { status: 429, message: format!("rate limited {times} times in a row") }
+            }
+            HelixError::NoAnswer(why) => SayError::NoAnswer(why),
+        })?;
+        match sent.drop_reason.filter(|_| !sent.is_sent) {
+            // Twitch answers 200 and drops the message (AutoMod, a
+            // duplicate, the channel's rules): not said.
+            Some(dropped) => Err(SayError::Refused {
+                status: 200,
+                message: format!("dropped ({}): {}", dropped.code, dropped.message),
+            }),
+            None if !sent.is_sent => Err(SayError::Refused { status: 200, message: "not sent".into() }),
+            None => Ok(sent.message_id),
+        }
     }
 }
 

@@ -9,13 +9,19 @@
 //!   connection an event with its actor (the member who started it).
 //! - `POST /app/api/connections/{platform}/{channel}/disconnect`: revokes
 //!   the token at the platform and records who disconnected.
+//! - `POST /app/api/connections/{platform}/{channel}/test-message`: the bot
+//!   says a line in the channel now (owner or moderator), to see the
+//!   connection work end to end; one per channel every ten seconds.
 //!
 //! Tokens never reach a page, an event, a log or an error.
+
+use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -29,6 +35,8 @@ use wavestack_app::App;
 use wavestack_domain::channel::PlatformConnection;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{ChannelId, ChatPlatform, MemberRole, OrgId, PlatformUserId, Timestamp, Username};
+use wavestack_gateways::twitch::{BotCredentials, Twitch, TwitchChannel};
+use wavestack_gateways::{FixedToken, Gateway, SayError, Secret};
 
 use super::session::{cookie, member, over_tls, require, team_of};
 use super::PagesState;
@@ -46,7 +54,25 @@ pub struct ConnectionsConfig {
     pub states: StateSigner,
     /// `None`: no Twitch application is configured; connecting is refused.
     pub twitch: Option<TwitchOAuth>,
+    /// The gateway the test message is said through.
+    pub twitch_gateway: Option<Twitch>,
+    pub test_messages: Arc<TestMessageLimit>,
 }
+
+/// One test message per channel every ten seconds: the button speaks in
+/// front of the channel's viewers.
+#[derive(Debug)]
+pub struct TestMessageLimit(DefaultKeyedRateLimiter<String>);
+
+impl Default for TestMessageLimit {
+    fn default() -> Self {
+        let quota = Quota::with_period(std::time::Duration::from_secs(10)).expect("a non-zero period");
+        Self(RateLimiter::keyed(quota))
+    }
+}
+
+/// What the test message says.
+pub const TEST_MESSAGE: &str = "WaveStack is connected to this channel. (A test message sent from the dashboard.)";
 
 fn configured(state: &PagesState) -> Result<&ConnectionsConfig, ApiError> {
     state.config.connections.as_ref().ok_or_else(|| {
@@ -202,6 +228,71 @@ pub(crate) async fn disconnect_channel(
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("recording the disconnection: {e}")))?;
     Ok(Json(json!({ "disconnected": true, "revoked_at_platform": revoked })).into_response())
+}
+
+pub(crate) async fn send_test_message(
+    State(state): State<PagesState>,
+    headers: HeaderMap,
+    Path((platform, channel)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let member = member(&state, &headers, true).await?;
+    require(&member, MemberRole::Moderator)?;
+    let config = configured(&state)?;
+    let platform = ChatPlatform::parse(&platform).map_err(|e| ApiError::invalid_value("platform", &e))?;
+    let channel = ChannelId::parse(channel).map_err(|e| ApiError::invalid_value("channel", &e))?;
+    let stored = config
+        .store
+        .one(member.org.as_str(), platform.as_str(), channel.as_str())
+        .await
+        .map_err(|e| ApiError::internal(e.into()))?
+        .ok_or_else(|| ApiError::not_found("that channel is not connected"))?;
+    if !matches!(stored.state.as_str(), "connecting" | "connected" | "reconnecting") {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_running",
+            format!("the channel's connection is {}; connect it again first", stored.state.replace('_', " ")),
+        ));
+    }
+    let Some(twitch) = config.twitch_gateway.as_ref().filter(|_| platform == ChatPlatform::Twitch) else {
+        return Err(twitch_off());
+    };
+    let key = format!("{}/{platform}/{channel}", member.org);
+    if config.test_messages.0.check_key(&key).is_err() {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_test_messages",
+            "one test message per channel every ten seconds",
+        ));
+    }
+    let target = TwitchChannel {
+        channel: channel.clone(),
+        broadcaster_id: stored.platform_channel_id.clone(),
+        bot: BotCredentials {
+            user_id: stored.bot_user_id.clone(),
+            token: Arc::new(FixedToken(Secret::new(stored.tokens.access.clone()))),
+        },
+        bot_is_moderator: stored.bot_user_id == stored.platform_channel_id,
+    };
+    let message_id = twitch.say(&target, TEST_MESSAGE).await.map_err(|error| {
+        tracing::warn!(error = %error, org = %member.org, channel = %channel, "a test message was not said");
+        match error {
+            SayError::Unauthorized(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "token_not_accepted",
+                "Twitch did not accept the channel's token; the gateway renews an expired one within a minute",
+            ),
+            SayError::Refused { status, message } => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "platform_refused",
+                format!("Twitch refused the message ({status}): {message}"),
+            ),
+            SayError::NoAnswer(_) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "platform_unreachable", "Twitch did not answer; try again")
+            }
+        }
+    })?;
+    tracing::info!(org = %member.org, channel = %channel, by = %member.username, "a test message was said");
+    Ok(Json(json!({ "sent": true, "message_id": message_id, "text": TEST_MESSAGE })).into_response())
 }
 
 fn metadata_of(org: &OrgId, username: &Username) -> EventMetadata {

@@ -28,7 +28,7 @@ use wavestack_adapters::command_bus::FreshReads;
 use wavestack_adapters::http::{ApiError, KeyedLimiter, PasswordGate, PasswordLimits, RateLimit};
 use wavestack_domain::team::TeamState;
 
-pub use self::connections::ConnectionsConfig;
+pub use self::connections::{ConnectionsConfig, TEST_MESSAGE};
 use crate::LiveHub;
 
 /// How the pages reach the rest of the stack.
@@ -108,6 +108,7 @@ pub(crate) fn routes(pool: PgPool, tokens: Arc<Tokens>, hub: Arc<LiveHub>, confi
         .route("/app/api/connections", get(connections::list))
         .route("/app/api/connections/twitch/start", post(connections::start_twitch))
         .route("/app/api/connections/{platform}/{channel}/disconnect", post(connections::disconnect_channel))
+        .route("/app/api/connections/{platform}/{channel}/test-message", post(connections::send_test_message))
         .route("/app/connections/twitch/callback", get(connections::twitch_callback))
         .route("/overlay/api/state", get(overlay::overlay_state))
         .route("/overlay/api/live", get(overlay::overlay_live))
