@@ -2,6 +2,7 @@
 //! whatever the broker does (`ResumeGuard`: tansu answers a fetch inside a
 //! record batch from the next one, and the reader seeks back).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -14,7 +15,7 @@ use crate::kafka::{Admit, ResumeGuard};
 const FIRST_RECORD_WAIT: Duration = Duration::from_millis(100);
 
 pub struct BatchReader {
-    consumer: StreamConsumer,
+    consumer: Arc<StreamConsumer>,
     resume: ResumeGuard,
     /// When a consumer error was last logged: an outage is said once every
     /// ten seconds, not at every poll.
@@ -30,7 +31,7 @@ impl std::fmt::Debug for BatchReader {
 impl BatchReader {
     /// `consumer` assigned at the offsets `resume` expects.
     pub fn new(consumer: StreamConsumer, resume: ResumeGuard) -> Self {
-        Self { consumer, resume, warned_at: None }
+        Self { consumer: Arc::new(consumer), resume, warned_at: None }
     }
 
     /// Up to `max` records: what arrives within `max_wait` of the first
@@ -68,12 +69,12 @@ impl BatchReader {
                 Admit::Rewind(offset) => {
                     tracing::info!(topic = %record.topic, partition = record.partition, offset, record = record.offset,
                         "broker resumed past the stored offset; seeking back");
-                    self.seek(&record.topic, record.partition, offset);
+                    self.seek(&record.topic, record.partition, offset).await;
                 }
             }
         }
         if records.is_empty() {
-            self.rewind_stalled();
+            self.rewind_stalled().await;
         }
         records
     }
@@ -81,17 +82,26 @@ impl BatchReader {
     /// Seeks back the watched partitions that stay silent (the stored
     /// offset inside the log's last batch, which tansu answers with
     /// nothing).
-    fn rewind_stalled(&mut self) {
+    async fn rewind_stalled(&mut self) {
         for (topic, partition, offset) in self.resume.stalled(Instant::now()) {
             tracing::info!(topic = %topic, partition, offset,
                 "nothing read from the stored offset yet; seeking back to be sure none is skipped");
-            self.seek(&topic, partition, offset);
+            self.seek(&topic, partition, offset).await;
         }
     }
 
-    fn seek(&self, topic: &str, partition: i32, offset: i64) {
-        if let Err(error) = self.consumer.seek(topic, partition, Offset::Offset(offset), Duration::from_secs(5)) {
-            tracing::warn!(error = %error, "seek failed");
+    /// Waits until librdkafka has moved the fetch position (so no record
+    /// fetched before arrives after), on a blocking thread: the wait would
+    /// otherwise hold up the runtime's thread, and every API and consumer of
+    /// the process with it.
+    async fn seek(&self, topic: &str, partition: i32, offset: i64) {
+        let consumer = Arc::clone(&self.consumer);
+        let topic = topic.to_owned();
+        let seek = move || consumer.seek(&topic, partition, Offset::Offset(offset), Duration::from_secs(5));
+        match tokio::task::spawn_blocking(seek).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(error = %error, "seek failed"),
+            Err(error) => tracing::warn!(error = %error, "seek did not finish"),
         }
     }
 }
