@@ -29,7 +29,7 @@ use wavestack_adapters::auth::member_subject;
 use wavestack_adapters::http::ApiError;
 use wavestack_adapters::platform_auth::state::{Started, StateSigner, STATE_LIFETIME};
 use wavestack_adapters::platform_auth::twitch::{OAuthError, TwitchOAuth, CHATBOT_SCOPES};
-use wavestack_adapters::platform_connections::PlatformConnections;
+use wavestack_adapters::platform_connections::{Connection, PlatformConnections};
 use wavestack_app::connections::{connect, disconnect, Grant};
 use wavestack_app::App;
 use wavestack_domain::channel::PlatformConnection;
@@ -38,7 +38,7 @@ use wavestack_domain::value::{ChannelId, ChatPlatform, MemberRole, OrgId, Platfo
 use wavestack_gateways::twitch::{BotCredentials, Twitch, TwitchChannel};
 use wavestack_gateways::{FixedToken, Gateway, SayError, Secret};
 
-use super::session::{cookie, member, over_tls, require, team_of};
+use super::session::{cookie, member, over_tls, require, team_of, Member};
 use super::PagesState;
 
 /// The cookie that binds a connect flow's state to the browser. `Lax`, so
@@ -196,15 +196,19 @@ async fn finish_twitch(state: &PagesState, headers: &HeaderMap, callback: Callba
     Ok(channel.to_string())
 }
 
-pub(crate) async fn disconnect_channel(
-    State(state): State<PagesState>,
-    headers: HeaderMap,
-    Path((platform, channel)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
-    let member = member(&state, &headers, true).await?;
-    require(&member, MemberRole::Owner)?;
-    let config = configured(&state)?;
-    let platform = ChatPlatform::parse(&platform).map_err(|e| ApiError::invalid_value("platform", &e))?;
+/// The connected channel a write names, for a member of at least `least`
+/// (with the session's CSRF token): 404 if the org has not connected it.
+async fn connected_channel<'a>(
+    state: &'a PagesState,
+    headers: &HeaderMap,
+    least: MemberRole,
+    platform: &str,
+    channel: String,
+) -> Result<(Member, &'a ConnectionsConfig, ChatPlatform, ChannelId, Connection), ApiError> {
+    let member = member(state, headers, true).await?;
+    require(&member, least)?;
+    let config = configured(state)?;
+    let platform = ChatPlatform::parse(platform).map_err(|e| ApiError::invalid_value("platform", &e))?;
     let channel = ChannelId::parse(channel).map_err(|e| ApiError::invalid_value("channel", &e))?;
     let stored = config
         .store
@@ -212,6 +216,16 @@ pub(crate) async fn disconnect_channel(
         .await
         .map_err(|e| ApiError::internal(e.into()))?
         .ok_or_else(|| ApiError::not_found("that channel is not connected"))?;
+    Ok((member, config, platform, channel, stored))
+}
+
+pub(crate) async fn disconnect_channel(
+    State(state): State<PagesState>,
+    headers: HeaderMap,
+    Path((platform, channel)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (member, config, platform, channel, stored) =
+        connected_channel(&state, &headers, MemberRole::Owner, &platform, channel).await?;
     // Revoked at the platform first; if the platform cannot be reached the
     // token is forgotten anyway, and the page says so.
     let mut revoked = true;
@@ -235,17 +249,8 @@ pub(crate) async fn send_test_message(
     headers: HeaderMap,
     Path((platform, channel)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let member = member(&state, &headers, true).await?;
-    require(&member, MemberRole::Moderator)?;
-    let config = configured(&state)?;
-    let platform = ChatPlatform::parse(&platform).map_err(|e| ApiError::invalid_value("platform", &e))?;
-    let channel = ChannelId::parse(channel).map_err(|e| ApiError::invalid_value("channel", &e))?;
-    let stored = config
-        .store
-        .one(member.org.as_str(), platform.as_str(), channel.as_str())
-        .await
-        .map_err(|e| ApiError::internal(e.into()))?
-        .ok_or_else(|| ApiError::not_found("that channel is not connected"))?;
+    let (member, config, platform, channel, stored) =
+        connected_channel(&state, &headers, MemberRole::Moderator, &platform, channel).await?;
     if !matches!(stored.state.as_str(), "connecting" | "connected" | "reconnecting") {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
