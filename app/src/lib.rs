@@ -20,7 +20,6 @@ pub mod builtins;
 pub mod chat;
 pub mod community;
 pub mod connections;
-pub mod deliveries;
 mod lookup;
 pub mod moderation;
 pub mod settlement;

@@ -17,11 +17,10 @@ pub enum AggregateKind {
     Poll,
     Identity,
     Team,
-    Delivery,
 }
 
 impl AggregateKind {
-    pub const ALL: [AggregateKind; 10] = [
+    pub const ALL: [AggregateKind; 9] = [
         AggregateKind::Chat,
         AggregateKind::Clip,
         AggregateKind::Publication,
@@ -31,7 +30,6 @@ impl AggregateKind {
         AggregateKind::Poll,
         AggregateKind::Identity,
         AggregateKind::Team,
-        AggregateKind::Delivery,
     ];
 
     /// The cqrs-es aggregate type, as stored in the `events` table.
@@ -46,7 +44,6 @@ impl AggregateKind {
             AggregateKind::Poll => "poll",
             AggregateKind::Identity => "identity",
             AggregateKind::Team => "team",
-            AggregateKind::Delivery => "delivery",
         }
     }
 
@@ -144,13 +141,6 @@ pub static CATALOG: &[SchemaEntry] = &[
         version: 4,
         text: include_str!("../avro/channel/v4.avsc"),
     },
-    // What the gateways carried out on the platforms, and how it ended.
-    SchemaEntry {
-        id: 18,
-        aggregate: AggregateKind::Delivery,
-        version: 1,
-        text: include_str!("../avro/delivery/v1.avsc"),
-    },
 ];
 
 impl SchemaEntry {
@@ -207,8 +197,8 @@ mod tests {
     use cqrs_es::Aggregate;
     use wavestack_domain::{
         channel::ChannelState, chat::ChatState, chat_command::CommandUseState, clip::ClipState,
-        delivery::DeliveryState, giveaway::GiveawayState, identity::IdentityState, poll::PollState,
-        publication::PublicationState, team::TeamState,
+        giveaway::GiveawayState, identity::IdentityState, poll::PollState, publication::PublicationState,
+        team::TeamState,
     };
 
     #[test]
@@ -222,7 +212,6 @@ mod tests {
         assert_eq!(AggregateKind::Poll.aggregate_type(), PollState::TYPE);
         assert_eq!(AggregateKind::Identity.aggregate_type(), IdentityState::TYPE);
         assert_eq!(AggregateKind::Team.aggregate_type(), TeamState::TYPE);
-        assert_eq!(AggregateKind::Delivery.aggregate_type(), DeliveryState::TYPE);
         assert_eq!(AggregateKind::Chat.subject(), "wavestack.chat.events.v1-value");
     }
 

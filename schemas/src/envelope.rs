@@ -6,7 +6,6 @@ use wavestack_domain::channel::ChannelEvent;
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::chat_command::CommandUseEvent;
 use wavestack_domain::clip::ClipEvent;
-use wavestack_domain::delivery::DeliveryEvent;
 use wavestack_domain::giveaway::GiveawayEvent;
 use wavestack_domain::identity::IdentityEvent;
 use wavestack_domain::metadata::EventMetadata;
@@ -32,7 +31,6 @@ pub enum LogEvent {
     Poll(PollEvent),
     Identity(IdentityEvent),
     Team(TeamEvent),
-    Delivery(DeliveryEvent),
 }
 
 impl LogEvent {
@@ -47,7 +45,6 @@ impl LogEvent {
             LogEvent::Poll(_) => AggregateKind::Poll,
             LogEvent::Identity(_) => AggregateKind::Identity,
             LogEvent::Team(_) => AggregateKind::Team,
-            LogEvent::Delivery(_) => AggregateKind::Delivery,
         }
     }
 
@@ -64,7 +61,6 @@ impl LogEvent {
             LogEvent::Poll(e) => serde_json::to_value(e),
             LogEvent::Identity(e) => serde_json::to_value(e),
             LogEvent::Team(e) => serde_json::to_value(e),
-            LogEvent::Delivery(e) => serde_json::to_value(e),
         }
         // Every event is plain data with string keys: serialising it to a
         // `Value` cannot fail.
@@ -86,7 +82,6 @@ impl LogEvent {
             LogEvent::Poll(e) => e.name(),
             LogEvent::Identity(e) => e.name(),
             LogEvent::Team(e) => e.name(),
-            LogEvent::Delivery(e) => e.name(),
         }
     }
 }
@@ -119,7 +114,6 @@ impl LogEnvelope {
             LogEvent::Poll(e) => payload::poll::to_avro(e),
             LogEvent::Identity(e) => payload::identity::to_avro(e),
             LogEvent::Team(e) => payload::team::to_avro(e),
-            LogEvent::Delivery(e) => payload::delivery::to_avro(e),
         };
         record([
             ("event_id", Value::Uuid(self.event_id)),
@@ -149,7 +143,6 @@ impl LogEnvelope {
             AggregateKind::Poll => LogEvent::Poll(payload::poll::from_avro(payload)?),
             AggregateKind::Identity => LogEvent::Identity(payload::identity::from_avro(payload)?),
             AggregateKind::Team => LogEvent::Team(payload::team::from_avro(payload)?),
-            AggregateKind::Delivery => LogEvent::Delivery(payload::delivery::from_avro(payload)?),
         };
         let causation_id = f
             .optional_string("causation_id")?

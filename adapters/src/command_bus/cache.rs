@@ -13,7 +13,6 @@ use wavestack_domain::channel::ChannelState;
 use wavestack_domain::chat::ChatState;
 use wavestack_domain::chat_command::CommandUseState;
 use wavestack_domain::clip::ClipState;
-use wavestack_domain::delivery::DeliveryState;
 use wavestack_domain::giveaway::GiveawayState;
 use wavestack_domain::identity::IdentityState;
 use wavestack_domain::poll::PollState;
@@ -59,12 +58,6 @@ impl Footprint for PollState {
 }
 
 impl Footprint for IdentityState {}
-
-impl Footprint for DeliveryState {
-    fn footprint(&self) -> u64 {
-        1 + self.unsettled().count() as u64
-    }
-}
 
 impl Footprint for TeamState {
     fn footprint(&self) -> u64 {

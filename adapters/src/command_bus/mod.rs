@@ -31,7 +31,6 @@ use wavestack_domain::channel::ChannelState;
 use wavestack_domain::chat::ChatState;
 use wavestack_domain::chat_command::CommandUseState;
 use wavestack_domain::clip::{ClipPolicy, ClipState};
-use wavestack_domain::delivery::DeliveryState;
 use wavestack_domain::giveaway::GiveawayState;
 use wavestack_domain::identity::IdentityState;
 use wavestack_domain::metadata::EventMetadata;
@@ -73,9 +72,6 @@ const POLL_SNAPSHOT_EVERY: usize = 100;
 /// A team's stream grows with every overlay key issued and revoked; a
 /// snapshot every 20 keeps reading who may open what one short read.
 const TEAM_SNAPSHOT_EVERY: usize = 20;
-/// A channel's deliveries: two events per reply or action, for as long as
-/// the channel is connected; the state is only what is in flight.
-const DELIVERY_SNAPSHOT_EVERY: usize = 100;
 
 /// Two processes writing one stream at once: the loser reloads and decides
 /// again. Within a process, `StreamLocks` keeps writers from racing at all.
@@ -481,7 +477,6 @@ pub struct CommandBus {
     pub poll: AggregateBus<PollState>,
     pub identity: AggregateBus<IdentityState>,
     pub team: AggregateBus<TeamState>,
-    pub delivery: AggregateBus<DeliveryState>,
 }
 
 impl std::fmt::Debug for CommandBus {
@@ -516,8 +511,7 @@ impl CommandBus {
             giveaway: AggregateBus::new(pool.clone(), Some(GIVEAWAY_SNAPSHOT_EVERY), (), w()),
             poll: AggregateBus::new(pool.clone(), Some(POLL_SNAPSHOT_EVERY), (), w()),
             identity: AggregateBus::new(pool.clone(), None, (), w()),
-            team: AggregateBus::new(pool.clone(), Some(TEAM_SNAPSHOT_EVERY), (), w()),
-            delivery: AggregateBus::new(pool, Some(DELIVERY_SNAPSHOT_EVERY), (), writer),
+            team: AggregateBus::new(pool, Some(TEAM_SNAPSHOT_EVERY), (), writer),
         }
     }
 

@@ -65,8 +65,7 @@ impl Projection for Queue {
                 | LogEvent::Giveaway(_)
                 | LogEvent::Poll(_)
                 | LogEvent::Identity(_)
-                | LogEvent::Team(_)
-                | LogEvent::Delivery(_) => {}
+                | LogEvent::Team(_) => {}
             }
         }
         for stream in clips {
