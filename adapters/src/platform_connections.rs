@@ -26,6 +26,11 @@ macro_rules! update_row {
     };
 }
 
+/// The states a gateway cannot go on from: the channel is not run again
+/// until it is connected again. The one list the statements and the
+/// routes read.
+pub const END_STATES: [&str; 3] = ["token_expired", "token_revoked", "missing_scope"];
+
 /// The sealing key's purpose: bumped if the sealed format changes.
 const PURPOSE: &str = "wavestack platform tokens v1";
 
@@ -59,6 +64,11 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Whether the channel is in an end state (`END_STATES`).
+    pub fn has_ended(&self) -> bool {
+        END_STATES.contains(&self.state.as_str())
+    }
+
     /// `org/platform/channel`: the name its lease and logs use.
     pub fn key(&self) -> String {
         format!("{}/{}/{}", self.org, self.platform, self.channel)
@@ -146,8 +156,8 @@ impl PlatformConnections {
     /// `reconnecting`). Never overwrites an end state: a write that comes
     /// late, after the channel's token died, must not make it runnable again.
     pub async fn show_live_state(&self, org: &str, platform: &str, channel: &str, state: &str) -> sqlx::Result<()> {
-        let sql = update_row!("state = $4", " AND state NOT IN ('token_expired', 'token_revoked', 'missing_scope')");
-        self.update_row(sql, [org, platform, channel], |q| q.bind(state)).await
+        let sql = update_row!("state = $4", " AND state <> ALL($5)");
+        self.update_row(sql, [org, platform, channel], |q| q.bind(state).bind(&END_STATES[..])).await
     }
 
     /// Runs an `update_row!` statement on one channel's row: `$1`–`$3` are
@@ -202,10 +212,11 @@ impl PlatformConnections {
     pub async fn runnable(&self, platform: &str) -> sqlx::Result<Vec<Connection>> {
         let rows: Vec<Row> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM platform_connections
-              WHERE platform = $1 AND state NOT IN ('token_expired', 'token_revoked', 'missing_scope')
+              WHERE platform = $1 AND state <> ALL($2)
               ORDER BY org, channel"
         ))
         .bind(platform)
+        .bind(&END_STATES[..])
         .fetch_all(&self.pool)
         .await?;
         Ok(rows

@@ -27,7 +27,7 @@ use wavestack_app::App;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{ActorId, ChannelId, ChatPlatform, OrgId, Timestamp};
 
-use super::{BotCredentials, Twitch, TwitchChannel};
+use super::{Twitch, TwitchChannel};
 use crate::{Brain, ChannelState, Gateway, GatewayError, Secret, TokenSource};
 
 /// How often the connections are read again (and a dead process's
@@ -139,13 +139,7 @@ impl TwitchRole {
             )),
             renewing: Mutex::new(()),
         });
-        let is_broadcaster = connection.bot_user_id == connection.platform_channel_id;
-        let twitch_channel = TwitchChannel {
-            channel: channel.clone(),
-            broadcaster_id: connection.platform_channel_id.clone(),
-            bot: BotCredentials { user_id: connection.bot_user_id.clone(), token: token.clone() },
-            bot_is_moderator: is_broadcaster,
-        };
+        let twitch_channel = TwitchChannel::of(&connection, channel.clone(), token.clone());
         let brain = Brain::new(self.app.clone(), org.clone(), ChatPlatform::Twitch);
         let (state_tx, state_rx) = watch::channel(ChannelState::Connecting);
         let local = stop.child_token();

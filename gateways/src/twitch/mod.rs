@@ -18,12 +18,14 @@ pub mod webhook;
 pub use connected::{TwitchRole, LOOK_EVERY};
 pub use helix::BotCredentials;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use url::Url;
+use wavestack_adapters::platform_connections::Connection;
 use wavestack_app::chat::Heard;
 use wavestack_domain::chat::ReceiveChatMessage;
 use wavestack_domain::value::{ChannelId, ChatPlatform, Timestamp};
@@ -33,7 +35,7 @@ use self::helix::Helix;
 use self::helix::HelixError;
 use self::outbox::Outbound;
 use self::socket::Wanted;
-use crate::{Brain, ChannelState, Gateway, GatewayError, SayError};
+use crate::{Brain, ChannelState, Gateway, GatewayError, SayError, TokenSource};
 
 /// Most chat messages heard in one call of the brain (one write).
 const MOST_PER_BATCH: usize = 100;
@@ -80,6 +82,19 @@ pub struct TwitchChannel {
     pub bot_is_moderator: bool,
 }
 
+impl TwitchChannel {
+    /// The channel a stored connection names, acting with `token`. The
+    /// bot that is the broadcaster has the moderator's send limit.
+    pub fn of(connection: &Connection, channel: ChannelId, token: Arc<dyn TokenSource>) -> Self {
+        Self {
+            channel,
+            broadcaster_id: connection.platform_channel_id.clone(),
+            bot: BotCredentials { user_id: connection.bot_user_id.clone(), token },
+            bot_is_moderator: connection.bot_user_id == connection.platform_channel_id,
+        }
+    }
+}
+
 /// The Twitch gateway.
 #[derive(Debug, Clone)]
 pub struct Twitch {
@@ -92,6 +107,11 @@ pub struct Twitch {
 impl Twitch {
     pub fn new(config: TwitchConfig) -> Self {
         Self { config, http: helix::client() }
+    }
+
+    /// Helix as `bot`, over the client every channel shares.
+    fn helix(&self, bot: &BotCredentials) -> Helix {
+        Helix::new(self.http.clone(), self.config.helix_url.clone(), self.config.client_id.clone(), bot.clone())
     }
 
     fn session_url(&self) -> Url {
@@ -116,12 +136,7 @@ impl Gateway for Twitch {
         stop: CancellationToken,
     ) -> Result<(), GatewayError> {
         state.send_replace(ChannelState::Connecting);
-        let helix = Helix::new(
-            self.http.clone(),
-            self.config.helix_url.clone(),
-            self.config.client_id.clone(),
-            channel.bot.clone(),
-        );
+        let helix = self.helix(&channel.bot);
         let wanted = [Wanted {
             kind: "channel.chat.message",
             version: "1",
@@ -152,12 +167,7 @@ impl Gateway for Twitch {
     }
 
     async fn say(&self, channel: &TwitchChannel, text: &str) -> Result<String, SayError> {
-        let helix = Helix::new(
-            self.http.clone(),
-            self.config.helix_url.clone(),
-            self.config.client_id.clone(),
-            channel.bot.clone(),
-        );
+        let helix = self.helix(&channel.bot);
         let text = ChatPlatform::Twitch.fit_message(text);
         let sent = helix.send_chat_message(&channel.broadcaster_id, &text, None).await.map_err(|e| match e {
             HelixError::Unauthorized(message) => SayError::Unauthorized(message),

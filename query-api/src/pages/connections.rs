@@ -35,7 +35,7 @@ use wavestack_app::App;
 use wavestack_domain::channel::PlatformConnection;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{ChannelId, ChatPlatform, MemberRole, OrgId, PlatformUserId, Timestamp, Username};
-use wavestack_gateways::twitch::{BotCredentials, Twitch, TwitchChannel};
+use wavestack_gateways::twitch::{Twitch, TwitchChannel};
 use wavestack_gateways::{FixedToken, Gateway, SayError, Secret};
 
 use super::session::{cookie, member, over_tls, require, team_of, Member};
@@ -251,7 +251,7 @@ pub(crate) async fn send_test_message(
 ) -> Result<Response, ApiError> {
     let (member, config, platform, channel, stored) =
         connected_channel(&state, &headers, MemberRole::Moderator, &platform, channel).await?;
-    if !matches!(stored.state.as_str(), "connecting" | "connected" | "reconnecting") {
+    if stored.has_ended() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "not_running",
@@ -269,15 +269,8 @@ pub(crate) async fn send_test_message(
             "one test message per channel every ten seconds",
         ));
     }
-    let target = TwitchChannel {
-        channel: channel.clone(),
-        broadcaster_id: stored.platform_channel_id.clone(),
-        bot: BotCredentials {
-            user_id: stored.bot_user_id.clone(),
-            token: Arc::new(FixedToken(Secret::new(stored.tokens.access.clone()))),
-        },
-        bot_is_moderator: stored.bot_user_id == stored.platform_channel_id,
-    };
+    let token = Arc::new(FixedToken(Secret::new(stored.tokens.access.clone())));
+    let target = TwitchChannel::of(&stored, channel.clone(), token);
     let message_id = twitch.say(&target, TEST_MESSAGE).await.map_err(|error| {
         tracing::warn!(error = %error, org = %member.org, channel = %channel, "a test message was not said");
         match error {
