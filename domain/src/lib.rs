@@ -3,6 +3,7 @@
 //! raw input into these types at the edge and persist the resulting events.
 
 pub mod aggregate;
+pub mod broadcast;
 pub mod channel;
 pub mod chat;
 pub mod chat_command;

@@ -1,7 +1,10 @@
+use super::alerts::AlertSettings;
 use super::event::{CommandDefinition, PlatformConnection};
 use super::template::ResponseTemplate;
 use crate::moderation::{Escalation, FilterSettings};
-use crate::value::{Builtin, CommandName, CommandPrefix, GiveawayId, PlatformUserId, PointsPolicy, PollId, UserLevel};
+use crate::value::{
+    Builtin, CommandName, CommandPrefix, GiveawayId, PlatformUserId, PointsPolicy, PollId, SupportPolicy, UserLevel,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChannelCommand {
@@ -12,6 +15,10 @@ pub enum ChannelCommand {
     },
     SetPointsPolicy(PointsPolicy),
     SetPrefix(CommandPrefix),
+    /// What follows, subs, bits and raids pay in points.
+    SetSupportPolicy(SupportPolicy),
+    /// One kind's alert on the alerts overlay.
+    ConfigureAlert(AlertSettings),
     AddRegular {
         user_id: PlatformUserId,
     },

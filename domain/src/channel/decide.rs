@@ -3,7 +3,7 @@ use super::error::ChannelError;
 use super::event::{BuiltinConfigured, ChannelEvent, CommandDefinition, PlatformConnection};
 use super::state::{ChannelState, MAX_COMMANDS, MAX_COOLDOWN_SECONDS, MAX_COST};
 use crate::aggregate::Decider;
-use crate::value::{Builtin, CommandName, PointsPolicy};
+use crate::value::{Builtin, CommandName, PointsPolicy, SupportPolicy};
 
 impl Decider for ChannelState {
     type Command = ChannelCommand;
@@ -56,6 +56,18 @@ impl Decider for ChannelState {
                     return Err(ChannelError::OutOfRange { field, max });
                 }
                 Ok(if policy == self.points { vec![] } else { vec![ChannelEvent::PointsPolicyChanged(policy)] })
+            }
+            ChannelCommand::SetSupportPolicy(policy) => {
+                if let Some((field, _)) = policy.out_of_range() {
+                    return Err(ChannelError::OutOfRange { field, max: SupportPolicy::MAX_RATE });
+                }
+                let unchanged = policy == self.support.policy;
+                Ok(if unchanged { vec![] } else { vec![ChannelEvent::SupportPolicyChanged(policy)] })
+            }
+            ChannelCommand::ConfigureAlert(alert) => {
+                let alert = alert.checked().map_err(ChannelError::InvalidAlertTemplate)?;
+                let unchanged = self.support.alert(alert.kind) == alert;
+                Ok(if unchanged { vec![] } else { vec![ChannelEvent::AlertConfigured(alert)] })
             }
             ChannelCommand::SetPrefix(prefix) => {
                 Ok(if prefix == self.prefix { vec![] } else { vec![ChannelEvent::PrefixChanged { prefix }] })

@@ -37,6 +37,8 @@ pub enum ChannelError {
     InvalidScopes,
     #[error("the bot's login must be 1 to 64 letters, digits or underscores")]
     InvalidLogin,
+    #[error("the alert's template {0}")]
+    InvalidAlertTemplate(&'static str),
 }
 
 impl ChannelError {
@@ -58,6 +60,7 @@ impl ChannelError {
             ChannelError::PollRunning => "poll_running",
             ChannelError::KeywordTaken(_) => "keyword_taken",
             ChannelError::InvalidScopes => "invalid_scopes",
+            ChannelError::InvalidAlertTemplate(_) => "invalid_alert_template",
             ChannelError::InvalidLogin => "invalid_login",
         }
     }
@@ -78,6 +81,7 @@ impl ChannelError {
             ChannelError::KeywordTaken(_) => "keyword",
             ChannelError::InvalidScopes => "scopes",
             ChannelError::InvalidLogin => "bot_login",
+            ChannelError::InvalidAlertTemplate(_) => "template",
         }
     }
 }

@@ -1,8 +1,11 @@
 use serde::{Deserialize, Serialize};
 
+use super::alerts::AlertSettings;
 use super::template::ResponseTemplate;
 use crate::moderation::{Escalation, FilterSettings};
-use crate::value::{Builtin, CommandName, CommandPrefix, GiveawayId, PlatformUserId, PointsPolicy, PollId, UserLevel};
+use crate::value::{
+    Builtin, CommandName, CommandPrefix, GiveawayId, PlatformUserId, PointsPolicy, PollId, SupportPolicy, UserLevel,
+};
 
 /// A custom command as the channel keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +90,9 @@ pub enum ChannelEvent {
     PlatformDisconnected {
         reason: String,
     },
+    SupportPolicyChanged(SupportPolicy),
+    /// One kind's alert after the change.
+    AlertConfigured(AlertSettings),
 }
 
 impl ChannelEvent {
@@ -108,6 +114,8 @@ impl ChannelEvent {
             ChannelEvent::PollEnded { .. } => "PollEnded",
             ChannelEvent::PlatformConnected(_) => "PlatformConnected",
             ChannelEvent::PlatformDisconnected { .. } => "PlatformDisconnected",
+            ChannelEvent::SupportPolicyChanged(_) => "SupportPolicyChanged",
+            ChannelEvent::AlertConfigured(_) => "AlertConfigured",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! HTTP API or from chat (`!commands add …`, see `nightbot`), and the
 //! decisions chat makes record the settings' version they read.
 
+mod alerts;
 mod command;
 mod decide;
 mod error;
@@ -15,6 +16,7 @@ mod template;
 #[cfg(test)]
 mod tests;
 
+pub use alerts::{AlertSettings, SupportSettings, MAX_ALERT_TEMPLATE_CHARS};
 pub use command::{ChannelCommand, CommandEdit};
 pub use error::ChannelError;
 pub use event::{BuiltinConfigured, ChannelEvent, CommandDefinition, PlatformConnection};

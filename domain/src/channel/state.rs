@@ -2,6 +2,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::alerts::SupportSettings;
 use super::event::{ChannelEvent, CommandDefinition, PlatformConnection};
 use crate::moderation::ModerationSettings;
 use crate::value::{Builtin, CommandName, CommandPrefix, GiveawayId, PlatformUserId, PointsPolicy, PollId};
@@ -31,6 +32,9 @@ pub struct ChannelState {
     /// The channel's connection on its platform, if it is connected.
     #[serde(default)]
     pub(crate) connection: Option<PlatformConnection>,
+    /// What support pays and how its alerts read.
+    #[serde(default)]
+    pub(crate) support: SupportSettings,
     /// How many changes made these settings: recorded on every chat
     /// decision taken under them.
     pub(crate) version: u64,
@@ -47,6 +51,11 @@ impl ChannelState {
 
     pub fn points(&self) -> &PointsPolicy {
         &self.points
+    }
+
+    /// What support pays and how its alerts read.
+    pub fn support(&self) -> &SupportSettings {
+        &self.support
     }
 
     /// The channel's connection on its platform, if it is connected.
@@ -139,6 +148,10 @@ impl ChannelState {
             ChannelEvent::PollEnded { .. } => self.poll = None,
             ChannelEvent::PlatformConnected(connection) => self.connection = Some(connection.clone()),
             ChannelEvent::PlatformDisconnected { .. } => self.connection = None,
+            ChannelEvent::SupportPolicyChanged(policy) => self.support.policy = *policy,
+            ChannelEvent::AlertConfigured(alert) => {
+                self.support.alerts.insert(alert.kind, alert.clone());
+            }
         }
     }
 }

@@ -326,3 +326,41 @@ fn a_disconnection_is_recorded_only_when_connected() {
         .when(ChannelCommand::DisconnectPlatform { reason: " ".into() })
         .then_expect_error(ChannelError::OutOfRange { field: "reason", max: 200 });
 }
+
+#[test]
+fn a_support_policy_is_recorded_when_it_changes_and_bounded() {
+    let policy = SupportPolicy { per_follow: 10, per_raid_viewer: 2, ..SupportPolicy::default() };
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::SetSupportPolicy(policy))
+        .then_expect_events(vec![ChannelEvent::SupportPolicyChanged(policy)]);
+    Channel::with(())
+        .given(vec![ChannelEvent::SupportPolicyChanged(policy)])
+        .when(ChannelCommand::SetSupportPolicy(policy))
+        .then_expect_events(vec![]);
+    let too_much = SupportPolicy { per_100_bits: SupportPolicy::MAX_RATE + 1, ..policy };
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::SetSupportPolicy(too_much))
+        .then_expect_error(ChannelError::OutOfRange { field: "per_100_bits", max: SupportPolicy::MAX_RATE });
+}
+
+#[test]
+fn an_alert_is_configured_trimmed_and_its_default_changes_nothing() {
+    let custom = AlertSettings { template: "  welcome $(user)  ".into(), ..AlertSettings::default_for(SupportKind::Follow) };
+    Channel::with(()).given_no_previous_events().when(ChannelCommand::ConfigureAlert(custom)).then_expect_events(vec![
+        ChannelEvent::AlertConfigured(AlertSettings {
+            template: "welcome $(user)".into(),
+            ..AlertSettings::default_for(SupportKind::Follow)
+        }),
+    ]);
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::ConfigureAlert(AlertSettings::default_for(SupportKind::Raid)))
+        .then_expect_events(vec![]);
+    let empty = AlertSettings { template: " ".into(), ..AlertSettings::default_for(SupportKind::Raid) };
+    Channel::with(())
+        .given_no_previous_events()
+        .when(ChannelCommand::ConfigureAlert(empty))
+        .then_expect_error(ChannelError::InvalidAlertTemplate("is empty"));
+}

@@ -4,7 +4,7 @@ use super::invocation::Invocation;
 use crate::moderation::{ModerationRules, ModeratorAction};
 use crate::value::{
     ActorId, ChannelId, ChatPlatform, ChatStreamId, ChatText, CommandName, DisplayName, GiveawayId, MessageId, OrgId,
-    PlatformUserId, PointsPolicy, Role, Timestamp, UserLevel,
+    PlatformEventId, PlatformUserId, PointsPolicy, Role, SupportKind, Timestamp, UserLevel,
 };
 
 /// Who the chat aggregate is about: one platform user in one channel.
@@ -43,6 +43,17 @@ pub enum ChatCommand {
     RefundEntry {
         giveaway_id: GiveawayId,
     },
+    /// Pays what the channel's support policy decided for a follow, a sub,
+    /// a gift, a cheer or a raid: once per platform event.
+    RewardSupport(RewardSupport),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RewardSupport {
+    pub event_id: PlatformEventId,
+    pub kind: SupportKind,
+    pub points: u64,
+    pub at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-use super::command::{ChatCommand, ModerateViewer, PointsRequest, ReceiveChatMessage, ReceivePoints};
+use super::command::{ChatCommand, ModerateViewer, PointsRequest, ReceiveChatMessage, ReceivePoints, RewardSupport};
 use super::error::ChatError;
 use super::event::*;
 use super::state::ChatState;
@@ -19,6 +19,7 @@ impl Decider for ChatState {
         match command {
             ChatCommand::ReceiveChatMessage(message) => receive(self, message),
             ChatCommand::ReceivePoints(credit) => Ok(receive_points(self, credit)?.into_iter().collect()),
+            ChatCommand::RewardSupport(reward) => Ok(reward_support(self, reward).into_iter().collect()),
             ChatCommand::RefundSpend { message_id, points } => Ok(vec![refund(self, message_id, points)]),
             ChatCommand::Moderate(action) => Ok(moderate_viewer(self, action)?.into_iter().collect()),
             ChatCommand::RefundEntry { giveaway_id } => Ok(self
@@ -43,6 +44,7 @@ impl Decider for ChatState {
         match event {
             ChatEvent::PointsReceived(e) => Some(format!("transfer:{}", e.transfer_id)),
             ChatEvent::PointsRefunded(e) => Some(format!("refund:{}", e.message_id)),
+            ChatEvent::SupportRewarded(e) => Some(format!("support:{}", e.event_id)),
             _ => None,
         }
     }
@@ -260,6 +262,21 @@ pub fn default_seconds(action: ModeratorAction) -> u32 {
         ModeratorAction::Permit => DEFAULT_PERMIT_SECONDS,
         _ => 0,
     }
+}
+
+/// Nothing for a payout of nothing or one already paid; the store's once
+/// key refuses a second payment the state has forgotten.
+fn reward_support(state: &ChatState, reward: RewardSupport) -> Option<ChatEvent> {
+    if reward.points == 0 || state.rewarded_support.contains(&reward.event_id) {
+        return None;
+    }
+    Some(ChatEvent::SupportRewarded(SupportRewarded {
+        event_id: reward.event_id,
+        kind: reward.kind,
+        points: reward.points,
+        balance: state.balance.saturating_add(reward.points),
+        rewarded_at: reward.at,
+    }))
 }
 
 fn receive_points(state: &ChatState, credit: ReceivePoints) -> Result<Option<ChatEvent>, ChatError> {

@@ -3,8 +3,8 @@ use uuid::Uuid;
 
 use crate::moderation::{ActionKind, Cause, ModeratorAction};
 use crate::value::{
-    ActorId, ChannelId, ChatPlatform, ChatText, CommandName, DisplayName, GiveawayId, MessageId, PlatformUserId, Role,
-    Timestamp,
+    ActorId, ChannelId, ChatPlatform, ChatText, CommandName, DisplayName, GiveawayId, MessageId, PlatformEventId,
+    PlatformUserId, Role, SupportKind, Timestamp,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +23,7 @@ pub enum ChatEvent {
     PermitUsed(PermitUsed),
     EntryPaid(EntryPaid),
     EntryRefunded(EntryRefunded),
+    SupportRewarded(SupportRewarded),
 }
 
 impl ChatEvent {
@@ -42,12 +43,13 @@ impl ChatEvent {
             ChatEvent::PermitUsed(_) => "PermitUsed",
             ChatEvent::EntryPaid(_) => "EntryPaid",
             ChatEvent::EntryRefunded(_) => "EntryRefunded",
+            ChatEvent::SupportRewarded(_) => "SupportRewarded",
         }
     }
 
     /// The events that move a viewer's balance (`balance_change` is some),
     /// by name: for reads that pick them out of the log.
-    pub const BALANCE_MOVES: [&'static str; 8] = [
+    pub const BALANCE_MOVES: [&'static str; 9] = [
         "PointsAwarded",
         "PointsSpent",
         "PointsSent",
@@ -56,6 +58,7 @@ impl ChatEvent {
         "DailyBonusClaimed",
         "EntryPaid",
         "EntryRefunded",
+        "SupportRewarded",
     ];
 
     /// How the event moves the viewer's balance, and the balance after it.
@@ -70,9 +73,22 @@ impl ChatEvent {
             ChatEvent::DailyBonusClaimed(e) => Some((signed(e.points), e.balance)),
             ChatEvent::EntryPaid(e) => Some((-signed(e.points), e.balance)),
             ChatEvent::EntryRefunded(e) => Some((signed(e.points), e.balance)),
+            ChatEvent::SupportRewarded(e) => Some((signed(e.points), e.balance)),
             _ => None,
         }
     }
+}
+
+/// What the channel's support policy paid this viewer for a follow, a
+/// sub, a gift, a cheer or a raid (`event_id`, in the channel's broadcast
+/// stream).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupportRewarded {
+    pub event_id: PlatformEventId,
+    pub kind: SupportKind,
+    pub points: u64,
+    pub balance: u64,
+    pub rewarded_at: Timestamp,
 }
 
 /// Self-describing: carries the viewer so that consumers need not parse

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::command::Viewer;
 use super::event::ChatEvent;
 use crate::moderation::{digest, ActionKind, ModeratorAction, RecentMessage, REMEMBERED_RECENT};
-use crate::value::{GiveawayId, MessageId, Timestamp};
+use crate::value::{GiveawayId, MessageId, PlatformEventId, Timestamp};
 
 /// How many recent platform message ids a viewer remembers for dropping
 /// redeliveries. Platforms redeliver within minutes; a thousand messages
@@ -49,6 +49,9 @@ pub struct ChatState {
     /// Giveaway entries paid and not refunded: (giveaway, points).
     #[serde(default)]
     pub(crate) paid_entries: VecDeque<(GiveawayId, u64)>,
+    /// Support already paid for, by its platform event id.
+    #[serde(default)]
+    pub(crate) rewarded_support: VecDeque<PlatformEventId>,
 }
 
 impl ChatState {
@@ -168,6 +171,10 @@ impl ChatState {
             ChatEvent::EntryRefunded(e) => {
                 self.balance = e.balance;
                 self.paid_entries.retain(|(g, _)| *g != e.giveaway_id);
+            }
+            ChatEvent::SupportRewarded(e) => {
+                self.balance = e.balance;
+                bounded_push(&mut self.rewarded_support, e.event_id.clone());
             }
         }
     }

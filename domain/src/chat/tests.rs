@@ -746,3 +746,28 @@ fn balance_moves_name_exactly_the_events_with_a_balance_change() {
         );
     }
 }
+
+mod support {
+    use super::*;
+
+    fn reward(id: &str, points: u64) -> ChatCommand {
+        ChatCommand::RewardSupport(RewardSupport {
+            event_id: PlatformEventId::parse(id).unwrap(),
+            kind: SupportKind::Raid,
+            points,
+            at: Timestamp::from_unix_micros(1_780_000_000_000_000).unwrap(),
+        })
+    }
+
+    #[test]
+    fn a_reward_is_paid_once_and_a_reward_of_nothing_not_at_all() {
+        let mut state = ChatState::default();
+        let paid = state.decide(reward("r1", 84), &()).unwrap();
+        assert!(matches!(&paid[..], [ChatEvent::SupportRewarded(e)] if e.balance == 84 && e.points == 84));
+        paid.iter().for_each(|e| state.evolve(e));
+        assert!(state.decide(reward("r1", 84), &()).unwrap().is_empty(), "the same event again");
+        assert!(state.decide(reward("r2", 0), &()).unwrap().is_empty());
+        assert_eq!(ChatState::once_key(&paid[0]).as_deref(), Some("support:r1"));
+        assert_eq!(paid[0].balance_change(), Some((84, 84)));
+    }
+}

@@ -96,6 +96,11 @@ identifier!(
     MessageId, max = 128, check = check_identifier
 );
 identifier!(
+    /// The platform's own id for something that happened in a channel (a
+    /// follow, a cheer, a stream going online); used to drop redeliveries.
+    PlatformEventId, max = 128, check = check_identifier
+);
+identifier!(
     /// Who issued a command: a service client, a user, a worker.
     ActorId, max = 128, check = check_identifier
 );

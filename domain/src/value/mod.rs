@@ -10,6 +10,7 @@ mod newtype;
 mod platform;
 mod publish;
 mod stream_ids;
+mod support;
 mod text;
 mod timestamp;
 
@@ -17,7 +18,7 @@ pub use account::{Account, ChannelRef};
 pub use error::ValueError;
 pub use ids::{
     ActorId, ChannelId, ClipId, GiveawayId, IdempotencyKey, MessageId, OrgId, OverlayKeyId, OverlayLabel,
-    PlatformUserId, PollId, PublicationId, Username,
+    PlatformEventId, PlatformUserId, PollId, PublicationId, Username,
 };
 pub use level::{Builtin, CommandName, CommandPrefix, PointsPolicy, UserLevel};
 pub use media::{ClipDuration, ClipSource, ClipStart, Container, ContentHash, MediaUri};
@@ -25,8 +26,9 @@ pub(crate) use platform::closed_enum;
 pub use platform::{ChatPlatform, MemberRole, Role};
 pub use publish::{Asset, AssetUrl, Hashtag, Hashtags, TargetPlatform, Targets};
 pub use stream_ids::{
-    ChannelStreamId, ChatStreamId, ClipStreamId, CommandUseStreamId, GiveawayStreamId, IdentityStreamId, PollStreamId,
+    BroadcastStreamId, ChannelStreamId, ChatStreamId, ClipStreamId, CommandUseStreamId, GiveawayStreamId, IdentityStreamId, PollStreamId,
     PublicationStreamId,
 };
+pub use support::{SubTier, SupportKind, SupportPolicy};
 pub use text::{Caption, ChatText, DisplayName, FailureReason, PostId, Title};
 pub use timestamp::Timestamp;

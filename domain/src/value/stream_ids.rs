@@ -67,6 +67,47 @@ impl ChatStreamId {
     }
 }
 
+/// A channel's broadcast (its stream going online and offline, and what
+/// its audience gives): `org/platform/channel`, the same id as the
+/// channel's settings, in an aggregate of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BroadcastStreamId {
+    id: String,
+    org: OrgId,
+    platform: ChatPlatform,
+    channel: ChannelId,
+}
+
+impl BroadcastStreamId {
+    pub fn new(org: &OrgId, platform: ChatPlatform, channel: &ChannelId) -> Self {
+        Self { id: format!("{org}/{platform}/{channel}"), org: org.clone(), platform, channel: channel.clone() }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let mut parts = raw.splitn(3, '/');
+        let (Some(org), Some(platform), Some(channel)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(ValueError::Invalid("is not a broadcast stream id (org/platform/channel)"));
+        };
+        Ok(Self::new(&OrgId::parse(org)?, ChatPlatform::parse(platform)?, &ChannelId::parse(channel)?))
+    }
+
+    pub fn org(&self) -> &OrgId {
+        &self.org
+    }
+
+    pub fn platform(&self) -> ChatPlatform {
+        self.platform
+    }
+
+    pub fn channel(&self) -> &ChannelId {
+        &self.channel
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.id
+    }
+}
+
 /// A channel's settings: `org/platform/channel`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChannelStreamId {
@@ -229,6 +270,7 @@ macro_rules! as_text {
 }
 
 as_text!(
+    BroadcastStreamId,
     ChatStreamId,
     ClipStreamId,
     PublicationStreamId,
@@ -256,6 +298,19 @@ mod tests {
         assert!(ChatStreamId::parse("junk").is_err());
         assert!(ChatStreamId::parse("acme/myspace/shroud/ada").is_err());
         assert!(ChatStreamId::parse("acme/twitch/shroud/a/b").is_err(), "a user id has no `/`");
+    }
+
+    #[test]
+    fn a_broadcast_stream_id_round_trips_and_refuses_what_is_not_one() {
+        let id = BroadcastStreamId::new(
+            &OrgId::parse("acme").unwrap(),
+            ChatPlatform::Twitch,
+            &ChannelId::parse("shroud").unwrap(),
+        );
+        assert_eq!(id.as_str(), "acme/twitch/shroud");
+        assert_eq!(BroadcastStreamId::parse("acme/twitch/shroud").unwrap(), id);
+        assert!(BroadcastStreamId::parse("acme/twitch").is_err());
+        assert!(BroadcastStreamId::parse("acme/twitch/shroud/ada").is_err(), "a channel has no `/`");
     }
 
     #[test]
