@@ -17,10 +17,11 @@ pub enum AggregateKind {
     Poll,
     Identity,
     Team,
+    Broadcast,
 }
 
 impl AggregateKind {
-    pub const ALL: [AggregateKind; 9] = [
+    pub const ALL: [AggregateKind; 10] = [
         AggregateKind::Chat,
         AggregateKind::Clip,
         AggregateKind::Publication,
@@ -30,6 +31,7 @@ impl AggregateKind {
         AggregateKind::Poll,
         AggregateKind::Identity,
         AggregateKind::Team,
+        AggregateKind::Broadcast,
     ];
 
     /// The cqrs-es aggregate type, as stored in the `events` table.
@@ -44,6 +46,7 @@ impl AggregateKind {
             AggregateKind::Poll => "poll",
             AggregateKind::Identity => "identity",
             AggregateKind::Team => "team",
+            AggregateKind::Broadcast => "broadcast",
         }
     }
 
@@ -141,6 +144,22 @@ pub static CATALOG: &[SchemaEntry] = &[
         version: 4,
         text: include_str!("../avro/channel/v4.avsc"),
     },
+    // v5: the support policy's payouts.
+    SchemaEntry { id: 18, aggregate: AggregateKind::Chat, version: 5, text: include_str!("../avro/chat/v5.avsc") },
+    // v5: the support policy and the alerts overlay's templates.
+    SchemaEntry {
+        id: 19,
+        aggregate: AggregateKind::Channel,
+        version: 5,
+        text: include_str!("../avro/channel/v5.avsc"),
+    },
+    // A channel's broadcast: online, offline and what its audience gives.
+    SchemaEntry {
+        id: 20,
+        aggregate: AggregateKind::Broadcast,
+        version: 1,
+        text: include_str!("../avro/broadcast/v1.avsc"),
+    },
 ];
 
 impl SchemaEntry {
@@ -200,6 +219,7 @@ mod tests {
         giveaway::GiveawayState, identity::IdentityState, poll::PollState, publication::PublicationState,
         team::TeamState,
     };
+    use wavestack_domain::broadcast::BroadcastState;
 
     #[test]
     fn kinds_name_the_aggregate_types_the_event_store_writes() {
@@ -212,6 +232,7 @@ mod tests {
         assert_eq!(AggregateKind::Poll.aggregate_type(), PollState::TYPE);
         assert_eq!(AggregateKind::Identity.aggregate_type(), IdentityState::TYPE);
         assert_eq!(AggregateKind::Team.aggregate_type(), TeamState::TYPE);
+        assert_eq!(AggregateKind::Broadcast.aggregate_type(), BroadcastState::TYPE);
         assert_eq!(AggregateKind::Chat.subject(), "wavestack.chat.events.v1-value");
     }
 

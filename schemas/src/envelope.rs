@@ -12,6 +12,7 @@ use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::poll::PollEvent;
 use wavestack_domain::publication::PublicationEvent;
 use wavestack_domain::team::TeamEvent;
+use wavestack_domain::broadcast::BroadcastEvent;
 use wavestack_domain::value::{ActorId, OrgId};
 
 use crate::catalog::AggregateKind;
@@ -31,6 +32,7 @@ pub enum LogEvent {
     Poll(PollEvent),
     Identity(IdentityEvent),
     Team(TeamEvent),
+    Broadcast(BroadcastEvent),
 }
 
 impl LogEvent {
@@ -45,6 +47,7 @@ impl LogEvent {
             LogEvent::Poll(_) => AggregateKind::Poll,
             LogEvent::Identity(_) => AggregateKind::Identity,
             LogEvent::Team(_) => AggregateKind::Team,
+            LogEvent::Broadcast(_) => AggregateKind::Broadcast,
         }
     }
 
@@ -61,6 +64,7 @@ impl LogEvent {
             LogEvent::Poll(e) => serde_json::to_value(e),
             LogEvent::Identity(e) => serde_json::to_value(e),
             LogEvent::Team(e) => serde_json::to_value(e),
+            LogEvent::Broadcast(e) => serde_json::to_value(e),
         }
         // Every event is plain data with string keys: serialising it to a
         // `Value` cannot fail.
@@ -82,6 +86,7 @@ impl LogEvent {
             LogEvent::Poll(e) => e.name(),
             LogEvent::Identity(e) => e.name(),
             LogEvent::Team(e) => e.name(),
+            LogEvent::Broadcast(e) => e.name(),
         }
     }
 }
@@ -114,6 +119,7 @@ impl LogEnvelope {
             LogEvent::Poll(e) => payload::poll::to_avro(e),
             LogEvent::Identity(e) => payload::identity::to_avro(e),
             LogEvent::Team(e) => payload::team::to_avro(e),
+            LogEvent::Broadcast(e) => payload::broadcast::to_avro(e),
         };
         record([
             ("event_id", Value::Uuid(self.event_id)),
@@ -143,6 +149,7 @@ impl LogEnvelope {
             AggregateKind::Poll => LogEvent::Poll(payload::poll::from_avro(payload)?),
             AggregateKind::Identity => LogEvent::Identity(payload::identity::from_avro(payload)?),
             AggregateKind::Team => LogEvent::Team(payload::team::from_avro(payload)?),
+            AggregateKind::Broadcast => LogEvent::Broadcast(payload::broadcast::from_avro(payload)?),
         };
         let causation_id = f
             .optional_string("causation_id")?

@@ -1,6 +1,6 @@
 use apache_avro::types::Value;
 use wavestack_domain::channel::{
-    BuiltinConfigured, ChannelEvent, CommandDefinition, PlatformConnection, ResponseTemplate,
+    AlertSettings, BuiltinConfigured, ChannelEvent, CommandDefinition, PlatformConnection, ResponseTemplate,
 };
 use wavestack_domain::moderation::{ActionKind, Escalation, FilterRule, FilterSettings, Penalty};
 use wavestack_domain::value::*;
@@ -73,6 +73,25 @@ pub(crate) fn to_avro(event: &ChannelEvent) -> Value {
             ]),
         ),
         ChannelEvent::PlatformDisconnected { reason } => (15, record([("reason", string(reason.as_str()))])),
+        ChannelEvent::SupportPolicyChanged(p) => (
+            16,
+            record([
+                ("per_follow", long(p.per_follow)),
+                ("per_sub_tier1", long(p.per_sub_tier1)),
+                ("per_sub_tier2", long(p.per_sub_tier2)),
+                ("per_sub_tier3", long(p.per_sub_tier3)),
+                ("per_100_bits", long(p.per_100_bits)),
+                ("per_raid_viewer", long(p.per_raid_viewer)),
+            ]),
+        ),
+        ChannelEvent::AlertConfigured(a) => (
+            17,
+            record([
+                ("kind", string(a.kind.as_str())),
+                ("template", string(a.template.as_str())),
+                ("enabled", Value::Boolean(a.enabled)),
+            ]),
+        ),
     };
     Value::Union(index, Box::new(value))
 }
@@ -245,6 +264,19 @@ pub(crate) fn from_avro(payload: Value) -> Result<ChannelEvent, CodecError> {
             scopes: strings_of(&mut f, "scopes")?,
         }),
         15 => ChannelEvent::PlatformDisconnected { reason: f.string("reason")? },
+        16 => ChannelEvent::SupportPolicyChanged(SupportPolicy {
+            per_follow: f.long("per_follow")?,
+            per_sub_tier1: f.long("per_sub_tier1")?,
+            per_sub_tier2: f.long("per_sub_tier2")?,
+            per_sub_tier3: f.long("per_sub_tier3")?,
+            per_100_bits: f.long("per_100_bits")?,
+            per_raid_viewer: f.long("per_raid_viewer")?,
+        }),
+        17 => ChannelEvent::AlertConfigured(AlertSettings {
+            kind: f.parsed("kind", |raw: String| SupportKind::parse(&raw))?,
+            template: f.string("template")?,
+            enabled: f.boolean("enabled")?,
+        }),
         _ => return Err(CodecError::Shape { field: "payload", expected: "a known channel event" }),
     })
 }

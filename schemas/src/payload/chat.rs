@@ -137,6 +137,16 @@ pub(crate) fn to_avro(event: &ChatEvent) -> Value {
                 ("balance", long(e.balance)),
             ]),
         ),
+        ChatEvent::SupportRewarded(e) => (
+            14,
+            record([
+                ("event_id", string(e.event_id.as_str())),
+                ("kind", string(e.kind.as_str())),
+                ("points", long(e.points)),
+                ("balance", long(e.balance)),
+                ("rewarded_at", timestamp(e.rewarded_at)),
+            ]),
+        ),
     };
     Value::Union(index, Box::new(value))
 }
@@ -242,6 +252,13 @@ pub(crate) fn from_avro(payload: Value) -> Result<ChatEvent, CodecError> {
             giveaway_id: GiveawayId::from_uuid(f.uuid("giveaway_id")?),
             points: f.long("points")?,
             balance: f.long("balance")?,
+        }),
+        14 => ChatEvent::SupportRewarded(SupportRewarded {
+            event_id: f.parsed("event_id", PlatformEventId::parse)?,
+            kind: f.parsed("kind", |raw: String| SupportKind::parse(&raw))?,
+            points: f.long("points")?,
+            balance: f.long("balance")?,
+            rewarded_at: f.timestamp("rewarded_at")?,
         }),
         _ => return Err(CodecError::Shape { field: "payload", expected: "a known chat event" }),
     })

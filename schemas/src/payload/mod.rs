@@ -2,6 +2,7 @@
 //! Written by hand rather than derived, so the Avro contract is exactly the
 //! `.avsc` files and a Rust rename can never silently change the log.
 
+pub(crate) mod broadcast;
 pub(crate) mod channel;
 pub(crate) mod chat;
 pub(crate) mod clip;

@@ -12,6 +12,7 @@ use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::moderation::*;
 use wavestack_domain::poll::*;
 use wavestack_domain::publication::*;
+use wavestack_domain::broadcast::*;
 use wavestack_domain::team::*;
 use wavestack_domain::value::*;
 use wavestack_schemas::{unframe, Codec, LogEnvelope, LogEvent};
@@ -621,6 +622,80 @@ fn team_event() -> impl Strategy<Value = TeamEvent> {
     ]
 }
 
+fn broadcast_event() -> impl Strategy<Value = BroadcastEvent> {
+    let id = || "[a-zA-Z0-9_.:-]{1,40}".prop_map(|i| PlatformEventId::parse(i).unwrap());
+    let viewer = || {
+        proptest::option::of((ident(), "[a-z0-9_]{1,25}")).prop_map(|v| match v {
+            Some((id, name)) => (Some(PlatformUserId::parse(id).unwrap()), Some(DisplayName::parse(name).unwrap())),
+            None => (None, None),
+        })
+    };
+    let words = || proptest::option::of(text(80)).prop_map(Option::unwrap_or_default);
+    prop_oneof![
+        (
+            id(),
+            pick(SupportKind::ALL),
+            viewer(),
+            proptest::option::of(pick(SubTier::ALL)),
+            (points(), any::<bool>(), words(), words(), points()),
+            ts()
+        )
+            .prop_map(|(event_id, kind, (user_id, user_name), tier, (amount, gifted, message, reward, points), at)| {
+                BroadcastEvent::SupportReceived(SupportReceived {
+                    event_id,
+                    kind,
+                    user_id,
+                    user_name,
+                    tier,
+                    amount,
+                    gifted,
+                    message,
+                    reward,
+                    points,
+                    at,
+                })
+            }),
+        (id(), ts()).prop_map(|(event_id, started_at)| BroadcastEvent::StreamStarted(StreamStarted {
+            event_id,
+            started_at
+        })),
+        (id(), proptest::option::of(ts()), ts()).prop_map(|(event_id, started_at, ended_at)| {
+            BroadcastEvent::StreamEnded(StreamEnded { event_id, started_at, ended_at })
+        }),
+    ]
+}
+
+fn support_setting_event() -> impl Strategy<Value = ChannelEvent> {
+    prop_oneof![
+        (points(), points(), points(), points(), points(), points()).prop_map(|(a, b, c, d, e, f)| {
+            ChannelEvent::SupportPolicyChanged(SupportPolicy {
+                per_follow: a,
+                per_sub_tier1: b,
+                per_sub_tier2: c,
+                per_sub_tier3: d,
+                per_100_bits: e,
+                per_raid_viewer: f,
+            })
+        }),
+        (pick(SupportKind::ALL), text(200), any::<bool>())
+            .prop_map(|(kind, template, enabled)| ChannelEvent::AlertConfigured(AlertSettings { kind, template, enabled })),
+    ]
+}
+
+fn support_reward_event() -> impl Strategy<Value = ChatEvent> {
+    ("[a-zA-Z0-9_.:-]{1,40}", pick(SupportKind::ALL), points(), points(), ts()).prop_map(
+        |(id, kind, points, balance, rewarded_at)| {
+            ChatEvent::SupportRewarded(SupportRewarded {
+                event_id: PlatformEventId::parse(id).unwrap(),
+                kind,
+                points,
+                balance,
+                rewarded_at,
+            })
+        },
+    )
+}
+
 fn metadata() -> impl Strategy<Value = EventMetadata> {
     ("[a-z0-9_-]{1,20}", ident(), uuid(), proptest::option::of(uuid()), proptest::option::of(".{0,30}"), ts()).prop_map(
         |(org, actor, correlation_id, causation_id, request_id, occurred_at)| EventMetadata {
@@ -650,6 +725,9 @@ fn envelope() -> impl Strategy<Value = LogEnvelope> {
         poll_event().prop_map(LogEvent::Poll),
         identity_event().prop_map(LogEvent::Identity),
         team_event().prop_map(LogEvent::Team),
+        broadcast_event().prop_map(LogEvent::Broadcast),
+        support_setting_event().prop_map(LogEvent::Channel),
+        support_reward_event().prop_map(LogEvent::Chat),
     ];
     (uuid(), ident(), 1u64..i64::MAX as u64, "[0-9a-f]{64}", metadata(), event).prop_map(
         |(event_id, aggregate_id, sequence, hash, metadata, event)| LogEnvelope {
