@@ -7,6 +7,8 @@
 //!   come of it.
 //! - [`builtins`]: the commands every channel has, one file each behind
 //!   one signature.
+//! - [`broadcast`]: a channel's stream online and offline, and what its
+//!   audience gives (follows, subs, cheers, raids), paid in points.
 //! - [`moderation`]: a moderator's own action on a viewer.
 //! - [`community`]: giveaways, polls and identity links.
 //! - [`connections`]: a channel connected to its platform, and disconnected.
@@ -16,6 +18,7 @@
 //! Nothing here knows HTTP: a refusal says what kind it is
 //! ([`community::Refusal`]), and each edge maps it to its own answer.
 
+pub mod broadcast;
 pub mod builtins;
 pub mod chat;
 pub mod community;

@@ -2,13 +2,15 @@
 //! command API, under the gateway's own actor so the log says which edge a
 //! message came through.
 
-use wavestack_adapters::command_bus::CommandError;
+use wavestack_adapters::command_bus::{CommandError, Written};
+use wavestack_app::broadcast;
 use wavestack_app::chat::{self, Heard};
 use wavestack_app::App;
+use wavestack_domain::broadcast::{BroadcastError, BroadcastEvent, Happening};
 use wavestack_domain::channel::ChannelError;
 use wavestack_domain::chat::{ChatError, ReceiveChatMessage};
 use wavestack_domain::metadata::EventMetadata;
-use wavestack_domain::value::{ActorId, ChatPlatform, OrgId, Timestamp};
+use wavestack_domain::value::{ActorId, ChannelId, ChatPlatform, OrgId, Timestamp};
 
 /// What hearing a batch comes to: one outcome per message, in order; a
 /// channel whose settings cannot be read fails them all.
@@ -19,31 +21,45 @@ pub type Hearing = Result<Vec<Result<Heard, CommandError<ChatError>>>, CommandEr
 pub struct Brain {
     app: App,
     org: OrgId,
+    platform: ChatPlatform,
     actor: ActorId,
 }
 
 impl Brain {
     pub fn new(app: App, org: OrgId, platform: ChatPlatform) -> Self {
         let actor = ActorId::parse(format!("svc:gateway-{platform}")).expect("a platform name is an identifier");
-        Self { app, org, actor }
+        Self { app, org, platform, actor }
     }
 
     pub fn org(&self) -> &OrgId {
         &self.org
     }
 
-    /// Records and answers chat messages, exactly as `POST /v1/chat/messages`
-    /// does with a batch.
-    pub async fn hear(&self, messages: Vec<ReceiveChatMessage>) -> Hearing {
-        let metadata = EventMetadata {
+    /// Records a stream event of `channel` (a follow, a cheer, the stream
+    /// going online) and pays its giver, as the channel's policy says.
+    pub async fn record(
+        &self,
+        channel: &ChannelId,
+        happening: Happening,
+    ) -> Result<Written<BroadcastEvent>, CommandError<BroadcastError>> {
+        broadcast::record(&self.app, &self.metadata(), self.platform, channel, happening).await
+    }
+
+    fn metadata(&self) -> EventMetadata {
+        EventMetadata {
             org: self.org.clone(),
             actor: self.actor.clone(),
             correlation_id: uuid::Uuid::new_v4(),
             causation_id: None,
             request_id: None,
             occurred_at: now(),
-        };
-        chat::hear(&self.app, &metadata, messages).await
+        }
+    }
+
+    /// Records and answers chat messages, exactly as `POST /v1/chat/messages`
+    /// does with a batch.
+    pub async fn hear(&self, messages: Vec<ReceiveChatMessage>) -> Hearing {
+        chat::hear(&self.app, &self.metadata(), messages).await
     }
 }
 

@@ -42,8 +42,14 @@ struct Running {
 
 impl Running {
     async fn start(pool: PgPool, timings: Timings) -> Self {
+        Self::start_as(pool, timings, BOT, BOT_SCOPES).await
+    }
+
+    /// The bot as `bot` (the broadcaster itself, or a bot account) with a
+    /// token of `scopes`.
+    async fn start_as(pool: PgPool, timings: Timings, bot: &str, scopes: &[&str]) -> Self {
         let fake = FakeTwitch::start(CLIENT_ID, timings).await;
-        let token = fake.issue_token(BOT, BOT_SCOPES);
+        let token = fake.issue_token(bot, scopes);
         let bus = Arc::new(CommandBus::new(pool.clone(), Policies::default()));
         let org = OrgId::parse("acme").unwrap();
         let brain = Brain::new(App::new(pool, bus.clone()), org.clone(), ChatPlatform::Twitch);
@@ -56,8 +62,9 @@ impl Running {
         let channel = TwitchChannel {
             channel: ChannelId::parse("streamer").unwrap(),
             broadcaster_id: BROADCASTER.into(),
-            bot: BotCredentials { user_id: BOT.into(), token: Arc::new(FixedToken(Secret::new(token))) },
+            bot: BotCredentials { user_id: bot.into(), token: Arc::new(FixedToken(Secret::new(token))) },
             bot_is_moderator: true,
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
         };
         let (state_tx, state) = watch::channel(ChannelState::Stopped);
         let stop = CancellationToken::new();
@@ -208,9 +215,10 @@ async fn keepalive_silence_opens_a_new_session_and_subscribes_again(pool: PgPool
     eventually("a second session", || (running.fake.sessions_opened() >= 2).then_some(())).await;
     running.fake.go_silent(false);
     running.fake.wait_for_subscriptions("channel.chat.message", 1).await;
-    let enabled: Vec<_> =
-        running.fake.subscriptions().into_iter().filter(|s| s.status == "enabled").map(|s| s.session_id).collect();
-    assert_eq!(enabled.len(), 1, "subscribed again on the new session only");
+    let enabled: Vec<_> = running.fake.subscriptions().into_iter().filter(|s| s.status == "enabled").collect();
+    let sessions: std::collections::HashSet<_> = enabled.iter().map(|s| s.session_id.clone()).collect();
+    assert_eq!(sessions.len(), 1, "subscribed again on the new session only");
+    assert_eq!(enabled.iter().filter(|s| s.kind == "channel.chat.message").count(), 1);
     let asked = running.say(&Chatter::viewer("4145994", "viewer32"), "!points");
     let reply = eventually("a reply after the new session", || running.fake.sent().into_iter().next()).await;
     assert_eq!(reply.reply_parent_message_id, Some(asked));
@@ -246,5 +254,137 @@ async fn replies_through_a_429_storm_arrive_all_in_order_none_twice(pool: PgPool
     assert_eq!(parents, asked, "every reply, in the order asked, none twice");
     assert_eq!(sent.len(), 6);
     assert_eq!(running.fake.rate_limited_calls(), 12, "the storm was met");
+    running.stop().await;
+}
+
+/// The broadcaster's own authorization, with every scope a chatbot asks
+/// for: it may read subs, cheers and redemptions too.
+const BROADCASTER_SCOPES: &[&str] = &[
+    "user:read:chat",
+    "user:write:chat",
+    "user:bot",
+    "channel:bot",
+    "moderator:manage:chat_messages",
+    "moderator:manage:banned_users",
+    "moderator:read:followers",
+    "channel:read:subscriptions",
+    "bits:read",
+    "channel:read:redemptions",
+];
+
+async fn balance_of(bus: &CommandBus, org: &OrgId, user: &str) -> u64 {
+    let viewer = wavestack_domain::chat::Viewer {
+        platform: ChatPlatform::Twitch,
+        channel: ChannelId::parse("streamer").unwrap(),
+        user_id: wavestack_domain::value::PlatformUserId::parse(user).unwrap(),
+    };
+    bus.chat.load(&viewer.stream_id(org)).await.unwrap().balance()
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn follows_subs_gifts_cheers_and_raids_are_recorded_once_and_paid_per_the_policy(pool: PgPool) {
+    let running = Running::start_as(pool.clone(), Timings::default(), BROADCASTER, BROADCASTER_SCOPES).await;
+    for kind in ["channel.follow", "channel.subscribe", "channel.cheer", "channel.raid", "stream.online"] {
+        running.fake.wait_for_subscriptions(kind, 1).await;
+    }
+    let metadata = EventMetadata {
+        org: running.org.clone(),
+        actor: ActorId::parse("user:owner").unwrap(),
+        correlation_id: uuid::Uuid::new_v4(),
+        causation_id: None,
+        request_id: None,
+        occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
+    };
+    let settings = ChannelStreamId::new(&running.org, ChatPlatform::Twitch, &ChannelId::parse("streamer").unwrap());
+    let policy = wavestack_domain::value::SupportPolicy {
+        per_follow: 10,
+        per_sub_tier1: 100,
+        per_sub_tier2: 200,
+        per_sub_tier3: 500,
+        per_100_bits: 5,
+        per_raid_viewer: 2,
+    };
+    running.bus.channel.execute(settings.as_str(), ChannelCommand::SetSupportPolicy(policy), &metadata).await.unwrap();
+
+    let fan = |id: &str, name: &str| {
+        let (id, name) = (id.to_owned(), name.to_owned());
+        move |event: &mut serde_json::Value| {
+            event["user_id"] = serde_json::json!(id);
+            event["user_login"] = serde_json::json!(name);
+            event["user_name"] = serde_json::json!(name);
+        }
+    };
+    running.fake.happen("stream.online", BROADCASTER, |_| {});
+    running.fake.happen("channel.follow", BROADCASTER, fan("11", "ada"));
+    running.fake.happen("channel.subscribe", BROADCASTER, fan("12", "bob"));
+    running.fake.happen("channel.subscription.gift", BROADCASTER, |e| {
+        fan("13", "cy")(e);
+        e["total"] = serde_json::json!(5);
+        e["tier"] = serde_json::json!("2000");
+    });
+    running.fake.happen("channel.cheer", BROADCASTER, |e| {
+        fan("14", "dee")(e);
+        e["bits"] = serde_json::json!(250);
+    });
+    running.fake.happen("channel.raid", BROADCASTER, |e| {
+        e["from_broadcaster_user_id"] = serde_json::json!("15");
+        e["from_broadcaster_user_name"] = serde_json::json!("eve");
+        e["viewers"] = serde_json::json!(42);
+    });
+    // A gifted sub pays its gifter (in the gift), not its receiver.
+    running.fake.happen("channel.subscribe", BROADCASTER, |e| {
+        fan("16", "fay")(e);
+        e["is_gift"] = serde_json::json!(true);
+    });
+    running.fake.happen("channel.subscription.message", BROADCASTER, fan("17", "gus"));
+
+    let expected = [("11", 10), ("12", 100), ("13", 1_000), ("14", 10), ("15", 84), ("16", 0), ("17", 100)];
+    for (user, points) in expected {
+        for _ in 0..750 {
+            if balance_of(&running.bus, &running.org, user).await == points {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(balance_of(&running.bus, &running.org, user).await, points, "user {user}");
+    }
+    // Twitch delivers at least once: the session a reconnect moves to gets
+    // the last notifications again, with their ids; nothing is paid twice.
+    running.fake.reconnect_everyone();
+    eventually("the redeliveries", || (running.fake.redelivered() > 0).then_some(())).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for (user, points) in expected {
+        assert_eq!(balance_of(&running.bus, &running.org, user).await, points, "user {user} after redelivery");
+    }
+    let kinds: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT COALESCE(payload->'SupportReceived'->>'kind', event_type), count(*) FROM events
+          WHERE aggregate_type = 'broadcast' GROUP BY 1 ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let kinds: Vec<(&str, i64)> = kinds.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    assert_eq!(
+        kinds,
+        [("StreamStarted", 1), ("cheer", 1), ("follow", 1), ("gift", 1), ("raid", 1), ("resub", 1), ("sub", 2)],
+        "each recorded once"
+    );
+    let state: wavestack_domain::broadcast::BroadcastState =
+        running.bus.broadcast.load(settings.as_str()).await.unwrap();
+    assert!(state.live_since().is_some(), "online since the docs' started_at");
+    running.stop().await;
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_bot_account_subscribes_only_to_what_its_token_can_read(pool: PgPool) {
+    let running = Running::start(pool, Timings::default()).await;
+    for kind in ["channel.raid", "stream.online", "stream.offline"] {
+        running.fake.wait_for_subscriptions(kind, 1).await;
+    }
+    let kinds: Vec<String> = running.fake.subscriptions().into_iter().map(|s| s.kind).collect();
+    for broadcasters_own in ["channel.subscribe", "channel.cheer", "channel.follow"] {
+        assert!(!kinds.iter().any(|k| k == broadcasters_own), "{broadcasters_own} needs a scope or the broadcaster");
+    }
+    assert_eq!(*running.state.borrow(), ChannelState::Connected, "chat is heard all the same");
     running.stop().await;
 }

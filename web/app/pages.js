@@ -98,7 +98,7 @@ async function analytics(main, ctx) {
       const columns = points.length ? Object.keys(points[0]) : ['bucket_start'];
       const csv = [columns.join(','), ...points.map((p) => columns.map((c) => JSON.stringify(p[c] ?? '')).join(','))].join('\n');
       download.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
-      clear(out, bars(points.map((p) => ({ label: when(p.bucket_start), value: p.messages })), { title: 'messages' }), table([['From', (p) => when(p.bucket_start)], ['Messages', (p) => p.messages], ['Chatters', (p) => p.unique_chatters], ['Commands', (p) => p.commands], ['Clips', (p) => p.clips_requested], ['Moderation', (p) => p.moderation_actions]], points));
+      clear(out, bars(points.map((p) => ({ label: when(p.bucket_start), value: p.messages })), { title: 'messages' }), table([['From', (p) => when(p.bucket_start)], ['Messages', (p) => p.messages], ['Chatters', (p) => p.unique_chatters], ['Commands', (p) => p.commands], ['Clips', (p) => p.clips_requested], ['Moderation', (p) => p.moderation_actions], ['Follows', (p) => p.follows], ['Subs', (p) => p.subs], ['Bits', (p) => p.bits], ['Raids', (p) => p.raids]], points));
     },
   });
   clear(main, h('h1', {}, 'Analytics'), picker, download, out);

@@ -2,7 +2,8 @@
 //! group on the chat topic): finishes from the log what the API began, so
 //! that a process killed between the two halves of a points move never
 //! mints or loses a point. A `PointsSent` is credited to its receiver; a
-//! `PointsSpent` is refunded unless its use was answered. A use never
+//! `PointsSpent` is refunded unless its use was answered. A follow's, a
+//! sub's, a cheer's or a raid's payout (the broadcast topic) is paid. A use never
 //! decided is settled as interrupted first, once the process that took
 //! the price can no longer decide it (its writer lease is free). Both
 //! steps are exactly once, so the API's own fast path and a redelivery
@@ -15,7 +16,8 @@ use wavestack_adapters::command_bus::CommandBus;
 use wavestack_adapters::consumer::group::{GroupConfig, Handler, HandlerError};
 use wavestack_app::settlement::points::{self as points_settlement, SettlementError};
 use wavestack_domain::chat::ChatEvent;
-use wavestack_domain::value::ChatStreamId;
+use wavestack_domain::broadcast::BroadcastEvent;
+use wavestack_domain::value::{BroadcastStreamId, ChatStreamId};
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
 use crate::settlement;
@@ -32,7 +34,7 @@ impl PointsSettler {
     }
 
     pub fn group_config() -> GroupConfig {
-        GroupConfig::new("points-settler", vec![AggregateKind::Chat])
+        GroupConfig::new("points-settler", vec![AggregateKind::Chat, AggregateKind::Broadcast])
     }
 }
 
@@ -43,6 +45,12 @@ fn verdict(error: SettlementError) -> HandlerError {
 
 impl Handler for PointsSettler {
     async fn handle(&self, envelope: LogEnvelope) -> Result<(), HandlerError> {
+        if let LogEvent::Broadcast(BroadcastEvent::SupportReceived(support)) = &envelope.event {
+            let stream = BroadcastStreamId::parse(&envelope.aggregate_id)
+                .map_err(|error| HandlerError::permanent(anyhow::anyhow!("`{}` {error}", envelope.aggregate_id)))?;
+            let metadata = settlement::metadata("points-settler", &envelope)?;
+            return points_settlement::reward_support(&self.bus, &stream, support, &metadata).await.map_err(verdict);
+        }
         let LogEvent::Chat(event) = &envelope.event else { return Ok(()) };
         if !matches!(event, ChatEvent::PointsSent(_) | ChatEvent::PointsSpent(_)) {
             return Ok(());

@@ -9,6 +9,7 @@
 
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
+use wavestack_domain::broadcast::BroadcastState;
 use wavestack_domain::channel::ChannelState;
 use wavestack_domain::chat::ChatState;
 use wavestack_domain::chat_command::CommandUseState;
@@ -58,6 +59,12 @@ impl Footprint for PollState {
 }
 
 impl Footprint for IdentityState {}
+
+impl Footprint for BroadcastState {
+    fn footprint(&self) -> u64 {
+        1 + self.remembered() as u64
+    }
+}
 
 impl Footprint for TeamState {
     fn footprint(&self) -> u64 {

@@ -34,6 +34,7 @@ use wavestack_domain::clip::{ClipPolicy, ClipState};
 use wavestack_domain::giveaway::GiveawayState;
 use wavestack_domain::identity::IdentityState;
 use wavestack_domain::metadata::EventMetadata;
+use wavestack_domain::broadcast::BroadcastState;
 use wavestack_domain::poll::PollState;
 use wavestack_domain::publication::{PublicationPolicy, PublicationState};
 use wavestack_domain::team::TeamState;
@@ -72,6 +73,9 @@ const POLL_SNAPSHOT_EVERY: usize = 100;
 /// A team's stream grows with every overlay key issued and revoked; a
 /// snapshot every 20 keeps reading who may open what one short read.
 const TEAM_SNAPSHOT_EVERY: usize = 20;
+/// A channel's broadcast: a busy channel's follows and cheers run to
+/// thousands, and each record reads the stream.
+const BROADCAST_SNAPSHOT_EVERY: usize = 100;
 
 /// Two processes writing one stream at once: the loser reloads and decides
 /// again. Within a process, `StreamLocks` keeps writers from racing at all.
@@ -477,6 +481,7 @@ pub struct CommandBus {
     pub poll: AggregateBus<PollState>,
     pub identity: AggregateBus<IdentityState>,
     pub team: AggregateBus<TeamState>,
+    pub broadcast: AggregateBus<BroadcastState>,
 }
 
 impl std::fmt::Debug for CommandBus {
@@ -511,7 +516,8 @@ impl CommandBus {
             giveaway: AggregateBus::new(pool.clone(), Some(GIVEAWAY_SNAPSHOT_EVERY), (), w()),
             poll: AggregateBus::new(pool.clone(), Some(POLL_SNAPSHOT_EVERY), (), w()),
             identity: AggregateBus::new(pool.clone(), None, (), w()),
-            team: AggregateBus::new(pool, Some(TEAM_SNAPSHOT_EVERY), (), writer),
+            team: AggregateBus::new(pool.clone(), Some(TEAM_SNAPSHOT_EVERY), (), w()),
+            broadcast: AggregateBus::new(pool, Some(BROADCAST_SNAPSHOT_EVERY), (), writer),
         }
     }
 

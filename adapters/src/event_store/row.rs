@@ -107,5 +107,6 @@ pub fn decode_event<'de, D: serde::Deserializer<'de>>(kind: AggregateKind, paylo
         AggregateKind::Poll => LogEvent::Poll(Deserialize::deserialize(payload)?),
         AggregateKind::Identity => LogEvent::Identity(Deserialize::deserialize(payload)?),
         AggregateKind::Team => LogEvent::Team(Deserialize::deserialize(payload)?),
+        AggregateKind::Broadcast => LogEvent::Broadcast(Deserialize::deserialize(payload)?),
     })
 }

@@ -3,6 +3,8 @@
 //! log, which finishes what a killed process left: both steps are exactly
 //! once, so running them twice is harmless.
 //!
+//! - A follow's, a sub's, a gift's, a cheer's or a raid's payout
+//!   (`SupportReceived.points`) is credited to its giver (once per event).
 //! - A `!give`'s debit (`PointsSent`) is credited to the receiver
 //!   (`PointsReceived`, once per transfer id).
 //! - A command's price (`PointsSpent`) stays spent only if the use was
@@ -10,12 +12,35 @@
 //!   refused (`Abandon`), and a refused use's price is refunded (once per
 //!   message).
 
-use wavestack_domain::chat::{ChatCommand, PointsSent, PointsSpent, ReceivePoints, Viewer};
+use wavestack_domain::broadcast::SupportReceived;
+use wavestack_domain::chat::{ChatCommand, PointsSent, PointsSpent, ReceivePoints, RewardSupport, Viewer};
 use wavestack_domain::chat_command::{decision_key, AbandonUse, CommandUse, CommandUseEvent, Invoker};
 use wavestack_domain::metadata::EventMetadata;
-use wavestack_domain::value::{ChatStreamId, CommandUseStreamId, DisplayName, MessageId, Timestamp};
+use wavestack_domain::value::{BroadcastStreamId, ChatStreamId, CommandUseStreamId, DisplayName, MessageId, Timestamp};
 
 use wavestack_adapters::command_bus::{CommandBus, CommandError};
+
+/// Pays a piece of support's giver what the policy decided with it: once
+/// per platform event, however often it is asked. `stream` is the
+/// channel's broadcast stream.
+pub async fn reward_support(
+    bus: &CommandBus,
+    stream: &BroadcastStreamId,
+    support: &SupportReceived,
+    metadata: &EventMetadata,
+) -> Result<(), SettlementError> {
+    let Some(user_id) = support.user_id.clone().filter(|_| support.points > 0) else { return Ok(()) };
+    let giver = Viewer { platform: stream.platform(), channel: stream.channel().clone(), user_id };
+    let reward = RewardSupport {
+        event_id: support.event_id.clone(),
+        kind: support.kind,
+        points: support.points,
+        at: support.at,
+    };
+    let viewer = giver.stream_id(stream.org());
+    bus.chat.execute(&viewer, ChatCommand::RewardSupport(reward), metadata).await.map_err(SettlementError::Chat)?;
+    Ok(())
+}
 
 /// Credits a transfer to its receiver. `sender` is the debit's stream.
 pub async fn credit_transfer(

@@ -22,6 +22,11 @@ impl BroadcastState {
         self.live_since
     }
 
+    /// How many event ids the state remembers (its size).
+    pub fn remembered(&self) -> usize {
+        self.seen.len()
+    }
+
     pub(crate) fn has_seen(&self, id: &PlatformEventId) -> bool {
         self.seen.contains(id)
     }

@@ -6,6 +6,7 @@
 //! through the [`Brain`]) → the outbox ([`outbox`]: replies with Send Chat
 //! Message, moderation with Delete Chat Messages and Ban User, in order).
 
+mod broadcast;
 mod chat;
 mod connected;
 mod frames;
@@ -80,6 +81,9 @@ pub struct TwitchChannel {
     /// A moderator (or the broadcaster) may send 100 messages per 30 s
     /// rather than 20.
     pub bot_is_moderator: bool,
+    /// What the bot's token may do, as Twitch granted it: which stream
+    /// events the channel can subscribe to.
+    pub scopes: Vec<String>,
 }
 
 impl TwitchChannel {
@@ -91,6 +95,7 @@ impl TwitchChannel {
             broadcaster_id: connection.platform_channel_id.clone(),
             bot: BotCredentials { user_id: connection.bot_user_id.clone(), token },
             bot_is_moderator: connection.bot_user_id == connection.platform_channel_id,
+            scopes: connection.scopes.clone(),
         }
     }
 }
@@ -137,11 +142,12 @@ impl Gateway for Twitch {
     ) -> Result<(), GatewayError> {
         state.send_replace(ChannelState::Connecting);
         let helix = self.helix(&channel.bot);
-        let wanted = [Wanted {
+        let chat = Wanted {
             kind: "channel.chat.message",
             version: "1",
             condition: json!({ "broadcaster_user_id": channel.broadcaster_id, "user_id": channel.bot.user_id }),
-        }];
+        };
+        let wanted: Vec<Wanted> = std::iter::once(chat).chain(broadcast::wanted(&channel)).collect();
         // The tasks end together: whichever ends first (a revoked token,
         // `stop`) stops the others.
         let local = stop.child_token();
@@ -212,7 +218,12 @@ async fn answer(
                 Err(_) => break,
             }
         }
-        let messages: Vec<ReceiveChatMessage> = batch.drain(..).filter_map(|n| chat_message(channel, n)).collect();
+        let (happenings, chat): (Vec<Notification>, Vec<Notification>) =
+            batch.drain(..).partition(broadcast::is_stream_event);
+        for note in happenings {
+            record(brain, &channel.channel, &note, stop).await;
+        }
+        let messages: Vec<ReceiveChatMessage> = chat.into_iter().filter_map(|n| chat_message(channel, n)).collect();
         if messages.is_empty() {
             continue;
         }
@@ -267,6 +278,35 @@ fn chat_message(channel: &TwitchChannel, note: Notification) -> Option<ReceiveCh
             None
         }
     }
+}
+
+/// Records a stream event (a follow, a cheer, the stream going online),
+/// retrying while the store cannot take it; one Twitch sent that WaveStack
+/// cannot read is skipped, logged.
+async fn record(brain: &Brain, channel: &ChannelId, note: &Notification, stop: &CancellationToken) {
+    let happening = match broadcast::happening(note) {
+        Some(Ok(happening)) => happening,
+        Some(Err(error)) => return tracing::warn!(error, "a Twitch stream event WaveStack cannot record; skipped"),
+        None => return,
+    };
+    let mut wait = Duration::from_millis(100);
+    for attempt in 1..=HEARING_TRIES {
+        match brain.record(channel, happening.clone()).await {
+            Ok(_) => return,
+            Err(error) if !error.is_transient() => {
+                return tracing::warn!(error = %error, kind = note.subscription_type, "a Twitch stream event was refused")
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, attempt, "recording a Twitch stream event failed; trying again");
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                wait *= 2;
+            }
+        }
+    }
+    tracing::error!(kind = note.subscription_type, "recording a Twitch stream event failed every time; it is lost");
 }
 
 /// What the brain made of a batch, with the messages it could not take

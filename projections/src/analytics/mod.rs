@@ -46,7 +46,13 @@ impl Projection for Analytics {
     }
 
     fn topics(&self) -> Vec<AggregateKind> {
-        vec![AggregateKind::Chat, AggregateKind::Clip, AggregateKind::Publication, AggregateKind::CommandUse]
+        vec![
+            AggregateKind::Chat,
+            AggregateKind::Clip,
+            AggregateKind::Publication,
+            AggregateKind::CommandUse,
+            AggregateKind::Broadcast,
+        ]
     }
 
     fn tables_sql(&self) -> &'static str {

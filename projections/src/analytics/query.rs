@@ -35,6 +35,13 @@ pub struct Point {
     pub moderation_timeouts: i64,
     pub moderation_bans: i64,
     pub moderation_unbans: i64,
+    /// Support: follows, subs (gifted ones counted in their gift), bits, raids.
+    pub follows: i64,
+    pub subs: i64,
+    pub gifted_subs: i64,
+    pub bits: i64,
+    pub raids: i64,
+    pub raid_viewers: i64,
 }
 
 impl Point {
@@ -60,6 +67,12 @@ impl Point {
             moderation_timeouts: 0,
             moderation_bans: 0,
             moderation_unbans: 0,
+            follows: 0,
+            subs: 0,
+            gifted_subs: 0,
+            bits: 0,
+            raids: 0,
+            raid_viewers: 0,
         }
     }
 }

@@ -53,7 +53,8 @@ pub(super) fn reading_channel_analytics(schema: &str) -> String {
         "SELECT bucket_start, messages, unique_chatters, commands, commands_answered, commands_refused_level,
                 commands_refused_cooldown, commands_refused_cost, commands_refused_other, clips_requested, clips_rendered, clips_failed,
                 publications_queued, publications_published, publications_failed, moderation_actions,
-                moderation_deletes, moderation_timeouts, moderation_bans, moderation_unbans
+                moderation_deletes, moderation_timeouts, moderation_bans, moderation_unbans,
+                follows, subs, gifted_subs, bits, raids, raid_viewers
            FROM {schema}.rm_channel_analytics
           WHERE org = $1 AND channel = $2 AND bucket = $3 AND bucket_start >= $4 AND bucket_start < $5"
     )

@@ -23,6 +23,12 @@ CREATE TABLE IF NOT EXISTS {schema}.rm_channel_analytics (
     moderation_timeouts bigint NOT NULL DEFAULT 0,
     moderation_bans bigint NOT NULL DEFAULT 0,
     moderation_unbans bigint NOT NULL DEFAULT 0,
+    follows bigint NOT NULL DEFAULT 0,
+    subs bigint NOT NULL DEFAULT 0,
+    gifted_subs bigint NOT NULL DEFAULT 0,
+    bits bigint NOT NULL DEFAULT 0,
+    raids bigint NOT NULL DEFAULT 0,
+    raid_viewers bigint NOT NULL DEFAULT 0,
     unique_chatters bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (org, channel, bucket, bucket_start)
 );
@@ -47,7 +53,13 @@ ALTER TABLE {schema}.rm_channel_analytics
     ADD COLUMN IF NOT EXISTS moderation_deletes bigint NOT NULL DEFAULT 0,
     ADD COLUMN IF NOT EXISTS moderation_timeouts bigint NOT NULL DEFAULT 0,
     ADD COLUMN IF NOT EXISTS moderation_bans bigint NOT NULL DEFAULT 0,
-    ADD COLUMN IF NOT EXISTS moderation_unbans bigint NOT NULL DEFAULT 0;
+    ADD COLUMN IF NOT EXISTS moderation_unbans bigint NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS follows bigint NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS subs bigint NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS gifted_subs bigint NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS bits bigint NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS raids bigint NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS raid_viewers bigint NOT NULL DEFAULT 0;
 
 CREATE TABLE IF NOT EXISTS {schema}.rm_channel_chatters (
     org text NOT NULL,

@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 
 use time::OffsetDateTime;
+use wavestack_domain::broadcast::{BroadcastEvent, SupportReceived};
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::chat_command::{CommandUseEvent, RefusalReason};
 use wavestack_domain::clip::{self, ClipEvent};
 use wavestack_domain::moderation::ActionKind;
 use wavestack_domain::publication::PublicationEvent;
-use wavestack_domain::value::Asset;
+use wavestack_domain::value::{Asset, BroadcastStreamId, SupportKind};
 use wavestack_schemas::{LogEnvelope, LogEvent};
 
 use crate::chat_stream::viewer_of;
@@ -44,10 +45,22 @@ pub(crate) enum Counter {
     ModerationTimeouts,
     ModerationBans,
     ModerationUnbans,
+    /// Follows.
+    Follows,
+    /// Subscriptions: new, shared again, and each gifted one.
+    Subs,
+    /// … of which gifted.
+    GiftedSubs,
+    /// Bits cheered.
+    Bits,
+    /// Raids received …
+    Raids,
+    /// … and the viewers they brought.
+    RaidViewers,
 }
 
 impl Counter {
-    pub(crate) const ALL: [Counter; 18] = [
+    pub(crate) const ALL: [Counter; 24] = [
         Counter::Messages,
         Counter::Commands,
         Counter::CommandsAnswered,
@@ -66,6 +79,12 @@ impl Counter {
         Counter::ModerationTimeouts,
         Counter::ModerationBans,
         Counter::ModerationUnbans,
+        Counter::Follows,
+        Counter::Subs,
+        Counter::GiftedSubs,
+        Counter::Bits,
+        Counter::Raids,
+        Counter::RaidViewers,
     ];
 
     /// Also the read model's column name.
@@ -89,6 +108,12 @@ impl Counter {
             Counter::ModerationTimeouts => "moderation_timeouts",
             Counter::ModerationBans => "moderation_bans",
             Counter::ModerationUnbans => "moderation_unbans",
+            Counter::Follows => "follows",
+            Counter::Subs => "subs",
+            Counter::GiftedSubs => "gifted_subs",
+            Counter::Bits => "bits",
+            Counter::Raids => "raids",
+            Counter::RaidViewers => "raid_viewers",
         }
     }
 
@@ -195,6 +220,11 @@ pub(crate) fn facts_of(envelope: &LogEnvelope, links: &Links) -> anyhow::Result<
             }
             None => vec![],
         },
+        LogEvent::Broadcast(BroadcastEvent::SupportReceived(e)) => {
+            let channel = BroadcastStreamId::parse(&envelope.aggregate_id)?.channel().to_string();
+            support(&fact, channel, e)
+        }
+        LogEvent::Broadcast(_) => vec![],
         // Balances are the leaderboard's; settings changes count nothing.
         LogEvent::Chat(_) | LogEvent::Channel(_) => vec![],
         // Community features are counted by their own read model.
@@ -220,6 +250,23 @@ pub(crate) fn facts_of(envelope: &LogEnvelope, links: &Links) -> anyhow::Result<
         }
         LogEvent::Publication(_) => vec![],
     })
+}
+
+/// What one piece of support adds: a gift counts its subs among the subs.
+fn support(fact: &dyn Fn(Place, Counter, OffsetDateTime, i64) -> Fact, channel: String, e: &SupportReceived) -> Vec<Fact> {
+    let amount = i64::try_from(e.amount).unwrap_or(i64::MAX);
+    let at = e.at.as_datetime();
+    let one = |counter, count| fact(Place::Channel(channel.clone()), counter, at, count);
+    match e.kind {
+        SupportKind::Follow => vec![one(Counter::Follows, 1)],
+        // A gifted sub is counted in its gift, not again on its receiver.
+        SupportKind::Sub if e.gifted => vec![],
+        SupportKind::Sub | SupportKind::Resub => vec![one(Counter::Subs, 1)],
+        SupportKind::Gift => vec![one(Counter::Subs, amount), one(Counter::GiftedSubs, amount)],
+        SupportKind::Cheer => vec![one(Counter::Bits, amount)],
+        SupportKind::Raid => vec![one(Counter::Raids, 1), one(Counter::RaidViewers, amount)],
+        SupportKind::Redemption => vec![],
+    }
 }
 
 /// A platform action counts once in all, and once under its kind.

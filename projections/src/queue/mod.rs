@@ -65,7 +65,8 @@ impl Projection for Queue {
                 | LogEvent::Giveaway(_)
                 | LogEvent::Poll(_)
                 | LogEvent::Identity(_)
-                | LogEvent::Team(_) => {}
+                | LogEvent::Team(_)
+                | LogEvent::Broadcast(_) => {}
             }
         }
         for stream in clips {

@@ -53,7 +53,7 @@ fn authorize(headers: &HeaderMap, state: &mut FakeState, scope: &str) -> Result<
     if client_id != Some(state.client_id.as_str()) {
         return Err(error(StatusCode::UNAUTHORIZED, "Client ID and OAuth token do not match"));
     }
-    if !info.scopes.contains(scope) {
+    if !scope.is_empty() && !info.scopes.contains(scope) {
         return Err(error(StatusCode::UNAUTHORIZED, format!("Missing scope: {scope}")));
     }
     if state.rate_limited > 0 {
@@ -121,11 +121,42 @@ struct Transport {
     session_id: Option<String>,
 }
 
-/// The subscription types the fake knows: version, condition fields, the
-/// scope the token needs.
-fn subscription_type(kind: &str) -> Option<(&'static str, &'static [&'static str], &'static str)> {
+/// The subscription types the fake knows: version, required condition
+/// fields, optional ones, the scope the token needs ("" for none), and the
+/// condition field the token's user must be (Twitch: "the user in the
+/// access token must be the broadcaster" or the moderator named).
+struct SubscriptionType {
+    version: &'static str,
+    required: &'static [&'static str],
+    optional: &'static [&'static str],
+    scope: &'static str,
+    authorizer: Option<&'static str>,
+}
+
+fn subscription_type(kind: &str) -> Option<SubscriptionType> {
+    let of = |version, required, optional, scope, authorizer| {
+        Some(SubscriptionType { version, required, optional, scope, authorizer })
+    };
+    let broadcaster: &[&str] = &["broadcaster_user_id"];
     match kind {
-        "channel.chat.message" => Some(("1", &["broadcaster_user_id", "user_id"], "user:read:chat")),
+        "channel.chat.message" => of("1", &["broadcaster_user_id", "user_id"], &[], "user:read:chat", Some("user_id")),
+        "channel.follow" => of(
+            "2",
+            &["broadcaster_user_id", "moderator_user_id"],
+            &[],
+            "moderator:read:followers",
+            Some("moderator_user_id"),
+        ),
+        "channel.subscribe" | "channel.subscription.gift" | "channel.subscription.message" => {
+            of("1", broadcaster, &[], "channel:read:subscriptions", Some("broadcaster_user_id"))
+        }
+        "channel.cheer" => of("1", broadcaster, &[], "bits:read", Some("broadcaster_user_id")),
+        "channel.channel_points_custom_reward_redemption.add" => {
+            of("1", broadcaster, &["reward_id"], "channel:read:redemptions", Some("broadcaster_user_id"))
+        }
+        // One of the two, in the real API; the fake takes the receiving side.
+        "channel.raid" => of("1", &["to_broadcaster_user_id"], &[], "", None),
+        "stream.online" | "stream.offline" => of("1", broadcaster, &[], "", None),
         _ => None,
     }
 }
@@ -136,24 +167,28 @@ pub(super) async fn create_subscription(State(state): State<Shared>, headers: He
         Err(refused) => return refused,
     };
     let mut s = state.lock().unwrap();
-    let Some((version, fields, scope)) = subscription_type(&request.kind) else {
+    let Some(kind) = subscription_type(&request.kind) else {
         return error(StatusCode::BAD_REQUEST, format!("unsupported subscription type {}", request.kind));
     };
-    let token = match authorize(&headers, &mut s, scope) {
+    let token = match authorize(&headers, &mut s, kind.scope) {
         Ok(token) => token,
         Err(refused) => return refused,
     };
-    if request.version != version {
+    if request.version != kind.version {
         return error(StatusCode::BAD_REQUEST, format!("unsupported version {} of {}", request.version, request.kind));
     }
     let Some(condition) = request.condition.as_object() else {
         return error(StatusCode::BAD_REQUEST, "condition must be an object");
     };
-    if condition.len() != fields.len() || fields.iter().any(|f| !condition.get(*f).is_some_and(Value::is_string)) {
-        return error(StatusCode::BAD_REQUEST, format!("condition must hold exactly {fields:?}"));
+    let known = |f: &String| kind.required.contains(&f.as_str()) || kind.optional.contains(&f.as_str());
+    let strings = condition.values().all(Value::is_string);
+    if !strings || !condition.keys().all(known) || kind.required.iter().any(|f| !condition.contains_key(*f)) {
+        return error(StatusCode::BAD_REQUEST, format!("condition must hold {:?} (and may hold {:?})", kind.required, kind.optional));
     }
-    if condition.get("user_id").and_then(Value::as_str).is_some_and(|user| user != token.user_id) {
-        return error(StatusCode::FORBIDDEN, "user_id must match the user in the access token");
+    if let Some(field) = kind.authorizer {
+        if condition.get(field).and_then(Value::as_str) != Some(token.user_id.as_str()) {
+            return error(StatusCode::FORBIDDEN, format!("{field} must match the user in the access token"));
+        }
     }
     if request.transport.method != "websocket" {
         return error(StatusCode::BAD_REQUEST, "the fake takes the websocket transport only");
@@ -185,6 +220,7 @@ pub(super) async fn create_subscription(State(state): State<Shared>, headers: He
         session_id,
         status: "enabled".to_owned(),
         created_at: now_rfc3339(),
+        created_by: token.user_id.clone(),
     };
     let body = json!({
         "data": [subscription_json(&subscription)],

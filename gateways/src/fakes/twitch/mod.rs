@@ -33,6 +33,26 @@ use self::state::{CodeGrant, Shared, State, TokenInfo};
 /// replaced.
 const CHAT_MESSAGE: &str = include_str!("../../../fixtures/twitch/channel.chat.message.notification.json");
 
+/// The docs' example notification of a stream event type.
+fn stream_event_fixture(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "channel.follow" => include_str!("../../../fixtures/twitch/channel.follow.notification.json"),
+        "channel.subscribe" => include_str!("../../../fixtures/twitch/channel.subscribe.notification.json"),
+        "channel.subscription.gift" => include_str!("../../../fixtures/twitch/channel.subscription.gift.notification.json"),
+        "channel.subscription.message" => {
+            include_str!("../../../fixtures/twitch/channel.subscription.message.notification.json")
+        }
+        "channel.cheer" => include_str!("../../../fixtures/twitch/channel.cheer.notification.json"),
+        "channel.raid" => include_str!("../../../fixtures/twitch/channel.raid.notification.json"),
+        "channel.channel_points_custom_reward_redemption.add" => {
+            include_str!("../../../fixtures/twitch/channel.channel_points_custom_reward_redemption.add.notification.json")
+        }
+        "stream.online" => include_str!("../../../fixtures/twitch/stream.online.notification.json"),
+        "stream.offline" => include_str!("../../../fixtures/twitch/stream.offline.notification.json"),
+        _ => return None,
+    })
+}
+
 /// A chatter, as a notification names them.
 #[derive(Debug, Clone)]
 pub struct Chatter {
@@ -196,6 +216,25 @@ impl FakeTwitch {
             chatter.badges.iter().map(|set| json!({"set_id": set, "id": "1", "info": ""})).collect::<Value>();
         let delivered = self.state.lock().unwrap().notify("channel.chat.message", broadcaster_id, frame);
         assert!(delivered > 0, "no session is subscribed to {broadcaster_id}'s chat");
+        message_id
+    }
+
+    /// A stream event of `kind` happens in `broadcaster_id`'s channel: the
+    /// docs' example notification, with a fresh message id, the channel's
+    /// ids, and the test's changes to its `event` (`edit`), goes to every
+    /// session subscribed to it. Returns the message id.
+    pub fn happen(&self, kind: &str, broadcaster_id: &str, edit: impl FnOnce(&mut Value)) -> String {
+        let fixture = stream_event_fixture(kind).unwrap_or_else(|| panic!("no fixture for {kind}"));
+        let mut frame: Value = serde_json::from_str(fixture).expect("the fixture is JSON");
+        let message_id = uuid::Uuid::new_v4().to_string();
+        frame["metadata"]["message_id"] = json!(message_id);
+        frame["metadata"]["message_timestamp"] = json!(state::now_rfc3339());
+        let event = &mut frame["payload"]["event"];
+        let channel_field = if kind == "channel.raid" { "to_broadcaster_user_id" } else { "broadcaster_user_id" };
+        event[channel_field] = json!(broadcaster_id);
+        edit(event);
+        let delivered = self.state.lock().unwrap().notify(kind, broadcaster_id, frame);
+        assert!(delivered > 0, "no session is subscribed to {kind} of {broadcaster_id}");
         message_id
     }
 

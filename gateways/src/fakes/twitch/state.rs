@@ -75,6 +75,9 @@ pub struct Subscription {
     pub session_id: String,
     pub status: String,
     pub created_at: String,
+    /// The user whose token created it: revoking their authorization
+    /// revokes it.
+    pub created_by: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,7 +188,8 @@ impl State {
         }
         let mut delivered = 0;
         for sub in &self.subscriptions {
-            if sub.kind != kind || sub.status != "enabled" || sub.condition["broadcaster_user_id"] != broadcaster_id {
+            let channel = sub.condition.get("broadcaster_user_id").or_else(|| sub.condition.get("to_broadcaster_user_id"));
+            if sub.kind != kind || sub.status != "enabled" || channel.and_then(Value::as_str) != Some(broadcaster_id) {
                 continue;
             }
             let Some(session) = self.sessions.get_mut(&sub.session_id) else { continue };
@@ -207,7 +211,9 @@ impl State {
             token.valid = false;
         }
         for sub in &mut self.subscriptions {
-            let involved = sub.condition["user_id"] == user_id || sub.condition["broadcaster_user_id"] == user_id;
+            let involved = sub.created_by == user_id
+                || sub.condition["user_id"] == user_id
+                || sub.condition["broadcaster_user_id"] == user_id;
             if !involved || sub.status != "enabled" {
                 continue;
             }
