@@ -90,3 +90,29 @@ pub struct SayBody {
     #[schema(min_length = 1, max_length = 500)]
     pub text: String,
 }
+
+/// What support pays in points; every field required, each 0 to
+/// 1,000,000 (0 pays nothing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupportPolicyBody {
+    pub per_follow: u64,
+    pub per_sub_tier1: u64,
+    pub per_sub_tier2: u64,
+    pub per_sub_tier3: u64,
+    /// Per whole 100 bits cheered.
+    pub per_100_bits: u64,
+    /// Paid to the raiding broadcaster per viewer brought.
+    pub per_raid_viewer: u64,
+}
+
+/// One kind of support's alert on the alerts overlay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertBody {
+    /// 1 to 200 characters; `$(user)`, `$(amount)`, `$(tier)`, `$(message)`,
+    /// `$(reward)` and `$(points)` are filled in.
+    #[schema(min_length = 1, max_length = 200, example = "$(user) cheered $(amount) bits!")]
+    pub template: String,
+    pub enabled: bool,
+}

@@ -9,6 +9,7 @@ mod moderation;
 mod password;
 mod publications;
 mod replies;
+mod support;
 mod team;
 mod token;
 
@@ -47,6 +48,8 @@ fn scoped_routes() -> Vec<(Scope, UtoipaMethodRouter<AppState>)> {
         (Scope::ChannelsWrite, routes!(channels::edit_command, channels::delete_command)),
         (Scope::ChannelsWrite, routes!(channels::set_points_policy)),
         (Scope::ChannelsWrite, routes!(channels::set_prefix)),
+        (Scope::ChannelsWrite, routes!(support::set_support_policy)),
+        (Scope::ChannelsWrite, routes!(support::configure_alert)),
         (Scope::ChannelsWrite, routes!(channels::add_regular, channels::remove_regular)),
         (Scope::ChannelsWrite, routes!(channels::configure_builtin)),
         (Scope::ChannelsWrite, routes!(channels::say)),

@@ -5,6 +5,7 @@ mod log_support;
 mod support;
 
 mod bot;
+mod channel_support;
 mod chat;
 mod community;
 mod idempotency;
