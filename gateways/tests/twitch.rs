@@ -372,7 +372,39 @@ async fn follows_subs_gifts_cheers_and_raids_are_recorded_once_and_paid_per_the_
     let state: wavestack_domain::broadcast::BroadcastState =
         running.bus.broadcast.load(settings.as_str()).await.unwrap();
     assert!(state.live_since().is_some(), "online since the docs' started_at");
+
+    // `$(uptime)` in a command reads how long the stream has been live.
+    let uptime = wavestack_domain::channel::CommandDefinition {
+        name: wavestack_domain::value::CommandName::parse("uptime").unwrap(),
+        response: wavestack_domain::channel::ResponseTemplate::parse("live for $(uptime)").unwrap(),
+        alias_of: None,
+        min_level: wavestack_domain::value::UserLevel::Everyone,
+        cooldown_seconds: 0,
+        user_cooldown_seconds: 0,
+        cost: 0,
+        enabled: true,
+    };
+    running.bus.channel.execute(settings.as_str(), ChannelCommand::AddCommand(uptime), &metadata).await.unwrap();
+    let viewer = Chatter::viewer("4145994", "viewer32");
+    running.say(&viewer, "!uptime");
+    let live = eventually("the uptime", || running.fake.sent().into_iter().next()).await;
+    let since_2020 = shows_hours_and_minutes(&live.message);
+    assert!(since_2020, "the docs' stream started in 2020: {}", live.message);
+    running.fake.happen("stream.offline", BROADCASTER, |_| {});
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    running.say(&viewer, "!uptime");
+    let offline = eventually("the uptime when offline", || running.fake.sent().into_iter().nth(1)).await;
+    assert_eq!(offline.message, "live for offline");
     running.stop().await;
+}
+
+/// `live for 52000h 7m`: hours and minutes.
+fn shows_hours_and_minutes(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("live for ") else { return false };
+    let mut parts = rest.split(' ');
+    let (Some(h), Some(m), None) = (parts.next(), parts.next(), parts.next()) else { return false };
+    h.strip_suffix('h').is_some_and(|h| h.parse::<u64>().is_ok_and(|h| h > 10_000))
+        && m.strip_suffix('m').is_some_and(|m| m.parse::<u64>().is_ok())
 }
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]

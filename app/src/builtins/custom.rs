@@ -7,7 +7,7 @@ use wavestack_domain::chat_command::{Prepared, RefusalReason};
 use wavestack_domain::metadata::EventMetadata;
 
 use super::asked::{balance_after, refused_request};
-use crate::App;
+use crate::{broadcast, App};
 
 pub(crate) async fn prepare(
     app: &App,
@@ -40,6 +40,12 @@ pub(crate) async fn prepare(
             _ => None,
         })
         .unwrap_or(0);
+    // Read only when the template shows it.
+    let live_since = if d.response.shows_uptime() {
+        broadcast::live_since(app, &metadata.org, m.viewer.platform, &m.viewer.channel).await?
+    } else {
+        None
+    };
     Ok(Prepared::Render {
         template: d.response.clone(),
         args: resolved.args.clone(),
@@ -48,5 +54,6 @@ pub(crate) async fn prepare(
         user_cooldown_seconds: d.user_cooldown_seconds,
         points,
         cost,
+        live_since,
     })
 }

@@ -110,6 +110,7 @@ fn alias_input(own: &ResponseTemplate, args: String, asker: Asker<'_>) -> String
             points: 0,
             channel: asker.channel,
             seed: super::template::seed_of(asker.message_id),
+            uptime: None,
         };
         return own.render(&context).trim().to_owned();
     }

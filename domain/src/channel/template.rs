@@ -36,6 +36,7 @@ enum Variable {
     Count,
     Points,
     Channel,
+    Uptime,
     Random { low: i64, high: i64 },
 }
 
@@ -78,6 +79,9 @@ pub struct RenderContext<'a> {
     /// Seeds `$(random a-b)`; derived from the message id, so a replay
     /// renders the same text.
     pub seed: u64,
+    /// How long the stream has been live at the message, for `$(uptime)`;
+    /// none while it is offline.
+    pub uptime: Option<time::Duration>,
 }
 
 impl ResponseTemplate {
@@ -131,6 +135,12 @@ impl ResponseTemplate {
         self.parts.iter().any(|part| matches!(part, Part::Var(Variable::Count | Variable::Points)))
     }
 
+    /// Whether it shows how long the stream has been live: only then is
+    /// the channel's broadcast read.
+    pub fn shows_uptime(&self) -> bool {
+        self.parts.iter().any(|part| matches!(part, Part::Var(Variable::Uptime)))
+    }
+
     pub fn render(&self, context: &RenderContext<'_>) -> String {
         let args: Vec<&str> = context.query.split_whitespace().collect();
         let mut random = SplitMix64(context.seed);
@@ -147,6 +157,7 @@ impl ResponseTemplate {
                 Part::Var(Variable::Count) => out.push_str(&context.count.to_string()),
                 Part::Var(Variable::Points) => out.push_str(&context.points.to_string()),
                 Part::Var(Variable::Channel) => out.push_str(context.channel),
+                Part::Var(Variable::Uptime) => out.push_str(&uptime_text(context.uptime)),
                 Part::Var(Variable::Random { low, high }) => {
                     let span = (high - low) as u64 + 1;
                     let value = low + (random.next() % span) as i64;
@@ -155,6 +166,18 @@ impl ResponseTemplate {
             }
         }
         out
+    }
+}
+
+/// `2h 5m`, `12m 3s`, `40s`; `offline` when the stream is not live.
+fn uptime_text(uptime: Option<time::Duration>) -> String {
+    let Some(uptime) = uptime else { return "offline".to_owned() };
+    let seconds = uptime.whole_seconds().max(0);
+    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m {s}s"),
+        _ => format!("{h}h {m}m"),
     }
 }
 
@@ -167,6 +190,7 @@ fn variable(inner: &str, position: usize) -> Result<Variable, TemplateError> {
         "count" => Variable::Count,
         "points" => Variable::Points,
         "channel" => Variable::Channel,
+        "uptime" => Variable::Uptime,
         digit if digit.len() == 1 && matches!(digit.as_bytes()[0], b'1'..=b'9') => {
             Variable::Arg(usize::from(digit.as_bytes()[0] - b'0'))
         }
@@ -234,7 +258,20 @@ mod tests {
     use proptest::prelude::*;
 
     fn context<'a>(query: &'a str, seed: u64) -> RenderContext<'a> {
-        RenderContext { user: "Ada", query, count: 7, points: 120, channel: "shroud", seed }
+        RenderContext { user: "Ada", query, count: 7, points: 120, channel: "shroud", seed, uptime: None }
+    }
+
+    #[test]
+    fn uptime_shows_how_long_the_stream_has_been_live_or_that_it_is_offline() {
+        let template = ResponseTemplate::parse("live for $(uptime)").unwrap();
+        assert!(template.shows_uptime());
+        assert!(!ResponseTemplate::parse("$(user)").unwrap().shows_uptime());
+        let at = |seconds| RenderContext { uptime: Some(time::Duration::seconds(seconds)), ..context("", 1) };
+        assert_eq!(template.render(&context("", 1)), "live for offline");
+        assert_eq!(template.render(&at(42)), "live for 42s");
+        assert_eq!(template.render(&at(12 * 60 + 3)), "live for 12m 3s");
+        assert_eq!(template.render(&at(2 * 3600 + 5 * 60 + 59)), "live for 2h 5m");
+        assert_eq!(template.render(&at(-5)), "live for 0s", "a message stamped before the start");
     }
 
     #[test]

@@ -187,6 +187,7 @@ fn an_alias_with_variables_passes_its_rendered_text_as_the_targets_input() {
         points: 0,
         channel: "shroud",
         seed: seed_of("m-7"),
+        uptime: None,
     };
     assert_eq!(say.response.render(&context), "Vic says: good game");
 }

@@ -35,6 +35,9 @@ pub enum Prepared {
         points: u64,
         /// Already taken from the invoker (refunded if this refuses).
         cost: u64,
+        /// When the stream went live, for `$(uptime)`; none while offline
+        /// (and when the template does not show it).
+        live_since: Option<Timestamp>,
     },
     /// A built-in, whose outcome the viewer's stream decided: recorded.
     Answer { reply: String },

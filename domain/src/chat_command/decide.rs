@@ -83,7 +83,16 @@ impl CommandUseState {
         match &u.prepared {
             Prepared::Refuse { reason, detail, reply } => refuse(*reason, detail.clone(), reply.clone()),
             Prepared::Answer { reply } => answer(reply, self.count + 1, 0),
-            Prepared::Render { template, args, min_level, cooldown_seconds, user_cooldown_seconds, points, cost } => {
+            Prepared::Render {
+                template,
+                args,
+                min_level,
+                cooldown_seconds,
+                user_cooldown_seconds,
+                points,
+                cost,
+                live_since,
+            } => {
                 if u.level < *min_level {
                     return refuse(RefusalReason::Level, format!("needs {min_level}, has {}", u.level), None);
                 }
@@ -108,6 +117,7 @@ impl CommandUseState {
                     points: *points,
                     channel: u.invoker.channel.as_str(),
                     seed: seed_of(u.invoker.message_id.as_str()),
+                    uptime: live_since.map(|since| u.at.as_datetime() - since.as_datetime()),
                 });
                 answer(&text, count, *cost)
             }

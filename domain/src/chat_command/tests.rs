@@ -31,6 +31,7 @@ fn render(cooldown: u32, user_cooldown: u32) -> Prepared {
         user_cooldown_seconds: user_cooldown,
         points: 10,
         cost: 0,
+        live_since: None,
     }
 }
 
