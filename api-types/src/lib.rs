@@ -9,6 +9,7 @@
 //! describe every route.
 
 pub mod accepted;
+pub mod broadcast;
 pub mod channels;
 pub mod chat;
 pub mod clips;

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use wavestack_adapters::command_bus::CommandError;
 use wavestack_adapters::http::ApiError;
 use wavestack_app::community::{Failure, Refusal as FailureKind};
+use wavestack_domain::broadcast::BroadcastError;
 use wavestack_domain::channel::ChannelError;
 use wavestack_domain::chat::ChatError;
 use wavestack_domain::chat_command::CommandUseError;
@@ -119,6 +120,16 @@ pub(crate) fn member_error(error: wavestack_adapters::auth::AddMemberError) -> A
         AddMemberError::Password(error) => {
             tracing::error!(error = format!("{error:#}"), "storing a member's password failed");
             ApiError::unavailable("the password could not be stored; retry")
+        }
+    }
+}
+
+impl Refusal for BroadcastError {
+    fn to_api_error(&self) -> ApiError {
+        let error = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, self.code(), self.to_string());
+        match self.field() {
+            Some(field) => error.with_field(field),
+            None => error,
         }
     }
 }

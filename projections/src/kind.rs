@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use wavestack_adapters::kafka::KafkaConfig;
 use wavestack_schemas::SchemaIds;
 
+use crate::alerts::Alerts;
 use crate::analytics::Analytics;
 use crate::audit::Audit;
 use crate::community::Community;
@@ -27,16 +28,17 @@ pub enum ProjectionKind {
     Audit,
     Moderation,
     Community,
+    Alerts,
 }
 
 /// A name that is no projection's.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown projection `{0}`; known: leaderboard, analytics, queue, audit, moderation, community")]
+#[error("unknown projection `{0}`; known: leaderboard, analytics, queue, audit, moderation, community, alerts")]
 pub struct UnknownProjection(String);
 
 impl ProjectionKind {
-    pub const ALL: [Self; 6] =
-        [Self::Leaderboard, Self::Analytics, Self::Queue, Self::Audit, Self::Moderation, Self::Community];
+    pub const ALL: [Self; 7] =
+        [Self::Leaderboard, Self::Analytics, Self::Queue, Self::Audit, Self::Moderation, Self::Community, Self::Alerts];
 
     /// Names the consumer group, the dead-letter topic and the live schema.
     pub fn name(self) -> &'static str {
@@ -47,6 +49,7 @@ impl ProjectionKind {
             Self::Audit => "audit",
             Self::Moderation => "moderation",
             Self::Community => "community",
+            Self::Alerts => "alerts",
         }
     }
 
@@ -75,6 +78,7 @@ impl ProjectionKind {
             Self::Audit => supervise(pool, kafka, schema_ids, Audit, cancel).await,
             Self::Moderation => supervise(pool, kafka, schema_ids, Moderation, cancel).await,
             Self::Community => supervise(pool, kafka, schema_ids, Community, cancel).await,
+            Self::Alerts => supervise(pool, kafka, schema_ids, Alerts, cancel).await,
         }
     }
 
@@ -94,6 +98,7 @@ impl ProjectionKind {
             Self::Audit => replay(pool, kafka, schema_ids, Audit, options, progress).await,
             Self::Moderation => replay(pool, kafka, schema_ids, Moderation, options, progress).await,
             Self::Community => replay(pool, kafka, schema_ids, Community, options, progress).await,
+            Self::Alerts => replay(pool, kafka, schema_ids, Alerts, options, progress).await,
         }
     }
 }

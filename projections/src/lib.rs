@@ -5,6 +5,7 @@
 //! to its dead-letter topic. Replay and export read the event store too
 //! (`store_reader`).
 
+pub mod alerts;
 pub mod analytics;
 pub mod audit;
 mod chat_stream;

@@ -503,7 +503,7 @@ async function overlays(main, ctx) {
       const base = `${location.origin}/overlay`;
       const query = (kind) => `${base}/${kind}?org=${encodeURIComponent(ctx.session.org)}&channel=${encodeURIComponent(`${ctx.platform}/${ctx.channel}`)}&key=${encodeURIComponent(body.key)}`;
       clear(created, h('p', {}, 'Copy these into an OBS browser source now; the key is not shown again.'),
-        ['leaderboard', 'chat', 'poll', 'giveaway', 'clip'].map((kind) => h('p', {}, h('strong', {}, kind), ' ', h('input', { readonly: true, value: query(kind), class: 'url', 'data-overlay': kind }))));
+        ['leaderboard', 'chat', 'poll', 'giveaway', 'clip', 'alerts'].map((kind) => h('p', {}, h('strong', {}, kind), ' ', h('input', { readonly: true, value: query(kind), class: 'url', 'data-overlay': kind }))));
       load();
     },
   });

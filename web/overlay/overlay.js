@@ -1,6 +1,7 @@
-// One OBS overlay, chosen by the path: /overlay/{leaderboard|chat|poll|giveaway|clip}.
+// One OBS overlay, chosen by the path: /overlay/{leaderboard|chat|poll|giveaway|clip|alerts}.
 // Parameters: org, channel (platform/channel), key (the overlay key),
-// count, theme (dark|light), width, height, font (px).
+// count, theme (dark|light), width, height, font (px); alerts also take
+// seconds (how long each alert shows, 1 to 60, 6 by default).
 // It reads with its overlay key only, and reconnects by itself after the
 // stack restarts; a revoked key stops it and says so.
 
@@ -23,7 +24,54 @@ function show(...children) {
   root.replaceChildren(h('div', { class: 'card' }, ...children));
 }
 
-const query = () => new URLSearchParams({ org, channel, kind, count: String(count) });
+const seconds = Math.max(1, Math.min(60, Number(params.get('seconds')) || 6));
+
+// The alerts overlay shows what comes after it opened, one alert at a
+// time, in the order the channel's broadcast recorded them: a queue, so
+// two alerts never overlap however fast they come.
+let shownUpTo = null;
+const queue = [];
+let playing = false;
+
+function enqueue(snapshot) {
+  const alerts = snapshot.alerts || [];
+  if (shownUpTo === null) {
+    // First read: history is not replayed.
+    shownUpTo = snapshot.latest || 0;
+    root.dataset.state = subscribed ? 'live' : 'shown';
+    return;
+  }
+  for (const alert of alerts) {
+    if (alert.seq > shownUpTo) {
+      queue.push(alert);
+      shownUpTo = alert.seq;
+    }
+  }
+  root.dataset.queued = String(queue.length);
+  play();
+}
+
+function play() {
+  if (playing || queue.length === 0) return;
+  playing = true;
+  const alert = queue.shift();
+  root.dataset.queued = String(queue.length);
+  root.replaceChildren(h('div', { class: `card alert ${alert.kind}`, 'data-seq': String(alert.seq), 'data-kind': alert.kind }, h('p', {}, alert.text)));
+  setTimeout(() => {
+    root.replaceChildren();
+    // A breath between two alerts, so one never runs into the next.
+    setTimeout(() => {
+      playing = false;
+      play();
+    }, 300);
+  }, seconds * 1000);
+}
+
+const query = () => {
+  const q = new URLSearchParams({ org, channel, kind, count: String(count) });
+  if (kind === 'alerts' && shownUpTo !== null) q.set('after', String(shownUpTo));
+  return q;
+};
 let stopped = false;
 
 function refused(code) {
@@ -79,6 +127,8 @@ function render(snapshot) {
       if (!c) return show(h('p', {}, 'No clip yet.'));
       return show(h('h1', {}, c.title || 'Latest clip'), h('video', { src: c.media_uri, autoplay: '', muted: '', loop: '', playsinline: '' }));
     }
+    case 'alerts':
+      return enqueue(snapshot);
     default:
       return show(h('p', {}, `Unknown overlay ${kind}.`));
   }

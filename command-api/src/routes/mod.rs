@@ -1,5 +1,6 @@
 //! Routes and the scope each needs.
 
+mod broadcast;
 mod channels;
 mod chat;
 mod clips;
@@ -42,6 +43,7 @@ pub(crate) struct CommandApiDoc;
 fn scoped_routes() -> Vec<(Scope, UtoipaMethodRouter<AppState>)> {
     vec![
         (Scope::ChatWrite, routes!(chat::post_messages)),
+        (Scope::ChatWrite, routes!(broadcast::post_broadcast_event)),
         (Scope::ChatWrite, routes!(replies::feed)),
         (Scope::ChatWrite, routes!(replies::socket)),
         (Scope::ChannelsWrite, routes!(channels::add_command)),

@@ -137,8 +137,8 @@ async fn overlay_file(Path(name): Path<String>) -> Response {
         return asset.response();
     }
     match name.as_str() {
-        "leaderboard" | "chat" | "poll" | "giveaway" | "clip" => assets::OVERLAY_INDEX.response(),
-        _ => ApiError::not_found("no such overlay: leaderboard, chat, poll, giveaway or clip").into_response(),
+        "leaderboard" | "chat" | "poll" | "giveaway" | "clip" | "alerts" => assets::OVERLAY_INDEX.response(),
+        _ => ApiError::not_found("no such overlay: leaderboard, chat, poll, giveaway, clip or alerts").into_response(),
     }
 }
 

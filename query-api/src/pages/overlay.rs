@@ -21,7 +21,7 @@ use wavestack_adapters::http::ApiError;
 use wavestack_domain::value::{ChannelRef, OrgId};
 use wavestack_projections::leaderboard::{self, Window};
 use wavestack_projections::queue::{self, ClipFilter};
-use wavestack_projections::{community, ProjectionKind};
+use wavestack_projections::{alerts, community, ProjectionKind};
 
 use super::recent_chat::recent_chat;
 use super::session::team_of;
@@ -32,7 +32,7 @@ use crate::live::{close, LiveEvent, LISTEN_WAIT, TRY_AGAIN_LATER};
 const RECHECK: Duration = Duration::from_secs(2);
 /// Close code of a socket whose key was revoked (4000–4999: the app's own).
 const KEY_REVOKED: u16 = 4003;
-const KINDS: [&str; 5] = ["leaderboard", "chat", "poll", "giveaway", "clip"];
+const KINDS: [&str; 6] = ["leaderboard", "chat", "poll", "giveaway", "clip", "alerts"];
 
 /// The overlay a request is for: its org and channel, and that its key is
 /// a live key of that channel.
@@ -100,6 +100,18 @@ fn count(params: &HashMap<String, String>) -> Result<i64, ApiError> {
     }
 }
 
+/// The alerts overlay's place: the last alert it has shown (0 for none).
+fn after(params: &HashMap<String, String>) -> Result<i64, ApiError> {
+    match params.get("after") {
+        None => Ok(0),
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| ApiError::invalid_field("after", "must be a whole number from 0")),
+    }
+}
+
 /// What one overlay shows now.
 pub(crate) async fn overlay_state(
     State(state): State<PagesState>,
@@ -111,7 +123,7 @@ pub(crate) async fn overlay_state(
     let overlay = open(&state, &params, presented_key(&headers, &params)).await?;
     let kind = param(&params, "kind")?;
     if !KINDS.contains(&kind) {
-        return Err(ApiError::invalid_field("kind", "must be leaderboard, chat, poll, giveaway or clip"));
+        return Err(ApiError::invalid_field("kind", "must be leaderboard, chat, poll, giveaway, clip or alerts"));
     }
     let count = count(&params)?;
     let org = overlay.org.as_str();
@@ -149,6 +161,14 @@ pub(crate) async fn overlay_state(
                 })
             });
             json!({ "giveaway": giveaway })
+        }
+        "alerts" => {
+            let schema = ProjectionKind::Alerts.live_schema();
+            let platform = overlay.channel.platform.as_str();
+            let (alerts, latest) = alerts::alerts(pool, &schema, (org, platform, channel), after(&params)?, count)
+                .await
+                .map_err(ApiError::internal)?;
+            json!({ "alerts": alerts, "latest": latest })
         }
         "clip" => {
             let schema = ProjectionKind::Queue.live_schema();
@@ -285,7 +305,7 @@ fn for_overlay(event: &LiveEvent, overlay: &Overlay) -> Option<String> {
     }
     match event.kind.as_str() {
         "chat" | "chat_removed" => Some(event.message.clone()),
-        "leaderboard" | "poll" | "giveaway" | "clip" => {
+        "leaderboard" | "poll" | "giveaway" | "clip" | "alerts" => {
             Some(json!({ "type": event.kind, "channel": event.channel }).to_string())
         }
         _ => None,
