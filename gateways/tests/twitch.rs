@@ -15,7 +15,7 @@ use wavestack_app::App;
 use wavestack_domain::channel::ChannelCommand;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::moderation::{FilterRule, FilterSettings};
-use wavestack_domain::value::{ActorId, ChannelId, ChannelStreamId, ChatPlatform, OrgId, Timestamp};
+use wavestack_domain::value::{ActorId, BroadcastStreamId, ChannelId, ChannelStreamId, ChatPlatform, OrgId, Timestamp};
 use wavestack_gateways::fakes::twitch::{Chatter, FakeTwitch, Timings};
 use wavestack_gateways::twitch::{BotCredentials, Twitch, TwitchChannel, TwitchConfig};
 use wavestack_gateways::{Brain, ChannelState, FixedToken, Gateway, GatewayError, Secret};
@@ -295,7 +295,8 @@ async fn follows_subs_gifts_cheers_and_raids_are_recorded_once_and_paid_per_the_
         request_id: None,
         occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
     };
-    let settings = ChannelStreamId::new(&running.org, ChatPlatform::Twitch, &ChannelId::parse("streamer").unwrap());
+    let channel = ChannelId::parse("streamer").unwrap();
+    let settings = ChannelStreamId::new(&running.org, ChatPlatform::Twitch, &channel);
     let policy = wavestack_domain::value::SupportPolicy {
         per_follow: 10,
         per_sub_tier1: 100,
@@ -369,8 +370,12 @@ async fn follows_subs_gifts_cheers_and_raids_are_recorded_once_and_paid_per_the_
         [("StreamStarted", 1), ("cheer", 1), ("follow", 1), ("gift", 1), ("raid", 1), ("resub", 1), ("sub", 2)],
         "each recorded once"
     );
-    let state: wavestack_domain::broadcast::BroadcastState =
-        running.bus.broadcast.load(settings.as_str()).await.unwrap();
+    let state: wavestack_domain::broadcast::BroadcastState = running
+        .bus
+        .broadcast
+        .load(BroadcastStreamId::new(&running.org, ChatPlatform::Twitch, &channel).as_str())
+        .await
+        .unwrap();
     assert!(state.live_since().is_some(), "online since the docs' started_at");
 
     // `$(uptime)` in a command reads how long the stream has been live.

@@ -214,12 +214,12 @@ impl Default for SchemaIds {
 mod tests {
     use super::*;
     use cqrs_es::Aggregate;
+    use wavestack_domain::broadcast::BroadcastState;
     use wavestack_domain::{
         channel::ChannelState, chat::ChatState, chat_command::CommandUseState, clip::ClipState,
         giveaway::GiveawayState, identity::IdentityState, poll::PollState, publication::PublicationState,
         team::TeamState,
     };
-    use wavestack_domain::broadcast::BroadcastState;
 
     #[test]
     fn kinds_name_the_aggregate_types_the_event_store_writes() {

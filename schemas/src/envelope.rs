@@ -2,6 +2,7 @@
 
 use apache_avro::types::Value;
 use uuid::Uuid;
+use wavestack_domain::broadcast::BroadcastEvent;
 use wavestack_domain::channel::ChannelEvent;
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::chat_command::CommandUseEvent;
@@ -12,7 +13,6 @@ use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::poll::PollEvent;
 use wavestack_domain::publication::PublicationEvent;
 use wavestack_domain::team::TeamEvent;
-use wavestack_domain::broadcast::BroadcastEvent;
 use wavestack_domain::value::{ActorId, OrgId};
 
 use crate::catalog::AggregateKind;

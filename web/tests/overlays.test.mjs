@@ -2,7 +2,7 @@
 // dashboard, updated live, stopped when the key is revoked.
 import { test, before, after } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { launch, openPage, login, screenshot, bot, chat, noProblems, restartStack } from './support.mjs';
+import { launch, openPage, login, screenshot, bot, chat, read, eventually, noProblems, restartStack } from './support.mjs';
 
 let browser;
 before(async () => {
@@ -118,6 +118,81 @@ test('the poll, giveaway and clip overlays show what runs in their channel', asy
   }, null, { timeout: 60_000 });
   await screenshot(clip, 'overlay-clip');
   for (const page of [dashboard, poll, giveaway, clip]) noProblems(page);
+});
+
+test('the alerts overlay shows each follow, sub, gift, cheer and raid once, one at a time, in order', async () => {
+  const dashboard = await openPage(browser);
+  await login(dashboard, 'ada', { channel: 'twitch/alerts' });
+  await dashboard.click('nav a[href="#/overlays"]');
+  await dashboard.waitForSelector('#f-label');
+  await dashboard.fill('#f-label', 'Alerts scene');
+  await dashboard.click('form.form:has(#f-label) button[type=submit]');
+  await dashboard.waitForSelector('input[data-overlay=alerts]');
+  const url = await dashboard.inputValue('input[data-overlay=alerts]');
+
+  const policy = { per_follow: 10, per_sub_tier1: 100, per_sub_tier2: 200, per_sub_tier3: 500, per_100_bits: 5, per_raid_viewer: 2 };
+  assert.equal((await bot('PUT', '/v1/channels/twitch/alerts/support-policy', policy)).status, 202);
+  const template = { template: '$(user) threw $(amount) bits: $(message)', enabled: true };
+  assert.equal((await bot('PUT', '/v1/channels/twitch/alerts/alerts/cheer', template)).status, 202);
+
+  // Something before the overlay opens is history: not shown again.
+  const at = new Date().toISOString();
+  const happen = async (body) => {
+    const sent = await bot('POST', '/v1/channels/twitch/alerts/broadcast', { at, ...body });
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+  };
+  await happen({ event_id: 'before-1', type: 'follow', user_id: 'old-1', user_name: 'Oldie' });
+
+  const overlay = await openPage(browser, { width: 520, height: 200 });
+  await overlay.goto(`${url}&seconds=1`);
+  await overlay.waitForSelector('#overlay[data-state=live]');
+  // Every alert shown, with how many were on screen together.
+  await overlay.evaluate(() => {
+    window.shown = [];
+    window.mostAtOnce = 0;
+    new MutationObserver(() => {
+      const cards = [...document.querySelectorAll('#overlay .alert')];
+      window.mostAtOnce = Math.max(window.mostAtOnce, cards.length);
+      for (const card of cards) {
+        if (!window.shown.some((s) => s.seq === card.dataset.seq)) window.shown.push({ seq: card.dataset.seq, kind: card.dataset.kind, text: card.textContent });
+      }
+    }).observe(document.querySelector('#overlay'), { childList: true, subtree: true });
+  });
+
+  // Five at once, as a raid and a gift bomb come: they queue.
+  await happen({ event_id: 'a-follow', type: 'follow', user_id: 'al-1', user_name: 'Ada' });
+  await happen({ event_id: 'a-sub', type: 'sub', user_id: 'al-2', user_name: 'Bob', tier: '1' });
+  await happen({ event_id: 'a-gift', type: 'gift', user_id: 'al-3', user_name: 'Cy', tier: '2', amount: 5 });
+  await happen({ event_id: 'a-gifted', type: 'sub', user_id: 'al-9', user_name: 'Lucky', tier: '2', gifted: true });
+  await happen({ event_id: 'a-cheer', type: 'cheer', user_id: 'al-4', user_name: 'Dee', amount: 250, message: '<b>gg</b>' });
+  await happen({ event_id: 'a-raid', type: 'raid', user_id: 'al-5', user_name: 'Eve', amount: 42 });
+  // Delivered twice, as platforms do: shown once.
+  await happen({ event_id: 'a-raid', type: 'raid', user_id: 'al-5', user_name: 'Eve', amount: 42 });
+
+  await overlay.waitForFunction(() => window.shown.length >= 5, null, { timeout: 20_000 });
+  await overlay.waitForTimeout(1_500);
+  const shown = await overlay.evaluate(() => window.shown);
+  assert.deepEqual(shown.map((s) => s.kind), ['follow', 'sub', 'gift', 'cheer', 'raid'], JSON.stringify(shown));
+  assert.deepEqual(shown.map((s) => s.text), [
+    'Ada just followed!',
+    'Bob subscribed at tier 1!',
+    'Cy gifted 5 tier 2 subs!',
+    'Dee threw 250 bits: <b>gg</b>',
+    'Eve is raiding with 42 viewers!',
+  ]);
+  assert.equal(await overlay.evaluate(() => window.mostAtOnce), 1, 'two alerts never overlap');
+  assert.equal(await overlay.evaluate(() => document.querySelectorAll('#overlay b').length), 0, 'a viewer’s words are text');
+  await screenshot(overlay, 'overlay-alerts');
+
+  // Each giver was paid per the policy (the gifted sub's receiver nothing).
+  const points = await eventually(async () => {
+    const page = await read('/v1/channels/alerts/leaderboard?limit=50');
+    const of = Object.fromEntries((page.body.entries || []).map((e) => [e.user_id, e.points]));
+    return ['al-1', 'al-2', 'al-3', 'al-4', 'al-5'].every((u) => u in of) ? of : null;
+  }, 20_000, 'the givers on the leaderboard');
+  assert.deepEqual(['al-1', 'al-2', 'al-3', 'al-4', 'al-5'].map((u) => points[u]), [10, 100, 1000, 10, 84]);
+  assert.ok(!points['al-9'], 'a gifted sub pays its gifter, not its receiver');
+  for (const page of [dashboard, overlay]) noProblems(page);
 });
 
 test('an overlay and the dashboard carry on by themselves after the stack restarts', async () => {

@@ -15,8 +15,8 @@ use sqlx::PgPool;
 use wavestack_adapters::command_bus::CommandBus;
 use wavestack_adapters::consumer::group::{GroupConfig, Handler, HandlerError};
 use wavestack_app::settlement::points::{self as points_settlement, SettlementError};
-use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::broadcast::BroadcastEvent;
+use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::value::{BroadcastStreamId, ChatStreamId};
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 

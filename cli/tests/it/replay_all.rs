@@ -2,7 +2,8 @@
 //! and from the Kafka log, equals the live one, table by table, after a
 //! history that touches each of them: chat and points, a custom command and
 //! its uses, a moderation filter and its strike, a giveaway drawn, a poll
-//! voted, a clip rendered and one that failed.
+//! voted, a clip rendered and one that failed, follows, a gift, a cheer, a
+//! raid and their alerts.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -58,6 +59,37 @@ async fn history(http: &reqwest::Client, stack: &Stack) {
         messages.push(said(&user, &format!("h{i}"), &text, "viewer"));
     }
     chat(messages).await;
+    let policy = json!({"per_follow": 10, "per_sub_tier1": 100, "per_sub_tier2": 200, "per_sub_tier3": 500,
+                        "per_100_bits": 5, "per_raid_viewer": 2});
+    let set = http
+        .put(format!("{}/v1/channels/twitch/shroud/support-policy", stack.command_api))
+        .bearer_auth(&manager)
+        .json(&policy)
+        .send()
+        .await
+        .unwrap();
+    assert!(set.status().is_success(), "{:?}", set.text().await);
+    let alert = json!({"template": "$(user) brought $(amount)", "enabled": true});
+    let set = http
+        .put(format!("{}/v1/channels/twitch/shroud/alerts/raid", stack.command_api))
+        .bearer_auth(&manager)
+        .json(&alert)
+        .send()
+        .await
+        .unwrap();
+    assert!(set.status().is_success(), "{:?}", set.text().await);
+    for happening in [
+        json!({"event_id": "b1", "type": "online", "at": "2026-12-07T18:00:00Z"}),
+        json!({"event_id": "b2", "type": "follow", "user_id": "v1", "user_name": "v1", "at": "2026-12-07T18:01:00Z"}),
+        json!({"event_id": "b3", "type": "gift", "user_id": "v2", "user_name": "v2", "tier": "1", "amount": 3,
+               "at": "2026-12-07T18:02:00Z"}),
+        json!({"event_id": "b4", "type": "cheer", "amount": 500, "message": "anon", "at": "2026-12-07T18:03:00Z"}),
+        json!({"event_id": "b5", "type": "raid", "user_id": "r9", "user_name": "r9", "amount": 12,
+               "at": "2026-12-07T18:04:00Z"}),
+    ] {
+        let answer = post_json(http, stack, &bot, "/v1/channels/twitch/shroud/broadcast", &happening).await;
+        assert_eq!(answer["events_written"], 1, "{answer}");
+    }
     post_json(http, stack, &manager, &format!("/v1/giveaways/{giveaway_id}/draw"), &json!({"count": 1})).await;
     post_json(http, stack, &manager, &format!("/v1/polls/{poll_id}/close"), &json!({})).await;
 

@@ -25,7 +25,11 @@ async fn the_support_policy_is_an_event_with_its_actor_and_is_bounded(pool: sqlx
     .unwrap();
     assert_eq!((actor.as_str(), per_raid_viewer), ("streamer", 2));
     let again = app.put("/v1/channels/twitch/shroud/support-policy", &manager, &policy()).await;
-    assert_eq!((again.status, again.body["events_written"].as_i64()), (202, Some(0)), "the same policy changes nothing");
+    assert_eq!(
+        (again.status, again.body["events_written"].as_i64()),
+        (202, Some(0)),
+        "the same policy changes nothing"
+    );
 
     let mut too_much = policy();
     too_much["per_100_bits"] = json!(1_000_001);

@@ -25,18 +25,47 @@ pub struct Supporter {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum What {
-    Follow { by: Supporter },
+    Follow {
+        by: Supporter,
+    },
     /// A first subscription; `gifted` when someone else paid for it.
-    Sub { by: Supporter, tier: SubTier, gifted: bool },
+    Sub {
+        by: Supporter,
+        tier: SubTier,
+        gifted: bool,
+    },
     /// A subscription shared again in chat, with its months and message.
-    Resub { by: Supporter, tier: SubTier, months: u32, message: String },
+    Resub {
+        by: Supporter,
+        tier: SubTier,
+        months: u32,
+        message: String,
+    },
     /// `by` is none for an anonymous gift.
-    Gift { by: Option<Supporter>, tier: SubTier, count: u32 },
+    Gift {
+        by: Option<Supporter>,
+        tier: SubTier,
+        count: u32,
+    },
     /// `by` is none for an anonymous cheer.
-    Cheer { by: Option<Supporter>, bits: u64, message: String },
+    Cheer {
+        by: Option<Supporter>,
+        bits: u64,
+        message: String,
+    },
     /// `by` is the raiding broadcaster.
-    Raid { by: Supporter, viewers: u64 },
-    Redemption { by: Supporter, reward_title: String, cost: u64, input: String },
-    Online { started_at: Timestamp },
+    Raid {
+        by: Supporter,
+        viewers: u64,
+    },
+    Redemption {
+        by: Supporter,
+        reward_title: String,
+        cost: u64,
+        input: String,
+    },
+    Online {
+        started_at: Timestamp,
+    },
     Offline,
 }

@@ -103,7 +103,10 @@ mod tests {
     fn a_template_is_filled_from_the_support() {
         let text = AlertSettings::default_for(SupportKind::Cheer).render(&cheer("gg"));
         assert_eq!(text, "ada cheered 300 bits! gg");
-        let custom = AlertSettings { template: "$(points) for $(user) (t$(tier))".into(), ..AlertSettings::default_for(SupportKind::Cheer) };
+        let custom = AlertSettings {
+            template: "$(points) for $(user) (t$(tier))".into(),
+            ..AlertSettings::default_for(SupportKind::Cheer)
+        };
         assert_eq!(custom.render(&cheer("")), "15 for ada (t1)");
     }
 

@@ -348,7 +348,8 @@ fn a_support_policy_is_recorded_when_it_changes_and_bounded() {
 
 #[test]
 fn an_alert_is_configured_trimmed_and_its_default_changes_nothing() {
-    let custom = AlertSettings { template: "  welcome $(user)  ".into(), ..AlertSettings::default_for(SupportKind::Follow) };
+    let custom =
+        AlertSettings { template: "  welcome $(user)  ".into(), ..AlertSettings::default_for(SupportKind::Follow) };
     Channel::with(()).given_no_previous_events().when(ChannelCommand::ConfigureAlert(custom)).then_expect_events(vec![
         ChannelEvent::AlertConfigured(AlertSettings {
             template: "welcome $(user)".into(),

@@ -12,7 +12,9 @@ mod tests;
 
 /// The channel's points policy, now a value of the channel's settings.
 pub use crate::value::PointsPolicy;
-pub use command::{ChatCommand, ModerateViewer, PointsRequest, ReceiveChatMessage, ReceivePoints, RewardSupport, Viewer};
+pub use command::{
+    ChatCommand, ModerateViewer, PointsRequest, ReceiveChatMessage, ReceivePoints, RewardSupport, Viewer,
+};
 pub use decide::{default_seconds, transfer_id};
 pub use error::ChatError;
 pub use event::*;

@@ -68,8 +68,10 @@ impl ChatStreamId {
 }
 
 /// A channel's broadcast (its stream going online and offline, and what
-/// its audience gives): `org/platform/channel`, the same id as the
-/// channel's settings, in an aggregate of its own.
+/// its audience gives): `org/platform/channel#broadcast`. Not the settings'
+/// `org/platform/channel`: an aggregate id names one stream across the
+/// whole log (consumers deduplicate on it and the sequence), and `#` is in
+/// no id's alphabet, so no chat or command stream can be named so either.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BroadcastStreamId {
     id: String,
@@ -79,14 +81,30 @@ pub struct BroadcastStreamId {
 }
 
 impl BroadcastStreamId {
+    const SUFFIX: &'static str = "#broadcast";
+
     pub fn new(org: &OrgId, platform: ChatPlatform, channel: &ChannelId) -> Self {
-        Self { id: format!("{org}/{platform}/{channel}"), org: org.clone(), platform, channel: channel.clone() }
+        Self {
+            id: format!("{org}/{platform}/{channel}{}", Self::SUFFIX),
+            org: org.clone(),
+            platform,
+            channel: channel.clone(),
+        }
     }
 
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let channel = raw
+            .strip_suffix(Self::SUFFIX)
+            .ok_or(ValueError::Invalid("is not a broadcast stream id (org/platform/channel#broadcast)"))?;
+        Self::of_channel_stream(channel)
+    }
+
+    /// The broadcast of the channel whose settings stream is `raw`
+    /// (`org/platform/channel`).
+    pub fn of_channel_stream(raw: &str) -> Result<Self, ValueError> {
         let mut parts = raw.splitn(3, '/');
         let (Some(org), Some(platform), Some(channel)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(ValueError::Invalid("is not a broadcast stream id (org/platform/channel)"));
+            return Err(ValueError::Invalid("is not a channel stream id (org/platform/channel)"));
         };
         Ok(Self::new(&OrgId::parse(org)?, ChatPlatform::parse(platform)?, &ChannelId::parse(channel)?))
     }
@@ -307,10 +325,13 @@ mod tests {
             ChatPlatform::Twitch,
             &ChannelId::parse("shroud").unwrap(),
         );
-        assert_eq!(id.as_str(), "acme/twitch/shroud");
-        assert_eq!(BroadcastStreamId::parse("acme/twitch/shroud").unwrap(), id);
-        assert!(BroadcastStreamId::parse("acme/twitch").is_err());
-        assert!(BroadcastStreamId::parse("acme/twitch/shroud/ada").is_err(), "a channel has no `/`");
+        assert_eq!(id.as_str(), "acme/twitch/shroud#broadcast");
+        assert_eq!(BroadcastStreamId::parse("acme/twitch/shroud#broadcast").unwrap(), id);
+        assert_eq!(BroadcastStreamId::of_channel_stream("acme/twitch/shroud").unwrap(), id);
+        assert!(BroadcastStreamId::parse("acme/twitch/shroud").is_err(), "the settings' id is another stream's");
+        assert!(BroadcastStreamId::parse("acme/twitch#broadcast").is_err());
+        assert!(BroadcastStreamId::parse("acme/twitch/shroud/ada#broadcast").is_err(), "a channel has no `/`");
+        assert!(ChatStreamId::parse("acme/twitch/shroud/x#broadcast").is_err(), "no viewer is named so");
     }
 
     #[test]

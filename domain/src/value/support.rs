@@ -71,9 +71,10 @@ impl SupportPolicy {
             ("per_100_bits", self.per_100_bits),
             ("per_raid_viewer", self.per_raid_viewer),
         ];
-        fields.into_iter().find(|(_, rate)| *rate > Self::MAX_RATE).map(|(name, _)| {
-            (name, ValueError::OutOfRange { min: 0, max: Self::MAX_RATE as i64 })
-        })
+        fields
+            .into_iter()
+            .find(|(_, rate)| *rate > Self::MAX_RATE)
+            .map(|(name, _)| (name, ValueError::OutOfRange { min: 0, max: Self::MAX_RATE as i64 }))
     }
 
     pub fn per_sub(&self, tier: SubTier) -> u64 {

@@ -45,7 +45,9 @@ pub(crate) fn wanted(channel: &TwitchChannel) -> Vec<Wanted> {
             kind,
             version,
             condition: match *kind {
-                "channel.follow" => json!({ "broadcaster_user_id": broadcaster, "moderator_user_id": channel.bot.user_id }),
+                "channel.follow" => {
+                    json!({ "broadcaster_user_id": broadcaster, "moderator_user_id": channel.bot.user_id })
+                }
                 "channel.raid" => json!({ "to_broadcaster_user_id": broadcaster }),
                 _ => json!({ "broadcaster_user_id": broadcaster }),
             },
@@ -142,9 +144,9 @@ struct Online {
 pub(crate) fn happening(note: &Notification) -> Option<Result<Happening, String>> {
     let what = match note.subscription_type.as_str() {
         "channel.follow" => read(note, |u: User| Ok(What::Follow { by: supporter(u)? })),
-        "channel.subscribe" => read(note, |s: Sub| {
-            Ok(What::Sub { by: supporter(s.user)?, tier: tier(&s.tier)?, gifted: s.is_gift })
-        }),
+        "channel.subscribe" => {
+            read(note, |s: Sub| Ok(What::Sub { by: supporter(s.user)?, tier: tier(&s.tier)?, gifted: s.is_gift }))
+        }
         "channel.subscription.gift" => read(note, |g: Gift| {
             let by = if g.is_anonymous { None } else { maybe_supporter(g.user)? };
             Ok(What::Gift { by, tier: tier(&g.tier)?, count: g.total })
@@ -182,12 +184,16 @@ pub(crate) fn happening(note: &Notification) -> Option<Result<Happening, String>
     };
     Some(what.and_then(|what| {
         let event_id = PlatformEventId::parse(note.message_id.clone()).map_err(|e| format!("message_id: {e}"))?;
-        let at = note.sent_at.as_deref().and_then(|at| Timestamp::parse_rfc3339(at).ok()).unwrap_or_else(crate::brain::now);
+        let at =
+            note.sent_at.as_deref().and_then(|at| Timestamp::parse_rfc3339(at).ok()).unwrap_or_else(crate::brain::now);
         Ok(Happening { event_id, what, at })
     }))
 }
 
-fn read<T: for<'de> Deserialize<'de>>(note: &Notification, what: impl FnOnce(T) -> Result<What, String>) -> Result<What, String> {
+fn read<T: for<'de> Deserialize<'de>>(
+    note: &Notification,
+    what: impl FnOnce(T) -> Result<What, String>,
+) -> Result<What, String> {
     let event: T = serde_json::from_value(note.event.clone())
         .map_err(|e| format!("a {} event that could not be read: {e}", note.subscription_type))?;
     what(event)
@@ -238,20 +244,32 @@ mod tests {
             user_id: PlatformUserId::parse("1234").unwrap(),
             name: DisplayName::parse("Cool_User").unwrap(),
         };
-        let fx = |name| std::fs::read_to_string(format!("{}/fixtures/twitch/{name}.notification.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let fx = |name| {
+            std::fs::read_to_string(format!("{}/fixtures/twitch/{name}.notification.json", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+        };
         assert_eq!(what(&fx("channel.follow")), What::Follow { by: cool_user() });
         assert_eq!(what(&fx("channel.subscribe")), What::Sub { by: cool_user(), tier: SubTier::One, gifted: false });
-        assert_eq!(what(&fx("channel.subscription.gift")), What::Gift { by: Some(cool_user()), tier: SubTier::One, count: 2 });
+        assert_eq!(
+            what(&fx("channel.subscription.gift")),
+            What::Gift { by: Some(cool_user()), tier: SubTier::One, count: 2 }
+        );
         assert_eq!(
             what(&fx("channel.subscription.message")),
             What::Resub { by: cool_user(), tier: SubTier::One, months: 15, message: "Love the stream! FevziGG".into() }
         );
-        assert_eq!(what(&fx("channel.cheer")), What::Cheer { by: Some(cool_user()), bits: 1000, message: "pogchamp".into() });
+        assert_eq!(
+            what(&fx("channel.cheer")),
+            What::Cheer { by: Some(cool_user()), bits: 1000, message: "pogchamp".into() }
+        );
         assert_eq!(what(&fx("channel.raid")), What::Raid { by: cool_user(), viewers: 9001 });
         assert_eq!(
             what(&fx("channel.channel_points_custom_reward_redemption.add")),
             What::Redemption {
-                by: Supporter { user_id: PlatformUserId::parse("9001").unwrap(), name: DisplayName::parse("Cooler_User").unwrap() },
+                by: Supporter {
+                    user_id: PlatformUserId::parse("9001").unwrap(),
+                    name: DisplayName::parse("Cooler_User").unwrap()
+                },
                 reward_title: "title".into(),
                 cost: 100,
                 input: "pogchamp".into(),
@@ -268,7 +286,8 @@ mod tests {
 
     #[test]
     fn an_anonymous_cheer_names_nobody() {
-        let mut frame: Value = serde_json::from_str(include_str!("../../fixtures/twitch/channel.cheer.notification.json")).unwrap();
+        let mut frame: Value =
+            serde_json::from_str(include_str!("../../fixtures/twitch/channel.cheer.notification.json")).unwrap();
         let event = &mut frame["payload"]["event"];
         event["is_anonymous"] = json!(true);
         for field in ["user_id", "user_login", "user_name"] {

@@ -41,10 +41,11 @@ impl Projection for Alerts {
         // Each channel whose alerts grew, with its newest alert.
         let mut changed: BTreeMap<(String, String, String), i64> = BTreeMap::new();
         for envelope in events {
-            // A channel's settings and its broadcast share one id:
-            // org/platform/channel.
-            let id = BroadcastStreamId::parse(&envelope.aggregate_id)
-                .with_context(|| format!("`{}` names no channel", envelope.aggregate_id))?;
+            let id = match &envelope.event {
+                LogEvent::Channel(_) => BroadcastStreamId::of_channel_stream(&envelope.aggregate_id),
+                _ => BroadcastStreamId::parse(&envelope.aggregate_id),
+            }
+            .with_context(|| format!("`{}` names no channel", envelope.aggregate_id))?;
             let (org, platform, channel) = (id.org().as_str(), id.platform().as_str(), id.channel().as_str());
             match &envelope.event {
                 LogEvent::Broadcast(BroadcastEvent::SupportReceived(e)) => {

@@ -253,7 +253,11 @@ pub(crate) fn facts_of(envelope: &LogEnvelope, links: &Links) -> anyhow::Result<
 }
 
 /// What one piece of support adds: a gift counts its subs among the subs.
-fn support(fact: &dyn Fn(Place, Counter, OffsetDateTime, i64) -> Fact, channel: String, e: &SupportReceived) -> Vec<Fact> {
+fn support(
+    fact: &dyn Fn(Place, Counter, OffsetDateTime, i64) -> Fact,
+    channel: String,
+    e: &SupportReceived,
+) -> Vec<Fact> {
     let amount = i64::try_from(e.amount).unwrap_or(i64::MAX);
     let at = e.at.as_datetime();
     let one = |counter, count| fact(Place::Channel(channel.clone()), counter, at, count);

@@ -2,6 +2,7 @@
 
 use proptest::prelude::*;
 use uuid::Uuid;
+use wavestack_domain::broadcast::*;
 use wavestack_domain::channel::*;
 use wavestack_domain::chat::*;
 use wavestack_domain::chat_command::*;
@@ -12,7 +13,6 @@ use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::moderation::*;
 use wavestack_domain::poll::*;
 use wavestack_domain::publication::*;
-use wavestack_domain::broadcast::*;
 use wavestack_domain::team::*;
 use wavestack_domain::value::*;
 use wavestack_schemas::{unframe, Codec, LogEnvelope, LogEvent};
@@ -640,25 +640,25 @@ fn broadcast_event() -> impl Strategy<Value = BroadcastEvent> {
             (points(), any::<bool>(), words(), words(), points()),
             ts()
         )
-            .prop_map(|(event_id, kind, (user_id, user_name), tier, (amount, gifted, message, reward, points), at)| {
-                BroadcastEvent::SupportReceived(SupportReceived {
-                    event_id,
-                    kind,
-                    user_id,
-                    user_name,
-                    tier,
-                    amount,
-                    gifted,
-                    message,
-                    reward,
-                    points,
-                    at,
-                })
-            }),
-        (id(), ts()).prop_map(|(event_id, started_at)| BroadcastEvent::StreamStarted(StreamStarted {
-            event_id,
-            started_at
-        })),
+            .prop_map(
+                |(event_id, kind, (user_id, user_name), tier, (amount, gifted, message, reward, points), at)| {
+                    BroadcastEvent::SupportReceived(SupportReceived {
+                        event_id,
+                        kind,
+                        user_id,
+                        user_name,
+                        tier,
+                        amount,
+                        gifted,
+                        message,
+                        reward,
+                        points,
+                        at,
+                    })
+                }
+            ),
+        (id(), ts())
+            .prop_map(|(event_id, started_at)| BroadcastEvent::StreamStarted(StreamStarted { event_id, started_at })),
         (id(), proptest::option::of(ts()), ts()).prop_map(|(event_id, started_at, ended_at)| {
             BroadcastEvent::StreamEnded(StreamEnded { event_id, started_at, ended_at })
         }),
@@ -677,8 +677,9 @@ fn support_setting_event() -> impl Strategy<Value = ChannelEvent> {
                 per_raid_viewer: f,
             })
         }),
-        (pick(SupportKind::ALL), text(200), any::<bool>())
-            .prop_map(|(kind, template, enabled)| ChannelEvent::AlertConfigured(AlertSettings { kind, template, enabled })),
+        (pick(SupportKind::ALL), text(200), any::<bool>()).prop_map(|(kind, template, enabled)| {
+            ChannelEvent::AlertConfigured(AlertSettings { kind, template, enabled })
+        }),
     ]
 }
 

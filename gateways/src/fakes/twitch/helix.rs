@@ -183,7 +183,10 @@ pub(super) async fn create_subscription(State(state): State<Shared>, headers: He
     let known = |f: &String| kind.required.contains(&f.as_str()) || kind.optional.contains(&f.as_str());
     let strings = condition.values().all(Value::is_string);
     if !strings || !condition.keys().all(known) || kind.required.iter().any(|f| !condition.contains_key(*f)) {
-        return error(StatusCode::BAD_REQUEST, format!("condition must hold {:?} (and may hold {:?})", kind.required, kind.optional));
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("condition must hold {:?} (and may hold {:?})", kind.required, kind.optional),
+        );
     }
     if let Some(field) = kind.authorizer {
         if condition.get(field).and_then(Value::as_str) != Some(token.user_id.as_str()) {

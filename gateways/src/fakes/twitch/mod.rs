@@ -38,14 +38,18 @@ fn stream_event_fixture(kind: &str) -> Option<&'static str> {
     Some(match kind {
         "channel.follow" => include_str!("../../../fixtures/twitch/channel.follow.notification.json"),
         "channel.subscribe" => include_str!("../../../fixtures/twitch/channel.subscribe.notification.json"),
-        "channel.subscription.gift" => include_str!("../../../fixtures/twitch/channel.subscription.gift.notification.json"),
+        "channel.subscription.gift" => {
+            include_str!("../../../fixtures/twitch/channel.subscription.gift.notification.json")
+        }
         "channel.subscription.message" => {
             include_str!("../../../fixtures/twitch/channel.subscription.message.notification.json")
         }
         "channel.cheer" => include_str!("../../../fixtures/twitch/channel.cheer.notification.json"),
         "channel.raid" => include_str!("../../../fixtures/twitch/channel.raid.notification.json"),
         "channel.channel_points_custom_reward_redemption.add" => {
-            include_str!("../../../fixtures/twitch/channel.channel_points_custom_reward_redemption.add.notification.json")
+            include_str!(
+                "../../../fixtures/twitch/channel.channel_points_custom_reward_redemption.add.notification.json"
+            )
         }
         "stream.online" => include_str!("../../../fixtures/twitch/stream.online.notification.json"),
         "stream.offline" => include_str!("../../../fixtures/twitch/stream.offline.notification.json"),

@@ -188,7 +188,8 @@ impl State {
         }
         let mut delivered = 0;
         for sub in &self.subscriptions {
-            let channel = sub.condition.get("broadcaster_user_id").or_else(|| sub.condition.get("to_broadcaster_user_id"));
+            let channel =
+                sub.condition.get("broadcaster_user_id").or_else(|| sub.condition.get("to_broadcaster_user_id"));
             if sub.kind != kind || sub.status != "enabled" || channel.and_then(Value::as_str) != Some(broadcaster_id) {
                 continue;
             }
