@@ -29,6 +29,7 @@ const BOT_SCOPES: &[&str] = &[
     "user:bot",
     "moderator:manage:chat_messages",
     "moderator:manage:banned_users",
+    "user:manage:whispers",
 ];
 
 struct Running {
@@ -423,5 +424,20 @@ async fn a_bot_account_subscribes_only_to_what_its_token_can_read(pool: PgPool) 
         assert!(!kinds.iter().any(|k| k == broadcasters_own), "{broadcasters_own} needs a scope or the broadcaster");
     }
     assert_eq!(*running.state.borrow(), ChannelState::Connected, "chat is heard all the same");
+    running.stop().await;
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_link_code_is_whispered_never_said_in_chat(pool: PgPool) {
+    let running = Running::start(pool, Timings::default()).await;
+    let asked = running.say(&Chatter::viewer("4145994", "viewer32"), "!link");
+    let whisper = eventually("the whisper", || running.fake.whispers().into_iter().next()).await;
+    assert_eq!((whisper.from_user_id.as_str(), whisper.to_user_id.as_str()), (BOT, "4145994"));
+    assert!(whisper.message.starts_with("Your link code is "), "{}", whisper.message);
+    let said = eventually("the reply", || running.fake.sent().into_iter().next()).await;
+    assert_eq!(said.reply_parent_message_id, Some(asked));
+    assert_eq!(said.message, "@viewer32, I have sent you a link code privately");
+    let code = whisper.message.split_whitespace().nth(4).unwrap().trim_end_matches('.').to_owned();
+    assert!(running.fake.sent().iter().all(|s| !s.message.contains(&code)), "the code is never said in chat");
     running.stop().await;
 }

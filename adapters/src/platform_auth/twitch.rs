@@ -27,6 +27,7 @@ pub const CHATBOT_SCOPES: &[&str] = &[
     "channel:read:subscriptions",
     "bits:read",
     "channel:read:redemptions",
+    "user:manage:whispers",
 ];
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);

@@ -150,6 +150,17 @@ impl Helix {
         answer.data.into_iter().next().ok_or_else(|| HelixError::NoAnswer("an answer without data".into()))
     }
 
+    /// Send Whisper, from the bot to `to_user_id`.
+    pub(crate) async fn send_whisper(&self, to_user_id: &str, text: &str) -> Result<(), HelixError> {
+        let query = [("from_user_id", self.bot.user_id.as_str()), ("to_user_id", to_user_id)];
+        let body = json!({ "message": text });
+        let response = self.call(Method::POST, "whispers", &query, |r| r.json(&body)).await?;
+        match response.status() {
+            StatusCode::NO_CONTENT => Ok(()),
+            _ => Err(refused(response).await),
+        }
+    }
+
     /// Delete Chat Messages: one message, as the bot (a moderator).
     pub(crate) async fn delete_chat_message(&self, broadcaster_id: &str, message_id: &str) -> Result<(), HelixError> {
         let query = [

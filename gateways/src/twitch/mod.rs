@@ -4,7 +4,8 @@
 //! Per connected channel, three tasks joined by bounded queues:
 //! the EventSub session ([`socket`]) → hearing (batches of chat messages
 //! through the [`Brain`]) → the outbox ([`outbox`]: replies with Send Chat
-//! Message, moderation with Delete Chat Messages and Ban User, in order).
+//! Message, moderation with Delete Chat Messages and Ban User, whispers
+//! with Send Whisper, in order).
 
 mod broadcast;
 mod chat;
@@ -244,8 +245,10 @@ async fn answer(
                     return;
                 }
             }
-            if !heard.whispers.is_empty() {
-                tracing::info!(count = heard.whispers.len(), "whispers are not sent on Twitch yet; dropped");
+            for whisper in heard.whispers {
+                if decided.send(Outbound::Whisper(whisper)).await.is_err() {
+                    return;
+                }
             }
         }
     }

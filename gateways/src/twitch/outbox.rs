@@ -9,7 +9,7 @@ use std::time::Duration;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use wavestack_app::chat::{Action, Reply};
+use wavestack_app::chat::{Action, Reply, Whisper};
 use wavestack_domain::value::ChatPlatform;
 
 use super::helix::{Helix, HelixError};
@@ -19,7 +19,12 @@ use super::helix::{Helix, HelixError};
 pub(crate) enum Outbound {
     Reply(Reply),
     Action(Action),
+    /// Something only its viewer should read (a link code).
+    Whisper(Whisper),
 }
+
+/// Twitch's longest whisper to someone the bot has not whispered before.
+const LONGEST_FIRST_WHISPER: usize = 500;
 
 /// Chat's send limit, as a bucket: `burst` at once, refilled evenly over 30 s.
 pub(crate) fn send_limit(bot_is_moderator: bool) -> DefaultDirectRateLimiter {
@@ -73,6 +78,14 @@ async fn carry_out(
                 let (code, message) = sent.drop_reason.map(|d| (d.code, d.message)).unwrap_or_default();
                 Err(HelixError::Refused { status: 200, message: format!("dropped ({code}): {message}") })
             }
+        }
+        Outbound::Whisper(whisper) => {
+            // Never cut: a cut link code is worse than none.
+            if whisper.text.chars().count() > LONGEST_FIRST_WHISPER {
+                return Err(HelixError::Refused { status: 0, message: "a whisper past 500 characters".into() });
+            }
+            helix.send_whisper(&whisper.to_user_id, &whisper.text).await?;
+            Ok("a whisper")
         }
         Outbound::Action(action) => {
             let message = action.message_id.as_deref();

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::state::{
-    now_rfc3339, subscription_json, Ban, SentChat, Shared, State as FakeState, Subscription, TokenInfo,
+    now_rfc3339, subscription_json, Ban, SentChat, SentWhisper, Shared, State as FakeState, Subscription, TokenInfo,
 };
 
 /// Helix's bucket size, reported in `Ratelimit-Limit`.
@@ -395,5 +395,49 @@ pub(super) async fn unban_user(
     };
     let user = values[2].to_owned();
     s.bans.retain(|ban| ban.user_id != user);
+    ok(StatusCode::NO_CONTENT, None)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendWhisper {
+    message: String,
+}
+
+/// Send Whisper: the sender is the token's user; 500 characters to someone
+/// whispered for the first time (10,000 after); `204` with no body.
+pub(super) async fn send_whisper(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(raw): Query<HashMap<String, String>>,
+    body: String,
+) -> Response {
+    let ids = match query(&raw, &["from_user_id", "to_user_id"]) {
+        Ok(ids) => ids,
+        Err(refused) => return refused,
+    };
+    let (from, to) = (ids[0].to_owned(), ids[1].to_owned());
+    let request: SendWhisper = match parse(&body) {
+        Ok(request) => request,
+        Err(refused) => return refused,
+    };
+    let mut s = state.lock().unwrap();
+    let token = match authorize(&headers, &mut s, "user:manage:whispers") {
+        Ok(token) => token,
+        Err(refused) => return refused,
+    };
+    if from != token.user_id {
+        return error(StatusCode::UNAUTHORIZED, "The ID in from_user_id must match the user ID in the access token");
+    }
+    if from == to {
+        return error(StatusCode::BAD_REQUEST, "The user in to_user_id is the sender");
+    }
+    let known = s.whispers.iter().any(|w| w.from_user_id == from && w.to_user_id == to);
+    let longest = if known { 10_000 } else { 500 };
+    let length = request.message.chars().count();
+    if length == 0 || length > longest {
+        return error(StatusCode::BAD_REQUEST, format!("message must be 1 to {longest} characters"));
+    }
+    s.whispers.push(SentWhisper { from_user_id: from, to_user_id: to, message: request.message });
     ok(StatusCode::NO_CONTENT, None)
 }

@@ -15,7 +15,7 @@ mod helix;
 mod oauth;
 mod state;
 
-pub use state::{Ban, SentChat, Subscription};
+pub use state::{Ban, SentChat, SentWhisper, Subscription};
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -113,6 +113,7 @@ impl FakeTwitch {
             .route("/helix/eventsub/subscriptions", post(helix::create_subscription))
             .route("/helix/chat/messages", post(helix::send_chat_message))
             .route("/helix/moderation/chat", delete(helix::delete_chat_messages))
+            .route("/helix/whispers", post(helix::send_whisper))
             .route("/helix/moderation/bans", post(helix::ban_user).delete(helix::unban_user))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a local port");
@@ -277,6 +278,11 @@ impl FakeTwitch {
     /// Message ids deleted through Delete Chat Messages, in order.
     pub fn deleted(&self) -> Vec<String> {
         self.state.lock().unwrap().deleted.clone()
+    }
+
+    /// Whispers sent through Send Whisper, in order.
+    pub fn whispers(&self) -> Vec<SentWhisper> {
+        self.state.lock().unwrap().whispers.clone()
     }
 
     /// Bans and timeouts through Ban User, in order.

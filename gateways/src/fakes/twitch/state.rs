@@ -101,6 +101,13 @@ pub struct Ban {
     pub reason: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentWhisper {
+    pub from_user_id: String,
+    pub to_user_id: String,
+    pub message: String,
+}
+
 #[derive(Debug)]
 pub(super) struct State {
     pub(super) addr: Option<SocketAddr>,
@@ -129,6 +136,7 @@ pub(super) struct State {
     pub(super) sent: Vec<SentChat>,
     pub(super) deleted: Vec<String>,
     pub(super) bans: Vec<Ban>,
+    pub(super) whispers: Vec<SentWhisper>,
     /// Chat message ids Twitch knows (said by viewers or sent by bots): a
     /// reply must answer one of them.
     pub(super) known_messages: HashSet<String>,
@@ -176,6 +184,7 @@ impl State {
             sent: Vec::new(),
             deleted: Vec::new(),
             bans: Vec::new(),
+            whispers: Vec::new(),
             known_messages: HashSet::new(),
         }
     }
