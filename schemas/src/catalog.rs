@@ -160,6 +160,8 @@ pub static CATALOG: &[SchemaEntry] = &[
         version: 1,
         text: include_str!("../avro/broadcast/v1.avsc"),
     },
+    // v2: Sign in with Twitch (the accounts members sign in with).
+    SchemaEntry { id: 21, aggregate: AggregateKind::Team, version: 2, text: include_str!("../avro/team/v2.avsc") },
 ];
 
 impl SchemaEntry {

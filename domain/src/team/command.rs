@@ -1,4 +1,4 @@
-use crate::value::{ChannelRef, MemberRole, OverlayKeyId, OverlayLabel, Timestamp, Username};
+use crate::value::{ChannelRef, ChatPlatform, MemberRole, OverlayKeyId, OverlayLabel, PlatformUserId, Timestamp, Username};
 
 /// Who asks: a member (whose role the rules check), or the operator from
 /// the CLI (who may do anything, e.g. create the first owner).
@@ -39,6 +39,24 @@ pub enum TeamCommand {
     },
     RevokeOverlayKey {
         key_id: OverlayKeyId,
+        by: Option<Username>,
+        at: Timestamp,
+    },
+    /// The member signs in with this platform account from now on. Only
+    /// the member links their own, once the platform proved the account
+    /// theirs (an OAuth sign-in): no one else may sign in as them.
+    LinkSignIn {
+        username: Username,
+        platform: ChatPlatform,
+        user_id: PlatformUserId,
+        login: String,
+        by: Username,
+        at: Timestamp,
+    },
+    /// The member themself, or an owner, ends that sign-in.
+    UnlinkSignIn {
+        username: Username,
+        platform: ChatPlatform,
         by: Option<Username>,
         at: Timestamp,
     },

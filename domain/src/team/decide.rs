@@ -61,6 +61,34 @@ impl Decider for TeamState {
                 }
                 Ok(vec![TeamEvent::OverlayKeyIssued(OverlayKeyIssued { key_id, channel, label, digest, at })])
             }
+            TeamCommand::LinkSignIn { username, platform, user_id, login, by, at } => {
+                if self.role_of(&username).is_none() {
+                    return Err(TeamError::Unknown(username));
+                }
+                if by != username {
+                    return Err(TeamError::NotSelf);
+                }
+                if login.is_empty() || login.len() > 64 {
+                    return Err(TeamError::InvalidLogin);
+                }
+                match self.signs_in_as(platform, &user_id) {
+                    Some(other) if *other != username => return Err(TeamError::AccountTaken),
+                    Some(_) if self.sign_in_of(&username, platform).is_some_and(|s| s.login == login) => {
+                        return Ok(vec![])
+                    }
+                    _ => {}
+                }
+                Ok(vec![TeamEvent::SignInLinked(SignInLinked { username, platform, user_id, login, at })])
+            }
+            TeamCommand::UnlinkSignIn { username, platform, by, at } => {
+                if by.as_ref() != Some(&username) {
+                    self.owner_or_operator(by.as_ref())?;
+                }
+                if self.sign_in_of(&username, platform).is_none() {
+                    return Ok(vec![]);
+                }
+                Ok(vec![TeamEvent::SignInUnlinked(SignInUnlinked { username, platform, at })])
+            }
             TeamCommand::RevokeOverlayKey { key_id, by, at } => {
                 self.moderator_or_operator(by.as_ref())?;
                 let key = self.overlay_keys.get(&key_id).ok_or(TeamError::UnknownOverlayKey(key_id))?;

@@ -22,6 +22,12 @@ pub enum TeamError {
     TooManyOverlayKeys { max: usize },
     #[error("an overlay key's digest is 64 lowercase hex digits")]
     InvalidDigest,
+    #[error("only the member links their own sign-in account")]
+    NotSelf,
+    #[error("that account signs in as another member of this org")]
+    AccountTaken,
+    #[error("an account's login is 1 to 64 characters")]
+    InvalidLogin,
 }
 
 impl TeamError {
@@ -36,6 +42,9 @@ impl TeamError {
             TeamError::UnknownOverlayKey(_) => "unknown_overlay_key",
             TeamError::TooManyOverlayKeys { .. } => "too_many_overlay_keys",
             TeamError::InvalidDigest => "invalid_digest",
+            TeamError::NotSelf => "forbidden",
+            TeamError::AccountTaken => "account_taken",
+            TeamError::InvalidLogin => "invalid_login",
         }
     }
 }

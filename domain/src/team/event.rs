@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::value::{ChannelRef, MemberRole, OverlayKeyId, OverlayLabel, Timestamp, Username};
+use crate::value::{ChannelRef, ChatPlatform, MemberRole, OverlayKeyId, OverlayLabel, PlatformUserId, Timestamp, Username};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TeamEvent {
@@ -10,6 +10,8 @@ pub enum TeamEvent {
     PasswordSet(PasswordSet),
     OverlayKeyIssued(OverlayKeyIssued),
     OverlayKeyRevoked(OverlayKeyRevoked),
+    SignInLinked(SignInLinked),
+    SignInUnlinked(SignInUnlinked),
 }
 
 impl TeamEvent {
@@ -21,6 +23,8 @@ impl TeamEvent {
             TeamEvent::PasswordSet(_) => "PasswordSet",
             TeamEvent::OverlayKeyIssued(_) => "OverlayKeyIssued",
             TeamEvent::OverlayKeyRevoked(_) => "OverlayKeyRevoked",
+            TeamEvent::SignInLinked(_) => "SignInLinked",
+            TeamEvent::SignInUnlinked(_) => "SignInUnlinked",
         }
     }
 }
@@ -68,5 +72,23 @@ pub struct OverlayKeyIssued {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverlayKeyRevoked {
     pub key_id: OverlayKeyId,
+    pub at: Timestamp,
+}
+
+/// The member signs in with this platform account (Sign in with Twitch).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInLinked {
+    pub username: Username,
+    pub platform: ChatPlatform,
+    pub user_id: PlatformUserId,
+    /// The account's login when linked, to show whose it is.
+    pub login: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInUnlinked {
+    pub username: Username,
+    pub platform: ChatPlatform,
     pub at: Timestamp,
 }

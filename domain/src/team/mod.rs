@@ -16,6 +16,6 @@ mod tests;
 pub use command::TeamCommand;
 pub use error::TeamError;
 pub use event::*;
-pub use state::{OverlayKey, TeamState, MAX_MEMBERS, MAX_OVERLAY_KEYS};
+pub use state::{OverlayKey, SignIn, TeamState, MAX_MEMBERS, MAX_OVERLAY_KEYS};
 
 crate::aggregate::cqrs_aggregate!(TeamState, TeamEvent, type = "team", version = "1");

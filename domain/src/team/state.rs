@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::event::TeamEvent;
-use crate::value::{ChannelRef, MemberRole, OverlayKeyId, OverlayLabel, Timestamp, Username};
+use crate::value::{ChannelRef, ChatPlatform, MemberRole, OverlayKeyId, OverlayLabel, PlatformUserId, Timestamp, Username};
 
 /// Most members one org holds.
 pub const MAX_MEMBERS: usize = 1_000;
@@ -29,6 +29,19 @@ pub struct TeamState {
     /// last set: a dashboard session opened before then is over.
     #[serde(default)]
     pub(crate) sessions_since: BTreeMap<Username, Timestamp>,
+    /// Who signs in with which platform account (a few per team).
+    #[serde(default)]
+    pub(crate) sign_ins: Vec<SignIn>,
+}
+
+/// A member's platform account they sign in with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignIn {
+    pub platform: ChatPlatform,
+    pub user_id: PlatformUserId,
+    pub username: Username,
+    /// The account's login when linked.
+    pub login: String,
 }
 
 impl TeamState {
@@ -42,6 +55,16 @@ impl TeamState {
     /// kept (their sessions stand) or for no member.
     pub fn sessions_valid_since(&self, username: &Username) -> Option<Timestamp> {
         self.sessions_since.get(username).copied()
+    }
+
+    /// The member a platform account signs in as, if it is linked.
+    pub fn signs_in_as(&self, platform: ChatPlatform, user_id: &PlatformUserId) -> Option<&Username> {
+        self.sign_ins.iter().find(|s| s.platform == platform && s.user_id == *user_id).map(|s| &s.username)
+    }
+
+    /// The platform account `username` signs in with.
+    pub fn sign_in_of(&self, username: &Username, platform: ChatPlatform) -> Option<&SignIn> {
+        self.sign_ins.iter().find(|s| s.platform == platform && s.username == *username)
     }
 
     pub fn members(&self) -> impl Iterator<Item = (&Username, MemberRole)> {
@@ -83,6 +106,20 @@ impl TeamState {
             TeamEvent::MemberRemoved(e) => {
                 self.members.remove(&e.username);
                 self.sessions_since.remove(&e.username);
+                self.sign_ins.retain(|s| s.username != e.username);
+            }
+            TeamEvent::SignInLinked(e) => {
+                // One account per platform and member: a new one replaces it.
+                self.sign_ins.retain(|s| !(s.platform == e.platform && s.username == e.username));
+                self.sign_ins.push(SignIn {
+                    platform: e.platform,
+                    user_id: e.user_id.clone(),
+                    username: e.username.clone(),
+                    login: e.login.clone(),
+                });
+            }
+            TeamEvent::SignInUnlinked(e) => {
+                self.sign_ins.retain(|s| !(s.platform == e.platform && s.username == e.username));
             }
             TeamEvent::PasswordSet(e) => {
                 self.sessions_since.insert(e.username.clone(), e.at);

@@ -4,6 +4,7 @@
 use cqrs_es::test::TestFramework;
 
 use super::*;
+use crate::aggregate::Decider;
 use crate::value::*;
 
 type Team = TestFramework<TeamState>;
@@ -232,4 +233,58 @@ fn sessions_are_valid_only_from_the_current_membership_and_password() {
     assert_eq!(team.sessions_valid_since(&user("mo")), Some(moment(20)), "a session from the first membership is over");
     team.evolve(&TeamEvent::PasswordSet(PasswordSet { username: user("mo"), at: moment(30) }));
     assert_eq!(team.sessions_valid_since(&user("mo")), Some(moment(30)), "and so is one from before the new password");
+}
+
+fn link(name: &str, twitch_id: &str, by: &str) -> TeamCommand {
+    TeamCommand::LinkSignIn {
+        username: user(name),
+        platform: ChatPlatform::Twitch,
+        user_id: PlatformUserId::parse(twitch_id).unwrap(),
+        login: format!("{name}_tv"),
+        by: user(by),
+        at: at(),
+    }
+}
+
+fn linked(name: &str, twitch_id: &str) -> TeamEvent {
+    TeamEvent::SignInLinked(SignInLinked {
+        username: user(name),
+        platform: ChatPlatform::Twitch,
+        user_id: PlatformUserId::parse(twitch_id).unwrap(),
+        login: format!("{name}_tv"),
+        at: at(),
+    })
+}
+
+#[test]
+fn a_member_links_their_own_sign_in_and_nobody_elses() {
+    let team = vec![added("ada", MemberRole::Owner), added("mo", MemberRole::Moderator)];
+    Team::with(()).given(team.clone()).when(link("mo", "111", "mo")).then_expect_events(vec![linked("mo", "111")]);
+    Team::with(()).given(team.clone()).when(link("mo", "111", "ada")).then_expect_error(TeamError::NotSelf);
+    let mut with_mo = team.clone();
+    with_mo.push(linked("mo", "111"));
+    Team::with(()).given(with_mo.clone()).when(link("ada", "111", "ada")).then_expect_error(TeamError::AccountTaken);
+    Team::with(()).given(with_mo).when(link("mo", "111", "mo")).then_expect_events(vec![]);
+    Team::with(()).given(team).when(link("ghost", "9", "ghost")).then_expect_error(TeamError::Unknown(user("ghost")));
+}
+
+#[test]
+fn a_sign_in_ends_with_its_unlink_or_its_members_removal() {
+    let mut state = TeamState::default();
+    for e in [added("ada", MemberRole::Owner), added("mo", MemberRole::Moderator), linked("mo", "111")] {
+        state.evolve(&e);
+    }
+    let twitch_111 = PlatformUserId::parse("111").unwrap();
+    assert_eq!(state.signs_in_as(ChatPlatform::Twitch, &twitch_111), Some(&user("mo")));
+    // A new account replaces the old one.
+    state.evolve(&linked("mo", "222"));
+    assert_eq!(state.signs_in_as(ChatPlatform::Twitch, &twitch_111), None);
+    let unlink = TeamCommand::UnlinkSignIn { username: user("mo"), platform: ChatPlatform::Twitch, by: Some(user("ada")), at: at() };
+    let events = state.decide(unlink, &()).unwrap();
+    assert!(matches!(&events[..], [TeamEvent::SignInUnlinked(_)]), "an owner ends it");
+    state.evolve(&linked("mo", "333"));
+    state.evolve(&TeamEvent::MemberRemoved(MemberRemoved { username: user("mo"), at: at() }));
+    assert_eq!(state.signs_in_as(ChatPlatform::Twitch, &PlatformUserId::parse("333").unwrap()), None);
+    let json = serde_json::to_string(&state).unwrap();
+    assert_eq!(serde_json::from_str::<TeamState>(&json).unwrap(), state, "a snapshot holds it");
 }

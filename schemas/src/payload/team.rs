@@ -41,6 +41,24 @@ pub(crate) fn to_avro(event: &TeamEvent) -> Value {
         TeamEvent::OverlayKeyRevoked(e) => {
             (5, record([("key_id", Value::Uuid(e.key_id.as_uuid())), ("at", timestamp(e.at))]))
         }
+        TeamEvent::SignInLinked(e) => (
+            6,
+            record([
+                ("username", string(e.username.as_str())),
+                ("platform", string(e.platform.as_str())),
+                ("user_id", string(e.user_id.as_str())),
+                ("login", string(e.login.as_str())),
+                ("at", timestamp(e.at)),
+            ]),
+        ),
+        TeamEvent::SignInUnlinked(e) => (
+            7,
+            record([
+                ("username", string(e.username.as_str())),
+                ("platform", string(e.platform.as_str())),
+                ("at", timestamp(e.at)),
+            ]),
+        ),
     };
     Value::Union(index, Box::new(value))
 }
@@ -77,6 +95,18 @@ pub(crate) fn from_avro(payload: Value) -> Result<TeamEvent, CodecError> {
         }),
         5 => TeamEvent::OverlayKeyRevoked(OverlayKeyRevoked {
             key_id: OverlayKeyId::from_uuid(f.uuid("key_id")?),
+            at: f.timestamp("at")?,
+        }),
+        6 => TeamEvent::SignInLinked(SignInLinked {
+            username: f.parsed("username", Username::parse)?,
+            platform: f.parsed("platform", |raw: String| ChatPlatform::parse(&raw))?,
+            user_id: f.parsed("user_id", PlatformUserId::parse)?,
+            login: f.string("login")?,
+            at: f.timestamp("at")?,
+        }),
+        7 => TeamEvent::SignInUnlinked(SignInUnlinked {
+            username: f.parsed("username", Username::parse)?,
+            platform: f.parsed("platform", |raw: String| ChatPlatform::parse(&raw))?,
             at: f.timestamp("at")?,
         }),
         _ => return Err(CodecError::Shape { field: "payload", expected: "a known team event" }),

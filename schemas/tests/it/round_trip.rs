@@ -619,6 +619,17 @@ fn team_event() -> impl Strategy<Value = TeamEvent> {
             key_id: OverlayKeyId::from_uuid(key_id),
             at
         })),
+        (user(), pick(ChatPlatform::ALL), ident(), "[a-z0-9_]{1,25}", ts()).prop_map(
+            |(username, platform, user_id, login, at)| TeamEvent::SignInLinked(SignInLinked {
+                username,
+                platform,
+                user_id: PlatformUserId::parse(user_id).unwrap(),
+                login,
+                at
+            })
+        ),
+        (user(), pick(ChatPlatform::ALL), ts())
+            .prop_map(|(username, platform, at)| TeamEvent::SignInUnlinked(SignInUnlinked { username, platform, at })),
     ]
 }
 
