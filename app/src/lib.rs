@@ -12,6 +12,7 @@
 //! - [`moderation`]: a moderator's own action on a viewer.
 //! - [`community`]: giveaways, polls and identity links.
 //! - [`connections`]: a channel connected to its platform, and disconnected.
+//! - [`sign_in`]: the platform accounts members sign in with.
 //! - [`settlement`]: the second halves of the economy, run at once by the
 //!   use cases and again from the log by the settlers.
 //!
@@ -26,6 +27,7 @@ pub mod connections;
 mod lookup;
 pub mod moderation;
 pub mod settlement;
+pub mod sign_in;
 
 use std::sync::Arc;
 

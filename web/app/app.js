@@ -34,9 +34,33 @@ function showLogin(message) {
           route();
         },
       }),
+      h('button', { type: 'button', id: 'sign-in-twitch', class: 'link', onclick: signInWithTwitch }, 'Sign in with Twitch'),
     ),
   );
 }
+
+// To Twitch and back: the member whose account it is gets a session.
+async function signInWithTwitch() {
+  const org = document.querySelector('[name=org]')?.value || '';
+  const response = await fetch('/app/api/login/twitch', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ org }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (response.ok) {
+    localStorage.setItem('wavestack.org', org);
+    return location.assign(body.authorize_url);
+  }
+  showLogin((body.error && body.error.message) || `Signing in failed (${response.status}).`);
+}
+
+const SIGN_IN_REFUSED = {
+  not_linked: 'That Twitch account signs in as no member of this org; log in with your password and link it on your Account page.',
+  denied: 'Twitch was not authorized.',
+  state_refused: 'The sign-in link expired or was opened in another browser; try again.',
+};
 
 function pageId() {
   return (location.hash.replace(/^#\//, '') || 'overview').split('?')[0];
@@ -83,7 +107,10 @@ async function route() {
   } catch (error) {
     return showLogin(error.message);
   }
-  if (!session) return showLogin();
+  if (!session) {
+    const refused = new URLSearchParams(location.hash.split('?')[1] || '').get('error');
+    return showLogin(refused ? SIGN_IN_REFUSED[refused] || `Signing in failed (${refused}).` : undefined);
+  }
   const page = pages.find((p) => p.id === pageId()) || pages[0];
   clear(root, shell(session));
   const main = document.getElementById('page');

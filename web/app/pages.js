@@ -591,6 +591,45 @@ async function connections(main, ctx) {
   return () => clearInterval(timer);
 }
 
+const SIGN_IN_ERRORS = {
+  account_taken: 'That Twitch account already signs in as another member of this org.',
+  denied: 'Twitch was not authorized.',
+  state_refused: 'The sign-in link expired or was opened in another browser; try again.',
+};
+
+// The member's own account: the Twitch account they sign in with.
+async function account(main) {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const notice = h('p', { id: 'account-notice' });
+  if (params.get('linked')) notice.textContent = 'You can sign in with Twitch now.';
+  if (params.get('error')) {
+    notice.textContent = SIGN_IN_ERRORS[params.get('error')] || `Linking failed (${params.get('error')}).`;
+    notice.className = 'error';
+  }
+  const status = h('section', { id: 'sign-in-accounts' });
+  clear(main, h('h1', {}, 'Account'), notice, h('h2', {}, 'Sign in with Twitch'), status);
+  async function load() {
+    const linked = await app('GET', '/account/twitch');
+    const link = h('button', {
+      type: 'button',
+      id: 'link-twitch',
+      onclick: async () => {
+        try {
+          location.assign((await app('POST', '/account/twitch/link')).authorize_url);
+        } catch (e) {
+          alert(e.message);
+        }
+      },
+    }, linked.twitch ? 'Link another Twitch account' : 'Link my Twitch account');
+    link.disabled = !linked.twitch_configured;
+    clear(status,
+      h('p', { id: 'twitch-sign-in' }, linked.twitch ? `You sign in as ${linked.twitch.login} on Twitch.` : 'No Twitch account is linked.'),
+      link, ' ',
+      linked.twitch ? action('Unlink', () => app('DELETE', '/account/twitch'), load, { danger: true }) : '');
+  }
+  await load();
+}
+
 export const pages = [
   { id: 'overview', title: 'Overview', render: overview },
   { id: 'leaderboard', title: 'Leaderboards', render: leaderboard },
@@ -604,4 +643,5 @@ export const pages = [
   { id: 'team', title: 'Team', render: team },
   { id: 'connections', title: 'Connections', render: connections },
   { id: 'events', title: 'Event log', render: events, role: ['owner'] },
+  { id: 'account', title: 'Account', render: account },
 ];

@@ -16,12 +16,29 @@ use time::OffsetDateTime;
 /// How long a streamer has to authorize on the platform.
 pub const STATE_LIFETIME: time::Duration = time::Duration::minutes(10);
 
-/// Who started a connect flow.
+/// Who started a flow through the platform's authorize page, and what for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Started {
     pub org: String,
+    /// The member who started it; empty for a sign-in (no one is signed in yet).
     pub username: String,
     pub platform: String,
+    #[serde(default)]
+    pub purpose: Purpose,
+}
+
+/// What the flow is for: the platform sends every one back to one
+/// registered redirect URL, and the state says which it was.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// An owner connects a channel for the bot.
+    #[default]
+    Connect,
+    /// A member links the account they will sign in with.
+    LinkSignIn,
+    /// Someone signs in to the dashboard with a linked account.
+    SignIn,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -108,7 +125,7 @@ mod tests {
     use super::*;
 
     fn started() -> Started {
-        Started { org: "acme".into(), username: "vic".into(), platform: "twitch".into() }
+        Started { org: "acme".into(), username: "vic".into(), platform: "twitch".into(), purpose: Purpose::Connect }
     }
 
     #[test]

@@ -111,14 +111,26 @@ impl TwitchOAuth {
     /// Where to send the streamer's browser to authorize the bot, carrying
     /// `state` (checked on the way back: it ties the answer to this request).
     pub fn authorize_url(&self, state: &str) -> Url {
+        let mut url = self.authorize(state, &CHATBOT_SCOPES.join(" "));
+        // Always shown: the streamer sees which account the bot becomes.
+        url.query_pairs_mut().append_pair("force_verify", "true");
+        url
+    }
+
+    /// Where to send a member's browser to prove which Twitch account is
+    /// theirs (Sign in with Twitch): `openid`, nothing the bot could use.
+    pub fn sign_in_url(&self, state: &str) -> Url {
+        self.authorize(state, "openid")
+    }
+
+    fn authorize(&self, state: &str, scope: &str) -> Url {
         let mut url = self.endpoint("authorize");
         url.query_pairs_mut()
             .append_pair("response_type", "code")
             .append_pair("client_id", &self.client_id)
             .append_pair("redirect_uri", self.redirect_uri.as_str())
-            .append_pair("scope", &CHATBOT_SCOPES.join(" "))
-            .append_pair("state", state)
-            .append_pair("force_verify", "true");
+            .append_pair("scope", scope)
+            .append_pair("state", state);
         url
     }
 

@@ -225,8 +225,10 @@ async fn a_gateway_killed_with_sigkill_hands_its_channel_over_within_15_seconds(
     let killed_at = Instant::now();
     let _dir = first.kill();
     let taken = eventually("the channel taken over", 30, || {
-        (fake.sessions_opened() >= 2 && fake.subscriptions().iter().filter(|s| s.status == "enabled").count() == 1)
-            .then(Instant::now)
+        let chat = |s: &&wavestack_gateways::fakes::twitch::Subscription| {
+            s.kind == "channel.chat.message" && s.status == "enabled"
+        };
+        (fake.sessions_opened() >= 2 && fake.subscriptions().iter().filter(chat).count() == 1).then(Instant::now)
     })
     .await;
     let took = taken - killed_at;
@@ -256,4 +258,123 @@ async fn connect_directly(pool: &PgPool, key_dir: &std::path::Path, fake: &FakeT
     wavestack::commands::bench::twitch::connect_through_fake(fake, &oauth, &app, &store, &org, BROADCASTER, "streamer")
         .await
         .unwrap();
+}
+
+/// To Twitch's authorize page and back to the callback, in the browser
+/// that started the flow: the callback's response.
+async fn through_twitch(http: &reqwest::Client, started: reqwest::Response, session: Option<&str>) -> reqwest::Response {
+    assert_eq!(started.status(), StatusCode::OK);
+    let flow = started.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let authorize = started.json::<Value>().await.unwrap()["authorize_url"].as_str().unwrap().to_owned();
+    assert!(authorize.contains("scope=openid"), "a sign-in asks for nothing the bot could use: {authorize}");
+    let consent = http.get(&authorize).send().await.unwrap();
+    assert_eq!(consent.status(), StatusCode::FOUND);
+    let callback = consent.headers()[LOCATION].to_str().unwrap().to_owned();
+    let cookies = match session {
+        Some(session) => format!("{session}; {flow}"),
+        None => flow,
+    };
+    http.get(&callback).header(COOKIE, cookies).send().await.unwrap()
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_member_links_twitch_and_signs_in_with_it_and_nobody_else_does(pool: PgPool) {
+    let fake = FakeTwitch::start(CLIENT_ID, Timings::default()).await;
+    let stack = support::start_with_settings(&pool, "", |settings| {
+        let twitch = &mut settings.up.twitch;
+        twitch.twitch_client_id = Some(CLIENT_ID.into());
+        twitch.twitch_client_secret = Some(wavestack_gateways::Secret::new(CLIENT_SECRET));
+        twitch.twitch_id_url = fake.id_url();
+        twitch.twitch_helix_url = fake.helix_url();
+        twitch.twitch_eventsub_url = fake.eventsub_url();
+    })
+    .await;
+    fake.register_app(CLIENT_SECRET, &format!("{}/app/connections/twitch/callback", stack.query_api));
+    member(&pool, "vic", MemberRole::Owner).await;
+    member(&pool, "mo", MemberRole::Moderator).await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let link = |who: &Browser| {
+        http.post(format!("{}/app/api/account/twitch/link", stack.query_api))
+            .header(COOKIE, &who.cookie)
+            .header("x-csrf-token", &who.csrf)
+            .send()
+    };
+    let sign_in = || {
+        http.post(format!("{}/app/api/login/twitch", stack.query_api)).json(&serde_json::json!({"org": "acme"})).send()
+    };
+
+    // Mo proves their Twitch account and links it.
+    let mo = login(&http, &stack, "mo").await;
+    fake.sign_in_as("5550", "mo_tv");
+    let linked = through_twitch(&http, link(&mo).await.unwrap(), Some(&mo.cookie)).await;
+    assert_eq!(linked.headers()[LOCATION], "/app#/account?linked=twitch");
+    let shown: Value = http
+        .get(format!("{}/app/api/account/twitch", stack.query_api))
+        .header(COOKIE, &mo.cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["twitch"]["login"], "mo_tv");
+
+    // Signing in with that Twitch account opens a session as mo.
+    let back = through_twitch(&http, sign_in().await.unwrap(), None).await;
+    assert_eq!(back.headers()[LOCATION], "/app?org=acme");
+    let session = back
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|c| c.to_str().unwrap())
+        .find(|c| c.starts_with("wavestack_session="))
+        .expect("a session cookie")
+        .to_owned();
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
+    let session = session.split(';').next().unwrap().to_owned();
+    let who: Value = http
+        .get(format!("{}/app/api/session", stack.query_api))
+        .header(COOKIE, &session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((who["username"].as_str(), who["role"].as_str()), (Some("mo"), Some("moderator")));
+
+    // The owner cannot take mo's Twitch account for themself.
+    let vic = login(&http, &stack, "vic").await;
+    let taken = through_twitch(&http, link(&vic).await.unwrap(), Some(&vic.cookie)).await;
+    assert_eq!(taken.headers()[LOCATION], "/app#/account?error=account_taken");
+
+    // An account no member linked signs in as nobody.
+    fake.sign_in_as("777", "stranger");
+    let refused = through_twitch(&http, sign_in().await.unwrap(), None).await;
+    assert_eq!(refused.headers()[LOCATION], "/app?org=acme#/login?error=not_linked");
+    assert!(refused.headers().get_all(SET_COOKIE).iter().all(|c| !c.to_str().unwrap().starts_with("wavestack_session=")));
+
+    // Every Twitch token of a sign-in was revoked once read.
+    assert!(fake.live_tokens_of("5550").is_empty() && fake.live_tokens_of("777").is_empty());
+
+    // Mo unlinks it: signing in with it opens nothing any more.
+    let unlinked = http
+        .delete(format!("{}/app/api/account/twitch", stack.query_api))
+        .header(COOKIE, &mo.cookie)
+        .header("x-csrf-token", &mo.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unlinked.json::<Value>().await.unwrap()["unlinked"], true);
+    fake.sign_in_as("5550", "mo_tv");
+    let after = through_twitch(&http, sign_in().await.unwrap(), None).await;
+    assert_eq!(after.headers()[LOCATION], "/app?org=acme#/login?error=not_linked");
+    let events: Vec<(String, String)> = sqlx::query_as(
+        "SELECT event_type, metadata->>'actor' FROM events WHERE event_type LIKE 'SignIn%' ORDER BY position",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let events: Vec<(&str, &str)> = events.iter().map(|(e, a)| (e.as_str(), a.as_str())).collect();
+    assert_eq!(events, [("SignInLinked", "member:mo"), ("SignInUnlinked", "member:mo")]);
 }

@@ -23,7 +23,9 @@ impl Refusal for TeamError {
         let status = match self {
             TeamError::NotOwner | TeamError::NotModerator => StatusCode::FORBIDDEN,
             TeamError::Unknown(_) | TeamError::UnknownOverlayKey(_) => StatusCode::NOT_FOUND,
-            TeamError::Exists(_) | TeamError::LastOwner => StatusCode::CONFLICT,
+            TeamError::Exists(_) | TeamError::LastOwner | TeamError::AccountTaken => StatusCode::CONFLICT,
+            TeamError::NotSelf => StatusCode::FORBIDDEN,
+            TeamError::InvalidLogin => StatusCode::UNPROCESSABLE_ENTITY,
             TeamError::Full { .. } | TeamError::TooManyOverlayKeys { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             // The edge makes the digest; a bad one is this API's bug.
             TeamError::InvalidDigest => return ApiError::internal(anyhow::anyhow!("team refused: {self}")),

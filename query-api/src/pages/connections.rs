@@ -27,7 +27,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 use wavestack_adapters::auth::member_subject;
 use wavestack_adapters::http::ApiError;
-use wavestack_adapters::platform_auth::state::{Started, StateSigner, STATE_LIFETIME};
+use wavestack_adapters::platform_auth::state::{Purpose, Started, StateSigner, STATE_LIFETIME};
 use wavestack_adapters::platform_auth::twitch::{OAuthError, TwitchOAuth, CHATBOT_SCOPES};
 use wavestack_adapters::platform_connections::{Connection, PlatformConnections};
 use wavestack_app::connections::{connect, disconnect, Grant};
@@ -39,6 +39,7 @@ use wavestack_gateways::twitch::{Twitch, TwitchChannel};
 use wavestack_gateways::{FixedToken, Gateway, SayError, Secret};
 
 use super::session::{cookie, member, over_tls, require, team_of, Member};
+use super::sign_in;
 use super::PagesState;
 
 /// The cookie that binds a connect flow's state to the browser. `Lax`, so
@@ -106,19 +107,13 @@ pub(crate) async fn list(State(state): State<PagesState>, headers: HeaderMap) ->
 pub(crate) async fn start_twitch(State(state): State<PagesState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let member = member(&state, &headers, true).await?;
     require(&member, MemberRole::Owner)?;
-    let config = configured(&state)?;
-    let twitch = config.twitch.as_ref().ok_or_else(twitch_off)?;
-    let started =
-        Started { org: member.org.to_string(), username: member.username.to_string(), platform: "twitch".into() };
-    let (flow, cookie) = config.states.issue(started, OffsetDateTime::now_utc());
-    let secure = if over_tls(&state, &headers) { "; Secure" } else { "" };
-    let set_cookie = format!(
-        "{FLOW_COOKIE}={cookie}; Path={CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        STATE_LIFETIME.whole_seconds()
-    );
-    let mut response = Json(json!({ "authorize_url": twitch.authorize_url(&flow).to_string() })).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&set_cookie).expect("URL-safe"));
-    Ok(response)
+    let started = Started {
+        org: member.org.to_string(),
+        username: member.username.to_string(),
+        platform: "twitch".into(),
+        purpose: Purpose::Connect,
+    };
+    start_flow(&state, &headers, started, TwitchOAuth::authorize_url)
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,39 +125,85 @@ pub(crate) struct Callback {
 }
 
 /// Back from Twitch: always a redirect to the dashboard, saying how it went
-/// (`#/connections?connected=…` or `#/connections?error=<code>`).
+/// (`#/connections?connected=…` or `#/connections?error=<code>`; a sign-in
+/// or a linked sign-in account says so on its own page).
 pub(crate) async fn twitch_callback(
     State(state): State<PagesState>,
     headers: HeaderMap,
     Query(callback): Query<Callback>,
 ) -> Response {
-    let outcome = finish_twitch(&state, &headers, callback).await;
-    let target = match outcome {
-        Ok(channel) => format!("/app#/connections?connected=twitch/{channel}"),
-        Err(code) => format!("/app#/connections?error={code}"),
+    let (target, session) = match checked_flow(&state, &headers, callback) {
+        Err(code) => (format!("/app#/connections?error={code}"), None),
+        Ok((started, code)) => match started.purpose {
+            Purpose::Connect => match finish_twitch(&state, started, code).await {
+                Ok(channel) => (format!("/app#/connections?connected=twitch/{channel}"), None),
+                Err(code) => (format!("/app#/connections?error={code}"), None),
+            },
+            Purpose::LinkSignIn => match sign_in::link(&state, started, code).await {
+                Ok(()) => ("/app#/account?linked=twitch".to_owned(), None),
+                Err(code) => (format!("/app#/account?error={code}"), None),
+            },
+            Purpose::SignIn => {
+                let org = started.org.clone();
+                match sign_in::sign_in(&state, &headers, started, code).await {
+                    Ok(cookie) => (format!("/app?org={org}"), Some(cookie)),
+                    Err(code) => (format!("/app?org={org}#/login?error={code}"), None),
+                }
+            }
+        },
     };
     let mut response = Redirect::to(&target).into_response();
     let clear = format!("{FLOW_COOKIE}=; Path={CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age=0");
-    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&clear).expect("ASCII"));
+    response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&clear).expect("ASCII"));
+    if let Some(session) = session {
+        response.headers_mut().append(header::SET_COOKIE, session);
+    }
     response
 }
 
-async fn finish_twitch(state: &PagesState, headers: &HeaderMap, callback: Callback) -> Result<String, &'static str> {
+/// The flow the state names, if it is ours, fresh and this browser's, and
+/// the code Twitch gave for it.
+fn checked_flow(state: &PagesState, headers: &HeaderMap, callback: Callback) -> Result<(Started, String), &'static str> {
     let config = state.config.connections.as_ref().ok_or("connections_off")?;
-    let twitch = config.twitch.as_ref().ok_or("twitch_off")?;
     let flow = callback.state.as_deref().ok_or("state_missing")?;
     let started = config
         .states
         .check(flow, cookie(headers, FLOW_COOKIE).as_deref(), OffsetDateTime::now_utc())
         .map_err(|refused| {
-            tracing::warn!(refused = %refused, "a Twitch connect came back with a state that does not hold");
+            tracing::warn!(refused = %refused, "a Twitch flow came back with a state that does not hold");
             "state_refused"
         })?;
     if let Some(error) = callback.error {
-        tracing::info!(error, description = callback.error_description, "the streamer did not authorize on Twitch");
+        tracing::info!(error, description = callback.error_description, "the member did not authorize on Twitch");
         return Err("denied");
     }
-    let code = callback.code.ok_or("code_missing")?;
+    Ok((started, callback.code.ok_or("code_missing")?))
+}
+
+/// Starts a flow through Twitch's authorize page: the page's address for
+/// the browser, and the cookie binding the flow's state to this browser.
+pub(super) fn start_flow(
+    state: &PagesState,
+    headers: &HeaderMap,
+    started: Started,
+    authorize: impl FnOnce(&TwitchOAuth, &str) -> url::Url,
+) -> Result<Response, ApiError> {
+    let config = configured(state)?;
+    let twitch = config.twitch.as_ref().ok_or_else(twitch_off)?;
+    let (flow, cookie) = config.states.issue(started, OffsetDateTime::now_utc());
+    let secure = if over_tls(state, headers) { "; Secure" } else { "" };
+    let set_cookie = format!(
+        "{FLOW_COOKIE}={cookie}; Path={CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        STATE_LIFETIME.whole_seconds()
+    );
+    let mut response = Json(json!({ "authorize_url": authorize(twitch, &flow).to_string() })).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&set_cookie).expect("URL-safe"));
+    Ok(response)
+}
+
+async fn finish_twitch(state: &PagesState, started: Started, code: String) -> Result<String, &'static str> {
+    let config = state.config.connections.as_ref().ok_or("connections_off")?;
+    let twitch = config.twitch.as_ref().ok_or("twitch_off")?;
     // The member must still be an owner of the org now.
     let org = OrgId::parse(started.org).map_err(|_| "state_refused")?;
     let username = Username::parse(started.username).map_err(|_| "state_refused")?;
@@ -293,7 +334,7 @@ pub(crate) async fn send_test_message(
     Ok(Json(json!({ "sent": true, "message_id": message_id, "text": TEST_MESSAGE })).into_response())
 }
 
-fn metadata_of(org: &OrgId, username: &Username) -> EventMetadata {
+pub(super) fn metadata_of(org: &OrgId, username: &Username) -> EventMetadata {
     EventMetadata {
         org: org.clone(),
         actor: member_subject(username),
@@ -304,7 +345,7 @@ fn metadata_of(org: &OrgId, username: &Username) -> EventMetadata {
     }
 }
 
-fn oauth_code(error: OAuthError) -> &'static str {
+pub(super) fn oauth_code(error: OAuthError) -> &'static str {
     tracing::warn!(error = %error, "Twitch's id server refused a connect");
     match error {
         OAuthError::Invalid(_) => "code_refused",

@@ -13,6 +13,7 @@ mod overlay;
 mod proxy;
 mod recent_chat;
 mod session;
+mod sign_in;
 
 use std::sync::Arc;
 
@@ -110,6 +111,9 @@ pub(crate) fn routes(pool: PgPool, tokens: Arc<Tokens>, hub: Arc<LiveHub>, confi
         .route("/app/api/connections/{platform}/{channel}/disconnect", post(connections::disconnect_channel))
         .route("/app/api/connections/{platform}/{channel}/test-message", post(connections::send_test_message))
         .route("/app/connections/twitch/callback", get(connections::twitch_callback))
+        .route("/app/api/login/twitch", post(sign_in::start_sign_in))
+        .route("/app/api/account/twitch", get(sign_in::linked).delete(sign_in::unlink))
+        .route("/app/api/account/twitch/link", post(sign_in::start_link))
         .route("/overlay/api/state", get(overlay::overlay_state))
         .route("/overlay/api/live", get(overlay::overlay_live))
         .layer(from_fn(private))
