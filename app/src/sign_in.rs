@@ -38,7 +38,11 @@ pub async fn unlink(
     platform: ChatPlatform,
     by: &Username,
 ) -> Result<Written<TeamEvent>, CommandError<TeamError>> {
-    let command =
-        TeamCommand::UnlinkSignIn { username: username.clone(), platform, by: Some(by.clone()), at: metadata.occurred_at };
+    let command = TeamCommand::UnlinkSignIn {
+        username: username.clone(),
+        platform,
+        by: Some(by.clone()),
+        at: metadata.occurred_at,
+    };
     app.bus.team.execute_written(metadata.org.as_str(), command, metadata).await
 }

@@ -262,7 +262,11 @@ async fn connect_directly(pool: &PgPool, key_dir: &std::path::Path, fake: &FakeT
 
 /// To Twitch's authorize page and back to the callback, in the browser
 /// that started the flow: the callback's response.
-async fn through_twitch(http: &reqwest::Client, started: reqwest::Response, session: Option<&str>) -> reqwest::Response {
+async fn through_twitch(
+    http: &reqwest::Client,
+    started: reqwest::Response,
+    session: Option<&str>,
+) -> reqwest::Response {
     assert_eq!(started.status(), StatusCode::OK);
     let flow = started.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
     let authorize = started.json::<Value>().await.unwrap()["authorize_url"].as_str().unwrap().to_owned();
@@ -352,7 +356,11 @@ async fn a_member_links_twitch_and_signs_in_with_it_and_nobody_else_does(pool: P
     fake.sign_in_as("777", "stranger");
     let refused = through_twitch(&http, sign_in().await.unwrap(), None).await;
     assert_eq!(refused.headers()[LOCATION], "/app?org=acme#/login?error=not_linked");
-    assert!(refused.headers().get_all(SET_COOKIE).iter().all(|c| !c.to_str().unwrap().starts_with("wavestack_session=")));
+    assert!(refused
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .all(|c| !c.to_str().unwrap().starts_with("wavestack_session=")));
 
     // Every Twitch token of a sign-in was revoked once read.
     assert!(fake.live_tokens_of("5550").is_empty() && fake.live_tokens_of("777").is_empty());

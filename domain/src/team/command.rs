@@ -1,4 +1,6 @@
-use crate::value::{ChannelRef, ChatPlatform, MemberRole, OverlayKeyId, OverlayLabel, PlatformUserId, Timestamp, Username};
+use crate::value::{
+    ChannelRef, ChatPlatform, MemberRole, OverlayKeyId, OverlayLabel, PlatformUserId, Timestamp, Username,
+};
 
 /// Who asks: a member (whose role the rules check), or the operator from
 /// the CLI (who may do anything, e.g. create the first owner).

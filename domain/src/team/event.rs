@@ -1,6 +1,8 @@
 use serde::{Deserialize, Serialize};
 
-use crate::value::{ChannelRef, ChatPlatform, MemberRole, OverlayKeyId, OverlayLabel, PlatformUserId, Timestamp, Username};
+use crate::value::{
+    ChannelRef, ChatPlatform, MemberRole, OverlayKeyId, OverlayLabel, PlatformUserId, Timestamp, Username,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TeamEvent {

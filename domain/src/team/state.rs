@@ -3,7 +3,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::event::TeamEvent;
-use crate::value::{ChannelRef, ChatPlatform, MemberRole, OverlayKeyId, OverlayLabel, PlatformUserId, Timestamp, Username};
+use crate::value::{
+    ChannelRef, ChatPlatform, MemberRole, OverlayKeyId, OverlayLabel, PlatformUserId, Timestamp, Username,
+};
 
 /// Most members one org holds.
 pub const MAX_MEMBERS: usize = 1_000;

@@ -279,7 +279,12 @@ fn a_sign_in_ends_with_its_unlink_or_its_members_removal() {
     // A new account replaces the old one.
     state.evolve(&linked("mo", "222"));
     assert_eq!(state.signs_in_as(ChatPlatform::Twitch, &twitch_111), None);
-    let unlink = TeamCommand::UnlinkSignIn { username: user("mo"), platform: ChatPlatform::Twitch, by: Some(user("ada")), at: at() };
+    let unlink = TeamCommand::UnlinkSignIn {
+        username: user("mo"),
+        platform: ChatPlatform::Twitch,
+        by: Some(user("ada")),
+        at: at(),
+    };
     let events = state.decide(unlink, &()).unwrap();
     assert!(matches!(&events[..], [TeamEvent::SignInUnlinked(_)]), "an owner ends it");
     state.evolve(&linked("mo", "333"));

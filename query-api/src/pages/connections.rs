@@ -163,7 +163,11 @@ pub(crate) async fn twitch_callback(
 
 /// The flow the state names, if it is ours, fresh and this browser's, and
 /// the code Twitch gave for it.
-fn checked_flow(state: &PagesState, headers: &HeaderMap, callback: Callback) -> Result<(Started, String), &'static str> {
+fn checked_flow(
+    state: &PagesState,
+    headers: &HeaderMap,
+    callback: Callback,
+) -> Result<(Started, String), &'static str> {
     let config = state.config.connections.as_ref().ok_or("connections_off")?;
     let flow = callback.state.as_deref().ok_or("state_missing")?;
     let started = config

@@ -47,9 +47,15 @@ pub(crate) async fn unlink(State(state): State<PagesState>, headers: HeaderMap) 
     let member = member(&state, &headers, true).await?;
     let config = state.config.connections.as_ref().ok_or_else(|| ApiError::not_found("no sign-in accounts here"))?;
     let metadata = metadata_of(&member.org, &member.username);
-    let unlinked = wavestack_app::sign_in::unlink(&config.app, &metadata, &member.username, ChatPlatform::Twitch, &member.username)
-        .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("unlinking a sign-in: {e}")))?;
+    let unlinked = wavestack_app::sign_in::unlink(
+        &config.app,
+        &metadata,
+        &member.username,
+        ChatPlatform::Twitch,
+        &member.username,
+    )
+    .await
+    .map_err(|e| ApiError::internal(anyhow::anyhow!("unlinking a sign-in: {e}")))?;
     Ok(Json(json!({ "unlinked": !unlinked.events.is_empty() })).into_response())
 }
 
@@ -99,13 +105,13 @@ pub(super) async fn link(state: &PagesState, started: Started, code: String) -> 
     wavestack_app::sign_in::link(&config.app, &metadata, &username, ChatPlatform::Twitch, user_id, whose.login)
         .await
         .map_err(|e| match e {
-            wavestack_adapters::command_bus::CommandError::Rejected(TeamError::AccountTaken) => "account_taken",
-            wavestack_adapters::command_bus::CommandError::Rejected(TeamError::Unknown(_)) => "forbidden",
-            other => {
-                tracing::warn!(error = %other, "a sign-in account could not be linked");
-                "not_recorded"
-            }
-        })?;
+        wavestack_adapters::command_bus::CommandError::Rejected(TeamError::AccountTaken) => "account_taken",
+        wavestack_adapters::command_bus::CommandError::Rejected(TeamError::Unknown(_)) => "forbidden",
+        other => {
+            tracing::warn!(error = %other, "a sign-in account could not be linked");
+            "not_recorded"
+        }
+    })?;
     tracing::info!(org = %org, member = %username, "a member linked a Twitch sign-in");
     Ok(())
 }
