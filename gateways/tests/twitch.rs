@@ -11,6 +11,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use wavestack_adapters::command_bus::{CommandBus, Policies};
+// The broadcaster's own authorization, with every scope a chatbot asks for.
+use wavestack_adapters::platform_auth::twitch::CHATBOT_SCOPES;
 use wavestack_app::App;
 use wavestack_domain::channel::ChannelCommand;
 use wavestack_domain::metadata::EventMetadata;
@@ -77,6 +79,18 @@ impl Running {
         Self { fake, bus, org, state, stop, gateway }
     }
 
+    /// The channel's owner, changing its settings.
+    fn owner(&self) -> EventMetadata {
+        EventMetadata {
+            org: self.org.clone(),
+            actor: ActorId::parse("user:owner").unwrap(),
+            correlation_id: uuid::Uuid::new_v4(),
+            causation_id: None,
+            request_id: None,
+            occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
+        }
+    }
+
     fn say(&self, chatter: &Chatter, text: &str) -> String {
         self.fake.say(BROADCASTER, "streamer", chatter, text)
     }
@@ -129,14 +143,7 @@ async fn a_viewers_points_is_answered_as_a_reply_on_send_chat_message(pool: PgPo
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
 async fn a_link_is_deleted_and_a_second_one_times_the_viewer_out(pool: PgPool) {
     let running = Running::start(pool, Timings::default()).await;
-    let metadata = EventMetadata {
-        org: running.org.clone(),
-        actor: ActorId::parse("user:owner").unwrap(),
-        correlation_id: uuid::Uuid::new_v4(),
-        causation_id: None,
-        request_id: None,
-        occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
-    };
+    let metadata = running.owner();
     let channel = ChannelStreamId::new(&running.org, ChatPlatform::Twitch, &ChannelId::parse("streamer").unwrap());
     let links = FilterSettings { enabled: true, exempt: vec![], rule: FilterRule::Links { allowed_domains: vec![] } };
     running.bus.channel.execute(channel.as_str(), ChannelCommand::SetFilter(links), &metadata).await.unwrap();
@@ -258,21 +265,6 @@ async fn replies_through_a_429_storm_arrive_all_in_order_none_twice(pool: PgPool
     running.stop().await;
 }
 
-/// The broadcaster's own authorization, with every scope a chatbot asks
-/// for: it may read subs, cheers and redemptions too.
-const BROADCASTER_SCOPES: &[&str] = &[
-    "user:read:chat",
-    "user:write:chat",
-    "user:bot",
-    "channel:bot",
-    "moderator:manage:chat_messages",
-    "moderator:manage:banned_users",
-    "moderator:read:followers",
-    "channel:read:subscriptions",
-    "bits:read",
-    "channel:read:redemptions",
-];
-
 async fn balance_of(bus: &CommandBus, org: &OrgId, user: &str) -> u64 {
     let viewer = wavestack_domain::chat::Viewer {
         platform: ChatPlatform::Twitch,
@@ -284,18 +276,11 @@ async fn balance_of(bus: &CommandBus, org: &OrgId, user: &str) -> u64 {
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
 async fn follows_subs_gifts_cheers_and_raids_are_recorded_once_and_paid_per_the_policy(pool: PgPool) {
-    let running = Running::start_as(pool.clone(), Timings::default(), BROADCASTER, BROADCASTER_SCOPES).await;
+    let running = Running::start_as(pool.clone(), Timings::default(), BROADCASTER, CHATBOT_SCOPES).await;
     for kind in ["channel.follow", "channel.subscribe", "channel.cheer", "channel.raid", "stream.online"] {
         running.fake.wait_for_subscriptions(kind, 1).await;
     }
-    let metadata = EventMetadata {
-        org: running.org.clone(),
-        actor: ActorId::parse("user:owner").unwrap(),
-        correlation_id: uuid::Uuid::new_v4(),
-        causation_id: None,
-        request_id: None,
-        occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
-    };
+    let metadata = running.owner();
     let channel = ChannelId::parse("streamer").unwrap();
     let settings = ChannelStreamId::new(&running.org, ChatPlatform::Twitch, &channel);
     let policy = wavestack_domain::value::SupportPolicy {

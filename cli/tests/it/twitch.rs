@@ -53,6 +53,22 @@ async fn connections(http: &reqwest::Client, stack: &Stack, who: &Browser) -> Va
     http.get(url).header(COOKIE, &who.cookie).send().await.unwrap().json().await.unwrap()
 }
 
+/// A stack whose Twitch application is the fake's, its redirect URL
+/// registered there.
+async fn start_with_twitch(pool: &PgPool, fake: &FakeTwitch) -> Stack {
+    let stack = support::start_with_settings(pool, "", |settings| {
+        let twitch = &mut settings.up.twitch;
+        twitch.twitch_client_id = Some(CLIENT_ID.into());
+        twitch.twitch_client_secret = Some(wavestack_gateways::Secret::new(CLIENT_SECRET));
+        twitch.twitch_id_url = fake.id_url();
+        twitch.twitch_helix_url = fake.helix_url();
+        twitch.twitch_eventsub_url = fake.eventsub_url();
+    })
+    .await;
+    fake.register_app(CLIENT_SECRET, &format!("{}/app/connections/twitch/callback", stack.query_api));
+    stack
+}
+
 fn twitch_env(fake: &FakeTwitch) -> Vec<(&'static str, String)> {
     vec![
         ("WAVESTACK_TWITCH_CLIENT_ID", CLIENT_ID.to_owned()),
@@ -99,16 +115,7 @@ async fn everything_stored(pool: &PgPool) -> String {
 async fn an_owner_connects_twitch_from_the_dashboard_and_the_bot_answers_there(pool: PgPool) {
     let fake = FakeTwitch::start(CLIENT_ID, Timings::default()).await;
     fake.sign_in_as(BROADCASTER, "streamer");
-    let stack = support::start_with_settings(&pool, "", |settings| {
-        let twitch = &mut settings.up.twitch;
-        twitch.twitch_client_id = Some(CLIENT_ID.into());
-        twitch.twitch_client_secret = Some(wavestack_gateways::Secret::new(CLIENT_SECRET));
-        twitch.twitch_id_url = fake.id_url();
-        twitch.twitch_helix_url = fake.helix_url();
-        twitch.twitch_eventsub_url = fake.eventsub_url();
-    })
-    .await;
-    fake.register_app(CLIENT_SECRET, &format!("{}/app/connections/twitch/callback", stack.query_api));
+    let stack = start_with_twitch(&pool, &fake).await;
     member(&pool, "vic", MemberRole::Owner).await;
     member(&pool, "mo", MemberRole::Moderator).await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -284,16 +291,7 @@ async fn through_twitch(
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
 async fn a_member_links_twitch_and_signs_in_with_it_and_nobody_else_does(pool: PgPool) {
     let fake = FakeTwitch::start(CLIENT_ID, Timings::default()).await;
-    let stack = support::start_with_settings(&pool, "", |settings| {
-        let twitch = &mut settings.up.twitch;
-        twitch.twitch_client_id = Some(CLIENT_ID.into());
-        twitch.twitch_client_secret = Some(wavestack_gateways::Secret::new(CLIENT_SECRET));
-        twitch.twitch_id_url = fake.id_url();
-        twitch.twitch_helix_url = fake.helix_url();
-        twitch.twitch_eventsub_url = fake.eventsub_url();
-    })
-    .await;
-    fake.register_app(CLIENT_SECRET, &format!("{}/app/connections/twitch/callback", stack.query_api));
+    let stack = start_with_twitch(&pool, &fake).await;
     member(&pool, "vic", MemberRole::Owner).await;
     member(&pool, "mo", MemberRole::Moderator).await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
