@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One follow, sub, resub, gift, cheer, raid, redemption, or the stream
-/// going online or offline. A repeat with the same `event_id` records
+/// One follow, sub, resub, gift, cheer, raid, redemption, the stream
+/// going online or offline, or a message deleted or the chat cleared by a
+/// moderator in the platform's own chat. A repeat with the same `event_id` records
 /// nothing and pays nothing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -13,7 +14,7 @@ pub struct BroadcastEventBody {
     #[schema(min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9._:@-]{1,128}$")]
     pub event_id: String,
     #[serde(rename = "type")]
-    #[schema(pattern = "^(follow|sub|resub|gift|cheer|raid|redemption|online|offline)$")]
+    #[schema(pattern = "^(follow|sub|resub|gift|cheer|raid|redemption|online|offline|message_deleted|chat_cleared)$")]
     pub kind: String,
     /// When the platform says it happened (RFC 3339).
     #[schema(example = "2026-12-07T18:00:00Z")]
@@ -46,4 +47,7 @@ pub struct BroadcastEventBody {
     /// `online`: when the stream started; `at` if left out.
     #[serde(default)]
     pub started_at: Option<String>,
+    /// `message_deleted`: the message (its author is `user_id`).
+    #[serde(default)]
+    pub message_id: Option<String>,
 }

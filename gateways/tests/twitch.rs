@@ -386,6 +386,30 @@ async fn follows_subs_gifts_cheers_and_raids_are_recorded_once_and_paid_per_the_
     running.say(&viewer, "!uptime");
     let offline = eventually("the uptime when offline", || running.fake.sent().into_iter().nth(1)).await;
     assert_eq!(offline.message, "live for offline");
+
+    // A moderator deletes a message, then clears the chat, in Twitch's own chat.
+    let said = running.say(&viewer, "oops");
+    running.fake.happen("channel.chat.message_delete", BROADCASTER, |e| {
+        e["message_id"] = serde_json::json!(said);
+        e["target_user_id"] = serde_json::json!("4145994");
+    });
+    running.fake.happen("channel.chat.clear", BROADCASTER, |_| {});
+    let removed = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT event_type FROM events WHERE aggregate_type = 'broadcast'
+                AND event_type IN ('ChatMessageDeleted', 'ChatCleared') ORDER BY position",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    for _ in 0..750 {
+        if removed().await.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(removed().await, ["ChatMessageDeleted", "ChatCleared"]);
     running.stop().await;
 }
 

@@ -169,8 +169,9 @@ async function connect() {
       render(snapshot);
     } else if (message.type === 'chat_removed') {
       // Some messages (a filter deleted them), or all of a viewer's (timed out, banned).
-      const { message_ids: ids = [], platform, user_id: user } = message.changes || {};
-      const gone = (m) => ids.includes(m.message_id) || (user && m.user_id === user && m.platform === platform);
+      // Or the whole chat (cleared on the platform).
+      const { message_ids: ids = [], platform, user_id: user, all } = message.changes || {};
+      const gone = (m) => all || ids.includes(m.message_id) || (user && m.user_id === user && m.platform === platform);
       for (let i = chat.length - 1; i >= 0; i--) if (gone(chat[i])) chat.splice(i, 1);
       render(snapshot);
     } else if (message.type === 'revoked') {

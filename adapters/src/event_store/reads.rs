@@ -153,16 +153,31 @@ pub async fn recent_command_uses(pool: &PgPool, prefix: &str, limit: i64) -> any
 }
 
 /// The latest `limit` chat messages and moderation events of the chat
-/// streams starting `prefix` (a channel's), newest first, with their stream.
-pub async fn recent_chat(pool: &PgPool, prefix: &str, limit: i64) -> anyhow::Result<Vec<(String, serde_json::Value)>> {
+/// streams starting `prefix` (a channel's), and what moderators removed in
+/// the platform's own chat (the channel's `broadcast` stream), newest
+/// first, with their stream.
+pub async fn recent_chat(
+    pool: &PgPool,
+    prefix: &str,
+    broadcast: &str,
+    limit: i64,
+) -> anyhow::Result<Vec<(String, serde_json::Value)>> {
     sqlx::query_as(
-        "SELECT aggregate_id, payload FROM events
-          WHERE aggregate_type = 'chat' AND starts_with(aggregate_id, $1)
-            AND event_type IN ('ChatMessageReceived', 'MessageModerated', 'ModeratorActed')
-          ORDER BY position DESC LIMIT $2",
+        "SELECT aggregate_id, payload FROM (
+            (SELECT aggregate_id, payload, position FROM events
+              WHERE aggregate_type = 'chat' AND starts_with(aggregate_id, $1)
+                AND event_type IN ('ChatMessageReceived', 'MessageModerated', 'ModeratorActed')
+              ORDER BY position DESC LIMIT $2)
+            UNION ALL
+            (SELECT aggregate_id, payload, position FROM events
+              WHERE aggregate_type = 'broadcast' AND aggregate_id = $3
+                AND event_type IN ('ChatMessageDeleted', 'ChatCleared')
+              ORDER BY position DESC LIMIT $2)
+         ) latest ORDER BY position DESC LIMIT $2",
     )
     .bind(prefix)
     .bind(limit)
+    .bind(broadcast)
     .fetch_all(pool)
     .await
     .context("reading a channel's latest chat")

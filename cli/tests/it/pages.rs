@@ -622,3 +622,76 @@ async fn an_overlay_is_told_revoked_only_when_its_key_is(pool: PgPool) {
     let first = tokio::time::timeout(Duration::from_secs(15), again.next()).await.unwrap().unwrap().unwrap();
     assert!(first.to_text().unwrap().contains("subscribed"), "{first:?}");
 }
+
+/// What a moderator removes in the platform's own chat (not through
+/// WaveStack) leaves the chat box too: one message, or the whole chat.
+#[sqlx::test(migrations = false)]
+async fn messages_removed_in_the_platforms_own_chat_leave_the_chat_box(pool: PgPool) {
+    let stack = support::start(&pool).await;
+    let http = reqwest::Client::new();
+    let key = overlay_key(&http, &stack, &pool, "OBS chat").await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(overlay_live_url(&stack, "chat", &key)).await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(15), socket.next()).await.unwrap().unwrap().unwrap();
+    assert!(first.to_text().unwrap().contains("subscribed"), "{first:?}");
+    let bot = support::issue_token(&stack, "acme", "chat:write");
+    let lines = |ids: &[&str]| {
+        let messages: Vec<Value> = ids
+            .iter()
+            .map(|id| {
+                json!({"platform": "twitch", "channel": "shroud", "user_id": "fan", "message_id": id,
+                       "author": "Fan", "text": format!("line {id}")})
+            })
+            .collect();
+        json!({ "messages": messages })
+    };
+    let broadcast = "/v1/channels/twitch/shroud/broadcast";
+    support::post_json(&http, &stack, &bot, "/v1/chat/messages", &lines(&["t-1", "t-2", "t-3"])).await;
+    let deleted = json!({"event_id": "del-1", "type": "message_deleted", "at": "2026-12-07T18:00:00Z",
+                         "message_id": "t-2", "user_id": "fan", "user_name": "Fan"});
+    assert_eq!(support::post_json(&http, &stack, &bot, broadcast, &deleted).await["events_written"], 1);
+    let removed = next_removal(&mut socket).await;
+    assert_eq!(removed["message_ids"], json!(["t-2"]), "{removed}");
+    assert_eq!(chat_box(&http, &stack, &key).await, ["t-1", "t-3"], "the chat box opens without it too");
+
+    let cleared = json!({"event_id": "clr-1", "type": "chat_cleared", "at": "2026-12-07T18:01:00Z"});
+    assert_eq!(support::post_json(&http, &stack, &bot, broadcast, &cleared).await["events_written"], 1);
+    let removed = next_removal(&mut socket).await;
+    assert_eq!(removed["all"], true, "{removed}");
+    assert!(chat_box(&http, &stack, &key).await.is_empty(), "cleared");
+    support::post_json(&http, &stack, &bot, "/v1/chat/messages", &lines(&["t-4"])).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while chat_box(&http, &stack, &key).await != ["t-4"] {
+        assert!(Instant::now() < deadline, "a line after the clear is shown");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The next `chat_removed` on an overlay's socket: what it takes back.
+async fn next_removal<S>(socket: &mut S) -> Value
+where
+    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(30), socket.next()).await.unwrap().unwrap().unwrap();
+        let Message::Text(text) = message else { continue };
+        let message: Value = serde_json::from_str(&text).unwrap();
+        if message["type"] == "chat_removed" {
+            return message["changes"].clone();
+        }
+    }
+}
+
+/// The message ids the chat box opens with.
+async fn chat_box(http: &reqwest::Client, stack: &Stack, key: &str) -> Vec<String> {
+    let state: Value = http
+        .get(format!("{}/overlay/api/state", stack.query_api))
+        .query(&[("org", "acme"), ("channel", "twitch/shroud"), ("kind", "chat")])
+        .header("x-overlay-key", key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    state["messages"].as_array().unwrap().iter().map(|m| m["message_id"].as_str().unwrap().to_owned()).collect()
+}

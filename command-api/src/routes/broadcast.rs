@@ -9,7 +9,7 @@ use axum::response::Response;
 use wavestack_adapters::http::{ApiError, Refused, ValidJson};
 use wavestack_api_types::broadcast::BroadcastEventBody;
 use wavestack_domain::broadcast::{Happening, Supporter, What};
-use wavestack_domain::value::{DisplayName, PlatformEventId, PlatformUserId, SubTier, Timestamp};
+use wavestack_domain::value::{DisplayName, MessageId, PlatformEventId, PlatformUserId, SubTier, Timestamp};
 
 use super::channels::{channel_at, ChannelPath};
 use crate::command_error::command_error;
@@ -81,10 +81,15 @@ fn happening(body: BroadcastEventBody) -> Result<Happening, ApiError> {
             },
         },
         "offline" => What::Offline,
+        "message_deleted" => What::MessageDeleted {
+            message_id: field("message_id", MessageId::parse(body.message_id.ok_or_else(|| required("message_id", kind))?))?,
+            user_id: by()?.user_id,
+        },
+        "chat_cleared" => What::ChatCleared,
         _ => {
             return Err(ApiError::invalid_field(
                 "type",
-                "must be follow, sub, resub, gift, cheer, raid, redemption, online or offline",
+                "must be follow, sub, resub, gift, cheer, raid, redemption, online, offline, message_deleted or chat_cleared",
             ))
         }
     };

@@ -1,4 +1,4 @@
-use crate::value::{DisplayName, PlatformEventId, PlatformUserId, SubTier, SupportPolicy, Timestamp};
+use crate::value::{DisplayName, MessageId, PlatformEventId, PlatformUserId, SubTier, SupportPolicy, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BroadcastCommand {
@@ -68,4 +68,11 @@ pub enum What {
         started_at: Timestamp,
     },
     Offline,
+    /// A moderator removed one message on the platform itself.
+    MessageDeleted {
+        message_id: MessageId,
+        user_id: PlatformUserId,
+    },
+    /// A moderator cleared the whole chat on the platform itself.
+    ChatCleared,
 }

@@ -77,6 +77,17 @@ impl BroadcastState {
                     ended_at: h.at,
                 }))
             }
+            What::MessageDeleted { message_id, user_id } => {
+                return Ok(BroadcastEvent::ChatMessageDeleted(ChatMessageDeleted {
+                    event_id: h.event_id,
+                    message_id,
+                    user_id,
+                    at: h.at,
+                }))
+            }
+            What::ChatCleared => {
+                return Ok(BroadcastEvent::ChatCleared(ChatCleared { event_id: h.event_id, at: h.at }))
+            }
             What::Follow { by } => support(SupportKind::Follow, Some(by)),
             What::Sub { by, tier, gifted } => {
                 SupportReceived { tier: Some(tier), gifted, ..support(SupportKind::Sub, Some(by)) }

@@ -1,12 +1,14 @@
 use serde::{Deserialize, Serialize};
 
-use crate::value::{DisplayName, PlatformEventId, PlatformUserId, SubTier, SupportKind, Timestamp};
+use crate::value::{DisplayName, MessageId, PlatformEventId, PlatformUserId, SubTier, SupportKind, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BroadcastEvent {
     SupportReceived(SupportReceived),
     StreamStarted(StreamStarted),
     StreamEnded(StreamEnded),
+    ChatMessageDeleted(ChatMessageDeleted),
+    ChatCleared(ChatCleared),
 }
 
 impl BroadcastEvent {
@@ -15,6 +17,8 @@ impl BroadcastEvent {
             BroadcastEvent::SupportReceived(_) => "SupportReceived",
             BroadcastEvent::StreamStarted(_) => "StreamStarted",
             BroadcastEvent::StreamEnded(_) => "StreamEnded",
+            BroadcastEvent::ChatMessageDeleted(_) => "ChatMessageDeleted",
+            BroadcastEvent::ChatCleared(_) => "ChatCleared",
         }
     }
 
@@ -24,6 +28,8 @@ impl BroadcastEvent {
             BroadcastEvent::SupportReceived(e) => &e.event_id,
             BroadcastEvent::StreamStarted(e) => &e.event_id,
             BroadcastEvent::StreamEnded(e) => &e.event_id,
+            BroadcastEvent::ChatMessageDeleted(e) => &e.event_id,
+            BroadcastEvent::ChatCleared(e) => &e.event_id,
         }
     }
 }
@@ -68,4 +74,22 @@ pub struct StreamEnded {
     /// The start this ends, when it was recorded.
     pub started_at: Option<Timestamp>,
     pub ended_at: Timestamp,
+}
+
+/// A moderator removed a message on the platform itself (not through
+/// WaveStack): chat boxes take it back too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessageDeleted {
+    pub event_id: PlatformEventId,
+    pub message_id: MessageId,
+    /// Its author.
+    pub user_id: PlatformUserId,
+    pub at: Timestamp,
+}
+
+/// A moderator cleared the chat on the platform itself: chat boxes empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatCleared {
+    pub event_id: PlatformEventId,
+    pub at: Timestamp,
 }

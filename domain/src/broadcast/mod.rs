@@ -1,6 +1,7 @@
-//! A channel's broadcast: its stream going online and offline, and what its
+//! A channel's broadcast: its stream going online and offline, what its
 //! audience gives (follows, subs, gifts, cheers, raids, redemptions), each
-//! with the points the channel's support policy pays for it. Recorded once
+//! with the points the channel's support policy pays for it, and what its
+//! moderators removed from chat on the platform itself. Recorded once
 //! per platform event id, however often the platform delivers it.
 //! Aggregate id: `<org>/<platform>/<channel>` (`BroadcastStreamId`).
 

@@ -33,7 +33,9 @@ impl BroadcastState {
 
     pub(crate) fn evolve(&mut self, event: &BroadcastEvent) {
         match event {
-            BroadcastEvent::SupportReceived(_) => {}
+            BroadcastEvent::SupportReceived(_)
+            | BroadcastEvent::ChatMessageDeleted(_)
+            | BroadcastEvent::ChatCleared(_) => {}
             BroadcastEvent::StreamStarted(e) => self.live_since = Some(e.started_at),
             BroadcastEvent::StreamEnded(_) => self.live_since = None,
         }

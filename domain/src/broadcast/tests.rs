@@ -147,3 +147,18 @@ fn every_record_carries_its_once_key() {
     let e = BroadcastEvent::SupportReceived(received("abc", SupportKind::Follow));
     assert_eq!(BroadcastState::once_key(&e).as_deref(), Some("happened:abc"));
 }
+
+#[test]
+fn a_message_deleted_or_chat_cleared_on_the_platform_is_recorded_once() {
+    let deleted = What::MessageDeleted {
+        message_id: MessageId::parse("m-1").unwrap(),
+        user_id: PlatformUserId::parse("1234").unwrap(),
+    };
+    let mut state = BroadcastState::default();
+    let events = state.decide(record("d1", deleted.clone()), &()).unwrap();
+    assert!(matches!(&events[..], [BroadcastEvent::ChatMessageDeleted(e)] if e.message_id.as_str() == "m-1"));
+    events.iter().for_each(|e| state.evolve(e));
+    assert!(state.decide(record("d1", deleted), &()).unwrap().is_empty(), "delivered again");
+    let cleared = state.decide(record("c1", What::ChatCleared), &()).unwrap();
+    assert!(matches!(&cleared[..], [BroadcastEvent::ChatCleared(_)]));
+}

@@ -1,7 +1,8 @@
 //! The channel's stream and what its audience gives, as EventSub reports
 //! them (dev.twitch.tv, "EventSub Subscription Types"): follows, subs,
 //! resubs, gifts, cheers, raids, channel points redemptions, online and
-//! offline, each read into the application layer's `Happening`.
+//! offline, and messages deleted or chat cleared by moderators in Twitch's
+//! own chat, each read into the application layer's `Happening`.
 //!
 //! Which of them a channel subscribes to follows from its token: most need
 //! a scope, and subs, cheers and redemptions can only be read with the
@@ -12,7 +13,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wavestack_domain::broadcast::{Happening, Supporter, What, MAX_MESSAGE_CHARS};
-use wavestack_domain::value::{DisplayName, PlatformEventId, PlatformUserId, SubTier, Timestamp};
+use wavestack_domain::value::{DisplayName, MessageId, PlatformEventId, PlatformUserId, SubTier, Timestamp};
 
 use super::frames::Notification;
 use super::socket::Wanted;
@@ -30,6 +31,9 @@ const TYPES: &[(&str, &str, Option<&str>, bool)] = &[
     ("channel.channel_points_custom_reward_redemption.add", "1", Some("channel:read:redemptions"), true),
     ("stream.online", "1", None, false),
     ("stream.offline", "1", None, false),
+    // What moderators remove in Twitch's own chat: read as chat is.
+    ("channel.chat.message_delete", "1", Some("user:read:chat"), false),
+    ("channel.chat.clear", "1", Some("user:read:chat"), false),
 ];
 
 /// The stream event subscriptions the channel's token can hold.
@@ -49,6 +53,9 @@ pub(crate) fn wanted(channel: &TwitchChannel) -> Vec<Wanted> {
                     json!({ "broadcaster_user_id": broadcaster, "moderator_user_id": channel.bot.user_id })
                 }
                 "channel.raid" => json!({ "to_broadcaster_user_id": broadcaster }),
+                "channel.chat.message_delete" | "channel.chat.clear" => {
+                    json!({ "broadcaster_user_id": broadcaster, "user_id": channel.bot.user_id })
+                }
                 _ => json!({ "broadcaster_user_id": broadcaster }),
             },
         })
@@ -135,6 +142,12 @@ struct Reward {
 }
 
 #[derive(Debug, Deserialize)]
+struct Deleted {
+    target_user_id: String,
+    message_id: String,
+}
+
+#[derive(Debug, Deserialize)]
 struct Online {
     started_at: String,
 }
@@ -180,6 +193,13 @@ pub(crate) fn happening(note: &Notification) -> Option<Result<Happening, String>
             Ok(What::Online { started_at })
         }),
         "stream.offline" => read(note, |_: Value| Ok(What::Offline)),
+        "channel.chat.message_delete" => read(note, |d: Deleted| {
+            Ok(What::MessageDeleted {
+                message_id: MessageId::parse(d.message_id).map_err(|e| format!("message_id: {e}"))?,
+                user_id: PlatformUserId::parse(d.target_user_id).map_err(|e| format!("target_user_id: {e}"))?,
+            })
+        }),
+        "channel.chat.clear" => read(note, |_: Value| Ok(What::ChatCleared)),
         _ => return None,
     };
     Some(what.and_then(|what| {
@@ -280,6 +300,14 @@ mod tests {
             What::Online { started_at: Timestamp::parse_rfc3339("2020-10-11T10:11:12.123Z").unwrap() }
         );
         assert_eq!(what(&fx("stream.offline")), What::Offline);
+        assert_eq!(
+            what(&fx("channel.chat.message_delete")),
+            What::MessageDeleted {
+                message_id: MessageId::parse("ab24e0b0-2260-4bac-94e4-05eedd4ecd0e").unwrap(),
+                user_id: PlatformUserId::parse("7734").unwrap(),
+            }
+        );
+        assert_eq!(what(&fx("channel.chat.clear")), What::ChatCleared);
         let happened = happening(&note(&fx("channel.cheer"))).unwrap().unwrap();
         assert_eq!(happened.event_id.as_str(), "befa7b53-d79d-478f-86b9-120f112b0404", "the EventSub message id");
     }

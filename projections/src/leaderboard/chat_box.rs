@@ -1,12 +1,15 @@
 //! Chat as it happens, for the OBS chat box and the dashboard: each
 //! message announced live (`chat`), and taken back (`chat_removed`) when a
-//! filter deletes it or a moderator times out or bans its author. Nothing
+//! filter deletes it, a moderator times out or bans its author, or a
+//! moderator deletes it or clears the chat in the platform's own chat. Nothing
 //! is stored: a chat box shows what arrives while it is open.
 
 use serde::Serialize;
 use sqlx::PgConnection;
+use wavestack_domain::broadcast::BroadcastEvent;
 use wavestack_domain::chat::{ChatEvent, ChatMessageReceived};
 use wavestack_domain::moderation::ModeratorAction;
+use wavestack_domain::value::BroadcastStreamId;
 
 use crate::chat_stream::Viewer;
 use crate::live::{announce, Audience};
@@ -52,9 +55,12 @@ struct Removed {
     message_ids: Vec<String>,
     /// …(of this platform's channel)…
     platform: String,
-    /// …or every message of this viewer (timed out, banned).
+    /// …or every message of this viewer (timed out, banned)…
     #[serde(skip_serializing_if = "Option::is_none")]
     user_id: Option<String>,
+    /// …or every message (chat cleared on the platform).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    all: bool,
 }
 
 /// One batch's chat, in log order.
@@ -83,6 +89,7 @@ impl ChatBox {
                         message_ids: vec![id],
                         platform: platform.clone(),
                         user_id: None,
+                        all: false,
                     });
                 }
             }
@@ -97,10 +104,43 @@ impl ChatBox {
                     message_ids: Vec::new(),
                     platform: platform.clone(),
                     user_id: Some(user.clone()),
+                    all: false,
                 });
             }
             _ => {}
         }
+    }
+
+    /// What moderators removed in the platform's own chat: one message, or
+    /// the whole chat.
+    pub(super) fn see_on_platform(&mut self, channel: &BroadcastStreamId, event: &BroadcastEvent) {
+        let (org, platform, name) = (channel.org().as_str(), channel.platform().as_str(), channel.channel().as_str());
+        let here = |l: &Line| l.org == org && l.channel == name && l.line.platform == platform;
+        let (message_ids, all) = match event {
+            BroadcastEvent::ChatMessageDeleted(d) => {
+                let id = d.message_id.as_str();
+                let before = self.lines.len();
+                // Deleted in the same batch: never shown at all.
+                self.lines.retain(|l| !(here(l) && l.line.message_id == id));
+                if self.lines.len() < before {
+                    return;
+                }
+                (vec![id.to_owned()], false)
+            }
+            BroadcastEvent::ChatCleared(_) => {
+                self.lines.retain(|l| !here(l));
+                (Vec::new(), true)
+            }
+            _ => return,
+        };
+        self.removed.push(Removed {
+            org: org.to_owned(),
+            channel: name.to_owned(),
+            message_ids,
+            platform: platform.to_owned(),
+            user_id: None,
+            all,
+        });
     }
 
     /// Announces the batch's chat; within its transaction, so only once it commits.

@@ -23,6 +23,7 @@ use anyhow::Context;
 use sqlx::PgConnection;
 use time::{Date, OffsetDateTime};
 use wavestack_domain::chat::ChatEvent;
+use wavestack_domain::value::BroadcastStreamId;
 use wavestack_schemas::{AggregateKind, LogEnvelope, LogEvent};
 
 use crate::chat_stream::{viewer_of, Viewer};
@@ -46,7 +47,8 @@ impl Projection for Leaderboard {
     }
 
     fn topics(&self) -> Vec<AggregateKind> {
-        vec![AggregateKind::Chat, AggregateKind::Identity]
+        // The broadcast: messages moderators removed in the platform's own chat.
+        vec![AggregateKind::Chat, AggregateKind::Identity, AggregateKind::Broadcast]
     }
 
     fn tables_sql(&self) -> &'static str {
@@ -63,6 +65,13 @@ impl Projection for Leaderboard {
         for envelope in events {
             if let LogEvent::Identity(event) = &envelope.event {
                 people::apply(conn, s, envelope, event).await?;
+                continue;
+            }
+            if let LogEvent::Broadcast(event) = &envelope.event {
+                if live {
+                    let channel = BroadcastStreamId::parse(&envelope.aggregate_id)?;
+                    chat_box.see_on_platform(&channel, event);
+                }
                 continue;
             }
             let LogEvent::Chat(event) = &envelope.event else { continue };

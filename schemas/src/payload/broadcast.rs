@@ -35,6 +35,18 @@ pub(crate) fn to_avro(event: &BroadcastEvent) -> Value {
                 ("ended_at", timestamp(e.ended_at)),
             ]),
         ),
+        BroadcastEvent::ChatMessageDeleted(e) => (
+            3,
+            record([
+                ("event_id", text(e.event_id.as_str())),
+                ("message_id", text(e.message_id.as_str())),
+                ("user_id", text(e.user_id.as_str())),
+                ("at", timestamp(e.at)),
+            ]),
+        ),
+        BroadcastEvent::ChatCleared(e) => {
+            (4, record([("event_id", text(e.event_id.as_str())), ("at", timestamp(e.at))]))
+        }
     };
     Value::Union(index, Box::new(value))
 }
@@ -66,6 +78,13 @@ pub(crate) fn from_avro(payload: Value) -> Result<BroadcastEvent, CodecError> {
             started_at: f.optional_timestamp("started_at")?,
             ended_at: f.timestamp("ended_at")?,
         }),
+        3 => BroadcastEvent::ChatMessageDeleted(ChatMessageDeleted {
+            event_id: event_id(&mut f)?,
+            message_id: f.parsed("message_id", MessageId::parse)?,
+            user_id: f.parsed("user_id", PlatformUserId::parse)?,
+            at: f.timestamp("at")?,
+        }),
+        4 => BroadcastEvent::ChatCleared(ChatCleared { event_id: event_id(&mut f)?, at: f.timestamp("at")? }),
         _ => return Err(CodecError::Shape { field: "payload", expected: "a known broadcast event" }),
     })
 }

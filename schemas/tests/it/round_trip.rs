@@ -673,6 +673,15 @@ fn broadcast_event() -> impl Strategy<Value = BroadcastEvent> {
         (id(), proptest::option::of(ts()), ts()).prop_map(|(event_id, started_at, ended_at)| {
             BroadcastEvent::StreamEnded(StreamEnded { event_id, started_at, ended_at })
         }),
+        (id(), ident(), ident(), ts()).prop_map(|(event_id, message, user, at)| {
+            BroadcastEvent::ChatMessageDeleted(ChatMessageDeleted {
+                event_id,
+                message_id: MessageId::parse(message).unwrap(),
+                user_id: PlatformUserId::parse(user).unwrap(),
+                at,
+            })
+        }),
+        (id(), ts()).prop_map(|(event_id, at)| BroadcastEvent::ChatCleared(ChatCleared { event_id, at })),
     ]
 }
 

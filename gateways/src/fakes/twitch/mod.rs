@@ -53,6 +53,10 @@ fn stream_event_fixture(kind: &str) -> Option<&'static str> {
         }
         "stream.online" => include_str!("../../../fixtures/twitch/stream.online.notification.json"),
         "stream.offline" => include_str!("../../../fixtures/twitch/stream.offline.notification.json"),
+        "channel.chat.message_delete" => {
+            include_str!("../../../fixtures/twitch/channel.chat.message_delete.notification.json")
+        }
+        "channel.chat.clear" => include_str!("../../../fixtures/twitch/channel.chat.clear.notification.json"),
         _ => return None,
     })
 }
