@@ -224,7 +224,10 @@ async function commands(main, ctx) {
   });
   add.id = 'add-command';
   const policy = h('section', { id: 'points-policy' });
-  clear(main, h('h1', {}, `Commands · ${ctx.channel}`), canWrite ? add : null, list, h('h2', {}, 'Points policy'), policy);
+  const support = h('section', { id: 'support-policy' });
+  const alerts = h('section', { id: 'alerts' });
+  clear(main, h('h1', {}, `Commands · ${ctx.channel}`), canWrite ? add : null, list, h('h2', {}, 'Points policy'), policy,
+    h('h2', {}, 'Points for follows, subs, bits and raids'), support, h('h2', {}, 'Alerts'), alerts);
   async function load() {
     const page = await read(path(ctx, '/commands'));
     clear(list, table([
@@ -250,6 +253,40 @@ async function commands(main, ctx) {
       submit: (v) => write('PUT', path(ctx, '/points-policy'), v),
       onDone: () => load(),
     }) : h('pre', {}, JSON.stringify(p, null, 2)));
+    const s = page.support_policy || {};
+    clear(support, canWrite ? form({
+      fields: [
+        { name: 'per_follow', label: 'Per follow', type: 'number', value: s.per_follow ?? 0 },
+        { name: 'per_sub_tier1', label: 'Per tier 1 sub', type: 'number', value: s.per_sub_tier1 ?? 0 },
+        { name: 'per_sub_tier2', label: 'Per tier 2 sub', type: 'number', value: s.per_sub_tier2 ?? 0 },
+        { name: 'per_sub_tier3', label: 'Per tier 3 sub', type: 'number', value: s.per_sub_tier3 ?? 0 },
+        { name: 'per_100_bits', label: 'Per 100 bits', type: 'number', value: s.per_100_bits ?? 0 },
+        { name: 'per_raid_viewer', label: 'Per raid viewer', type: 'number', value: s.per_raid_viewer ?? 0 },
+      ],
+      submitLabel: 'Save payouts',
+      idPrefix: 's-',
+      submit: (v) => write('PUT', path(ctx, '/support-policy'), v),
+      onDone: () => load(),
+    }) : h('pre', {}, JSON.stringify(s, null, 2)));
+    clear(alerts, table([
+      ['Kind', (a) => a.kind],
+      ['Shows', (a) => a.template],
+      ['On', (a) => (a.enabled ? 'yes' : 'no')],
+      ['', (a) => (canWrite ? h('button', { type: 'button', 'data-alert': a.kind, onclick: () => editAlert(a) }, 'Edit') : '')],
+    ], page.alerts || []));
+  }
+  function editAlert(a) {
+    const dialog = h('section', { class: 'edit' }, h('h2', {}, `The ${a.kind} alert`), form({
+      fields: [
+        { name: 'template', label: 'Template ($(user), $(amount), $(tier), $(message), $(reward), $(points))', value: a.template },
+        { name: 'enabled', label: 'On', type: 'checkbox', value: a.enabled },
+      ],
+      submitLabel: 'Save alert',
+      idPrefix: 'a-',
+      submit: (v) => write('PUT', path(ctx, `/alerts/${a.kind}`), { template: v.template ?? '', enabled: v.enabled }),
+      onDone: () => { dialog.remove(); load(); },
+    }));
+    alerts.before(dialog);
   }
   function edit(c) {
     const dialog = h('section', { class: 'edit' }, h('h2', {}, `Edit ${c.name}`), form({

@@ -200,3 +200,35 @@ test('pages fit a phone', async () => {
   await screenshot(page, 'overview-phone');
   await page.context().close();
 });
+
+test('support payouts and an alert template are set on the Commands page, a wrong one refused by its field', async () => {
+  const page = await openPage(browser);
+  await login(page, 'ada');
+  await page.click('nav a[href="#/commands"]');
+  await page.waitForSelector('#s-per_follow');
+  await page.fill('#s-per_follow', '10');
+  await page.fill('#s-per_raid_viewer', '2');
+  await page.fill('#s-per_100_bits', '2000000');
+  await page.click('form.form:has(#s-per_follow) button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#support-policy [data-field=per_100_bits]')?.textContent.length > 0);
+  await page.fill('#s-per_100_bits', '5');
+  await page.click('form.form:has(#s-per_follow) button[type=submit]');
+  const saved = await eventually(async () => {
+    const body = (await read('/v1/channels/twitch/shroud/commands')).body;
+    return body.support_policy && body.support_policy.per_follow === 10 ? body.support_policy : null;
+  }, 10_000, 'the payouts saved');
+  assert.deepEqual([saved.per_follow, saved.per_100_bits, saved.per_raid_viewer], [10, 5, 2]);
+
+  await page.click('button[data-alert=cheer]');
+  await page.fill('#a-template', '$(user) cheered $(amount)!');
+  await page.click('form.form:has(#a-template) button[type=submit]');
+  const cheer = await eventually(async () => {
+    const alerts = (await read('/v1/channels/twitch/shroud/commands')).body.alerts || [];
+    return alerts.find((a) => a.kind === 'cheer' && a.template === '$(user) cheered $(amount)!');
+  }, 10_000, 'the alert saved');
+  assert.equal(cheer.enabled, true);
+  await page.waitForFunction(() => document.querySelector('#alerts')?.textContent.includes('$(user) cheered $(amount)!'));
+  await screenshot(page, 'support-and-alerts');
+  noProblems(page);
+  await page.context().close();
+});

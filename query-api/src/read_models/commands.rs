@@ -17,10 +17,12 @@ use wavestack_adapters::auth::Principal;
 use wavestack_adapters::command_bus::read_state;
 use wavestack_adapters::event_store::reads;
 use wavestack_adapters::http::{ApiError, Refused, ValidQuery};
-use wavestack_domain::channel::ChannelState;
+use wavestack_domain::channel::{AlertSettings, ChannelState};
 use wavestack_domain::chat_command::CommandUseEvent;
 use wavestack_domain::moderation::{Escalation, FilterSettings};
-use wavestack_domain::value::{Builtin, ChannelId, ChannelStreamId, ChatPlatform, CommandUseStreamId, PointsPolicy};
+use wavestack_domain::value::{
+    Builtin, ChannelId, ChannelStreamId, ChatPlatform, CommandUseStreamId, PointsPolicy, SupportKind, SupportPolicy,
+};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = CommandsPage)]
@@ -33,6 +35,12 @@ pub(crate) struct Page {
     settings_version: u64,
     #[schema(value_type = Object)]
     points_policy: PointsPolicy,
+    /// What follows, subs, bits and raids pay.
+    #[schema(value_type = Object)]
+    support_policy: SupportPolicy,
+    /// Each kind of support's alert, its default where never set.
+    #[schema(value_type = Vec<Object>)]
+    alerts: Vec<AlertSettings>,
     builtins: Vec<BuiltinRow>,
     commands: Vec<CommandRow>,
     regulars: Vec<String>,
@@ -98,6 +106,8 @@ pub(crate) async fn commands(
         prefix: settings.prefix().to_string(),
         settings_version: settings.version(),
         points_policy: *settings.points(),
+        support_policy: settings.support().policy,
+        alerts: SupportKind::ALL.iter().map(|kind| settings.support().alert(*kind)).collect(),
         // `join` answers to the running giveaway's keyword, and only then.
         builtins: Builtin::ALL
             .iter()
