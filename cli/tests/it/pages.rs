@@ -513,6 +513,17 @@ async fn overlay_key(http: &reqwest::Client, stack: &Stack, pool: &PgPool, label
     issued["key"].as_str().unwrap().to_owned()
 }
 
+/// twitch/shroud's chat box on the live feed, once it says it is subscribed.
+async fn subscribed_chat_box(
+    stack: &Stack,
+    key: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let (mut socket, _) = tokio_tungstenite::connect_async(overlay_live_url(stack, "chat", key)).await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(15), socket.next()).await.unwrap().unwrap().unwrap();
+    assert!(first.to_text().unwrap().contains("subscribed"), "{first:?}");
+    socket
+}
+
 /// twitch/shroud's overlay of `kind` on the live feed, with `key`.
 fn overlay_live_url(stack: &Stack, kind: &str, key: &str) -> String {
     let ws = stack.query_api.replacen("http", "ws", 1);
@@ -527,9 +538,7 @@ async fn an_overlay_key_gets_only_what_its_overlay_shows(pool: PgPool) {
     let stack = support::start(&pool).await;
     let http = reqwest::Client::new();
     let key = overlay_key(&http, &stack, &pool, "OBS chat").await;
-    let (mut socket, _) = tokio_tungstenite::connect_async(overlay_live_url(&stack, "chat", &key)).await.unwrap();
-    let first = tokio::time::timeout(Duration::from_secs(15), socket.next()).await.unwrap().unwrap().unwrap();
-    assert!(first.to_text().unwrap().contains("subscribed"), "{first:?}");
+    let mut socket = subscribed_chat_box(&stack, &key).await;
 
     let bot = support::issue_token(&stack, "acme", "chat:write clips:write");
     let line = |platform: &str, id: &str, text: &str| {
@@ -630,9 +639,7 @@ async fn messages_removed_in_the_platforms_own_chat_leave_the_chat_box(pool: PgP
     let stack = support::start(&pool).await;
     let http = reqwest::Client::new();
     let key = overlay_key(&http, &stack, &pool, "OBS chat").await;
-    let (mut socket, _) = tokio_tungstenite::connect_async(overlay_live_url(&stack, "chat", &key)).await.unwrap();
-    let first = tokio::time::timeout(Duration::from_secs(15), socket.next()).await.unwrap().unwrap().unwrap();
-    assert!(first.to_text().unwrap().contains("subscribed"), "{first:?}");
+    let mut socket = subscribed_chat_box(&stack, &key).await;
     let bot = support::issue_token(&stack, "acme", "chat:write");
     let lines = |ids: &[&str]| {
         let messages: Vec<Value> = ids
@@ -646,16 +653,21 @@ async fn messages_removed_in_the_platforms_own_chat_leave_the_chat_box(pool: PgP
     };
     let broadcast = "/v1/channels/twitch/shroud/broadcast";
     support::post_json(&http, &stack, &bot, "/v1/chat/messages", &lines(&["t-1", "t-2", "t-3"])).await;
+    // Shown first: a message deleted before the chat box showed it is
+    // simply never shown.
+    for _ in 0..3 {
+        next_of(&mut socket, "chat").await;
+    }
     let deleted = json!({"event_id": "del-1", "type": "message_deleted", "at": "2026-12-07T18:00:00Z",
                          "message_id": "t-2", "user_id": "fan", "user_name": "Fan"});
     assert_eq!(support::post_json(&http, &stack, &bot, broadcast, &deleted).await["events_written"], 1);
-    let removed = next_removal(&mut socket).await;
+    let removed = next_of(&mut socket, "chat_removed").await;
     assert_eq!(removed["message_ids"], json!(["t-2"]), "{removed}");
     assert_eq!(chat_box(&http, &stack, &key).await, ["t-1", "t-3"], "the chat box opens without it too");
 
     let cleared = json!({"event_id": "clr-1", "type": "chat_cleared", "at": "2026-12-07T18:01:00Z"});
     assert_eq!(support::post_json(&http, &stack, &bot, broadcast, &cleared).await["events_written"], 1);
-    let removed = next_removal(&mut socket).await;
+    let removed = next_of(&mut socket, "chat_removed").await;
     assert_eq!(removed["all"], true, "{removed}");
     assert!(chat_box(&http, &stack, &key).await.is_empty(), "cleared");
     support::post_json(&http, &stack, &bot, "/v1/chat/messages", &lines(&["t-4"])).await;
@@ -666,8 +678,8 @@ async fn messages_removed_in_the_platforms_own_chat_leave_the_chat_box(pool: PgP
     }
 }
 
-/// The next `chat_removed` on an overlay's socket: what it takes back.
-async fn next_removal<S>(socket: &mut S) -> Value
+/// The changes of the next message of `kind` on an overlay's socket.
+async fn next_of<S>(socket: &mut S, kind: &str) -> Value
 where
     S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
@@ -675,7 +687,7 @@ where
         let message = tokio::time::timeout(Duration::from_secs(30), socket.next()).await.unwrap().unwrap().unwrap();
         let Message::Text(text) = message else { continue };
         let message: Value = serde_json::from_str(&text).unwrap();
-        if message["type"] == "chat_removed" {
+        if message["type"] == kind {
             return message["changes"].clone();
         }
     }

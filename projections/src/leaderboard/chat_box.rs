@@ -68,6 +68,11 @@ struct Removed {
 pub(super) struct ChatBox {
     lines: Vec<Line>,
     removed: Vec<Removed>,
+    /// Messages deleted on the platform in this batch: the broadcast and
+    /// the chat topics are read side by side, so a deletion may come
+    /// before its message.
+    /// (org, platform, channel, message id).
+    deleted: Vec<(String, String, String, String)>,
 }
 
 impl ChatBox {
@@ -75,7 +80,14 @@ impl ChatBox {
         let (org, platform, channel, user) = viewer;
         match event {
             ChatEvent::ChatMessageReceived(m) => {
-                self.lines.push(Line { org: org.clone(), channel: channel.clone(), line: ChatLine::of(m) })
+                let line = ChatLine::of(m);
+                let here = |(o, p, c, id): &(String, String, String, String)| {
+                    o == org && p == platform && c == channel && *id == line.message_id
+                };
+                if self.deleted.iter().any(here) {
+                    return;
+                }
+                self.lines.push(Line { org: org.clone(), channel: channel.clone(), line })
             }
             ChatEvent::MessageModerated(m) => {
                 let id = m.message_id.to_string();
@@ -119,6 +131,7 @@ impl ChatBox {
         let (message_ids, all) = match event {
             BroadcastEvent::ChatMessageDeleted(d) => {
                 let id = d.message_id.as_str();
+                self.deleted.push((org.to_owned(), platform.to_owned(), name.to_owned(), id.to_owned()));
                 let before = self.lines.len();
                 // Deleted in the same batch: never shown at all.
                 self.lines.retain(|l| !(here(l) && l.line.message_id == id));
