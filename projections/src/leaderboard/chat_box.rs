@@ -169,3 +169,80 @@ impl ChatBox {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wavestack_domain::broadcast::{ChatCleared, ChatMessageDeleted};
+    use wavestack_domain::value::{
+        ChannelId, ChatPlatform, ChatText, DisplayName, MessageId, OrgId, PlatformEventId, PlatformUserId, Role,
+        Timestamp,
+    };
+
+    use super::*;
+
+    fn said(id: &str) -> ChatEvent {
+        ChatEvent::ChatMessageReceived(ChatMessageReceived {
+            platform: ChatPlatform::Twitch,
+            channel: ChannelId::parse("shroud").unwrap(),
+            user_id: PlatformUserId::parse("fan").unwrap(),
+            message_id: MessageId::parse(id).unwrap(),
+            author: DisplayName::parse("Fan").unwrap(),
+            role: Role::Viewer,
+            text: ChatText::parse("hi").unwrap(),
+            sent_at: Timestamp::from_unix_micros(0).unwrap(),
+        })
+    }
+
+    fn viewer() -> Viewer {
+        ("acme".into(), "twitch".into(), "shroud".into(), "fan".into())
+    }
+
+    fn broadcast() -> BroadcastStreamId {
+        BroadcastStreamId::new(
+            &OrgId::parse("acme").unwrap(),
+            ChatPlatform::Twitch,
+            &ChannelId::parse("shroud").unwrap(),
+        )
+    }
+
+    fn deleted(id: &str) -> BroadcastEvent {
+        BroadcastEvent::ChatMessageDeleted(ChatMessageDeleted {
+            event_id: PlatformEventId::parse(format!("d-{id}")).unwrap(),
+            message_id: MessageId::parse(id).unwrap(),
+            user_id: PlatformUserId::parse("fan").unwrap(),
+            at: Timestamp::from_unix_micros(0).unwrap(),
+        })
+    }
+
+    fn shown(chat_box: &ChatBox) -> Vec<&str> {
+        chat_box.lines.iter().map(|l| l.line.message_id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_message_deleted_on_the_platform_in_its_own_batch_is_never_shown_whichever_came_first() {
+        let mut chat_box = ChatBox::default();
+        chat_box.see(&viewer(), &said("m-1"));
+        chat_box.see_on_platform(&broadcast(), &deleted("m-1"));
+        chat_box.see_on_platform(&broadcast(), &deleted("m-2"));
+        chat_box.see(&viewer(), &said("m-2"));
+        chat_box.see(&viewer(), &said("m-3"));
+        assert_eq!(shown(&chat_box), ["m-3"]);
+        // m-2 may have been shown in an earlier batch: its removal is said.
+        let said: Vec<&[String]> = chat_box.removed.iter().map(|r| r.message_ids.as_slice()).collect();
+        assert_eq!(said, [["m-2".to_owned()]]);
+    }
+
+    #[test]
+    fn a_deletion_of_a_message_shown_before_and_a_clear_are_announced() {
+        let mut chat_box = ChatBox::default();
+        chat_box.see_on_platform(&broadcast(), &deleted("old"));
+        assert_eq!(chat_box.removed.len(), 1);
+        assert_eq!(chat_box.removed[0].message_ids, ["old"]);
+        chat_box.see(&viewer(), &said("m-1"));
+        let cleared =
+            ChatCleared { event_id: PlatformEventId::parse("c").unwrap(), at: Timestamp::from_unix_micros(0).unwrap() };
+        chat_box.see_on_platform(&broadcast(), &BroadcastEvent::ChatCleared(cleared));
+        assert!(shown(&chat_box).is_empty(), "cleared before it was shown");
+        assert!(chat_box.removed[1].all);
+    }
+}
