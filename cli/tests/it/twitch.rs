@@ -360,8 +360,15 @@ async fn a_member_links_twitch_and_signs_in_with_it_and_nobody_else_does(pool: P
         .iter()
         .all(|c| !c.to_str().unwrap().starts_with("wavestack_session=")));
 
-    // Every Twitch token of a sign-in was revoked once read.
+    // Every Twitch token of a sign-in was revoked once read, and none is
+    // in any table, event or log line.
     assert!(fake.live_tokens_of("5550").is_empty() && fake.live_tokens_of("777").is_empty());
+    let issued: Vec<String> = ["5550", "777"].iter().flat_map(|user| fake.tokens_issued_to(user)).collect();
+    assert!(issued.len() >= 3, "a token per sign-in and link: {}", issued.len());
+    let (stored, log) = (everything_stored(&pool).await, stack.log());
+    for token in &issued {
+        assert!(!stored.contains(token.as_str()) && !log.contains(token.as_str()), "a sign-in's token was kept");
+    }
 
     // Mo unlinks it: signing in with it opens nothing any more.
     let unlinked = http

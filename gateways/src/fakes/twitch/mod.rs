@@ -182,6 +182,15 @@ impl FakeTwitch {
         s.tokens.iter().filter(|(_, t)| t.user_id == user_id && t.usable()).map(|(k, _)| k.clone()).collect()
     }
 
+    /// Every access and refresh token ever issued to `user_id`, live or
+    /// not: what must never be found stored or logged.
+    pub fn tokens_issued_to(&self, user_id: &str) -> Vec<String> {
+        let s = self.state.lock().unwrap();
+        let access = s.tokens.iter().filter(|(_, t)| t.user_id == user_id).map(|(k, _)| k.clone());
+        let refresh = s.refresh_tokens.iter().filter(|(_, g)| g.user_id == user_id).map(|(k, _)| k.clone());
+        access.chain(refresh).collect()
+    }
+
     /// Refresh grants and validations served so far.
     pub fn refreshes(&self) -> usize {
         self.state.lock().unwrap().refreshes
