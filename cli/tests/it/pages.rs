@@ -601,16 +601,7 @@ async fn an_overlay_key_gets_only_what_its_overlay_shows(pool: PgPool) {
 
     let deadline = Instant::now() + Duration::from_secs(60);
     let shown = loop {
-        let state: Value = http
-            .get(format!("{}/overlay/api/state", stack.query_api))
-            .query(&[("org", "acme"), ("channel", "twitch/shroud"), ("kind", "clip")])
-            .header("x-overlay-key", &key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let state = overlay_state(&http, &stack, &key, "clip").await;
         if !state["clip"].is_null() {
             break state["clip"].clone();
         }
@@ -704,17 +695,21 @@ where
     }
 }
 
-/// The message ids the chat box opens with.
-async fn chat_box(http: &reqwest::Client, stack: &Stack, key: &str) -> Vec<String> {
-    let state: Value = http
-        .get(format!("{}/overlay/api/state", stack.query_api))
-        .query(&[("org", "acme"), ("channel", "twitch/shroud"), ("kind", "chat")])
+/// What twitch/shroud's overlay of `kind` reads now, with `key`.
+async fn overlay_state(http: &reqwest::Client, stack: &Stack, key: &str, kind: &str) -> Value {
+    http.get(format!("{}/overlay/api/state", stack.query_api))
+        .query(&[("org", "acme"), ("channel", "twitch/shroud"), ("kind", kind)])
         .header("x-overlay-key", key)
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// The message ids the chat box opens with.
+async fn chat_box(http: &reqwest::Client, stack: &Stack, key: &str) -> Vec<String> {
+    let state = overlay_state(http, stack, key, "chat").await;
     state["messages"].as_array().unwrap().iter().map(|m| m["message_id"].as_str().unwrap().to_owned()).collect()
 }

@@ -34,6 +34,14 @@ struct Browser {
     csrf: String,
 }
 
+impl Browser {
+    /// A request of the dashboard's pages, with the session's cookie and
+    /// (for a write) its CSRF token.
+    fn request(&self, http: &reqwest::Client, method: reqwest::Method, url: String) -> reqwest::RequestBuilder {
+        http.request(method, url).header(COOKIE, &self.cookie).header("x-csrf-token", &self.csrf)
+    }
+}
+
 async fn login(http: &reqwest::Client, stack: &Stack, username: &str) -> Browser {
     let response = http
         .post(format!("{}/app/api/login", stack.query_api))
@@ -122,9 +130,7 @@ async fn an_owner_connects_twitch_from_the_dashboard_and_the_bot_answers_there(p
     let vic = login(&http, &stack, "vic").await;
     let mo = login(&http, &stack, "mo").await;
     let start = |who: &Browser| {
-        http.post(format!("{}/app/api/connections/twitch/start", stack.query_api))
-            .header(COOKIE, &who.cookie)
-            .header("x-csrf-token", &who.csrf)
+        who.request(&http, reqwest::Method::POST, format!("{}/app/api/connections/twitch/start", stack.query_api))
             .send()
     };
     assert_eq!(start(&mo).await.unwrap().status(), StatusCode::FORBIDDEN, "only an owner connects");
@@ -163,10 +169,12 @@ async fn an_owner_connects_twitch_from_the_dashboard_and_the_bot_answers_there(p
     // A moderator presses "send a test message": the bot says it at once,
     // and a second press within ten seconds is refused.
     let test_message = |who: &Browser| {
-        http.post(format!("{}/app/api/connections/twitch/streamer/test-message", stack.query_api))
-            .header(COOKIE, &who.cookie)
-            .header("x-csrf-token", &who.csrf)
-            .send()
+        who.request(
+            &http,
+            reqwest::Method::POST,
+            format!("{}/app/api/connections/twitch/streamer/test-message", stack.query_api),
+        )
+        .send()
     };
     let said = test_message(&mo).await.unwrap();
     assert_eq!(said.status(), StatusCode::OK);
@@ -189,13 +197,8 @@ async fn an_owner_connects_twitch_from_the_dashboard_and_the_bot_answers_there(p
     }
 
     // The owner disconnects: the token is revoked at Twitch, the gateway lets go.
-    let disconnected = http
-        .post(format!("{}/app/api/connections/twitch/streamer/disconnect", stack.query_api))
-        .header(COOKIE, &vic.cookie)
-        .header("x-csrf-token", &vic.csrf)
-        .send()
-        .await
-        .unwrap();
+    let disconnect = format!("{}/app/api/connections/twitch/streamer/disconnect", stack.query_api);
+    let disconnected = vic.request(&http, reqwest::Method::POST, disconnect).send().await.unwrap();
     assert_eq!(disconnected.status(), StatusCode::OK);
     assert_eq!(disconnected.json::<Value>().await.unwrap()["revoked_at_platform"], true);
     assert!(tokens.iter().all(|t| !fake.token_is_live(t)), "revoked at Twitch");
@@ -296,10 +299,7 @@ async fn a_member_links_twitch_and_signs_in_with_it_and_nobody_else_does(pool: P
     member(&pool, "mo", MemberRole::Moderator).await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let link = |who: &Browser| {
-        http.post(format!("{}/app/api/account/twitch/link", stack.query_api))
-            .header(COOKIE, &who.cookie)
-            .header("x-csrf-token", &who.csrf)
-            .send()
+        who.request(&http, reqwest::Method::POST, format!("{}/app/api/account/twitch/link", stack.query_api)).send()
     };
     let sign_in = || {
         http.post(format!("{}/app/api/login/twitch", stack.query_api)).json(&serde_json::json!({"org": "acme"})).send()
@@ -310,9 +310,8 @@ async fn a_member_links_twitch_and_signs_in_with_it_and_nobody_else_does(pool: P
     fake.sign_in_as("5550", "mo_tv");
     let linked = through_twitch(&http, link(&mo).await.unwrap(), Some(&mo.cookie)).await;
     assert_eq!(linked.headers()[LOCATION], "/app#/account?linked=twitch");
-    let shown: Value = http
-        .get(format!("{}/app/api/account/twitch", stack.query_api))
-        .header(COOKIE, &mo.cookie)
+    let shown: Value = mo
+        .request(&http, reqwest::Method::GET, format!("{}/app/api/account/twitch", stack.query_api))
         .send()
         .await
         .unwrap()
@@ -371,10 +370,8 @@ async fn a_member_links_twitch_and_signs_in_with_it_and_nobody_else_does(pool: P
     }
 
     // Mo unlinks it: signing in with it opens nothing any more.
-    let unlinked = http
-        .delete(format!("{}/app/api/account/twitch", stack.query_api))
-        .header(COOKIE, &mo.cookie)
-        .header("x-csrf-token", &mo.csrf)
+    let unlinked = mo
+        .request(&http, reqwest::Method::DELETE, format!("{}/app/api/account/twitch", stack.query_api))
         .send()
         .await
         .unwrap();

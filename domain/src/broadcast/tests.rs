@@ -14,14 +14,7 @@ fn at(second: i64) -> Timestamp {
 }
 
 fn policy() -> SupportPolicy {
-    SupportPolicy {
-        per_follow: 10,
-        per_sub_tier1: 100,
-        per_sub_tier2: 200,
-        per_sub_tier3: 500,
-        per_100_bits: 5,
-        per_raid_viewer: 2,
-    }
+    SupportPolicy::example()
 }
 
 fn ada() -> Supporter {

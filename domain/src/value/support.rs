@@ -105,10 +105,9 @@ impl SupportPolicy {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn policy() -> SupportPolicy {
+impl SupportPolicy {
+    /// The rates the domain's tests pay by.
+    pub(crate) fn example() -> Self {
         SupportPolicy {
             per_follow: 10,
             per_sub_tier1: 100,
@@ -117,6 +116,15 @@ mod tests {
             per_100_bits: 5,
             per_raid_viewer: 2,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> SupportPolicy {
+        SupportPolicy::example()
     }
 
     #[test]

@@ -292,50 +292,75 @@ async fn record(brain: &Brain, channel: &ChannelId, note: &Notification, stop: &
         Some(Err(error)) => return tracing::warn!(error, "a Twitch stream event WaveStack cannot record; skipped"),
         None => return,
     };
-    let mut wait = Duration::from_millis(100);
-    for attempt in 1..=HEARING_TRIES {
-        match brain.record(channel, happening.clone()).await {
-            Ok(_) => return,
-            Err(error) if !error.is_transient() => {
-                return tracing::warn!(error = %error, kind = note.subscription_type, "a Twitch stream event was refused")
-            }
-            Err(error) => {
-                tracing::warn!(error = %error, attempt, "recording a Twitch stream event failed; trying again");
-                tokio::select! {
-                    _ = stop.cancelled() => return,
-                    _ = tokio::time::sleep(wait) => {}
-                }
-                wait *= 2;
-            }
+    let attempt = || brain.record(channel, happening.clone());
+    match with_retries("recording a Twitch stream event", stop, attempt, |e| e.is_transient()).await {
+        Tried::Refused(error) => {
+            tracing::warn!(error = %error, kind = note.subscription_type, "a Twitch stream event was refused")
         }
+        Tried::GaveUp => tracing::error!(
+            kind = note.subscription_type,
+            "recording a Twitch stream event failed every time; it is lost"
+        ),
+        Tried::Done(_) | Tried::Stopped => {}
     }
-    tracing::error!(kind = note.subscription_type, "recording a Twitch stream event failed every time; it is lost");
 }
 
 /// What the brain made of a batch, with the messages it could not take
 /// logged (the store failing is retried; a message refused is final).
 async fn hear(brain: &Brain, messages: Vec<ReceiveChatMessage>, stop: &CancellationToken) -> Vec<Heard> {
+    // A refused batch (its channel's settings unreadable) is tried again too.
+    match with_retries("hearing Twitch chat", stop, || brain.hear(messages.clone()), |_| true).await {
+        Tried::Done(outcomes) => outcomes
+            .into_iter()
+            .filter_map(|outcome| {
+                outcome.map_err(|e| tracing::warn!(error = %e, "a Twitch chat message was refused")).ok()
+            })
+            .collect(),
+        Tried::GaveUp => {
+            tracing::error!(
+                messages = messages.len(),
+                "hearing Twitch chat failed every time; these messages are lost"
+            );
+            Vec::new()
+        }
+        Tried::Refused(_) | Tried::Stopped => Vec::new(),
+    }
+}
+
+/// How a call tried again while the store could not take it ended.
+enum Tried<T, E> {
+    Done(T),
+    /// Failed for good (`transient` said so).
+    Refused(E),
+    /// `stop` fired while it waited.
+    Stopped,
+    /// Failed every one of `HEARING_TRIES` times.
+    GaveUp,
+}
+
+/// Calls `attempt` until it succeeds or fails for good, up to
+/// `HEARING_TRIES` times, waiting 100 ms and twice as long after each
+/// failure; records and message ids make a repeat harmless.
+async fn with_retries<T, E: std::fmt::Display, F: std::future::Future<Output = Result<T, E>>>(
+    what: &str,
+    stop: &CancellationToken,
+    mut attempt: impl FnMut() -> F,
+    transient: impl Fn(&E) -> bool,
+) -> Tried<T, E> {
     let mut wait = Duration::from_millis(100);
-    for attempt in 1..=HEARING_TRIES {
-        match brain.hear(messages.clone()).await {
-            Ok(outcomes) => {
-                return outcomes
-                    .into_iter()
-                    .filter_map(|outcome| {
-                        outcome.map_err(|e| tracing::warn!(error = %e, "a Twitch chat message was refused")).ok()
-                    })
-                    .collect()
-            }
+    for tried in 1..=HEARING_TRIES {
+        match attempt().await {
+            Ok(done) => return Tried::Done(done),
+            Err(error) if !transient(&error) => return Tried::Refused(error),
             Err(error) => {
-                tracing::warn!(error = %error, attempt, "hearing Twitch chat failed; trying again");
+                tracing::warn!(error = %error, attempt = tried, "{what} failed; trying again");
                 tokio::select! {
-                    _ = stop.cancelled() => return Vec::new(),
+                    _ = stop.cancelled() => return Tried::Stopped,
                     _ = tokio::time::sleep(wait) => {}
                 }
                 wait *= 2;
             }
         }
     }
-    tracing::error!(messages = messages.len(), "hearing Twitch chat failed every time; these messages are lost");
-    Vec::new()
+    Tried::GaveUp
 }

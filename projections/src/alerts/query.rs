@@ -27,7 +27,7 @@ pub struct Alert {
 type Row = (i64, String, Option<String>, Option<String>, i64, String, String, i64, OffsetDateTime);
 
 /// The channel's alerts after `after` (its newest `count` of them), oldest
-/// first, and the newest alert's `seq` (0 for none).
+/// first, and the newest alert's `seq` (`after` when none came since).
 pub async fn alerts(
     pool: &PgPool,
     schema: &str,
@@ -46,7 +46,7 @@ pub async fn alerts(
         .fetch_all(pool)
         .await;
     let rows = match read {
-        Err(error) if read_model_missing(&error) => return Ok((Vec::new(), 0)),
+        Err(error) if read_model_missing(&error) => return Ok((Vec::new(), after)),
         other => other.context("reading alerts")?,
     };
     let configured: Vec<(String, String, bool)> = sqlx::query_as(&sql::reading_settings(schema))
@@ -56,8 +56,6 @@ pub async fn alerts(
         .fetch_all(pool)
         .await
         .context("reading alert settings")?;
-    let latest: Option<i64> =
-        sqlx::query_scalar(&sql::reading_latest(schema)).bind(org).bind(platform).bind(name).fetch_one(pool).await?;
     let settings: HashMap<SupportKind, AlertSettings> = configured
         .into_iter()
         .filter_map(|(kind, template, enabled)| {
@@ -65,9 +63,11 @@ pub async fn alerts(
             Some((kind, AlertSettings { kind, template, enabled }))
         })
         .collect();
+    // Newest first, disabled kinds included: the first is the newest of all.
+    let latest = rows.first().map_or(after, |row| row.0);
     let mut shown: Vec<Alert> = rows.into_iter().filter_map(|row| shown(row, &settings)).collect();
     shown.reverse();
-    Ok((shown, latest.unwrap_or(0)))
+    Ok((shown, latest))
 }
 
 fn shown(row: Row, settings: &HashMap<SupportKind, AlertSettings>) -> Option<Alert> {

@@ -32,7 +32,3 @@ pub(super) fn reading_settings(s: &str) -> String {
           WHERE org = $1 AND platform = $2 AND channel = $3"
     )
 }
-
-pub(super) fn reading_latest(s: &str) -> String {
-    format!("SELECT max(seq) FROM {s}.rm_alerts WHERE org = $1 AND platform = $2 AND channel = $3")
-}
