@@ -15,6 +15,7 @@ pub mod leases;
 pub mod media;
 pub mod platform_auth;
 pub mod platform_connections;
+pub mod platform_inbox;
 pub mod postgres;
 pub mod publishers;
 pub mod registry;

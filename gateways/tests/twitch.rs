@@ -19,7 +19,7 @@ use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::moderation::{FilterRule, FilterSettings};
 use wavestack_domain::value::{ActorId, BroadcastStreamId, ChannelId, ChannelStreamId, ChatPlatform, OrgId, Timestamp};
 use wavestack_gateways::fakes::twitch::{Chatter, FakeTwitch, Timings};
-use wavestack_gateways::twitch::{BotCredentials, Twitch, TwitchChannel, TwitchConfig};
+use wavestack_gateways::twitch::{BotCredentials, Transport, Twitch, TwitchChannel, TwitchConfig};
 use wavestack_gateways::{Brain, ChannelState, FixedToken, Gateway, GatewayError, Secret};
 
 const CLIENT_ID: &str = "wavestack-test-client";
@@ -61,6 +61,7 @@ impl Running {
             helix_url: fake.helix_url(),
             client_id: CLIENT_ID.into(),
             keepalive_seconds: 1,
+            transport: Transport::WebSocket,
         });
         let channel = TwitchChannel {
             channel: ChannelId::parse("streamer").unwrap(),

@@ -11,13 +11,18 @@ use tokio_util::sync::CancellationToken;
 use wavestack_adapters::command_bus::{CommandBus, Policies};
 use wavestack_adapters::platform_auth::twitch::{TwitchOAuth, CHATBOT_SCOPES};
 use wavestack_adapters::platform_connections::PlatformConnections;
+use wavestack_adapters::platform_inbox::{Doorbells, PlatformInbox};
 use wavestack_app::connections::{connect, Grant};
 use wavestack_app::App;
 use wavestack_domain::channel::PlatformConnection;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{ActorId, ChannelId, ChatPlatform, OrgId, PlatformUserId, Timestamp};
-use wavestack_gateways::fakes::twitch::{Chatter, FakeTwitch, Timings};
-use wavestack_gateways::twitch::{Twitch, TwitchConfig, TwitchRole};
+use wavestack_gateways::fakes::twitch::{webhook_signature, Chatter, FakeTwitch, Timings};
+use wavestack_gateways::twitch::webhook::WebhookVerifier;
+use wavestack_gateways::twitch::{
+    callback_router, AppToken, Transport, Twitch, TwitchConfig, TwitchRole, WebhookTransport, CALLBACK_PATH,
+};
+use wavestack_gateways::Secret;
 
 const CLIENT_ID: &str = "wavestack-test-client";
 const CLIENT_SECRET: &str = "client-secret-never-logged";
@@ -83,6 +88,10 @@ fn owner(org: &OrgId) -> EventMetadata {
 }
 
 fn role(setup: &Setup) -> TwitchRole {
+    role_over(setup, Transport::WebSocket)
+}
+
+fn role_over(setup: &Setup, transport: Transport) -> TwitchRole {
     TwitchRole {
         app: setup.app.clone(),
         connections: setup.store.clone(),
@@ -92,6 +101,7 @@ fn role(setup: &Setup) -> TwitchRole {
             helix_url: setup.fake.helix_url(),
             client_id: CLIENT_ID.into(),
             keepalive_seconds: 10,
+            transport,
         }),
         pool: setup.pool.clone(),
     }
@@ -190,6 +200,175 @@ async fn a_revoked_authorization_shows_revoked_and_is_recorded_by_the_gateway(po
     tokio::time::sleep(Duration::from_secs(6)).await;
     assert!(!running.is_finished());
     assert_eq!(setup.fake.sessions_opened(), 1);
+    stop.cancel();
+    running.await.unwrap().unwrap();
+}
+
+/// The deployment's webhook secret in these tests.
+const WEBHOOK_SECRET: &str = "webhook-secret-never-logged";
+
+/// A process's webhook callback, served on a port of its own; its URL.
+async fn serve_callback(pool: &PgPool) -> (url::Url, tokio::task::JoinHandle<()>) {
+    let verifier = WebhookVerifier::new(Secret::new(WEBHOOK_SECRET)).unwrap();
+    let router = callback_router(verifier, PlatformInbox::new(pool.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = url::Url::parse(&format!("http://{}{CALLBACK_PATH}", listener.local_addr().unwrap())).unwrap();
+    (url, tokio::spawn(async move { axum::serve(listener, router).await.unwrap() }))
+}
+
+fn webhook(setup: &Setup, callback: &url::Url) -> Transport {
+    Transport::Webhook(WebhookTransport {
+        callback: callback.clone(),
+        secret: Secret::new(WEBHOOK_SECRET),
+        app_token: Arc::new(AppToken::new(setup.oauth.clone())),
+        inbox: PlatformInbox::new(setup.pool.clone()),
+        doorbells: Doorbells::default(),
+    })
+}
+
+/// The messages the fake's Send Chat Message answered, in order.
+fn answered(fake: &FakeTwitch) -> Vec<String> {
+    fake.sent().into_iter().filter_map(|s| s.reply_parent_message_id).collect()
+}
+
+async fn waiting_in_inbox(pool: &PgPool) -> i64 {
+    PlatformInbox::new(pool.clone()).count(["acme", "twitch", "streamer"]).await.unwrap()
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn webhook_deliveries_taken_by_any_process_are_answered_once_in_order_by_the_lease_holder(pool: PgPool) {
+    let setup = setup(pool.clone()).await;
+    let grant = authorize(&setup).await;
+    let channel = ChannelId::parse("streamer").unwrap();
+    connect(&setup.app, &setup.store, &owner(&setup.org), ChatPlatform::Twitch, &channel, grant).await.unwrap();
+    // Twitch reaches process B's callback; process A holds the channel.
+    let (callback, _process_b) = serve_callback(&pool).await;
+    let stop_a = CancellationToken::new();
+    let process_a = tokio::spawn(role_over(&setup, webhook(&setup, &callback)).run(stop_a.clone()));
+    setup.fake.wait_for_subscriptions("channel.chat.message", 1).await;
+    let subscriptions = setup.fake.subscriptions();
+    assert!(subscriptions.iter().all(|s| s.method == "webhook"), "{subscriptions:?}");
+    assert!(setup.fake.app_tokens_issued() >= 1, "made with the app's token");
+
+    let asked: Vec<String> = (0..5)
+        .map(|i| setup.fake.say(BROADCASTER, "streamer", &Chatter::viewer(&format!("41459{i}"), "viewer"), "!points"))
+        .collect();
+    eventually("five replies", || (answered(&setup.fake).len() >= 5).then_some(())).await;
+    assert_eq!(answered(&setup.fake), asked, "each answered once, in the order said");
+
+    // A delivery posted again as it was (Twitch retrying, or a replay
+    // within the ten minutes) is acknowledged and not heard again.
+    let log = setup.fake.webhook_log();
+    let (last, status) = log.iter().rev().find(|(d, _)| d.message_type == "notification").unwrap();
+    assert_eq!(*status, 204);
+    assert_eq!(setup.fake.post_again(last).await, 204);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(answered(&setup.fake).len(), 5, "a redelivery is not answered again");
+
+    // Forged, stale and incomplete deliveries are refused, by the header at fault.
+    let http = reqwest::Client::new();
+    let post = |id: &str, timestamp: &str, signature: &str, body: &str| {
+        http.post(callback.clone())
+            .header("Twitch-Eventsub-Message-Id", id)
+            .header("Twitch-Eventsub-Message-Timestamp", timestamp)
+            .header("Twitch-Eventsub-Message-Signature", signature)
+            .header("Twitch-Eventsub-Message-Type", "notification")
+            .body(body.to_owned())
+            .send()
+    };
+    let forged_body = last.body.replace("!points", "!give everything");
+    let refused = post(
+        "forged-1",
+        &last.timestamp,
+        &webhook_signature(WEBHOOK_SECRET, "forged-1", &last.timestamp, &last.body),
+        &forged_body,
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 403);
+    let error: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(
+        (error["error"]["code"].as_str(), error["error"]["field"].as_str()),
+        (Some("bad_signature"), Some("twitch-eventsub-message-signature"))
+    );
+    let old = (time::OffsetDateTime::now_utc() - time::Duration::minutes(11))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let stale = post("stale-1", &old, &webhook_signature(WEBHOOK_SECRET, "stale-1", &old, &last.body), &last.body)
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 403);
+    let error: serde_json::Value = stale.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "stale_delivery");
+    let unsigned = http.post(callback.clone()).body(last.body.clone()).send().await.unwrap();
+    assert_eq!(unsigned.status(), 400);
+    let error: serde_json::Value = unsigned.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "missing_header");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(answered(&setup.fake).len(), 5, "nothing refused was heard");
+    assert_eq!(waiting_in_inbox(&pool).await, 0, "what was heard is forgotten");
+
+    // Process A stops; chat goes on. Twitch still reaches B, which keeps
+    // the deliveries until a process holds the channel again.
+    stop_a.cancel();
+    process_a.await.unwrap().unwrap();
+    let meanwhile: Vec<String> = (0..3)
+        .map(|i| setup.fake.say(BROADCASTER, "streamer", &Chatter::viewer(&format!("51459{i}"), "later"), "!points"))
+        .collect();
+    for _ in 0..250 {
+        if waiting_in_inbox(&pool).await == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(waiting_in_inbox(&pool).await, 3, "kept while no process holds the channel");
+    assert_eq!(answered(&setup.fake).len(), 5);
+    let stop_c = CancellationToken::new();
+    let process_c = tokio::spawn(role_over(&setup, webhook(&setup, &callback)).run(stop_c.clone()));
+    eventually("the waiting messages answered", || (answered(&setup.fake).len() >= 8).then_some(())).await;
+    assert_eq!(answered(&setup.fake)[5..], meanwhile[..], "answered once each, in order, by the next holder");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(waiting_in_inbox(&pool).await, 0);
+
+    // The secret is in no event and no table row.
+    let found: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM events WHERE payload::text LIKE $1 OR metadata::text LIKE $1)
+              + (SELECT count(*) FROM platform_inbox WHERE body::text LIKE $1)
+              + (SELECT count(*) FROM platform_connections WHERE scopes::text LIKE $1)",
+    )
+    .bind(format!("%{WEBHOOK_SECRET}%"))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(found, 0);
+    stop_c.cancel();
+    process_c.await.unwrap().unwrap();
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_webhook_revocation_shows_the_token_revoked(pool: PgPool) {
+    let setup = setup(pool.clone()).await;
+    let grant = authorize(&setup).await;
+    let channel = ChannelId::parse("streamer").unwrap();
+    connect(&setup.app, &setup.store, &owner(&setup.org), ChatPlatform::Twitch, &channel, grant).await.unwrap();
+    let (callback, _server) = serve_callback(&pool).await;
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(role_over(&setup, webhook(&setup, &callback)).run(stop.clone()));
+    // Every subscription made (the last one asked for), then revoked.
+    setup.fake.wait_for_subscriptions("channel.chat.clear", 1).await;
+    setup.fake.revoke(BROADCASTER);
+    for _ in 0..750 {
+        let state = setup.store.one("acme", "twitch", "streamer").await.unwrap().map(|c| c.state);
+        if state.as_deref() == Some("token_revoked") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let shown = setup.store.one("acme", "twitch", "streamer").await.unwrap().unwrap();
+    assert_eq!(shown.state, "token_revoked", "the dashboard shows the token revoked");
+    let revocations = setup.fake.webhook_log().into_iter().filter(|(d, _)| d.message_type == "revocation").count();
+    assert!(revocations >= 1, "Twitch posted the revocation");
+    assert!(!running.is_finished(), "the role goes on");
     stop.cancel();
     running.await.unwrap().unwrap();
 }

@@ -87,6 +87,8 @@ pub enum OAuthError {
 #[derive(Deserialize)]
 struct TokenAnswer {
     access_token: String,
+    /// None for an app access token (client credentials).
+    #[serde(default)]
     refresh_token: String,
     #[serde(default)]
     expires_in: Option<u64>,
@@ -153,6 +155,18 @@ impl TwitchOAuth {
             ("client_secret", self.client_secret.as_str()),
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
+        ];
+        self.token(&form).await
+    }
+
+    /// An app access token (the client-credentials grant): what webhook
+    /// and conduit subscriptions are made with. It has no refresh token;
+    /// a new one is asked for when it expires or is refused.
+    pub async fn app_token(&self) -> Result<Granted, OAuthError> {
+        let form = [
+            ("client_id", self.client_id.as_str()),
+            ("client_secret", self.client_secret.as_str()),
+            ("grant_type", "client_credentials"),
         ];
         self.token(&form).await
     }

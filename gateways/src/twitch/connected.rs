@@ -27,7 +27,7 @@ use wavestack_app::App;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{ActorId, ChannelId, ChatPlatform, OrgId, Timestamp};
 
-use super::{Twitch, TwitchChannel};
+use super::{Transport, Twitch, TwitchChannel};
 use crate::{Brain, ChannelState, Gateway, GatewayError, Secret, TokenSource};
 
 /// How often the connections are read again (and a dead process's
@@ -54,6 +54,13 @@ impl TwitchRole {
     /// Runs until `stop`.
     pub async fn run(self, stop: CancellationToken) -> anyhow::Result<()> {
         let leases = Leases::new(self.pool.clone(), LEASES);
+        // The webhook transport's channels are woken by the inbox.
+        let doorbells = match &self.twitch.config.transport {
+            Transport::Webhook(webhook) => {
+                Some(tokio::spawn(webhook.doorbells.clone().listen(self.pool.clone(), stop.clone())))
+            }
+            Transport::WebSocket => None,
+        };
         let mut running: HashMap<String, (CancellationToken, JoinHandle<()>)> = HashMap::new();
         loop {
             if !leases.alive().await {
@@ -77,6 +84,9 @@ impl TwitchRole {
             let _ = handle.await;
         }
         leases.release_all().await;
+        if let Some(doorbells) = doorbells {
+            let _ = doorbells.await;
+        }
         Ok(())
     }
 

@@ -57,6 +57,9 @@ pub(crate) struct Notification {
     pub(crate) subscription_type: String,
     pub(crate) sent_at: Option<String>,
     pub(crate) event: Value,
+    /// Its place in the platform inbox (webhook transport), forgotten once
+    /// it is heard; none for a WebSocket delivery.
+    pub(crate) receipt: Option<i64>,
 }
 
 pub(crate) fn parse(text: &str) -> Result<ServerMessage, String> {
@@ -87,6 +90,7 @@ pub(crate) fn parse(text: &str) -> Result<ServerMessage, String> {
                 subscription_type,
                 sent_at: frame.metadata.message_timestamp,
                 event,
+                receipt: None,
             }))
         }
         other => Err(format!("unknown message_type `{other}`")),

@@ -102,20 +102,21 @@ impl Helix {
         Self { http, base, client_id, bot, refill_at: Arc::new(Mutex::new(None)) }
     }
 
-    /// Create EventSub Subscription, over the WebSocket session `session_id`.
-    /// A subscription that exists already (409) is what was asked for.
+    /// Create EventSub Subscription over `transport` (a WebSocket session,
+    /// or a webhook callback with its secret). A subscription that exists
+    /// already (409) is what was asked for.
     pub(crate) async fn subscribe(
         &self,
         kind: &str,
         version: &str,
         condition: Value,
-        session_id: &str,
+        transport: &Value,
     ) -> Result<(), HelixError> {
         let body = json!({
             "type": kind,
             "version": version,
             "condition": condition,
-            "transport": {"method": "websocket", "session_id": session_id},
+            "transport": transport,
         });
         let response = self.call(Method::POST, "eventsub/subscriptions", &[], |r| r.json(&body)).await?;
         match response.status() {

@@ -2,23 +2,35 @@
 //! (what Twitch's "Chat & Chatbots" guide prefers over IRC).
 //!
 //! Per connected channel, three tasks joined by bounded queues:
-//! the EventSub session ([`socket`]) → hearing (batches of chat messages
-//! through the [`Brain`]) → the outbox ([`outbox`]: replies with Send Chat
-//! Message, moderation with Delete Chat Messages and Ban User, whispers
-//! with Send Whisper, in order).
+//! EventSub → hearing (batches of chat messages through the [`Brain`]) →
+//! the outbox ([`outbox`]: replies with Send Chat Message, moderation with
+//! Delete Chat Messages and Ban User, whispers with Send Whisper, in
+//! order). EventSub comes over one of two transports:
+//! - WebSocket ([`socket`]): a session per channel, for a self-hosted
+//!   streamer; nothing to expose to the internet.
+//! - webhook ([`inbox`]): Twitch posts to the deployment's callback
+//!   ([`callback`]), any process takes the delivery into the platform
+//!   inbox, and the channel's lease holder hears it; for operators with
+//!   many channels, and redelivered by Twitch while no process is up.
 
+mod app_token;
 mod broadcast;
+mod callback;
 mod chat;
 mod connected;
 mod frames;
 mod helix;
+mod inbox;
 mod outbox;
 mod seen;
 mod socket;
 pub mod webhook;
 
+pub use app_token::AppToken;
+pub use callback::{callback_router, CALLBACK_PATH};
 pub use connected::{TwitchRole, LOOK_EVERY};
 pub use helix::BotCredentials;
+pub use inbox::WebhookTransport;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +70,15 @@ pub struct TwitchConfig {
     pub client_id: String,
     /// Asked of EventSub (10 to 600 s): how long silence may last.
     pub keepalive_seconds: u32,
+    /// How EventSub reaches the gateway.
+    pub transport: Transport,
+}
+
+/// EventSub's transport (see the module's documentation).
+#[derive(Debug, Clone)]
+pub enum Transport {
+    WebSocket,
+    Webhook(WebhookTransport),
 }
 
 impl TwitchConfig {
@@ -67,6 +88,7 @@ impl TwitchConfig {
             helix_url: Url::parse("https://api.twitch.tv/helix/").expect("a URL"),
             client_id: client_id.into(),
             keepalive_seconds: 10,
+            transport: Transport::WebSocket,
         }
     }
 }
@@ -154,14 +176,26 @@ impl Gateway for Twitch {
         let local = stop.child_token();
         let (notes_in, notes) = mpsc::channel(QUEUE);
         let (decided, outbox) = mpsc::channel(QUEUE);
-        let url = self.session_url();
+        // The inbox places of deliveries heard, back to the webhook reader.
+        let (receipts, heard_back) = mpsc::unbounded_channel();
         let hearing = async {
-            let heard = socket::hear(&url, &helix, &wanted, notes_in, &state, &local).await;
+            let heard = match &self.config.transport {
+                Transport::WebSocket => {
+                    socket::hear(&self.session_url(), &helix, &wanted, notes_in, &state, &local).await
+                }
+                Transport::Webhook(webhook) => {
+                    // Webhook subscriptions are the application's: made
+                    // with its token, for the channel's bot.
+                    let app = BotCredentials { user_id: channel.bot.user_id.clone(), token: webhook.app_token.clone() };
+                    let key = [brain.org().as_str(), "twitch", channel.channel.as_str()];
+                    inbox::hear(webhook, &self.helix(&app), key, &wanted, notes_in, heard_back, &state, &local).await
+                }
+            };
             local.cancel();
             heard
         };
         let answering = async {
-            answer(&channel, &brain, notes, decided, &local).await;
+            answer(&channel, &brain, notes, decided, receipts, &local).await;
             local.cancel();
         };
         let limit = outbox::send_limit(channel.bot_is_moderator);
@@ -203,6 +237,7 @@ async fn answer(
     brain: &Brain,
     mut notes: mpsc::Receiver<Notification>,
     decided: mpsc::Sender<Outbound>,
+    receipts: mpsc::UnboundedSender<Vec<i64>>,
     stop: &CancellationToken,
 ) {
     let mut batch = Vec::with_capacity(MOST_PER_BATCH);
@@ -219,16 +254,19 @@ async fn answer(
                 Err(_) => break,
             }
         }
+        let receipted: Vec<i64> = batch.iter().filter_map(|n| n.receipt).collect();
         let (happenings, chat): (Vec<Notification>, Vec<Notification>) =
             batch.drain(..).partition(broadcast::is_stream_event);
         for note in happenings {
             record(brain, &channel.channel, &note, stop).await;
         }
         let messages: Vec<ReceiveChatMessage> = chat.into_iter().filter_map(|n| chat_message(channel, n)).collect();
-        if messages.is_empty() {
-            continue;
+        let outcomes = if messages.is_empty() { Vec::new() } else { hear(brain, messages, stop).await };
+        if stop.is_cancelled() {
+            // Stopped while hearing: what was not heard stays in the inbox.
+            return;
         }
-        for heard in hear(brain, messages, stop).await {
+        for heard in outcomes {
             // A message recorded before (a redelivery the session did not
             // recognise, another process's) was answered when it was first
             // heard: answering again would post twice.
@@ -250,6 +288,11 @@ async fn answer(
                     return;
                 }
             }
+        }
+        // Heard and its answers queued: the inbox may forget the batch
+        // (WebSocket deliveries have no receipt).
+        if !receipted.is_empty() {
+            let _ = receipts.send(receipted);
         }
     }
 }

@@ -27,6 +27,13 @@ impl Seen {
         self.ids.insert(id.to_owned());
         true
     }
+
+    /// `id` was not handled after all: its next delivery is new again.
+    pub(crate) fn forget(&mut self, id: &str) {
+        if self.ids.remove(id) {
+            self.order.retain(|seen| seen != id);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -241,8 +241,14 @@ async fn move_to(
 }
 
 async fn subscribe_all(helix: &Helix, wanted: &[Wanted], session_id: &str) -> Result<(), HelixError> {
+    let transport = serde_json::json!({"method": "websocket", "session_id": session_id});
+    subscribe(helix, wanted, &transport).await
+}
+
+/// Creates each wanted subscription over `transport`.
+pub(crate) async fn subscribe(helix: &Helix, wanted: &[Wanted], transport: &Value) -> Result<(), HelixError> {
     for w in wanted {
-        helix.subscribe(w.kind, w.version, w.condition.clone(), session_id).await?;
+        helix.subscribe(w.kind, w.version, w.condition.clone(), transport).await?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@
 //! - at least once: a message id seen lately is a redelivery, acknowledged
 //!   and not handled again.
 //!
-//! The route that takes deliveries and the conduit's shards build on this.
+//! The callback route ([`super::callback`]) builds on this.
 
 use std::sync::Mutex;
 
@@ -109,6 +109,11 @@ impl WebhookVerifier {
             return Ok(Delivery::Redelivered { message_id: id.to_owned() });
         }
         Ok(kind)
+    }
+
+    /// The delivery `id` could not be handled: Twitch's retry is new again.
+    pub fn forget(&self, id: &str) {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).forget(id);
     }
 }
 

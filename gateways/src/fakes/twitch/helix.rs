@@ -119,6 +119,8 @@ struct CreateSubscription {
 struct Transport {
     method: String,
     session_id: Option<String>,
+    callback: Option<String>,
+    secret: Option<String>,
 }
 
 /// The subscription types the fake knows: version, required condition
@@ -173,7 +175,10 @@ pub(super) async fn create_subscription(State(state): State<Shared>, headers: He
     let Some(kind) = subscription_type(&request.kind) else {
         return error(StatusCode::BAD_REQUEST, format!("unsupported subscription type {}", request.kind));
     };
-    let token = match authorize(&headers, &mut s, kind.scope) {
+    // A webhook subscription is made with an app token: the scope is then
+    // the authorizing user's grant to the application, not the token's.
+    let webhook = request.transport.method == "webhook";
+    let token = match authorize(&headers, &mut s, if webhook { "" } else { kind.scope }) {
         Ok(token) => token,
         Err(refused) => return refused,
     };
@@ -191,43 +196,93 @@ pub(super) async fn create_subscription(State(state): State<Shared>, headers: He
             format!("condition must hold {:?} (and may hold {:?})", kind.required, kind.optional),
         );
     }
-    if let Some(field) = kind.authorizer {
-        if condition.get(field).and_then(Value::as_str) != Some(token.user_id.as_str()) {
-            return error(StatusCode::FORBIDDEN, format!("{field} must match the user in the access token"));
+    let id = uuid::Uuid::new_v4().to_string();
+    let (method, session_id, callback) = match request.transport.method.as_str() {
+        "websocket" => {
+            if token.app {
+                return error(StatusCode::BAD_REQUEST, "websocket transport requires a user access token");
+            }
+            if let Some(field) = kind.authorizer {
+                if condition.get(field).and_then(Value::as_str) != Some(token.user_id.as_str()) {
+                    return error(StatusCode::FORBIDDEN, format!("{field} must match the user in the access token"));
+                }
+            }
+            let Some(session_id) = request.transport.session_id else {
+                return error(StatusCode::BAD_REQUEST, "transport.session_id is required for websocket");
+            };
+            let Some(session) = s.sessions.get_mut(&session_id) else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "websocket transport session does not exist or has already disconnected",
+                );
+            };
+            session.used = true;
+            ("websocket", session_id, None::<(String, String)>)
         }
-    }
-    if request.transport.method != "websocket" {
-        return error(StatusCode::BAD_REQUEST, "the fake takes the websocket transport only");
-    }
-    let Some(session_id) = request.transport.session_id else {
-        return error(StatusCode::BAD_REQUEST, "transport.session_id is required for websocket");
+        "webhook" => {
+            if !token.app {
+                return error(StatusCode::BAD_REQUEST, "webhook transport requires an app access token");
+            }
+            if let Some(field) = kind.authorizer {
+                let user = condition.get(field).and_then(Value::as_str).unwrap_or_default();
+                let granted = s.authorizations.get(user).is_some_and(|scopes| scopes.contains(kind.scope));
+                if !granted {
+                    return error(
+                        StatusCode::FORBIDDEN,
+                        format!("{field} has not authorized the app with {}", kind.scope),
+                    );
+                }
+            }
+            let (Some(callback), Some(secret)) = (request.transport.callback, request.transport.secret) else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "transport.callback and transport.secret are required for webhook",
+                );
+            };
+            // Twitch takes only https on port 443; the fake takes a local
+            // http address too, since a test has no certificate.
+            if url::Url::parse(&callback).map_or(true, |u| !matches!(u.scheme(), "https" | "http")) {
+                return error(StatusCode::BAD_REQUEST, "transport.callback must be an https URL");
+            }
+            if !(10..=100).contains(&secret.len()) || !secret.is_ascii() {
+                return error(StatusCode::BAD_REQUEST, "transport.secret must be 10 to 100 ASCII characters");
+            }
+            ("webhook", String::new(), Some((callback, secret)))
+        }
+        other => return error(StatusCode::BAD_REQUEST, format!("unsupported transport method {other}")),
     };
-    let Some(session) = s.sessions.get_mut(&session_id) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "websocket transport session does not exist or has already disconnected",
-        );
-    };
-    session.used = true;
     let duplicate = s.subscriptions.iter().any(|sub| {
         sub.kind == request.kind
-            && sub.status == "enabled"
+            && matches!(sub.status.as_str(), "enabled" | "webhook_callback_verification_pending")
             && sub.condition == request.condition
+            && sub.method == method
             && sub.session_id == session_id
+            && sub.callback.as_ref() == callback.as_ref().map(|(url, _)| url)
     });
     if duplicate {
         return error(StatusCode::CONFLICT, "subscription already exists");
     }
+    let callback = callback.map(|(url, secret)| {
+        s.webhook_secrets.insert(id.clone(), secret);
+        url
+    });
     let subscription = Subscription {
-        id: uuid::Uuid::new_v4().to_string(),
+        id,
         kind: request.kind,
         version: request.version,
         condition: request.condition,
+        method: method.to_owned(),
         session_id,
-        status: "enabled".to_owned(),
+        callback,
+        status: if webhook { "webhook_callback_verification_pending" } else { "enabled" }.to_owned(),
         created_at: now_rfc3339(),
         created_by: token.user_id.clone(),
     };
+    if webhook {
+        let challenge = format!("challenge-{}", uuid::Uuid::new_v4().simple());
+        let body = json!({"challenge": challenge, "subscription": subscription_json(&subscription)});
+        s.post_webhook(&subscription, "webhook_callback_verification", uuid::Uuid::new_v4().to_string(), body);
+    }
     let body = json!({
         "data": [subscription_json(&subscription)],
         "total": s.subscriptions.len() + 1,

@@ -14,8 +14,10 @@ mod eventsub;
 mod helix;
 mod oauth;
 mod state;
+mod webhooks;
 
-pub use state::{Ban, SentChat, SentWhisper, Subscription};
+pub use state::{Ban, SentChat, SentWhisper, Subscription, WebhookDelivery};
+pub use webhooks::signature as webhook_signature;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -82,11 +84,13 @@ pub struct FakeTwitch {
     addr: SocketAddr,
     state: Shared,
     server: JoinHandle<()>,
+    poster: JoinHandle<()>,
 }
 
 impl Drop for FakeTwitch {
     fn drop(&mut self) {
         self.server.abort();
+        self.poster.abort();
     }
 }
 
@@ -126,7 +130,8 @@ impl FakeTwitch {
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("the fake Twitch serves");
         });
-        Self { addr, state, server }
+        let poster = webhooks::start(state.clone());
+        Self { addr, state, server, poster }
     }
 
     pub fn eventsub_url(&self) -> Url {
@@ -315,6 +320,29 @@ impl FakeTwitch {
     /// Notifications sent again on a session a reconnect moved to.
     pub fn redelivered(&self) -> usize {
         self.state.lock().unwrap().redelivered
+    }
+
+    /// Every webhook delivery posted so far (each attempt), with the status
+    /// the callback answered (0: no answer).
+    pub fn webhook_log(&self) -> Vec<(WebhookDelivery, u16)> {
+        self.state.lock().unwrap().webhook_log.clone()
+    }
+
+    /// Posts a delivery again exactly as it was (same id, timestamp and
+    /// signature), as a replaying attacker or a retrying Twitch would: the
+    /// status the callback answered.
+    pub async fn post_again(&self, delivery: &WebhookDelivery) -> u16 {
+        webhooks::post(&reqwest::Client::new(), delivery).await.0
+    }
+
+    /// The webhook secret a subscription was made with.
+    pub fn webhook_secret_of(&self, subscription_id: &str) -> Option<String> {
+        self.state.lock().unwrap().webhook_secrets.get(subscription_id).cloned()
+    }
+
+    /// App access tokens issued (client credentials) so far.
+    pub fn app_tokens_issued(&self) -> usize {
+        self.state.lock().unwrap().app_tokens_issued
     }
 
     /// Helix calls refused with `429` so far.

@@ -14,7 +14,7 @@ use axum::{Form, Json};
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::state::{CodeGrant, Shared};
+use super::state::{CodeGrant, Shared, TokenInfo};
 
 /// A code is good for ten minutes, once.
 const CODE_LIFETIME: Duration = Duration::from_secs(600);
@@ -77,6 +77,23 @@ pub(super) async fn token(State(state): State<Shared>, Form(form): Form<HashMap<
                 return error(StatusCode::BAD_REQUEST, "Invalid authorization code");
             }
             grant
+        }
+        "client_credentials" => {
+            // An app access token: no user, no scope, no refresh token.
+            let access = format!("fake-app-{}", uuid::Uuid::new_v4().simple());
+            let info = TokenInfo {
+                user_id: String::new(),
+                login: String::new(),
+                scopes: Default::default(),
+                valid: true,
+                expires_at: Instant::now() + s.token_lifetime,
+                app: true,
+            };
+            s.tokens.insert(access.clone(), info);
+            s.app_tokens_issued += 1;
+            let body =
+                json!({"access_token": access, "expires_in": s.token_lifetime.as_secs(), "token_type": "bearer"});
+            return Json(body).into_response();
         }
         "refresh_token" => {
             let Some(grant) = s.refresh_tokens.remove(get("refresh_token")) else {

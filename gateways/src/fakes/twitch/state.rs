@@ -16,11 +16,15 @@ pub(super) type Shared = Arc<Mutex<State>>;
 
 #[derive(Debug, Clone)]
 pub(super) struct TokenInfo {
+    /// Empty for an app access token.
     pub(super) user_id: String,
     pub(super) login: String,
     pub(super) scopes: HashSet<String>,
     pub(super) valid: bool,
     pub(super) expires_at: Instant,
+    /// An app access token (client credentials): no user, no scopes; what
+    /// webhook subscriptions take.
+    pub(super) app: bool,
 }
 
 impl TokenInfo {
@@ -72,12 +76,33 @@ pub struct Subscription {
     pub kind: String,
     pub version: String,
     pub condition: Value,
+    /// `websocket` or `webhook`.
+    pub method: String,
+    /// The WebSocket session's id (websocket transport; empty otherwise).
     pub session_id: String,
+    /// Where deliveries are posted (webhook transport).
+    pub callback: Option<String>,
     pub status: String,
     pub created_at: String,
-    /// The user whose token created it: revoking their authorization
-    /// revokes it.
+    /// The user whose token created it (empty for an app token): revoking
+    /// their authorization revokes it.
     pub created_by: String,
+}
+
+/// A webhook delivery the fake posts (or posted): its headers' values and
+/// body, to sign and to send again.
+#[derive(Debug, Clone)]
+pub struct WebhookDelivery {
+    pub callback: String,
+    pub message_id: String,
+    /// `notification`, `webhook_callback_verification` or `revocation`.
+    pub message_type: String,
+    pub timestamp: String,
+    pub subscription_type: String,
+    pub body: String,
+    /// The subscription's secret, to sign with.
+    pub(super) secret: String,
+    pub(super) subscription_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +139,9 @@ pub(super) struct State {
     pub(super) client_id: String,
     pub(super) timings: Timings,
     pub(super) tokens: HashMap<String, TokenInfo>,
+    /// The scopes each user has authorized the application with: what an
+    /// app token may subscribe to on their behalf (webhooks).
+    pub(super) authorizations: HashMap<String, HashSet<String>>,
     /// Refresh token → the grant it renews.
     pub(super) refresh_tokens: HashMap<String, CodeGrant>,
     pub(super) codes: HashMap<String, CodeGrant>,
@@ -122,6 +150,8 @@ pub(super) struct State {
     pub(super) signed_in: Option<(String, String)>,
     /// How long an access token lives.
     pub(super) token_lifetime: std::time::Duration,
+    /// App access tokens issued so far.
+    pub(super) app_tokens_issued: usize,
     /// Tokens refreshed so far.
     pub(super) refreshes: usize,
     pub(super) validations: usize,
@@ -140,6 +170,12 @@ pub(super) struct State {
     /// Chat message ids Twitch knows (said by viewers or sent by bots): a
     /// reply must answer one of them.
     pub(super) known_messages: HashSet<String>,
+    /// Webhook secrets by subscription id (never shown by Helix).
+    pub(super) webhook_secrets: HashMap<String, String>,
+    /// Webhook deliveries to post, in order (one poster, like one queue).
+    pub(super) webhooks: Option<mpsc::UnboundedSender<WebhookDelivery>>,
+    /// Every webhook delivery posted, with the status it was answered.
+    pub(super) webhook_log: Vec<(WebhookDelivery, u16)>,
 }
 
 impl State {
@@ -155,8 +191,10 @@ impl State {
                 scopes: grant.scopes.iter().cloned().collect(),
                 valid: true,
                 expires_at: Instant::now() + self.token_lifetime,
+                app: false,
             },
         );
+        self.authorizations.entry(grant.user_id.clone()).or_default().extend(grant.scopes.iter().cloned());
         self.refresh_tokens.insert(refresh.clone(), grant);
         (access, refresh)
     }
@@ -167,11 +205,13 @@ impl State {
             client_id: client_id.to_owned(),
             timings,
             tokens: HashMap::new(),
+            authorizations: HashMap::new(),
             refresh_tokens: HashMap::new(),
             codes: HashMap::new(),
             app: App::default(),
             signed_in: None,
             token_lifetime: std::time::Duration::from_secs(4 * 3600),
+            app_tokens_issued: 0,
             refreshes: 0,
             validations: 0,
             sessions: HashMap::new(),
@@ -186,6 +226,9 @@ impl State {
             bans: Vec::new(),
             whispers: Vec::new(),
             known_messages: HashSet::new(),
+            webhook_secrets: HashMap::new(),
+            webhooks: None,
+            webhook_log: Vec::new(),
         }
     }
 
@@ -200,6 +243,14 @@ impl State {
             let channel =
                 sub.condition.get("broadcaster_user_id").or_else(|| sub.condition.get("to_broadcaster_user_id"));
             if sub.kind != kind || sub.status != "enabled" || channel.and_then(Value::as_str) != Some(broadcaster_id) {
+                continue;
+            }
+            if sub.method == "webhook" {
+                let body = json!({"subscription": subscription_json(sub), "event": frame["payload"]["event"]});
+                let message_id = frame["metadata"]["message_id"].as_str().unwrap_or_default().to_owned();
+                if self.post_webhook(sub, "notification", message_id, body) {
+                    delivered += 1;
+                }
                 continue;
             }
             let Some(session) = self.sessions.get_mut(&sub.session_id) else { continue };
@@ -220,14 +271,21 @@ impl State {
         for token in self.tokens.values_mut().filter(|t| t.user_id == user_id) {
             token.valid = false;
         }
+        self.authorizations.remove(user_id);
+        let mut revoked = Vec::new();
         for sub in &mut self.subscriptions {
             let involved = sub.created_by == user_id
                 || sub.condition["user_id"] == user_id
+                || sub.condition["moderator_user_id"] == user_id
                 || sub.condition["broadcaster_user_id"] == user_id;
             if !involved || sub.status != "enabled" {
                 continue;
             }
             sub.status = "authorization_revoked".to_owned();
+            if sub.method == "webhook" {
+                revoked.push(sub.clone());
+                continue;
+            }
             let frame = json!({
                 "metadata": {
                     "message_id": uuid::Uuid::new_v4().to_string(),
@@ -242,6 +300,30 @@ impl State {
                 let _ = session.tx.send(Outgoing::Text(frame.to_string()));
             }
         }
+        for sub in revoked {
+            let body = json!({"subscription": subscription_json(&sub)});
+            self.post_webhook(&sub, "revocation", uuid::Uuid::new_v4().to_string(), body);
+        }
+    }
+
+    /// Queues a webhook delivery of `sub`; false when the fake's poster is gone.
+    pub(super) fn post_webhook(&self, sub: &Subscription, message_type: &str, message_id: String, body: Value) -> bool {
+        let (Some(callback), Some(secret), Some(poster)) =
+            (sub.callback.clone(), self.webhook_secrets.get(&sub.id), self.webhooks.as_ref())
+        else {
+            return false;
+        };
+        let delivery = WebhookDelivery {
+            callback,
+            message_id,
+            message_type: message_type.to_owned(),
+            timestamp: now_rfc3339(),
+            subscription_type: sub.kind.clone(),
+            body: body.to_string(),
+            secret: secret.clone(),
+            subscription_id: sub.id.clone(),
+        };
+        poster.send(delivery).is_ok()
     }
 }
 
@@ -253,7 +335,11 @@ pub(super) fn subscription_json(sub: &Subscription) -> Value {
         "type": sub.kind,
         "version": sub.version,
         "condition": sub.condition,
-        "transport": {"method": "websocket", "session_id": sub.session_id},
+        "transport": if sub.method == "webhook" {
+            json!({"method": "webhook", "callback": sub.callback})
+        } else {
+            json!({"method": "websocket", "session_id": sub.session_id})
+        },
         "created_at": sub.created_at,
         "cost": 0,
     })

@@ -1,0 +1,196 @@
+//! EventSub's webhook transport, for operators with many channels
+//! (dev.twitch.tv, "Handling Webhook Events").
+//!
+//! Twitch posts each delivery to the deployment's callback, whichever
+//! process receives it; that process checks it and stores it in the
+//! platform inbox ([`super::callback`]). Here the process holding the
+//! channel's lease makes the channel's subscriptions (with the app token,
+//! to the callback, signed with the deployment's webhook secret), then
+//! hears the channel's stored deliveries in order and forgets each once
+//! the brain has heard it. So one process hears and answers a channel,
+//! whichever process Twitch reached, and a delivery taken by a process that
+//! died is heard by the next holder of the lease.
+//!
+//! Webhook subscriptions outlive the process that made them: Twitch keeps
+//! delivering (and retrying) while no process holds the channel, and the
+//! deliveries wait in the inbox for the next one.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+use wavestack_adapters::platform_inbox::{Doorbells, PlatformInbox, Waiting};
+
+use super::frames::Notification;
+use super::helix::{Helix, HelixError};
+use super::socket::{self, Wanted};
+use crate::{ChannelState, GatewayError, Secret, TokenSource};
+
+/// Deliveries read from the inbox at a time.
+const PAGE: i64 = 500;
+/// How often the inbox is read without a ring (a ring lost with the
+/// listening connection costs at most this).
+const LOOK_EVERY: Duration = Duration::from_secs(2);
+const FIRST_RETRY: Duration = Duration::from_millis(200);
+const LONGEST_RETRY: Duration = Duration::from_secs(30);
+
+/// The webhook transport of a deployment.
+#[derive(Debug, Clone)]
+pub struct WebhookTransport {
+    /// The callback Twitch posts to: the command API as Twitch reaches it,
+    /// then `/webhooks/twitch/eventsub` (https on port 443 in production).
+    pub callback: Url,
+    /// The secret deliveries are signed with (10 to 100 ASCII characters).
+    pub secret: Secret,
+    /// The application's token, which webhook subscriptions are made with.
+    pub app_token: Arc<dyn TokenSource>,
+    pub inbox: PlatformInbox,
+    pub doorbells: Doorbells,
+}
+
+/// Subscribes the channel, then sends its deliveries, each once per read,
+/// into `out` until `stop`; `heard` brings back the inbox places of those
+/// the brain has heard, which are then forgotten.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn hear(
+    webhook: &WebhookTransport,
+    helix: &Helix,
+    key: [&str; 3],
+    wanted: &[Wanted],
+    out: mpsc::Sender<Notification>,
+    mut heard: mpsc::UnboundedReceiver<Vec<i64>>,
+    state: &watch::Sender<ChannelState>,
+    stop: &CancellationToken,
+) -> Result<(), GatewayError> {
+    let transport = json!({
+        "method": "webhook",
+        "callback": webhook.callback.as_str(),
+        "secret": webhook.secret.expose(),
+    });
+    if !subscribe(helix, wanted, &transport, state, stop).await? {
+        return Ok(());
+    }
+    let name = key.join("/");
+    let bell = webhook.doorbells.of(&name);
+    let mut in_flight: HashSet<i64> = HashSet::new();
+    let result = 'reading: loop {
+        let flying: Vec<i64> = in_flight.iter().copied().collect();
+        let waiting = match webhook.inbox.waiting(key, &flying, PAGE).await {
+            Ok(waiting) => waiting,
+            Err(error) => {
+                tracing::warn!(error = %error, channel = name, "could not read the inbox; trying again");
+                Vec::new()
+            }
+        };
+        let full = waiting.len() as i64 == PAGE;
+        for Waiting { seq, delivery } in waiting {
+            in_flight.insert(seq);
+            if delivery.kind == "revocation" {
+                forget(&webhook.inbox, &[seq], &mut in_flight).await;
+                let status = delivery.body["status"].as_str().unwrap_or_default().to_owned();
+                let kind = delivery.body["type"].as_str().unwrap_or_default();
+                tracing::warn!(kind, status, channel = name, "EventSub: a webhook subscription was revoked");
+                if matches!(status.as_str(), "authorization_revoked" | "user_removed") {
+                    state.send_replace(ChannelState::TokenRevoked);
+                    break 'reading Err(GatewayError::Revoked(status));
+                }
+                // Twitch gave up on the callback, or retired the version:
+                // subscribe again (what exists already is left as it is).
+                if !subscribe(helix, wanted, &transport, state, stop).await? {
+                    break 'reading Ok(());
+                }
+                continue;
+            }
+            let note = Notification {
+                message_id: delivery.message_id,
+                subscription_type: delivery.kind,
+                sent_at: delivery.sent_at,
+                event: delivery.body,
+                receipt: Some(seq),
+            };
+            if out.send(note).await.is_err() {
+                return Ok(());
+            }
+        }
+        if full {
+            continue;
+        }
+        tokio::select! {
+            _ = stop.cancelled() => break Ok(()),
+            _ = bell.notified() => {}
+            _ = tokio::time::sleep(LOOK_EVERY) => {}
+            done = heard.recv() => match done {
+                Some(done) => forget(&webhook.inbox, &done, &mut in_flight).await,
+                None => break Ok(()),
+            },
+        }
+        while let Ok(done) = heard.try_recv() {
+            forget(&webhook.inbox, &done, &mut in_flight).await;
+        }
+    };
+    webhook.doorbells.forget(&name);
+    result
+}
+
+/// Forgets heard deliveries. One that cannot be forgotten now stays in
+/// flight here and is heard again by the next holder (harmlessly).
+async fn forget(inbox: &PlatformInbox, seqs: &[i64], in_flight: &mut HashSet<i64>) {
+    if seqs.is_empty() {
+        return;
+    }
+    match inbox.heard(seqs).await {
+        Ok(()) => {
+            for seq in seqs {
+                in_flight.remove(seq);
+            }
+        }
+        Err(error) => tracing::warn!(error = %error, "could not forget heard deliveries"),
+    }
+}
+
+/// Makes the channel's webhook subscriptions, trying again while Twitch
+/// cannot be reached; false when stopped first. A missing scope or a
+/// refused app ends the channel.
+async fn subscribe(
+    helix: &Helix,
+    wanted: &[Wanted],
+    transport: &Value,
+    state: &watch::Sender<ChannelState>,
+    stop: &CancellationToken,
+) -> Result<bool, GatewayError> {
+    let mut retry = FIRST_RETRY;
+    loop {
+        match socket::subscribe(helix, wanted, transport).await {
+            Ok(()) => {
+                state.send_replace(ChannelState::Connected);
+                return Ok(true);
+            }
+            // With an app token, Twitch answers 403 when the user named in
+            // the condition has not granted the scope.
+            Err(HelixError::Unauthorized(message)) | Err(HelixError::Refused { status: 403, message })
+                if message.contains("scope") || message.contains("authorized") =>
+            {
+                state.send_replace(ChannelState::MissingScope(message.clone()));
+                return Err(GatewayError::MissingScope(message));
+            }
+            Err(HelixError::Unauthorized(message)) => {
+                state.send_replace(ChannelState::TokenExpired);
+                return Err(GatewayError::Unauthorized(message));
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "EventSub: could not make the webhook subscriptions; trying again");
+                state.send_replace(ChannelState::Reconnecting);
+                let wait = retry.mul_f64(0.5 + fastrand::f64() / 2.0);
+                retry = (retry * 2).min(LONGEST_RETRY);
+                tokio::select! {
+                    _ = stop.cancelled() => return Ok(false),
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+        }
+    }
+}
