@@ -20,7 +20,7 @@ use wavestack_adapters::publishers::{
 };
 use wavestack_command_api::{Limits, LoadLimits, RateLimit, RateLimits, TokenLimits};
 use wavestack_domain::value::TargetPlatform;
-use wavestack_gateways::twitch::{Twitch, TwitchConfig};
+use wavestack_gateways::twitch::{Transport, Twitch, TwitchConfig};
 use wavestack_workers::publisher::Platforms;
 
 #[derive(Debug, Args, Clone)]
@@ -363,6 +363,12 @@ pub struct TwitchArgs {
     /// The EventSub WebSocket server.
     #[arg(long, env = "WAVESTACK_TWITCH_EVENTSUB_URL", default_value = "wss://eventsub.wss.twitch.tv/ws")]
     pub twitch_eventsub_url: reqwest::Url,
+    /// Hear Twitch over EventSub's webhook transport: the URL Twitch posts
+    /// to, that is the command API as Twitch reaches it (https, port 443),
+    /// then `/webhooks/twitch/eventsub`. Unset: the WebSocket transport,
+    /// which needs nothing reachable from the internet.
+    #[arg(long, env = "WAVESTACK_TWITCH_WEBHOOK_URL")]
+    pub twitch_webhook_url: Option<reqwest::Url>,
 }
 
 fn secret(raw: &str) -> Result<wavestack_gateways::Secret, String> {
@@ -387,13 +393,20 @@ impl TwitchArgs {
         Ok(Some(TwitchOAuth::new(self.twitch_id_url.clone(), client_id, secret.expose().to_owned(), redirect)))
     }
 
+    /// The gateway over the WebSocket transport (what saying a test
+    /// message needs), when an application is configured.
     pub fn gateway(&self) -> Option<Twitch> {
+        self.gateway_over(Transport::WebSocket)
+    }
+
+    pub fn gateway_over(&self, transport: Transport) -> Option<Twitch> {
         let client_id = self.twitch_client_id.clone()?;
         Some(Twitch::new(TwitchConfig {
             eventsub_url: self.twitch_eventsub_url.clone(),
             helix_url: self.twitch_helix_url.clone(),
             client_id,
             keepalive_seconds: 10,
+            transport,
         }))
     }
 }

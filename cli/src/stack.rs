@@ -24,10 +24,13 @@ use wavestack_adapters::idempotency::IdempotencyStore;
 use wavestack_adapters::kafka::{BrokerProcess, LocalBroker, LocalBrokerStorage, WatchedBroker};
 use wavestack_adapters::platform_auth::state::StateSigner;
 use wavestack_adapters::platform_connections::PlatformConnections;
+use wavestack_adapters::platform_inbox::{Doorbells, PlatformInbox};
 use wavestack_adapters::publishers::ConfiguredTargets;
 use wavestack_adapters::writer::Writer;
 use wavestack_command_api::{AppState, Readiness, Tenancy};
-use wavestack_gateways::twitch::TwitchRole;
+use wavestack_gateways::twitch::webhook::WebhookVerifier;
+use wavestack_gateways::twitch::{callback_router, AppToken, Transport, TwitchRole, WebhookTransport};
+use wavestack_gateways::Secret;
 use wavestack_query_api::{ConnectionsConfig, LiveHub, PagesConfig, QueryConfig};
 use wavestack_workers::chat_clips::Recording;
 
@@ -130,7 +133,31 @@ impl Stack {
             twitch_gateway: args.twitch.gateway(),
             test_messages: Default::default(),
         };
-        let twitch_role = match (twitch_oauth, args.twitch.gateway()) {
+        // Over webhooks, Twitch may post to any process: each takes
+        // deliveries at the command API, for whichever process holds the
+        // channel. Processes of a deployment share the webhook secret
+        // through the key directory, as they share every other.
+        let (transport, webhook_callback) = match (&args.twitch.twitch_webhook_url, &twitch_oauth) {
+            (Some(callback), Some(oauth)) => {
+                let secret = Secret::new(hex::encode(command_state.tokens.keys().secret("twitch-webhook")?));
+                let inbox = PlatformInbox::new(pool.clone());
+                let verifier = WebhookVerifier::new(secret.clone()).map_err(anyhow::Error::msg)?;
+                let transport = Transport::Webhook(WebhookTransport {
+                    callback: callback.clone(),
+                    secret,
+                    app_token: Arc::new(AppToken::new(oauth.clone())),
+                    inbox: inbox.clone(),
+                    doorbells: Doorbells::default(),
+                });
+                (transport, Some(callback_router(verifier, inbox)))
+            }
+            (Some(_), None) => {
+                tracing::warn!("--twitch-webhook-url is set without a Twitch application; it is ignored");
+                (Transport::WebSocket, None)
+            }
+            (None, _) => (Transport::WebSocket, None),
+        };
+        let twitch_role = match (twitch_oauth, args.twitch.gateway_over(transport)) {
             (Some(oauth), Some(twitch)) => {
                 Some(TwitchRole { app, connections: platform_connections, oauth, twitch, pool: pool.clone() })
             }
@@ -161,7 +188,7 @@ impl Stack {
         let components: Vec<Task> = vec![
             Box::pin(serve_with(
                 command_listener,
-                wavestack_command_api::router(command_state),
+                wavestack_command_api::router_with(command_state, webhook_callback.unwrap_or_default()),
                 serve_limits,
                 c.clone(),
             )),

@@ -34,11 +34,19 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// The command API with `extra` routes that bring their own checks (the
+/// platforms' webhook callbacks, which are signed rather than bearing a
+/// token), under the same body limit, load shedding and request context.
+pub fn router_with(state: AppState, extra: Router) -> Router {
     let commands = routes::commands(&state)
         .layer(from_fn_with_state(state.rate_limiter.clone(), limit_per_caller))
         .layer(from_fn_with_state(state.tokens.clone(), authenticate));
     Router::new()
         .merge(commands)
+        .merge(extra)
         .merge(routes::auth(&state))
         .merge(health_routes(state.readiness.clone()))
         .merge(metrics_route())

@@ -2,7 +2,8 @@
 //! connects the channel from the dashboard through Twitch's OAuth, the bot
 //! answers in the channel, the owner disconnects it; the tokens and the
 //! client secret are nowhere to be read; and a gateway process killed
-//! with SIGKILL hands its channel to the other within 15 s.
+//! with SIGKILL hands its channel to the other within 15 s, over either
+//! EventSub transport (over webhooks, losing no message).
 
 use std::time::{Duration, Instant};
 
@@ -387,4 +388,112 @@ async fn a_member_links_twitch_and_signs_in_with_it_and_nobody_else_does(pool: P
     .unwrap();
     let events: Vec<(&str, &str)> = events.iter().map(|(e, a)| (e.as_str(), a.as_str())).collect();
     assert_eq!(events, [("SignInLinked", "member:mo"), ("SignInUnlinked", "member:mo")]);
+}
+
+/// A load balancer in front of the processes' command APIs, as Twitch
+/// reaches a deployment over webhooks: each delivery goes to the next
+/// process in turn, and to another when that one does not answer.
+struct Balancer {
+    url: String,
+    backends: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+impl Balancer {
+    async fn start() -> Self {
+        use axum::body::Bytes;
+        use axum::http::HeaderMap;
+
+        let backends: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+        let turn = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let http = reqwest::Client::new();
+        let route = {
+            let backends = backends.clone();
+            move |headers: HeaderMap, body: Bytes| {
+                let (backends, turn, http) = (backends.lock().unwrap().clone(), turn.clone(), http.clone());
+                async move {
+                    let first = turn.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    for i in 0..backends.len() {
+                        let backend = &backends[(first + i) % backends.len()];
+                        let mut request = http.post(format!("{backend}{}", wavestack_gateways::twitch::CALLBACK_PATH));
+                        for (name, value) in headers.iter().filter(|(n, _)| n.as_str().starts_with("twitch-")) {
+                            request = request.header(name.as_str(), value.as_bytes());
+                        }
+                        if let Ok(answer) = request.body(body.clone()).send().await {
+                            let status = axum::http::StatusCode::from_u16(answer.status().as_u16()).unwrap();
+                            return (status, answer.bytes().await.unwrap_or_default());
+                        }
+                    }
+                    (axum::http::StatusCode::BAD_GATEWAY, Bytes::new())
+                }
+            }
+        };
+        let app = axum::Router::new().route("/hook", axum::routing::post(route));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self { url, backends, _server: server }
+    }
+
+    fn add(&self, stack: &Stack) {
+        self.backends.lock().unwrap().push(stack.command_api.clone());
+    }
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn over_webhooks_two_processes_answer_each_message_once_and_a_sigkill_loses_none(pool: PgPool) {
+    let fake = FakeTwitch::start(CLIENT_ID, Timings::default()).await;
+    fake.register_app(CLIENT_SECRET, "http://127.0.0.1:9/app/connections/twitch/callback");
+    let balancer = Balancer::start().await;
+    let keys = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(keys.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let mut env = twitch_env(&fake);
+    env.push(("WAVESTACK_KEY_DIR", keys.path().display().to_string()));
+    env.push(("WAVESTACK_TWITCH_WEBHOOK_URL", balancer.url.clone()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first = support::start_binary_with_env(&pool, &env).await;
+    balancer.add(&first);
+    connect_directly(&pool, keys.path(), &fake).await;
+    fake.wait_for_subscriptions("channel.chat.message", 1).await;
+    assert_eq!(fake.sessions_opened(), 0, "no WebSocket session over webhooks");
+    let second = support::start_binary_beside(&pool, &env).await;
+    balancer.add(&second);
+
+    // Deliveries reach both processes in turn; the one holding the channel
+    // answers each once, in order.
+    let viewer = |i: usize| Chatter::viewer(&format!("41459{i}"), &format!("viewer{i}"));
+    let answered = |fake: &FakeTwitch| -> Vec<String> {
+        fake.sent().into_iter().filter_map(|s| s.reply_parent_message_id).collect()
+    };
+    let asked: Vec<String> = (0..6).map(|i| fake.say(BROADCASTER, "streamer", &viewer(i), "!points")).collect();
+    eventually("six replies", 30, || (answered(&fake).len() >= 6).then_some(())).await;
+    let took_by: std::collections::HashSet<u16> =
+        fake.webhook_log().iter().filter(|(d, _)| d.message_type == "notification").map(|(_, s)| *s).collect();
+    assert_eq!(took_by, [204].into(), "every delivery acknowledged");
+    assert_eq!(answered(&fake), asked);
+
+    // The holder (the first: it ran the channel before the second started)
+    // is killed; chat goes on. What Twitch delivers meanwhile reaches the
+    // survivor, which takes the channel and answers it all.
+    let killed_at = Instant::now();
+    let first_dir = first.kill();
+    let meanwhile: Vec<String> = (6..9).map(|i| fake.say(BROADCASTER, "streamer", &viewer(i), "!points")).collect();
+    let answered_at = eventually("the survivor answers", 30, || (answered(&fake).len() >= 9).then(Instant::now)).await;
+    let took = answered_at - killed_at;
+    eprintln!("answered by the survivor {} ms after the kill", took.as_millis());
+    assert!(took < Duration::from_secs(15), "taken over in {took:?}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(answered(&fake)[6..], meanwhile[..], "each once, in order");
+    assert_eq!(answered(&fake).len(), 9, "nothing answered twice");
+
+    // The webhook secret, shared through the key directory, is in no table
+    // and in neither process's log.
+    let secret = std::fs::read_to_string(keys.path().join("twitch-webhook.secret")).unwrap();
+    let secret = secret.trim();
+    assert!(secret.len() >= 32);
+    assert!(!everything_stored(&pool).await.contains(secret));
+    assert!(!second.log().contains(secret));
+    let first_log = std::fs::read_to_string(first_dir.path().join("up.log")).unwrap();
+    assert!(first_log.contains("Twitch") && !first_log.contains(secret));
+    drop(second);
 }
