@@ -424,9 +424,9 @@ fn shows_hours_and_minutes(text: &str) -> bool {
 }
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
-async fn a_bot_account_subscribes_only_to_what_its_token_can_read(pool: PgPool) {
+async fn a_bot_account_subscribes_only_to_what_its_token_can_read_and_reads_subs_from_chat_notices(pool: PgPool) {
     let running = Running::start(pool, Timings::default()).await;
-    for kind in ["channel.raid", "stream.online", "stream.offline"] {
+    for kind in ["channel.raid", "stream.online", "stream.offline", "channel.chat.notification"] {
         running.fake.wait_for_subscriptions(kind, 1).await;
     }
     let kinds: Vec<String> = running.fake.subscriptions().into_iter().map(|s| s.kind).collect();
@@ -434,6 +434,37 @@ async fn a_bot_account_subscribes_only_to_what_its_token_can_read(pool: PgPool) 
         assert!(!kinds.iter().any(|k| k == broadcasters_own), "{broadcasters_own} needs a scope or the broadcaster");
     }
     assert_eq!(*running.state.borrow(), ChannelState::Connected, "chat is heard all the same");
+
+    // Subs and gifts still pay, read from chat's own notices (the docs'
+    // example, made a sub, a community gift of 3 and an announcement).
+    let metadata = running.owner();
+    let settings = ChannelStreamId::new(&running.org, ChatPlatform::Twitch, &ChannelId::parse("streamer").unwrap());
+    let policy = wavestack_domain::value::SupportPolicy { per_sub_tier1: 100, ..Default::default() };
+    running.bus.channel.execute(settings.as_str(), ChannelCommand::SetSupportPolicy(policy), &metadata).await.unwrap();
+    let notice = |user: &'static str, kind: &'static str, object: serde_json::Value| {
+        move |event: &mut serde_json::Value| {
+            event["chatter_user_id"] = serde_json::json!(user);
+            event["chatter_user_name"] = serde_json::json!(format!("fan{user}"));
+            event["notice_type"] = serde_json::json!(kind);
+            event["announcement"] = serde_json::Value::Null;
+            event[kind] = object;
+        }
+    };
+    let sub = serde_json::json!({"sub_tier": "1000", "is_prime": false, "duration_months": 1});
+    running.fake.happen("channel.chat.notification", BROADCASTER, notice("21", "sub", sub));
+    let gift = serde_json::json!({"id": "77", "total": 3, "sub_tier": "1000", "cumulative_total": 3});
+    running.fake.happen("channel.chat.notification", BROADCASTER, notice("22", "community_sub_gift", gift));
+    running.fake.happen("channel.chat.notification", BROADCASTER, |_| {});
+    for (user, points) in [("21", 100), ("22", 300)] {
+        for _ in 0..750 {
+            if balance_of(&running.bus, &running.org, user).await == points {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(balance_of(&running.bus, &running.org, user).await, points, "user {user}");
+    }
+    assert_eq!(balance_of(&running.bus, &running.org, "444").await, 0, "an announcement pays nobody");
     running.stop().await;
 }
 

@@ -36,8 +36,27 @@ const TYPES: &[(&str, &str, Option<&str>, bool)] = &[
     ("channel.chat.clear", "1", Some("user:read:chat"), false),
 ];
 
+/// Chat's own notices of subs, resubs and gifts: what a bot account reads
+/// without the broadcaster's authorization. Subscribed only when the
+/// dedicated sub types are not (they say more, and both would record the
+/// same sub twice under two ids).
+const CHAT_NOTIFICATION: &str = "channel.chat.notification";
+
 /// The stream event subscriptions the channel's token can hold.
 pub(crate) fn wanted(channel: &TwitchChannel) -> Vec<Wanted> {
+    let mut wanted = dedicated(channel);
+    let reads_chat = channel.scopes.iter().any(|held| held == "user:read:chat");
+    if reads_chat && !wanted.iter().any(|w| w.kind == "channel.subscribe") {
+        wanted.push(Wanted {
+            kind: CHAT_NOTIFICATION,
+            version: "1",
+            condition: json!({ "broadcaster_user_id": channel.broadcaster_id, "user_id": channel.bot.user_id }),
+        });
+    }
+    wanted
+}
+
+fn dedicated(channel: &TwitchChannel) -> Vec<Wanted> {
     let broadcaster = channel.broadcaster_id.as_str();
     let is_broadcaster = channel.bot.user_id == channel.broadcaster_id;
     TYPES
@@ -64,7 +83,7 @@ pub(crate) fn wanted(channel: &TwitchChannel) -> Vec<Wanted> {
 
 /// Whether the notification is one of the stream event types.
 pub(crate) fn is_stream_event(note: &Notification) -> bool {
-    TYPES.iter().any(|(kind, ..)| *kind == note.subscription_type)
+    note.subscription_type == CHAT_NOTIFICATION || TYPES.iter().any(|(kind, ..)| *kind == note.subscription_type)
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,6 +166,45 @@ struct Deleted {
     message_id: String,
 }
 
+/// `channel.chat.notification`: the notice and the one object of its type.
+#[derive(Debug, Deserialize)]
+struct Notice {
+    notice_type: String,
+    chatter_user_id: Option<String>,
+    chatter_user_name: Option<String>,
+    chatter_is_anonymous: bool,
+    message: ResubMessage,
+    sub: Option<NoticeSub>,
+    resub: Option<NoticeResub>,
+    sub_gift: Option<NoticeSubGift>,
+    community_sub_gift: Option<NoticeCommunityGift>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NoticeSub {
+    sub_tier: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct NoticeResub {
+    cumulative_months: u32,
+    sub_tier: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct NoticeSubGift {
+    sub_tier: String,
+    /// Set when the gift is one of a community gift, which its own
+    /// notice (`community_sub_gift`) counts whole.
+    community_gift_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NoticeCommunityGift {
+    total: u32,
+    sub_tier: String,
+}
+
 #[derive(Debug, Deserialize)]
 struct Online {
     started_at: String,
@@ -200,6 +258,8 @@ pub(crate) fn happening(note: &Notification) -> Option<Result<Happening, String>
             })
         }),
         "channel.chat.clear" => read(note, |_: Value| Ok(What::ChatCleared)),
+        // A notice that gives nothing is not recorded at all.
+        CHAT_NOTIFICATION => notice(note)?,
         _ => return None,
     };
     Some(what.and_then(|what| {
@@ -208,6 +268,49 @@ pub(crate) fn happening(note: &Notification) -> Option<Result<Happening, String>
             note.sent_at.as_deref().and_then(|at| Timestamp::parse_rfc3339(at).ok()).unwrap_or_else(crate::brain::now);
         Ok(Happening { event_id, what, at })
     }))
+}
+
+/// What a chat notice records: subs, resubs and gifts; `None` for the
+/// notices that give nothing (announcements, raids, which `channel.raid`
+/// reports, upgrades of a sub already paid for, and the like), and for the
+/// single gifts of a community gift (counted in the community gift).
+fn notice(note: &Notification) -> Option<Result<What, String>> {
+    let notice: Notice = match serde_json::from_value(note.event.clone()) {
+        Ok(notice) => notice,
+        Err(e) => return Some(Err(format!("a channel.chat.notification that could not be read: {e}"))),
+    };
+    let chatter = || match (&notice.chatter_user_id, &notice.chatter_user_name) {
+        (Some(id), Some(name)) if !notice.chatter_is_anonymous => {
+            supporter(User { user_id: id.clone(), user_name: name.clone() }).map(Some)
+        }
+        _ => Ok(None),
+    };
+    let named = || chatter()?.ok_or_else(|| format!("a {} notice names no chatter", notice.notice_type));
+    let what =
+        match (notice.notice_type.as_str(), &notice.sub, &notice.resub, &notice.sub_gift, &notice.community_sub_gift) {
+            ("sub", Some(sub), ..) => {
+                named().and_then(|by| Ok(What::Sub { by, tier: tier(&sub.sub_tier)?, gifted: false }))
+            }
+            ("resub", _, Some(resub), ..) => named().and_then(|by| {
+                Ok(What::Resub {
+                    by,
+                    tier: tier(&resub.sub_tier)?,
+                    months: resub.cumulative_months,
+                    message: fit(notice.message.text.clone()),
+                })
+            }),
+            ("sub_gift", _, _, Some(gift), _) if gift.community_gift_id.is_none() => {
+                chatter().and_then(|by| Ok(What::Gift { by, tier: tier(&gift.sub_tier)?, count: 1 }))
+            }
+            ("community_sub_gift", .., Some(gift)) => {
+                chatter().and_then(|by| Ok(What::Gift { by, tier: tier(&gift.sub_tier)?, count: gift.total }))
+            }
+            ("sub" | "resub" | "community_sub_gift", ..) => {
+                Err(format!("a {} notice without its `{}` object", notice.notice_type, notice.notice_type))
+            }
+            _ => return None,
+        };
+    Some(what)
 }
 
 fn read<T: for<'de> Deserialize<'de>>(
@@ -322,6 +425,63 @@ mod tests {
             event[field] = Value::Null;
         }
         assert_eq!(what(&frame.to_string()), What::Cheer { by: None, bits: 1000, message: "pogchamp".into() });
+    }
+
+    /// The docs' `channel.chat.notification` example, made a notice of
+    /// `kind` with its object (the docs' example is an announcement).
+    fn chat_notice(kind: &str, object: Value) -> Notification {
+        let mut frame: Value =
+            serde_json::from_str(include_str!("../../fixtures/twitch/channel.chat.notification.notification.json"))
+                .unwrap();
+        let event = &mut frame["payload"]["event"];
+        event["notice_type"] = json!(kind);
+        event["announcement"] = Value::Null;
+        event[kind] = object;
+        note(&frame.to_string())
+    }
+
+    #[test]
+    fn chat_notices_of_subs_resubs_and_gifts_are_read_and_the_rest_left_out() {
+        let chatter = || Supporter {
+            user_id: PlatformUserId::parse("444").unwrap(),
+            name: DisplayName::parse("Cool_Chatter").unwrap(),
+        };
+        let docs_example = note(include_str!("../../fixtures/twitch/channel.chat.notification.notification.json"));
+        assert!(is_stream_event(&docs_example));
+        assert!(happening(&docs_example).is_none(), "an announcement gives nothing");
+        let read = |n: Notification| happening(&n).expect("recorded").expect("readable").what;
+        let sub = chat_notice("sub", json!({"sub_tier": "2000", "is_prime": false, "duration_months": 1}));
+        assert_eq!(read(sub), What::Sub { by: chatter(), tier: SubTier::Two, gifted: false });
+        let resub = chat_notice(
+            "resub",
+            json!({"cumulative_months": 9, "duration_months": 9, "streak_months": null, "sub_tier": "1000",
+                   "is_prime": false, "is_gift": false, "gifter_is_anonymous": null, "gifter_user_id": null,
+                   "gifter_user_name": null, "gifter_user_login": null}),
+        );
+        assert_eq!(
+            read(resub),
+            What::Resub { by: chatter(), tier: SubTier::One, months: 9, message: "chat-msg".into() }
+        );
+        let single = json!({"duration_months": 1, "cumulative_total": 11, "recipient_user_id": "108600558",
+                            "recipient_user_name": "JmsTV", "recipient_user_login": "jmstv", "sub_tier": "1000",
+                            "community_gift_id": null});
+        assert_eq!(
+            read(chat_notice("sub_gift", single.clone())),
+            What::Gift { by: Some(chatter()), tier: SubTier::One, count: 1 }
+        );
+        let mut of_community = single;
+        of_community["community_gift_id"] = json!("12345");
+        assert!(happening(&chat_notice("sub_gift", of_community)).is_none(), "counted in its community gift");
+        let community = json!({"id": "12345", "total": 5, "sub_tier": "3000", "cumulative_total": 20});
+        assert_eq!(
+            read(chat_notice("community_sub_gift", community)),
+            What::Gift { by: Some(chatter()), tier: SubTier::Three, count: 5 }
+        );
+        let raid =
+            json!({"user_id": "1", "user_name": "R", "user_login": "r", "viewer_count": 3, "profile_image_url": ""});
+        assert!(happening(&chat_notice("raid", raid)).is_none(), "channel.raid reports raids");
+        let broken = chat_notice("sub", Value::Null);
+        assert!(happening(&broken).unwrap().is_err(), "a sub notice without its object is an error, logged");
     }
 
     #[test]

@@ -159,7 +159,7 @@ fn subscription_type(kind: &str) -> Option<SubscriptionType> {
         // One of the two, in the real API; the fake takes the receiving side.
         "channel.raid" => of("1", &["to_broadcaster_user_id"], &[], "", None),
         "stream.online" | "stream.offline" => of("1", broadcaster, &[], "", None),
-        "channel.chat.message_delete" | "channel.chat.clear" => {
+        "channel.chat.message_delete" | "channel.chat.clear" | "channel.chat.notification" => {
             of("1", &["broadcaster_user_id", "user_id"], &[], "user:read:chat", Some("user_id"))
         }
         _ => None,

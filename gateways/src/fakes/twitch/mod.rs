@@ -59,6 +59,9 @@ fn stream_event_fixture(kind: &str) -> Option<&'static str> {
             include_str!("../../../fixtures/twitch/channel.chat.message_delete.notification.json")
         }
         "channel.chat.clear" => include_str!("../../../fixtures/twitch/channel.chat.clear.notification.json"),
+        "channel.chat.notification" => {
+            include_str!("../../../fixtures/twitch/channel.chat.notification.notification.json")
+        }
         _ => return None,
     })
 }
