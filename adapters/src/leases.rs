@@ -43,12 +43,7 @@ impl Leases {
         if held.names.contains(name) {
             return Ok(true);
         }
-        if held.connection.is_none() {
-            let connection =
-                PgConnection::connect_with(&self.pool.connect_options()).await.context("the leases' connection")?;
-            held.connection = Some(connection);
-        }
-        let connection = held.connection.as_mut().expect("just made");
+        let connection = self.connection(&mut held).await?;
         let taken: bool = sqlx::query_scalar(TRY_LOCK)
             .bind(format!("{}{name}", self.namespace))
             .fetch_one(&mut *connection)
@@ -58,6 +53,38 @@ impl Leases {
             held.names.insert(name.to_owned());
         }
         Ok(taken)
+    }
+
+    /// How many holders of this namespace are alive, this one counted:
+    /// each holder's connection is named after the namespace, and Postgres
+    /// forgets a connection when its process dies. What spreads a fixed
+    /// number of leases (a conduit's shards) evenly over the processes.
+    pub async fn holders(&self) -> anyhow::Result<u64> {
+        let mut held = self.held.lock().await;
+        let connection = self.connection(&mut held).await?;
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()",
+        )
+        .bind(self.namespace)
+        .fetch_one(&mut *connection)
+        .await
+        .context("counting the holders")?;
+        Ok(count.max(1) as u64)
+    }
+
+    /// The holder's connection, made (and named) when first needed.
+    async fn connection<'h>(&self, held: &'h mut Held) -> anyhow::Result<&'h mut PgConnection> {
+        if held.connection.is_none() {
+            let options = self.pool.connect_options().as_ref().clone().application_name(self.namespace);
+            let connection = PgConnection::connect_with(&options).await.context("the leases' connection")?;
+            held.connection = Some(connection);
+        }
+        Ok(held.connection.as_mut().expect("just made"))
+    }
+
+    /// The names this holder holds now.
+    pub async fn held(&self) -> Vec<String> {
+        self.held.lock().await.names.iter().cloned().collect()
     }
 
     /// Lets go of the lease on `name`.

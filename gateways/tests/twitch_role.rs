@@ -20,7 +20,8 @@ use wavestack_domain::value::{ActorId, ChannelId, ChatPlatform, OrgId, PlatformU
 use wavestack_gateways::fakes::twitch::{webhook_signature, Chatter, FakeTwitch, Timings};
 use wavestack_gateways::twitch::webhook::WebhookVerifier;
 use wavestack_gateways::twitch::{
-    callback_router, AppToken, Transport, Twitch, TwitchConfig, TwitchRole, WebhookTransport, CALLBACK_PATH,
+    callback_router, AppToken, ConduitTransport, Transport, Twitch, TwitchConfig, TwitchRole, WebhookTransport,
+    CALLBACK_PATH,
 };
 use wavestack_gateways::Secret;
 
@@ -371,4 +372,87 @@ async fn a_webhook_revocation_shows_the_token_revoked(pool: PgPool) {
     assert!(!running.is_finished(), "the role goes on");
     stop.cancel();
     running.await.unwrap().unwrap();
+}
+
+fn conduit(setup: &Setup, shards: u32) -> Transport {
+    let app_token = Arc::new(AppToken::new(setup.oauth.clone()));
+    Transport::Conduit(ConduitTransport::new(
+        shards,
+        app_token,
+        PlatformInbox::new(setup.pool.clone()),
+        Doorbells::default(),
+    ))
+}
+
+/// How many shards each live process holds, fewest first.
+async fn shards_per_process(pool: &PgPool) -> Vec<i64> {
+    sqlx::query_scalar(
+        "SELECT count(l.*) FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory'
+          WHERE a.application_name = 'wavestack.conduit-shard:' AND a.datname = current_database()
+          GROUP BY a.pid ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+async fn enabled_shards(fake: &FakeTwitch) -> usize {
+    fake.conduits().iter().flat_map(|c| &c.shards).filter(|s| s.status == "enabled").count()
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn conduit_shards_spread_over_the_processes_and_a_stopped_ones_are_taken_over(pool: PgPool) {
+    let setup = setup(pool.clone()).await;
+    let grant = authorize(&setup).await;
+    let channel = ChannelId::parse("streamer").unwrap();
+    connect(&setup.app, &setup.store, &owner(&setup.org), ChatPlatform::Twitch, &channel, grant).await.unwrap();
+    let stop_a = CancellationToken::new();
+    let process_a = tokio::spawn(role_over(&setup, conduit(&setup, 4)).run(stop_a.clone()));
+    let stop_b = CancellationToken::new();
+    let process_b = tokio::spawn(role_over(&setup, conduit(&setup, 4)).run(stop_b.clone()));
+    setup.fake.wait_for_subscriptions("channel.chat.message", 1).await;
+    let conduits = setup.fake.conduits();
+    assert_eq!(conduits.len(), 1, "one conduit for the deployment, whichever process made it");
+    assert_eq!(conduits[0].shards.len(), 4);
+    let subscriptions = setup.fake.subscriptions();
+    assert!(subscriptions.iter().all(|s| s.method == "conduit"), "{subscriptions:?}");
+    // The shards spread: two each (the first process let two go when the
+    // second came).
+    for _ in 0..750 {
+        if shards_per_process(&pool).await == [2, 2] && enabled_shards(&setup.fake).await == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    assert_eq!(shards_per_process(&pool).await, [2, 2]);
+    assert_eq!(enabled_shards(&setup.fake).await, 4);
+
+    // Twitch spreads the channel's chat over the shards, both processes'
+    // alike; the channel's holder answers each message once.
+    let asked: Vec<String> = (0..8)
+        .map(|i| setup.fake.say(BROADCASTER, "streamer", &Chatter::viewer(&format!("41459{i}"), "viewer"), "!points"))
+        .collect();
+    eventually("eight replies", || (answered(&setup.fake).len() >= 8).then_some(())).await;
+    let mut replied = answered(&setup.fake);
+    replied.sort();
+    let mut expected = asked.clone();
+    expected.sort();
+    assert_eq!(replied, expected, "each answered once");
+    assert_eq!(setup.fake.delivered_by_shard_session().len(), 4, "every shard carried some");
+
+    // One process stops: the other takes its shards, and chat goes on.
+    stop_a.cancel();
+    process_a.await.unwrap().unwrap();
+    for _ in 0..750 {
+        if shards_per_process(&pool).await == [4] && enabled_shards(&setup.fake).await == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    assert_eq!(shards_per_process(&pool).await, [4], "the survivor holds every shard");
+    let later = setup.fake.say(BROADCASTER, "streamer", &Chatter::viewer("5145", "later"), "!points");
+    eventually("the survivor answers", || answered(&setup.fake).contains(&later).then_some(())).await;
+    assert_eq!(answered(&setup.fake).len(), 9);
+    stop_b.cancel();
+    process_b.await.unwrap().unwrap();
 }

@@ -20,11 +20,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use time::OffsetDateTime;
 use wavestack_adapters::http::ApiError;
-use wavestack_adapters::platform_inbox::{Addressed, Delivery as Stored, PlatformInbox};
+use wavestack_adapters::platform_inbox::{Delivery as Stored, PlatformInbox};
 
+use super::inbox::addressed;
 use super::webhook::{self, Delivery, Refused, WebhookVerifier};
 
 /// Where the callback is served.
@@ -55,21 +56,7 @@ struct Body {
 struct Subscription {
     #[serde(rename = "type")]
     kind: String,
-    condition: Map<String, Value>,
-}
-
-impl Subscription {
-    /// The channel the subscription watches (a raid's receiving side),
-    /// and the bot it was made for, when its condition names one.
-    fn addressed(&self) -> Option<Addressed<'_>> {
-        let field = |name: &str| self.condition.get(name).and_then(Value::as_str);
-        let channel = field("broadcaster_user_id").or_else(|| field("to_broadcaster_user_id"))?;
-        Some(Addressed {
-            platform: "twitch",
-            platform_channel_id: channel,
-            bot_user_id: field("user_id").or_else(|| field("moderator_user_id")),
-        })
-    }
+    condition: Value,
 }
 
 async fn deliver(State(callback): State<Callback>, headers: HeaderMap, body: Bytes) -> Response {
@@ -114,7 +101,7 @@ async fn deliver(State(callback): State<Callback>, headers: HeaderMap, body: Byt
             }
         }
     };
-    let Some(to) = parsed.subscription.addressed() else {
+    let Some(to) = addressed(&parsed.subscription.condition) else {
         return ApiError::invalid_field("subscription.condition", "names no broadcaster").into_response();
     };
     match callback.inbox.take(to, &stored).await {

@@ -27,7 +27,7 @@ use wavestack_app::App;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{ActorId, ChannelId, ChatPlatform, OrgId, Timestamp};
 
-use super::{Transport, Twitch, TwitchChannel};
+use super::{conduit, Transport, Twitch, TwitchChannel};
 use crate::{Brain, ChannelState, Gateway, GatewayError, Secret, TokenSource};
 
 /// How often the connections are read again (and a dead process's
@@ -54,12 +54,18 @@ impl TwitchRole {
     /// Runs until `stop`.
     pub async fn run(self, stop: CancellationToken) -> anyhow::Result<()> {
         let leases = Leases::new(self.pool.clone(), LEASES);
-        // The webhook transport's channels are woken by the inbox.
-        let doorbells = match &self.twitch.config.transport {
-            Transport::Webhook(webhook) => {
-                Some(tokio::spawn(webhook.doorbells.clone().listen(self.pool.clone(), stop.clone())))
+        // Channels heard through the inbox are woken by its doorbells; a
+        // conduit's shards run beside the channels.
+        let transport = &self.twitch.config.transport;
+        let doorbells =
+            transport.doorbells().map(|bells| tokio::spawn(bells.clone().listen(self.pool.clone(), stop.clone())));
+        let shards = match transport {
+            Transport::Conduit(conduit) => {
+                let helix = self.twitch.helix(&conduit::app_credentials(conduit));
+                let url = self.twitch.session_url();
+                Some(tokio::spawn(conduit::run_shards(conduit.clone(), helix, url, self.pool.clone(), stop.clone())))
             }
-            Transport::WebSocket => None,
+            _ => None,
         };
         let mut running: HashMap<String, (CancellationToken, JoinHandle<()>)> = HashMap::new();
         loop {
@@ -84,8 +90,8 @@ impl TwitchRole {
             let _ = handle.await;
         }
         leases.release_all().await;
-        if let Some(doorbells) = doorbells {
-            let _ = doorbells.await;
+        for task in [doorbells, shards].into_iter().flatten() {
+            let _ = task.await;
         }
         Ok(())
     }

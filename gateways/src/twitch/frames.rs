@@ -38,6 +38,9 @@ pub(crate) struct SubscriptionInfo {
     #[serde(rename = "type")]
     pub(crate) kind: String,
     pub(crate) status: String,
+    /// Whose events: what a conduit's shard routes a delivery by.
+    #[serde(default)]
+    pub(crate) condition: Value,
 }
 
 #[derive(Debug)]
@@ -57,6 +60,8 @@ pub(crate) struct Notification {
     pub(crate) subscription_type: String,
     pub(crate) sent_at: Option<String>,
     pub(crate) event: Value,
+    /// The subscription's condition (whose events these are).
+    pub(crate) condition: Value,
     /// Its place in the platform inbox (webhook transport), forgotten once
     /// it is heard; none for a WebSocket delivery.
     pub(crate) receipt: Option<i64>,
@@ -85,11 +90,13 @@ pub(crate) fn parse(text: &str) -> Result<ServerMessage, String> {
                 .ok_or_else(|| "notification without metadata.subscription_type".to_owned())?;
             let event =
                 frame.payload.get("event").cloned().ok_or_else(|| "notification without an event".to_owned())?;
+            let condition = frame.payload["subscription"]["condition"].clone();
             Ok(ServerMessage::Notification(Notification {
                 message_id: frame.metadata.message_id,
                 subscription_type,
                 sent_at: frame.metadata.message_timestamp,
                 event,
+                condition,
                 receipt: None,
             }))
         }

@@ -16,6 +16,18 @@ use url::Url;
 
 use crate::TokenSource;
 
+/// Helix's `{"data": [...]}`.
+#[derive(Debug, Deserialize)]
+struct Listed<T> {
+    data: Vec<T>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ConduitInfo {
+    id: String,
+    shard_count: u32,
+}
+
 /// How long one call may take before it counts as failed.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// A `429` without `Ratelimit-Reset` waits this long.
@@ -205,6 +217,64 @@ impl Helix {
         match response.status() {
             StatusCode::NO_CONTENT => Ok(()),
             _ => Err(refused(response).await),
+        }
+    }
+
+    /// The client's first conduit (Get Conduits): its id and shard count.
+    pub(crate) async fn conduit(&self) -> Result<Option<(String, u32)>, HelixError> {
+        let response = self.call(Method::GET, "eventsub/conduits", &[], |r| r).await?;
+        if response.status() != StatusCode::OK {
+            return Err(refused(response).await);
+        }
+        let listed: Listed<ConduitInfo> = response.json().await.map_err(|e| HelixError::NoAnswer(e.to_string()))?;
+        Ok(listed.data.into_iter().next().map(|c| (c.id, c.shard_count)))
+    }
+
+    /// Create Conduits with `shard_count` shards: the new conduit's id.
+    pub(crate) async fn create_conduit(&self, shard_count: u32) -> Result<String, HelixError> {
+        let body = json!({ "shard_count": shard_count });
+        let response = self.call(Method::POST, "eventsub/conduits", &[], |r| r.json(&body)).await?;
+        if response.status() != StatusCode::OK {
+            return Err(refused(response).await);
+        }
+        let listed: Listed<ConduitInfo> = response.json().await.map_err(|e| HelixError::NoAnswer(e.to_string()))?;
+        listed
+            .data
+            .into_iter()
+            .next()
+            .map(|c| c.id)
+            .ok_or_else(|| HelixError::NoAnswer("no conduit in the answer".into()))
+    }
+
+    /// Update Conduits: the conduit has `shard_count` shards from now on.
+    pub(crate) async fn resize_conduit(&self, conduit_id: &str, shard_count: u32) -> Result<(), HelixError> {
+        let body = json!({ "id": conduit_id, "shard_count": shard_count });
+        let response = self.call(Method::PATCH, "eventsub/conduits", &[], |r| r.json(&body)).await?;
+        match response.status() {
+            StatusCode::OK => Ok(()),
+            _ => Err(refused(response).await),
+        }
+    }
+
+    /// Update Conduit Shards: shard `shard` is the WebSocket session
+    /// `session_id` from now on. Twitch answers 202 with a list of errors;
+    /// one for this shard is a refusal.
+    pub(crate) async fn assign_shard(&self, conduit_id: &str, shard: u32, session_id: &str) -> Result<(), HelixError> {
+        let body = json!({
+            "conduit_id": conduit_id,
+            "shards": [{"id": shard.to_string(), "transport": {"method": "websocket", "session_id": session_id}}],
+        });
+        let response = self.call(Method::PATCH, "eventsub/conduits/shards", &[], |r| r.json(&body)).await?;
+        if response.status() != StatusCode::ACCEPTED {
+            return Err(refused(response).await);
+        }
+        let answer: Value = response.json().await.map_err(|e| HelixError::NoAnswer(e.to_string()))?;
+        match answer["errors"].as_array().and_then(|errors| errors.first()) {
+            Some(error) => Err(HelixError::Refused {
+                status: 202,
+                message: error["message"].as_str().unwrap_or("the shard was not updated").to_owned(),
+            }),
+            None => Ok(()),
         }
     }
 

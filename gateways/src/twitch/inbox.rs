@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use url::Url;
-use wavestack_adapters::platform_inbox::{Doorbells, PlatformInbox, Waiting};
+use wavestack_adapters::platform_inbox::{Addressed, Doorbells, PlatformInbox, Waiting};
 
 use super::frames::Notification;
 use super::helix::{Helix, HelixError};
@@ -52,12 +52,50 @@ pub struct WebhookTransport {
     pub doorbells: Doorbells,
 }
 
+impl WebhookTransport {
+    /// The transport webhook subscriptions are made over.
+    pub(crate) fn subscriptions(&self) -> Inboxed<'_> {
+        Inboxed {
+            inbox: &self.inbox,
+            doorbells: &self.doorbells,
+            transport: json!({
+                "method": "webhook",
+                "callback": self.callback.as_str(),
+                "secret": self.secret.expose(),
+            }),
+        }
+    }
+}
+
+/// A channel whose deliveries reach it through the inbox: where it reads
+/// them, and the transport its subscriptions are made over (a webhook
+/// callback, or a conduit).
+#[derive(Debug)]
+pub(crate) struct Inboxed<'a> {
+    pub(crate) inbox: &'a PlatformInbox,
+    pub(crate) doorbells: &'a Doorbells,
+    pub(crate) transport: Value,
+}
+
+/// Where in the inbox a delivery under `condition` goes: the channel the
+/// subscription watches (a raid's receiving side), and the bot it was made
+/// for when the condition names one.
+pub(crate) fn addressed(condition: &Value) -> Option<Addressed<'_>> {
+    let field = |name: &str| condition.get(name).and_then(Value::as_str);
+    let channel = field("broadcaster_user_id").or_else(|| field("to_broadcaster_user_id"))?;
+    Some(Addressed {
+        platform: "twitch",
+        platform_channel_id: channel,
+        bot_user_id: field("user_id").or_else(|| field("moderator_user_id")),
+    })
+}
+
 /// Subscribes the channel, then sends its deliveries, each once per read,
 /// into `out` until `stop`; `heard` brings back the inbox places of those
 /// the brain has heard, which are then forgotten.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn hear(
-    webhook: &WebhookTransport,
+    inboxed: Inboxed<'_>,
     helix: &Helix,
     key: [&str; 3],
     wanted: &[Wanted],
@@ -66,20 +104,16 @@ pub(crate) async fn hear(
     state: &watch::Sender<ChannelState>,
     stop: &CancellationToken,
 ) -> Result<(), GatewayError> {
-    let transport = json!({
-        "method": "webhook",
-        "callback": webhook.callback.as_str(),
-        "secret": webhook.secret.expose(),
-    });
+    let Inboxed { inbox, doorbells, transport } = inboxed;
     if !subscribe(helix, wanted, &transport, state, stop).await? {
         return Ok(());
     }
     let name = key.join("/");
-    let bell = webhook.doorbells.of(&name);
+    let bell = doorbells.of(&name);
     let mut in_flight: HashSet<i64> = HashSet::new();
     let result = 'reading: loop {
         let flying: Vec<i64> = in_flight.iter().copied().collect();
-        let waiting = match webhook.inbox.waiting(key, &flying, PAGE).await {
+        let waiting = match inbox.waiting(key, &flying, PAGE).await {
             Ok(waiting) => waiting,
             Err(error) => {
                 tracing::warn!(error = %error, channel = name, "could not read the inbox; trying again");
@@ -90,7 +124,7 @@ pub(crate) async fn hear(
         for Waiting { seq, delivery } in waiting {
             in_flight.insert(seq);
             if delivery.kind == "revocation" {
-                forget(&webhook.inbox, &[seq], &mut in_flight).await;
+                forget(inbox, &[seq], &mut in_flight).await;
                 let status = delivery.body["status"].as_str().unwrap_or_default().to_owned();
                 let kind = delivery.body["type"].as_str().unwrap_or_default();
                 tracing::warn!(kind, status, channel = name, "EventSub: a webhook subscription was revoked");
@@ -110,6 +144,8 @@ pub(crate) async fn hear(
                 subscription_type: delivery.kind,
                 sent_at: delivery.sent_at,
                 event: delivery.body,
+                // Read from the inbox, which was addressed by it.
+                condition: Value::Null,
                 receipt: Some(seq),
             };
             if out.send(note).await.is_err() {
@@ -124,15 +160,15 @@ pub(crate) async fn hear(
             _ = bell.notified() => {}
             _ = tokio::time::sleep(LOOK_EVERY) => {}
             done = heard.recv() => match done {
-                Some(done) => forget(&webhook.inbox, &done, &mut in_flight).await,
+                Some(done) => forget(inbox, &done, &mut in_flight).await,
                 None => break Ok(()),
             },
         }
         while let Ok(done) = heard.try_recv() {
-            forget(&webhook.inbox, &done, &mut in_flight).await;
+            forget(inbox, &done, &mut in_flight).await;
         }
     };
-    webhook.doorbells.forget(&name);
+    doorbells.forget(&name);
     result
 }
 

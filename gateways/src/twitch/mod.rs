@@ -12,11 +12,16 @@
 //!   ([`callback`]), any process takes the delivery into the platform
 //!   inbox, and the channel's lease holder hears it; for operators with
 //!   many channels, and redelivered by Twitch while no process is up.
+//! - conduit ([`conduit`]): Twitch spreads the deliveries over the shards
+//!   of the deployment's conduit, WebSocket sessions spread over the
+//!   processes; each shard stores what it hears in the inbox, for the
+//!   channel's holder, as webhooks do.
 
 mod app_token;
 mod broadcast;
 mod callback;
 mod chat;
+mod conduit;
 mod connected;
 mod frames;
 mod helix;
@@ -28,6 +33,7 @@ pub mod webhook;
 
 pub use app_token::AppToken;
 pub use callback::{callback_router, CALLBACK_PATH};
+pub use conduit::ConduitTransport;
 pub use connected::{TwitchRole, LOOK_EVERY};
 pub use helix::BotCredentials;
 pub use inbox::WebhookTransport;
@@ -54,7 +60,7 @@ use crate::{Brain, ChannelState, Gateway, GatewayError, SayError, TokenSource};
 /// Most chat messages heard in one call of the brain (one write).
 const MOST_PER_BATCH: usize = 100;
 /// Notifications waiting to be heard, and decisions waiting to go out.
-const QUEUE: usize = 4_096;
+pub(crate) const QUEUE: usize = 4_096;
 /// A batch the store could not take is heard again this many times
 /// (message ids make a repeat harmless) before it is given up, logged.
 const HEARING_TRIES: u32 = 5;
@@ -79,6 +85,18 @@ pub struct TwitchConfig {
 pub enum Transport {
     WebSocket,
     Webhook(WebhookTransport),
+    Conduit(ConduitTransport),
+}
+
+impl Transport {
+    /// The inbox's doorbells, for the transports that hear through it.
+    pub(crate) fn doorbells(&self) -> Option<&wavestack_adapters::platform_inbox::Doorbells> {
+        match self {
+            Transport::WebSocket => None,
+            Transport::Webhook(webhook) => Some(&webhook.doorbells),
+            Transport::Conduit(conduit) => Some(&conduit.doorbells),
+        }
+    }
 }
 
 impl TwitchConfig {
@@ -181,15 +199,27 @@ impl Gateway for Twitch {
         let hearing = async {
             let heard = match &self.config.transport {
                 Transport::WebSocket => {
-                    socket::hear(&self.session_url(), &helix, &wanted, notes_in, &state, &local).await
+                    let role = socket::Role::Channel { wanted: &wanted };
+                    socket::hear(&self.session_url(), &helix, role, notes_in, &state, &local).await
                 }
+                // Webhook and conduit subscriptions are the application's:
+                // made with its token, for the channel's bot.
                 Transport::Webhook(webhook) => {
-                    // Webhook subscriptions are the application's: made
-                    // with its token, for the channel's bot.
                     let app = BotCredentials { user_id: channel.bot.user_id.clone(), token: webhook.app_token.clone() };
                     let key = [brain.org().as_str(), "twitch", channel.channel.as_str()];
-                    inbox::hear(webhook, &self.helix(&app), key, &wanted, notes_in, heard_back, &state, &local).await
+                    let inboxed = webhook.subscriptions();
+                    inbox::hear(inboxed, &self.helix(&app), key, &wanted, notes_in, heard_back, &state, &local).await
                 }
+                Transport::Conduit(conduit) => match conduit.subscriptions(&local).await {
+                    Some(inboxed) => {
+                        let app =
+                            BotCredentials { user_id: channel.bot.user_id.clone(), token: conduit.app_token.clone() };
+                        let key = [brain.org().as_str(), "twitch", channel.channel.as_str()];
+                        inbox::hear(inboxed, &self.helix(&app), key, &wanted, notes_in, heard_back, &state, &local)
+                            .await
+                    }
+                    None => Ok(()),
+                },
             };
             local.cancel();
             heard

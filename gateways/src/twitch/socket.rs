@@ -50,12 +50,34 @@ pub(crate) struct Wanted {
     pub(crate) condition: Value,
 }
 
-/// Hears the channel until `stop`, sending each notification once into
-/// `out`. Returns an error only for what reconnecting cannot heal.
+/// What a session is for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Role<'a> {
+    /// One channel's own session: its subscriptions are made on each new
+    /// session, and a revoked authorization ends it.
+    Channel { wanted: &'a [Wanted] },
+    /// A conduit's shard: the session is assigned to the shard on each new
+    /// session, and revocations are passed on (they concern one channel
+    /// each) as notifications of type `revocation`.
+    Shard { conduit_id: &'a str, shard: u32 },
+}
+
+impl Role<'_> {
+    async fn on_session(&self, helix: &Helix, session_id: &str) -> Result<(), HelixError> {
+        match self {
+            Role::Channel { wanted } => subscribe_all(helix, wanted, session_id).await,
+            Role::Shard { conduit_id, shard } => helix.assign_shard(conduit_id, *shard, session_id).await,
+        }
+    }
+}
+
+/// Hears the channel (or the shard) until `stop`, sending each
+/// notification once into `out`. Returns an error only for what
+/// reconnecting cannot heal.
 pub(crate) async fn hear(
     url: &Url,
     helix: &Helix,
-    wanted: &[Wanted],
+    role: Role<'_>,
     out: mpsc::Sender<Notification>,
     state: &watch::Sender<ChannelState>,
     stop: &CancellationToken,
@@ -81,7 +103,7 @@ pub(crate) async fn hear(
                 continue 'session;
             }
         };
-        match subscribe_all(helix, wanted, &welcome.id).await {
+        match role.on_session(helix, &welcome.id).await {
             Ok(()) => {}
             // Helix answers a missing scope with 401 "Missing scope: ...".
             Err(HelixError::Unauthorized(message)) if message.contains("scope") => {
@@ -151,12 +173,33 @@ pub(crate) async fn hear(
                         Ok((moved, welcome)) => {
                             socket = moved;
                             silence = silence_of(&welcome);
+                            // A channel's subscriptions move with the
+                            // session; a shard is told its new session.
+                            if let Role::Shard { .. } = role {
+                                if let Err(error) = role.on_session(helix, &welcome.id).await {
+                                    tracing::warn!(error = %error, "EventSub: could not move the shard; opening a new session");
+                                    continue 'session;
+                                }
+                            }
                             state.send_replace(ChannelState::Connected);
                         }
                         Err(error) => {
                             tracing::warn!(error, "EventSub: could not follow the reconnect; opening a new session");
                             continue 'session;
                         }
+                    }
+                }
+                Ok(ServerMessage::Revocation(subscription)) if matches!(role, Role::Shard { .. }) => {
+                    let revoked = Notification {
+                        message_id: format!("revocation:{}", uuid::Uuid::new_v4()),
+                        subscription_type: "revocation".to_owned(),
+                        sent_at: None,
+                        event: serde_json::json!({"type": subscription.kind, "status": subscription.status}),
+                        condition: subscription.condition,
+                        receipt: None,
+                    };
+                    if out.send(revoked).await.is_err() {
+                        return Ok(());
                     }
                 }
                 Ok(ServerMessage::Revocation(subscription)) => {
@@ -184,7 +227,7 @@ fn socket_config() -> WebSocketConfig {
 }
 
 /// Connects and waits for the welcome.
-async fn open(url: &str) -> Result<(Socket, Session), String> {
+pub(crate) async fn open(url: &str) -> Result<(Socket, Session), String> {
     let connecting = tokio_tungstenite::connect_async_with_config(url, Some(socket_config()), false);
     let (mut socket, _) = tokio::time::timeout(OPEN_TIMEOUT, connecting)
         .await

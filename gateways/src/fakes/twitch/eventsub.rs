@@ -46,6 +46,13 @@ async fn session(mut socket: WebSocket, query: ConnectQuery, state: Shared) {
                 sub.session_id = id.clone();
                 used = true;
             }
+            // A conduit's shard follows its session's reconnect.
+            for shard in s.conduits.iter_mut().flat_map(|c| &mut c.shards) {
+                if shard.session_id.as_deref() == Some(old) {
+                    shard.session_id = Some(id.clone());
+                    used = true;
+                }
+            }
             let again = s.sessions.get_mut(old).map(|o| std::mem::take(&mut o.recent)).unwrap_or_default();
             s.redelivered += again.len();
             for text in again {
@@ -79,6 +86,11 @@ async fn session(mut socket: WebSocket, query: ConnectQuery, state: Shared) {
     s.sessions.remove(&id);
     for sub in s.subscriptions.iter_mut().filter(|sub| sub.session_id == id && sub.status == "enabled") {
         sub.status = "websocket_disconnected".to_owned();
+    }
+    for shard in s.conduits.iter_mut().flat_map(|c| &mut c.shards) {
+        if shard.session_id.as_deref() == Some(id.as_str()) {
+            shard.status = "websocket_disconnected".to_owned();
+        }
     }
 }
 

@@ -26,7 +26,7 @@ const LONGEST_MESSAGE: usize = 500;
 const LONGEST_TIMEOUT: u32 = 1_209_600;
 
 /// Helix's error body.
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
+pub(super) fn error(status: StatusCode, message: impl Into<String>) -> Response {
     let body = json!({
         "error": status.canonical_reason().unwrap_or(""),
         "status": status.as_u16(),
@@ -37,7 +37,7 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 
 /// The caller's token, checked as Helix does: a valid bearer token, the
 /// matching Client-Id, the scope; then the rate limit.
-fn authorize(headers: &HeaderMap, state: &mut FakeState, scope: &str) -> Result<TokenInfo, Response> {
+pub(super) fn authorize(headers: &HeaderMap, state: &mut FakeState, scope: &str) -> Result<TokenInfo, Response> {
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -74,7 +74,7 @@ fn rate_headers(response: &mut Response, remaining: u32) {
     headers.insert("ratelimit-reset", HeaderValue::from(reset));
 }
 
-fn ok(status: StatusCode, body: Option<Value>) -> Response {
+pub(super) fn ok(status: StatusCode, body: Option<Value>) -> Response {
     let mut response = match body {
         Some(body) => (status, Json(body)).into_response(),
         None => status.into_response(),
@@ -84,12 +84,12 @@ fn ok(status: StatusCode, body: Option<Value>) -> Response {
 }
 
 /// A body with exactly the documented fields, or a 400 naming the fault.
-fn parse<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, Response> {
+pub(super) fn parse<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, Response> {
     serde_json::from_str(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("Invalid request body: {e}")))
 }
 
 /// Query parameters: exactly `names`, each once, none empty.
-fn query<'a>(raw: &'a HashMap<String, String>, names: &[&str]) -> Result<Vec<&'a str>, Response> {
+pub(super) fn query<'a>(raw: &'a HashMap<String, String>, names: &[&str]) -> Result<Vec<&'a str>, Response> {
     if let Some(extra) = raw.keys().find(|k| !names.contains(&k.as_str())) {
         return Err(error(StatusCode::BAD_REQUEST, format!("Unknown parameter: {extra}")));
     }
@@ -121,6 +121,7 @@ struct Transport {
     session_id: Option<String>,
     callback: Option<String>,
     secret: Option<String>,
+    conduit_id: Option<String>,
 }
 
 /// The subscription types the fake knows: version, required condition
@@ -175,10 +176,12 @@ pub(super) async fn create_subscription(State(state): State<Shared>, headers: He
     let Some(kind) = subscription_type(&request.kind) else {
         return error(StatusCode::BAD_REQUEST, format!("unsupported subscription type {}", request.kind));
     };
-    // A webhook subscription is made with an app token: the scope is then
-    // the authorizing user's grant to the application, not the token's.
+    // A webhook or conduit subscription is made with an app token: the
+    // scope is then the authorizing user's grant to the application, not
+    // the token's.
     let webhook = request.transport.method == "webhook";
-    let token = match authorize(&headers, &mut s, if webhook { "" } else { kind.scope }) {
+    let by_app = webhook || request.transport.method == "conduit";
+    let token = match authorize(&headers, &mut s, if by_app { "" } else { kind.scope }) {
         Ok(token) => token,
         Err(refused) => return refused,
     };
@@ -219,9 +222,12 @@ pub(super) async fn create_subscription(State(state): State<Shared>, headers: He
             session.used = true;
             ("websocket", session_id, None::<(String, String)>)
         }
-        "webhook" => {
+        "webhook" | "conduit" => {
             if !token.app {
-                return error(StatusCode::BAD_REQUEST, "webhook transport requires an app access token");
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("{} transport requires an app access token", request.transport.method),
+                );
             }
             if let Some(field) = kind.authorizer {
                 let user = condition.get(field).and_then(Value::as_str).unwrap_or_default();
@@ -233,21 +239,29 @@ pub(super) async fn create_subscription(State(state): State<Shared>, headers: He
                     );
                 }
             }
-            let (Some(callback), Some(secret)) = (request.transport.callback, request.transport.secret) else {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "transport.callback and transport.secret are required for webhook",
-                );
-            };
-            // Twitch takes only https on port 443; the fake takes a local
-            // http address too, since a test has no certificate.
-            if url::Url::parse(&callback).map_or(true, |u| !matches!(u.scheme(), "https" | "http")) {
-                return error(StatusCode::BAD_REQUEST, "transport.callback must be an https URL");
+            if request.transport.method == "conduit" {
+                let conduit = request.transport.conduit_id.clone().unwrap_or_default();
+                if !s.conduits.iter().any(|c| c.id == conduit) {
+                    return error(StatusCode::BAD_REQUEST, "transport.conduit_id names no conduit of the client");
+                }
+                ("conduit", String::new(), None)
+            } else {
+                let (Some(callback), Some(secret)) = (request.transport.callback, request.transport.secret) else {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "transport.callback and transport.secret are required for webhook",
+                    );
+                };
+                // Twitch takes only https on port 443; the fake takes a local
+                // http address too, since a test has no certificate.
+                if url::Url::parse(&callback).map_or(true, |u| !matches!(u.scheme(), "https" | "http")) {
+                    return error(StatusCode::BAD_REQUEST, "transport.callback must be an https URL");
+                }
+                if !(10..=100).contains(&secret.len()) || !secret.is_ascii() {
+                    return error(StatusCode::BAD_REQUEST, "transport.secret must be 10 to 100 ASCII characters");
+                }
+                ("webhook", String::new(), Some((callback, secret)))
             }
-            if !(10..=100).contains(&secret.len()) || !secret.is_ascii() {
-                return error(StatusCode::BAD_REQUEST, "transport.secret must be 10 to 100 ASCII characters");
-            }
-            ("webhook", String::new(), Some((callback, secret)))
         }
         other => return error(StatusCode::BAD_REQUEST, format!("unsupported transport method {other}")),
     };
@@ -258,6 +272,7 @@ pub(super) async fn create_subscription(State(state): State<Shared>, headers: He
             && sub.method == method
             && sub.session_id == session_id
             && sub.callback.as_ref() == callback.as_ref().map(|(url, _)| url)
+            && sub.conduit_id == request.transport.conduit_id
     });
     if duplicate {
         return error(StatusCode::CONFLICT, "subscription already exists");
@@ -274,6 +289,7 @@ pub(super) async fn create_subscription(State(state): State<Shared>, headers: He
         method: method.to_owned(),
         session_id,
         callback,
+        conduit_id: if method == "conduit" { request.transport.conduit_id } else { None },
         status: if webhook { "webhook_callback_verification_pending" } else { "enabled" }.to_owned(),
         created_at: now_rfc3339(),
         created_by: token.user_id.clone(),

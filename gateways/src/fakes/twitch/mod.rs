@@ -10,12 +10,14 @@
 //! notifications again, with the same message ids. Notifications are the
 //! documentation's example payloads with the test's ids and text put in.
 
+mod conduits;
 mod eventsub;
 mod helix;
 mod oauth;
 mod state;
 mod webhooks;
 
+pub use conduits::{Conduit, Shard};
 pub use state::{Ban, SentChat, SentWhisper, Subscription, WebhookDelivery};
 pub use webhooks::signature as webhook_signature;
 
@@ -122,6 +124,11 @@ impl FakeTwitch {
             .route("/oauth2/validate", get(oauth::validate))
             .route("/oauth2/revoke", post(oauth::revoke))
             .route("/helix/eventsub/subscriptions", post(helix::create_subscription))
+            .route(
+                "/helix/eventsub/conduits",
+                get(conduits::get_conduits).post(conduits::create_conduit).patch(conduits::update_conduit),
+            )
+            .route("/helix/eventsub/conduits/shards", get(conduits::get_shards).patch(conduits::update_shards))
             .route("/helix/chat/messages", post(helix::send_chat_message))
             .route("/helix/moderation/chat", delete(helix::delete_chat_messages))
             .route("/helix/whispers", post(helix::send_whisper))
@@ -341,6 +348,16 @@ impl FakeTwitch {
     /// The webhook secret a subscription was made with.
     pub fn webhook_secret_of(&self, subscription_id: &str) -> Option<String> {
         self.state.lock().unwrap().webhook_secrets.get(subscription_id).cloned()
+    }
+
+    /// The client's conduits and their shards.
+    pub fn conduits(&self) -> Vec<Conduit> {
+        self.state.lock().unwrap().conduits.clone()
+    }
+
+    /// How many notifications went out on each shard's session.
+    pub fn delivered_by_shard_session(&self) -> std::collections::HashMap<String, usize> {
+        self.state.lock().unwrap().by_shard_session.clone()
     }
 
     /// App access tokens issued (client credentials) so far.

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::conduits::Conduit;
 use super::Timings;
 
 pub(super) type Shared = Arc<Mutex<State>>;
@@ -82,6 +83,8 @@ pub struct Subscription {
     pub session_id: String,
     /// Where deliveries are posted (webhook transport).
     pub callback: Option<String>,
+    /// The conduit whose shards deliver it (conduit transport).
+    pub conduit_id: Option<String>,
     pub status: String,
     pub created_at: String,
     /// The user whose token created it (empty for an app token): revoking
@@ -176,6 +179,11 @@ pub(super) struct State {
     pub(super) webhooks: Option<mpsc::UnboundedSender<WebhookDelivery>>,
     /// Every webhook delivery posted, with the status it was answered.
     pub(super) webhook_log: Vec<(WebhookDelivery, u16)>,
+    pub(super) conduits: Vec<Conduit>,
+    /// Turns of the conduits' shards: notifications go to each in turn.
+    pub(super) next_shard: usize,
+    /// Notifications delivered per shard session.
+    pub(super) by_shard_session: HashMap<String, usize>,
 }
 
 impl State {
@@ -229,6 +237,9 @@ impl State {
             webhook_secrets: HashMap::new(),
             webhooks: None,
             webhook_log: Vec::new(),
+            conduits: Vec::new(),
+            next_shard: 0,
+            by_shard_session: HashMap::new(),
         }
     }
 
@@ -239,32 +250,68 @@ impl State {
             self.known_messages.insert(id.to_owned());
         }
         let mut delivered = 0;
-        for sub in &self.subscriptions {
-            let channel =
-                sub.condition.get("broadcaster_user_id").or_else(|| sub.condition.get("to_broadcaster_user_id"));
-            if sub.kind != kind || sub.status != "enabled" || channel.and_then(Value::as_str) != Some(broadcaster_id) {
-                continue;
-            }
-            if sub.method == "webhook" {
-                let body = json!({"subscription": subscription_json(sub), "event": frame["payload"]["event"]});
-                let message_id = frame["metadata"]["message_id"].as_str().unwrap_or_default().to_owned();
-                if self.post_webhook(sub, "notification", message_id, body) {
-                    delivered += 1;
+        let matching: Vec<Subscription> = self
+            .subscriptions
+            .iter()
+            .filter(|sub| {
+                let channel =
+                    sub.condition.get("broadcaster_user_id").or_else(|| sub.condition.get("to_broadcaster_user_id"));
+                sub.kind == kind && sub.status == "enabled" && channel.and_then(Value::as_str) == Some(broadcaster_id)
+            })
+            .cloned()
+            .collect();
+        for sub in matching {
+            let session_id = match sub.method.as_str() {
+                "webhook" => {
+                    let body = json!({"subscription": subscription_json(&sub), "event": frame["payload"]["event"]});
+                    let message_id = frame["metadata"]["message_id"].as_str().unwrap_or_default().to_owned();
+                    if self.post_webhook(&sub, "notification", message_id, body) {
+                        delivered += 1;
+                    }
+                    continue;
                 }
-                continue;
-            }
-            let Some(session) = self.sessions.get_mut(&sub.session_id) else { continue };
-            frame["payload"]["subscription"] = subscription_json(sub);
-            let text = frame.to_string();
-            if session.recent.len() == REDELIVERED {
-                session.recent.pop_front();
-            }
-            session.recent.push_back(text.clone());
-            if session.tx.send(Outgoing::Text(text)).is_ok() {
+                "conduit" => match self.next_shard_session(sub.conduit_id.as_deref().unwrap_or_default()) {
+                    Some(session_id) => session_id,
+                    // No enabled shard: Twitch has nowhere to send it.
+                    None => continue,
+                },
+                _ => sub.session_id.clone(),
+            };
+            frame["payload"]["subscription"] = subscription_json(&sub);
+            if self.send_to_session(&session_id, frame.to_string()) {
                 delivered += 1;
             }
         }
         delivered
+    }
+
+    /// Sends a frame on a session, remembering it for a reconnect's redelivery.
+    fn send_to_session(&mut self, session_id: &str, text: String) -> bool {
+        let Some(session) = self.sessions.get_mut(session_id) else { return false };
+        if session.recent.len() == REDELIVERED {
+            session.recent.pop_front();
+        }
+        session.recent.push_back(text.clone());
+        session.tx.send(Outgoing::Text(text)).is_ok()
+    }
+
+    /// The session of the conduit's next enabled shard, in turn.
+    fn next_shard_session(&mut self, conduit_id: &str) -> Option<String> {
+        let conduit = self.conduits.iter().find(|c| c.id == conduit_id)?;
+        let enabled: Vec<String> = conduit
+            .shards
+            .iter()
+            .filter(|shard| shard.status == "enabled")
+            .filter_map(|shard| shard.session_id.clone())
+            .filter(|session| self.sessions.contains_key(session))
+            .collect();
+        if enabled.is_empty() {
+            return None;
+        }
+        self.next_shard = self.next_shard.wrapping_add(1);
+        let session = enabled[self.next_shard % enabled.len()].clone();
+        *self.by_shard_session.entry(session.clone()).or_default() += 1;
+        Some(session)
     }
 
     pub(super) fn revoke(&mut self, user_id: &str) {
@@ -282,7 +329,7 @@ impl State {
                 continue;
             }
             sub.status = "authorization_revoked".to_owned();
-            if sub.method == "webhook" {
+            if sub.method != "websocket" {
                 revoked.push(sub.clone());
                 continue;
             }
@@ -301,8 +348,24 @@ impl State {
             }
         }
         for sub in revoked {
-            let body = json!({"subscription": subscription_json(&sub)});
-            self.post_webhook(&sub, "revocation", uuid::Uuid::new_v4().to_string(), body);
+            if sub.method == "webhook" {
+                let body = json!({"subscription": subscription_json(&sub)});
+                self.post_webhook(&sub, "revocation", uuid::Uuid::new_v4().to_string(), body);
+                continue;
+            }
+            let frame = json!({
+                "metadata": {
+                    "message_id": uuid::Uuid::new_v4().to_string(),
+                    "message_type": "revocation",
+                    "message_timestamp": now_rfc3339(),
+                    "subscription_type": sub.kind,
+                    "subscription_version": sub.version,
+                },
+                "payload": { "subscription": subscription_json(&sub) },
+            });
+            if let Some(session) = self.next_shard_session(sub.conduit_id.as_deref().unwrap_or_default()) {
+                self.send_to_session(&session, frame.to_string());
+            }
         }
     }
 
@@ -335,10 +398,10 @@ pub(super) fn subscription_json(sub: &Subscription) -> Value {
         "type": sub.kind,
         "version": sub.version,
         "condition": sub.condition,
-        "transport": if sub.method == "webhook" {
-            json!({"method": "webhook", "callback": sub.callback})
-        } else {
-            json!({"method": "websocket", "session_id": sub.session_id})
+        "transport": match sub.method.as_str() {
+            "webhook" => json!({"method": "webhook", "callback": sub.callback}),
+            "conduit" => json!({"method": "conduit", "conduit_id": sub.conduit_id}),
+            _ => json!({"method": "websocket", "session_id": sub.session_id}),
         },
         "created_at": sub.created_at,
         "cost": 0,
