@@ -367,8 +367,14 @@ pub struct TwitchArgs {
     /// to, that is the command API as Twitch reaches it (https, port 443),
     /// then `/webhooks/twitch/eventsub`. Unset: the WebSocket transport,
     /// which needs nothing reachable from the internet.
-    #[arg(long, env = "WAVESTACK_TWITCH_WEBHOOK_URL")]
+    #[arg(long, env = "WAVESTACK_TWITCH_WEBHOOK_URL", conflicts_with = "twitch_conduit_shards")]
     pub twitch_webhook_url: Option<reqwest::Url>,
+    /// Hear Twitch over a conduit of this many WebSocket shards (1 to
+    /// 20,000), spread over the running processes: for many channels and
+    /// many processes, with nothing reachable from the internet. Unset:
+    /// a WebSocket session per channel.
+    #[arg(long, env = "WAVESTACK_TWITCH_CONDUIT_SHARDS", value_parser = clap::value_parser!(u32).range(1..=20_000))]
+    pub twitch_conduit_shards: Option<u32>,
 }
 
 fn secret(raw: &str) -> Result<wavestack_gateways::Secret, String> {

@@ -29,7 +29,9 @@ use wavestack_adapters::publishers::ConfiguredTargets;
 use wavestack_adapters::writer::Writer;
 use wavestack_command_api::{AppState, Readiness, Tenancy};
 use wavestack_gateways::twitch::webhook::WebhookVerifier;
-use wavestack_gateways::twitch::{callback_router, AppToken, Transport, TwitchRole, WebhookTransport};
+use wavestack_gateways::twitch::{
+    callback_router, AppToken, ConduitTransport, Transport, TwitchRole, WebhookTransport,
+};
 use wavestack_gateways::Secret;
 use wavestack_query_api::{ConnectionsConfig, LiveHub, PagesConfig, QueryConfig};
 use wavestack_workers::chat_clips::Recording;
@@ -136,7 +138,8 @@ impl Stack {
         // Over webhooks, Twitch may post to any process: each takes
         // deliveries at the command API, for whichever process holds the
         // channel. Processes of a deployment share the webhook secret
-        // through the key directory, as they share every other.
+        // through the key directory, as they share every other. Over a
+        // conduit, the processes share its shards.
         let (transport, webhook_callback) = match (&args.twitch.twitch_webhook_url, &twitch_oauth) {
             (Some(callback), Some(oauth)) => {
                 let secret = Secret::new(hex::encode(command_state.tokens.keys().secret("twitch-webhook")?));
@@ -155,7 +158,14 @@ impl Stack {
                 tracing::warn!("--twitch-webhook-url is set without a Twitch application; it is ignored");
                 (Transport::WebSocket, None)
             }
-            (None, _) => (Transport::WebSocket, None),
+            (None, oauth) => match (args.twitch.twitch_conduit_shards, oauth) {
+                (Some(shards), Some(oauth)) => {
+                    let app_token = Arc::new(AppToken::new(oauth.clone()));
+                    let inbox = PlatformInbox::new(pool.clone());
+                    (Transport::Conduit(ConduitTransport::new(shards, app_token, inbox, Doorbells::default())), None)
+                }
+                _ => (Transport::WebSocket, None),
+            },
         };
         let twitch_role = match (twitch_oauth, args.twitch.gateway_over(transport)) {
             (Some(oauth), Some(twitch)) => {
