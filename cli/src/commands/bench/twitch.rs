@@ -4,7 +4,8 @@
 //!
 //! - The HTTP baseline: single posts at the rate, as a bot of the
 //!   streamer's own would forward chat.
-//! - The gateway: the same rate of chat said on the fake over the connected
+//! - The gateway, once the baseline's events are relayed and projected:
+//!   the same rate of chat said on the fake over the connected
 //!   channels, a share of it `!points` (within chat's send limit, 100 per
 //!   30 s per channel): the time from the fake sending the notification to
 //!   the reply arriving on its Send Chat Message, and the rate the chat is
@@ -177,6 +178,13 @@ pub(super) async fn run(stage: Stage<'_>, config: TwitchBenchConfig) -> anyhow::
     )
     .await;
 
+    // The gateway's phase starts as the baseline's did: on a drained
+    // pipeline, not behind the relay and projections still working off the
+    // baseline's 15,000 events.
+    let drained = wavestack_bench::phases::settle(stage.target, Duration::from_secs(300)).await;
+    if let Err(error) = &drained {
+        eprintln!("{error}; the gateway's phase starts anyway");
+    }
     let gateway = gateway_phase(stage.fake, &pool, &config).await?;
     let accepted_ratio = gateway.recorded_per_second / http_baseline.accepted_per_second.max(f64::MIN_POSITIVE);
 
