@@ -26,7 +26,7 @@ use url::Url;
 use wavestack_adapters::platform_inbox::{Addressed, Doorbells, PlatformInbox, Waiting};
 
 use super::frames::Notification;
-use super::helix::{Helix, HelixError};
+use super::helix::Helix;
 use super::socket::{self, Wanted};
 use crate::{ChannelState, GatewayError, Secret, TokenSource};
 
@@ -36,7 +36,6 @@ const PAGE: i64 = 500;
 /// listening connection costs at most this).
 const LOOK_EVERY: Duration = Duration::from_secs(2);
 const FIRST_RETRY: Duration = Duration::from_millis(200);
-const LONGEST_RETRY: Duration = Duration::from_secs(30);
 
 /// The webhook transport of a deployment.
 #[derive(Debug, Clone)]
@@ -188,9 +187,9 @@ async fn forget(inbox: &PlatformInbox, seqs: &[i64], in_flight: &mut HashSet<i64
     }
 }
 
-/// Makes the channel's webhook subscriptions, trying again while Twitch
-/// cannot be reached; false when stopped first. A missing scope or a
-/// refused app ends the channel.
+/// Makes the channel's subscriptions over the inbox's transport, trying
+/// again while Twitch cannot be reached; false when stopped first. A
+/// missing scope or a refused app ends the channel.
 async fn subscribe(
     helix: &Helix,
     wanted: &[Wanted],
@@ -205,26 +204,14 @@ async fn subscribe(
                 state.send_replace(ChannelState::Connected);
                 return Ok(true);
             }
-            // With an app token, Twitch answers 403 when the user named in
-            // the condition has not granted the scope.
-            Err(HelixError::Unauthorized(message)) | Err(HelixError::Refused { status: 403, message })
-                if message.contains("scope") || message.contains("authorized") =>
-            {
-                state.send_replace(ChannelState::MissingScope(message.clone()));
-                return Err(GatewayError::MissingScope(message));
-            }
-            Err(HelixError::Unauthorized(message)) => {
-                state.send_replace(ChannelState::TokenExpired);
-                return Err(GatewayError::Unauthorized(message));
-            }
             Err(error) => {
-                tracing::warn!(error = %error, "EventSub: could not make the webhook subscriptions; trying again");
+                if let Some(ended) = socket::ends_the_channel(&error, state) {
+                    return Err(ended);
+                }
+                tracing::warn!(error = %error, "EventSub: could not make the channel's subscriptions; trying again");
                 state.send_replace(ChannelState::Reconnecting);
-                let wait = retry.mul_f64(0.5 + fastrand::f64() / 2.0);
-                retry = (retry * 2).min(LONGEST_RETRY);
-                tokio::select! {
-                    _ = stop.cancelled() => return Ok(false),
-                    _ = tokio::time::sleep(wait) => {}
+                if socket::pause(&mut retry, stop).await {
+                    return Ok(false);
                 }
             }
         }

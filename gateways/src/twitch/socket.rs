@@ -103,25 +103,16 @@ pub(crate) async fn hear(
                 continue 'session;
             }
         };
-        match role.on_session(helix, &welcome.id).await {
-            Ok(()) => {}
-            // Helix answers a missing scope with 401 "Missing scope: ...".
-            Err(HelixError::Unauthorized(message)) if message.contains("scope") => {
-                state.send_replace(ChannelState::MissingScope(message.clone()));
-                return Err(GatewayError::MissingScope(message));
+        if let Err(error) = role.on_session(helix, &welcome.id).await {
+            if let Some(ended) = ends_the_channel(&error, state) {
+                return Err(ended);
             }
-            Err(HelixError::Unauthorized(message)) => {
-                state.send_replace(ChannelState::TokenExpired);
-                return Err(GatewayError::Unauthorized(message));
+            tracing::warn!(error = %error, "EventSub: could not subscribe; opening a new session");
+            state.send_replace(ChannelState::Reconnecting);
+            if pause(&mut retry, stop).await {
+                return Ok(());
             }
-            Err(error) => {
-                tracing::warn!(error = %error, "EventSub: could not subscribe; opening a new session");
-                state.send_replace(ChannelState::Reconnecting);
-                if pause(&mut retry, stop).await {
-                    return Ok(());
-                }
-                continue 'session;
-            }
+            continue 'session;
         }
         state.send_replace(ChannelState::Connected);
         retry = FIRST_RETRY;
@@ -300,8 +291,29 @@ fn silence_of(welcome: &Session) -> Duration {
     Duration::from_secs(welcome.keepalive_timeout_seconds.unwrap_or(10)) + SILENCE_GRACE
 }
 
+/// Whether subscribing failed for good: a missing scope (Helix answers
+/// 401 "Missing scope: ..." for a user token, and 403 "... has not
+/// authorized the app with ..." for an app token) or a refused token. Shows
+/// it on `state`, and says why the channel ends; `None` for a failure worth
+/// trying again.
+pub(crate) fn ends_the_channel(error: &HelixError, state: &watch::Sender<ChannelState>) -> Option<GatewayError> {
+    match error {
+        HelixError::Unauthorized(message) | HelixError::Refused { status: 403, message }
+            if message.contains("scope") || message.contains("authorized") =>
+        {
+            state.send_replace(ChannelState::MissingScope(message.clone()));
+            Some(GatewayError::MissingScope(message.clone()))
+        }
+        HelixError::Unauthorized(message) => {
+            state.send_replace(ChannelState::TokenExpired);
+            Some(GatewayError::Unauthorized(message.clone()))
+        }
+        _ => None,
+    }
+}
+
 /// Waits `retry` (doubling it for next time); true when stopped meanwhile.
-async fn pause(retry: &mut Duration, stop: &CancellationToken) -> bool {
+pub(crate) async fn pause(retry: &mut Duration, stop: &CancellationToken) -> bool {
     let wait = retry.mul_f64(0.5 + fastrand::f64() / 2.0);
     *retry = (*retry * 2).min(LONGEST_RETRY);
     tokio::select! {

@@ -329,30 +329,9 @@ impl State {
                 continue;
             }
             sub.status = "authorization_revoked".to_owned();
-            if sub.method != "websocket" {
-                revoked.push(sub.clone());
-                continue;
-            }
-            let frame = json!({
-                "metadata": {
-                    "message_id": uuid::Uuid::new_v4().to_string(),
-                    "message_type": "revocation",
-                    "message_timestamp": now_rfc3339(),
-                    "subscription_type": sub.kind,
-                    "subscription_version": sub.version,
-                },
-                "payload": { "subscription": subscription_json(sub) },
-            });
-            if let Some(session) = self.sessions.get(&sub.session_id) {
-                let _ = session.tx.send(Outgoing::Text(frame.to_string()));
-            }
+            revoked.push(sub.clone());
         }
         for sub in revoked {
-            if sub.method == "webhook" {
-                let body = json!({"subscription": subscription_json(&sub)});
-                self.post_webhook(&sub, "revocation", uuid::Uuid::new_v4().to_string(), body);
-                continue;
-            }
             let frame = json!({
                 "metadata": {
                     "message_id": uuid::Uuid::new_v4().to_string(),
@@ -363,8 +342,17 @@ impl State {
                 },
                 "payload": { "subscription": subscription_json(&sub) },
             });
-            if let Some(session) = self.next_shard_session(sub.conduit_id.as_deref().unwrap_or_default()) {
-                self.send_to_session(&session, frame.to_string());
+            let session = match sub.method.as_str() {
+                "webhook" => {
+                    let message_id = frame["metadata"]["message_id"].as_str().unwrap_or_default().to_owned();
+                    self.post_webhook(&sub, "revocation", message_id, frame["payload"].clone());
+                    continue;
+                }
+                "conduit" => self.next_shard_session(sub.conduit_id.as_deref().unwrap_or_default()),
+                _ => Some(sub.session_id.clone()),
+            };
+            if let Some(session) = session.and_then(|id| self.sessions.get(&id)) {
+                let _ = session.tx.send(Outgoing::Text(frame.to_string()));
             }
         }
     }
