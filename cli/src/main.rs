@@ -61,6 +61,10 @@ enum Command {
     /// creates an org's first owner.
     #[command(subcommand)]
     User(commands::user::UserCommand),
+    /// The local fake Twitch the tests run against, with a control API
+    /// (for the browser tests; see scripts/browser-tests).
+    #[command(hide = true)]
+    FakeTwitch(commands::fake_twitch::FakeTwitchArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -88,6 +92,7 @@ fn main() -> anyhow::Result<()> {
             Command::Token(command) => commands::token::run(command).await,
             Command::Audit(command) => commands::audit::run(command).await,
             Command::User(command) => commands::user::run(command).await,
+            Command::FakeTwitch(args) => commands::fake_twitch::run(args).await,
         }
     })
 }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod bench;
 pub mod export;
+pub mod fake_twitch;
 mod progress;
 pub mod render;
 pub mod replay;

@@ -11,6 +11,7 @@
 //! documentation's example payloads with the test's ids and text put in.
 
 mod conduits;
+mod control;
 mod eventsub;
 mod helix;
 mod oauth;
@@ -18,6 +19,7 @@ mod state;
 mod webhooks;
 
 pub use conduits::{Conduit, Shard};
+pub use control::control_router;
 pub use state::{Ban, SentChat, SentWhisper, Subscription, WebhookDelivery};
 pub use webhooks::signature as webhook_signature;
 
@@ -115,7 +117,13 @@ impl Default for Timings {
 }
 
 impl FakeTwitch {
+    /// On a port of its own.
     pub async fn start(client_id: &str, timings: Timings) -> Self {
+        Self::start_on(([127, 0, 0, 1], 0).into(), client_id, timings).await.expect("a local port")
+    }
+
+    /// On `addr` (`wavestack fake-twitch`, for the browser tests).
+    pub async fn start_on(addr: SocketAddr, client_id: &str, timings: Timings) -> std::io::Result<Self> {
         let state: Shared = Arc::new(Mutex::new(State::new(client_id, timings)));
         let app = Router::new()
             .route("/ws", get(eventsub::connect))
@@ -134,14 +142,14 @@ impl FakeTwitch {
             .route("/helix/whispers", post(helix::send_whisper))
             .route("/helix/moderation/bans", post(helix::ban_user).delete(helix::unban_user))
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a local port");
-        let addr = listener.local_addr().expect("an address");
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
         state.lock().unwrap().addr = Some(addr);
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("the fake Twitch serves");
         });
         let poster = webhooks::start(state.clone());
-        Self { addr, state, server, poster }
+        Ok(Self { addr, state, server, poster })
     }
 
     pub fn eventsub_url(&self) -> Url {
@@ -229,6 +237,20 @@ impl FakeTwitch {
     /// A viewer says `text` in `broadcaster_id`'s chat: the notification
     /// goes to every session subscribed to that chat. Returns the message id.
     pub fn say(&self, broadcaster_id: &str, broadcaster_login: &str, chatter: &Chatter, text: &str) -> String {
+        let (message_id, delivered) = self.try_say(broadcaster_id, broadcaster_login, chatter, text);
+        assert!(delivered > 0, "no session is subscribed to {broadcaster_id}'s chat");
+        message_id
+    }
+
+    /// `say`, with how many subscriptions it was delivered to (none is no
+    /// failure here).
+    pub fn try_say(
+        &self,
+        broadcaster_id: &str,
+        broadcaster_login: &str,
+        chatter: &Chatter,
+        text: &str,
+    ) -> (String, usize) {
         let message_id = uuid::Uuid::new_v4().to_string();
         let mut frame: Value = serde_json::from_str(CHAT_MESSAGE).expect("the fixture is JSON");
         frame["metadata"]["message_id"] = json!(uuid::Uuid::new_v4().to_string());
@@ -248,8 +270,7 @@ impl FakeTwitch {
         event["badges"] =
             chatter.badges.iter().map(|set| json!({"set_id": set, "id": "1", "info": ""})).collect::<Value>();
         let delivered = self.state.lock().unwrap().notify("channel.chat.message", broadcaster_id, frame);
-        assert!(delivered > 0, "no session is subscribed to {broadcaster_id}'s chat");
-        message_id
+        (message_id, delivered)
     }
 
     /// A stream event of `kind` happens in `broadcaster_id`'s channel: the
@@ -257,7 +278,21 @@ impl FakeTwitch {
     /// ids, and the test's changes to its `event` (`edit`), goes to every
     /// session subscribed to it. Returns the message id.
     pub fn happen(&self, kind: &str, broadcaster_id: &str, edit: impl FnOnce(&mut Value)) -> String {
-        let fixture = stream_event_fixture(kind).unwrap_or_else(|| panic!("no fixture for {kind}"));
+        let (message_id, delivered) =
+            self.try_happen(kind, broadcaster_id, edit).unwrap_or_else(|| panic!("no fixture for {kind}"));
+        assert!(delivered > 0, "no session is subscribed to {kind} of {broadcaster_id}");
+        message_id
+    }
+
+    /// `happen`, with how many subscriptions it was delivered to; `None`
+    /// for a type the fake has no example of.
+    pub fn try_happen(
+        &self,
+        kind: &str,
+        broadcaster_id: &str,
+        edit: impl FnOnce(&mut Value),
+    ) -> Option<(String, usize)> {
+        let fixture = stream_event_fixture(kind)?;
         let mut frame: Value = serde_json::from_str(fixture).expect("the fixture is JSON");
         let message_id = uuid::Uuid::new_v4().to_string();
         frame["metadata"]["message_id"] = json!(message_id);
@@ -267,8 +302,7 @@ impl FakeTwitch {
         event[channel_field] = json!(broadcaster_id);
         edit(event);
         let delivered = self.state.lock().unwrap().notify(kind, broadcaster_id, frame);
-        assert!(delivered > 0, "no session is subscribed to {kind} of {broadcaster_id}");
-        message_id
+        Some((message_id, delivered))
     }
 
     /// Every connected session is told to reconnect (`session_reconnect`),
