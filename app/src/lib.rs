@@ -24,6 +24,7 @@ pub mod builtins;
 pub mod chat;
 pub mod community;
 pub mod connections;
+pub mod deliveries;
 mod lookup;
 pub mod moderation;
 pub mod settlement;
@@ -48,6 +49,7 @@ pub struct App {
     moderation_rules: Arc<RulesCache>,
     seeds: GiveawaySeeds,
     link_codes: LinkCodes,
+    deliveries: deliveries::Deliveries,
 }
 
 impl App {
@@ -56,9 +58,15 @@ impl App {
             seeds: GiveawaySeeds::new(pool.clone()),
             link_codes: LinkCodes::new(pool.clone()),
             moderation_rules: Arc::new(RulesCache::default()),
+            deliveries: deliveries::Deliveries::new(bus.clone()),
             pool,
             bus,
         }
+    }
+
+    /// The process's recorder of what the gateways carry out.
+    pub fn deliveries(&self) -> &deliveries::Deliveries {
+        &self.deliveries
     }
 
     /// The person an account belongs to: the account its identity is

@@ -8,6 +8,7 @@ pub mod channel;
 pub mod chat;
 pub mod chat_command;
 pub mod clip;
+pub mod delivery;
 pub mod giveaway;
 pub mod identity;
 pub mod metadata;

@@ -5,10 +5,12 @@
 use wavestack_adapters::command_bus::{CommandError, Written};
 use wavestack_app::broadcast;
 use wavestack_app::chat::{self, Heard};
+use wavestack_app::deliveries::{Carrier, Delivery, RecordError};
 use wavestack_app::App;
 use wavestack_domain::broadcast::{BroadcastError, BroadcastEvent, Happening};
 use wavestack_domain::channel::ChannelError;
 use wavestack_domain::chat::{ChatError, ReceiveChatMessage};
+use wavestack_domain::delivery::Outcome;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::value::{ActorId, ChannelId, ChatPlatform, OrgId, Timestamp};
 
@@ -43,6 +45,28 @@ impl Brain {
         happening: Happening,
     ) -> Result<Written<BroadcastEvent>, CommandError<BroadcastError>> {
         broadcast::record(&self.app, &self.metadata(), self.platform, channel, happening).await
+    }
+
+    /// Who records the channel's deliveries: this gateway, in this org.
+    fn carrier(&self, channel: &ChannelId) -> Carrier {
+        Carrier { org: self.org.clone(), actor: self.actor.clone(), platform: self.platform, channel: channel.clone() }
+    }
+
+    /// Records that `delivery` leaves for the platform; `false` if it was
+    /// started before and must not be carried out again.
+    pub async fn start_delivery(&self, channel: &ChannelId, delivery: Delivery) -> Result<bool, RecordError> {
+        self.app.deliveries().start(&self.carrier(channel), delivery, now()).await
+    }
+
+    /// Records how a delivery ended (with the next group of records).
+    pub fn settle_delivery(&self, channel: &ChannelId, delivery: &str, outcome: Outcome) {
+        self.app.deliveries().settle(&self.carrier(channel), delivery, outcome, now());
+    }
+
+    /// Taking `channel` over: what its previous carrier left unsettled is
+    /// recorded as of unknown fate, never carried out again.
+    pub async fn give_up_unsettled(&self, channel: &ChannelId) -> Result<usize, RecordError> {
+        self.app.deliveries().give_up_unsettled(&self.carrier(channel), now()).await
     }
 
     fn metadata(&self) -> EventMetadata {

@@ -13,8 +13,10 @@ use tokio_util::sync::CancellationToken;
 use wavestack_adapters::command_bus::{CommandBus, Policies};
 // The broadcaster's own authorization, with every scope a chatbot asks for.
 use wavestack_adapters::platform_auth::twitch::CHATBOT_SCOPES;
+use wavestack_app::deliveries::{delivery_id, Carrier, Delivery};
 use wavestack_app::App;
 use wavestack_domain::channel::ChannelCommand;
+use wavestack_domain::delivery::DeliveryKind;
 use wavestack_domain::metadata::EventMetadata;
 use wavestack_domain::moderation::{FilterRule, FilterSettings};
 use wavestack_domain::value::{ActorId, BroadcastStreamId, ChannelId, ChannelStreamId, ChatPlatform, OrgId, Timestamp};
@@ -111,6 +113,33 @@ async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("not within 15 s: {what}");
+}
+
+/// The channel's deliveries as recorded: (event, delivery id, detail), in
+/// the order written; the detail is the platform's id, or its status and
+/// words.
+async fn deliveries_recorded(pool: &PgPool) -> Vec<(String, String, String)> {
+    sqlx::query_as(
+        "SELECT event_type, payload->event_type->>'delivery',
+                coalesce(payload->event_type->>'platform_id',
+                         (payload->event_type->>'status') || ' ' || (payload->event_type->>'answer'), '')
+           FROM events WHERE aggregate_type = 'delivery' AND aggregate_id = 'acme/twitch/streamer#deliveries'
+          ORDER BY position",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// The first delivery event of `kind` recorded, within 15 s.
+async fn eventually_recorded(pool: &PgPool, kind: &str) -> (String, String, String) {
+    for _ in 0..750 {
+        if let Some(found) = deliveries_recorded(pool).await.into_iter().find(|(k, _, _)| k == kind) {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no {kind} within 15 s");
 }
 
 async fn chat_messages_recorded(pool: &PgPool) -> Vec<String> {
@@ -246,7 +275,7 @@ async fn a_revoked_token_shows_revoked_and_ends_the_channel_without_a_crash(pool
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
 async fn replies_through_a_429_storm_arrive_all_in_order_none_twice(pool: PgPool) {
-    let running = Running::start(pool, Timings::default()).await;
+    let running = Running::start(pool.clone(), Timings::default()).await;
     running.fake.rate_limit_next(12);
     let mut asked = Vec::new();
     for i in 0..6 {
@@ -263,6 +292,70 @@ async fn replies_through_a_429_storm_arrive_all_in_order_none_twice(pool: PgPool
     assert_eq!(parents, asked, "every reply, in the order asked, none twice");
     assert_eq!(sent.len(), 6);
     assert_eq!(running.fake.rate_limited_calls(), 12, "the storm was met");
+    running.stop().await;
+
+    // Each reply is a delivery: started, then executed as the message
+    // Twitch made, in order.
+    let recorded = deliveries_recorded(&pool).await;
+    let started: Vec<&str> =
+        recorded.iter().filter(|(kind, _, _)| kind == "DeliveryStarted").map(|(_, id, _)| id.as_str()).collect();
+    assert_eq!(started.len(), 6, "{recorded:?}");
+    let executed: Vec<&str> =
+        recorded.iter().filter(|(kind, _, _)| kind == "DeliveryExecuted").map(|(_, _, id)| id.as_str()).collect();
+    let made: Vec<String> = sent.iter().map(|s| s.message_id.clone()).collect();
+    assert_eq!(executed, made, "executed as the messages Twitch made, in order");
+    for (n, (kind, id, _)) in recorded.iter().enumerate() {
+        if kind == "DeliveryExecuted" {
+            let started_at = recorded.iter().position(|(k, i, _)| k == "DeliveryStarted" && i == id).unwrap();
+            assert!(started_at < n, "{id} started before it was executed");
+        }
+    }
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_reply_twitch_drops_is_recorded_as_failed_in_twitchs_words(pool: PgPool) {
+    let running = Running::start(pool.clone(), Timings::default()).await;
+    running.fake.drop_next(1);
+    running.say(&Chatter::viewer("4145994", "viewer32"), "!points");
+    let failed = eventually_recorded(&pool, "DeliveryFailed").await;
+    assert!(failed.2.starts_with("200 dropped (msg_rejected)"), "{failed:?}");
+    assert!(running.fake.sent().is_empty(), "not sent");
+    // The channel goes on: the next reply is sent and recorded executed.
+    running.say(&Chatter::viewer("4145995", "viewer33"), "!points");
+    eventually("the next reply", || running.fake.sent().into_iter().next()).await;
+    eventually_recorded(&pool, "DeliveryExecuted").await;
+    running.stop().await;
+}
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn a_delivery_left_unsettled_by_a_carrier_that_died_is_of_unknown_fate_and_never_sent(pool: PgPool) {
+    // A carrier started a reply and died before Twitch answered.
+    let app = App::new(pool.clone(), Arc::new(CommandBus::new(pool.clone(), Policies::default())));
+    let carrier = Carrier {
+        org: OrgId::parse("acme").unwrap(),
+        actor: ActorId::parse("svc:gateway-twitch").unwrap(),
+        platform: ChatPlatform::Twitch,
+        channel: ChannelId::parse("streamer").unwrap(),
+    };
+    let delivery = || Delivery {
+        id: delivery_id("4145994", 3, 0),
+        kind: DeliveryKind::Reply,
+        message_id: None,
+        user_id: None,
+        text: "@viewer32, you have 3 points".into(),
+    };
+    let at = || Timestamp::from_datetime(time::OffsetDateTime::now_utc());
+    assert!(app.deliveries().start(&carrier, delivery(), at()).await.unwrap());
+
+    // The next carrier takes the channel over.
+    let running = Running::start(pool.clone(), Timings::default()).await;
+    let unknown = eventually_recorded(&pool, "DeliveryFateUnknown").await;
+    assert_eq!(unknown.1, "4145994#3/0");
+    // The same decision is never carried out again, settled and forgotten
+    // by the stream's state or not: the store holds its id.
+    assert!(!app.deliveries().start(&carrier, delivery(), at()).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(running.fake.sent().is_empty());
     running.stop().await;
 }
 

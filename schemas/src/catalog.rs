@@ -18,10 +18,11 @@ pub enum AggregateKind {
     Identity,
     Team,
     Broadcast,
+    Delivery,
 }
 
 impl AggregateKind {
-    pub const ALL: [AggregateKind; 10] = [
+    pub const ALL: [AggregateKind; 11] = [
         AggregateKind::Chat,
         AggregateKind::Clip,
         AggregateKind::Publication,
@@ -32,6 +33,7 @@ impl AggregateKind {
         AggregateKind::Identity,
         AggregateKind::Team,
         AggregateKind::Broadcast,
+        AggregateKind::Delivery,
     ];
 
     /// The cqrs-es aggregate type, as stored in the `events` table.
@@ -47,6 +49,7 @@ impl AggregateKind {
             AggregateKind::Identity => "identity",
             AggregateKind::Team => "team",
             AggregateKind::Broadcast => "broadcast",
+            AggregateKind::Delivery => "delivery",
         }
     }
 
@@ -162,6 +165,13 @@ pub static CATALOG: &[SchemaEntry] = &[
     },
     // v2: Sign in with Twitch (the accounts members sign in with).
     SchemaEntry { id: 21, aggregate: AggregateKind::Team, version: 2, text: include_str!("../avro/team/v2.avsc") },
+    // What the gateways carried out on the platforms, and how it ended.
+    SchemaEntry {
+        id: 22,
+        aggregate: AggregateKind::Delivery,
+        version: 1,
+        text: include_str!("../avro/delivery/v1.avsc"),
+    },
 ];
 
 impl SchemaEntry {
@@ -219,8 +229,8 @@ mod tests {
     use wavestack_domain::broadcast::BroadcastState;
     use wavestack_domain::{
         channel::ChannelState, chat::ChatState, chat_command::CommandUseState, clip::ClipState,
-        giveaway::GiveawayState, identity::IdentityState, poll::PollState, publication::PublicationState,
-        team::TeamState,
+        delivery::DeliveryState, giveaway::GiveawayState, identity::IdentityState, poll::PollState,
+        publication::PublicationState, team::TeamState,
     };
 
     #[test]
@@ -235,6 +245,7 @@ mod tests {
         assert_eq!(AggregateKind::Identity.aggregate_type(), IdentityState::TYPE);
         assert_eq!(AggregateKind::Team.aggregate_type(), TeamState::TYPE);
         assert_eq!(AggregateKind::Broadcast.aggregate_type(), BroadcastState::TYPE);
+        assert_eq!(AggregateKind::Delivery.aggregate_type(), DeliveryState::TYPE);
         assert_eq!(AggregateKind::Chat.subject(), "wavestack.chat.events.v1-value");
     }
 

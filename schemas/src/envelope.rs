@@ -7,6 +7,7 @@ use wavestack_domain::channel::ChannelEvent;
 use wavestack_domain::chat::ChatEvent;
 use wavestack_domain::chat_command::CommandUseEvent;
 use wavestack_domain::clip::ClipEvent;
+use wavestack_domain::delivery::DeliveryEvent;
 use wavestack_domain::giveaway::GiveawayEvent;
 use wavestack_domain::identity::IdentityEvent;
 use wavestack_domain::metadata::EventMetadata;
@@ -33,6 +34,7 @@ pub enum LogEvent {
     Identity(IdentityEvent),
     Team(TeamEvent),
     Broadcast(BroadcastEvent),
+    Delivery(DeliveryEvent),
 }
 
 impl LogEvent {
@@ -48,6 +50,7 @@ impl LogEvent {
             LogEvent::Identity(_) => AggregateKind::Identity,
             LogEvent::Team(_) => AggregateKind::Team,
             LogEvent::Broadcast(_) => AggregateKind::Broadcast,
+            LogEvent::Delivery(_) => AggregateKind::Delivery,
         }
     }
 
@@ -65,6 +68,7 @@ impl LogEvent {
             LogEvent::Identity(e) => serde_json::to_value(e),
             LogEvent::Team(e) => serde_json::to_value(e),
             LogEvent::Broadcast(e) => serde_json::to_value(e),
+            LogEvent::Delivery(e) => serde_json::to_value(e),
         }
         // Every event is plain data with string keys: serialising it to a
         // `Value` cannot fail.
@@ -87,6 +91,7 @@ impl LogEvent {
             LogEvent::Identity(e) => e.name(),
             LogEvent::Team(e) => e.name(),
             LogEvent::Broadcast(e) => e.name(),
+            LogEvent::Delivery(e) => e.name(),
         }
     }
 }
@@ -120,6 +125,7 @@ impl LogEnvelope {
             LogEvent::Identity(e) => payload::identity::to_avro(e),
             LogEvent::Team(e) => payload::team::to_avro(e),
             LogEvent::Broadcast(e) => payload::broadcast::to_avro(e),
+            LogEvent::Delivery(e) => payload::delivery::to_avro(e),
         };
         record([
             ("event_id", Value::Uuid(self.event_id)),
@@ -150,6 +156,7 @@ impl LogEnvelope {
             AggregateKind::Identity => LogEvent::Identity(payload::identity::from_avro(payload)?),
             AggregateKind::Team => LogEvent::Team(payload::team::from_avro(payload)?),
             AggregateKind::Broadcast => LogEvent::Broadcast(payload::broadcast::from_avro(payload)?),
+            AggregateKind::Delivery => LogEvent::Delivery(payload::delivery::from_avro(payload)?),
         };
         let causation_id = f
             .optional_string("causation_id")?

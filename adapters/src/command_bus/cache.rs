@@ -14,6 +14,7 @@ use wavestack_domain::channel::ChannelState;
 use wavestack_domain::chat::ChatState;
 use wavestack_domain::chat_command::CommandUseState;
 use wavestack_domain::clip::ClipState;
+use wavestack_domain::delivery::DeliveryState;
 use wavestack_domain::giveaway::GiveawayState;
 use wavestack_domain::identity::IdentityState;
 use wavestack_domain::poll::PollState;
@@ -63,6 +64,12 @@ impl Footprint for IdentityState {}
 impl Footprint for BroadcastState {
     fn footprint(&self) -> u64 {
         1 + self.remembered() as u64
+    }
+}
+
+impl Footprint for DeliveryState {
+    fn footprint(&self) -> u64 {
+        1 + self.unsettled().count() as u64
     }
 }
 

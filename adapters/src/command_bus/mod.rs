@@ -32,6 +32,7 @@ use wavestack_domain::channel::ChannelState;
 use wavestack_domain::chat::ChatState;
 use wavestack_domain::chat_command::CommandUseState;
 use wavestack_domain::clip::{ClipPolicy, ClipState};
+use wavestack_domain::delivery::DeliveryState;
 use wavestack_domain::giveaway::GiveawayState;
 use wavestack_domain::identity::IdentityState;
 use wavestack_domain::metadata::EventMetadata;
@@ -76,6 +77,9 @@ const TEAM_SNAPSHOT_EVERY: usize = 20;
 /// A channel's broadcast: a busy channel's follows and cheers run to
 /// thousands, and each record reads the stream.
 const BROADCAST_SNAPSHOT_EVERY: usize = 100;
+/// A channel's deliveries: two events per reply or action, for as long as
+/// the channel is connected; the state is only what is in flight.
+const DELIVERY_SNAPSHOT_EVERY: usize = 100;
 
 /// Two processes writing one stream at once: the loser reloads and decides
 /// again. Within a process, `StreamLocks` keeps writers from racing at all.
@@ -482,6 +486,7 @@ pub struct CommandBus {
     pub identity: AggregateBus<IdentityState>,
     pub team: AggregateBus<TeamState>,
     pub broadcast: AggregateBus<BroadcastState>,
+    pub delivery: AggregateBus<DeliveryState>,
 }
 
 impl std::fmt::Debug for CommandBus {
@@ -517,7 +522,8 @@ impl CommandBus {
             poll: AggregateBus::new(pool.clone(), Some(POLL_SNAPSHOT_EVERY), (), w()),
             identity: AggregateBus::new(pool.clone(), None, (), w()),
             team: AggregateBus::new(pool.clone(), Some(TEAM_SNAPSHOT_EVERY), (), w()),
-            broadcast: AggregateBus::new(pool, Some(BROADCAST_SNAPSHOT_EVERY), (), writer),
+            broadcast: AggregateBus::new(pool.clone(), Some(BROADCAST_SNAPSHOT_EVERY), (), writer.clone()),
+            delivery: AggregateBus::new(pool, Some(DELIVERY_SNAPSHOT_EVERY), (), writer),
         }
     }
 

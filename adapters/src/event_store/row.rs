@@ -108,5 +108,6 @@ pub fn decode_event<'de, D: serde::Deserializer<'de>>(kind: AggregateKind, paylo
         AggregateKind::Identity => LogEvent::Identity(Deserialize::deserialize(payload)?),
         AggregateKind::Team => LogEvent::Team(Deserialize::deserialize(payload)?),
         AggregateKind::Broadcast => LogEvent::Broadcast(Deserialize::deserialize(payload)?),
+        AggregateKind::Delivery => LogEvent::Delivery(Deserialize::deserialize(payload)?),
     })
 }

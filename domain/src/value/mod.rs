@@ -26,8 +26,8 @@ pub(crate) use platform::closed_enum;
 pub use platform::{ChatPlatform, MemberRole, Role};
 pub use publish::{Asset, AssetUrl, Hashtag, Hashtags, TargetPlatform, Targets};
 pub use stream_ids::{
-    BroadcastStreamId, ChannelStreamId, ChatStreamId, ClipStreamId, CommandUseStreamId, GiveawayStreamId,
-    IdentityStreamId, PollStreamId, PublicationStreamId,
+    BroadcastStreamId, ChannelStreamId, ChatStreamId, ClipStreamId, CommandUseStreamId, DeliveryStreamId,
+    GiveawayStreamId, IdentityStreamId, PollStreamId, PublicationStreamId,
 };
 pub use support::{SubTier, SupportKind, SupportPolicy};
 pub use text::{Caption, ChatText, DisplayName, FailureReason, PostId, Title};

@@ -126,6 +126,24 @@ impl BroadcastStreamId {
     }
 }
 
+/// What the gateways carried out in a channel (its deliveries):
+/// `org/platform/channel#deliveries`, a stream of its own for the reason
+/// the broadcast has one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DeliveryStreamId {
+    id: String,
+}
+
+impl DeliveryStreamId {
+    pub fn new(org: &OrgId, platform: ChatPlatform, channel: &ChannelId) -> Self {
+        Self { id: format!("{org}/{platform}/{channel}#deliveries") }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.id
+    }
+}
+
 /// A channel's settings: `org/platform/channel`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChannelStreamId {
@@ -289,6 +307,7 @@ macro_rules! as_text {
 
 as_text!(
     BroadcastStreamId,
+    DeliveryStreamId,
     ChatStreamId,
     ClipStreamId,
     PublicationStreamId,

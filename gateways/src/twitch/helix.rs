@@ -78,6 +78,18 @@ pub(crate) enum HelixError {
     NoAnswer(String),
 }
 
+impl HelixError {
+    /// What a refused delivery records: Twitch's status and its words.
+    pub(crate) fn status_and_answer(&self) -> (u16, String) {
+        match self {
+            HelixError::Unauthorized(message) => (401, message.clone()),
+            HelixError::Refused { status, message } => (*status, message.clone()),
+            HelixError::RateLimited(_) => (429, self.to_string()),
+            HelixError::NoAnswer(why) => (0, why.clone()),
+        }
+    }
+}
+
 /// `data[0]` of Send Chat Message.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct SentMessage {

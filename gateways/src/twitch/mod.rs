@@ -47,13 +47,14 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 use wavestack_adapters::platform_connections::Connection;
 use wavestack_app::chat::Heard;
+use wavestack_app::deliveries::delivery_id;
 use wavestack_domain::chat::ReceiveChatMessage;
 use wavestack_domain::value::{ChannelId, ChatPlatform, Timestamp};
 
 use self::frames::Notification;
 use self::helix::Helix;
 use self::helix::HelixError;
-use self::outbox::Outbound;
+use self::outbox::{Item, Outbound};
 use self::socket::Wanted;
 use crate::{Brain, ChannelState, Gateway, GatewayError, SayError, TokenSource};
 
@@ -182,6 +183,14 @@ impl Gateway for Twitch {
         stop: CancellationToken,
     ) -> Result<(), GatewayError> {
         state.send_replace(ChannelState::Connecting);
+        // Taking the channel over: what a carrier before left unsettled
+        // (it died between starting a delivery and Twitch's answer) is of
+        // unknown fate, and is not carried out again.
+        match brain.give_up_unsettled(&channel.channel).await {
+            Ok(0) => {}
+            Ok(unknown) => tracing::warn!(unknown, channel = %channel.channel, "deliveries of unknown fate recorded"),
+            Err(error) => tracing::warn!(error = %error, "the channel's unsettled deliveries could not be recorded"),
+        }
         let helix = self.helix(&channel.bot);
         let chat = Wanted {
             kind: "channel.chat.message",
@@ -229,7 +238,8 @@ impl Gateway for Twitch {
             local.cancel();
         };
         let limit = outbox::send_limit(channel.bot_is_moderator);
-        let delivering = outbox::deliver(&helix, &channel.broadcaster_id, limit, outbox, &local);
+        let delivering =
+            outbox::deliver(&helix, &brain, &channel.channel, &channel.broadcaster_id, limit, outbox, &local);
         let (heard, (), ()) = tokio::join!(hearing, answering, delivering);
         if heard.is_ok() {
             state.send_replace(ChannelState::Stopped);
@@ -303,18 +313,18 @@ async fn answer(
             if heard.accepted.events_written == 0 {
                 continue;
             }
-            for action in heard.actions {
-                if decided.send(Outbound::Action(action)).await.is_err() {
-                    return;
-                }
-            }
-            for reply in heard.replies {
-                if decided.send(Outbound::Reply(reply)).await.is_err() {
-                    return;
-                }
-            }
-            for whisper in heard.whispers {
-                if decided.send(Outbound::Whisper(whisper)).await.is_err() {
+            // One id per decision: the message's place in its viewer's
+            // stream, and the item's place among what was decided about it.
+            let viewer = heard.accepted.aggregate_id.rsplit('/').next().unwrap_or_default().to_owned();
+            let items = heard
+                .actions
+                .into_iter()
+                .map(Item::Action)
+                .chain(heard.replies.into_iter().map(Item::Reply))
+                .chain(heard.whispers.into_iter().map(Item::Whisper));
+            for (n, item) in items.enumerate() {
+                let id = delivery_id(&viewer, heard.accepted.sequence, n);
+                if decided.send(Outbound { id, item }).await.is_err() {
                     return;
                 }
             }

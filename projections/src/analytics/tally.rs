@@ -229,6 +229,8 @@ pub(crate) fn facts_of(envelope: &LogEnvelope, links: &Links) -> anyhow::Result<
         LogEvent::Chat(_) | LogEvent::Channel(_) => vec![],
         // Community features are counted by their own read model.
         LogEvent::Giveaway(_) | LogEvent::Poll(_) | LogEvent::Identity(_) | LogEvent::Team(_) => vec![],
+        // What the gateways carried out is not the channel's activity.
+        LogEvent::Delivery(_) => vec![],
         LogEvent::Clip(ClipEvent::ClipRequested(r)) => {
             vec![fact(Place::Channel(r.channel.to_string()), Counter::ClipsRequested, occurred, 1)]
         }

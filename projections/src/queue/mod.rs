@@ -67,6 +67,7 @@ impl Projection for Queue {
                 | LogEvent::Identity(_)
                 | LogEvent::Team(_)
                 | LogEvent::Broadcast(_) => {}
+                LogEvent::Delivery(_) => {}
             }
         }
         for stream in clips {

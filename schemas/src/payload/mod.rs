@@ -7,6 +7,7 @@ pub(crate) mod channel;
 pub(crate) mod chat;
 pub(crate) mod clip;
 pub(crate) mod command_use;
+pub(crate) mod delivery;
 pub(crate) mod giveaway;
 pub(crate) mod identity;
 pub(crate) mod poll;

@@ -7,6 +7,7 @@ use wavestack_domain::channel::*;
 use wavestack_domain::chat::*;
 use wavestack_domain::chat_command::*;
 use wavestack_domain::clip::*;
+use wavestack_domain::delivery::*;
 use wavestack_domain::giveaway::*;
 use wavestack_domain::identity::*;
 use wavestack_domain::metadata::EventMetadata;
@@ -590,6 +591,31 @@ fn identity_event() -> impl Strategy<Value = IdentityEvent> {
     ]
 }
 
+fn delivery_event() -> impl Strategy<Value = DeliveryEvent> {
+    let id = || "[a-z]{1,8}:[A-Za-z0-9-]{1,40}:[0-9]".prop_map(String::from);
+    let maybe = || proptest::option::of(ident());
+    prop_oneof![
+        (id(), pick(DeliveryKind::ALL), maybe(), maybe(), ".{0,60}", ts()).prop_map(
+            |(delivery, kind, message, user, text, at)| DeliveryEvent::DeliveryStarted(DeliveryStarted {
+                delivery,
+                kind,
+                message_id: message.map(|m| MessageId::parse(m).unwrap()),
+                user_id: user.map(|u| PlatformUserId::parse(u).unwrap()),
+                text,
+                at,
+            })
+        ),
+        (id(), maybe(), ts()).prop_map(|(delivery, platform_id, at)| DeliveryEvent::DeliveryExecuted(
+            DeliveryExecuted { delivery, platform_id, at }
+        )),
+        (id(), any::<u16>(), ".{0,60}", ts()).prop_map(|(delivery, status, answer, at)| DeliveryEvent::DeliveryFailed(
+            DeliveryFailed { delivery, status, answer, at }
+        )),
+        (id(), ts())
+            .prop_map(|(delivery, at)| DeliveryEvent::DeliveryFateUnknown(DeliveryFateUnknown { delivery, at })),
+    ]
+}
+
 fn team_event() -> impl Strategy<Value = TeamEvent> {
     let user = || "[a-z0-9_.-]{2,32}".prop_map(|u| Username::parse(u).unwrap());
     prop_oneof![
@@ -749,6 +775,7 @@ fn envelope() -> impl Strategy<Value = LogEnvelope> {
         broadcast_event().prop_map(LogEvent::Broadcast),
         support_setting_event().prop_map(LogEvent::Channel),
         support_reward_event().prop_map(LogEvent::Chat),
+        delivery_event().prop_map(LogEvent::Delivery),
     ];
     (uuid(), ident(), 1u64..i64::MAX as u64, "[0-9a-f]{64}", metadata(), event).prop_map(
         |(event_id, aggregate_id, sequence, hash, metadata, event)| LogEnvelope {

@@ -340,6 +340,15 @@ pub(super) async fn send_chat_message(State(state): State<Shared>, headers: Head
             return error(StatusCode::BAD_REQUEST, "The reply_parent_message_id was not found");
         }
     }
+    if s.dropping > 0 {
+        s.dropping -= 1;
+        let reason =
+            json!({"code": "msg_rejected", "message": "Your message is being checked by mods and has not been sent."});
+        return ok(
+            StatusCode::OK,
+            Some(json!({"data": [{"message_id": "", "is_sent": false, "drop_reason": reason}]})),
+        );
+    }
     let message_id = uuid::Uuid::new_v4().to_string();
     s.known_messages.insert(message_id.clone());
     s.sent.push(SentChat {

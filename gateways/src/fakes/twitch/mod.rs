@@ -327,6 +327,13 @@ impl FakeTwitch {
         self.state.lock().unwrap().rate_limited = calls;
     }
 
+    /// The next `messages` Send Chat Messages are answered 200 but not
+    /// sent (`is_sent: false` with a `drop_reason`), as when AutoMod holds
+    /// a message.
+    pub fn drop_next(&self, messages: u32) {
+        self.state.lock().unwrap().dropping = messages;
+    }
+
     /// How many chat messages were sent through Send Chat Message.
     pub fn sent_count(&self) -> usize {
         self.state.lock().unwrap().sent.len()

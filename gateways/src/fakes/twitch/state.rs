@@ -163,6 +163,8 @@ pub(super) struct State {
     pub(super) subscriptions: Vec<Subscription>,
     pub(super) silent: bool,
     pub(super) rate_limited: u32,
+    /// Send Chat Messages to answer "not sent", as AutoMod's holds are.
+    pub(super) dropping: u32,
     pub(super) refused_for_rate: usize,
     /// Notifications sent a second time after a reconnect.
     pub(super) redelivered: usize,
@@ -227,6 +229,7 @@ impl State {
             subscriptions: Vec::new(),
             silent: false,
             rate_limited: 0,
+            dropping: 0,
             refused_for_rate: 0,
             redelivered: 0,
             sent: Vec::new(),
