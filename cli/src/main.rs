@@ -61,6 +61,10 @@ enum Command {
     /// creates an org's first owner.
     #[command(subcommand)]
     User(commands::user::UserCommand),
+    /// Twitch: `twitch connect --org …` connects a channel from the command
+    /// line, as an owner does from the dashboard.
+    #[command(subcommand)]
+    Twitch(commands::twitch::TwitchCommand),
     /// The local fake Twitch the tests run against, with a control API
     /// (for the browser tests; see scripts/browser-tests).
     #[command(hide = true)]
@@ -92,6 +96,7 @@ fn main() -> anyhow::Result<()> {
             Command::Token(command) => commands::token::run(command).await,
             Command::Audit(command) => commands::audit::run(command).await,
             Command::User(command) => commands::user::run(command).await,
+            Command::Twitch(command) => commands::twitch::run(command).await,
             Command::FakeTwitch(args) => commands::fake_twitch::run(args).await,
         }
     })

@@ -9,6 +9,7 @@ pub mod render;
 pub mod replay;
 pub mod status;
 pub mod token;
+pub mod twitch;
 pub mod up;
 pub mod user;
 

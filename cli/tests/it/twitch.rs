@@ -497,3 +497,65 @@ async fn over_webhooks_two_processes_answer_each_message_once_and_a_sigkill_lose
     assert!(first_log.contains("Twitch") && !first_log.contains(secret));
     drop(second);
 }
+
+#[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
+async fn an_operator_connects_a_channel_from_the_command_line(pool: PgPool) {
+    use std::io::{BufRead, BufReader};
+
+    let fake = FakeTwitch::start(CLIENT_ID, Timings::default()).await;
+    let redirect = format!("http://localhost:{}/twitch/callback", support::free_port());
+    fake.register_app(CLIENT_SECRET, &redirect);
+    fake.sign_in_as(BROADCASTER, "streamer");
+    let keys = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(keys.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wavestack"));
+    command
+        .args(["twitch", "connect", "--org", "acme"])
+        .env("DATABASE_URL", support::database_url(&pool))
+        .env("WAVESTACK_KEY_DIR", keys.path())
+        .env("WAVESTACK_TWITCH_CLI_REDIRECT_URL", &redirect)
+        .envs(twitch_env(&fake))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut child = command.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let authorize = tokio::task::spawn_blocking(move || {
+        let url = lines.by_ref().map(Result::unwrap).find(|line| line.starts_with("http")).expect("the authorize URL");
+        (url, lines)
+    });
+    let (authorize, lines) = authorize.await.unwrap();
+    assert!(authorize.contains("scope=user%3Aread%3Achat"), "the chatbot's scopes: {authorize}");
+
+    // The browser: Twitch's authorize page, then back to the command.
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let consent = http.get(&authorize).send().await.unwrap();
+    assert_eq!(consent.status(), StatusCode::FOUND);
+    let back = consent.headers()[LOCATION].to_str().unwrap().to_owned();
+    let forged = back.replace("state=", "state=forged");
+    assert_eq!(http.get(&forged).send().await.unwrap().status(), StatusCode::BAD_REQUEST, "another flow's state");
+    let answered = http.get(&back).send().await.unwrap();
+    assert_eq!(answered.status(), StatusCode::OK);
+    let exited = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
+    assert!(exited.success());
+    let said: Vec<String> = tokio::task::spawn_blocking(move || lines.map(Result::unwrap).collect()).await.unwrap();
+    assert!(said.iter().any(|l| l.starts_with("Connected twitch/streamer for acme")), "{said:?}");
+
+    let stored: (String, String) = sqlx::query_as(
+        "SELECT platform_channel_id, state FROM platform_connections WHERE org = 'acme' AND channel = 'streamer'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, (BROADCASTER.to_owned(), "connected".to_owned()));
+    let (event, actor): (String, String) = sqlx::query_as(
+        "SELECT event_type, metadata->>'actor' FROM events WHERE aggregate_type = 'channel' ORDER BY position DESC LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((event.as_str(), actor.as_str()), ("PlatformConnected", "operator:cli"));
+    let stored = everything_stored(&pool).await;
+    for token in fake.tokens_issued_to(BROADCASTER) {
+        assert!(!stored.contains(&token), "no token in the clear");
+    }
+}

@@ -30,11 +30,10 @@ use wavestack_adapters::http::ApiError;
 use wavestack_adapters::platform_auth::state::{Purpose, Started, StateSigner, STATE_LIFETIME};
 use wavestack_adapters::platform_auth::twitch::{OAuthError, TwitchOAuth, CHATBOT_SCOPES};
 use wavestack_adapters::platform_connections::{Connection, PlatformConnections};
-use wavestack_app::connections::{connect, disconnect, Grant};
+use wavestack_app::connections::{connect_twitch_with_code, disconnect, ConnectRefused};
 use wavestack_app::App;
-use wavestack_domain::channel::PlatformConnection;
 use wavestack_domain::metadata::EventMetadata;
-use wavestack_domain::value::{ChannelId, ChatPlatform, MemberRole, OrgId, PlatformUserId, Timestamp, Username};
+use wavestack_domain::value::{ChannelId, ChatPlatform, MemberRole, OrgId, Timestamp, Username};
 use wavestack_gateways::twitch::{Twitch, TwitchChannel};
 use wavestack_gateways::{FixedToken, Gateway, SayError, Secret};
 
@@ -215,29 +214,10 @@ async fn finish_twitch(state: &PagesState, started: Started, code: String) -> Re
     if !team.role_of(&username).is_some_and(|role| role.at_least(MemberRole::Owner)) {
         return Err("forbidden");
     }
-    let granted = twitch.exchange(&code).await.map_err(oauth_code)?;
-    let whose = twitch.validate(&granted.tokens.access).await.map_err(oauth_code)?;
-    if whose.client_id != twitch.client_id() {
-        return Err("token_refused");
-    }
-    let channel = ChannelId::parse(whose.login.to_ascii_lowercase()).map_err(|_| "channel_refused")?;
-    let user = PlatformUserId::parse(whose.user_id).map_err(|_| "channel_refused")?;
-    let grant = Grant {
-        connection: PlatformConnection {
-            platform_channel_id: user.clone(),
-            bot_user_id: user,
-            bot_login: whose.login,
-            scopes: granted.scopes,
-        },
-        tokens: granted.tokens,
-        expires_at: OffsetDateTime::now_utc() + granted.expires_in,
-    };
     let metadata = metadata_of(&org, &username);
-    connect(&config.app, &config.store, &metadata, ChatPlatform::Twitch, &channel, grant).await.map_err(|e| {
-        tracing::warn!(error = %e, "a Twitch connection could not be recorded");
-        "not_recorded"
-    })?;
-    tracing::info!(org = %org, channel = %channel, by = %username, "a Twitch channel was connected");
+    let channel = connect_twitch_with_code(&config.app, &config.store, twitch, &metadata, &code)
+        .await
+        .map_err(ConnectRefused::code)?;
     Ok(channel.to_string())
 }
 

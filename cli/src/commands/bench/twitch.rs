@@ -23,15 +23,14 @@ use wavestack_adapters::auth::KeyStore;
 use wavestack_adapters::command_bus::{CommandBus, Policies};
 use wavestack_adapters::platform_auth::twitch::TwitchOAuth;
 use wavestack_adapters::platform_connections::PlatformConnections;
-use wavestack_app::connections::{connect, Grant};
+use wavestack_app::connections::connect_twitch_with_code;
 use wavestack_app::App;
 use wavestack_bench::bot::BotPhase;
 use wavestack_bench::latency::{Latencies, Summary};
 use wavestack_bench::traffic::{Traffic, TrafficShape};
 use wavestack_bench::Target;
-use wavestack_domain::channel::PlatformConnection;
 use wavestack_domain::metadata::EventMetadata;
-use wavestack_domain::value::{ActorId, ChannelId, ChatPlatform, OrgId, PlatformUserId, Timestamp};
+use wavestack_domain::value::{ActorId, OrgId, Timestamp};
 use wavestack_gateways::fakes::twitch::{Chatter, FakeTwitch};
 
 pub(super) const CLIENT_ID: &str = "wavestack-bench";
@@ -113,18 +112,6 @@ pub async fn connect_through_fake(
     let back = consent.headers().get("location").context("the fake's authorize page redirects")?.to_str()?;
     let back = url::Url::parse(back)?;
     let code = back.query_pairs().find(|(k, _)| k == "code").context("a code")?.1.into_owned();
-    let granted = oauth.exchange(&code).await?;
-    let user = PlatformUserId::parse(broadcaster_id)?;
-    let grant = Grant {
-        connection: PlatformConnection {
-            platform_channel_id: user.clone(),
-            bot_user_id: user,
-            bot_login: login.to_owned(),
-            scopes: granted.scopes,
-        },
-        tokens: granted.tokens,
-        expires_at: time::OffsetDateTime::now_utc() + granted.expires_in,
-    };
     let metadata = EventMetadata {
         org: org.clone(),
         actor: ActorId::parse("operator:bench")?,
@@ -133,7 +120,9 @@ pub async fn connect_through_fake(
         request_id: None,
         occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
     };
-    connect(app, store, &metadata, ChatPlatform::Twitch, &ChannelId::parse(login)?, grant).await?;
+    connect_twitch_with_code(app, store, oauth, &metadata, &code)
+        .await
+        .map_err(|refused| anyhow::anyhow!("{login} was not connected: {}", refused.code()))?;
     Ok(())
 }
 
