@@ -2,7 +2,7 @@
 // dashboard, updated live, stopped when the key is revoked.
 import { test, before, after } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { launch, openPage, login, screenshot, bot, chat, read, eventually, noProblems, restartStack } from './support.mjs';
+import { launch, openPage, login, screenshot, bot, chat, read, eventually, noProblems, restartStack, watchAlerts } from './support.mjs';
 
 let browser;
 before(async () => {
@@ -147,17 +147,7 @@ test('the alerts overlay shows each follow, sub, gift, cheer and raid once, one 
   await overlay.goto(`${url}&seconds=1`);
   await overlay.waitForSelector('#overlay[data-state=live]');
   // Every alert shown, with how many were on screen together.
-  await overlay.evaluate(() => {
-    window.shown = [];
-    window.mostAtOnce = 0;
-    new MutationObserver(() => {
-      const cards = [...document.querySelectorAll('#overlay .alert')];
-      window.mostAtOnce = Math.max(window.mostAtOnce, cards.length);
-      for (const card of cards) {
-        if (!window.shown.some((s) => s.seq === card.dataset.seq)) window.shown.push({ seq: card.dataset.seq, kind: card.dataset.kind, text: card.textContent });
-      }
-    }).observe(document.querySelector('#overlay'), { childList: true, subtree: true });
-  });
+  await watchAlerts(overlay);
 
   // Five at once, as a raid and a gift bomb come: they queue.
   await happen({ event_id: 'a-follow', type: 'follow', user_id: 'al-1', user_name: 'Ada' });

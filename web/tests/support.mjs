@@ -101,6 +101,24 @@ export async function eventually(check, ms = 20_000, what = 'the condition') {
   }
 }
 
+/**
+ * Records every alert the alerts overlay shows (`window.shown`: seq, kind,
+ * text) and the most on screen at once (`window.mostAtOnce`).
+ */
+export async function watchAlerts(overlay) {
+  await overlay.evaluate(() => {
+    window.shown = [];
+    window.mostAtOnce = 0;
+    new MutationObserver(() => {
+      const cards = [...document.querySelectorAll('#overlay .alert')];
+      window.mostAtOnce = Math.max(window.mostAtOnce, cards.length);
+      for (const card of cards) {
+        if (!window.shown.some((s) => s.seq === card.dataset.seq)) window.shown.push({ seq: card.dataset.seq, kind: card.dataset.kind, text: card.textContent });
+      }
+    }).observe(document.querySelector('#overlay'), { childList: true, subtree: true });
+  });
+}
+
 export function noProblems(page) {
   assert.deepEqual(page.problems, [], 'no script error, dialog or CSP violation');
 }

@@ -6,7 +6,7 @@
 // EventSub notifications, pay their givers and show on the alerts overlay.
 import { test, before, after } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { launch, openPage, login, screenshot, bot, read, eventually, noProblems } from './support.mjs';
+import { launch, openPage, login, screenshot, bot, read, eventually, noProblems, watchAlerts } from './support.mjs';
 
 const fake = process.env.WAVESTACK_FAKE_TWITCH_CONTROL;
 assert.ok(fake, 'run through scripts/browser-tests (it starts the fake Twitch)');
@@ -79,17 +79,7 @@ test('an owner connects Twitch, the bot speaks there, and stream events pay and 
   const overlay = await openPage(browser, { width: 520, height: 200 });
   await overlay.goto(`${url}&seconds=1`);
   await overlay.waitForSelector('#overlay[data-state=live]');
-  await overlay.evaluate(() => {
-    window.shown = [];
-    window.mostAtOnce = 0;
-    new MutationObserver(() => {
-      const cards = [...document.querySelectorAll('#overlay .alert')];
-      window.mostAtOnce = Math.max(window.mostAtOnce, cards.length);
-      for (const card of cards) {
-        if (!window.shown.some((s) => s.seq === card.dataset.seq)) window.shown.push({ seq: card.dataset.seq, kind: card.dataset.kind, text: card.textContent });
-      }
-    }).observe(document.querySelector('#overlay'), { childList: true, subtree: true });
-  });
+  await watchAlerts(overlay);
 
   // Twitch's own notifications (the docs' examples, with these givers).
   const giver = (user_id, user_name) => ({ user_id, user_login: user_name.toLowerCase(), user_name });
