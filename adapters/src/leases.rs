@@ -82,11 +82,6 @@ impl Leases {
         Ok(held.connection.as_mut().expect("just made"))
     }
 
-    /// The names this holder holds now.
-    pub async fn held(&self) -> Vec<String> {
-        self.held.lock().await.names.iter().cloned().collect()
-    }
-
     /// Lets go of the lease on `name`.
     pub async fn release(&self, name: &str) -> anyhow::Result<()> {
         let mut held = self.held.lock().await;

@@ -56,7 +56,7 @@ impl ConnectRefused {
 
 impl From<OAuthError> for ConnectRefused {
     fn from(error: OAuthError) -> Self {
-        tracing::warn!(error = %error, "Twitch's id server refused a connect");
+        tracing::warn!(error = %error, "Twitch's id server refused an authorization code or token");
         match error {
             OAuthError::Invalid(_) => ConnectRefused::CodeRefused,
             OAuthError::Refused { .. } => ConnectRefused::TwitchRefused,

@@ -206,6 +206,9 @@ async function publications(main, ctx) {
   return ctx.channel ? live([ctx.channel], throttled(load)) : null;
 }
 
+/** A number field of a settings form. */
+const number = (name, label, value) => ({ name, label, type: 'number', value });
+
 async function commands(main, ctx) {
   if (needChannel(main, ctx)) return;
   const list = h('section', { id: 'commands' });
@@ -244,10 +247,10 @@ async function commands(main, ctx) {
     const p = page.points_policy || {};
     clear(policy, canWrite ? form({
       fields: [
-        { name: 'points_per_message', label: 'Points per message', type: 'number', value: p.points_per_message ?? 0 },
-        { name: 'cooldown_seconds', label: 'Cooldown (s)', type: 'number', value: p.cooldown_seconds ?? 0 },
-        { name: 'daily_bonus', label: 'Daily bonus', type: 'number', value: p.daily_bonus ?? 0 },
-        { name: 'subscriber_percent', label: 'Subscriber %', type: 'number', value: p.subscriber_percent ?? 100 },
+        number('points_per_message', 'Points per message', p.points_per_message ?? 0),
+        number('cooldown_seconds', 'Cooldown (s)', p.cooldown_seconds ?? 0),
+        number('daily_bonus', 'Daily bonus', p.daily_bonus ?? 0),
+        number('subscriber_percent', 'Subscriber %', p.subscriber_percent ?? 100),
       ],
       submitLabel: 'Save policy',
       submit: (v) => write('PUT', path(ctx, '/points-policy'), v),
@@ -256,12 +259,12 @@ async function commands(main, ctx) {
     const s = page.support_policy || {};
     clear(support, canWrite ? form({
       fields: [
-        { name: 'per_follow', label: 'Per follow', type: 'number', value: s.per_follow ?? 0 },
-        { name: 'per_sub_tier1', label: 'Per tier 1 sub', type: 'number', value: s.per_sub_tier1 ?? 0 },
-        { name: 'per_sub_tier2', label: 'Per tier 2 sub', type: 'number', value: s.per_sub_tier2 ?? 0 },
-        { name: 'per_sub_tier3', label: 'Per tier 3 sub', type: 'number', value: s.per_sub_tier3 ?? 0 },
-        { name: 'per_100_bits', label: 'Per 100 bits', type: 'number', value: s.per_100_bits ?? 0 },
-        { name: 'per_raid_viewer', label: 'Per raid viewer', type: 'number', value: s.per_raid_viewer ?? 0 },
+        number('per_follow', 'Per follow', s.per_follow ?? 0),
+        number('per_sub_tier1', 'Per tier 1 sub', s.per_sub_tier1 ?? 0),
+        number('per_sub_tier2', 'Per tier 2 sub', s.per_sub_tier2 ?? 0),
+        number('per_sub_tier3', 'Per tier 3 sub', s.per_sub_tier3 ?? 0),
+        number('per_100_bits', 'Per 100 bits', s.per_100_bits ?? 0),
+        number('per_raid_viewer', 'Per raid viewer', s.per_raid_viewer ?? 0),
       ],
       submitLabel: 'Save payouts',
       idPrefix: 's-',

@@ -81,6 +81,7 @@ impl ConduitTransport {
         Some(Inboxed {
             inbox: &self.inbox,
             doorbells: &self.doorbells,
+            app_token: self.app_token.clone(),
             transport: json!({ "method": "conduit", "conduit_id": conduit_id }),
         })
     }

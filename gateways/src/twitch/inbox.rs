@@ -57,6 +57,7 @@ impl WebhookTransport {
         Inboxed {
             inbox: &self.inbox,
             doorbells: &self.doorbells,
+            app_token: self.app_token.clone(),
             transport: json!({
                 "method": "webhook",
                 "callback": self.callback.as_str(),
@@ -73,6 +74,8 @@ impl WebhookTransport {
 pub(crate) struct Inboxed<'a> {
     pub(crate) inbox: &'a PlatformInbox,
     pub(crate) doorbells: &'a Doorbells,
+    /// The application's token: such subscriptions are the application's.
+    pub(crate) app_token: Arc<dyn TokenSource>,
     pub(crate) transport: Value,
 }
 
@@ -103,7 +106,7 @@ pub(crate) async fn hear(
     state: &watch::Sender<ChannelState>,
     stop: &CancellationToken,
 ) -> Result<(), GatewayError> {
-    let Inboxed { inbox, doorbells, transport } = inboxed;
+    let Inboxed { inbox, doorbells, transport, .. } = inboxed;
     if !subscribe(helix, wanted, &transport, state, stop).await? {
         return Ok(());
     }

@@ -90,6 +90,17 @@ pub enum Transport {
 }
 
 impl Transport {
+    /// Where a channel heard through the inbox reads its deliveries, and
+    /// what its subscriptions are made over; `None` over the WebSocket
+    /// transport, or if stopped before the conduit is known.
+    pub(crate) async fn inboxed(&self, stop: &CancellationToken) -> Option<inbox::Inboxed<'_>> {
+        match self {
+            Transport::WebSocket => None,
+            Transport::Webhook(webhook) => Some(webhook.subscriptions()),
+            Transport::Conduit(conduit) => conduit.subscriptions(stop).await,
+        }
+    }
+
     /// The inbox's doorbells, for the transports that hear through it.
     pub(crate) fn doorbells(&self) -> Option<&wavestack_adapters::platform_inbox::Doorbells> {
         match self {
@@ -213,16 +224,10 @@ impl Gateway for Twitch {
                 }
                 // Webhook and conduit subscriptions are the application's:
                 // made with its token, for the channel's bot.
-                Transport::Webhook(webhook) => {
-                    let app = BotCredentials { user_id: channel.bot.user_id.clone(), token: webhook.app_token.clone() };
-                    let key = [brain.org().as_str(), "twitch", channel.channel.as_str()];
-                    let inboxed = webhook.subscriptions();
-                    inbox::hear(inboxed, &self.helix(&app), key, &wanted, notes_in, heard_back, &state, &local).await
-                }
-                Transport::Conduit(conduit) => match conduit.subscriptions(&local).await {
+                transport => match transport.inboxed(&local).await {
                     Some(inboxed) => {
                         let app =
-                            BotCredentials { user_id: channel.bot.user_id.clone(), token: conduit.app_token.clone() };
+                            BotCredentials { user_id: channel.bot.user_id.clone(), token: inboxed.app_token.clone() };
                         let key = [brain.org().as_str(), "twitch", channel.channel.as_str()];
                         inbox::hear(inboxed, &self.helix(&app), key, &wanted, notes_in, heard_back, &state, &local)
                             .await

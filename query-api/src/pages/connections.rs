@@ -329,13 +329,10 @@ pub(super) fn metadata_of(org: &OrgId, username: &Username) -> EventMetadata {
     }
 }
 
+/// The code a sign-in shows for a refusal of Twitch's id server: the same
+/// as connecting's (logged there).
 pub(super) fn oauth_code(error: OAuthError) -> &'static str {
-    tracing::warn!(error = %error, "Twitch's id server refused a connect");
-    match error {
-        OAuthError::Invalid(_) => "code_refused",
-        OAuthError::Refused { .. } => "twitch_refused",
-        OAuthError::NoAnswer(_) => "twitch_unreachable",
-    }
+    ConnectRefused::from(error).code()
 }
 
 fn twitch_off() -> ApiError {

@@ -386,11 +386,6 @@ impl FakeTwitch {
         webhooks::post(&reqwest::Client::new(), delivery).await.0
     }
 
-    /// The webhook secret a subscription was made with.
-    pub fn webhook_secret_of(&self, subscription_id: &str) -> Option<String> {
-        self.state.lock().unwrap().webhook_secrets.get(subscription_id).cloned()
-    }
-
     /// The client's conduits and their shards.
     pub fn conduits(&self) -> Vec<Conduit> {
         self.state.lock().unwrap().conduits.clone()
