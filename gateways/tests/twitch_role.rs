@@ -77,6 +77,15 @@ async fn authorize(setup: &Setup) -> Grant {
     }
 }
 
+/// The streamer's channel connected through OAuth, as the dashboard does.
+async fn connected(pool: PgPool) -> Setup {
+    let setup = setup(pool).await;
+    let grant = authorize(&setup).await;
+    let channel = ChannelId::parse("streamer").unwrap();
+    connect(&setup.app, &setup.store, &owner(&setup.org), ChatPlatform::Twitch, &channel, grant).await.unwrap();
+    setup
+}
+
 fn owner(org: &OrgId) -> EventMetadata {
     EventMetadata {
         org: org.clone(),
@@ -173,10 +182,7 @@ async fn a_channel_connected_through_oauth_is_run_answered_and_kept_alive(pool: 
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
 async fn a_revoked_authorization_shows_revoked_and_is_recorded_by_the_gateway(pool: PgPool) {
-    let setup = setup(pool.clone()).await;
-    let grant = authorize(&setup).await;
-    let channel = ChannelId::parse("streamer").unwrap();
-    connect(&setup.app, &setup.store, &owner(&setup.org), ChatPlatform::Twitch, &channel, grant).await.unwrap();
+    let setup = connected(pool.clone()).await;
     let stop = CancellationToken::new();
     let running = tokio::spawn(role(&setup).run(stop.clone()));
     setup.fake.wait_for_subscriptions("channel.chat.message", 1).await;
@@ -238,10 +244,7 @@ async fn waiting_in_inbox(pool: &PgPool) -> i64 {
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
 async fn webhook_deliveries_taken_by_any_process_are_answered_once_in_order_by_the_lease_holder(pool: PgPool) {
-    let setup = setup(pool.clone()).await;
-    let grant = authorize(&setup).await;
-    let channel = ChannelId::parse("streamer").unwrap();
-    connect(&setup.app, &setup.store, &owner(&setup.org), ChatPlatform::Twitch, &channel, grant).await.unwrap();
+    let setup = connected(pool.clone()).await;
     // Twitch reaches process B's callback; process A holds the channel.
     let (callback, _process_b) = serve_callback(&pool).await;
     let stop_a = CancellationToken::new();
@@ -348,10 +351,7 @@ async fn webhook_deliveries_taken_by_any_process_are_answered_once_in_order_by_t
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
 async fn a_webhook_revocation_shows_the_token_revoked(pool: PgPool) {
-    let setup = setup(pool.clone()).await;
-    let grant = authorize(&setup).await;
-    let channel = ChannelId::parse("streamer").unwrap();
-    connect(&setup.app, &setup.store, &owner(&setup.org), ChatPlatform::Twitch, &channel, grant).await.unwrap();
+    let setup = connected(pool.clone()).await;
     let (callback, _server) = serve_callback(&pool).await;
     let stop = CancellationToken::new();
     let running = tokio::spawn(role_over(&setup, webhook(&setup, &callback)).run(stop.clone()));
@@ -402,10 +402,7 @@ async fn enabled_shards(fake: &FakeTwitch) -> usize {
 
 #[sqlx::test(migrator = "wavestack_adapters::postgres::MIGRATOR")]
 async fn conduit_shards_spread_over_the_processes_and_a_stopped_ones_are_taken_over(pool: PgPool) {
-    let setup = setup(pool.clone()).await;
-    let grant = authorize(&setup).await;
-    let channel = ChannelId::parse("streamer").unwrap();
-    connect(&setup.app, &setup.store, &owner(&setup.org), ChatPlatform::Twitch, &channel, grant).await.unwrap();
+    let setup = connected(pool.clone()).await;
     let stop_a = CancellationToken::new();
     let process_a = tokio::spawn(role_over(&setup, conduit(&setup, 4)).run(stop_a.clone()));
     let stop_b = CancellationToken::new();
