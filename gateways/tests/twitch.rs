@@ -78,7 +78,12 @@ impl Running {
             let stop = stop.clone();
             async move { twitch.run(channel, brain, state_tx, stop).await }
         });
-        fake.wait_for_subscriptions("channel.chat.message", 1).await;
+        // Every subscription is made before the session counts as
+        // connected: a test that revokes or says something earlier races
+        // the subscribing.
+        let mut state = state;
+        let connected = state.wait_for(|s| *s == ChannelState::Connected);
+        tokio::time::timeout(Duration::from_secs(15), connected).await.expect("connected within 15 s").unwrap();
         Self { fake, bus, org, state, stop, gateway }
     }
 
