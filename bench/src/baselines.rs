@@ -17,7 +17,6 @@ use rdkafka::message::{Headers, Message, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
 use serde::Serialize;
-use sqlx::PgPool;
 use wavestack_adapters::kafka::{ensure_topics, idempotent_producer, KafkaConfig};
 
 /// The topic the relay writes chat events to: the records copied.
@@ -54,7 +53,11 @@ impl Rate {
 /// Rows like the event store's (same columns, indexes and defaults), from
 /// `clients` connections at once, `batch` rows a statement, for `seconds`.
 pub async fn postgres_insert(database_url: &str, seconds: u64, clients: usize, batch: usize) -> anyhow::Result<Rate> {
-    let pool = PgPool::connect(database_url).await.context("connecting for the INSERT baseline")?;
+    // Connected as the stack connects (no TLS on loopback), so the baseline
+    // pays what the store pays per statement.
+    let pool = wavestack_adapters::postgres::connect(database_url, clients.max(1) as u32)
+        .await
+        .context("connecting for the INSERT baseline")?;
     sqlx::query("DROP TABLE IF EXISTS bench_raw_events").execute(&pool).await?;
     sqlx::query(
         "CREATE TABLE bench_raw_events (

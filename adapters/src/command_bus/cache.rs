@@ -5,9 +5,13 @@
 //! (a second API instance, a `wavestack render` worker). The bus only trusts
 //! it for commands that write: the write then names the sequence it expects
 //! and Postgres refuses it if the stream moved on. A refusal or a no-op
-//! decided on a cached state is decided again on a fresh one.
+//! decided on a cached state is decided again on a fresh one. A read
+//! (`AggregateBus::load`) trusts it only when the store is written up to
+//! the same sequence, and keeps what it read whole for the next read.
 
-use quick_cache::sync::Cache;
+use std::time::Duration;
+
+use quick_cache::sync::{Cache, EntryAction, EntryResult};
 use quick_cache::Weighter;
 use wavestack_domain::broadcast::BroadcastState;
 use wavestack_domain::channel::ChannelState;
@@ -123,5 +127,29 @@ impl<A: Footprint + Clone> StateCache<A> {
 
     pub(super) fn put(&self, stream: String, loaded: Loaded<A>) {
         self.0.insert(stream, loaded);
+    }
+
+    /// A copy of the stream's kept state, for a read that checks its
+    /// sequence against the store's; left in place for the next write.
+    pub(super) fn peek(&self, stream: &str) -> Option<Loaded<A>> {
+        self.0.get(stream)
+    }
+
+    /// Keeps a state read whole from the store, unless the stream is kept
+    /// at that sequence or a later one already (a write that finished while
+    /// it was being read).
+    pub(super) fn keep_read(&self, stream: &str, loaded: Loaded<A>) {
+        let newer_kept =
+            |_: &String, kept: &mut Loaded<A>| match kept.sequence >= loaded.sequence {
+                true => EntryAction::Retain(()),
+                false => EntryAction::ReplaceWithGuard,
+            };
+        match self.0.entry(stream, Some(Duration::ZERO), newer_kept) {
+            EntryResult::Replaced(guard, _) | EntryResult::Vacant(guard) => {
+                let _ = guard.insert(loaded);
+            }
+            // Kept newer, or being put by another reader or writer now.
+            EntryResult::Retained(()) | EntryResult::Removed(..) | EntryResult::Timeout => {}
+        }
     }
 }

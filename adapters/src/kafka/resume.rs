@@ -24,9 +24,10 @@ use std::time::{Duration, Instant};
 /// First rewind step; doubled on every retry.
 const FIRST_STEP: i64 = 16;
 
-/// How long a watched partition may stay silent before it is rewound: several fetch waits (the consumers ask the broker
-/// to answer within 50 ms), so a slow answer is not taken for a skip.
-const STALL: Duration = Duration::from_millis(500);
+/// How long a watched partition may stay silent before it is rewound: several fetch waits (tansu answers the
+/// projections' fetches after 250 ms, the workers' after 250 ms of their 500), so a slow answer is not taken for a
+/// skip.
+const STALL: Duration = Duration::from_millis(1000);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Admit {

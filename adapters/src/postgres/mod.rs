@@ -5,7 +5,7 @@ mod app_role;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::PgPool;
 
 /// Ordered SQL migrations under `adapters/migrations/`.
@@ -14,12 +14,29 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub const DEFAULT_DATABASE_URL: &str = "postgres://localhost/wavestack";
 
 pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    let options = connect_options(database_url)?;
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
-        .connect(database_url)
+        .connect_with(options)
         .await
         .with_context(|| format!("connecting to Postgres at {}", redact(database_url)))
+}
+
+/// The URL's options, with TLS off on the loopback interface unless the URL
+/// (`sslmode=`) or the environment (`PGSSLMODE`) asks for it. Postgres'
+/// clients default to `prefer`, which on a server with TLS enabled (as
+/// Debian's is) encrypts every query to a server on the same machine:
+/// under chat load that was a twentieth of the machine's CPU, on both
+/// ends, for traffic that never leaves the host.
+fn connect_options(database_url: &str) -> anyhow::Result<PgConnectOptions> {
+    let options: PgConnectOptions = database_url
+        .parse()
+        .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a Postgres URL ({}): {e}", redact(database_url)))?;
+    let asked = database_url.contains("sslmode=") || std::env::var_os("PGSSLMODE").is_some();
+    let host = options.get_host().trim_start_matches('[').trim_end_matches(']');
+    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    Ok(if loopback && !asked { options.ssl_mode(PgSslMode::Disable) } else { options })
 }
 
 /// Creates the database named in the URL if it does not exist yet, so the
@@ -99,6 +116,20 @@ pub fn redact(database_url: &str) -> String {
     }
 }
 
+/// The URL of database `name` on the server of `database_url`, with the
+/// same options (`?sslmode=...`).
+pub fn sibling_database_url(database_url: &str, name: &str) -> anyhow::Result<String> {
+    let (address, query) = match database_url.split_once('?') {
+        Some((address, query)) => (address, Some(query)),
+        None => (database_url, None),
+    };
+    let (server, _) = address.rsplit_once('/').context("the database URL names no database")?;
+    Ok(match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    })
+}
+
 /// A migrated database created for one benchmark run next to the database
 /// of `base_url`, dropped by `drop`.
 #[derive(Debug)]
@@ -111,8 +142,7 @@ pub struct ThrowawayDatabase {
 impl ThrowawayDatabase {
     pub async fn create(base_url: &str) -> anyhow::Result<Self> {
         let name = format!("wavestack_bench_{}", std::process::id());
-        let server = base_url.rsplit_once('/').context("the database URL names a database")?.0;
-        let url = format!("{server}/{name}");
+        let url = sibling_database_url(base_url, &name)?;
         ensure_database(&url).await?;
         let pool = connect(&url, 4).await?;
         migrate(&pool).await?;
@@ -129,6 +159,24 @@ impl ThrowawayDatabase {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tls_is_off_on_loopback_unless_asked_for() {
+        use sqlx::postgres::PgSslMode;
+        let mode = |url: &str| format!("{:?}", super::connect_options(url).unwrap().get_ssl_mode());
+        assert_eq!(mode("postgres://postgres@127.0.0.1/postgres"), format!("{:?}", PgSslMode::Disable));
+        assert_eq!(mode("postgres://localhost/wavestack"), format!("{:?}", PgSslMode::Disable));
+        assert_eq!(mode("postgres://u@[::1]:5432/db"), format!("{:?}", PgSslMode::Disable));
+        assert_eq!(mode("postgres://127.0.0.1/db?sslmode=require"), format!("{:?}", PgSslMode::Require));
+        assert_eq!(mode("postgres://db.example.com/db"), format!("{:?}", PgSslMode::Prefer));
+    }
+
+    #[test]
+    fn a_sibling_database_keeps_the_servers_options() {
+        let url = super::sibling_database_url("postgres://u@h:5432/main?sslmode=require", "other").unwrap();
+        assert_eq!(url, "postgres://u@h:5432/other?sslmode=require");
+        assert_eq!(super::sibling_database_url("postgres://h/main", "other").unwrap(), "postgres://h/other");
+    }
+
     #[test]
     fn passwords_never_reach_logs() {
         assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");

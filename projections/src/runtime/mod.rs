@@ -37,6 +37,9 @@ pub use store::{
 };
 pub use wavestack_adapters::kafka::{Admit, ResumeGuard};
 
+/// How long the broker may hold a projection's fetch (see `start`).
+const PROJECTION_FETCH_WAIT_MS: &str = "250";
+
 /// A read model. `apply` gets only events not applied before, in log order
 /// per aggregate, and runs inside the runner's transaction.
 pub trait Projection: Send + Sync + 'static {
@@ -169,10 +172,14 @@ impl<P: Projection> ProjectionRunner<P> {
         let consumer: StreamConsumer = kafka
             .consumer_config(&format!("wavestack.projection.{}", projection.name()))
             .set("auto.offset.reset", "earliest")
-            // Read models must be fresh: do not let the broker hold an empty
-            // fetch for librdkafka's default 500 ms (tansu answers a waiting
-            // fetch only when the wait ends).
-            .set("fetch.wait.max.ms", "50")
+            // How stale a read model may be against what CPU it may cost.
+            // tansu (the local broker) answers every fetch only when its
+            // wait ends, having read each partition with freshly planned
+            // SQLite queries: at 50 ms, a dozen projections over every
+            // topic's partitions kept it at a whole core on an idle stack.
+            // 250 ms is a fifth of that, and what librdkafka's default
+            // (500 ms) comes to on tansu, which answers at half the wait.
+            .set("fetch.wait.max.ms", PROJECTION_FETCH_WAIT_MS)
             .create()
             .context("creating the projection consumer")?;
         let offsets = store.offsets().await?;

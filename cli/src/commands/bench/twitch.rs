@@ -137,7 +137,7 @@ pub(super) struct Stage<'a> {
 pub(super) async fn run(stage: Stage<'_>, config: TwitchBenchConfig) -> anyhow::Result<TwitchReport> {
     let started_at =
         time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    let pool = PgPool::connect(stage.database_url).await?;
+    let pool = wavestack_adapters::postgres::connect(stage.database_url, 4).await?;
     let keys = KeyStore::open(&stage.key_dir)?;
     let store = PlatformConnections::new(pool.clone(), &keys.secret("platform-tokens")?);
     let app = App::new(pool.clone(), std::sync::Arc::new(CommandBus::new(pool.clone(), Policies::default())));
