@@ -147,6 +147,8 @@ pub struct ProjectionRunner<P: Projection> {
     reader: BatchReader,
     dead_letters: DeadLetters,
     codec: Codec,
+    /// Where the log is, for `catch_up` to ask how far it reaches.
+    kafka: KafkaConfig,
 }
 
 impl<P: Projection> ProjectionRunner<P> {
@@ -199,7 +201,7 @@ impl<P: Projection> ProjectionRunner<P> {
         consumer.assign(&assignment).context("assigning partitions")?;
         tracing::info!(projection = projection.name(), schema = %config.schema, "projection started");
         let reader = BatchReader::new(consumer, resume);
-        Ok(Some(Self { projection, config, store, reader, dead_letters, codec }))
+        Ok(Some(Self { projection, config, store, reader, dead_letters, codec, kafka: kafka.clone() }))
     }
 
     /// Applies batches until cancelled; returns after the batch in hand.
@@ -231,18 +233,35 @@ impl<P: Projection> ProjectionRunner<P> {
 
     /// Applies whatever is on the log now, then returns how many events
     /// were applied; for replay and tests.
+    ///
+    /// Reads until every partition reaches the end the broker reports now
+    /// (or `REACH_AT_MOST` passes), then until the log stays quiet for
+    /// `idle`: waiting for quiet alone took a slow first fetch (connecting,
+    /// then the broker holding the fetch its 250 ms) for an empty log.
     pub async fn catch_up(&mut self, idle: Duration) -> anyhow::Result<usize> {
+        const REACH_AT_MOST: Duration = Duration::from_secs(30);
+        let ends = high_watermarks(&self.kafka, &self.projection.topics()).await?;
+        // Read up to: where the runner resumed, and then what it reads.
+        let mut read = self.store.offsets().await?;
+        let started = Instant::now();
         let mut total = 0;
         let mut idle_since = Instant::now();
-        while idle_since.elapsed() < idle {
+        loop {
+            let reached = ends.iter().all(|(at, end)| read.get(at).copied().unwrap_or(0) >= *end);
+            if (reached || started.elapsed() >= REACH_AT_MOST) && idle_since.elapsed() >= idle {
+                return Ok(total);
+            }
             let records = self.poll_batch().await;
             if records.is_empty() {
                 continue;
             }
+            for record in &records {
+                let next = read.entry((record.topic.clone(), record.partition)).or_insert(0);
+                *next = (*next).max(record.offset + 1);
+            }
             idle_since = Instant::now();
             total += self.apply_batch(records).await?;
         }
-        Ok(total)
     }
 
     /// Applies everything up to `targets` (from `high_watermarks`, taken
