@@ -139,11 +139,13 @@ impl<A: Footprint + Clone> StateCache<A> {
     /// at that sequence or a later one already (a write that finished while
     /// it was being read).
     pub(super) fn keep_read(&self, stream: &str, loaded: Loaded<A>) {
-        let newer_kept =
-            |_: &String, kept: &mut Loaded<A>| match kept.sequence >= loaded.sequence {
-                true => EntryAction::Retain(()),
-                false => EntryAction::ReplaceWithGuard,
-            };
+        let newer_kept = |_: &String, kept: &mut Loaded<A>| {
+            if kept.sequence >= loaded.sequence {
+                EntryAction::Retain(())
+            } else {
+                EntryAction::ReplaceWithGuard
+            }
+        };
         match self.0.entry(stream, Some(Duration::ZERO), newer_kept) {
             EntryResult::Replaced(guard, _) | EntryResult::Vacant(guard) => {
                 let _ = guard.insert(loaded);

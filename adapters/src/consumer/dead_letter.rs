@@ -61,7 +61,8 @@ static PRODUCERS: Mutex<Vec<(String, Weak<FutureProducer>)>> = Mutex::new(Vec::n
 fn shared_producer(kafka: &KafkaConfig) -> anyhow::Result<Arc<FutureProducer>> {
     let mut producers = PRODUCERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     producers.retain(|(_, producer)| producer.strong_count() > 0);
-    if let Some(producer) = producers.iter().find(|(brokers, _)| *brokers == kafka.brokers).and_then(|(_, p)| p.upgrade())
+    if let Some(producer) =
+        producers.iter().find(|(brokers, _)| *brokers == kafka.brokers).and_then(|(_, p)| p.upgrade())
     {
         return Ok(producer);
     }

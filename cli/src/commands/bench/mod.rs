@@ -143,10 +143,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
     let work = std::env::temp_dir().join(format!("wavestack-bench-{stamp}"));
     std::fs::create_dir_all(&work)?;
-    let database_url = wavestack_adapters::postgres::sibling_database_url(
-        &args.database_url,
-        &format!("wavestack_bench_{stamp}"),
-    )?;
+    let database_url =
+        wavestack_adapters::postgres::sibling_database_url(&args.database_url, &format!("wavestack_bench_{stamp}"))?;
     let (command_port, query_port, kafka_port) = (free_port()?, free_port()?, free_port()?);
     let exe = std::env::current_exe().context("finding the wavestack binary")?;
     let log = std::fs::File::create(work.join("up.log"))?;

@@ -24,7 +24,8 @@ pub(super) async fn measure(target: &Target, config: &BenchConfig) -> anyhow::Re
     let (Some(database_url), Some(brokers)) = (&target.database_url, &target.kafka_brokers) else {
         bail!("the replay needs the stack's database and broker");
     };
-    let pool = wavestack_adapters::postgres::connect(database_url, 10).await.context("connecting to the bench database")?;
+    let pool =
+        wavestack_adapters::postgres::connect(database_url, 10).await.context("connecting to the bench database")?;
     let shape = wavestack_bench::traffic::TrafficShape {
         channels: config.channels,
         viewers: config.viewers,
