@@ -181,14 +181,7 @@ async fn write_group(bus: &CommandBus, org: OrgId, actor: ActorId, queued: Vec<Q
         streams[s].1.push(command);
         waiters.push(done);
     }
-    let metadata = EventMetadata {
-        org,
-        actor,
-        correlation_id: uuid::Uuid::new_v4(),
-        causation_id: None,
-        request_id: None,
-        occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
-    };
+    let metadata = EventMetadata::initiated(org, actor, Timestamp::from_datetime(time::OffsetDateTime::now_utc()));
     let mut outcomes: Vec<Vec<Option<Result<usize, RecordError>>>> = bus
         .delivery
         .execute_batch_written(streams, &metadata)

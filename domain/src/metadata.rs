@@ -29,6 +29,13 @@ pub struct EventMetadata {
 }
 
 impl EventMetadata {
+    /// An action that starts here, under `actor`: a correlation of its own,
+    /// caused by no event and carried by no request (a gateway hearing its
+    /// platform, an operator's command, a scheduled job).
+    pub fn initiated(org: OrgId, actor: ActorId, occurred_at: Timestamp) -> Self {
+        Self { org, actor, correlation_id: Uuid::new_v4(), causation_id: None, request_id: None, occurred_at }
+    }
+
     pub fn to_map(&self) -> HashMap<String, String> {
         let mut map = HashMap::from([
             (ORG.to_owned(), self.org.to_string()),

@@ -70,14 +70,7 @@ impl Brain {
     }
 
     fn metadata(&self) -> EventMetadata {
-        EventMetadata {
-            org: self.org.clone(),
-            actor: self.actor.clone(),
-            correlation_id: uuid::Uuid::new_v4(),
-            causation_id: None,
-            request_id: None,
-            occurred_at: now(),
-        }
+        EventMetadata::initiated(self.org.clone(), self.actor.clone(), now())
     }
 
     /// Records and answers chat messages, exactly as `POST /v1/chat/messages`

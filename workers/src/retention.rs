@@ -16,7 +16,6 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 use wavestack_adapters::command_bus::{CommandBus, CommandError};
 use wavestack_adapters::media::ClipFiles;
 use wavestack_domain::clip::{ClipCommand, ClipError};
@@ -105,14 +104,7 @@ impl ClipRetention {
             .or_else(|_| FailureReason::parse("retention"))
             .expect("a plain reason is valid");
         let now = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
-        let metadata = EventMetadata {
-            org,
-            actor: ActorId::parse("svc:retention").expect("a valid actor id"),
-            correlation_id: Uuid::new_v4(),
-            causation_id: None,
-            request_id: None,
-            occurred_at: now,
-        };
+        let metadata = EventMetadata::initiated(org, ActorId::parse("svc:retention").expect("a valid actor id"), now);
         match self.bus.clip.execute(&clip.clip_stream, ClipCommand::DeleteClip { reason }, &metadata).await {
             Ok(_) => Ok(true),
             // Deleted meanwhile (another worker, or the read model lagged).

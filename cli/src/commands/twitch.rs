@@ -91,14 +91,11 @@ pub async fn run(command: TwitchCommand) -> anyhow::Result<()> {
     let code = tokio::time::timeout(WAIT_FOR_CONSENT, back_from_twitch(listener, args.redirect_url.path(), &state))
         .await
         .context("no answer from the browser within ten minutes")??;
-    let metadata = EventMetadata {
+    let metadata = EventMetadata::initiated(
         org,
-        actor: ActorId::parse("operator:cli").expect("an actor id"),
-        correlation_id: uuid::Uuid::new_v4(),
-        causation_id: None,
-        request_id: None,
-        occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
-    };
+        ActorId::parse("operator:cli").expect("an actor id"),
+        Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
+    );
     let channel = connect_twitch_with_code(&app, &store, &oauth, &metadata, &code)
         .await
         .map_err(|refused| anyhow::anyhow!("the channel was not connected: {}", refused.code()))?;

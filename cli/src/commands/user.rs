@@ -57,14 +57,7 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
     let pool = connect_and_migrate(&args.database).await?;
     let bus = CommandBus::new(pool.clone(), Policies::default());
     let at = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
-    let metadata = EventMetadata {
-        org: org.clone(),
-        actor: ActorId::parse("operator:cli")?,
-        correlation_id: uuid::Uuid::new_v4(),
-        causation_id: None,
-        request_id: None,
-        occurred_at: at,
-    };
+    let metadata = EventMetadata::initiated(org.clone(), ActorId::parse("operator:cli")?, at);
     match add_member(&bus, &pool, &org, &username, role, &password, None, &metadata).await {
         Ok(()) => {}
         Err(AddMemberError::Command(CommandError::Rejected(refused))) => {

@@ -187,14 +187,11 @@ impl TwitchRole {
         };
         if let Some((state, reason)) = terminal {
             tracing::warn!(channel = key, state, reason, "a Twitch channel cannot go on until it is connected again");
-            let metadata = EventMetadata {
+            let metadata = EventMetadata::initiated(
                 org,
-                actor: ActorId::parse("svc:gateway-twitch").expect("an actor id"),
-                correlation_id: uuid::Uuid::new_v4(),
-                causation_id: None,
-                request_id: None,
-                occurred_at: Timestamp::from_datetime(OffsetDateTime::now_utc()),
-            };
+                ActorId::parse("svc:gateway-twitch").expect("an actor id"),
+                Timestamp::from_datetime(OffsetDateTime::now_utc()),
+            );
             let recorded = wavestack_app::connections::disconnect(
                 &self.app,
                 &self.connections,

@@ -319,14 +319,7 @@ pub(crate) async fn send_test_message(
 }
 
 pub(super) fn metadata_of(org: &OrgId, username: &Username) -> EventMetadata {
-    EventMetadata {
-        org: org.clone(),
-        actor: member_subject(username),
-        correlation_id: uuid::Uuid::new_v4(),
-        causation_id: None,
-        request_id: None,
-        occurred_at: Timestamp::from_datetime(OffsetDateTime::now_utc()),
-    }
+    EventMetadata::initiated(org.clone(), member_subject(username), Timestamp::from_datetime(OffsetDateTime::now_utc()))
 }
 
 /// The code a sign-in shows for a refusal of Twitch's id server: the same

@@ -251,14 +251,7 @@ impl PublishWorker {
         let org = OrgId::parse(due.org.as_str()).map_err(|e| anyhow::anyhow!("the publication's org: {e}"))?;
         let stream = &due.publication_stream;
         let now = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
-        let metadata = EventMetadata {
-            org: org.clone(),
-            actor: self.config.worker.clone(),
-            correlation_id: uuid::Uuid::new_v4(),
-            causation_id: None,
-            request_id: None,
-            occurred_at: now,
-        };
+        let metadata = EventMetadata::initiated(org.clone(), self.config.worker.clone(), now);
         // The command API refuses targets an org has not configured; one
         // removed from the configuration since is refused here, for good.
         let destination = self.platforms.destination(&org, platform).cloned();

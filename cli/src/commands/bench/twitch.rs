@@ -112,14 +112,11 @@ pub async fn connect_through_fake(
     let back = consent.headers().get("location").context("the fake's authorize page redirects")?.to_str()?;
     let back = url::Url::parse(back)?;
     let code = back.query_pairs().find(|(k, _)| k == "code").context("a code")?.1.into_owned();
-    let metadata = EventMetadata {
-        org: org.clone(),
-        actor: ActorId::parse("operator:bench")?,
-        correlation_id: uuid::Uuid::new_v4(),
-        causation_id: None,
-        request_id: None,
-        occurred_at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
-    };
+    let metadata = EventMetadata::initiated(
+        org.clone(),
+        ActorId::parse("operator:bench")?,
+        Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
+    );
     connect_twitch_with_code(app, store, oauth, &metadata, &code)
         .await
         .map_err(|refused| anyhow::anyhow!("{login} was not connected: {}", refused.code()))?;
